@@ -1,0 +1,117 @@
+# floe: one entry point. `make` builds, `make run` shows the demo desktop,
+# `make test` runs the whole suite under ASan+UBSan, `make deps` installs packages.
+
+BUILD   ?= build
+SAN     ?= 0
+CC      ?= cc
+V       ?= 0
+
+PKGS_COMMON := pixman-1 libpng zlib
+PKGS_SERVER := libuv openssl freetype2
+PKGS_CLIENT := sdl2 openssl
+PKGS_TEST   := cmocka
+
+pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith \
+           -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -pthread $(WARN) -D_GNU_SOURCE -I. -Iserver/include -Iclient/include \
+           $(call pc_cflags,$(PKGS_COMMON) $(PKGS_SERVER) $(PKGS_CLIENT))
+LDFLAGS += -pthread
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+OBJ := $(BUILD)/obj
+LIB := $(BUILD)/lib
+BIN := $(BUILD)/bin
+TST := $(BUILD)/tests
+
+PROTO_SRC  := $(wildcard protocol/*.c protocol/spice/*.c)
+CODEC_SRC  := $(wildcard codecs/*.c)
+SERVER_SRC := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net/*.c server/display/*.c server/sources/demo/*.c))
+CLIENT_SRC := $(wildcard client/*.c)
+VIEWER_SRC := $(wildcard client/viewer/*.c)
+
+objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+LIB_PROTO  := $(LIB)/libfloe-protocol.a
+LIB_CODECS := $(LIB)/libfloe-codecs.a
+LIB_SERVER := $(LIB)/libfloe-server.a
+LIB_CLIENT := $(LIB)/libfloe-client.a
+
+SERVER_LIBS := $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_SERVER) $(PKGS_COMMON)) -lm
+CLIENT_LIBS := $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON)) -lm
+
+PROGRAMS := $(BIN)/floe-server $(BIN)/floe-viewer
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(TST)/%,$(UNIT_SRC))
+TOOL_SRC := $(wildcard tests/e2e/*.c)
+TOOL_BIN := $(patsubst tests/e2e/%.c,$(TST)/%,$(TOOL_SRC))
+
+ifeq ($(V),0)
+Q := @
+endif
+
+.PHONY: all deps run test test-build bench fuzz clean
+all: $(PROGRAMS)
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	$(MAKE) --no-print-directory all
+	@scripts/run.sh $(BIN)
+
+test: deps
+	$(MAKE) --no-print-directory BUILD=build/san SAN=1 test-build
+	@BUILD=build/san tests/run.sh
+
+test-build: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN)
+
+bench: deps
+	$(MAKE) --no-print-directory all
+	@bench/run.sh $(BIN)
+
+clean:
+	rm -rf build
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  CC      $<" || true
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB)/%.a:
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_PROTO):  $(call objs,$(PROTO_SRC))
+$(LIB_CODECS): $(call objs,$(CODEC_SRC))
+$(LIB_SERVER): $(call objs,$(SERVER_SRC))
+$(LIB_CLIENT): $(call objs,$(CLIENT_SRC))
+
+$(BIN)/floe-server: $(OBJ)/server/floe-server.o $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SERVER_LIBS)
+
+$(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call objs,$(VIEWER_SRC)) $(CLIENT_LIBS)
+
+# Unit tests link everything below server/client; each is one cmocka program.
+$(TST)/%: $(OBJ)/tests/unit/%.o $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
+	    $(call pc_libs,$(PKGS_SERVER) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+
+$(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
+	    $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

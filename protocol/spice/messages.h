@@ -1,0 +1,138 @@
+/* SPICE 2.2 messages, each described once. Fixed-layout messages are listed
+ * as field tables below; the struct, the wire size, the encoder and the
+ * decoder of each are generated from its table. Messages with variable parts
+ * (pointers, lists, images) are written out in draw.h and by hand here. */
+#ifndef FLOE_SPICE_MESSAGES_H
+#define FLOE_SPICE_MESSAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/spice/enums.h"
+#include "protocol/spice/wire.h"
+
+typedef uint8_t floe_u8_t;
+typedef uint16_t floe_u16_t;
+typedef uint32_t floe_u32_t;
+typedef uint64_t floe_u64_t;
+typedef int16_t floe_i16_t;
+typedef int32_t floe_i32_t;
+
+
+/* name, fields as F(type, field) */
+#define SPICE_FIXED_MESSAGES(M) \
+    M(link_header,   F(u32, magic) F(u32, major) F(u32, minor) F(u32, size)) \
+    M(link_mess,     F(u32, connection_id) F(u8, channel_type) F(u8, channel_id) \
+                     F(u32, num_common_caps) F(u32, num_channel_caps) F(u32, caps_offset)) \
+    M(data_header,   F(u64, serial) F(u16, type) F(u32, size) F(u32, sub_list)) \
+    M(mini_header,   F(u16, type) F(u32, size)) \
+    M(set_ack,       F(u32, generation) F(u32, window)) \
+    M(ping,          F(u32, id) F(u64, timestamp)) \
+    M(ack_sync,      F(u32, generation)) \
+    M(disconnecting, F(u64, time_stamp) F(u32, reason)) \
+    M(main_init,     F(u32, session_id) F(u32, display_channels_hint) \
+                     F(u32, supported_mouse_modes) F(u32, current_mouse_mode) \
+                     F(u32, agent_connected) F(u32, agent_tokens) \
+                     F(u32, multi_media_time) F(u32, ram_hint)) \
+    M(mouse_mode,    F(u16, supported_modes) F(u16, current_mode)) \
+    M(mouse_mode_request, F(u16, mode)) \
+    M(agent_start,   F(u32, num_tokens)) \
+    M(display_init,  F(u8, pixmap_cache_id) F(u64, pixmap_cache_size) \
+                     F(u8, glz_dictionary_id) F(i32, glz_dictionary_window_size)) \
+    M(surface_create, F(u32, surface_id) F(u32, width) F(u32, height) F(u32, format) F(u32, flags)) \
+    M(surface_destroy, F(u32, surface_id)) \
+    M(monitor_head,  F(u32, monitor_id) F(u32, surface_id) F(u32, width) F(u32, height) \
+                     F(u32, x) F(u32, y) F(u32, flags)) \
+    M(inputs_init,   F(u16, modifiers)) \
+    M(key,           F(u32, code)) \
+    M(mouse_motion,  F(i32, dx) F(i32, dy) F(u16, buttons)) \
+    M(mouse_position, F(u32, x) F(u32, y) F(u16, buttons) F(u8, display_id)) \
+    M(mouse_button,  F(u8, button) F(u16, buttons)) \
+    M(point16,       F(i16, x) F(i16, y)) \
+    M(point,         F(i32, x) F(i32, y)) \
+    M(rect,          F(i32, top) F(i32, left) F(i32, bottom) F(i32, right)) \
+    M(cursor_header, F(u64, unique) F(u8, type) F(u16, width) F(u16, height) \
+                     F(u16, hot_x) F(u16, hot_y)) \
+    M(image_desc,    F(u64, id) F(u8, type) F(u8, flags) F(u32, width) F(u32, height)) \
+    M(bitmap,        F(u8, format) F(u8, flags) F(u32, x) F(u32, y) F(u32, stride) F(u32, palette))
+
+#define SPICE_FIELD_DECL(t, n) floe_##t##_t n;
+#define SPICE_FIELD_SIZE(t, n) + (int)sizeof(floe_##t##_t)
+#define F SPICE_FIELD_DECL
+#define SPICE_DECLARE(name, fields) struct spice_##name { fields };
+SPICE_FIXED_MESSAGES(SPICE_DECLARE)
+#undef SPICE_DECLARE
+#undef F
+
+#define F SPICE_FIELD_SIZE
+#define SPICE_DECLARE(name, fields) SPICE_SIZE_##name = 0 fields,
+enum spice_fixed_sizes { SPICE_FIXED_MESSAGES(SPICE_DECLARE) };
+#undef SPICE_DECLARE
+#undef F
+
+#define SPICE_DECLARE(name, fields) \
+    void spice_##name##_put(struct floe_wbuf *w, const struct spice_##name *m); \
+    void spice_##name##_get(struct floe_rbuf *r, struct spice_##name *m);
+SPICE_FIXED_MESSAGES(SPICE_DECLARE)
+#undef SPICE_DECLARE
+
+/* Capability words as a peer sent them (only the first words are kept:
+ * floe knows no capability past bit 255). */
+#define SPICE_CAPS_WORDS 8
+struct spice_caps {
+    uint32_t common[SPICE_CAPS_WORDS];
+    uint32_t channel[SPICE_CAPS_WORDS];
+};
+int spice_caps_has(const uint32_t *words, unsigned cap);
+void spice_caps_set(uint32_t *words, unsigned cap);
+/* Number of words needed to hold every set bit of `words`. */
+uint32_t spice_caps_count(const uint32_t *words);
+
+/* ---- link ---- */
+#define SPICE_LINK_MAX_SIZE 4096u
+#define SPICE_LINK_MAX_CAPS 1024u
+#define SPICE_LINK_REPLY_SIZE 178u
+
+/* Checks a link header; returns a spice_link_err. */
+int spice_link_header_check(const struct spice_link_header *h);
+/* Parses a SpiceLinkMess body of `len` bytes; returns a spice_link_err. */
+int spice_link_mess_parse(const uint8_t *body, size_t len, struct spice_link_mess *m,
+                          struct spice_caps *caps);
+/* Writes header + SpiceLinkMess + caps (the client's first bytes). */
+void spice_link_mess_write(struct floe_wbuf *w, const struct spice_link_mess *m,
+                           const struct spice_caps *caps);
+/* Writes header + SpiceLinkReply + caps; on error only the error is set. */
+void spice_link_reply_write(struct floe_wbuf *w, uint32_t error,
+                            const uint8_t pubkey[SPICE_TICKET_PUBKEY_BYTES],
+                            const struct spice_caps *caps);
+/* Parses a SpiceLinkReply body; pubkey points into `body`. Returns a
+ * spice_link_err for malformed data or the reply's own error. */
+int spice_link_reply_parse(const uint8_t *body, size_t len, const uint8_t **pubkey,
+                           struct spice_caps *caps);
+
+/* ---- data headers ---- */
+struct spice_msg_header {
+    uint16_t type;
+    uint32_t size;
+    uint64_t serial;
+};
+/* Parses a data header at the start of `buf`. Returns the header's length,
+ * 0 if more bytes are needed. */
+size_t spice_header_parse(const uint8_t *buf, size_t len, int mini, struct spice_msg_header *h);
+/* Appends a header; returns the offset of its size field for patching. */
+size_t spice_header_put(struct floe_wbuf *w, int mini, uint16_t type, uint64_t serial);
+/* Patches the size field written by spice_header_put to the bytes since. */
+void spice_header_finish(struct floe_wbuf *w, int mini, size_t size_at);
+
+/* ---- main channel lists ---- */
+struct spice_channel_id { uint8_t type, id; };
+void spice_channels_list_put(struct floe_wbuf *w, const struct spice_channel_id *ids, uint32_t n);
+/* Fills up to `max` ids; returns the count or -1 on bad input. */
+int spice_channels_list_get(struct floe_rbuf *r, struct spice_channel_id *ids, uint32_t max);
+void spice_name_put(struct floe_wbuf *w, const char *name);
+
+/* ---- display: monitors ---- */
+void spice_monitors_config_put(struct floe_wbuf *w, const struct spice_monitor_head *heads,
+                               uint16_t count, uint16_t max_allowed);
+
+#endif

@@ -1,0 +1,87 @@
+/* libfloe-server: an embeddable SPICE 2.2 server on a libuv loop.
+ * A display producer draws through this API; the server owns the model. */
+#ifndef FLOE_SERVER_H
+#define FLOE_SERVER_H
+
+#include <stdint.h>
+#include <time.h>
+#include <uv.h>
+
+struct floe_server;
+
+/* A rectangle in surface pixels: x, y of the top-left corner, width, height. */
+struct floe_rect {
+    int x, y, w, h;
+};
+
+struct floe_server_options {
+    const char *name;          /* shown by clients (MAIN NAME); may be NULL */
+    uint8_t uuid[16];          /* MAIN UUID */
+    int disable_ticketing;     /* accept any ticket */
+    const char *password_file; /* re-read on every link; NULL = none */
+};
+
+/* Input from clients, delivered on the loop thread. Any member may be NULL. */
+struct floe_input_sink {
+    /* PC XT set-1 scancode (0xE0-prefixed codes as 0xE0xx), down=1 / up=0 */
+    void (*key_fn)(void *opaque, uint32_t scancode, int down);
+    /* absolute position on the primary surface and the button mask
+     * (bit 0 left, 1 middle, 2 right) */
+    void (*pointer_fn)(void *opaque, int x, int y, uint32_t buttons);
+    /* wheel: +1 down, -1 up */
+    void (*wheel_fn)(void *opaque, int delta);
+    void *opaque;
+};
+
+/* Creates a server on `loop` (borrowed). Returns NULL with errno set. */
+struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_options *opt);
+/* Disconnects every client and frees the server. */
+void floe_server_free(struct floe_server *s);
+/* Listens on TCP host:port (port 0 picks one); *bound gets the port. 0 or -errno. */
+int floe_server_listen(struct floe_server *s, const char *host, int port, int *bound);
+/* Stops listening and disconnects every client (the loop may then end). */
+void floe_server_close(struct floe_server *s);
+/* Sets where client input goes; the sink is copied. */
+void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_sink *sink);
+
+/* ---- display producer API (surface 0 is the primary surface) ---- */
+
+/* Creates (or re-creates, at a new size) the primary surface, black. 0 or -errno. */
+int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int width, int height);
+/* Fills r with an opaque colour 0xRRGGBB. */
+void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
+                           uint32_t rgb);
+/* Copies opaque xRGB pixels (stride in bytes; the server copies them) to r. */
+void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
+                            const uint32_t *pixels, int stride);
+/* Moves the pixels at (src_x, src_y) of size dst->w x dst->h to dst
+ * (overlap allowed, as for scrolling). */
+void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x, int src_y,
+                           const struct floe_rect *dst);
+/* Ends a frame: clients are told the picture is complete up to here. */
+void floe_server_frame_end(struct floe_server *s);
+
+/* ---- cursor ---- */
+
+/* Sets the cursor shape from w x h premultiplied ARGB words (copied). */
+void floe_server_cursor_set(struct floe_server *s, const uint32_t *argb, int w, int h,
+                            int hot_x, int hot_y);
+void floe_server_cursor_move(struct floe_server *s, int x, int y);
+void floe_server_cursor_hide(struct floe_server *s);
+
+/* ---- inspection ---- */
+
+/* Writes the primary surface as PNG. 0 or -errno. */
+int floe_server_snapshot(struct floe_server *s, const char *path);
+/* Describes connected clients and their channels, one line each, into buf. */
+void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len);
+
+struct floe_server_stats {
+    uint64_t frames;        /* floe_server_frame_end calls */
+    uint64_t bytes_sent;    /* bytes written to all clients */
+    uint64_t messages_sent;
+    int clients;            /* connected sessions */
+};
+void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
+
+#endif

@@ -1,0 +1,32 @@
+/* The built-in demo desktop: a deterministic animated desktop drawn through
+ * the display producer API, the default source of floe-server. */
+#ifndef FLOE_DEMO_H
+#define FLOE_DEMO_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "floe/server.h"
+
+struct floe_demo;
+
+struct floe_demo_options {
+    int width, height;   /* default 1920x1080 */
+    uint32_t seed;       /* everything but the clock follows from it */
+    int fps;             /* animation ticks per second, default 30 */
+};
+
+/* Creates the primary surface on `s` and starts animating on `loop`.
+ * Returns NULL with errno set (e.g. fonts missing). */
+struct floe_demo *floe_demo_new(uv_loop_t *loop, struct floe_server *s,
+                                const struct floe_demo_options *opt);
+void floe_demo_free(struct floe_demo *d);
+/* Stops (1) or resumes (0) every change to the picture and the cursor. */
+void floe_demo_freeze(struct floe_demo *d, int frozen);
+/* Input from clients: a key typed into the text window; the pointer. */
+void floe_demo_key(struct floe_demo *d, uint32_t scancode, int down);
+void floe_demo_pointer(struct floe_demo *d, int x, int y, uint32_t buttons);
+/* The text typed so far (for tests and the control socket). */
+const char *floe_demo_typed_text(struct floe_demo *d);
+
+#endif
