@@ -1,0 +1,239 @@
+/* The control socket (see control.h): snapshot, freeze, thaw, clients,
+ * stats, typed, quit, help. Lines longer than 4 KiB close the connection. */
+#include "server/control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "protocol/log.h"
+
+#define LINE_MAX_BYTES 4096
+
+struct floe_control {
+    uv_pipe_t pipe;
+    struct floe_server *srv;
+    struct floe_control_hooks hooks;
+    char *path;
+};
+
+struct ctl_conn {
+    uv_pipe_t pipe;
+    struct floe_control *ctl;
+    char buf[LINE_MAX_BYTES];
+    size_t len;
+};
+
+static void conn_free(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void reply_done(uv_write_t *req, int status)
+{
+    free(req->data);
+    free(req);
+}
+
+static void reply(struct ctl_conn *cc, const char *text)
+{
+    uv_write_t *req = malloc(sizeof(*req));
+    char *copy = strdup(text);
+    uv_buf_t b;
+
+    if (!req || !copy) {
+        free(req);
+        free(copy);
+        return;
+    }
+    req->data = copy;
+    b = uv_buf_init(copy, (unsigned)strlen(copy));
+    if (uv_write(req, (uv_stream_t *)&cc->pipe, &b, 1, reply_done) < 0)
+        reply_done(req, 0);
+}
+
+static void cmd_snapshot(struct ctl_conn *cc, const char *arg)
+{
+    char msg[300];
+    int rc;
+
+    if (!*arg) {
+        reply(cc, "error: usage: snapshot FILE.png\n");
+        return;
+    }
+    rc = floe_server_snapshot(cc->ctl->srv, arg);
+    if (rc < 0)
+        snprintf(msg, sizeof(msg), "error: snapshot: %s\n", strerror(-rc));
+    else
+        snprintf(msg, sizeof(msg), "ok\n");
+    reply(cc, msg);
+}
+
+static void cmd_stats(struct ctl_conn *cc)
+{
+    struct floe_server_stats st;
+    char msg[256];
+
+    floe_server_get_stats(cc->ctl->srv, &st);
+    snprintf(msg, sizeof(msg), "frames=%llu bytes=%llu messages=%llu clients=%d\nok\n",
+             (unsigned long long)st.frames, (unsigned long long)st.bytes_sent,
+             (unsigned long long)st.messages_sent, st.clients);
+    reply(cc, msg);
+}
+
+static void cmd_hook(struct ctl_conn *cc, const char *cmd)
+{
+    const struct floe_control_hooks *h = &cc->ctl->hooks;
+
+    if (strcmp(cmd, "freeze") == 0 || strcmp(cmd, "thaw") == 0) {
+        if (!h->freeze_fn) {
+            reply(cc, "error: this source cannot freeze\n");
+            return;
+        }
+        h->freeze_fn(h->opaque, cmd[0] == 'f');
+        reply(cc, "ok\n");
+    } else if (strcmp(cmd, "typed") == 0) {
+        const char *t = h->typed_fn ? h->typed_fn(h->opaque) : NULL;
+        size_t n = t ? strlen(t) : 0;
+        char *msg = malloc(n + 8);
+
+        if (!msg)
+            return;
+        /* one line: newlines typed are shown as \n */
+        size_t o = 0;
+        for (size_t i = 0; i < n; i++)
+            msg[o++] = t[i] == '\n' ? '|' : t[i];
+        strcpy(msg + o, "\nok\n");
+        reply(cc, msg);
+        free(msg);
+    }
+}
+
+static void run_line(struct ctl_conn *cc, char *line)
+{
+    static char clients[16384];
+    char *arg = strchr(line, ' ');
+
+    if (arg)
+        *arg++ = 0;
+    else
+        arg = line + strlen(line);
+    if (strcmp(line, "snapshot") == 0) {
+        cmd_snapshot(cc, arg);
+    } else if (!strcmp(line, "freeze") || !strcmp(line, "thaw") || !strcmp(line, "typed")) {
+        cmd_hook(cc, line);
+    } else if (strcmp(line, "clients") == 0) {
+        floe_server_describe_clients(cc->ctl->srv, clients, sizeof(clients) - 4);
+        strcat(clients, "ok\n");
+        reply(cc, clients);
+    } else if (strcmp(line, "stats") == 0) {
+        cmd_stats(cc);
+    } else if (strcmp(line, "quit") == 0) {
+        reply(cc, "ok\n");
+        if (cc->ctl->hooks.quit_fn)
+            cc->ctl->hooks.quit_fn(cc->ctl->hooks.opaque);
+    } else if (strcmp(line, "help") == 0 || *line == 0) {
+        reply(cc, "commands: snapshot FILE.png | freeze | thaw | clients | stats | typed | "
+                  "quit | help\nok\n");
+    } else {
+        reply(cc, "error: unknown command (try 'help')\n");
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct ctl_conn *cc = h->data;
+
+    *buf = uv_buf_init(cc->buf + cc->len, (unsigned)(sizeof(cc->buf) - cc->len));
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+    struct ctl_conn *cc = st->data;
+    char *nl;
+
+    if (n < 0) {
+        uv_close((uv_handle_t *)st, conn_free);
+        return;
+    }
+    cc->len += (size_t)n;
+    while ((nl = memchr(cc->buf, '\n', cc->len))) {
+        size_t used = (size_t)(nl - cc->buf) + 1;
+
+        *nl = 0;
+        if (nl > cc->buf && nl[-1] == '\r')
+            nl[-1] = 0;
+        run_line(cc, cc->buf);
+        memmove(cc->buf, cc->buf + used, cc->len - used);
+        cc->len -= used;
+    }
+    if (cc->len == sizeof(cc->buf)) {
+        reply(cc, "error: line too long\n");
+        uv_read_stop(st);
+        uv_close((uv_handle_t *)st, conn_free);
+    }
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct floe_control *ctl = server->data;
+    struct ctl_conn *cc;
+
+    if (status < 0 || !(cc = calloc(1, sizeof(*cc))))
+        return;
+    cc->ctl = ctl;
+    uv_pipe_init(server->loop, &cc->pipe, 0);
+    cc->pipe.data = cc;
+    if (uv_accept(server, (uv_stream_t *)&cc->pipe) < 0) {
+        uv_close((uv_handle_t *)&cc->pipe, conn_free);
+        return;
+    }
+    uv_read_start((uv_stream_t *)&cc->pipe, on_alloc, on_read);
+}
+
+struct floe_control *floe_control_new(uv_loop_t *loop, struct floe_server *s, const char *path,
+                                      const struct floe_control_hooks *hooks)
+{
+    struct floe_control *ctl = calloc(1, sizeof(*ctl));
+    int rc;
+
+    if (!ctl)
+        return NULL;
+    ctl->srv = s;
+    ctl->hooks = *hooks;
+    ctl->path = strdup(path);
+    uv_pipe_init(loop, &ctl->pipe, 0);
+    ctl->pipe.data = ctl;
+    unlink(path);
+    rc = uv_pipe_bind(&ctl->pipe, path);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&ctl->pipe, 8, on_connection);
+    if (rc < 0) {
+        floe_err("control socket %s: %s", path, uv_strerror(rc));
+        uv_close((uv_handle_t *)&ctl->pipe, NULL);
+        uv_run(loop, UV_RUN_NOWAIT);
+        free(ctl->path);
+        free(ctl);
+        errno = -rc;
+        return NULL;
+    }
+    return ctl;
+}
+
+static void control_freed(uv_handle_t *h)
+{
+    struct floe_control *ctl = h->data;
+
+    free(ctl->path);
+    free(ctl);
+}
+
+void floe_control_free(struct floe_control *ctl)
+{
+    if (!ctl)
+        return;
+    unlink(ctl->path);
+    uv_close((uv_handle_t *)&ctl->pipe, control_freed);
+}

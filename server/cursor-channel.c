@@ -1,0 +1,93 @@
+/* The CURSOR channel and the server's cursor state: shape (ALPHA), position
+ * and visibility, sent whole on connect and as changes afterwards. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/log.h"
+#include "server/internal.h"
+
+struct floe_msg *floe_cursor_msg(struct floe_server *s, int init)
+{
+    struct floe_cursor_state *cs = &s->cursor;
+    struct floe_wbuf w;
+    struct spice_point16 pos = { (int16_t)cs->x, (int16_t)cs->y };
+    struct spice_cursor_header h = { cs->unique, SPICE_CURSOR_TYPE_ALPHA, (uint16_t)cs->w,
+                                     (uint16_t)cs->h, (uint16_t)cs->hot_x, (uint16_t)cs->hot_y };
+
+    floe_wbuf_init(&w, 0);
+    spice_point16_put(&w, &pos);
+    if (init) {
+        floe_put_u16(&w, 0); /* trail length */
+        floe_put_u16(&w, 0); /* trail frequency */
+    }
+    floe_put_u8(&w, (uint8_t)(cs->argb && cs->visible));
+    if (cs->argb)
+        spice_cursor_put(&w, 0, &h, (const uint8_t *)cs->argb, (size_t)cs->w * cs->h * 4);
+    else
+        spice_cursor_put(&w, SPICE_CURSOR_FLAG_NONE, NULL, NULL, 0);
+    return floe_msg_from_wbuf(init ? SPICE_MSG_CURSOR_INIT : SPICE_MSG_CURSOR_SET, &w);
+}
+
+static void broadcast(struct floe_server *s, struct floe_msg *m)
+{
+    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+        if (ss->cursor)
+            floe_chan_send(ss->cursor, m);
+    floe_msg_unref(m);
+}
+
+static void cursor_linked(struct floe_chan *c)
+{
+    struct floe_msg *m = floe_cursor_msg(c->srv, 1);
+
+    floe_chan_set_ack(c, 20);
+    floe_chan_send(c, m);
+    floe_msg_unref(m);
+}
+
+void floe_server_cursor_set(struct floe_server *s, const uint32_t *argb, int w, int h,
+                            int hot_x, int hot_y)
+{
+    struct floe_cursor_state *cs = &s->cursor;
+    uint32_t *copy;
+
+    if (w <= 0 || h <= 0 || w > 512 || h > 512)
+        return;
+    copy = malloc((size_t)w * h * 4);
+    if (!copy)
+        return;
+    memcpy(copy, argb, (size_t)w * h * 4);
+    free(cs->argb);
+    cs->argb = copy;
+    cs->w = w;
+    cs->h = h;
+    cs->hot_x = hot_x < 0 ? 0 : hot_x >= w ? w - 1 : hot_x;
+    cs->hot_y = hot_y < 0 ? 0 : hot_y >= h ? h - 1 : hot_y;
+    cs->unique++;
+    cs->visible = 1;
+    broadcast(s, floe_cursor_msg(s, 0));
+}
+
+void floe_server_cursor_move(struct floe_server *s, int x, int y)
+{
+    struct floe_wbuf w;
+    struct spice_point16 pos = { (int16_t)x, (int16_t)y };
+
+    if (x == s->cursor.x && y == s->cursor.y)
+        return;
+    s->cursor.x = x;
+    s->cursor.y = y;
+    floe_wbuf_init(&w, 0);
+    spice_point16_put(&w, &pos);
+    broadcast(s, floe_msg_from_wbuf(SPICE_MSG_CURSOR_MOVE, &w));
+}
+
+void floe_server_cursor_hide(struct floe_server *s)
+{
+    s->cursor.visible = 0;
+    broadcast(s, floe_msg_new(SPICE_MSG_CURSOR_HIDE, NULL, 0));
+}
+
+const struct floe_chan_ops floe_cursor_ops = {
+    .linked = cursor_linked,
+};

@@ -1,0 +1,102 @@
+/* The DISPLAY channel of one client: DISPLAY_INIT starts the full picture,
+ * then it follows the model; a client too slow to keep up gets its pending
+ * draws replaced by the newest pixels of the area they covered. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "protocol/log.h"
+#include "server/internal.h"
+
+struct display_client {
+    int synced;
+    int in_overflow;
+};
+
+int floe_display_synced(struct floe_chan *c)
+{
+    struct display_client *dc = c->priv;
+
+    return dc && dc->synced;
+}
+
+static void display_linked(struct floe_chan *c)
+{
+    c->priv = calloc(1, sizeof(struct display_client));
+    if (!c->priv) {
+        floe_chan_close(c, "out of memory");
+        return;
+    }
+    floe_chan_set_ack(c, 20);
+    floe_chan_ping(c);
+}
+
+static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+{
+    struct display_client *dc = c->priv;
+    struct floe_rbuf r;
+    struct spice_display_init init;
+
+    floe_rbuf_init(&r, body, len);
+    switch (type) {
+    case SPICE_MSGC_DISPLAY_INIT:
+        spice_display_init_get(&r, &init);
+        if (r.bad)
+            return -EBADMSG;
+        if (!dc->synced) {
+            dc->synced = 1;
+            floe_display_client_sync(c);
+        }
+        return 0;
+    default:
+        floe_debug("%s: display: ignoring message %u", c->peer, type);
+        return 0;
+    }
+}
+
+/* Drops every queued draw and queues the current pixels of their area. */
+static void display_overflow(struct floe_chan *c)
+{
+    struct display_client *dc = c->priv;
+    struct floe_qitem **pp = &c->head, *last = NULL;
+    pixman_region32_t rg;
+
+    if (!dc || dc->in_overflow)
+        return;
+    dc->in_overflow = 1;
+    pixman_region32_init(&rg);
+    while (*pp) {
+        struct floe_qitem *q = *pp;
+
+        if (q->msg->has_box) {
+            pixman_region32_union_rect(&rg, &rg, q->msg->box.x1, q->msg->box.y1,
+                                       (unsigned)(q->msg->box.x2 - q->msg->box.x1),
+                                       (unsigned)(q->msg->box.y2 - q->msg->box.y1));
+            c->queued_bytes -= q->msg->len;
+            *pp = q->next;
+            floe_msg_unref(q->msg);
+            free(q);
+        } else {
+            last = q;
+            pp = &q->next;
+        }
+    }
+    c->tail = last;
+    floe_debug("%s: slow client: %d pending rectangles replaced by pixels", c->peer,
+               pixman_region32_n_rects(&rg));
+    floe_display_send_region(c, &rg);
+    pixman_region32_fini(&rg);
+    dc->in_overflow = 0;
+}
+
+static void display_closed(struct floe_chan *c)
+{
+    free(c->priv);
+    c->priv = NULL;
+}
+
+const struct floe_chan_ops floe_display_ops = {
+    .linked = display_linked,
+    .handle = display_handle,
+    .overflow = display_overflow,
+    .closed = display_closed,
+};

@@ -1,0 +1,277 @@
+/* The display model: the primary surface rendered on the server with the
+ * same pixel semantics clients use, and each producer call turned into one
+ * shared SPICE draw message for every synced display client. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/png.h"
+#include "protocol/log.h"
+#include "server/internal.h"
+
+#define STRIP_BYTES (1u << 20)   /* DRAW_COPY pictures are cut into strips */
+
+void floe_surface_free(struct floe_surface *sf)
+{
+    if (sf->image)
+        pixman_image_unref(sf->image);
+    memset(sf, 0, sizeof(*sf));
+}
+
+/* Clips r to the primary surface; 0 if nothing is left. */
+static int clip_to_surface(const struct floe_surface *sf, const struct floe_rect *r,
+                           pixman_box32_t *b)
+{
+    b->x1 = r->x < 0 ? 0 : r->x;
+    b->y1 = r->y < 0 ? 0 : r->y;
+    b->x2 = r->x + r->w > sf->width ? sf->width : r->x + r->w;
+    b->y2 = r->y + r->h > sf->height ? sf->height : r->y + r->h;
+    return sf->image && r->w > 0 && r->h > 0 && b->x1 < b->x2 && b->y1 < b->y2;
+}
+
+static void base_init(struct spice_display_base *b, const pixman_box32_t *box)
+{
+    memset(b, 0, sizeof(*b));
+    b->box.left = box->x1;
+    b->box.top = box->y1;
+    b->box.right = box->x2;
+    b->box.bottom = box->y2;
+    b->clip.type = SPICE_CLIP_NONE;
+}
+
+static struct floe_msg *finish_draw(uint16_t type, struct floe_wbuf *w, const pixman_box32_t *b)
+{
+    struct floe_msg *m = floe_msg_from_wbuf(type, w);
+
+    if (m) {
+        m->has_box = 1;
+        m->box = *b;
+    }
+    return m;
+}
+
+/* A DRAW_COPY of the surface's current pixels inside `b`. */
+static struct floe_msg *copy_msg(struct floe_server *s, const pixman_box32_t *b)
+{
+    struct floe_surface *sf = &s->primary;
+    struct spice_display_base base;
+    struct floe_wbuf w;
+    const uint8_t *px = (const uint8_t *)sf->pixels + (size_t)b->y1 * sf->width * 4 + b->x1 * 4;
+
+    base_init(&base, b);
+    floe_wbuf_init(&w, 0);
+    spice_draw_copy_bitmap_put(&w, 0, &base, NULL, ++s->image_ids, (uint32_t)(b->x2 - b->x1),
+                               (uint32_t)(b->y2 - b->y1), px, (uint32_t)sf->width * 4);
+    return finish_draw(SPICE_MSG_DISPLAY_DRAW_COPY, &w, b);
+}
+
+/* Sends the current pixels of every rectangle of `rg`, in strips. */
+void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg)
+{
+    int n;
+    pixman_box32_t *boxes = pixman_region32_rectangles(rg, &n);
+
+    for (int i = 0; i < n; i++) {
+        int width = boxes[i].x2 - boxes[i].x1;
+        int rows = (int)(STRIP_BYTES / ((unsigned)width * 4));
+
+        if (rows < 1)
+            rows = 1;
+        for (int y = boxes[i].y1; y < boxes[i].y2; y += rows) {
+            pixman_box32_t b = { boxes[i].x1, y, boxes[i].x2,
+                                 y + rows < boxes[i].y2 ? y + rows : boxes[i].y2 };
+            struct floe_msg *m = copy_msg(c->srv, &b);
+
+            floe_chan_send(c, m);
+            floe_msg_unref(m);
+        }
+    }
+}
+
+static void send_empty(struct floe_chan *c, uint16_t type)
+{
+    struct floe_msg *m = floe_msg_new(type, NULL, 0);
+
+    floe_chan_send(c, m);
+    floe_msg_unref(m);
+}
+
+static struct floe_msg *surface_create_msg(struct floe_server *s)
+{
+    struct floe_wbuf w;
+    struct spice_surface_create sc = { 0, (uint32_t)s->primary.width, (uint32_t)s->primary.height,
+                                       SPICE_SURFACE_FMT_32_xRGB, SPICE_SURFACE_FLAG_PRIMARY };
+
+    floe_wbuf_init(&w, 0);
+    spice_surface_create_put(&w, &sc);
+    return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_CREATE, &w);
+}
+
+static struct floe_msg *monitors_msg(struct floe_server *s)
+{
+    struct floe_wbuf w;
+    struct spice_monitor_head head = { 0, 0, (uint32_t)s->primary.width,
+                                       (uint32_t)s->primary.height, 0, 0, 0 };
+
+    floe_wbuf_init(&w, 0);
+    spice_monitors_config_put(&w, &head, 1, 1);
+    return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_MONITORS_CONFIG, &w);
+}
+
+static void send_built(struct floe_chan *c, struct floe_msg *m)
+{
+    floe_chan_send(c, m);
+    floe_msg_unref(m);
+}
+
+/* Brings a display client that just sent DISPLAY_INIT up to date. */
+void floe_display_client_sync(struct floe_chan *c)
+{
+    struct floe_server *s = c->srv;
+    pixman_region32_t all;
+
+    if (!s->primary.image)
+        return;
+    send_empty(c, SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES);
+    send_built(c, surface_create_msg(s));
+    pixman_region32_init_rect(&all, 0, 0, (unsigned)s->primary.width, (unsigned)s->primary.height);
+    floe_display_send_region(c, &all);
+    pixman_region32_fini(&all);
+    send_built(c, monitors_msg(s));
+    send_empty(c, SPICE_MSG_DISPLAY_MARK);
+}
+
+
+void floe_display_broadcast(struct floe_server *s, struct floe_msg *m)
+{
+    if (!m)
+        return;
+    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+        if (ss->display && floe_display_synced(ss->display))
+            floe_chan_send(ss->display, m);
+    floe_msg_unref(m);
+}
+
+int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int width, int height)
+{
+    struct floe_surface *sf = &s->primary;
+    pixman_image_t *img;
+
+    if (surface_id != 0)
+        return -ENOTSUP;
+    if (width <= 0 || height <= 0 || width > 8192 || height > 8192)
+        return -EINVAL;
+    img = pixman_image_create_bits(PIXMAN_x8r8g8b8, width, height, NULL, width * 4);
+    if (!img)
+        return -ENOMEM;
+    if (sf->image) {
+        struct floe_wbuf w;
+
+        floe_wbuf_init(&w, 0);
+        floe_put_u32(&w, 0);
+        floe_display_broadcast(s, floe_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w));
+        floe_surface_free(sf);
+    }
+    sf->image = img;
+    sf->pixels = pixman_image_get_data(img);
+    sf->width = width;
+    sf->height = height;
+    floe_display_broadcast(s, surface_create_msg(s));
+    floe_display_broadcast(s, monitors_msg(s));
+    floe_display_broadcast(s, floe_msg_new(SPICE_MSG_DISPLAY_MARK, NULL, 0));
+    return 0;
+}
+
+void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
+                           uint32_t rgb)
+{
+    struct floe_surface *sf = &s->primary;
+    struct spice_display_base base;
+    struct floe_wbuf w;
+    pixman_box32_t b;
+
+    if (surface_id != 0 || !clip_to_surface(sf, r, &b))
+        return;
+    for (int y = b.y1; y < b.y2; y++) {
+        uint32_t *row = sf->pixels + (size_t)y * sf->width;
+
+        for (int x = b.x1; x < b.x2; x++)
+            row[x] = rgb & 0xffffff;
+    }
+    base_init(&base, &b);
+    floe_wbuf_init(&w, 0);
+    spice_draw_fill_put(&w, &base, NULL, rgb & 0xffffff);
+    floe_display_broadcast(s, finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, &b));
+}
+
+void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
+                            const uint32_t *pixels, int stride)
+{
+    struct floe_surface *sf = &s->primary;
+    pixman_box32_t b;
+
+    if (surface_id != 0 || !clip_to_surface(sf, r, &b))
+        return;
+    for (int y = b.y1; y < b.y2; y++) {
+        const uint32_t *src = (const uint32_t *)((const uint8_t *)pixels +
+                                                 (size_t)(y - r->y) * stride) + (b.x1 - r->x);
+        uint32_t *dst = sf->pixels + (size_t)y * sf->width;
+
+        for (int x = b.x1; x < b.x2; x++)
+            dst[x] = *src++ & 0xffffff;
+    }
+    floe_display_broadcast(s, copy_msg(s, &b));
+}
+
+static void move_pixels(struct floe_surface *sf, int sx, int sy, const pixman_box32_t *d)
+{
+    int w = d->x2 - d->x1, h = d->y2 - d->y1;
+    int down = d->y1 > sy;
+
+    for (int i = 0; i < h; i++) {
+        int row = down ? h - 1 - i : i;
+
+        memmove(sf->pixels + (size_t)(d->y1 + row) * sf->width + d->x1,
+                sf->pixels + (size_t)(sy + row) * sf->width + sx, (size_t)w * 4);
+    }
+}
+
+void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x, int src_y,
+                           const struct floe_rect *dst)
+{
+    struct floe_surface *sf = &s->primary;
+    struct spice_display_base base;
+    struct floe_wbuf w;
+    struct floe_rect src = { src_x, src_y, dst->w, dst->h }, d = *dst;
+    pixman_box32_t sb, b;
+
+    if (surface_id != 0 || !clip_to_surface(sf, &src, &sb))
+        return;
+    /* keep only the part whose source and destination are both on the surface */
+    d.x += sb.x1 - src_x;
+    d.y += sb.y1 - src_y;
+    d.w = sb.x2 - sb.x1;
+    d.h = sb.y2 - sb.y1;
+    if (!clip_to_surface(sf, &d, &b))
+        return;
+    src_x = sb.x1 + (b.x1 - d.x);
+    src_y = sb.y1 + (b.y1 - d.y);
+    move_pixels(sf, src_x, src_y, &b);
+    base_init(&base, &b);
+    floe_wbuf_init(&w, 0);
+    spice_copy_bits_put(&w, &base, NULL, (struct spice_point){ src_x, src_y });
+    floe_display_broadcast(s, finish_draw(SPICE_MSG_DISPLAY_COPY_BITS, &w, &b));
+}
+
+void floe_server_frame_end(struct floe_server *s)
+{
+    s->stats.frames++;
+}
+
+int floe_server_snapshot(struct floe_server *s, const char *path)
+{
+    if (!s->primary.image)
+        return -ENODATA;
+    return floe_png_write(path, s->primary.pixels, s->primary.width, s->primary.height,
+                          s->primary.width * 4);
+}

@@ -1,0 +1,269 @@
+/* floe-server: serves the built-in demo desktop (the default source) to
+ * SPICE clients, with an optional control socket. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "floe/server.h"
+#include "protocol/log.h"
+#include "server/control.h"
+#include "server/password.h"
+#include "server/sources/demo/demo.h"
+
+struct app {
+    uv_loop_t *loop;
+    struct floe_server *srv;
+    struct floe_demo *demo;
+    struct floe_control *ctl;
+    uv_signal_t sigint, sigterm;
+    int stopping;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: floe-server [OPTIONS]\n"
+"Serves the built-in demo desktop over SPICE 2.2.\n\n"
+"  --listen HOST:PORT      address to listen on (default 127.0.0.1:5930; port 0 picks one)\n"
+"  --password-file FILE    clients must give this password; FILE holds it on its\n"
+"                          first line, and optionally a line expires=WHEN (seconds\n"
+"                          since the epoch or YYYY-MM-DDTHH:MM:SSZ)\n"
+"  --disable-ticketing     accept clients without a password\n"
+"  --size WxH              demo desktop size (default 1920x1080)\n"
+"  --seed N                demo desktop seed (default 1)\n"
+"  --fps N                 demo animation rate (default 30)\n"
+"  --name NAME             name shown by clients (default floe demo)\n"
+"  --control PATH          control socket (commands: snapshot FILE.png, freeze,\n"
+"                          thaw, clients, stats, typed, quit, help)\n"
+"  -h, --help              this text\n\n"
+"On start it prints one line: 'floe-server: listening on spice://HOST:PORT'.\n"
+"FLOE_LOG=error|warn|info|debug sets the log level.\n");
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void app_stop(void *opaque)
+{
+    struct app *a = opaque;
+
+    if (a->stopping)
+        return;
+    a->stopping = 1;
+    floe_info("shutting down");
+    if (a->demo)
+        floe_demo_free(a->demo);
+    a->demo = NULL;
+    floe_control_free(a->ctl);
+    a->ctl = NULL;
+    floe_server_close(a->srv);
+    uv_close((uv_handle_t *)&a->sigint, NULL);
+    uv_close((uv_handle_t *)&a->sigterm, NULL);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    app_stop(sig->data);
+}
+
+static void on_key(void *opaque, uint32_t sc, int down)
+{
+    struct app *a = opaque;
+
+    if (a->demo)
+        floe_demo_key(a->demo, sc, down);
+}
+
+static void on_pointer(void *opaque, int x, int y, uint32_t buttons)
+{
+    struct app *a = opaque;
+
+    if (a->demo)
+        floe_demo_pointer(a->demo, x, y, buttons);
+}
+
+static void on_freeze(void *opaque, int frozen)
+{
+    struct app *a = opaque;
+
+    if (a->demo)
+        floe_demo_freeze(a->demo, frozen);
+}
+
+static const char *on_typed(void *opaque)
+{
+    struct app *a = opaque;
+
+    return a->demo ? floe_demo_typed_text(a->demo) : "";
+}
+
+struct args {
+    char host[256];
+    int port;
+    const char *password_file, *control, *name;
+    int disable_ticketing;
+    struct floe_demo_options demo;
+};
+
+static int parse_hostport(const char *v, struct args *ar)
+{
+    const char *colon = strrchr(v, ':');
+    char *end;
+    long port;
+
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof(ar->host))
+        return -1;
+    port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon[1] == 0)
+        return -1;
+    memcpy(ar->host, v, (size_t)(colon - v));
+    ar->host[colon - v] = 0;
+    if (ar->host[0] == '[') { /* [::1]:port */
+        size_t n = strlen(ar->host);
+
+        if (ar->host[n - 1] != ']')
+            return -1;
+        memmove(ar->host, ar->host + 1, n - 2);
+        ar->host[n - 2] = 0;
+    }
+    ar->port = (int)port;
+    return 0;
+}
+
+static int parse_long(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+
+    *out = strtol(v, &end, 10);
+    return *v && !*end && *out >= lo && *out <= hi ? 0 : -1;
+}
+
+static int bad_arg(const char *opt, const char *v)
+{
+    fprintf(stderr, "floe-server: bad value for %s: '%s' (see --help)\n", opt, v);
+    return -1;
+}
+
+static int parse_args(int argc, char **argv, struct args *ar)
+{
+    static const struct option opts[] = {
+        { "listen", 1, 0, 'l' }, { "password-file", 1, 0, 'p' },
+        { "disable-ticketing", 0, 0, 'D' }, { "size", 1, 0, 's' }, { "seed", 1, 0, 'S' },
+        { "fps", 1, 0, 'f' }, { "name", 1, 0, 'n' }, { "control", 1, 0, 'c' },
+        { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    long v;
+    int o;
+
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'l': if (parse_hostport(optarg, ar)) return bad_arg("--listen", optarg); break;
+        case 'p': ar->password_file = optarg; break;
+        case 'D': ar->disable_ticketing = 1; break;
+        case 's':
+            if (sscanf(optarg, "%dx%d", &ar->demo.width, &ar->demo.height) != 2 ||
+                ar->demo.width < 320 || ar->demo.height < 200 || ar->demo.width > 8192 ||
+                ar->demo.height > 8192)
+                return bad_arg("--size (320x200 .. 8192x8192)", optarg);
+            break;
+        case 'S': if (parse_long(optarg, 0, 0xffffffffL, &v)) return bad_arg("--seed", optarg);
+                  ar->demo.seed = (uint32_t)v; break;
+        case 'f': if (parse_long(optarg, 1, 240, &v)) return bad_arg("--fps", optarg);
+                  ar->demo.fps = (int)v; break;
+        case 'n': ar->name = optarg; break;
+        case 'c': ar->control = optarg; break;
+        case 'h': usage(stdout); exit(0);
+        default: fprintf(stderr, "floe-server: see --help\n"); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "floe-server: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_auth(const struct args *ar)
+{
+    char pw[61];
+    time_t expiry;
+
+    if (ar->password_file && ar->disable_ticketing) {
+        fprintf(stderr, "floe-server: --password-file and --disable-ticketing exclude each other\n");
+        return -1;
+    }
+    if (!ar->password_file && !ar->disable_ticketing) {
+        fprintf(stderr, "floe-server: choose --password-file FILE or --disable-ticketing\n");
+        return -1;
+    }
+    if (ar->password_file && floe_password_read(ar->password_file, pw, &expiry) < 0)
+        return -1;
+    return 0;
+}
+
+static int app_start(struct app *a, const struct args *ar)
+{
+    struct floe_server_options so = { .name = ar->name ? ar->name : "floe demo",
+                                      .disable_ticketing = ar->disable_ticketing,
+                                      .password_file = ar->password_file };
+    struct floe_input_sink sink = { on_key, on_pointer, NULL, a };
+    struct floe_control_hooks hooks = { on_freeze, on_typed, app_stop, a };
+    int port = 0, rc;
+
+    for (int i = 0; i < 16; i++)
+        so.uuid[i] = (uint8_t)(0xf1 + i * 7 + ar->demo.seed);
+    a->srv = floe_server_new(a->loop, &so);
+    if (!a->srv)
+        return -1;
+    floe_server_set_input_sink(a->srv, &sink);
+    rc = floe_server_listen(a->srv, ar->host, ar->port, &port);
+    if (rc < 0) {
+        fprintf(stderr, "floe-server: cannot listen on %s:%d: %s\n", ar->host, ar->port,
+                rc == -EINVAL ? "bad address" : uv_strerror(rc));
+        return -1;
+    }
+    a->demo = floe_demo_new(a->loop, a->srv, &ar->demo);
+    if (!a->demo)
+        return -1;
+    if (ar->control && !(a->ctl = floe_control_new(a->loop, a->srv, ar->control, &hooks)))
+        return -1;
+    printf("floe-server: listening on spice://%s%s%s:%d\n", strchr(ar->host, ':') ? "[" : "",
+           ar->host, strchr(ar->host, ':') ? "]" : "", port);
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct args ar = { .host = "127.0.0.1", .port = 5930,
+                       .demo = { 1920, 1080, 1, 30 } };
+    struct app a = { 0 };
+    int rc = 1;
+
+    floe_log_set_prefix("floe-server");
+    if (parse_args(argc, argv, &ar) < 0 || check_auth(&ar) < 0)
+        return 2;
+    a.loop = uv_default_loop();
+    uv_signal_init(a.loop, &a.sigint);
+    uv_signal_init(a.loop, &a.sigterm);
+    a.sigint.data = a.sigterm.data = &a;
+    uv_signal_start(&a.sigint, on_signal, SIGINT);
+    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+    if (app_start(&a, &ar) == 0) {
+        uv_run(a.loop, UV_RUN_DEFAULT);
+        rc = 0;
+    } else {
+        app_stop(&a);
+    }
+    uv_walk(a.loop, close_walk, NULL);
+    uv_run(a.loop, UV_RUN_DEFAULT);
+    floe_server_free(a.srv);
+    uv_loop_close(a.loop);
+    return rc;
+}

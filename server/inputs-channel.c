@@ -1,0 +1,138 @@
+/* The INPUTS channel: keyboard scancodes and the pointer, handed to the
+ * embedding host's input sink; motion is acknowledged in bunches. */
+#include <errno.h>
+
+#include "protocol/log.h"
+#include "server/internal.h"
+
+static void inputs_linked(struct floe_chan *c)
+{
+    struct floe_wbuf w;
+    struct spice_inputs_init init = { 0 };
+
+    floe_wbuf_init(&w, 0);
+    spice_inputs_init_put(&w, &init);
+    floe_chan_send_wbuf(c, SPICE_MSG_INPUTS_INIT, &w);
+}
+
+/* SPICE packs a scancode low byte first: 0xE0 then the code for extended
+ * keys, with 0x80 set on the code for a release. */
+static void on_key(struct floe_chan *c, uint32_t code, int down)
+{
+    const struct floe_input_sink *sink = &c->srv->sink;
+    uint32_t sc;
+
+    if ((code & 0xff) == 0xe0)
+        sc = 0xe000 | ((code >> 8) & 0x7f);
+    else
+        sc = code & 0x7f;
+    if (sink->key_fn)
+        sink->key_fn(sink->opaque, sc, down);
+}
+
+static void pointer_update(struct floe_chan *c)
+{
+    const struct floe_input_sink *sink = &c->srv->sink;
+    struct floe_session *ss = c->sess;
+
+    if (sink->pointer_fn)
+        sink->pointer_fn(sink->opaque, ss->mouse_x, ss->mouse_y, ss->buttons);
+}
+
+static void motion_ack(struct floe_chan *c)
+{
+    struct floe_wbuf w;
+
+    if (++c->sess->motion_count % SPICE_INPUT_MOTION_ACK_BUNCH)
+        return;
+    floe_wbuf_init(&w, 0);
+    floe_chan_send_wbuf(c, SPICE_MSG_INPUTS_MOUSE_MOTION_ACK, &w);
+}
+
+static int clampi(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void on_motion(struct floe_chan *c, const struct spice_mouse_motion *m)
+{
+    struct floe_session *ss = c->sess;
+    int w = c->srv->primary.width, h = c->srv->primary.height;
+
+    ss->mouse_x = clampi(ss->mouse_x + m->dx, 0, w > 0 ? w - 1 : 0);
+    ss->mouse_y = clampi(ss->mouse_y + m->dy, 0, h > 0 ? h - 1 : 0);
+    ss->buttons = m->buttons & 7;
+    pointer_update(c);
+    floe_server_cursor_move(c->srv, ss->mouse_x, ss->mouse_y);
+}
+
+static void on_button(struct floe_chan *c, const struct spice_mouse_button *b, int down)
+{
+    const struct floe_input_sink *sink = &c->srv->sink;
+
+    if (b->button == SPICE_MOUSE_BUTTON_UP || b->button == SPICE_MOUSE_BUTTON_DOWN) {
+        if (down && sink->wheel_fn)
+            sink->wheel_fn(sink->opaque, b->button == SPICE_MOUSE_BUTTON_UP ? -1 : 1);
+        return;
+    }
+    c->sess->buttons = b->buttons & 7;
+    pointer_update(c);
+}
+
+static int inputs_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+{
+    struct floe_rbuf r;
+    union {
+        struct spice_key key;
+        struct spice_mouse_motion motion;
+        struct spice_mouse_position pos;
+        struct spice_mouse_button button;
+    } m;
+
+    if (!c->sess)
+        return 0;
+    floe_rbuf_init(&r, body, len);
+    switch (type) {
+    case SPICE_MSGC_INPUTS_KEY_DOWN:
+    case SPICE_MSGC_INPUTS_KEY_UP:
+        spice_key_get(&r, &m.key);
+        if (!r.bad)
+            on_key(c, m.key.code, type == SPICE_MSGC_INPUTS_KEY_DOWN);
+        break;
+    case SPICE_MSGC_INPUTS_KEY_MODIFIERS:
+        (void)floe_get_u16(&r);
+        break;
+    case SPICE_MSGC_INPUTS_MOUSE_MOTION:
+        spice_mouse_motion_get(&r, &m.motion);
+        if (!r.bad) {
+            on_motion(c, &m.motion);
+            motion_ack(c);
+        }
+        break;
+    case SPICE_MSGC_INPUTS_MOUSE_POSITION:
+        spice_mouse_position_get(&r, &m.pos);
+        if (!r.bad) {
+            c->sess->mouse_x = (int)(m.pos.x & 0x7fffffff);
+            c->sess->mouse_y = (int)(m.pos.y & 0x7fffffff);
+            c->sess->buttons = m.pos.buttons & 7;
+            pointer_update(c);
+            motion_ack(c);
+        }
+        break;
+    case SPICE_MSGC_INPUTS_MOUSE_PRESS:
+    case SPICE_MSGC_INPUTS_MOUSE_RELEASE:
+        spice_mouse_button_get(&r, &m.button);
+        if (!r.bad)
+            on_button(c, &m.button, type == SPICE_MSGC_INPUTS_MOUSE_PRESS);
+        break;
+    default:
+        floe_debug("%s: inputs: ignoring message %u", c->peer, type);
+        break;
+    }
+    return r.bad ? -EBADMSG : 0;
+}
+
+const struct floe_chan_ops floe_inputs_ops = {
+    .linked = inputs_linked,
+    .handle = inputs_handle,
+};

@@ -1,0 +1,166 @@
+/* Shared internals of libfloe-server: the server, sessions, channel clients
+ * and the shared message bodies they queue. Not installed. */
+#ifndef FLOE_SERVER_INTERNAL_H
+#define FLOE_SERVER_INTERNAL_H
+
+#include <openssl/evp.h>
+#include <pixman.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "floe/server.h"
+#include "protocol/spice/draw.h"
+#include "protocol/spice/messages.h"
+
+/* An encoded message body, shared by every client that queues it. */
+struct floe_msg {
+    int refs;
+    uint16_t type;
+    int has_box;            /* a draw on the primary surface: box is the area */
+    pixman_box32_t box;
+    uint32_t len;
+    uint8_t body[];
+};
+
+/* Builds a message from the bytes of `w` after `body_at` (w is emptied). */
+struct floe_msg *floe_msg_from_wbuf(uint16_t type, struct floe_wbuf *w);
+struct floe_msg *floe_msg_new(uint16_t type, const void *body, size_t len);
+struct floe_msg *floe_msg_ref(struct floe_msg *m);
+void floe_msg_unref(struct floe_msg *m);
+
+struct floe_qitem {
+    struct floe_qitem *next;
+    struct floe_msg *msg;
+};
+
+struct floe_chan;
+
+struct floe_chan_ops {
+    void (*linked)(struct floe_chan *c);
+    /* a channel-specific message; negative = bad input, disconnect */
+    int (*handle)(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len);
+    /* the queue passed its byte limit: make it smaller (display) */
+    void (*overflow)(struct floe_chan *c);
+    void (*closed)(struct floe_chan *c);
+};
+
+enum floe_link_state { LINK_HEADER, LINK_MESS, LINK_AUTH_MECH, LINK_TICKET, LINK_DONE };
+
+struct floe_session;
+
+/* One TCP connection: linking, then one channel of one session. */
+struct floe_chan {
+    struct floe_server *srv;
+    struct floe_session *sess;
+    struct floe_chan *next;          /* in srv->chans */
+    uv_tcp_t tcp;
+    char peer[64];
+    enum floe_link_state state;
+    uint8_t type, id;
+    uint32_t connection_id;
+    struct spice_caps caps;
+    int mini;
+    uint32_t link_size;
+    int auth_selection;
+
+    uint8_t *rbuf;
+    size_t rlen, rcap;
+
+    struct floe_qitem *head, *tail;
+    size_t queued_bytes;
+    size_t inflight_bytes;
+    uint64_t serial;
+    int uses_ack;
+    uint32_t ack_window, ack_generation, unacked;
+    uint64_t ping_id;
+
+    int closing;     /* no more reads; close once writes are done */
+    int closed;
+    const struct floe_chan_ops *ops;
+    void *priv;
+};
+
+struct floe_session {
+    struct floe_session *next;
+    uint32_t id;
+    struct floe_chan *main, *display, *inputs, *cursor;
+    uint16_t mouse_mode;
+    int mouse_x, mouse_y;
+    uint32_t buttons;
+    unsigned motion_count;
+};
+
+struct floe_surface {
+    int width, height;
+    pixman_image_t *image;
+    uint32_t *pixels;
+};
+
+struct floe_cursor_state {
+    uint32_t *argb;
+    int w, h, hot_x, hot_y;
+    int x, y;
+    int visible;
+    uint64_t unique;
+};
+
+struct floe_server {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    int listening;
+    struct floe_server_options opt;
+    char *name;
+    char *password_file;
+    EVP_PKEY *key;
+    uint8_t pubkey[SPICE_TICKET_PUBKEY_BYTES];
+    struct floe_chan *chans;
+    struct floe_session *sessions;
+    struct floe_input_sink sink;
+    struct floe_surface primary;
+    struct floe_cursor_state cursor;
+    uint64_t image_ids;
+    uint64_t start_ms;
+    struct floe_server_stats stats;
+    uv_timer_t ping_timer;
+};
+
+/* net/link.c */
+void floe_link_read(struct floe_chan *c);
+int floe_auth_init(struct floe_server *s);
+/* Returns a spice_link_err for the 128-byte encrypted ticket. */
+int floe_auth_check_ticket(struct floe_server *s, const uint8_t *ticket);
+
+/* net/chan.c */
+void floe_chan_accept(struct floe_server *s, uv_stream_t *listener);
+/* Queues a message (takes a reference) and starts writing. */
+void floe_chan_send(struct floe_chan *c, struct floe_msg *m);
+/* Queues a message built from `w`'s bytes (w is emptied). */
+void floe_chan_send_wbuf(struct floe_chan *c, uint16_t type, struct floe_wbuf *w);
+void floe_chan_send_raw(struct floe_chan *c, const void *bytes, size_t len);
+void floe_chan_flush(struct floe_chan *c);
+/* Stops reading and closes once queued bytes are written. */
+void floe_chan_close(struct floe_chan *c, const char *why);
+/* Sends DISCONNECTING with `reason` and closes. */
+void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why);
+void floe_chan_set_ack(struct floe_chan *c, uint32_t window);
+void floe_chan_ping(struct floe_chan *c);
+uint64_t floe_now_ms(void);
+
+/* channels */
+extern const struct floe_chan_ops floe_main_ops, floe_display_ops, floe_inputs_ops,
+    floe_cursor_ops;
+/* Called when link succeeds: binds c to a session; returns a spice_link_err. */
+int floe_session_attach(struct floe_chan *c);
+void floe_session_detach(struct floe_chan *c);
+void floe_main_send_mouse_mode(struct floe_session *ss);
+
+/* display/model.c */
+void floe_display_client_sync(struct floe_chan *c);
+int floe_display_synced(struct floe_chan *c);
+void floe_display_broadcast(struct floe_server *s, struct floe_msg *m);
+void floe_surface_free(struct floe_surface *sf);
+void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg);
+void floe_cursor_broadcast_state(struct floe_server *s, int init_to_all);
+struct floe_msg *floe_cursor_msg(struct floe_server *s, int init);
+
+#endif

@@ -1,0 +1,90 @@
+/* The MAIN channel: INIT, NAME/UUID, the channel list and mouse modes. */
+#include <errno.h>
+
+#include "protocol/log.h"
+#include "server/internal.h"
+
+void floe_main_send_mouse_mode(struct floe_session *ss)
+{
+    struct floe_wbuf w;
+    struct spice_mouse_mode m = { SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT,
+                                  ss->mouse_mode };
+
+    if (!ss->main)
+        return;
+    floe_wbuf_init(&w, 0);
+    spice_mouse_mode_put(&w, &m);
+    floe_chan_send_wbuf(ss->main, SPICE_MSG_MAIN_MOUSE_MODE, &w);
+}
+
+static void main_linked(struct floe_chan *c)
+{
+    struct floe_server *s = c->srv;
+    struct floe_wbuf w;
+    struct spice_main_init init = {
+        .session_id = c->sess->id,
+        .display_channels_hint = 1,
+        .supported_mouse_modes = SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT,
+        .current_mouse_mode = c->sess->mouse_mode,
+        .multi_media_time = (uint32_t)(floe_now_ms() - s->start_ms + 1),
+    };
+
+    floe_wbuf_init(&w, 0);
+    spice_main_init_put(&w, &init);
+    floe_chan_send_wbuf(c, SPICE_MSG_MAIN_INIT, &w);
+    if (spice_caps_has(c->caps.channel, SPICE_MAIN_CAP_NAME_AND_UUID)) {
+        floe_wbuf_init(&w, 0);
+        spice_name_put(&w, s->name);
+        floe_chan_send_wbuf(c, SPICE_MSG_MAIN_NAME, &w);
+        floe_wbuf_init(&w, 0);
+        floe_put_bytes(&w, s->opt.uuid, 16);
+        floe_chan_send_wbuf(c, SPICE_MSG_MAIN_UUID, &w);
+    }
+    floe_chan_ping(c);
+}
+
+static void send_channels_list(struct floe_chan *c)
+{
+    static const struct spice_channel_id ids[] = {
+        { SPICE_CHANNEL_DISPLAY, 0 }, { SPICE_CHANNEL_INPUTS, 0 }, { SPICE_CHANNEL_CURSOR, 0 },
+    };
+    struct floe_wbuf w;
+
+    floe_wbuf_init(&w, 0);
+    spice_channels_list_put(&w, ids, 3);
+    floe_chan_send_wbuf(c, SPICE_MSG_MAIN_CHANNELS_LIST, &w);
+}
+
+static int main_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+{
+    struct floe_rbuf r;
+    struct spice_mouse_mode_request req;
+
+    floe_rbuf_init(&r, body, len);
+    switch (type) {
+    case SPICE_MSGC_MAIN_ATTACH_CHANNELS:
+        send_channels_list(c);
+        return 0;
+    case SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST:
+        spice_mouse_mode_request_get(&r, &req);
+        if (r.bad)
+            return -EBADMSG;
+        if (req.mode == SPICE_MOUSE_MODE_SERVER || req.mode == SPICE_MOUSE_MODE_CLIENT)
+            c->sess->mouse_mode = req.mode;
+        floe_main_send_mouse_mode(c->sess);
+        return 0;
+    case SPICE_MSGC_MAIN_CLIENT_INFO:
+    case SPICE_MSGC_MAIN_AGENT_START:
+    case SPICE_MSGC_MAIN_AGENT_DATA:
+    case SPICE_MSGC_MAIN_AGENT_TOKEN:
+        return 0; /* no guest agent yet */
+    default:
+        floe_debug("%s: main: ignoring message %u", c->peer, type);
+        return 0;
+    }
+}
+
+const struct floe_chan_ops floe_main_ops = {
+    .linked = main_linked,
+    .handle = main_handle,
+};

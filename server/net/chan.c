@@ -1,0 +1,438 @@
+/* One client connection: reading and framing its messages, the common
+ * messages every channel shares, and a bounded queue of outgoing bodies. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/log.h"
+#include "server/internal.h"
+
+#define READ_LIMIT (1u << 20)          /* biggest client message accepted */
+#define INFLIGHT_LIMIT (4u << 20)      /* bytes handed to the socket at once */
+#define QUEUE_LIMIT (24u << 20)        /* queued bytes before overflow() */
+
+struct wreq {
+    uv_write_t req;
+    struct floe_chan *c;
+    struct floe_msg *msg;
+    size_t bytes;
+    uint8_t hdr[SPICE_SIZE_data_header];
+};
+
+uint64_t floe_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct floe_msg *floe_msg_new(uint16_t type, const void *body, size_t len)
+{
+    struct floe_msg *m = malloc(sizeof(*m) + len);
+
+    if (!m)
+        return NULL;
+    memset(m, 0, sizeof(*m));
+    m->refs = 1;
+    m->type = type;
+    m->len = (uint32_t)len;
+    if (len)
+        memcpy(m->body, body, len);
+    return m;
+}
+
+struct floe_msg *floe_msg_from_wbuf(uint16_t type, struct floe_wbuf *w)
+{
+    struct floe_msg *m = w->failed ? NULL : floe_msg_new(type, w->data, w->len);
+
+    floe_wbuf_free(w);
+    return m;
+}
+
+struct floe_msg *floe_msg_ref(struct floe_msg *m)
+{
+    m->refs++;
+    return m;
+}
+
+void floe_msg_unref(struct floe_msg *m)
+{
+    if (m && --m->refs == 0)
+        free(m);
+}
+
+static void chan_free(uv_handle_t *h)
+{
+    struct floe_chan *c = h->data;
+    struct floe_chan **pp;
+
+    for (pp = &c->srv->chans; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    while (c->head) {
+        struct floe_qitem *q = c->head;
+
+        c->head = q->next;
+        floe_msg_unref(q->msg);
+        free(q);
+    }
+    free(c->rbuf);
+    free(c);
+}
+
+static void chan_shutdown(struct floe_chan *c)
+{
+    if (c->closed)
+        return;
+    c->closed = 1;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    if (c->state == LINK_DONE) {
+        if (c->ops && c->ops->closed)
+            c->ops->closed(c);
+        floe_session_detach(c);
+    }
+    uv_close((uv_handle_t *)&c->tcp, chan_free);
+}
+
+void floe_chan_close(struct floe_chan *c, const char *why)
+{
+    if (c->closing)
+        return;
+    c->closing = 1;
+    if (why)
+        floe_info("%s: closing channel %u:%u: %s", c->peer, c->type, c->id, why);
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    floe_chan_flush(c);
+}
+
+void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why)
+{
+    struct floe_wbuf w;
+    struct spice_disconnecting d = { floe_now_ms(), reason };
+
+    if (c->state == LINK_DONE && !c->closing) {
+        floe_wbuf_init(&w, 0);
+        spice_disconnecting_put(&w, &d);
+        floe_chan_send_wbuf(c, SPICE_MSG_DISCONNECTING, &w);
+    }
+    floe_chan_close(c, why);
+}
+
+static void write_done(uv_write_t *req, int status)
+{
+    struct wreq *wr = (struct wreq *)req;
+    struct floe_chan *c = wr->c;
+
+    c->inflight_bytes -= wr->bytes;
+    floe_msg_unref(wr->msg);
+    free(wr);
+    if (status < 0 && !c->closed) {
+        if (status != UV_ECANCELED)
+            floe_info("%s: write failed: %s", c->peer, uv_strerror(status));
+        chan_shutdown(c);
+        return;
+    }
+    if (!c->closed)
+        floe_chan_flush(c);
+}
+
+static size_t header_write(struct floe_chan *c, uint8_t *hdr, const struct floe_msg *m)
+{
+    struct floe_wbuf w;
+    size_t n;
+
+    floe_wbuf_init(&w, 0);
+    if (c->state == LINK_DONE) {
+        size_t at = spice_header_put(&w, c->mini, m->type, ++c->serial);
+
+        floe_patch_u32(&w, at, m->len);
+    }
+    n = w.len;
+    if (n)
+        memcpy(hdr, w.data, n);
+    floe_wbuf_free(&w);
+    return n;
+}
+
+/* Writes one queued message; returns 0 when nothing could be written. */
+static int write_one(struct floe_chan *c)
+{
+    struct floe_qitem *q = c->head;
+    struct wreq *wr;
+    uv_buf_t bufs[2];
+    int n = 0;
+
+    if (!q || c->inflight_bytes > INFLIGHT_LIMIT)
+        return 0;
+    if (c->uses_ack && c->ack_window && c->unacked >= 2 * c->ack_window)
+        return 0;
+    wr = calloc(1, sizeof(*wr));
+    if (!wr)
+        return 0;
+    c->head = q->next;
+    if (!c->head)
+        c->tail = NULL;
+    wr->c = c;
+    wr->msg = q->msg;
+    free(q);
+    c->queued_bytes -= wr->msg->len;
+    size_t hl = header_write(c, wr->hdr, wr->msg);
+    if (hl)
+        bufs[n++] = uv_buf_init((char *)wr->hdr, (unsigned)hl);
+    if (wr->msg->len)
+        bufs[n++] = uv_buf_init((char *)wr->msg->body, wr->msg->len);
+    wr->bytes = hl + wr->msg->len;
+    c->inflight_bytes += wr->bytes;
+    c->srv->stats.bytes_sent += wr->bytes;
+    if (c->state == LINK_DONE) {
+        c->srv->stats.messages_sent++;
+        c->unacked++;
+    }
+    if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, bufs, (unsigned)n, write_done) < 0) {
+        c->inflight_bytes -= wr->bytes;
+        floe_msg_unref(wr->msg);
+        free(wr);
+        chan_shutdown(c);
+        return 0;
+    }
+    return 1;
+}
+
+void floe_chan_flush(struct floe_chan *c)
+{
+    if (c->closed)
+        return;
+    while (write_one(c))
+        ;
+    if (c->closing && !c->head && c->inflight_bytes == 0)
+        chan_shutdown(c);
+}
+
+void floe_chan_send(struct floe_chan *c, struct floe_msg *m)
+{
+    struct floe_qitem *q;
+
+    if (!m || c->closing || c->closed)
+        return;
+    q = malloc(sizeof(*q));
+    if (!q)
+        return;
+    q->msg = floe_msg_ref(m);
+    q->next = NULL;
+    if (c->tail)
+        c->tail->next = q;
+    else
+        c->head = q;
+    c->tail = q;
+    c->queued_bytes += m->len;
+    if (c->queued_bytes > QUEUE_LIMIT && c->ops && c->ops->overflow)
+        c->ops->overflow(c);
+    floe_chan_flush(c);
+}
+
+void floe_chan_send_wbuf(struct floe_chan *c, uint16_t type, struct floe_wbuf *w)
+{
+    struct floe_msg *m = floe_msg_from_wbuf(type, w);
+
+    floe_chan_send(c, m);
+    floe_msg_unref(m);
+}
+
+void floe_chan_send_raw(struct floe_chan *c, const void *bytes, size_t len)
+{
+    struct floe_msg *m = floe_msg_new(0, bytes, len);
+
+    floe_chan_send(c, m);
+    floe_msg_unref(m);
+}
+
+void floe_chan_set_ack(struct floe_chan *c, uint32_t window)
+{
+    struct floe_wbuf w;
+    struct spice_set_ack a = { ++c->ack_generation, window };
+
+    c->uses_ack = 1;
+    floe_wbuf_init(&w, 0);
+    spice_set_ack_put(&w, &a);
+    floe_chan_send_wbuf(c, SPICE_MSG_SET_ACK, &w);
+    /* until the client's ACK_SYNC, nothing beyond the first window is held */
+    c->ack_window = window;
+}
+
+void floe_chan_ping(struct floe_chan *c)
+{
+    struct floe_wbuf w;
+    struct spice_ping p = { (uint32_t)++c->ping_id, floe_now_ms() * 1000 };
+
+    floe_wbuf_init(&w, 0);
+    spice_ping_put(&w, &p);
+    floe_chan_send_wbuf(c, SPICE_MSG_PING, &w);
+}
+
+/* Messages every channel understands; 1 if handled, <0 on bad input. */
+static int common_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+{
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, body, len);
+    switch (type) {
+    case SPICE_MSGC_ACK_SYNC:
+        (void)floe_get_u32(&r);
+        c->unacked = 0;
+        break;
+    case SPICE_MSGC_ACK:
+        c->unacked = c->unacked > c->ack_window ? c->unacked - c->ack_window : 0;
+        floe_chan_flush(c);
+        break;
+    case SPICE_MSGC_PONG: {
+        struct spice_ping p;
+
+        spice_ping_get(&r, &p);
+        if (!r.bad)
+            floe_debug("%s: channel %u rtt %llu us", c->peer, c->type,
+                       (unsigned long long)(floe_now_ms() * 1000 - p.timestamp));
+        break;
+    }
+    case SPICE_MSGC_DISCONNECTING:
+        floe_chan_close(c, "client is disconnecting");
+        break;
+    case SPICE_MSGC_MIGRATE_FLUSH_MARK:
+    case SPICE_MSGC_MIGRATE_DATA:
+        break;
+    default:
+        return 0;
+    }
+    return r.bad ? -EBADMSG : 1;
+}
+
+static int dispatch(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+{
+    int rc = common_handle(c, type, body, len);
+
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    if (c->ops && c->ops->handle)
+        return c->ops->handle(c, type, body, len);
+    return 0;
+}
+
+/* Splits the read buffer into messages; returns bytes consumed or -1. */
+static long parse_messages(struct floe_chan *c)
+{
+    size_t off = 0;
+
+    while (!c->closing) {
+        struct spice_msg_header h;
+        size_t hl = spice_header_parse(c->rbuf + off, c->rlen - off, c->mini, &h);
+
+        if (hl == 0)
+            break;
+        if (h.size > READ_LIMIT) {
+            floe_warn("%s: message %u of %u bytes is too large", c->peer, h.type, h.size);
+            return -1;
+        }
+        if (c->rlen - off - hl < h.size)
+            break;
+        if (dispatch(c, h.type, c->rbuf + off + hl, h.size) < 0) {
+            floe_warn("%s: bad message %u (%u bytes) on channel %u", c->peer, h.type, h.size,
+                      c->type);
+            return -1;
+        }
+        off += hl + h.size;
+    }
+    return (long)off;
+}
+
+static void consume(struct floe_chan *c, size_t n)
+{
+    memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+    c->rlen -= n;
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct floe_chan *c = h->data;
+    size_t want = c->rlen + 65536;
+
+    if (want > c->rcap) {
+        uint8_t *p = realloc(c->rbuf, want);
+
+        if (!p) {
+            *buf = uv_buf_init(NULL, 0);
+            return;
+        }
+        c->rbuf = p;
+        c->rcap = want;
+    }
+    *buf = uv_buf_init((char *)c->rbuf + c->rlen, (unsigned)(c->rcap - c->rlen));
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+    struct floe_chan *c = st->data;
+    long used;
+
+    if (n < 0) {
+        if (n != UV_EOF)
+            floe_info("%s: read error: %s", c->peer, uv_strerror((int)n));
+        else
+            floe_debug("%s: channel %u closed by peer", c->peer, c->type);
+        chan_shutdown(c);
+        return;
+    }
+    c->rlen += (size_t)n;
+    if (c->state != LINK_DONE) {
+        floe_link_read(c);
+        if (c->state != LINK_DONE || c->closing)
+            return;
+    }
+    used = parse_messages(c);
+    if (used < 0) {
+        floe_chan_close(c, "bad input");
+        return;
+    }
+    consume(c, (size_t)used);
+}
+
+static void free_unlinked(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void floe_chan_accept(struct floe_server *s, uv_stream_t *listener)
+{
+    struct floe_chan *c = calloc(1, sizeof(*c));
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+
+    if (!c)
+        return;
+    c->srv = s;
+    uv_tcp_init(s->loop, &c->tcp);
+    c->tcp.data = c;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
+        uv_close((uv_handle_t *)&c->tcp, free_unlinked);
+        return;
+    }
+    c->next = s->chans;
+    s->chans = c;
+    uv_tcp_nodelay(&c->tcp, 1);
+    strcpy(c->peer, "client");
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+        char ip[48] = "?";
+        int port = 0;
+
+        if (ss.ss_family == AF_INET) {
+            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        }
+        snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
+    }
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}

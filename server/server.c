@@ -1,0 +1,133 @@
+/* libfloe-server's top object: options, the TCP listener, the periodic
+ * PING, client listing and statistics. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/log.h"
+#include "server/internal.h"
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    struct floe_server *s = listener->data;
+
+    if (status < 0) {
+        floe_warn("accept failed: %s", uv_strerror(status));
+        return;
+    }
+    floe_chan_accept(s, listener);
+}
+
+static void on_ping_timer(uv_timer_t *t)
+{
+    struct floe_server *s = t->data;
+
+    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+        if (ss->main)
+            floe_chan_ping(ss->main);
+}
+
+struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_options *opt)
+{
+    struct floe_server *s = calloc(1, sizeof(*s));
+
+    if (!s) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    s->loop = loop;
+    s->opt = *opt;
+    s->name = strdup(opt->name ? opt->name : "floe");
+    s->password_file = opt->password_file ? strdup(opt->password_file) : NULL;
+    s->opt.name = s->name;
+    s->opt.password_file = s->password_file;
+    s->start_ms = floe_now_ms();
+    if (floe_auth_init(s) < 0) {
+        floe_err("could not create the RSA key for tickets");
+        free(s->name);
+        free(s->password_file);
+        free(s);
+        errno = EIO;
+        return NULL;
+    }
+    uv_timer_init(loop, &s->ping_timer);
+    s->ping_timer.data = s;
+    uv_timer_start(&s->ping_timer, on_ping_timer, 10000, 10000);
+    uv_unref((uv_handle_t *)&s->ping_timer);
+    return s;
+}
+
+int floe_server_listen(struct floe_server *s, const char *host, int port, int *bound)
+{
+    struct sockaddr_storage addr;
+    int rc, len = sizeof(addr);
+
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0)
+        return -EINVAL;
+    uv_tcp_init(s->loop, &s->listener);
+    s->listener.data = s;
+    s->listening = 1;
+    rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&addr, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&s->listener, 64, on_connection);
+    if (rc < 0)
+        return rc;
+    if (bound && uv_tcp_getsockname(&s->listener, (struct sockaddr *)&addr, &len) == 0)
+        *bound = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
+                                                  : ((struct sockaddr_in *)&addr)->sin_port);
+    return 0;
+}
+
+void floe_server_close(struct floe_server *s)
+{
+    if (s->listening) {
+        uv_close((uv_handle_t *)&s->listener, NULL);
+        s->listening = 0;
+    }
+    if (!uv_is_closing((uv_handle_t *)&s->ping_timer))
+        uv_close((uv_handle_t *)&s->ping_timer, NULL);
+    for (struct floe_chan *c = s->chans; c; c = c->next)
+        floe_chan_disconnect(c, SPICE_LINK_ERR_OK, "server shutting down");
+}
+
+void floe_server_free(struct floe_server *s)
+{
+    if (!s)
+        return;
+    floe_surface_free(&s->primary);
+    free(s->cursor.argb);
+    EVP_PKEY_free(s->key);
+    free(s->name);
+    free(s->password_file);
+    free(s);
+}
+
+void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_sink *sink)
+{
+    s->sink = *sink;
+}
+
+void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st)
+{
+    *st = s->stats;
+}
+
+void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = 0;
+    for (struct floe_session *ss = s->sessions; ss && used < len; ss = ss->next) {
+        const char *peer = ss->main ? ss->main->peer : "?";
+        int n = snprintf(buf + used, len - used, "session %u %s channels:%s%s%s%s mouse=%s\n",
+                         ss->id, peer, ss->main ? " main" : "", ss->display ? " display" : "",
+                         ss->inputs ? " inputs" : "", ss->cursor ? " cursor" : "",
+                         ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server");
+
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}

@@ -1,0 +1,106 @@
+/* Sessions: one per MAIN connection, joined by the client's other channels
+ * through the session id that MAIN_INIT gave out. */
+#include <stdlib.h>
+
+#include <openssl/rand.h>
+
+#include "protocol/log.h"
+#include "server/internal.h"
+
+static struct floe_session *session_find(struct floe_server *s, uint32_t id)
+{
+    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+        if (ss->id == id)
+            return ss;
+    return NULL;
+}
+
+static struct floe_session *session_new(struct floe_server *s)
+{
+    struct floe_session *ss = calloc(1, sizeof(*ss));
+
+    if (!ss)
+        return NULL;
+    do {
+        if (RAND_bytes((unsigned char *)&ss->id, sizeof(ss->id)) != 1)
+            ss->id = (uint32_t)floe_now_ms();
+    } while (ss->id == 0 || session_find(s, ss->id));
+    ss->mouse_mode = SPICE_MOUSE_MODE_CLIENT;
+    ss->next = s->sessions;
+    s->sessions = ss;
+    s->stats.clients++;
+    return ss;
+}
+
+static struct floe_chan **slot(struct floe_session *ss, uint8_t type)
+{
+    switch (type) {
+    case SPICE_CHANNEL_MAIN: return &ss->main;
+    case SPICE_CHANNEL_DISPLAY: return &ss->display;
+    case SPICE_CHANNEL_INPUTS: return &ss->inputs;
+    case SPICE_CHANNEL_CURSOR: return &ss->cursor;
+    default: return NULL;
+    }
+}
+
+int floe_session_attach(struct floe_chan *c)
+{
+    struct floe_session *ss;
+    struct floe_chan **sl;
+
+    if (c->type == SPICE_CHANNEL_MAIN) {
+        if (c->connection_id != 0 && !session_find(c->srv, c->connection_id))
+            return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+        ss = session_new(c->srv);
+        if (!ss)
+            return SPICE_LINK_ERR_ERROR;
+    } else {
+        ss = session_find(c->srv, c->connection_id);
+        if (!ss || !ss->main)
+            return SPICE_LINK_ERR_BAD_CONNECTION_ID;
+    }
+    sl = slot(ss, c->type);
+    if (*sl) {
+        (*sl)->sess = NULL;
+        floe_chan_close(*sl, "replaced by a new connection");
+    }
+    *sl = c;
+    c->sess = ss;
+    return SPICE_LINK_ERR_OK;
+}
+
+static void session_free(struct floe_server *s, struct floe_session *ss)
+{
+    for (struct floe_session **pp = &s->sessions; *pp; pp = &(*pp)->next)
+        if (*pp == ss) {
+            *pp = ss->next;
+            break;
+        }
+    s->stats.clients--;
+    free(ss);
+}
+
+void floe_session_detach(struct floe_chan *c)
+{
+    struct floe_session *ss = c->sess;
+    struct floe_chan **sl;
+
+    if (!ss)
+        return;
+    sl = slot(ss, c->type);
+    if (sl && *sl == c)
+        *sl = NULL;
+    c->sess = NULL;
+    if (c->type == SPICE_CHANNEL_MAIN) {
+        /* the client is gone: its other channels go too */
+        struct floe_chan *others[] = { ss->display, ss->inputs, ss->cursor };
+
+        for (int i = 0; i < 3; i++)
+            if (others[i]) {
+                others[i]->sess = NULL;
+                floe_chan_close(others[i], "main channel closed");
+            }
+        floe_info("session %u ended", ss->id);
+        session_free(c->srv, ss);
+    }
+}
