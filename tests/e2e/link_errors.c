@@ -1,0 +1,322 @@
+/* Bad links against a running floe-server: each gets the matching SPICE link
+ * error and a closed connection, while a client linked before keeps being
+ * served. FLOE_PORT and FLOE_PASSWORD name the server; FLOE_EXPIRED=1 checks
+ * that the right password is refused once it has expired. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "protocol/spice/messages.h"
+
+static int port;
+static const char *password;
+
+static int connect_server(void)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+static void send_all(int fd, const void *p, size_t n)
+{
+    assert_int_equal(send(fd, p, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* Reads exactly n bytes within 10 s; returns bytes read (short on EOF). */
+static size_t recv_n(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        ssize_t r;
+
+        if (poll(&p, 1, 10000) <= 0)
+            break;
+        r = recv(fd, (char *)buf + got, n - got, 0);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
+static void expect_closed(int fd)
+{
+    char b[64];
+
+    assert_int_equal(recv_n(fd, b, sizeof(b)), 0);
+    close(fd);
+}
+
+/* Reads a link reply; returns its error, fills pubkey on success. */
+static uint32_t read_reply(int fd, uint8_t pubkey[SPICE_TICKET_PUBKEY_BYTES], struct spice_caps *caps)
+{
+    uint8_t hb[16], body[SPICE_LINK_MAX_SIZE];
+    struct floe_rbuf r;
+    struct spice_link_header h;
+    const uint8_t *pk;
+    int err;
+
+    assert_int_equal(recv_n(fd, hb, 16), 16);
+    floe_rbuf_init(&r, hb, 16);
+    spice_link_header_get(&r, &h);
+    assert_int_equal(h.magic, SPICE_MAGIC);
+    assert_int_equal(h.major, 2);
+    assert_true(h.size >= SPICE_LINK_REPLY_SIZE && h.size <= sizeof(body));
+    assert_int_equal(recv_n(fd, body, h.size), h.size);
+    err = spice_link_reply_parse(body, h.size, &pk, caps);
+    if (err == 0 && pubkey)
+        memcpy(pubkey, pk, SPICE_TICKET_PUBKEY_BYTES);
+    return (uint32_t)err;
+}
+
+static void send_link(int fd, uint32_t conn_id, uint8_t type, int auth_sel)
+{
+    struct floe_wbuf w;
+    struct spice_link_mess m = { conn_id, type, 0, 0, 0, 0 };
+    struct spice_caps caps = { 0 };
+
+    if (auth_sel)
+        spice_caps_set(caps.common, SPICE_COMMON_CAP_AUTH_SELECTION);
+    spice_caps_set(caps.common, SPICE_COMMON_CAP_AUTH_SPICE);
+    spice_caps_set(caps.common, SPICE_COMMON_CAP_MINI_HEADER);
+    floe_wbuf_init(&w, 0);
+    spice_link_mess_write(&w, &m, &caps);
+    send_all(fd, w.data, w.len);
+    floe_wbuf_free(&w);
+}
+
+static void encrypt_ticket(const uint8_t *pubkey, const char *pw, uint8_t out[128])
+{
+    const unsigned char *p = pubkey;
+    EVP_PKEY *key = d2i_PUBKEY(NULL, &p, SPICE_TICKET_PUBKEY_BYTES);
+    EVP_PKEY_CTX *ctx;
+    size_t len = 128;
+
+    assert_non_null(key);
+    ctx = EVP_PKEY_CTX_new(key, NULL);
+    assert_true(EVP_PKEY_encrypt_init(ctx) > 0);
+    assert_true(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) > 0);
+    assert_true(EVP_PKEY_encrypt(ctx, out, &len, (const unsigned char *)pw, strlen(pw) + 1) > 0);
+    assert_int_equal(len, 128);
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(key);
+}
+
+/* Full link of one channel with a password; returns the link result. */
+static uint32_t link_channel(int fd, uint32_t conn_id, uint8_t type, const char *pw)
+{
+    uint8_t pubkey[SPICE_TICKET_PUBKEY_BYTES], ticket[128], res[4];
+    uint32_t mech = SPICE_AUTH_SPICE;
+    struct spice_caps caps;
+
+    send_link(fd, conn_id, type, 1);
+    assert_int_equal(read_reply(fd, pubkey, &caps), SPICE_LINK_ERR_OK);
+    assert_true(spice_caps_has(caps.common, SPICE_COMMON_CAP_AUTH_SELECTION));
+    send_all(fd, &mech, 4);
+    encrypt_ticket(pubkey, pw, ticket);
+    send_all(fd, ticket, sizeof(ticket));
+    assert_int_equal(recv_n(fd, res, 4), 4);
+    return floe_le32(res);
+}
+
+/* Reads one mini-header message, skipping PINGs; returns its type. */
+static uint16_t read_msg(int fd, uint8_t *body, size_t cap, uint32_t *len)
+{
+    for (;;) {
+        uint8_t hb[6];
+        struct spice_msg_header h;
+
+        assert_int_equal(recv_n(fd, hb, 6), 6);
+        spice_header_parse(hb, 6, 1, &h);
+        assert_true(h.size <= cap);
+        assert_int_equal(recv_n(fd, body, h.size), h.size);
+        *len = h.size;
+        if (h.type != SPICE_MSG_PING)
+            return h.type;
+    }
+}
+
+static void refused_at_header(uint32_t magic, uint32_t major, uint32_t size, uint32_t want)
+{
+    int fd = connect_server();
+    struct floe_wbuf w;
+    struct spice_link_header h = { magic, major, 2, size };
+
+    floe_wbuf_init(&w, 0);
+    spice_link_header_put(&w, &h);
+    floe_put_zero(&w, 18);
+    send_all(fd, w.data, w.len);
+    floe_wbuf_free(&w);
+    assert_int_equal(read_reply(fd, NULL, NULL), want);
+    expect_closed(fd);
+}
+
+static void test_wrong_magic(void **st)
+{
+    refused_at_header(0x12345678, 2, 18, SPICE_LINK_ERR_INVALID_MAGIC);
+}
+
+static void test_wrong_major(void **st)
+{
+    refused_at_header(SPICE_MAGIC, 3, 18, SPICE_LINK_ERR_VERSION_MISMATCH);
+}
+
+static void test_oversized_link(void **st)
+{
+    refused_at_header(SPICE_MAGIC, 2, 100000, SPICE_LINK_ERR_INVALID_DATA);
+}
+
+static void test_truncated_link_mess(void **st)
+{
+    refused_at_header(SPICE_MAGIC, 2, 10, SPICE_LINK_ERR_INVALID_DATA);
+}
+
+static void test_oversized_caps(void **st)
+{
+    int fd = connect_server();
+    struct floe_wbuf w;
+    struct spice_link_header h = { SPICE_MAGIC, 2, 2, 18 + 8 };
+    struct spice_link_mess m = { 0, SPICE_CHANNEL_MAIN, 0, 2000, 0, 18 };
+
+    floe_wbuf_init(&w, 0);
+    spice_link_header_put(&w, &h);
+    spice_link_mess_put(&w, &m);
+    floe_put_zero(&w, 8);
+    send_all(fd, w.data, w.len);
+    floe_wbuf_free(&w);
+    assert_int_equal(read_reply(fd, NULL, NULL), SPICE_LINK_ERR_INVALID_DATA);
+    expect_closed(fd);
+}
+
+static void test_bad_ticket(void **st)
+{
+    int fd = connect_server();
+
+    assert_int_equal(link_channel(fd, 0, SPICE_CHANNEL_MAIN, "not the password"),
+                     SPICE_LINK_ERR_PERMISSION_DENIED);
+    expect_closed(fd);
+}
+
+static void test_garbage_ticket(void **st)
+{
+    int fd = connect_server();
+    uint8_t junk[128], res[4];
+    uint32_t mech = SPICE_AUTH_SPICE;
+    struct spice_caps caps;
+
+    memset(junk, 0x5a, sizeof(junk));
+    send_link(fd, 0, SPICE_CHANNEL_MAIN, 1);
+    assert_int_equal(read_reply(fd, NULL, &caps), SPICE_LINK_ERR_OK);
+    send_all(fd, &mech, 4);
+    send_all(fd, junk, sizeof(junk));
+    assert_int_equal(recv_n(fd, res, 4), 4);
+    assert_int_equal(floe_le32(res), SPICE_LINK_ERR_PERMISSION_DENIED);
+    expect_closed(fd);
+}
+
+static void test_bad_connection_id(void **st)
+{
+    int fd = connect_server();
+
+    assert_int_equal(link_channel(fd, 0xdeadbeef, SPICE_CHANNEL_DISPLAY, password),
+                     SPICE_LINK_ERR_BAD_CONNECTION_ID);
+    expect_closed(fd);
+}
+
+static void test_channel_not_available(void **st)
+{
+    int fd = connect_server();
+
+    send_link(fd, 0, SPICE_CHANNEL_USBREDIR, 1);
+    assert_int_equal(read_reply(fd, NULL, NULL), SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE);
+    expect_closed(fd);
+}
+
+/* A client linked before the bad ones, and a message larger than allowed. */
+static void test_survivor_and_oversized_message(void **st)
+{
+    int good = connect_server(), bad = connect_server();
+    uint8_t body[65536];
+    uint8_t hdr[6] = { SPICE_MSGC_MAIN_ATTACH_CHANNELS, 0, 0, 0, 0x40, 0 }; /* 4 MiB */
+    uint32_t len;
+
+    assert_int_equal(link_channel(good, 0, SPICE_CHANNEL_MAIN, password), 0);
+    assert_int_equal(read_msg(good, body, sizeof(body), &len), SPICE_MSG_MAIN_INIT);
+
+    assert_int_equal(link_channel(bad, 0, SPICE_CHANNEL_MAIN, password), 0);
+    send_all(bad, hdr, sizeof(hdr));
+    {   /* the bad client is cut off: read until EOF */
+        size_t total = 0;
+        while (recv_n(bad, body, 1) == 1 && total < sizeof(body))
+            total++;
+        assert_true(total < sizeof(body));
+        close(bad);
+    }
+    test_wrong_magic(st);
+    test_truncated_link_mess(st);
+    /* the first client still gets answers */
+    hdr[4] = 0;
+    send_all(good, hdr, sizeof(hdr));
+    uint16_t t;
+    while ((t = read_msg(good, body, sizeof(body), &len)) != SPICE_MSG_MAIN_CHANNELS_LIST)
+        assert_true(t == SPICE_MSG_MAIN_NAME || t == SPICE_MSG_MAIN_UUID);
+    assert_int_equal(floe_le32(body), 3);
+    close(good);
+}
+
+static void test_expired(void **st)
+{
+    int fd = connect_server();
+
+    assert_int_equal(link_channel(fd, 0, SPICE_CHANNEL_MAIN, password),
+                     SPICE_LINK_ERR_PERMISSION_DENIED);
+    expect_closed(fd);
+}
+
+int main(void)
+{
+    const char *p = getenv("FLOE_PORT");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wrong_magic),
+        cmocka_unit_test(test_wrong_major),
+        cmocka_unit_test(test_oversized_link),
+        cmocka_unit_test(test_truncated_link_mess),
+        cmocka_unit_test(test_oversized_caps),
+        cmocka_unit_test(test_bad_ticket),
+        cmocka_unit_test(test_garbage_ticket),
+        cmocka_unit_test(test_bad_connection_id),
+        cmocka_unit_test(test_channel_not_available),
+        cmocka_unit_test(test_survivor_and_oversized_message),
+    };
+    const struct CMUnitTest expired[] = { cmocka_unit_test(test_expired) };
+
+    password = getenv("FLOE_PASSWORD");
+    if (!p || !password) {
+        fprintf(stderr, "link_errors: set FLOE_PORT and FLOE_PASSWORD\n");
+        return 2;
+    }
+    port = atoi(p);
+    if (getenv("FLOE_EXPIRED"))
+        return cmocka_run_group_tests_name("link-expired", expired, NULL, NULL);
+    return cmocka_run_group_tests_name("link-errors", tests, NULL, NULL);
+}

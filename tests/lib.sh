@@ -1,0 +1,86 @@
+# Helpers for the shell tests: free ports, a floe-server under test with its
+# control socket, a private Xvfb, and cleanup of everything on exit.
+# Source it; it sets -eu and an EXIT trap that kills what was started.
+set -eu
+BIN=${BIN:-$PWD/build/bin}
+TESTBIN=${TESTBIN:-$PWD/build/tests}
+T=$(mktemp -d /tmp/floe-test.XXXXXX)
+PIDS=()
+FAILS=0
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    sleep 0.3
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+finish() { [ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed"; exit 1; }; echo "all checks passed"; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_for() { # seconds, command...
+    local until=$((SECONDS + $1)); shift
+    while ! "$@" >/dev/null 2>&1; do
+        [ $SECONDS -ge $until ] && return 1
+        sleep 0.2
+    done
+}
+
+# start_server [floe-server options...]: sets SRV_PID, PORT, CTL, URI
+start_server() {
+    CTL=$T/ctl.sock
+    "$BIN/floe-server" --listen 127.0.0.1:0 --control "$CTL" "$@" >"$T/server.out" 2>"$T/server.err" &
+    SRV_PID=$!; PIDS+=("$SRV_PID")
+    if ! wait_for 30 grep -q "listening on" "$T/server.out"; then
+        cat "$T/server.err"; echo "FAIL: floe-server did not start"; exit 1
+    fi
+    URI=$(sed -n 's/^floe-server: listening on //p' "$T/server.out")
+    PORT=${URI##*:}
+    wait_for 10 test -S "$CTL"
+}
+
+ctl() { # command line -> prints the reply, fails on "error:"
+    local out
+    out=$(printf '%s\n' "$*" | socat -t 30 - "UNIX-CONNECT:$CTL")
+    printf '%s\n' "$out"
+    case "$out" in *"error:"*) return 1;; esac
+}
+
+# stop_server: asks it to quit and checks it exits cleanly (sanitizers included)
+stop_server() {
+    ctl quit >/dev/null || true
+    local i
+    for i in $(seq 1 100); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$SRV_PID" 2>/dev/null; then fail "floe-server did not quit"; return; fi
+    if wait "$SRV_PID"; then pass "floe-server quit cleanly"
+    else fail "floe-server exited with an error:"; tail -20 "$T/server.err"; fi
+}
+
+pixel_diff() { # a.png b.png -> number of differing pixels
+    compare -metric AE "$1" "$2" null: 2>&1 | cut -d' ' -f1 || true
+}
+
+# start_xvfb WxH: a private X server with a window manager; sets DISPLAY
+start_xvfb() {
+    local n
+    for n in $(seq 90 140); do
+        [ -e /tmp/.X11-unix/X$n ] || [ -e /tmp/.X$n-lock ] && continue
+        Xvfb ":$n" -screen 0 "${1}x24" -nolisten tcp >"$T/xvfb.log" 2>&1 &
+        PIDS+=($!)
+        if wait_for 10 test -e "/tmp/.X11-unix/X$n"; then
+            export DISPLAY=":$n"
+            openbox >"$T/openbox.log" 2>&1 &
+            PIDS+=($!)
+            sleep 1
+            return 0
+        fi
+    done
+    echo "FAIL: could not start Xvfb"; exit 1
+}
