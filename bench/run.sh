@@ -29,9 +29,12 @@ for run in $(seq 1 "$RUNS"); do
     printf 'quit\n' | socat - "UNIX-CONNECT:$T/ctl" >/dev/null
     wait $SRV || true
     bytes=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$line")
-    frames=$((f1 - f0))
-    awk -v f="$frames" -v b="$bytes" -v c=$((c1 - c0)) -v s="$SECONDS_PER_RUN" -v tck="$TCK" \
-        'BEGIN { printf "%.2f %.0f %.3f\n", f / s, b / f, c * 1000 / tck / f }' >>"$T/rows"
+    vframes=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$line")
+    sframes=$((f1 - f0))
+    [ "${vframes:-0}" -gt 0 ] && [ "$sframes" -gt 0 ] || { echo "bench: no frames: $line" >&2; exit 1; }
+    awk -v vf="$vframes" -v sf="$sframes" -v b="$bytes" -v c=$((c1 - c0)) \
+        -v s="$SECONDS_PER_RUN" -v tck="$TCK" \
+        'BEGIN { printf "%.2f %.0f %.3f\n", vf / s, b / vf, c * 1000 / tck / sf }' >>"$T/rows"
     echo "run $run: $line" >&2
 done
 echo "demo desktop 1920x1080, loopback, $RUNS runs of ${SECONDS_PER_RUN}s (median):"

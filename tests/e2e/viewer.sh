@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# floe-server and floe-viewer --headless on loopback: after freeze the
+# viewer's picture equals the server's pixel for pixel, and keys typed
+# through the viewer reach the demo's text window.
+. "$(dirname "$0")/../lib.sh"
+
+start_server --disable-ticketing --size 1280x720
+TEXT="hello floe 42"
+"$BIN/floe-viewer" --headless --duration 14 --snapshot "$T/viewer.png" --type "$TEXT" "$URI" \
+    >"$T/viewer.out" 2>"$T/viewer.err" &
+VPID=$!; PIDS+=("$VPID")
+
+if wait_for 12 sh -c "printf 'typed\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -qF '$TEXT'"; then
+    pass "keys typed through floe-viewer reached the demo's text window"
+else
+    fail "typed text did not arrive: $(ctl typed | head -1)"
+fi
+ctl "snapshot $T/before-freeze.png" >/dev/null
+ctl freeze >/dev/null
+sleep 1
+ctl "snapshot $T/server.png" >/dev/null
+if wait "$VPID"; then pass "floe-viewer exited cleanly"; else fail "floe-viewer failed"; cat "$T/viewer.err"; fi
+summary=$(tail -n 1 "$T/viewer.out")
+echo "viewer: $summary"
+frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$summary")
+[ "${frames:-0}" -gt 10 ] && pass "the viewer received $frames frames" || fail "too few frames: $summary"
+d=$(pixel_diff "$T/server.png" "$T/viewer.png")
+[ "$d" = 0 ] && pass "viewer snapshot equals server snapshot (0 differing pixels)" ||
+    fail "viewer snapshot differs from the server's in $d pixels"
+d=$(pixel_diff "$T/before-freeze.png" "$T/server.png")
+[ "$d" != 0 ] && pass "the demo was animating ($d pixels changed in the last moments)" ||
+    fail "the demo did not change"
+stop_server
+finish
