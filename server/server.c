@@ -121,10 +121,12 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
     buf[0] = 0;
     for (struct floe_session *ss = s->sessions; ss && used < len; ss = ss->next) {
         const char *peer = ss->main ? ss->main->peer : "?";
-        int n = snprintf(buf + used, len - used, "session %u %s channels:%s%s%s%s mouse=%s\n",
+        size_t pending = ss->display ? ss->display->queued_bytes + ss->display->inflight_bytes : 0;
+        int n = snprintf(buf + used, len - used,
+                         "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu\n",
                          ss->id, peer, ss->main ? " main" : "", ss->display ? " display" : "",
                          ss->inputs ? " inputs" : "", ss->cursor ? " cursor" : "",
-                         ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server");
+                         ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending);
 
         if (n < 0)
             break;

@@ -69,7 +69,12 @@ static struct floe_msg *copy_msg(struct floe_server *s, const pixman_box32_t *b)
 void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg)
 {
     int n;
-    pixman_box32_t *boxes = pixman_region32_rectangles(rg, &n);
+    pixman_box32_t *boxes;
+
+    /* the surface may have shrunk since the area was drawn */
+    pixman_region32_intersect_rect(rg, rg, 0, 0, (unsigned)c->srv->primary.width,
+                                   (unsigned)c->srv->primary.height);
+    boxes = pixman_region32_rectangles(rg, &n);
 
     for (int i = 0; i < n; i++) {
         int width = boxes[i].x2 - boxes[i].x1;

@@ -293,6 +293,28 @@ static void test_expired(void **st)
     expect_closed(fd);
 }
 
+/* A client that links MAIN and DISPLAY, asks for the picture and then
+ * reads nothing for FLOE_STALL seconds: the server must bound what it keeps. */
+static void test_stall(void **st)
+{
+    int m = connect_server(), d;
+    uint8_t body[65536];
+    uint32_t len, session;
+    uint8_t init[6 + 15] = { SPICE_MSGC_DISPLAY_INIT, 0, 15, 0, 0, 0, 1 };
+
+    assert_int_equal(link_channel(m, 0, SPICE_CHANNEL_MAIN, password), 0);
+    assert_int_equal(read_msg(m, body, sizeof(body), &len), SPICE_MSG_MAIN_INIT);
+    session = floe_le32(body);
+    d = connect_server();
+    assert_int_equal(link_channel(d, session, SPICE_CHANNEL_DISPLAY, password), 0);
+    send_all(d, init, sizeof(init));
+    printf("stalled session %u\n", session);
+    fflush(stdout);
+    sleep((unsigned)atoi(getenv("FLOE_STALL")));
+    close(d);
+    close(m);
+}
+
 int main(void)
 {
     const char *p = getenv("FLOE_PORT");
@@ -309,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_survivor_and_oversized_message),
     };
     const struct CMUnitTest expired[] = { cmocka_unit_test(test_expired) };
+    const struct CMUnitTest stall[] = { cmocka_unit_test(test_stall) };
 
     password = getenv("FLOE_PASSWORD");
     if (!p || !password) {
@@ -316,6 +339,8 @@ int main(void)
         return 2;
     }
     port = atoi(p);
+    if (getenv("FLOE_STALL"))
+        return cmocka_run_group_tests_name("stall", stall, NULL, NULL);
     if (getenv("FLOE_EXPIRED"))
         return cmocka_run_group_tests_name("link-expired", expired, NULL, NULL);
     return cmocka_run_group_tests_name("link-errors", tests, NULL, NULL);

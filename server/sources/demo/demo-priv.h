@@ -128,6 +128,8 @@ struct floe_demo_notes {
     struct floe_rect area;
     int line_h, rows, caret_on, dirty;
     uint64_t *shown;       /* a hash of each visible row as drawn */
+    uint64_t *want;        /* ... and as it should be */
+    int *ring;             /* the last `rows` wrapped rows: start, length */
     struct floe_demo_keys keys;
     size_t len;
     char text[FLOE_DEMO_TYPED_MAX + 1];

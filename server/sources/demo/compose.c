@@ -1,0 +1,184 @@
+/* Composition of the demo's layers onto surface 0: every change is sent as
+ * images of the visible parts only, moves and scrolls as copy_bits. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "server/sources/demo/demo-priv.h"
+
+int floe_demo_layer_alloc(struct floe_demo_layer *l, int x, int y, int w, int h)
+{
+    if (w < 1)
+        w = 1;
+    if (h < 1)
+        h = 1;
+    l->c.px = calloc((size_t)w * h, sizeof(uint32_t));
+    if (!l->c.px)
+        return -ENOMEM;
+    l->c.w = l->c.stride = w;
+    l->c.h = h;
+    l->r = (struct floe_rect){ x, y, w, h };
+    return 0;
+}
+
+static void region_init_rect(pixman_region32_t *rg, const struct floe_rect *r)
+{
+    pixman_region32_init_rect(rg, r->x, r->y, (unsigned)r->w, (unsigned)r->h);
+}
+
+/* Removes from rg everything covered by the layers above id. */
+static void subtract_above(struct floe_demo *d, pixman_region32_t *rg, int id)
+{
+    for (int i = id + 1; i < FLOE_DEMO_LAYERS; i++) {
+        pixman_region32_t above;
+
+        region_init_rect(&above, &d->layers[i].r);
+        pixman_region32_subtract(rg, rg, &above);
+        pixman_region32_fini(&above);
+    }
+}
+
+/* The part of layer id that shows on screen, in screen coordinates. */
+static void visible(struct floe_demo *d, int id, pixman_region32_t *rg)
+{
+    pixman_region32_t screen;
+
+    region_init_rect(rg, &d->layers[id].r);
+    pixman_region32_init_rect(&screen, 0, 0, (unsigned)d->w, (unsigned)d->h);
+    pixman_region32_intersect(rg, rg, &screen);
+    pixman_region32_fini(&screen);
+    subtract_above(d, rg, id);
+}
+
+/* Sends the boxes of rg (screen coordinates, inside layer id) as images. */
+static void send_boxes(struct floe_demo *d, int id, pixman_region32_t *rg)
+{
+    const struct floe_demo_layer *l = &d->layers[id];
+    int n;
+    const pixman_box32_t *b = pixman_region32_rectangles(rg, &n);
+
+    for (int i = 0; i < n; i++) {
+        struct floe_rect r = { b[i].x1, b[i].y1, b[i].x2 - b[i].x1, b[i].y2 - b[i].y1 };
+        const uint32_t *px = l->c.px + (size_t)(r.y - l->r.y) * l->c.stride + (r.x - l->r.x);
+
+        floe_server_draw_image(d->srv, 0, &r, px, l->c.stride * 4);
+    }
+}
+
+/* Paints rg from whichever layer is on top at each point. */
+static void paint_region(struct floe_demo *d, pixman_region32_t *rg)
+{
+    for (int id = FLOE_DEMO_LAYERS - 1; id >= 0 && pixman_region32_not_empty(rg); id--) {
+        pixman_region32_t part, lr;
+
+        region_init_rect(&lr, &d->layers[id].r);
+        pixman_region32_init(&part);
+        pixman_region32_intersect(&part, rg, &lr);
+        send_boxes(d, id, &part);
+        pixman_region32_subtract(rg, rg, &lr);
+        pixman_region32_fini(&part);
+        pixman_region32_fini(&lr);
+    }
+}
+
+void floe_demo_paint_all(struct floe_demo *d)
+{
+    pixman_region32_t rg;
+
+    pixman_region32_init_rect(&rg, 0, 0, (unsigned)d->w, (unsigned)d->h);
+    paint_region(d, &rg);
+    pixman_region32_fini(&rg);
+}
+
+void floe_demo_layer_show(struct floe_demo *d, int id, const struct floe_rect *local)
+{
+    const struct floe_demo_layer *l = &d->layers[id];
+    struct floe_rect r = { l->r.x + local->x, l->r.y + local->y, local->w, local->h };
+    pixman_region32_t vis, rg;
+
+    if (r.w <= 0 || r.h <= 0)
+        return;
+    visible(d, id, &vis);
+    region_init_rect(&rg, &r);
+    pixman_region32_intersect(&rg, &rg, &vis);
+    send_boxes(d, id, &rg);
+    pixman_region32_fini(&rg);
+    pixman_region32_fini(&vis);
+}
+
+/* copy_bits for each box of dst, from box - (dx, dy), in an order where no
+ * box overwrites pixels a later box still has to read: bands against the
+ * vertical motion, boxes within a band against the horizontal one. */
+static void copy_boxes(struct floe_demo *d, pixman_region32_t *dst, int dx, int dy)
+{
+    int n;
+    const pixman_box32_t *b = pixman_region32_rectangles(dst, &n);
+
+    for (int k = 0; k < n;) {
+        int band = dy > 0 ? n - 1 - k : k, first = band, last = band;
+
+        while (first > 0 && b[first - 1].y1 == b[band].y1)
+            first--;
+        while (last < n - 1 && b[last + 1].y1 == b[band].y1)
+            last++;
+        for (int j = 0; j <= last - first; j++) {
+            const pixman_box32_t *e = &b[dx > 0 ? last - j : first + j];
+            struct floe_rect r = { e->x1, e->y1, e->x2 - e->x1, e->y2 - e->y1 };
+
+            floe_server_copy_bits(d->srv, 0, r.x - dx, r.y - dy, &r);
+        }
+        k += last - first + 1;
+    }
+}
+
+void floe_demo_layer_scroll(struct floe_demo *d, int id, const struct floe_rect *local, int dy)
+{
+    const struct floe_demo_layer *l = &d->layers[id];
+    struct floe_rect r = { l->r.x + local->x, l->r.y + local->y, local->w, local->h };
+    pixman_region32_t vis, src, rest;
+
+    if (r.w <= 0 || r.h <= 0)
+        return;
+    visible(d, id, &vis);
+    region_init_rect(&src, &r);
+    pixman_region32_intersect(&vis, &vis, &src);
+    /* a pixel can be copied when the pixel dy below it shows too */
+    pixman_region32_copy(&src, &vis);
+    pixman_region32_translate(&src, 0, -dy);
+    pixman_region32_intersect(&src, &src, &vis);
+    copy_boxes(d, &src, 0, -dy);
+    pixman_region32_init(&rest);
+    pixman_region32_subtract(&rest, &vis, &src);
+    send_boxes(d, id, &rest);
+    pixman_region32_fini(&rest);
+    pixman_region32_fini(&src);
+    pixman_region32_fini(&vis);
+}
+
+void floe_demo_layer_move(struct floe_demo *d, int id, int x, int y)
+{
+    struct floe_demo_layer *l = &d->layers[id];
+    int dx = x - l->r.x, dy = y - l->r.y;
+    pixman_region32_t before, after, copied, rest;
+
+    if (!dx && !dy)
+        return;
+    visible(d, id, &before);
+    l->r.x = x;
+    l->r.y = y;
+    visible(d, id, &after);
+    pixman_region32_init(&copied);
+    pixman_region32_copy(&copied, &before);
+    pixman_region32_translate(&copied, dx, dy);
+    pixman_region32_intersect(&copied, &copied, &after);
+    copy_boxes(d, &copied, dx, dy);
+    pixman_region32_init(&rest);
+    pixman_region32_subtract(&rest, &after, &copied);
+    send_boxes(d, id, &rest);
+    /* what the layer left shows whatever lies below it now */
+    pixman_region32_subtract(&before, &before, &after);
+    paint_region(d, &before);
+    pixman_region32_fini(&rest);
+    pixman_region32_fini(&copied);
+    pixman_region32_fini(&after);
+    pixman_region32_fini(&before);
+}

@@ -1,0 +1,262 @@
+/* The built-in demo desktop: builds the scene, paints it once, then on a
+ * libuv timer sends only what changed each tick and ends the frame. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "protocol/log.h"
+#include "server/sources/demo/demo-priv.h"
+
+static const char *const font_dirs[] = {
+    "/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF", "/usr/local/share/fonts/dejavu",
+};
+
+/* Opens `name` from $FLOE_FONT_DIR or the usual DejaVu places. */
+static int font_find(struct floe_demo *d, const char *name, int px, struct floe_demo_font **out)
+{
+    const char *env = getenv("FLOE_FONT_DIR");
+    char path[512];
+    int err = -ENOENT;
+
+    if (env && *env) {
+        snprintf(path, sizeof(path), "%s/%s", env, name);
+        if (!floe_demo_font_open(d->ft, path, px, out))
+            return 0;
+    }
+    for (unsigned i = 0; i < sizeof(font_dirs) / sizeof(font_dirs[0]) && err; i++) {
+        snprintf(path, sizeof(path), "%s/%s", font_dirs[i], name);
+        err = floe_demo_font_open(d->ft, path, px, out);
+    }
+    return err;
+}
+
+static int fonts_open(struct floe_demo *d)
+{
+    struct floe_demo_fonts *f = &d->font;
+    int s13 = floe_demo_scale(13, d->fs);
+
+    if (FT_Init_FreeType(&d->ft)) {
+        floe_err("demo: FreeType cannot start");
+        return -ENOMEM;
+    }
+    if (font_find(d, "DejaVuSans.ttf", s13, &f->ui) ||
+        font_find(d, "DejaVuSansMono.ttf", s13, &f->mono)) {
+        floe_err("demo: cannot load DejaVuSans.ttf and DejaVuSansMono.ttf from "
+                 "/usr/share/fonts/truetype/dejavu (install fonts-dejavu-core, "
+                 "or set FLOE_FONT_DIR)");
+        return -ENOENT;
+    }
+    /* the bold face is optional: the regular one stands in for it */
+    if (font_find(d, "DejaVuSans-Bold.ttf", s13, &f->bold) &&
+        font_find(d, "DejaVuSans.ttf", s13, &f->bold))
+        return -ENOENT;
+    if (font_find(d, "DejaVuSans-Bold.ttf", floe_demo_scale(28, d->fs), &f->big) &&
+        font_find(d, "DejaVuSans.ttf", floe_demo_scale(28, d->fs), &f->big))
+        return -ENOENT;
+    return 0;
+}
+
+static int isqrt(int v)
+{
+    int r = 0;
+
+    while ((r + 1) * (r + 1) <= v)
+        r++;
+    return r;
+}
+
+/* Text grows slower than the screen: the square root of the scale,
+ * kept between 0.6 and 1.5 so small screens stay readable. */
+static int font_scale(int w, int h)
+{
+    int s = w * 1000 / 1920 < h * 1000 / 1080 ? w * 1000 / 1920 : h * 1000 / 1080;
+    int fs = isqrt(s * 1000);
+
+    return fs < 600 ? 600 : fs > 1500 ? 1500 : fs;
+}
+
+static void destroy(struct floe_demo *d)
+{
+    floe_demo_notes_free(d);
+    floe_demo_photo_free(d->photo);
+    for (int i = 0; i < FLOE_DEMO_LAYERS; i++)
+        free(d->layers[i].c.px);
+    floe_demo_font_free(d->font.ui);
+    floe_demo_font_free(d->font.bold);
+    floe_demo_font_free(d->font.mono);
+    floe_demo_font_free(d->font.big);
+    if (d->ft)
+        FT_Done_FreeType(d->ft);
+    free(d);
+}
+
+static void photo_tick(struct floe_demo *d)
+{
+    uint64_t period = (uint64_t)(d->fps > 30 ? d->fps / 30 : 1);
+    struct floe_demo_canvas c;
+
+    if (d->tick % period)
+        return;
+    c = floe_demo_canvas_view(&d->layers[FLOE_DEMO_PHOTOS].c, &d->photo_area);
+    floe_demo_photo_render(d->photo, d->tick / period, &c);
+    floe_demo_layer_show(d, FLOE_DEMO_PHOTOS, &d->photo_area);
+}
+
+static void tick(struct floe_demo *d)
+{
+    int x, y;
+
+    if (d->frozen)
+        return;
+    d->tick++;
+    floe_demo_about_place(d, d->tick, &x, &y);
+    floe_demo_layer_move(d, FLOE_DEMO_ABOUT, x, y);
+    floe_demo_journal_tick(d);
+    photo_tick(d);
+    floe_demo_notes_tick(d);
+    floe_demo_panel_clock(d, 0);
+    floe_demo_cursor_tick(d);
+    floe_server_frame_end(d->srv);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    if (t->data)
+        tick(t->data);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static int scene_init(struct floe_demo *d)
+{
+    struct floe_demo_canvas c;
+    int err = fonts_open(d);
+
+    if (!err)
+        err = floe_demo_wallpaper_init(d);
+    if (!err)
+        err = floe_demo_panel_init(d);
+    if (!err)
+        err = floe_demo_windows_init(d);
+    if (!err)
+        err = floe_demo_journal_init(d);
+    if (!err)
+        err = floe_demo_notes_init(d);
+    if (!err && !(d->photo = floe_demo_photo_new(d->seed)))
+        err = -ENOMEM;
+    if (err)
+        return err;
+    c = floe_demo_canvas_view(&d->layers[FLOE_DEMO_PHOTOS].c, &d->photo_area);
+    floe_demo_photo_render(d->photo, 0, &c);
+    return 0;
+}
+
+static int timer_start(struct floe_demo *d)
+{
+    uint64_t period = (uint64_t)(1000 / d->fps);
+    int err;
+
+    d->timer = malloc(sizeof(*d->timer));
+    if (!d->timer)
+        return -ENOMEM;
+    err = uv_timer_init(d->loop, d->timer);
+    if (err) {
+        free(d->timer);
+        d->timer = NULL;
+        return err;
+    }
+    d->timer->data = d;
+    return uv_timer_start(d->timer, on_timer, period, period);
+}
+
+/* Checks and fills in the defaults; 0 or -EINVAL. */
+static int options(struct floe_demo *d, const struct floe_demo_options *opt)
+{
+    d->w = opt && opt->width > 0 ? opt->width : 1920;
+    d->h = opt && opt->height > 0 ? opt->height : 1080;
+    d->fps = opt && opt->fps > 0 ? opt->fps : 30;
+    d->seed = opt ? opt->seed : 0;
+    if (d->fps > 240)
+        d->fps = 240;
+    if (d->w < 64 || d->h < 64 || d->w > 16384 || d->h > 16384) {
+        floe_err("demo: size %dx%d is outside 64x64..16384x16384", d->w, d->h);
+        return -EINVAL;
+    }
+    d->fs = font_scale(d->w, d->h);
+    return 0;
+}
+
+struct floe_demo *floe_demo_new(uv_loop_t *loop, struct floe_server *s,
+                                const struct floe_demo_options *opt)
+{
+    struct floe_demo *d = calloc(1, sizeof(*d));
+    int err;
+
+    if (!d) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    d->loop = loop;
+    d->srv = s;
+    d->clock_shown = -1;
+    err = !loop || !s ? -EINVAL : options(d, opt);
+    if (!err)
+        err = scene_init(d);
+    if (!err)
+        err = floe_server_surface_create(s, 0, d->w, d->h);
+    if (err)
+        goto out;
+    floe_demo_paint_all(d);
+    floe_demo_cursor_init(d);
+    floe_demo_cursor_tick(d);
+    floe_server_frame_end(s);
+    err = timer_start(d);
+out:
+    if (err) {
+        if (d->timer)
+            uv_close((uv_handle_t *)d->timer, on_timer_closed);
+        destroy(d);
+        errno = -err;
+        return NULL;
+    }
+    return d;
+}
+
+void floe_demo_free(struct floe_demo *d)
+{
+    if (!d)
+        return;
+    /* the handle outlives us until the loop has closed it */
+    uv_timer_stop(d->timer);
+    d->timer->data = NULL;
+    uv_close((uv_handle_t *)d->timer, on_timer_closed);
+    destroy(d);
+}
+
+void floe_demo_freeze(struct floe_demo *d, int frozen)
+{
+    d->frozen = frozen != 0;
+}
+
+void floe_demo_key(struct floe_demo *d, uint32_t scancode, int down)
+{
+    floe_demo_notes_key(d, scancode, down);
+}
+
+void floe_demo_pointer(struct floe_demo *d, int x, int y, uint32_t buttons)
+{
+    if (d->frozen)
+        return;
+    d->pointer_x = x < 0 ? 0 : x >= d->w ? d->w - 1 : x;
+    d->pointer_y = y < 0 ? 0 : y >= d->h ? d->h - 1 : y;
+    d->pointer_new = 1;
+}
+
+const char *floe_demo_typed_text(struct floe_demo *d)
+{
+    return d->notes.text;
+}

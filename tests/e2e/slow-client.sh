@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A display client that stops reading: the server keeps a bounded backlog for
+# it (pending draws are replaced by pixels) while another client is served
+# normally and still ends pixel-exact.
+. "$(dirname "$0")/../lib.sh"
+
+echo "slow-pass" >"$T/pw"
+start_server --password-file "$T/pw" --size 1920x1080
+FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_STALL=14 "$TESTBIN/link_errors" >"$T/stall.out" 2>&1 &
+STALL=$!; PIDS+=("$STALL")
+wait_for 10 grep -q "stalled session" "$T/stall.out"
+sid=$(sed -n 's/.*stalled session \([0-9]*\).*/\1/p' "$T/stall.out")
+"$BIN/floe-viewer" --headless --duration 12 --snapshot "$T/viewer.png" \
+    "spice://127.0.0.1:$PORT?password=slow-pass" >"$T/viewer.out" 2>"$T/viewer.err" &
+VPID=$!; PIDS+=("$VPID")
+
+max=0
+for i in $(seq 1 9); do
+    sleep 1
+    p=$(ctl clients | sed -n "s/^session $sid .*display_pending=\([0-9]*\).*/\1/p")
+    [ -n "$p" ] && [ "$p" -gt "$max" ] && max=$p
+done
+echo "largest backlog for the stalled client: $max bytes"
+[ "$max" -gt $((4 * 1024 * 1024)) ] && pass "the stalled client did fall behind ($max bytes pending)" ||
+    fail "the stalled client never fell behind ($max bytes): the test proves nothing"
+[ "$max" -le $((40 * 1024 * 1024)) ] && pass "its backlog stayed bounded (<= 40 MiB)" ||
+    fail "backlog grew to $max bytes"
+ctl freeze >/dev/null
+sleep 1
+ctl "snapshot $T/server.png" >/dev/null
+wait "$VPID" && pass "the other client ran to the end" || { fail "floe-viewer failed"; cat "$T/viewer.err"; }
+frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$(tail -n1 "$T/viewer.out")")
+[ "${frames:-0}" -gt 10 ] && pass "it received $frames frames" || fail "it received ${frames:-no} frames"
+d=$(pixel_diff "$T/server.png" "$T/viewer.png")
+[ "$d" = 0 ] && pass "its picture equals the server's" || fail "its picture differs in $d pixels"
+wait "$STALL" || true
+stop_server
+finish
