@@ -31,8 +31,7 @@ for t in tests/e2e/*.sh tests/interop/*.sh; do
     [ -f "$t" ] && run_one "${t#tests/}" 600 bash "$t"
 done
 if [ -f tests/fuzz/fuzz.mk ]; then
-    run_one "fuzz/smoke" 900 make --no-print-directory -f Makefile -f tests/fuzz/fuzz.mk \
-        BUILD="$BUILD" fuzz-smoke
+    run_one "fuzz/smoke" 900 make --no-print-directory BUILD="$BUILD" fuzz-smoke
 fi
 
 echo

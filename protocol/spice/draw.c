@@ -2,6 +2,7 @@
 #include "protocol/spice/draw.h"
 
 #include <errno.h>
+#include <string.h>
 
 void spice_clip_rect(const struct spice_clip *c, uint32_t i, struct spice_rect *out)
 {
@@ -84,8 +85,7 @@ int spice_image_parse(const uint8_t *body, size_t len, uint32_t offset, struct s
 
     floe_rbuf_init(&whole, body, len);
     floe_rbuf_at(&r, &whole, offset);
-    img->data = NULL;
-    img->data_len = 0;
+    memset(img, 0, sizeof(*img));
     spice_image_desc_get(&r, &img->desc);
     if (r.bad || offset == 0)
         return -EBADMSG;
@@ -167,7 +167,8 @@ int spice_cursor_get(struct floe_rbuf *r, struct spice_cursor *c)
         return -EBADMSG;
     c->data_len = floe_rbuf_left(r);
     c->data = floe_get_bytes(r, c->data_len);
-    if (c->header.type == SPICE_CURSOR_TYPE_ALPHA &&
+    /* a cursor from the client's cache carries its header but no pixels */
+    if (!(c->flags & SPICE_CURSOR_FLAG_FROM_CACHE) && c->header.type == SPICE_CURSOR_TYPE_ALPHA &&
         c->data_len < (size_t)c->header.width * c->header.height * 4)
         return -EBADMSG;
     return 0;

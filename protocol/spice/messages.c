@@ -148,7 +148,7 @@ int spice_link_reply_parse(const uint8_t *body, size_t len, const uint8_t **pubk
     nch = floe_get_u32(&r);
     off = floe_get_u32(&r);
     if (error != SPICE_LINK_ERR_OK)
-        return (int)error;
+        return error <= SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE ? (int)error : SPICE_LINK_ERR_ERROR;
     if (off < SPICE_LINK_REPLY_SIZE)
         return SPICE_LINK_ERR_INVALID_DATA;
     return caps_parse(body, len, off, nc, nch, caps);

@@ -101,7 +101,7 @@ void floe_put_zero(struct floe_wbuf *w, size_t n)
 
 void floe_patch_u32(struct floe_wbuf *w, size_t at, uint32_t v)
 {
-    if (!w->failed && at + 4 <= w->len)
+    if (!w->failed && at <= w->len && w->len - at >= 4)
         floe_wr_le32(w->data + at, v);
 }
 
@@ -159,7 +159,7 @@ uint32_t floe_get_u32(struct floe_rbuf *r)
 
 uint64_t floe_get_u64(struct floe_rbuf *r)
 {
-    uint64_t lo = floe_get_u32(r);
+    const uint8_t *p = floe_get_bytes(r, 8);
 
-    return lo | (uint64_t)floe_get_u32(r) << 32;
+    return p ? floe_le32(p) | (uint64_t)floe_le32(p + 4) << 32 : 0;
 }

@@ -1,0 +1,56 @@
+# libFuzzer targets for the protocol parsers; included from the main Makefile.
+# `make fuzz` runs each for FUZZ_SECONDS (default 60), `make fuzz-smoke` for 5.
+
+# Included anywhere in the main Makefile, this must not become its default goal.
+_fuzz_saved_goal := $(.DEFAULT_GOAL)
+
+BUILD        ?= build
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_TARGETS := link display
+# built from the sources with clang, never from the gcc-built libraries
+FUZZ_SRC     := $(wildcard protocol/*.c protocol/spice/*.c)
+FUZZ_HDRS    := $(wildcard protocol/*.h protocol/spice/*.h) tests/unit/data/seabios_capture.h
+FUZZ_CFLAGS  ?= -g -O1
+FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
+                -Wno-unused-parameter -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_RUN_FLAGS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+
+FUZZ_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-corpus $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+fuzz-smoke: FUZZ_SECONDS = 5
+fuzz-smoke: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC)
+
+# (static pattern rules: make skips implicit rules for .PHONY targets)
+# Each run works on a scratch copy of the seeds, so the tree's corpus stays
+# small; libFuzzer exits non-zero on a crash, leak or timeout, failing make.
+$(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
+	@rm -rf $(FUZZ_DIR)/corpus-$* && mkdir -p $(FUZZ_DIR)/corpus-$*
+	@cp tests/fuzz/corpus/$*/* $(FUZZ_DIR)/corpus-$*/
+	@echo "  FUZZ    $* for $(FUZZ_SECONDS) s"
+	$(Q)$< $(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(FUZZ_DIR)/crash-$*- $(FUZZ_DIR)/corpus-$* \
+	    > $(FUZZ_DIR)/fuzz-$*.log 2>&1 || { tail -n 60 $(FUZZ_DIR)/fuzz-$*.log; exit 1; }
+	@grep -E '^(stat::number_of_executed_units|Done)' $(FUZZ_DIR)/fuzz-$*.log || true
+
+# Rewrites tests/fuzz/corpus/ from floe's encoders and the reference capture.
+fuzz-corpus:
+	@mkdir -p $(FUZZ_DIR)
+	$(Q)$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -o $(FUZZ_DIR)/gen_corpus \
+	    tests/fuzz/gen_corpus.c $(FUZZ_SRC)
+	$(Q)rm -rf tests/fuzz/corpus && $(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
+
+.DEFAULT_GOAL := $(_fuzz_saved_goal)

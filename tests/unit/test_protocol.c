@@ -1,0 +1,1805 @@
+/* Unit tests for the SPICE wire layer (protocol/spice): golden bytes written by
+ * hand from spice.proto, golden bytes from a real capture, and malformed input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/spice/draw.h"
+#include "protocol/spice/enums.h"
+#include "protocol/spice/messages.h"
+#include "protocol/spice/wire.h"
+#include "tests/unit/data/seabios_capture.h"
+
+/* Little-endian spellings for the hand-written arrays below; they only split a
+ * number into bytes, so the arrays stay independent of floe's encoders. */
+#define LE16(v) (uint8_t)((v) & 0xff), (uint8_t)(((v) >> 8) & 0xff)
+#define LE32(v) LE16((uint32_t)(v) & 0xffff), LE16((uint32_t)(v) >> 16)
+#define LE64(v) LE32((uint64_t)(v) & 0xffffffffu), LE32((uint64_t)(v) >> 32)
+#define RECT(t, l, b, r) LE32(t), LE32(l), LE32(b), LE32(r)
+#define MASK_NONE 0, LE32(0), LE32(0), LE32(0)
+#define REDQ 'R', 'E', 'D', 'Q'
+
+/* ------------------------------------------------------------------------ */
+/* helpers */
+
+static void expect_wbuf(const struct floe_wbuf *w, const uint8_t *want, size_t n)
+{
+    assert_false(w->failed);
+    assert_int_equal(w->len, n);
+    assert_memory_equal(w->data, want, n);
+}
+
+/* An exact-size heap copy, so ASan flags any read past `n`. */
+static uint8_t *dup_exact(const uint8_t *p, size_t n)
+{
+    uint8_t *d = malloc(n); /* malloc(0) too: ASan poisons its one byte */
+
+    assert_non_null(d);
+    if (n)
+        memcpy(d, p, n);
+    return d;
+}
+
+static void expect_rect(const struct spice_rect *r, int32_t top, int32_t left, int32_t bottom,
+                        int32_t right)
+{
+    assert_int_equal(r->top, top);
+    assert_int_equal(r->left, left);
+    assert_int_equal(r->bottom, bottom);
+    assert_int_equal(r->right, right);
+}
+
+static void expect_mask_none(const struct spice_mask *m)
+{
+    assert_int_equal(m->flags, 0);
+    assert_int_equal(m->pos.x, 0);
+    assert_int_equal(m->pos.y, 0);
+    assert_int_equal(m->bitmap, 0);
+}
+
+/* Writes one whole message (header + body from `put`) the way a channel does. */
+#define WRITE_MSG(w, mini, type, serial, put) do { \
+        size_t size_at_ = spice_header_put((w), (mini), (type), (serial)); \
+        put; \
+        spice_header_finish((w), (mini), size_at_); \
+    } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* wire.c */
+
+static void test_rbuf_reads_little_endian(void **state)
+{
+    static const uint8_t b[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                                 0xfe, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xaa };
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, b, sizeof(b));
+    assert_int_equal(floe_get_u8(&r), 0x01);
+    assert_int_equal(floe_get_u16(&r), 0x0302);
+    assert_int_equal(floe_get_u32(&r), 0x07060504u);
+    assert_int_equal(floe_get_u8(&r), 0x08);
+    assert_int_equal(floe_get_i16(&r), -2);
+    assert_int_equal(floe_get_i32(&r), -2);
+    assert_int_equal(floe_rbuf_left(&r), 1);
+    assert_false(r.bad);
+    floe_rbuf_init(&r, b, 8);
+    assert_true(floe_get_u64(&r) == 0x0807060504030201ull);
+    assert_int_equal(floe_rbuf_left(&r), 0);
+    assert_false(r.bad);
+}
+
+static void test_rbuf_past_end_sets_bad_and_yields_zeros(void **state)
+{
+    uint8_t *b = dup_exact((const uint8_t[]){ 0x11, 0x22, 0x33, 0x44, 0x55 }, 5);
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, b, 5);
+    assert_int_equal(floe_get_u32(&r), 0x44332211u);
+    assert_int_equal(floe_get_u16(&r), 0); /* one byte left: too short */
+    assert_true(r.bad);
+    /* once bad, everything reads as zero, even what would fit */
+    assert_int_equal(floe_get_u8(&r), 0);
+    assert_null(floe_get_bytes(&r, 0));
+    assert_true(r.bad);
+
+    floe_rbuf_init(&r, b, 5);
+    assert_null(floe_get_bytes(&r, 6));
+    assert_true(r.bad);
+    floe_rbuf_init(&r, b, 5);
+    assert_null(floe_get_bytes(&r, SIZE_MAX));
+    assert_true(r.bad);
+    floe_rbuf_init(&r, b, 5);
+    assert_ptr_equal(floe_get_bytes(&r, 5), b);
+    assert_false(r.bad);
+    assert_int_equal(floe_get_u8(&r), 0);
+    assert_true(r.bad);
+
+    floe_rbuf_init(&r, NULL, 0);
+    assert_int_equal(floe_get_u32(&r), 0);
+    assert_true(r.bad);
+    free(b);
+}
+
+/* wire.h promises zeros for a read past the end; a u64 over 4..7 bytes left
+ * returns its low half instead (bad is still set). */
+static void test_rbuf_u64_partial_yields_zero(void **state)
+{
+    static const uint8_t b[] = { 0x11, 0x22, 0x33, 0x44, 0x55 };
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, b, sizeof(b));
+    (void)floe_get_u64(&r);
+    assert_true(r.bad);
+    floe_rbuf_init(&r, b, sizeof(b));
+    assert_true(floe_get_u64(&r) == 0);
+}
+
+static void test_rbuf_at(void **state)
+{
+    static const uint8_t b[] = { 1, 2, 3, 4 };
+    struct floe_rbuf r, sub;
+
+    floe_rbuf_init(&r, b, sizeof(b));
+    floe_get_u8(&r); /* the parent's position does not matter */
+    floe_rbuf_at(&sub, &r, 2);
+    assert_false(sub.bad);
+    assert_int_equal(floe_rbuf_left(&sub), 2);
+    assert_int_equal(floe_get_u16(&sub), 0x0403);
+
+    floe_rbuf_at(&sub, &r, 4);
+    assert_false(sub.bad);
+    assert_int_equal(floe_rbuf_left(&sub), 0);
+    assert_int_equal(floe_get_u8(&sub), 0);
+    assert_true(sub.bad);
+
+    floe_rbuf_at(&sub, &r, 5);
+    assert_true(sub.bad);
+    assert_int_equal(floe_rbuf_left(&sub), 0);
+    floe_rbuf_at(&sub, &r, SIZE_MAX);
+    assert_true(sub.bad);
+    assert_int_equal(floe_get_u32(&sub), 0);
+}
+
+static void test_wbuf_writes_little_endian(void **state)
+{
+    static const uint8_t want[] = {
+        0xab, LE16(0x1234), LE32(0xdeadbeef), LE64(0x0102030405060708ull),
+        0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 'h', 'i', 0, 0, 0,
+    };
+    struct floe_wbuf w;
+
+    floe_wbuf_init(&w, 0);
+    floe_put_u8(&w, 0xab);
+    floe_put_u16(&w, 0x1234);
+    floe_put_u32(&w, 0xdeadbeef);
+    floe_put_u64(&w, 0x0102030405060708ull);
+    floe_put_i16(&w, -1);
+    floe_put_i32(&w, -2);
+    floe_put_bytes(&w, "hi", 2);
+    floe_put_zero(&w, 3);
+    expect_wbuf(&w, want, sizeof(want));
+    floe_wbuf_free(&w);
+    assert_null(w.data);
+    assert_int_equal(w.len, 0);
+}
+
+static void test_wbuf_patch_and_steal(void **state)
+{
+    static const uint8_t want[] = { 0xaa, LE32(0x11223344), 0xbb };
+    struct floe_wbuf w;
+    uint8_t *d;
+    size_t n = 0;
+
+    floe_wbuf_init(&w, 0);
+    floe_put_u8(&w, 0xaa);
+    floe_put_u32(&w, 0);
+    floe_put_u8(&w, 0xbb);
+    floe_patch_u32(&w, 1, 0x11223344);
+    floe_patch_u32(&w, 3, 0x99999999); /* would run past len: ignored */
+    expect_wbuf(&w, want, sizeof(want));
+    d = floe_wbuf_steal(&w, &n);
+    assert_int_equal(n, sizeof(want));
+    assert_memory_equal(d, want, n);
+    assert_null(w.data);
+    assert_int_equal(w.len, 0);
+    assert_int_equal(w.cap, 0);
+    free(d);
+    floe_put_u8(&w, 1); /* still usable after steal */
+    assert_int_equal(w.len, 1);
+    floe_wbuf_free(&w);
+}
+
+/* floe_patch_u32 ignores a patch past len, but `at + 4` wraps for an `at`
+ * near SIZE_MAX and the write lands before the buffer. */
+static void test_wbuf_patch_far_offset_ignored(void **state)
+{
+    struct floe_wbuf w;
+
+    floe_wbuf_init(&w, 0);
+    floe_put_zero(&w, 8);
+    floe_patch_u32(&w, SIZE_MAX - 1, 0xffffffff); /* ASan: heap underflow if written */
+    floe_patch_u32(&w, SIZE_MAX, 0xffffffff);
+    assert_int_equal(floe_le32(w.data), 0);
+    assert_int_equal(floe_le32(w.data + 4), 0);
+    floe_wbuf_free(&w);
+}
+
+static void test_wbuf_grows_keeping_bytes(void **state)
+{
+    struct floe_wbuf w;
+
+    floe_wbuf_init(&w, 0);
+    for (uint32_t i = 0; i < 10000; i++)
+        floe_put_u32(&w, i * 2654435761u);
+    assert_false(w.failed);
+    assert_int_equal(w.len, 40000);
+    for (uint32_t i = 0; i < 10000; i++)
+        assert_int_equal(floe_le32(w.data + 4 * i), i * 2654435761u);
+    floe_wbuf_free(&w);
+}
+
+static void test_wbuf_limit_sets_failed(void **state)
+{
+    struct floe_wbuf w;
+
+    floe_wbuf_init(&w, 6);
+    floe_put_u32(&w, 0x01020304);
+    assert_false(w.failed);
+    floe_put_u32(&w, 0x05060708); /* 8 > 6 */
+    assert_true(w.failed);
+    assert_int_equal(w.len, 4);
+    floe_put_u8(&w, 9); /* failed is sticky, even for what would fit */
+    floe_put_zero(&w, 1);
+    assert_int_equal(w.len, 4);
+    assert_null(floe_wbuf_grow(&w, 0));
+    floe_patch_u32(&w, 0, 0xffffffff);
+    assert_int_equal(floe_le32(w.data), 0x01020304);
+    floe_wbuf_free(&w);
+
+    floe_wbuf_init(&w, 6);
+    floe_put_zero(&w, 6); /* exactly the limit is fine */
+    assert_false(w.failed);
+    assert_int_equal(w.len, 6);
+    floe_put_u8(&w, 0);
+    assert_true(w.failed);
+    floe_wbuf_free(&w);
+
+    floe_wbuf_init(&w, 16);
+    assert_null(floe_wbuf_grow(&w, SIZE_MAX));
+    assert_true(w.failed);
+    floe_wbuf_free(&w);
+}
+
+static void test_fixed_sizes(void **state)
+{
+    assert_int_equal(SPICE_SIZE_link_header, 16);
+    assert_int_equal(SPICE_SIZE_link_mess, 18);
+    assert_int_equal(SPICE_SIZE_data_header, 18);
+    assert_int_equal(SPICE_SIZE_mini_header, 6);
+    assert_int_equal(SPICE_SIZE_set_ack, 8);
+    assert_int_equal(SPICE_SIZE_ping, 12);
+    assert_int_equal(SPICE_SIZE_main_init, 32);
+    assert_int_equal(SPICE_SIZE_display_init, 14);
+    assert_int_equal(SPICE_SIZE_surface_create, 20);
+    assert_int_equal(SPICE_SIZE_monitor_head, 28);
+    assert_int_equal(SPICE_SIZE_mouse_position, 11);
+    assert_int_equal(SPICE_SIZE_mouse_button, 3);
+    assert_int_equal(SPICE_SIZE_mouse_motion, 10);
+    assert_int_equal(SPICE_SIZE_rect, 16);
+    assert_int_equal(SPICE_SIZE_cursor_header, 17);
+    assert_int_equal(SPICE_SIZE_image_desc, 18);
+    assert_int_equal(SPICE_SIZE_bitmap, 18);
+    assert_int_equal(SPICE_LINK_REPLY_SIZE, 4 + SPICE_TICKET_PUBKEY_BYTES + 12);
+}
+
+static void test_caps_bits(void **state)
+{
+    uint32_t words[SPICE_CAPS_WORDS] = { 0 };
+
+    assert_int_equal(spice_caps_count(words), 0);
+    spice_caps_set(words, 3);
+    spice_caps_set(words, 0);
+    assert_int_equal(words[0], 0x09);
+    assert_int_equal(spice_caps_count(words), 1);
+    spice_caps_set(words, 33);
+    assert_int_equal(words[1], 0x02);
+    assert_int_equal(spice_caps_count(words), 2);
+    assert_true(spice_caps_has(words, 33));
+    assert_false(spice_caps_has(words, 32));
+    spice_caps_set(words, SPICE_CAPS_WORDS * 32); /* out of range: ignored */
+    assert_false(spice_caps_has(words, SPICE_CAPS_WORDS * 32));
+    assert_false(spice_caps_has(words, 100000));
+}
+
+/* ------------------------------------------------------------------------ */
+/* golden bytes from the spec: link */
+
+static void test_golden_link_header(void **state)
+{
+    static const uint8_t g[] = { REDQ, 2, 0, 0, 0, 2, 0, 0, 0, 26, 0, 0, 0 };
+    struct spice_link_header h = { SPICE_MAGIC, 2, 2, 26 }, d;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    spice_link_header_put(&w, &h);
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+
+    floe_rbuf_init(&r, g, sizeof(g));
+    spice_link_header_get(&r, &d);
+    assert_false(r.bad);
+    assert_int_equal(d.magic, 0x51444552u);
+    assert_int_equal(d.major, 2);
+    assert_int_equal(d.minor, 2);
+    assert_int_equal(d.size, 26);
+    assert_int_equal(spice_link_header_check(&d), SPICE_LINK_ERR_OK);
+}
+
+/* MAIN, connection 0, common caps AUTH_SELECTION|AUTH_SPICE|MINI_HEADER, main
+ * cap NAME_AND_UUID. */
+static const uint8_t golden_link_mess[] = {
+    REDQ, LE32(2), LE32(2), LE32(18 + 8),
+    LE32(0), 1, 0, LE32(1), LE32(1), LE32(18),
+    LE32(0x0b), LE32(0x02),
+};
+
+static void test_golden_link_mess_encode(void **state)
+{
+    struct spice_link_mess m = { .connection_id = 0, .channel_type = SPICE_CHANNEL_MAIN };
+    struct spice_caps caps = { { 0 }, { 0 } };
+    struct floe_wbuf w;
+
+    spice_caps_set(caps.common, SPICE_COMMON_CAP_AUTH_SELECTION);
+    spice_caps_set(caps.common, SPICE_COMMON_CAP_AUTH_SPICE);
+    spice_caps_set(caps.common, SPICE_COMMON_CAP_MINI_HEADER);
+    spice_caps_set(caps.channel, SPICE_MAIN_CAP_NAME_AND_UUID);
+    /* counts and offset are the writer's business, whatever the caller left */
+    m.num_common_caps = 77;
+    m.caps_offset = 3;
+    floe_wbuf_init(&w, 0);
+    spice_link_mess_write(&w, &m, &caps);
+    expect_wbuf(&w, golden_link_mess, sizeof(golden_link_mess));
+    floe_wbuf_free(&w);
+}
+
+static void test_golden_link_mess_decode(void **state)
+{
+    uint8_t *body = dup_exact(golden_link_mess + 16, sizeof(golden_link_mess) - 16);
+    struct spice_link_mess m;
+    struct spice_caps caps;
+
+    memset(&caps, 0xee, sizeof(caps));
+    assert_int_equal(spice_link_mess_parse(body, sizeof(golden_link_mess) - 16, &m, &caps),
+                     SPICE_LINK_ERR_OK);
+    assert_int_equal(m.connection_id, 0);
+    assert_int_equal(m.channel_type, SPICE_CHANNEL_MAIN);
+    assert_int_equal(m.channel_id, 0);
+    assert_int_equal(m.num_common_caps, 1);
+    assert_int_equal(m.num_channel_caps, 1);
+    assert_int_equal(m.caps_offset, 18);
+    assert_int_equal(caps.common[0], 0x0b);
+    assert_int_equal(caps.channel[0], 0x02);
+    for (int i = 1; i < SPICE_CAPS_WORDS; i++) {
+        assert_int_equal(caps.common[i], 0);
+        assert_int_equal(caps.channel[i], 0);
+    }
+    free(body);
+}
+
+static void test_golden_link_mess_two_cap_words(void **state)
+{
+    static const uint8_t g[] = {
+        REDQ, LE32(2), LE32(2), LE32(18 + 12),
+        LE32(0xcafe), SPICE_CHANNEL_DISPLAY, 1, LE32(1), LE32(2), LE32(18),
+        LE32(0x08), LE32(0x00000001), LE32(0x00000002),
+    };
+    struct spice_link_mess m = { .connection_id = 0xcafe, .channel_type = SPICE_CHANNEL_DISPLAY,
+                                 .channel_id = 1 };
+    struct spice_caps caps = { { 0 }, { 0 } }, back;
+    struct floe_wbuf w;
+
+    spice_caps_set(caps.common, SPICE_COMMON_CAP_MINI_HEADER);
+    spice_caps_set(caps.channel, 0);
+    spice_caps_set(caps.channel, 33);
+    floe_wbuf_init(&w, 0);
+    spice_link_mess_write(&w, &m, &caps);
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+
+    assert_int_equal(spice_link_mess_parse(g + 16, sizeof(g) - 16, &m, &back), SPICE_LINK_ERR_OK);
+    assert_memory_equal(&back, &caps, sizeof(caps));
+    assert_int_equal(m.channel_id, 1);
+}
+
+static void fill_pubkey(uint8_t *k)
+{
+    for (int i = 0; i < SPICE_TICKET_PUBKEY_BYTES; i++)
+        k[i] = (uint8_t)(i * 7 + 3);
+}
+
+static void test_golden_link_reply_ok(void **state)
+{
+    static const uint8_t head[] = { REDQ, LE32(2), LE32(2), LE32(178 + 8), LE32(0) };
+    static const uint8_t tail[] = { LE32(1), LE32(1), LE32(178), LE32(0x0b), LE32(0x0f) };
+    uint8_t key[SPICE_TICKET_PUBKEY_BYTES], want[sizeof(head) + sizeof(key) + sizeof(tail)];
+    struct spice_caps caps = { { 0x0b }, { 0x0f } }, back;
+    const uint8_t *pk = NULL;
+    struct floe_wbuf w;
+
+    fill_pubkey(key);
+    memcpy(want, head, sizeof(head));
+    memcpy(want + sizeof(head), key, sizeof(key));
+    memcpy(want + sizeof(head) + sizeof(key), tail, sizeof(tail));
+    floe_wbuf_init(&w, 0);
+    spice_link_reply_write(&w, SPICE_LINK_ERR_OK, key, &caps);
+    expect_wbuf(&w, want, sizeof(want));
+    floe_wbuf_free(&w);
+
+    memset(&back, 0xee, sizeof(back));
+    assert_int_equal(spice_link_reply_parse(want + 16, sizeof(want) - 16, &pk, &back),
+                     SPICE_LINK_ERR_OK);
+    assert_ptr_equal(pk, want + 20);
+    assert_memory_equal(&back, &caps, sizeof(caps));
+}
+
+static void test_golden_link_reply_error(void **state)
+{
+    uint8_t want[16 + 178] = { REDQ, LE32(2), LE32(2), LE32(178), LE32(SPICE_LINK_ERR_INVALID_DATA) };
+    struct spice_caps caps = { { 0x0b }, { 0x0f } };
+    const uint8_t *pk;
+    struct floe_wbuf w;
+    uint8_t key[SPICE_TICKET_PUBKEY_BYTES];
+
+    fill_pubkey(key);
+    /* a zeroed reply carrying only the error, whatever key and caps were handed in */
+    floe_wbuf_init(&w, 0);
+    spice_link_reply_write(&w, SPICE_LINK_ERR_INVALID_DATA, key, &caps);
+    expect_wbuf(&w, want, sizeof(want));
+    floe_wbuf_free(&w);
+    floe_wbuf_init(&w, 0);
+    spice_link_reply_write(&w, SPICE_LINK_ERR_INVALID_DATA, NULL, NULL);
+    expect_wbuf(&w, want, sizeof(want));
+    floe_wbuf_free(&w);
+
+    assert_int_equal(spice_link_reply_parse(want + 16, 178, &pk, &caps),
+                     SPICE_LINK_ERR_INVALID_DATA);
+    want[16] = SPICE_LINK_ERR_PERMISSION_DENIED;
+    assert_int_equal(spice_link_reply_parse(want + 16, 178, &pk, &caps),
+                     SPICE_LINK_ERR_PERMISSION_DENIED);
+}
+
+/* ------------------------------------------------------------------------ */
+/* golden bytes from the spec: headers and fixed messages */
+
+static void test_golden_data_header(void **state)
+{
+    static const uint8_t g[] = {
+        LE64(1), LE16(SPICE_MSG_SET_ACK), LE32(8), LE32(0), LE32(1), LE32(20),
+    };
+    struct spice_set_ack ack = { 1, 20 };
+    struct spice_msg_header h;
+    struct floe_wbuf w;
+    uint8_t *cut;
+
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 0, SPICE_MSG_SET_ACK, 1, spice_set_ack_put(&w, &ack));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+
+    memset(&h, 0xee, sizeof(h));
+    assert_int_equal(spice_header_parse(g, sizeof(g), 0, &h), 18);
+    assert_int_equal(h.type, SPICE_MSG_SET_ACK);
+    assert_int_equal(h.size, 8);
+    assert_true(h.serial == 1);
+    for (size_t n = 0; n < 18; n++) {
+        cut = dup_exact(g, n);
+        assert_int_equal(spice_header_parse(cut, n, 0, &h), 0);
+        free(cut);
+    }
+}
+
+static void test_golden_mini_header(void **state)
+{
+    static const uint8_t g[] = { LE16(SPICE_MSG_SET_ACK), LE32(8), LE32(1), LE32(20) };
+    static const uint8_t big[] = { LE16(0xffff), LE32(0xfffffffe) };
+    struct spice_set_ack ack = { 1, 20 }, back;
+    struct spice_msg_header h;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+    uint8_t *cut;
+
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_SET_ACK, 99, spice_set_ack_put(&w, &ack));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+
+    assert_int_equal(spice_header_parse(g, sizeof(g), 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_SET_ACK);
+    assert_int_equal(h.size, 8);
+    assert_true(h.serial == 0);
+    floe_rbuf_init(&r, g + 6, h.size);
+    spice_set_ack_get(&r, &back);
+    assert_false(r.bad);
+    assert_int_equal(back.generation, 1);
+    assert_int_equal(back.window, 20);
+    assert_int_equal(spice_header_parse(big, sizeof(big), 1, &h), 6);
+    assert_int_equal(h.type, 0xffff);
+    assert_int_equal(h.size, 0xfffffffeu);
+    for (size_t n = 0; n < 6; n++) {
+        cut = dup_exact(g, n);
+        assert_int_equal(spice_header_parse(cut, n, 1, &h), 0);
+        free(cut);
+    }
+}
+
+static void test_golden_ping(void **state)
+{
+    static const uint8_t g[] = {
+        LE64(2), LE16(SPICE_MSG_PING), LE32(12), LE32(0),
+        LE32(7), LE64(0x1122334455667788ull),
+    };
+    struct spice_ping p = { 7, 0x1122334455667788ull }, back;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 0, SPICE_MSG_PING, 2, spice_ping_put(&w, &p));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g + 18, 12);
+    spice_ping_get(&r, &back);
+    assert_false(r.bad);
+    assert_int_equal(back.id, 7);
+    assert_true(back.timestamp == 0x1122334455667788ull);
+}
+
+static void test_golden_main_init(void **state)
+{
+    static const uint8_t g[] = {
+        LE16(SPICE_MSG_MAIN_INIT), LE32(32),
+        LE32(0x12345678), LE32(1), LE32(3), LE32(2), LE32(1), LE32(10), LE32(0xabcdef),
+        LE32(0x1000000),
+    };
+    struct spice_main_init m = { 0x12345678, 1, 3, 2, 1, 10, 0xabcdef, 0x1000000 }, b;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_MAIN_INIT, 0, spice_main_init_put(&w, &m));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g + 6, 32);
+    spice_main_init_get(&r, &b);
+    assert_false(r.bad);
+    assert_int_equal(b.session_id, 0x12345678);
+    assert_int_equal(b.display_channels_hint, 1);
+    assert_int_equal(b.supported_mouse_modes, 3);
+    assert_int_equal(b.current_mouse_mode, 2);
+    assert_int_equal(b.agent_connected, 1);
+    assert_int_equal(b.agent_tokens, 10);
+    assert_int_equal(b.multi_media_time, 0xabcdef);
+    assert_int_equal(b.ram_hint, 0x1000000);
+}
+
+static void test_golden_channels_list(void **state)
+{
+    static const uint8_t g[] = {
+        LE16(SPICE_MSG_MAIN_CHANNELS_LIST), LE32(10),
+        LE32(3), SPICE_CHANNEL_DISPLAY, 0, SPICE_CHANNEL_CURSOR, 0, SPICE_CHANNEL_INPUTS, 1,
+    };
+    static const struct spice_channel_id ids[] = {
+        { SPICE_CHANNEL_DISPLAY, 0 }, { SPICE_CHANNEL_CURSOR, 0 }, { SPICE_CHANNEL_INPUTS, 1 },
+    };
+    struct spice_channel_id back[4];
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_MAIN_CHANNELS_LIST, 0, spice_channels_list_put(&w, ids, 3));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+
+    floe_rbuf_init(&r, g + 6, 10);
+    assert_int_equal(spice_channels_list_get(&r, back, 4), 3);
+    assert_memory_equal(back, ids, sizeof(ids));
+    assert_int_equal(floe_rbuf_left(&r), 0);
+    /* fewer slots than entries: the first ones are kept, all are consumed */
+    memset(back, 0, sizeof(back));
+    floe_rbuf_init(&r, g + 6, 10);
+    assert_int_equal(spice_channels_list_get(&r, back, 2), 2);
+    assert_memory_equal(back, ids, 2 * sizeof(ids[0]));
+    assert_int_equal(back[2].type, 0);
+    assert_int_equal(floe_rbuf_left(&r), 0);
+}
+
+static void test_golden_mouse_mode(void **state)
+{
+    static const uint8_t g[] = { LE16(SPICE_MSG_MAIN_MOUSE_MODE), LE32(4), LE16(3), LE16(2) };
+    struct spice_mouse_mode m = { SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT,
+                                  SPICE_MOUSE_MODE_CLIENT }, b;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_MAIN_MOUSE_MODE, 0, spice_mouse_mode_put(&w, &m));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g + 6, 4);
+    spice_mouse_mode_get(&r, &b);
+    assert_false(r.bad);
+    assert_int_equal(b.supported_modes, 3);
+    assert_int_equal(b.current_mode, 2);
+}
+
+static void test_golden_display_init(void **state)
+{
+    /* pixmap_cache_size is an int64, glz window an int32 */
+    static const uint8_t g[] = {
+        LE16(SPICE_MSGC_DISPLAY_INIT), LE32(14),
+        1, LE64(20971520), 2, LE32(3145728),
+    };
+    struct spice_display_init m = { 1, 20971520, 2, 3145728 }, b;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSGC_DISPLAY_INIT, 0, spice_display_init_put(&w, &m));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g + 6, 14);
+    spice_display_init_get(&r, &b);
+    assert_false(r.bad);
+    assert_int_equal(b.pixmap_cache_id, 1);
+    assert_true(b.pixmap_cache_size == 20971520);
+    assert_int_equal(b.glz_dictionary_id, 2);
+    assert_int_equal(b.glz_dictionary_window_size, 3145728);
+}
+
+static void test_golden_surface_create(void **state)
+{
+    static const uint8_t g[] = {
+        LE16(SPICE_MSG_DISPLAY_SURFACE_CREATE), LE32(20),
+        LE32(0), LE32(1920), LE32(1080), LE32(32), LE32(1),
+    };
+    struct spice_surface_create m = { 0, 1920, 1080, SPICE_SURFACE_FMT_32_xRGB,
+                                      SPICE_SURFACE_FLAG_PRIMARY }, b;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    assert_int_equal(SPICE_MSG_DISPLAY_SURFACE_CREATE, 314);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_DISPLAY_SURFACE_CREATE, 0, spice_surface_create_put(&w, &m));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g + 6, 20);
+    spice_surface_create_get(&r, &b);
+    assert_false(r.bad);
+    assert_memory_equal(&b, &m, sizeof(m));
+}
+
+static void test_golden_monitors_config(void **state)
+{
+    static const uint8_t g[] = {
+        LE16(SPICE_MSG_DISPLAY_MONITORS_CONFIG), LE32(4 + 2 * 28),
+        LE16(2), LE16(4),
+        LE32(0), LE32(0), LE32(1920), LE32(1080), LE32(0), LE32(0), LE32(0),
+        LE32(1), LE32(1), LE32(800), LE32(600), LE32(1920), LE32(0), LE32(0),
+    };
+    static const struct spice_monitor_head heads[2] = {
+        { 0, 0, 1920, 1080, 0, 0, 0 }, { 1, 1, 800, 600, 1920, 0, 0 },
+    };
+    struct spice_monitor_head b;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    assert_int_equal(SPICE_MSG_DISPLAY_MONITORS_CONFIG, 317);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_DISPLAY_MONITORS_CONFIG, 0,
+              spice_monitors_config_put(&w, heads, 2, 4));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g + 6 + 4 + 28, 28);
+    spice_monitor_head_get(&r, &b);
+    assert_false(r.bad);
+    assert_memory_equal(&b, &heads[1], sizeof(b));
+}
+
+/* ------------------------------------------------------------------------ */
+/* golden bytes from the spec: draw commands */
+
+/* DRAW_FILL, solid 0x00ff8000, clip NONE: base 21 + brush 5 + rop 2 + mask 13 */
+static const uint8_t golden_fill_none[] = {
+    LE32(0), RECT(10, 20, 30, 40), SPICE_CLIP_NONE,
+    SPICE_BRUSH_SOLID, LE32(0x00ff8000), LE16(SPICE_ROPD_OP_PUT), MASK_NONE,
+};
+
+/* DRAW_FILL with a clip of two rects, inline after the clip type */
+static const uint8_t golden_fill_rects[] = {
+    LE32(1), RECT(0, 0, 100, 200), SPICE_CLIP_RECTS,
+    LE32(2), RECT(0, 0, 5, 6), RECT(10, 11, 20, 21),
+    SPICE_BRUSH_SOLID, LE32(0xff123456), LE16(SPICE_ROPD_OP_PUT), MASK_NONE,
+};
+
+static void test_golden_draw_fill_clip_none(void **state)
+{
+    struct spice_display_base base = { 0, { 10, 20, 30, 40 }, { SPICE_CLIP_NONE, 0, NULL } };
+    struct spice_draw_fill m;
+    struct floe_wbuf w;
+
+    assert_int_equal(sizeof(golden_fill_none), 41);
+    floe_wbuf_init(&w, 0);
+    spice_draw_fill_put(&w, &base, NULL, 0x00ff8000);
+    expect_wbuf(&w, golden_fill_none, sizeof(golden_fill_none));
+    floe_wbuf_free(&w);
+
+    memset(&m, 0xee, sizeof(m));
+    assert_int_equal(spice_draw_fill_parse(golden_fill_none, sizeof(golden_fill_none), &m), 0);
+    assert_int_equal(m.base.surface_id, 0);
+    expect_rect(&m.base.box, 10, 20, 30, 40);
+    assert_int_equal(m.base.clip.type, SPICE_CLIP_NONE);
+    assert_int_equal(m.base.clip.num_rects, 0);
+    assert_int_equal(m.brush_type, SPICE_BRUSH_SOLID);
+    assert_int_equal(m.color, 0x00ff8000);
+    assert_int_equal(m.rop, SPICE_ROPD_OP_PUT);
+    expect_mask_none(&m.mask);
+}
+
+static void test_golden_draw_fill_clip_rects(void **state)
+{
+    static const struct spice_rect rects[2] = { { 0, 0, 5, 6 }, { 10, 11, 20, 21 } };
+    struct spice_display_base base = { 1, { 0, 0, 100, 200 }, { SPICE_CLIP_RECTS, 2, NULL } };
+    struct spice_draw_fill m;
+    struct spice_rect r;
+    struct floe_wbuf w;
+
+    assert_int_equal(sizeof(golden_fill_rects), 41 + 4 + 32);
+    floe_wbuf_init(&w, 0);
+    spice_draw_fill_put(&w, &base, rects, 0xff123456);
+    expect_wbuf(&w, golden_fill_rects, sizeof(golden_fill_rects));
+    floe_wbuf_free(&w);
+
+    assert_int_equal(spice_draw_fill_parse(golden_fill_rects, sizeof(golden_fill_rects), &m), 0);
+    assert_int_equal(m.base.surface_id, 1);
+    expect_rect(&m.base.box, 0, 0, 100, 200);
+    assert_int_equal(m.base.clip.type, SPICE_CLIP_RECTS);
+    assert_int_equal(m.base.clip.num_rects, 2);
+    assert_ptr_equal(m.base.clip.rects, golden_fill_rects + 25);
+    spice_clip_rect(&m.base.clip, 0, &r);
+    expect_rect(&r, 0, 0, 5, 6);
+    spice_clip_rect(&m.base.clip, 1, &r);
+    expect_rect(&r, 10, 11, 20, 21);
+    assert_int_equal(m.color, 0xff123456);
+    assert_int_equal(m.rop, SPICE_ROPD_OP_PUT);
+    expect_mask_none(&m.mask);
+}
+
+static void test_draw_fill_other_brushes(void **state)
+{
+    static const uint8_t none[] = {
+        LE32(0), RECT(0, 0, 1, 1), SPICE_CLIP_NONE, SPICE_BRUSH_NONE, LE16(8), MASK_NONE,
+    };
+    /* PATTERN: image pointer + Point; the mask here has INVERS and a position */
+    static const uint8_t pattern[] = {
+        LE32(0), RECT(0, 0, 1, 1), SPICE_CLIP_NONE,
+        SPICE_BRUSH_PATTERN, LE32(49), LE32(3), LE32(4), LE16(8),
+        1, LE32(-5), LE32(6), LE32(0),
+        LE64(1), SPICE_IMAGE_FROM_CACHE, 0, LE32(1), LE32(1),
+    };
+    uint8_t bad[sizeof(none)];
+    struct spice_draw_fill m;
+
+    assert_int_equal(spice_draw_fill_parse(none, sizeof(none), &m), 0);
+    assert_int_equal(m.brush_type, SPICE_BRUSH_NONE);
+    assert_int_equal(m.color, 0);
+    assert_int_equal(m.rop, 8);
+    assert_int_equal(spice_draw_fill_parse(pattern, sizeof(pattern), &m), 0);
+    assert_int_equal(m.brush_type, SPICE_BRUSH_PATTERN);
+    assert_int_equal(m.rop, 8);
+    assert_int_equal(m.mask.flags, 1);
+    assert_int_equal(m.mask.pos.x, -5);
+    assert_int_equal(m.mask.pos.y, 6);
+    memcpy(bad, none, sizeof(none));
+    bad[21] = 3; /* no such brush */
+    assert_int_equal(spice_draw_fill_parse(bad, sizeof(bad), &m), -EBADMSG);
+}
+
+static const uint8_t golden_copy_bits[] = {
+    LE32(0), RECT(100, 0, 200, 300), SPICE_CLIP_NONE, LE32(0), LE32(90),
+};
+
+static void test_golden_copy_bits(void **state)
+{
+    struct spice_display_base base = { 0, { 100, 0, 200, 300 }, { SPICE_CLIP_NONE, 0, NULL } };
+    struct spice_point src = { 0, 90 };
+    struct spice_copy_bits m;
+    struct floe_wbuf w;
+
+    assert_int_equal(SPICE_MSG_DISPLAY_COPY_BITS, 104);
+    floe_wbuf_init(&w, 0);
+    spice_copy_bits_put(&w, &base, NULL, src);
+    expect_wbuf(&w, golden_copy_bits, sizeof(golden_copy_bits));
+    floe_wbuf_free(&w);
+
+    assert_int_equal(spice_copy_bits_parse(golden_copy_bits, sizeof(golden_copy_bits), &m), 0);
+    assert_int_equal(m.base.surface_id, 0);
+    expect_rect(&m.base.box, 100, 0, 200, 300);
+    assert_int_equal(m.base.clip.type, SPICE_CLIP_NONE);
+    assert_int_equal(m.src_pos.x, 0);
+    assert_int_equal(m.src_pos.y, 90);
+}
+
+/* DRAW_COPY of a 3x2 top-down 32-bit BITMAP, clip NONE: the image follows the
+ * 57 fixed bytes, so src_bitmap = 57; descriptor 18, bitmap header 18, 24 bytes. */
+#define PX(r, c) 0x10 + (r) * 4 + (c), 0x20 + (r), 0x30 + (c), 0xff
+static const uint8_t golden_copy[] = {
+    LE32(0), RECT(4, 8, 6, 11), SPICE_CLIP_NONE,       /* @0  base */
+    LE32(57),                                          /* @21 src_bitmap */
+    RECT(0, 0, 2, 3),                                  /* @25 src_area */
+    LE16(SPICE_ROPD_OP_PUT), SPICE_SCALE_NEAREST,      /* @41 rop, @43 scale */
+    MASK_NONE,                                         /* @44 mask */
+    LE64(0x4242), SPICE_IMAGE_BITMAP, 0, LE32(3), LE32(2),          /* @57 descriptor */
+    SPICE_BITMAP_32BIT, SPICE_BITMAP_TOP_DOWN, LE32(3), LE32(2), LE32(12), LE32(0), /* @75 */
+    PX(0, 0), PX(0, 1), PX(0, 2), PX(1, 0), PX(1, 1), PX(1, 2),       /* @93 pixels */
+};
+
+static void make_pixels(uint8_t *px, uint32_t stride)
+{
+    static const uint8_t rows[2][12] = { { PX(0, 0), PX(0, 1), PX(0, 2) },
+                                         { PX(1, 0), PX(1, 1), PX(1, 2) } };
+
+    memset(px, 0xee, 2 * stride); /* padding that must not reach the wire */
+    memcpy(px, rows[0], 12);
+    memcpy(px + stride, rows[1], 12);
+}
+
+static void test_golden_draw_copy_bitmap_encode(void **state)
+{
+    struct spice_display_base base = { 0, { 4, 8, 6, 11 }, { SPICE_CLIP_NONE, 0, NULL } };
+    uint8_t px[2 * 20];
+    struct floe_wbuf w;
+
+    assert_int_equal(sizeof(golden_copy), 57 + 18 + 18 + 24);
+    make_pixels(px, 20);
+    floe_wbuf_init(&w, 0);
+    spice_draw_copy_bitmap_put(&w, 0, &base, NULL, 0x4242, 3, 2, px, 20);
+    expect_wbuf(&w, golden_copy, sizeof(golden_copy));
+    floe_wbuf_free(&w);
+
+    /* behind a header, the pointer still counts from the body's start */
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_DISPLAY_DRAW_COPY, 0,
+              spice_draw_copy_bitmap_put(&w, 6, &base, NULL, 0x4242, 3, 2, px, 20));
+    assert_int_equal(w.len, 6 + sizeof(golden_copy));
+    assert_int_equal(floe_le16(w.data), 304);
+    assert_int_equal(floe_le32(w.data + 2), sizeof(golden_copy));
+    assert_memory_equal(w.data + 6, golden_copy, sizeof(golden_copy));
+    floe_wbuf_free(&w);
+}
+
+static void test_golden_draw_copy_bitmap_decode(void **state)
+{
+    uint8_t *body = dup_exact(golden_copy, sizeof(golden_copy));
+    struct spice_draw_copy m;
+
+    memset(&m, 0xee, sizeof(m));
+    assert_int_equal(spice_draw_copy_parse(body, sizeof(golden_copy), &m), 0);
+    assert_int_equal(m.base.surface_id, 0);
+    expect_rect(&m.base.box, 4, 8, 6, 11);
+    assert_int_equal(m.base.clip.type, SPICE_CLIP_NONE);
+    assert_int_equal(m.src_bitmap, 57);
+    expect_rect(&m.src_area, 0, 0, 2, 3);
+    assert_int_equal(m.rop, SPICE_ROPD_OP_PUT);
+    assert_int_equal(m.scale_mode, SPICE_SCALE_NEAREST);
+    expect_mask_none(&m.mask);
+    assert_true(m.image.desc.id == 0x4242);
+    assert_int_equal(m.image.desc.type, SPICE_IMAGE_BITMAP);
+    assert_int_equal(m.image.desc.flags, 0);
+    assert_int_equal(m.image.desc.width, 3);
+    assert_int_equal(m.image.desc.height, 2);
+    assert_int_equal(m.image.bitmap.format, SPICE_BITMAP_32BIT);
+    assert_int_equal(m.image.bitmap.flags, SPICE_BITMAP_TOP_DOWN);
+    assert_int_equal(m.image.bitmap.x, 3);
+    assert_int_equal(m.image.bitmap.y, 2);
+    assert_int_equal(m.image.bitmap.stride, 12);
+    assert_int_equal(m.image.bitmap.palette, 0);
+    assert_ptr_equal(m.image.data, body + 93);
+    assert_int_equal(m.image.data_len, 24);
+    assert_int_equal(spice_bitmap_bpp(m.image.bitmap.format), 4);
+    free(body);
+}
+
+static void test_golden_draw_copy_with_clip_rects(void **state)
+{
+    static const struct spice_rect clip = { 4, 8, 5, 9 };
+    struct spice_display_base base = { 0, { 4, 8, 6, 11 }, { SPICE_CLIP_RECTS, 1, NULL } };
+    uint8_t px[2 * 12];
+    struct spice_draw_copy m;
+    struct spice_rect r;
+    struct floe_wbuf w;
+
+    make_pixels(px, 12);
+    floe_wbuf_init(&w, 0);
+    spice_draw_copy_bitmap_put(&w, 0, &base, &clip, 1, 3, 2, px, 12);
+    assert_false(w.failed);
+    assert_int_equal(w.len, sizeof(golden_copy) + 4 + 16);
+    /* clip type, count, rect inline; the pointer moves past them: 57 + 20 */
+    assert_int_equal(w.data[20], SPICE_CLIP_RECTS);
+    assert_int_equal(floe_le32(w.data + 21), 1);
+    assert_int_equal(floe_le32(w.data + 41), 77);
+    assert_memory_equal(w.data + 77 + 36, golden_copy + 93, 24);
+    assert_int_equal(spice_draw_copy_parse(w.data, w.len, &m), 0);
+    assert_int_equal(m.base.clip.num_rects, 1);
+    spice_clip_rect(&m.base.clip, 0, &r);
+    expect_rect(&r, 4, 8, 5, 9);
+    assert_int_equal(m.src_bitmap, 77);
+    assert_ptr_equal(m.image.data, w.data + 77 + 36);
+    floe_wbuf_free(&w);
+}
+
+static void test_image_other_kinds(void **state)
+{
+    /* images placed right at offset 4 of a small body; bytes 0-3 are filler */
+    static const uint8_t lz[] = {
+        0, 0, 0, 0, LE64(9), SPICE_IMAGE_LZ_RGB, SPICE_IMAGE_CACHE_ME, LE32(4), LE32(4),
+        LE32(5), 'a', 'b', 'c', 'd', 'e',
+    };
+    static const uint8_t cache[] = {
+        0, 0, 0, 0, LE64(9), SPICE_IMAGE_FROM_CACHE, 0, LE32(4), LE32(4),
+    };
+    /* 24-bit, bottom-up, palette from cache (a u64 id instead of a pointer) */
+    static const uint8_t bgr[] = {
+        0, 0, 0, 0, LE64(3), SPICE_IMAGE_BITMAP, 0, LE32(2), LE32(2),
+        SPICE_BITMAP_24BIT, SPICE_BITMAP_PAL_FROM_CACHE, LE32(2), LE32(2), LE32(6), LE64(77),
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    };
+    struct spice_image img;
+
+    assert_int_equal(spice_image_parse(lz, sizeof(lz), 4, &img), 0);
+    assert_int_equal(img.desc.type, SPICE_IMAGE_LZ_RGB);
+    assert_int_equal(img.desc.flags, SPICE_IMAGE_CACHE_ME);
+    assert_int_equal(img.data_len, 5);
+    assert_ptr_equal(img.data, lz + 26);
+    assert_int_equal(spice_image_parse(cache, sizeof(cache), 4, &img), 0);
+    assert_int_equal(img.desc.type, SPICE_IMAGE_FROM_CACHE);
+    assert_null(img.data);
+    assert_int_equal(img.data_len, 0);
+    assert_int_equal(spice_image_parse(bgr, sizeof(bgr), 4, &img), 0);
+    assert_int_equal(img.bitmap.format, SPICE_BITMAP_24BIT);
+    assert_int_equal(img.bitmap.stride, 6);
+    assert_int_equal(img.data_len, 12);
+    assert_ptr_equal(img.data, bgr + sizeof(bgr) - 12);
+    assert_int_equal(spice_bitmap_bpp(SPICE_BITMAP_24BIT), 3);
+    assert_int_equal(spice_bitmap_bpp(5 /* 8BIT, palette */), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* golden bytes from the spec: cursor and inputs */
+
+static const uint8_t golden_cursor_alpha[] = {
+    LE16(0), LE64(7), SPICE_CURSOR_TYPE_ALPHA, LE16(2), LE16(1), LE16(1), LE16(0),
+    0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x80,
+};
+
+static void test_golden_cursor_alpha(void **state)
+{
+    static const uint8_t set[] = {
+        LE16(100), LE16(-50), 1, /* position (i16, i16), visible */
+    };
+    struct spice_cursor_header h = { 7, SPICE_CURSOR_TYPE_ALPHA, 2, 1, 1, 0 };
+    struct spice_point16 pos = { 100, -50 };
+    struct spice_cursor c;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    spice_cursor_put(&w, 0, &h, golden_cursor_alpha + 19, 8);
+    expect_wbuf(&w, golden_cursor_alpha, sizeof(golden_cursor_alpha));
+    floe_wbuf_free(&w);
+
+    floe_wbuf_init(&w, 0);
+    spice_point16_put(&w, &pos);
+    floe_put_u8(&w, 1);
+    spice_cursor_put(&w, 0, &h, golden_cursor_alpha + 19, 8);
+    assert_int_equal(w.len, sizeof(set) + sizeof(golden_cursor_alpha));
+    assert_memory_equal(w.data, set, sizeof(set));
+    floe_wbuf_free(&w);
+
+    floe_rbuf_init(&r, golden_cursor_alpha, sizeof(golden_cursor_alpha));
+    assert_int_equal(spice_cursor_get(&r, &c), 0);
+    assert_int_equal(c.flags, 0);
+    assert_true(c.header.unique == 7);
+    assert_int_equal(c.header.type, SPICE_CURSOR_TYPE_ALPHA);
+    assert_int_equal(c.header.width, 2);
+    assert_int_equal(c.header.height, 1);
+    assert_int_equal(c.header.hot_x, 1);
+    assert_int_equal(c.header.hot_y, 0);
+    assert_ptr_equal(c.data, golden_cursor_alpha + 19);
+    assert_int_equal(c.data_len, 8);
+    assert_int_equal(floe_rbuf_left(&r), 0);
+}
+
+static void test_golden_cursor_none(void **state)
+{
+    static const uint8_t g[] = { LE16(SPICE_CURSOR_FLAG_NONE) };
+    struct spice_cursor_header h = { 7, SPICE_CURSOR_TYPE_ALPHA, 2, 1, 1, 0 };
+    struct spice_cursor c;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    spice_cursor_put(&w, SPICE_CURSOR_FLAG_NONE, &h, golden_cursor_alpha + 19, 8);
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g, sizeof(g));
+    assert_int_equal(spice_cursor_get(&r, &c), 0);
+    assert_int_equal(c.flags, SPICE_CURSOR_FLAG_NONE);
+    assert_null(c.data);
+    assert_int_equal(c.data_len, 0);
+}
+
+/* The reference server sends a cached cursor as flags FROM_CACHE + the full
+ * header (type ALPHA, real width/height) and no pixel data (spice-server
+ * cursor_fill returns before adding data); spice-gtk looks it up by unique. */
+static void test_cursor_from_cache_has_no_data(void **state)
+{
+    static const uint8_t g[] = {
+        LE16(SPICE_CURSOR_FLAG_FROM_CACHE), LE64(7), SPICE_CURSOR_TYPE_ALPHA,
+        LE16(32), LE16(32), LE16(0), LE16(0),
+    };
+    struct spice_cursor c;
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, g, sizeof(g));
+    assert_int_equal(spice_cursor_get(&r, &c), 0);
+    assert_int_equal(c.flags, SPICE_CURSOR_FLAG_FROM_CACHE);
+    assert_true(c.header.unique == 7);
+    assert_int_equal(c.data_len, 0);
+}
+
+static void test_golden_key_down(void **state)
+{
+    static const uint8_t enter[] = { LE16(SPICE_MSGC_INPUTS_KEY_DOWN), LE32(4), 0x1c, 0, 0, 0 };
+    /* extended key: 0xE0 then the code, packed low byte first; release adds 0x80 */
+    static const uint8_t up_arrow_up[] = { LE16(SPICE_MSGC_INPUTS_KEY_UP), LE32(4), 0xe0, 0xc8, 0, 0 };
+    struct spice_key k = { 0x1c }, b;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSGC_INPUTS_KEY_DOWN, 0, spice_key_put(&w, &k));
+    expect_wbuf(&w, enter, sizeof(enter));
+    floe_wbuf_free(&w);
+    k.code = 0xc8e0;
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSGC_INPUTS_KEY_UP, 0, spice_key_put(&w, &k));
+    expect_wbuf(&w, up_arrow_up, sizeof(up_arrow_up));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, up_arrow_up + 6, 4);
+    spice_key_get(&r, &b);
+    assert_int_equal(b.code, 0xc8e0);
+}
+
+static void test_golden_mouse_position(void **state)
+{
+    static const uint8_t g[] = {
+        LE16(SPICE_MSGC_INPUTS_MOUSE_POSITION), LE32(11),
+        LE32(640), LE32(480), LE16(SPICE_MOUSE_BUTTON_MASK_LEFT | SPICE_MOUSE_BUTTON_MASK_RIGHT), 0,
+    };
+    struct spice_mouse_position m = { 640, 480, 5, 0 }, b;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    assert_int_equal(SPICE_MSGC_INPUTS_MOUSE_POSITION, 112);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSGC_INPUTS_MOUSE_POSITION, 0, spice_mouse_position_put(&w, &m));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g + 6, 11);
+    spice_mouse_position_get(&r, &b);
+    assert_false(r.bad);
+    assert_int_equal(b.x, 640);
+    assert_int_equal(b.y, 480);
+    assert_int_equal(b.buttons, 5);
+    assert_int_equal(b.display_id, 0);
+}
+
+static void test_golden_mouse_press(void **state)
+{
+    static const uint8_t g[] = {
+        LE16(SPICE_MSGC_INPUTS_MOUSE_PRESS), LE32(3), SPICE_MOUSE_BUTTON_LEFT, LE16(1),
+    };
+    struct spice_mouse_button m = { SPICE_MOUSE_BUTTON_LEFT, SPICE_MOUSE_BUTTON_MASK_LEFT }, b;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    assert_int_equal(SPICE_MSGC_INPUTS_MOUSE_PRESS, 113);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSGC_INPUTS_MOUSE_PRESS, 0, spice_mouse_button_put(&w, &m));
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, g + 6, 3);
+    spice_mouse_button_get(&r, &b);
+    assert_false(r.bad);
+    assert_int_equal(b.button, 1);
+    assert_int_equal(b.buttons, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* golden bytes from the reference capture */
+
+static void check_captured_link_mess(const uint8_t *cap, uint32_t conn, uint8_t type,
+                                     uint32_t common, uint32_t channel)
+{
+    uint8_t *body = dup_exact(cap + 16, 26);
+    struct spice_link_header h;
+    struct spice_link_mess m;
+    struct spice_caps caps;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, cap, 16);
+    spice_link_header_get(&r, &h);
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_OK);
+    assert_int_equal(h.minor, 2);
+    assert_int_equal(h.size, 26);
+    assert_int_equal(spice_link_mess_parse(body, 26, &m, &caps), SPICE_LINK_ERR_OK);
+    assert_int_equal(m.connection_id, conn);
+    assert_int_equal(m.channel_type, type);
+    assert_int_equal(m.channel_id, 0);
+    assert_int_equal(m.num_common_caps, 1);
+    assert_int_equal(m.num_channel_caps, 1);
+    assert_int_equal(m.caps_offset, 18);
+    assert_int_equal(caps.common[0], common);
+    assert_int_equal(caps.channel[0], channel);
+    assert_true(spice_caps_has(caps.common, SPICE_COMMON_CAP_MINI_HEADER));
+    /* floe's client writes what spice-gtk writes, byte for byte */
+    floe_wbuf_init(&w, 0);
+    spice_link_mess_write(&w, &m, &caps);
+    expect_wbuf(&w, cap, 42);
+    floe_wbuf_free(&w);
+    free(body);
+}
+
+static void test_capture_link_mess(void **state)
+{
+    check_captured_link_mess(cap_main_link_mess, 0, SPICE_CHANNEL_MAIN, 0x0d, 0x0f);
+    check_captured_link_mess(cap_display_link_mess, 0x56d6eac1, SPICE_CHANNEL_DISPLAY,
+                             0x0d, 0x3bf);
+}
+
+static void check_captured_link_reply(const uint8_t *cap, uint32_t channel)
+{
+    uint8_t *body = dup_exact(cap + 16, 186);
+    struct spice_link_header h;
+    struct spice_caps caps;
+    const uint8_t *pk = NULL;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, cap, 16);
+    spice_link_header_get(&r, &h);
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_OK);
+    assert_int_equal(h.size, 178 + 8);
+    assert_int_equal(spice_link_reply_parse(body, 186, &pk, &caps), SPICE_LINK_ERR_OK);
+    assert_ptr_equal(pk, body + 4);
+    /* DER SubjectPublicKeyInfo of a 1024-bit RSA key, e = 65537 */
+    assert_int_equal(pk[0], 0x30);
+    assert_int_equal(pk[1], 0x81);
+    assert_int_equal(pk[2], 0x9f);
+    assert_memory_equal(pk + 157, ((const uint8_t[]){ 0x02, 0x03, 0x01, 0x00, 0x01 }), 5);
+    assert_int_equal(caps.common[0], 0x0b);
+    assert_int_equal(caps.channel[0], channel);
+    assert_int_equal(caps.common[1], 0);
+    /* floe's server writes what libspice-server writes */
+    floe_wbuf_init(&w, 0);
+    spice_link_reply_write(&w, SPICE_LINK_ERR_OK, pk, &caps);
+    expect_wbuf(&w, cap, 202);
+    floe_wbuf_free(&w);
+    free(body);
+}
+
+static void test_capture_link_reply(void **state)
+{
+    check_captured_link_reply(cap_main_link_reply, 0x0f);
+    check_captured_link_reply(cap_display_link_reply, 0x1052);
+}
+
+static void test_capture_main_messages(void **state)
+{
+    struct spice_channel_id ids[8];
+    struct spice_msg_header h;
+    struct spice_main_init init;
+    struct spice_ping ping;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    assert_int_equal(spice_header_parse(cap_main_init, sizeof(cap_main_init), 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_MAIN_INIT);
+    assert_int_equal(h.size, 32);
+    floe_rbuf_init(&r, cap_main_init + 6, h.size);
+    spice_main_init_get(&r, &init);
+    assert_false(r.bad);
+    assert_int_equal(init.session_id, 0x56d6eac1); /* DISPLAY's connection_id */
+    assert_int_equal(init.display_channels_hint, 1);
+    assert_int_equal(init.supported_mouse_modes, SPICE_MOUSE_MODE_SERVER);
+    assert_int_equal(init.current_mouse_mode, SPICE_MOUSE_MODE_SERVER);
+    assert_int_equal(init.agent_connected, 0);
+    assert_int_equal(init.agent_tokens, 10);
+    assert_int_equal(init.ram_hint, 0x01000000);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_MAIN_INIT, 0, spice_main_init_put(&w, &init));
+    expect_wbuf(&w, cap_main_init, sizeof(cap_main_init));
+    floe_wbuf_free(&w);
+
+    assert_int_equal(spice_header_parse(cap_main_ping, sizeof(cap_main_ping), 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_PING);
+    assert_int_equal(h.size, 12);
+    floe_rbuf_init(&r, cap_main_ping + 6, h.size);
+    spice_ping_get(&r, &ping);
+    assert_false(r.bad);
+    assert_int_equal(ping.id, 1);
+    assert_true(ping.timestamp == 0x3f9347ccu);
+
+    assert_int_equal(spice_header_parse(cap_channels_list, sizeof(cap_channels_list), 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_MAIN_CHANNELS_LIST);
+    floe_rbuf_init(&r, cap_channels_list + 6, h.size);
+    assert_int_equal(spice_channels_list_get(&r, ids, 8), 3);
+    assert_int_equal(ids[0].type, SPICE_CHANNEL_DISPLAY);
+    assert_int_equal(ids[1].type, SPICE_CHANNEL_CURSOR);
+    assert_int_equal(ids[2].type, SPICE_CHANNEL_INPUTS);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_MAIN_CHANNELS_LIST, 0, spice_channels_list_put(&w, ids, 3));
+    expect_wbuf(&w, cap_channels_list, sizeof(cap_channels_list));
+    floe_wbuf_free(&w);
+}
+
+static void test_capture_display_init(void **state)
+{
+    struct spice_display_init m;
+    struct spice_msg_header h;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    assert_int_equal(spice_header_parse(cap_display_init, sizeof(cap_display_init), 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSGC_DISPLAY_INIT);
+    assert_int_equal(h.size, 14);
+    floe_rbuf_init(&r, cap_display_init + 6, h.size);
+    spice_display_init_get(&r, &m);
+    assert_false(r.bad);
+    assert_int_equal(m.pixmap_cache_id, 1);
+    assert_true(m.pixmap_cache_size == 20971520);
+    assert_int_equal(m.glz_dictionary_id, 1);
+    assert_int_equal(m.glz_dictionary_window_size, 3145728);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSGC_DISPLAY_INIT, 0, spice_display_init_put(&w, &m));
+    expect_wbuf(&w, cap_display_init, sizeof(cap_display_init));
+    floe_wbuf_free(&w);
+}
+
+static void test_capture_display_first_messages(void **state)
+{
+    struct spice_surface_create sc;
+    struct spice_monitor_head head;
+    struct spice_set_ack ack;
+    struct spice_msg_header h;
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+
+    assert_int_equal(spice_header_parse(cap_display_set_ack, 14, 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_SET_ACK);
+    assert_int_equal(h.size, 8);
+    floe_rbuf_init(&r, cap_display_set_ack + 6, 8);
+    spice_set_ack_get(&r, &ack);
+    assert_int_equal(ack.generation, 1);
+    assert_int_equal(ack.window, 20);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_SET_ACK, 0, spice_set_ack_put(&w, &ack));
+    expect_wbuf(&w, cap_display_set_ack, sizeof(cap_display_set_ack));
+    floe_wbuf_free(&w);
+
+    assert_int_equal(spice_header_parse(cap_display_inval_all_palettes, 6, 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES);
+    assert_int_equal(h.size, 0);
+    assert_int_equal(spice_header_parse(cap_display_mark, 6, 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_DISPLAY_MARK);
+    assert_int_equal(h.size, 0);
+
+    assert_int_equal(spice_header_parse(cap_surface_create, sizeof(cap_surface_create), 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    assert_int_equal(h.size, 20);
+    floe_rbuf_init(&r, cap_surface_create + 6, 20);
+    spice_surface_create_get(&r, &sc);
+    assert_false(r.bad);
+    assert_int_equal(sc.surface_id, 0);
+    assert_int_equal(sc.width, 720);
+    assert_int_equal(sc.height, 400);
+    assert_int_equal(sc.format, SPICE_SURFACE_FMT_32_xRGB);
+    assert_int_equal(sc.flags, SPICE_SURFACE_FLAG_PRIMARY);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_DISPLAY_SURFACE_CREATE, 0, spice_surface_create_put(&w, &sc));
+    expect_wbuf(&w, cap_surface_create, sizeof(cap_surface_create));
+    floe_wbuf_free(&w);
+
+    assert_int_equal(spice_header_parse(cap_monitors_config, sizeof(cap_monitors_config), 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_DISPLAY_MONITORS_CONFIG);
+    assert_int_equal(h.size, 4 + 28);
+    assert_int_equal(floe_le16(cap_monitors_config + 6), 1); /* count */
+    assert_int_equal(floe_le16(cap_monitors_config + 8), 1); /* max_allowed */
+    floe_rbuf_init(&r, cap_monitors_config + 10, 28);
+    spice_monitor_head_get(&r, &head);
+    assert_false(r.bad);
+    assert_int_equal(head.monitor_id, 0);
+    assert_int_equal(head.surface_id, 0);
+    assert_int_equal(head.width, 720);
+    assert_int_equal(head.height, 400);
+    assert_int_equal(head.x, 0);
+    assert_int_equal(head.y, 0);
+    floe_wbuf_init(&w, 0);
+    WRITE_MSG(&w, 1, SPICE_MSG_DISPLAY_MONITORS_CONFIG, 0,
+              spice_monitors_config_put(&w, &head, 1, 1));
+    expect_wbuf(&w, cap_monitors_config, sizeof(cap_monitors_config));
+    floe_wbuf_free(&w);
+}
+
+/* The captured DRAW_COPY: its real first 107 body bytes, then a synthetic LZ
+ * payload (a counter) up to the real size. */
+static uint8_t *capture_draw_copy_body(void)
+{
+    const size_t head = sizeof(cap_draw_copy_head) - 6;
+    uint8_t *body = malloc(CAP_DRAW_COPY_BODY_SIZE);
+
+    assert_non_null(body);
+    memcpy(body, cap_draw_copy_head + 6, head);
+    for (size_t i = head; i < CAP_DRAW_COPY_BODY_SIZE; i++)
+        body[i] = (uint8_t)i;
+    return body;
+}
+
+static void test_capture_draw_copy(void **state)
+{
+    uint8_t *body = capture_draw_copy_body();
+    struct spice_msg_header h;
+    struct spice_draw_copy m;
+
+    assert_int_equal(spice_header_parse(cap_draw_copy_head, sizeof(cap_draw_copy_head), 1, &h), 6);
+    assert_int_equal(h.type, SPICE_MSG_DISPLAY_DRAW_COPY);
+    assert_int_equal(h.size, CAP_DRAW_COPY_BODY_SIZE);
+    assert_int_equal(spice_draw_copy_parse(body, CAP_DRAW_COPY_BODY_SIZE, &m), 0);
+    assert_int_equal(m.base.surface_id, 0);
+    expect_rect(&m.base.box, 0, 0, 400, 720);
+    assert_int_equal(m.base.clip.type, SPICE_CLIP_NONE);
+    assert_int_equal(m.src_bitmap, 57);
+    expect_rect(&m.src_area, 0, 0, 400, 720);
+    assert_int_equal(m.rop, SPICE_ROPD_OP_PUT);
+    assert_int_equal(m.scale_mode, SPICE_SCALE_INTERPOLATE);
+    expect_mask_none(&m.mask);
+    assert_true(m.image.desc.id == 0x0000000100000002ull);
+    assert_int_equal(m.image.desc.type, SPICE_IMAGE_LZ_RGB);
+    assert_int_equal(m.image.desc.type, 101);
+    assert_int_equal(m.image.desc.flags, 0);
+    assert_int_equal(m.image.desc.width, 720);
+    assert_int_equal(m.image.desc.height, 400);
+    assert_int_equal(m.image.data_len, CAP_DRAW_COPY_LZ_SIZE);
+    assert_ptr_equal(m.image.data, body + 57 + 18 + 4);
+    assert_int_equal(57 + 18 + 4 + CAP_DRAW_COPY_LZ_SIZE, CAP_DRAW_COPY_BODY_SIZE);
+    /* the LZ header's big-endian magic "  ZL" starts the payload */
+    assert_memory_equal(m.image.data, "  ZL", 4);
+
+    /* one byte short anywhere in the payload is malformed */
+    assert_int_equal(spice_draw_copy_parse(body, CAP_DRAW_COPY_BODY_SIZE - 1, &m), -EBADMSG);
+    free(body);
+}
+
+/* ------------------------------------------------------------------------ */
+/* malformed input: link */
+
+static void test_bad_link_header(void **state)
+{
+    struct spice_link_header h = { SPICE_MAGIC, 2, 2, 26 };
+
+    h.magic = 0x51444553; /* "REDS" */
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_INVALID_MAGIC);
+    h.magic = 0x52454451; /* "REDQ" read big-endian */
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_INVALID_MAGIC);
+    h.magic = SPICE_MAGIC;
+    h.major = 1;
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_VERSION_MISMATCH);
+    h.major = 3;
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_VERSION_MISMATCH);
+    h.major = 2;
+    h.minor = 1; /* the minor version is not checked */
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_OK);
+    h.size = 4096;
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_OK);
+    h.size = 4097;
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_INVALID_DATA);
+    h.size = 0xffffffff;
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_INVALID_DATA);
+    /* magic is checked first, then the version */
+    h.magic = 0;
+    h.major = 9;
+    assert_int_equal(spice_link_header_check(&h), SPICE_LINK_ERR_INVALID_MAGIC);
+}
+
+static int parse_link_mess_copy(const uint8_t *p, size_t n)
+{
+    uint8_t *body = dup_exact(p, n);
+    struct spice_link_mess m;
+    struct spice_caps caps;
+    int ret = spice_link_mess_parse(body, n, &m, &caps);
+
+    free(body);
+    return ret;
+}
+
+static void test_bad_link_mess(void **state)
+{
+    uint8_t b[26] = { LE32(0), 1, 0, LE32(1), LE32(1), LE32(18), LE32(0x0d), LE32(0x0f) };
+
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_OK);
+    /* shorter than SpiceLinkMess, and every cut of the caps */
+    for (size_t n = 0; n < 26; n++)
+        assert_int_equal(parse_link_mess_copy(b, n), SPICE_LINK_ERR_INVALID_DATA);
+
+    /* caps_offset past the end, or inside SpiceLinkMess */
+    for (uint32_t off = 0; off < 18; off++) {
+        memcpy(b + 14, (uint8_t[]){ LE32(off) }, 4);
+        assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    }
+    memcpy(b + 14, (uint8_t[]){ LE32(19) }, 4);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 14, (uint8_t[]){ LE32(27) }, 4);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 14, (uint8_t[]){ LE32(0xfffffffc) }, 4);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    /* no caps at all, offset at the very end: fine */
+    memcpy(b + 6, (uint8_t[]){ LE32(0), LE32(0), LE32(26) }, 12);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_OK);
+    memcpy(b + 14, (uint8_t[]){ LE32(18) }, 4);
+
+    /* caps overflowing the body */
+    memcpy(b + 6, (uint8_t[]){ LE32(2), LE32(1) }, 8);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 6, (uint8_t[]){ LE32(0), LE32(3) }, 8);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    /* more than 1024 cap words, and counts built to overflow a u32 sum */
+    memcpy(b + 6, (uint8_t[]){ LE32(1025), LE32(0) }, 8);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 6, (uint8_t[]){ LE32(0), LE32(1025) }, 8);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 6, (uint8_t[]){ LE32(0xffffffff), LE32(1) }, 8);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 6, (uint8_t[]){ LE32(0x40000000), LE32(0x40000000) }, 8);
+    assert_int_equal(parse_link_mess_copy(b, 26), SPICE_LINK_ERR_INVALID_DATA);
+}
+
+static void test_link_mess_many_caps(void **state)
+{
+    /* 1024 + 1024 words is the most allowed; only the first words are kept */
+    const size_t n = 18 + 4 * 2048;
+    uint8_t *b = calloc(1, n);
+    struct spice_link_mess m;
+    struct spice_caps caps;
+
+    assert_non_null(b);
+    memcpy(b, (uint8_t[]){ LE32(0), 2, 0, LE32(1024), LE32(1024), LE32(18) }, 18);
+    for (size_t i = 0; i < 2048; i++)
+        memcpy(b + 18 + 4 * i, (uint8_t[]){ LE32(i + 1) }, 4);
+    assert_int_equal(spice_link_mess_parse(b, n, &m, &caps), SPICE_LINK_ERR_OK);
+    assert_int_equal(caps.common[0], 1);
+    assert_int_equal(caps.common[SPICE_CAPS_WORDS - 1], SPICE_CAPS_WORDS);
+    assert_int_equal(caps.channel[0], 1025);
+    assert_int_equal(spice_link_mess_parse(b, n - 1, &m, &caps), SPICE_LINK_ERR_INVALID_DATA);
+    free(b);
+}
+
+static void test_bad_link_reply(void **state)
+{
+    uint8_t b[186] = { LE32(0) };
+    const uint8_t *pk;
+    struct spice_caps caps;
+    uint8_t *cut;
+
+    memcpy(b + 166, (uint8_t[]){ LE32(1), LE32(1), LE32(178), LE32(0x0b), LE32(0x0f) }, 20);
+    assert_int_equal(spice_link_reply_parse(b, 186, &pk, &caps), SPICE_LINK_ERR_OK);
+    for (size_t n = 0; n < 186; n++) {
+        cut = dup_exact(b, n);
+        assert_int_equal(spice_link_reply_parse(cut, n, &pk, &caps), SPICE_LINK_ERR_INVALID_DATA);
+        free(cut);
+    }
+    memcpy(b + 174, (uint8_t[]){ LE32(177) }, 4);
+    assert_int_equal(spice_link_reply_parse(b, 186, &pk, &caps), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 174, (uint8_t[]){ LE32(187) }, 4);
+    assert_int_equal(spice_link_reply_parse(b, 186, &pk, &caps), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 174, (uint8_t[]){ LE32(178) }, 4);
+    memcpy(b + 166, (uint8_t[]){ LE32(1025), LE32(0) }, 8);
+    assert_int_equal(spice_link_reply_parse(b, 186, &pk, &caps), SPICE_LINK_ERR_INVALID_DATA);
+    memcpy(b + 166, (uint8_t[]){ LE32(2), LE32(1) }, 8);
+    assert_int_equal(spice_link_reply_parse(b, 186, &pk, &caps), SPICE_LINK_ERR_INVALID_DATA);
+}
+
+/* ------------------------------------------------------------------------ */
+/* malformed input: draw commands */
+
+typedef int (*body_parse_fn)(const uint8_t *body, size_t len);
+
+static int parse_fill(const uint8_t *b, size_t n)
+{
+    struct spice_draw_fill m;
+
+    return spice_draw_fill_parse(b, n, &m);
+}
+
+static int parse_copy(const uint8_t *b, size_t n)
+{
+    struct spice_draw_copy m;
+
+    return spice_draw_copy_parse(b, n, &m);
+}
+
+static int parse_copy_bits(const uint8_t *b, size_t n)
+{
+    struct spice_copy_bits m;
+
+    return spice_copy_bits_parse(b, n, &m);
+}
+
+static int parse_cursor(const uint8_t *b, size_t n)
+{
+    struct spice_cursor c;
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, b, n);
+    return spice_cursor_get(&r, &c);
+}
+
+/* The whole message parses; every strict prefix, in an exact-size heap copy,
+ * is -EBADMSG without a read past its end. */
+static void check_every_truncation(const uint8_t *msg, size_t len, body_parse_fn parse)
+{
+    uint8_t *cut;
+
+    cut = dup_exact(msg, len);
+    assert_int_equal(parse(cut, len), 0);
+    free(cut);
+    for (size_t n = 0; n < len; n++) {
+        cut = dup_exact(msg, n);
+        if (parse(cut, n) != -EBADMSG)
+            fail_msg("a %zu-byte prefix of a %zu-byte message was accepted", n, len);
+        free(cut);
+    }
+}
+
+static void test_truncated_draw_fill(void **state)
+{
+    check_every_truncation(golden_fill_none, sizeof(golden_fill_none), parse_fill);
+    check_every_truncation(golden_fill_rects, sizeof(golden_fill_rects), parse_fill);
+}
+
+static void test_truncated_draw_copy(void **state)
+{
+    check_every_truncation(golden_copy, sizeof(golden_copy), parse_copy);
+}
+
+static void test_truncated_copy_bits(void **state)
+{
+    static const uint8_t rects[] = {
+        LE32(0), RECT(0, 0, 8, 8), SPICE_CLIP_RECTS, LE32(1), RECT(1, 2, 3, 4), LE32(5), LE32(6),
+    };
+
+    check_every_truncation(golden_copy_bits, sizeof(golden_copy_bits), parse_copy_bits);
+    check_every_truncation(rects, sizeof(rects), parse_copy_bits);
+}
+
+static void test_truncated_cursor(void **state)
+{
+    check_every_truncation(golden_cursor_alpha, sizeof(golden_cursor_alpha), parse_cursor);
+}
+
+static void test_bad_clip(void **state)
+{
+    uint8_t b[sizeof(golden_fill_rects)];
+    static const uint32_t huge[] = { 3, 0x10000000, 0x10000001, 0x80000000, 0xffffffff };
+
+    for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+        memcpy(b, golden_fill_rects, sizeof(b));
+        memcpy(b + 21, (uint8_t[]){ LE32(huge[i]) }, 4);
+        assert_int_equal(parse_fill(b, sizeof(b)), -EBADMSG);
+        assert_int_equal(parse_copy_bits(b, sizeof(b)), -EBADMSG);
+    }
+    memcpy(b, golden_fill_rects, sizeof(b));
+    b[20] = 2; /* no such clip type */
+    assert_int_equal(parse_fill(b, sizeof(b)), -EBADMSG);
+    b[20] = 0xff;
+    assert_int_equal(parse_copy_bits(b, sizeof(b)), -EBADMSG);
+}
+
+static void copy_with_u32(uint8_t *b, size_t at, uint32_t v)
+{
+    memcpy(b, golden_copy, sizeof(golden_copy));
+    memcpy(b + at, (uint8_t[]){ LE32(v) }, 4);
+}
+
+static void test_bad_image_pointer(void **state)
+{
+    static const uint32_t bad[] = { 0, sizeof(golden_copy), sizeof(golden_copy) + 1,
+                                    sizeof(golden_copy) - 17, 0x80000000, 0xffffffff };
+    uint8_t b[sizeof(golden_copy)];
+    struct spice_image img;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        copy_with_u32(b, 21, bad[i]);
+        assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    }
+    assert_int_equal(spice_image_parse(golden_copy, sizeof(golden_copy), 0, &img), -EBADMSG);
+    assert_int_equal(spice_image_parse(golden_copy, 10, 57, &img), -EBADMSG);
+    assert_int_equal(spice_image_parse(golden_copy, sizeof(golden_copy), 57, &img), 0);
+}
+
+static void test_bad_bitmap(void **state)
+{
+    uint8_t b[sizeof(golden_copy)];
+
+    /* stride * height past the body: a little, a lot, and past 2^32 */
+    copy_with_u32(b, 85, 13);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    copy_with_u32(b, 85, 0x80000000);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    copy_with_u32(b, 85, 0xffffffff);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    /* stride < width * 4 */
+    copy_with_u32(b, 85, 11);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    copy_with_u32(b, 85, 0);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    /* height 0x80000000 (descriptor and bitmap agree) with width 3 */
+    copy_with_u32(b, 71, 0x80000000);
+    memcpy(b + 81, (uint8_t[]){ LE32(0x80000000) }, 4);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    /* width * 4 wrapping in 32 bits: 0x40000001 * 4 = 4, and 4 * 1 row fits */
+    copy_with_u32(b, 67, 0x40000001);
+    memcpy(b + 71, (uint8_t[]){ LE32(1) }, 4);
+    memcpy(b + 77, (uint8_t[]){ LE32(0x40000001), LE32(1), LE32(4) }, 12);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    /* the bitmap's size disagreeing with the descriptor */
+    copy_with_u32(b, 77, 2);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    copy_with_u32(b, 81, 1);
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    /* 24-bit rows need width * 3 */
+    copy_with_u32(b, 85, 8);
+    b[75] = SPICE_BITMAP_24BIT;
+    assert_int_equal(parse_copy(b, sizeof(b)), -EBADMSG);
+    copy_with_u32(b, 85, 9);
+    b[75] = SPICE_BITMAP_24BIT;
+    assert_int_equal(parse_copy(b, sizeof(b)), 0);
+}
+
+static void test_bad_compressed_image(void **state)
+{
+    uint8_t b[] = {
+        0, 0, 0, 0, LE64(9), SPICE_IMAGE_QUIC, 0, LE32(4), LE32(4), LE32(5), 1, 2, 3, 4, 5,
+    };
+    struct spice_image img;
+    uint8_t *cut;
+
+    for (size_t n = 0; n < sizeof(b); n++) {
+        cut = dup_exact(b, n);
+        assert_int_equal(spice_image_parse(cut, n, 4, &img), -EBADMSG);
+        free(cut);
+    }
+    memcpy(b + 22, (uint8_t[]){ LE32(6) }, 4);
+    assert_int_equal(spice_image_parse(b, sizeof(b), 4, &img), -EBADMSG);
+    memcpy(b + 22, (uint8_t[]){ LE32(0xffffffff) }, 4);
+    assert_int_equal(spice_image_parse(b, sizeof(b), 4, &img), -EBADMSG);
+}
+
+static void test_bad_cursor(void **state)
+{
+    uint8_t b[sizeof(golden_cursor_alpha)];
+
+    /* ALPHA needs w * h * 4 bytes: 2x2 with the data of 2x1 */
+    memcpy(b, golden_cursor_alpha, sizeof(b));
+    memcpy(b + 13, (uint8_t[]){ LE16(2) }, 2);
+    assert_int_equal(parse_cursor(b, sizeof(b)), -EBADMSG);
+    memcpy(b + 11, (uint8_t[]){ LE16(0xffff), LE16(0xffff) }, 4);
+    assert_int_equal(parse_cursor(b, sizeof(b)), -EBADMSG);
+    /* an empty ALPHA cursor is fine */
+    memcpy(b + 11, (uint8_t[]){ LE16(0), LE16(0) }, 4);
+    assert_int_equal(parse_cursor(b, 19), 0);
+    /* NONE needs its flags, nothing else */
+    assert_int_equal(parse_cursor((const uint8_t[]){ 1 }, 1), -EBADMSG);
+}
+
+static void test_bad_channels_list(void **state)
+{
+    static const uint8_t b[] = { LE32(3), 2, 0, 4, 0, 3 };
+    static const uint8_t huge[] = { LE32(0x80000000), 2, 0 };
+    struct spice_channel_id ids[4];
+    struct floe_rbuf r;
+    uint8_t *cut;
+
+    for (size_t n = 0; n <= sizeof(b); n++) {
+        cut = dup_exact(b, n);
+        floe_rbuf_init(&r, cut, n);
+        assert_int_equal(spice_channels_list_get(&r, ids, 4), -1);
+        free(cut);
+    }
+    floe_rbuf_init(&r, huge, sizeof(huge));
+    assert_int_equal(spice_channels_list_get(&r, ids, 4), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rbuf_reads_little_endian),
+        cmocka_unit_test(test_rbuf_past_end_sets_bad_and_yields_zeros),
+        cmocka_unit_test(test_rbuf_u64_partial_yields_zero),
+        cmocka_unit_test(test_rbuf_at),
+        cmocka_unit_test(test_wbuf_writes_little_endian),
+        cmocka_unit_test(test_wbuf_patch_and_steal),
+        cmocka_unit_test(test_wbuf_patch_far_offset_ignored),
+        cmocka_unit_test(test_wbuf_grows_keeping_bytes),
+        cmocka_unit_test(test_wbuf_limit_sets_failed),
+        cmocka_unit_test(test_fixed_sizes),
+        cmocka_unit_test(test_caps_bits),
+        cmocka_unit_test(test_golden_link_header),
+        cmocka_unit_test(test_golden_link_mess_encode),
+        cmocka_unit_test(test_golden_link_mess_decode),
+        cmocka_unit_test(test_golden_link_mess_two_cap_words),
+        cmocka_unit_test(test_golden_link_reply_ok),
+        cmocka_unit_test(test_golden_link_reply_error),
+        cmocka_unit_test(test_golden_data_header),
+        cmocka_unit_test(test_golden_mini_header),
+        cmocka_unit_test(test_golden_ping),
+        cmocka_unit_test(test_golden_main_init),
+        cmocka_unit_test(test_golden_channels_list),
+        cmocka_unit_test(test_golden_mouse_mode),
+        cmocka_unit_test(test_golden_display_init),
+        cmocka_unit_test(test_golden_surface_create),
+        cmocka_unit_test(test_golden_monitors_config),
+        cmocka_unit_test(test_golden_draw_fill_clip_none),
+        cmocka_unit_test(test_golden_draw_fill_clip_rects),
+        cmocka_unit_test(test_draw_fill_other_brushes),
+        cmocka_unit_test(test_golden_copy_bits),
+        cmocka_unit_test(test_golden_draw_copy_bitmap_encode),
+        cmocka_unit_test(test_golden_draw_copy_bitmap_decode),
+        cmocka_unit_test(test_golden_draw_copy_with_clip_rects),
+        cmocka_unit_test(test_image_other_kinds),
+        cmocka_unit_test(test_golden_cursor_alpha),
+        cmocka_unit_test(test_golden_cursor_none),
+        cmocka_unit_test(test_cursor_from_cache_has_no_data),
+        cmocka_unit_test(test_golden_key_down),
+        cmocka_unit_test(test_golden_mouse_position),
+        cmocka_unit_test(test_golden_mouse_press),
+        cmocka_unit_test(test_capture_link_mess),
+        cmocka_unit_test(test_capture_link_reply),
+        cmocka_unit_test(test_capture_main_messages),
+        cmocka_unit_test(test_capture_display_init),
+        cmocka_unit_test(test_capture_display_first_messages),
+        cmocka_unit_test(test_capture_draw_copy),
+        cmocka_unit_test(test_bad_link_header),
+        cmocka_unit_test(test_bad_link_mess),
+        cmocka_unit_test(test_link_mess_many_caps),
+        cmocka_unit_test(test_bad_link_reply),
+        cmocka_unit_test(test_truncated_draw_fill),
+        cmocka_unit_test(test_truncated_draw_copy),
+        cmocka_unit_test(test_truncated_copy_bits),
+        cmocka_unit_test(test_truncated_cursor),
+        cmocka_unit_test(test_bad_clip),
+        cmocka_unit_test(test_bad_image_pointer),
+        cmocka_unit_test(test_bad_bitmap),
+        cmocka_unit_test(test_bad_compressed_image),
+        cmocka_unit_test(test_bad_cursor),
+        cmocka_unit_test(test_bad_channels_list),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
