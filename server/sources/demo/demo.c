@@ -249,6 +249,7 @@ void floe_demo_key(struct floe_demo *d, uint32_t scancode, int down)
 
 void floe_demo_pointer(struct floe_demo *d, int x, int y, uint32_t buttons)
 {
+    (void)buttons; /* the demo only follows the pointer */
     if (d->frozen)
         return;
     d->pointer_x = x < 0 ? 0 : x >= d->w ? d->w - 1 : x;

@@ -62,9 +62,11 @@ static void draw_line(struct floe_demo *d, uint64_t line, const struct floe_demo
     char buf[160];
     int x = 0;
 
-    for (int i = 0; i < 4; i++)
-        a[i] = templates[k].lo[i] +
-               (templates[k].span[i] ? (unsigned)(floe_demo_splitmix(&st) % templates[k].span[i]) : 0);
+    for (int i = 0; i < 4; i++) {
+        unsigned span = templates[k].span[i];
+
+        a[i] = templates[k].lo[i] + (span ? (unsigned)(floe_demo_splitmix(&st) % span) : 0);
+    }
     snprintf(buf, sizeof(buf), "Mar 14 %02u:%02u:%02u ", t / 3600, t / 60 % 60, t % 60);
     x = floe_demo_text_draw(c, f, x, baseline, buf, -1, 0x7b8394);
     x = floe_demo_text_draw(c, f, x, baseline, "demo ", -1, 0x81a1c1);
@@ -93,7 +95,8 @@ static void draw_row(struct floe_demo *d, int row, uint64_t line)
 int floe_demo_journal_init(struct floe_demo *d)
 {
     struct floe_demo_journal *j = &d->journal;
-    struct floe_rect in = floe_demo_window_chrome(d, FLOE_DEMO_TERMINAL, "Terminal — journalctl -f");
+    struct floe_rect in = floe_demo_window_chrome(d, FLOE_DEMO_TERMINAL,
+                                                  "Terminal — journalctl -f");
     struct floe_demo_canvas *c = &d->layers[FLOE_DEMO_TERMINAL].c;
     int pad = floe_demo_scale(8, d->fs);
 

@@ -1,5 +1,5 @@
-/* PC XT scan code set 1 to characters for the demo's typed-text window:
- * a US layout with Shift and Caps Lock; Ctrl and Alt chords type nothing. */
+/* PC XT set-1 scancodes to characters for the typed-text window: US layout,
+ * Shift and Caps Lock; Ctrl/Alt chords, Tab, Esc, F-keys and arrows type nothing. */
 #include "server/sources/demo/demo-priv.h"
 
 /* Unshifted and shifted characters for scancodes 0x00..0x39. */

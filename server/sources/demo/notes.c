@@ -97,8 +97,7 @@ static void draw_row(struct floe_demo *d, int i, const int *row, int caret)
     else if (row)
         x = floe_demo_text_draw(&c, f, 0, base, n->text + row[0], row[1], TEXT_RGB);
     if (caret && n->caret_on)
-        floe_demo_canvas_fill(&c, x, S(d, 2), x < 1 ? 1 : S(d, 2) > 1 ? 2 : 1,
-                              n->line_h - S(d, 4), TEXT_RGB);
+        floe_demo_canvas_fill(&c, x, S(d, 2), S(d, 2) > 1 ? 2 : 1, n->line_h - S(d, 4), TEXT_RGB);
 }
 
 /* Hashes of what each visible row should show. */

@@ -171,8 +171,10 @@ static void range_draw(const struct floe_demo_photo *p, const struct view *v, in
             uint32_t rgb = mix(ranges[k].rgb, tex > 0 ? 0xffffff : 0, clamp(abs(tex) / 3, 0, 40));
             uint32_t *px = v->c->px + (size_t)y * v->c->stride + x;
 
+            int mist = clamp(256 - (v->yh - y) * 256 / band, 0, 256) * 90 >> 8;
+
             if (k < RIDGES - 1)
-                rgb = mix(rgb, sky(v->yh - 1, v->yh), clamp(256 - (v->yh - y) * 256 / band, 0, 256) * 90 >> 8);
+                rgb = mix(rgb, sky(v->yh - 1, v->yh), mist);
             *px = mix(*px, rgb, cov);
         }
     }

@@ -15,7 +15,8 @@ static int64_t wave_y(const struct floe_demo *d, int k, int x)
 {
     uint32_t a1 = (uint32_t)((int64_t)x * 65536 * (8 + 3 * k) / (10 * (int64_t)d->w));
     uint32_t a2 = (uint32_t)((int64_t)x * 65536 * 21 / (10 * (int64_t)d->w));
-    uint32_t p1 = floe_demo_hash3(d->seed, (uint32_t)k, 1), p2 = floe_demo_hash3(d->seed, (uint32_t)k, 2);
+    uint32_t p1 = floe_demo_hash3(d->seed, (uint32_t)k, 1);
+    uint32_t p2 = floe_demo_hash3(d->seed, (uint32_t)k, 2);
     int64_t base = (int64_t)d->h * 256 * (520 + 110 * k) / 1000;
 
     return base + (int64_t)floe_demo_sin(a1 + p1) * d->h * 256 * 7 / 100 / 32768 +

@@ -70,8 +70,7 @@ void floe_demo_about_place(struct floe_demo *d, uint64_t tick, int *x, int *y)
 }
 
 /* A folder (kind 0) or a document with a coloured band (kind 1..). */
-static void icon(const struct floe_demo *d, const struct floe_demo_canvas *c, int x, int y,
-                 int size, int kind)
+static void icon(const struct floe_demo_canvas *c, int x, int y, int size, int kind)
 {
     static const uint32_t bands[] = { 0, 0x5e81ac, 0xbf616a, 0xa3be8c, 0xb48ead };
     int w = size, h = size * 4 / 5;
@@ -126,7 +125,7 @@ static void files_sidebar(struct floe_demo *d, const struct floe_demo_canvas *c,
         if (i == 0)
             floe_demo_canvas_round_rect(c, S(d, 6), y, c->w - S(d, 13), row_h, S(d, 4),
                                         0xd3e1f5);
-        icon(d, c, S(d, 14), y + (row_h - S(d, 16)) / 2, S(d, 16), i == 7 ? 1 : 0);
+        icon(c, S(d, 14), y + (row_h - S(d, 16)) / 2, S(d, 16), i == 7 ? 1 : 0);
         floe_demo_text_draw(c, f, S(d, 38), y + base, places[i], -1, 0x2e3440);
     }
 }
@@ -138,41 +137,63 @@ static void files_row(struct floe_demo *d, const struct floe_demo_canvas *c, int
     int base = y + (row_h - f->height) / 2 + f->ascent;
 
     floe_demo_canvas_fill(c, 0, y, c->w, row_h, i % 2 ? 0xf6f7f9 : 0xffffff);
-    icon(d, c, S(d, 10), y + (row_h - S(d, 18)) / 2, S(d, 18), files[i].kind);
+    icon(c, S(d, 10), y + (row_h - S(d, 18)) / 2, S(d, 18), files[i].kind);
     floe_demo_text_draw(c, f, S(d, 36), base, files[i].name, -1, 0x2e3440);
     floe_demo_text_draw(c, f, c->w * 58 / 100, base, files[i].size, -1, 0x6b7280);
     floe_demo_text_draw(c, f, c->w * 78 / 100, base, files[i].date, -1, 0x6b7280);
 }
 
+static void files_list(struct floe_demo *d, const struct floe_demo_canvas *c, int row_h)
+{
+    static const char *const heads[] = { "Name", "Size", "Modified" };
+    struct floe_demo_font *b = d->font.bold;
+    int xs[] = { S(d, 36), c->w * 58 / 100, c->w * 78 / 100 };
+
+    floe_demo_canvas_fill(c, 0, 0, c->w, c->h, 0xffffff);
+    for (int i = 0; i < 3; i++)
+        floe_demo_text_draw(c, b, xs[i], (row_h - b->height) / 2 + b->ascent, heads[i], -1,
+                            0x6b7280);
+    floe_demo_canvas_fill(c, 0, row_h - 1, c->w, 1, 0xe1e3e8);
+    for (int i = 0; i < (int)(sizeof(files) / sizeof(files[0])); i++)
+        files_row(d, c, i, (i + 1) * row_h, row_h);
+}
+
+/* A bar across c: breadcrumb (top) or item count (bottom). */
+static void files_bar(struct floe_demo *d, const struct floe_demo_canvas *c, int top, int side)
+{
+    struct floe_demo_font *f = d->font.ui;
+    int base = (c->h - f->height) / 2 + f->ascent;
+
+    floe_demo_canvas_fill(c, 0, 0, c->w, c->h, 0xf6f6f7);
+    floe_demo_canvas_fill(c, 0, top ? c->h - 1 : 0, c->w, 1, 0xd3d6dc);
+    if (!top) {
+        floe_demo_text_draw(c, f, side + S(d, 12), base + 1, "12 items, 38.2 GB free", -1,
+                            0x6b7280);
+        return;
+    }
+    floe_demo_canvas_round_rect(c, side + S(d, 8), S(d, 6), S(d, 220), c->h - S(d, 12), S(d, 5),
+                                0xe4e6ea);
+    floe_demo_text_draw(c, f, side + S(d, 18), base, "Home  ›  demo", -1, 0x2e3440);
+}
+
 static void files_draw(struct floe_demo *d)
 {
     struct floe_rect in = floe_demo_window_chrome(d, FLOE_DEMO_FILES, "Files — /home/demo");
-    struct floe_demo_canvas *lc = &d->layers[FLOE_DEMO_FILES].c, c;
-    int row_h = S(d, 26), side = S(d, 160), tb = S(d, 36), n = sizeof(files) / sizeof(files[0]);
-    struct floe_rect r = { in.x, in.y, in.w, tb };
+    const struct floe_demo_canvas *lc = &d->layers[FLOE_DEMO_FILES].c;
+    int row_h = S(d, 26), side = S(d, 160), tb = S(d, 36), sb = S(d, 24);
+    struct floe_rect bar = { in.x, in.y, in.w, tb }, foot = { in.x, in.y + in.h - sb, in.w, sb };
+    struct floe_rect nav = { in.x, in.y + tb, side, in.h - tb - sb };
+    struct floe_rect list = { in.x + side, in.y + tb, in.w - side, in.h - tb - sb };
+    struct floe_demo_canvas c;
 
-    c = floe_demo_canvas_view(lc, &r);
-    floe_demo_canvas_fill(&c, 0, 0, c.w, c.h, 0xf6f6f7);
-    floe_demo_canvas_fill(&c, 0, c.h - 1, c.w, 1, 0xd3d6dc);
-    floe_demo_canvas_round_rect(&c, side + S(d, 8), S(d, 6), S(d, 220), tb - S(d, 12), S(d, 5),
-                                0xe4e6ea);
-    floe_demo_text_draw(&c, d->font.ui, side + S(d, 18), tb / 2 + d->font.ui->ascent / 2 - 1,
-                        "Home  ›  demo", -1, 0x2e3440);
-    r = (struct floe_rect){ in.x, in.y + tb, side, in.h - tb };
-    c = floe_demo_canvas_view(lc, &r);
+    c = floe_demo_canvas_view(lc, &bar);
+    files_bar(d, &c, 1, side);
+    c = floe_demo_canvas_view(lc, &foot);
+    files_bar(d, &c, 0, 0);
+    c = floe_demo_canvas_view(lc, &nav);
     files_sidebar(d, &c, row_h);
-    r = (struct floe_rect){ in.x + side, in.y + tb, in.w - side, in.h - tb };
-    c = floe_demo_canvas_view(lc, &r);
-    floe_demo_canvas_fill(&c, 0, 0, c.w, c.h, 0xffffff);
-    floe_demo_text_draw(&c, d->font.bold, S(d, 36), (row_h - d->font.bold->height) / 2 +
-                        d->font.bold->ascent, "Name", -1, 0x6b7280);
-    floe_demo_text_draw(&c, d->font.bold, c.w * 58 / 100, (row_h - d->font.bold->height) / 2 +
-                        d->font.bold->ascent, "Size", -1, 0x6b7280);
-    floe_demo_text_draw(&c, d->font.bold, c.w * 78 / 100, (row_h - d->font.bold->height) / 2 +
-                        d->font.bold->ascent, "Modified", -1, 0x6b7280);
-    floe_demo_canvas_fill(&c, 0, row_h - 1, c.w, 1, 0xe1e3e8);
-    for (int i = 0; i < n; i++)
-        files_row(d, &c, i, (i + 1) * row_h, row_h);
+    c = floe_demo_canvas_view(lc, &list);
+    files_list(d, &c, row_h);
 }
 
 /* A dark viewer frame around the live photo, whose place is recorded. */
@@ -208,6 +229,7 @@ static void about_draw(struct floe_demo *d)
                                          "server and viewer. This window is dragged",
                                          "around to show copy_bits and exposures." };
     int bw = S(d, 84), bh = S(d, 28), lh = f->height + S(d, 3);
+    int bx = c.w - bw - S(d, 16), by = c.h - bh - S(d, 14);
 
     floe_demo_canvas_fill(&c, 0, 0, c.w, c.h, 0xfafafa);
     floe_demo_canvas_disc(&c, (float)S(d, 50), (float)S(d, 50), (float)S(d, 30), 0x2f6bd0);
@@ -218,12 +240,10 @@ static void about_draw(struct floe_demo *d)
     floe_demo_text_draw(&c, f, S(d, 101), S(d, 70), "Version 0.1  ·  SPICE 2.2", -1, 0x6b7280);
     for (int i = 0; i < 3; i++)
         floe_demo_text_draw(&c, f, S(d, 24), S(d, 110) + i * lh, lines[i], -1, 0x3b4252);
-    floe_demo_canvas_round_rect(&c, c.w - bw - S(d, 16), c.h - bh - S(d, 14), bw, bh, S(d, 5),
-                                0x3d7be0);
-    floe_demo_text_draw(&c, d->font.bold,
-                        c.w - bw - S(d, 16) + (bw - floe_demo_text_width(d->font.bold, "Close", -1)) / 2,
-                        c.h - bh - S(d, 14) + (bh - d->font.bold->height) / 2 + d->font.bold->ascent,
-                        "Close", -1, 0xffffff);
+    floe_demo_canvas_round_rect(&c, bx, by, bw, bh, S(d, 5), 0x3d7be0);
+    bx += (bw - floe_demo_text_width(d->font.bold, "Close", -1)) / 2;
+    by += (bh - d->font.bold->height) / 2 + d->font.bold->ascent;
+    floe_demo_text_draw(&c, d->font.bold, bx, by, "Close", -1, 0xffffff);
 }
 
 /* Where window `i` of the layout goes on this screen. */
