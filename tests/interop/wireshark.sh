@@ -5,11 +5,13 @@
 . "$(dirname "$0")/../lib.sh"
 
 echo "ws-pass" >"$T/pw"
-start_server --password-file "$T/pw" --size 800x600
-tshark -i lo -f "tcp port $PORT" -w "$T/cap.pcapng" >"$T/tshark.log" 2>&1 &
+start_server --password-file "$T/pw" --size 1024x768
+# a large capture buffer: the first picture arrives in one burst on loopback
+tshark -i lo -B 256 -f "tcp port $PORT" -w "$T/cap.pcapng" >"$T/tshark.log" 2>&1 &
 TS=$!; PIDS+=("$TS")
 wait_for 20 grep -q "Capturing on" "$T/tshark.log" || { fail "tshark did not start"; cat "$T/tshark.log"; finish; }
-"$BIN/floe-viewer" --headless --duration 5 --type "ok" "spice://127.0.0.1:$PORT?password=ws-pass" \
+sleep 3 # the capture is live a moment after tshark says so
+"$BIN/floe-viewer" --headless --duration 6 --type "ok\n\nfloe\n\n" "spice://127.0.0.1:$PORT?password=ws-pass" \
     >"$T/viewer.out" 2>"$T/viewer.err" && pass "floe-viewer ran" || fail "floe-viewer failed"
 sleep 1
 kill -INT "$TS"; wait "$TS" || true
@@ -17,6 +19,8 @@ kill -INT "$TS"; wait "$TS" || true
 dissect() { tshark -r "$T/cap.pcapng" -d "tcp.port==$PORT,spice" "$@" 2>/dev/null; }
 n=$(dissect | wc -l)
 [ "$n" -gt 20 ] && pass "capture holds $n packets" || fail "capture holds only $n packets"
+lost=$(dissect -Y tcp.analysis.lost_segment | wc -l)
+[ "$lost" = 0 ] || echo "note: the capture lost $lost segments; messages in them cannot be judged"
 bad=$(dissect -Y _ws.malformed | wc -l)
 [ "$bad" = 0 ] && pass "no malformed packets" || { fail "$bad malformed packets:"; dissect -Y _ws.malformed | head; }
 types=$(dissect -T fields -e spice.message_type | tr ',' '\n' | sort -u | tr '\n' ' ')

@@ -1,5 +1,5 @@
 /* Composition of the demo's layers onto surface 0: every change is sent as
- * images of the visible parts only, moves and scrolls as copy_bits. */
+ * fills and images of the visible parts only, moves and scrolls as copy_bits. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -49,19 +49,93 @@ static void visible(struct floe_demo *d, int id, pixman_region32_t *rg)
     subtract_above(d, rg, id);
 }
 
-/* Sends the boxes of rg (screen coordinates, inside layer id) as images. */
+/* 1 and the colour in *c if the w pixels of row are all one colour. */
+static int row_uniform(const uint32_t *row, int w, uint32_t *c)
+{
+    for (int x = 1; x < w; x++)
+        if (row[x] != row[0])
+            return 0;
+    *c = row[0];
+    return 1;
+}
+
+/* Sends a box of layer pixels as bands of rows: runs of rows of a single
+ * colour as fills (clients draw those themselves), the others as images. */
+static void send_rows(struct floe_demo *d, const struct floe_demo_layer *l, const pixman_box32_t *b)
+{
+    int w = b->x2 - b->x1;
+
+    for (int y = b->y1; y < b->y2;) {
+        const uint32_t *px = l->c.px + (size_t)(y - l->r.y) * l->c.stride + (b->x1 - l->r.x);
+        uint32_t c = 0, c2 = 0;
+        int uni = row_uniform(px, w, &c), end = y + 1;
+
+        while (end < b->y2) {
+            const uint32_t *next = px + (size_t)(end - y) * l->c.stride;
+            int u2 = row_uniform(next, w, &c2);
+
+            if (u2 != uni || (uni && c2 != c))
+                break;
+            end++;
+        }
+        struct floe_rect r = { b->x1, y, w, end - y };
+        if (uni)
+            floe_server_draw_fill(d->srv, 0, &r, c & 0xffffff);
+        else
+            floe_server_draw_image(d->srv, 0, &r, px, l->c.stride * 4);
+        y = end;
+    }
+}
+
+/* The bounding box of the pixels of b that differ from `bg`; 0 if none. */
+static int ink_box(const struct floe_demo_layer *l, const pixman_box32_t *b, uint32_t bg,
+                   pixman_box32_t *ink)
+{
+    *ink = (pixman_box32_t){ b->x2, b->y2, b->x1, b->y1 };
+    for (int y = b->y1; y < b->y2; y++) {
+        const uint32_t *row = l->c.px + (size_t)(y - l->r.y) * l->c.stride - l->r.x;
+
+        for (int x = b->x1; x < b->x2; x++)
+            if (row[x] != bg) {
+                ink->x1 = x < ink->x1 ? x : ink->x1;
+                ink->x2 = x + 1 > ink->x2 ? x + 1 : ink->x2;
+                ink->y1 = y < ink->y1 ? y : ink->y1;
+                ink->y2 = y + 1;
+            }
+    }
+    return ink->x1 < ink->x2;
+}
+
+/* Sends one box. Text on a plain background (a new log line, the clock)
+ * goes as a fill of the background plus an image of the ink only. */
+static void send_box(struct floe_demo *d, const struct floe_demo_layer *l, const pixman_box32_t *b)
+{
+    uint32_t bg = l->c.px[(size_t)(b->y1 - l->r.y) * l->c.stride + (b->x1 - l->r.x)];
+    long area = (long)(b->x2 - b->x1) * (b->y2 - b->y1);
+    pixman_box32_t ink;
+    struct floe_rect r = { b->x1, b->y1, b->x2 - b->x1, b->y2 - b->y1 };
+
+    if (!ink_box(l, b, bg, &ink)) {
+        floe_server_draw_fill(d->srv, 0, &r, bg & 0xffffff);
+        return;
+    }
+    if ((long)(ink.x2 - ink.x1) * (ink.y2 - ink.y1) * 4 < area * 3) {
+        floe_server_draw_fill(d->srv, 0, &r, bg & 0xffffff);
+        send_rows(d, l, &ink);
+        return;
+    }
+    send_rows(d, l, b);
+}
+
+/* Sends the boxes of rg (screen coordinates, inside layer id). */
 static void send_boxes(struct floe_demo *d, int id, pixman_region32_t *rg)
 {
     const struct floe_demo_layer *l = &d->layers[id];
     int n;
     const pixman_box32_t *b = pixman_region32_rectangles(rg, &n);
 
-    for (int i = 0; i < n; i++) {
-        struct floe_rect r = { b[i].x1, b[i].y1, b[i].x2 - b[i].x1, b[i].y2 - b[i].y1 };
-        const uint32_t *px = l->c.px + (size_t)(r.y - l->r.y) * l->c.stride + (r.x - l->r.x);
-
-        floe_server_draw_image(d->srv, 0, &r, px, l->c.stride * 4);
-    }
+    for (int i = 0; i < n; i++)
+        send_box(d, l, &b[i]);
 }
 
 /* Paints rg from whichever layer is on top at each point. */
