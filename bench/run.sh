@@ -7,7 +7,7 @@ BIN=${1:-build/bin}
 RUNS=${RUNS:-5}
 SECONDS_PER_RUN=${BENCH_SECONDS:-8}
 T=$(mktemp -d /tmp/floe-bench.XXXXXX)
-trap 'kill $SRV 2>/dev/null || true; rm -rf "$T"' EXIT
+trap 'kill $SRV 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 TCK=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
