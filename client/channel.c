@@ -1,0 +1,390 @@
+/* One linked SPICE channel: frames incoming bytes into messages, handles the
+ * messages every channel shares (ACK, PING, NOTIFY, lists) and queues output. */
+#include "client/internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "protocol/log.h"
+#include "protocol/spice/varmsgs.h"
+
+#define IN_MIN_CAP (64u * 1024)
+
+struct floe_chan *floe_chan_new(struct floe_client *c, const struct floe_chan_ops *ops,
+                                uint8_t type, uint8_t id, const struct floe_link_reply *rep)
+{
+    struct floe_chan *ch = calloc(1, sizeof(*ch));
+
+    if (!ch)
+        return NULL;
+    ch->in = malloc(IN_MIN_CAP);
+    if (!ch->in) {
+        free(ch);
+        return NULL;
+    }
+    ch->in_cap = IN_MIN_CAP;
+    ch->client = c;
+    ch->ops = ops;
+    ch->type = type;
+    ch->id = id;
+    ch->fd = rep->fd;
+    ch->mini = rep->mini;
+    ch->peer_caps = rep->peer_caps;
+    floe_wbuf_init(&ch->out, FLOE_CLIENT_MAX_OUT);
+    return ch;
+}
+
+void floe_chan_free(struct floe_chan *ch)
+{
+    if (!ch)
+        return;
+    if (ch->ops->closed_fn)
+        ch->ops->closed_fn(ch);
+    if (ch->fd >= 0)
+        close(ch->fd);
+    floe_wbuf_free(&ch->out);
+    free(ch->in);
+    free(ch);
+}
+
+int floe_chan_send_locked(struct floe_chan *ch, uint16_t type, const void *body, size_t len)
+{
+    size_t at;
+
+    if (ch->dead)
+        return -EPIPE;
+    at = spice_header_put(&ch->out, ch->mini, type, ++ch->out_serial);
+    floe_put_bytes(&ch->out, body, len);
+    spice_header_finish(&ch->out, ch->mini, at);
+    if (ch->out.failed) {
+        floe_err("%s channel: output queue overflow, closing", ch->ops->name);
+        ch->dead = 1;
+        return -ENOBUFS;
+    }
+    return 0;
+}
+
+int floe_chan_send(struct floe_chan *ch, uint16_t type, const void *body, size_t len)
+{
+    int rc;
+
+    pthread_mutex_lock(&ch->client->send_lock);
+    rc = floe_chan_send_locked(ch, type, body, len);
+    pthread_mutex_unlock(&ch->client->send_lock);
+    floe_client_wake(ch->client);
+    return rc;
+}
+
+int floe_chan_send_wbuf(struct floe_chan *ch, uint16_t type, struct floe_wbuf *w)
+{
+    int rc = w->failed ? -ENOMEM : floe_chan_send(ch, type, w->data, w->len);
+
+    floe_wbuf_free(w);
+    return rc;
+}
+
+int floe_chan_want_write(struct floe_chan *ch)
+{
+    int want;
+
+    pthread_mutex_lock(&ch->client->send_lock);
+    want = ch->out.len > ch->out_sent;
+    pthread_mutex_unlock(&ch->client->send_lock);
+    return want;
+}
+
+int floe_chan_flush(struct floe_chan *ch)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&ch->client->send_lock);
+    while (ch->out.len > ch->out_sent) {
+        ssize_t n = send(ch->fd, ch->out.data + ch->out_sent, ch->out.len - ch->out_sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+
+        if (n > 0) {
+            ch->out_sent += (size_t)n;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+                rc = n < 0 ? -errno : -EPIPE;
+            break;
+        }
+    }
+    if (ch->out_sent == ch->out.len)
+        ch->out.len = ch->out_sent = 0;
+    if (ch->dead && !rc)
+        rc = -ENOBUFS;
+    pthread_mutex_unlock(&ch->client->send_lock);
+    return rc;
+}
+
+
+static int handle_set_ack(struct floe_chan *ch, const uint8_t *body, size_t len)
+{
+    struct floe_rbuf r;
+    struct spice_set_ack m;
+    struct spice_ack_sync sync;
+    struct floe_wbuf w;
+
+    floe_rbuf_init(&r, body, len);
+    spice_set_ack_get(&r, &m);
+    if (r.bad)
+        return -EBADMSG;
+    sync.generation = m.generation;
+    ch->ack_window = ch->ack_left = m.window;
+    floe_wbuf_init(&w, 64);
+    spice_ack_sync_put(&w, &sync);
+    floe_chan_send_wbuf(ch, SPICE_MSGC_ACK_SYNC, &w);
+    floe_debug("%s channel: SET_ACK generation %u window %u", ch->ops->name, m.generation,
+               m.window);
+    return 0;
+}
+
+static int handle_ping(struct floe_chan *ch, const uint8_t *body, size_t len)
+{
+    struct floe_rbuf r;
+    struct spice_ping m;
+    struct floe_wbuf w;
+    int rc;
+
+    floe_rbuf_init(&r, body, len);
+    spice_ping_get(&r, &m);
+    if (r.bad)
+        return -EBADMSG;
+    floe_wbuf_init(&w, 64);
+    spice_ping_put(&w, &m);
+    rc = floe_chan_send_wbuf(ch, SPICE_MSGC_PONG, &w);
+    return rc == -EPIPE ? 0 : rc;
+}
+
+/* Copies peer text into buf with anything unprintable replaced. */
+static void printable(char *buf, size_t size, const uint8_t *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n && i + 1 < size && p[i]; i++)
+        buf[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+    buf[i] = 0;
+}
+
+static int handle_notify(struct floe_chan *ch, const uint8_t *body, size_t len)
+{
+    struct spice_notify n;
+    char text[256];
+
+    if (spice_notify_parse(body, len, &n))
+        return -EBADMSG;
+    printable(text, sizeof(text), n.text, n.text_len);
+    floe_log(n.severity >= 2 ? FLOE_LOG_WARN : FLOE_LOG_DEBUG,
+             "%s channel: server notice (severity %u, code %u): %s", ch->ops->name,
+             n.severity, n.what, text);
+    return 0;
+}
+
+static int handle_disconnecting(struct floe_chan *ch, const uint8_t *body, size_t len)
+{
+    struct floe_rbuf r;
+    struct spice_disconnecting m;
+
+    floe_rbuf_init(&r, body, len);
+    spice_disconnecting_get(&r, &m);
+    if (r.bad)
+        return -EBADMSG;
+    floe_info("%s channel: server is disconnecting (%s)", ch->ops->name,
+              floe_link_error_name(m.reason));
+    return 0;
+}
+
+static int chan_handle(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len)
+{
+    switch (type) {
+    case SPICE_MSG_SET_ACK:
+        return handle_set_ack(ch, body, len);
+    case SPICE_MSG_PING:
+        return handle_ping(ch, body, len);
+    case SPICE_MSG_NOTIFY:
+        return handle_notify(ch, body, len);
+    case SPICE_MSG_DISCONNECTING:
+        return handle_disconnecting(ch, body, len);
+    case SPICE_MSG_WAIT_FOR_CHANNELS:
+        floe_debug("%s channel: WAIT_FOR_CHANNELS ignored (one display channel)", ch->ops->name);
+        return 0;
+    case SPICE_MSG_MIGRATE:
+    case SPICE_MSG_MIGRATE_DATA:
+        floe_warn("%s channel: migration is not supported", ch->ops->name);
+        return 0;
+    case SPICE_MSG_LIST:
+        floe_warn("%s channel: nested message list ignored", ch->ops->name);
+        return 0;
+    default:
+        if (type < 101) {
+            floe_debug("%s channel: unknown common message %u", ch->ops->name, type);
+            return 0;
+        }
+        return ch->ops->message_fn(ch, type, body, len);
+    }
+}
+
+/* Handles each message of a sub-message list found at `at` in body. */
+static int handle_sub_list(struct floe_chan *ch, const uint8_t *body, size_t len, size_t at)
+{
+    uint16_t count;
+    int rc;
+
+    if (spice_sub_list_count(body, len, at, &count)) {
+        floe_err("%s channel: malformed sub-message list", ch->ops->name);
+        return -EBADMSG;
+    }
+    for (uint16_t i = 0; i < count; i++) {
+        struct spice_sub_message sub;
+
+        if (spice_sub_list_get(body, len, at, i, &sub)) {
+            floe_err("%s channel: malformed sub-message %u", ch->ops->name, i);
+            return -EBADMSG;
+        }
+        rc = chan_handle(ch, sub.type, sub.body, sub.len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int chan_dispatch(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len,
+                         uint32_t sub_list)
+{
+    int rc = 0;
+
+    atomic_fetch_add(&ch->client->messages_in, 1);
+    if (sub_list || type == SPICE_MSG_LIST)
+        rc = handle_sub_list(ch, body, len, sub_list);
+    if (rc)
+        return rc;
+    /* the server counts every top-level message against the window */
+    if (ch->ack_window && --ch->ack_left == 0) {
+        floe_chan_send(ch, SPICE_MSGC_ACK, NULL, 0);
+        ch->ack_left = ch->ack_window;
+    }
+    if (type == SPICE_MSG_LIST)
+        return 0;
+    rc = chan_handle(ch, type, body, len);
+    if (rc == -EBADMSG)
+        floe_err("%s channel: malformed message type %u (%zu bytes)", ch->ops->name, type, len);
+    return rc;
+}
+
+/* Parses the header at buf; 0 when incomplete, else its length. */
+static size_t header_get(const struct floe_chan *ch, const uint8_t *buf, size_t len,
+                         struct spice_data_header *h)
+{
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, buf, len);
+    if (ch->mini) {
+        struct spice_mini_header m;
+
+        if (len < SPICE_SIZE_mini_header)
+            return 0;
+        spice_mini_header_get(&r, &m);
+        h->type = m.type;
+        h->size = m.size;
+        h->sub_list = 0;
+        h->serial = 0;
+        return SPICE_SIZE_mini_header;
+    }
+    if (len < SPICE_SIZE_data_header)
+        return 0;
+    spice_data_header_get(&r, h);
+    return SPICE_SIZE_data_header;
+}
+
+int floe_chan_handle_bytes(struct floe_chan *ch, const uint8_t *buf, size_t len, size_t *used)
+{
+    struct spice_data_header h;
+    size_t hl = header_get(ch, buf, len, &h);
+
+    *used = 0;
+    if (!hl)
+        return 0;
+    if (h.size > FLOE_CLIENT_MAX_MSG) {
+        floe_err("%s channel: message type %u of %u bytes is too large", ch->ops->name,
+                 h.type, h.size);
+        return -EMSGSIZE;
+    }
+    if (len - hl < h.size)
+        return 0;
+    if (h.sub_list && h.sub_list >= h.size) {
+        floe_err("%s channel: sub-message list outside its message", ch->ops->name);
+        return -EBADMSG;
+    }
+    *used = hl + h.size;
+    return chan_dispatch(ch, h.type, buf + hl, h.size, h.sub_list);
+}
+
+/* Makes room for the message whose header starts the input buffer. */
+static int chan_reserve(struct floe_chan *ch)
+{
+    struct spice_data_header h;
+    size_t hl = header_get(ch, ch->in, ch->in_len, &h), need, cap;
+    uint8_t *p;
+
+    need = hl ? hl + (size_t)h.size : ch->in_len + 1;
+    cap = need < IN_MIN_CAP ? IN_MIN_CAP : need;
+    if (cap == ch->in_cap || (need <= ch->in_cap && ch->in_cap <= (1u << 20)))
+        return 0;
+    if (hl && h.size > FLOE_CLIENT_MAX_MSG)
+        return 0; /* refused when handled */
+    p = realloc(ch->in, cap);
+    if (!p)
+        return -ENOMEM;
+    ch->in = p;
+    ch->in_cap = cap;
+    return 0;
+}
+
+static int chan_process(struct floe_chan *ch)
+{
+    size_t pos = 0;
+
+    while (pos < ch->in_len) {
+        size_t used;
+        int rc = floe_chan_handle_bytes(ch, ch->in + pos, ch->in_len - pos, &used);
+
+        if (rc)
+            return rc;
+        if (!used)
+            break;
+        pos += used;
+    }
+    memmove(ch->in, ch->in + pos, ch->in_len - pos);
+    ch->in_len -= pos;
+    return chan_reserve(ch);
+}
+
+int floe_chan_read(struct floe_chan *ch)
+{
+    for (int round = 0; round < 32; round++) {
+        ssize_t n = recv(ch->fd, ch->in + ch->in_len, ch->in_cap - ch->in_len, MSG_DONTWAIT);
+        int rc;
+
+        if (n == 0)
+            return -ECONNRESET;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            return -errno;
+        }
+        atomic_fetch_add(&ch->client->bytes_in, (uint64_t)n);
+        ch->in_len += (size_t)n;
+        rc = chan_process(ch);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,475 @@
+/* The floe_client object: options, the MAIN link, the poll() network loop
+ * (on a thread of its own or driven by the caller) and the canvas accessors. */
+#include "client/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codecs/png.h"
+#include "protocol/log.h"
+
+#define DEFAULT_CACHE_BYTES (20ull << 20)
+#define FRAME_GAP_MS 8
+
+static __thread int in_net_loop;
+
+struct floe_client *floe_client_new(const struct floe_client_options *opt)
+{
+    struct floe_client *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return NULL;
+    c->host = strdup(opt->host ? opt->host : "");
+    c->password = opt->password ? strdup(opt->password) : NULL;
+    if (!c->host || (opt->password && !c->password) || pipe2(c->wake, O_CLOEXEC | O_NONBLOCK)) {
+        free(c->host);
+        free(c->password);
+        free(c);
+        return NULL;
+    }
+    c->port = opt->port;
+    c->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : 10000;
+    c->pixmap_cache_bytes = opt->pixmap_cache_bytes ? opt->pixmap_cache_bytes : DEFAULT_CACHE_BYTES;
+    c->event_fn = opt->event_fn;
+    c->opaque = opt->opaque;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->send_lock, NULL);
+    atomic_init(&c->mouse_mode, SPICE_MOUSE_MODE_SERVER);
+    floe_display_init(&c->display, c->pixmap_cache_bytes / 4);
+    return c;
+}
+
+static void close_all(struct floe_client *c)
+{
+    for (int i = FLOE_CHAN_COUNT - 1; i >= 0; i--) {
+        struct floe_chan *ch;
+
+        pthread_mutex_lock(&c->send_lock);
+        ch = c->chans[i];
+        c->chans[i] = NULL;
+        pthread_mutex_unlock(&c->send_lock);
+        floe_chan_free(ch);
+    }
+    atomic_store(&c->connected, 0);
+    atomic_store(&c->inputs_ready, 0);
+}
+
+void floe_client_free(struct floe_client *c)
+{
+    if (!c)
+        return;
+    floe_client_stop(c);
+    close_all(c);
+    floe_display_fini(&c->display);
+    floe_cursor_state_fini(&c->cursor);
+    pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->send_lock);
+    close(c->wake[0]);
+    close(c->wake[1]);
+    free(c->host);
+    free(c->password);
+    free(c);
+}
+
+void floe_client_wake(struct floe_client *c)
+{
+    if (!in_net_loop) {
+        char b = 1;
+        ssize_t n = write(c->wake[1], &b, 1);
+
+        (void)n; /* a full pipe already wakes the loop */
+    }
+}
+
+void floe_client_emit(struct floe_client *c, enum floe_client_event ev)
+{
+    if (c->event_fn)
+        c->event_fn(c->opaque, ev);
+}
+
+void floe_client_set_error(struct floe_client *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    pthread_mutex_lock(&c->lock);
+    if (!c->error[0]) {
+        va_start(ap, fmt);
+        vsnprintf(c->error, sizeof(c->error), fmt, ap);
+        va_end(ap);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void caps_for(uint8_t type, struct spice_caps *caps)
+{
+    memset(caps, 0, sizeof(*caps));
+    spice_caps_set(caps->common, SPICE_COMMON_CAP_AUTH_SELECTION);
+    spice_caps_set(caps->common, SPICE_COMMON_CAP_AUTH_SPICE);
+    spice_caps_set(caps->common, SPICE_COMMON_CAP_MINI_HEADER);
+    if (type == SPICE_CHANNEL_MAIN)
+        spice_caps_set(caps->channel, SPICE_MAIN_CAP_NAME_AND_UUID);
+    if (type == SPICE_CHANNEL_DISPLAY)
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
+}
+
+static int slot_for(uint8_t type, const struct floe_chan_ops **ops)
+{
+    switch (type) {
+    case SPICE_CHANNEL_MAIN: *ops = &floe_main_ops; return FLOE_CHAN_MAIN;
+    case SPICE_CHANNEL_DISPLAY: *ops = &floe_display_ops; return FLOE_CHAN_DISPLAY;
+    case SPICE_CHANNEL_INPUTS: *ops = &floe_inputs_ops; return FLOE_CHAN_INPUTS;
+    case SPICE_CHANNEL_CURSOR: *ops = &floe_cursor_ops; return FLOE_CHAN_CURSOR;
+    default: return -1;
+    }
+}
+
+/* Links one channel and installs it in its slot. */
+static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *err, size_t errlen)
+{
+    const struct floe_chan_ops *ops = NULL;
+    int slot = slot_for(type, &ops);
+    struct spice_caps caps;
+    struct floe_link_request req = { c->host, c->port, c->timeout_ms,
+                                     type == SPICE_CHANNEL_MAIN ? 0 : c->session_id,
+                                     type, id, &caps, c->password };
+    struct floe_link_reply rep;
+    struct floe_chan *ch;
+    int rc;
+
+    if (slot < 0 || c->chans[slot])
+        return -EEXIST;
+    caps_for(type, &caps);
+    rc = floe_link_open(&req, &rep, err, errlen);
+    if (rc)
+        return rc;
+    ch = floe_chan_new(c, ops, type, id, &rep);
+    if (!ch) {
+        close(rep.fd);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    pthread_mutex_lock(&c->send_lock);
+    c->chans[slot] = ch;
+    pthread_mutex_unlock(&c->send_lock);
+    if (ops->linked_fn)
+        ops->linked_fn(ch);
+    return 0;
+}
+
+int floe_client_open_channel(struct floe_client *c, uint8_t type, uint8_t id)
+{
+    char err[256];
+    int rc = open_channel(c, type, id, err, sizeof(err));
+
+    if (rc == -EEXIST)
+        return 0;
+    if (rc)
+        floe_err("channel %u:%u: %s", type, id, err);
+    else
+        floe_debug("channel %u:%u linked", type, id);
+    return rc;
+}
+
+int floe_client_connect(struct floe_client *c, char *err, size_t errlen)
+{
+    int rc;
+
+    if (atomic_load(&c->connected)) {
+        snprintf(err, errlen, "already connected");
+        return -EISCONN;
+    }
+    rc = open_channel(c, SPICE_CHANNEL_MAIN, 0, err, errlen);
+    if (rc)
+        return rc;
+    atomic_store(&c->connected, 1);
+    floe_debug("connected to %s:%d", c->host, c->port);
+    return 0;
+}
+
+/* Closes the channel in `slot` after a read/write failure. */
+static void channel_failed(struct floe_client *c, int slot, int rc)
+{
+    struct floe_chan *ch;
+
+    pthread_mutex_lock(&c->send_lock);
+    ch = c->chans[slot];
+    c->chans[slot] = NULL;
+    pthread_mutex_unlock(&c->send_lock);
+    if (!ch)
+        return;
+    if (rc == -ECONNRESET)
+        floe_info("%s channel: closed by the server", ch->ops->name);
+    else
+        floe_err("%s channel: closed: %s", ch->ops->name, strerror(-rc));
+    if (slot == FLOE_CHAN_MAIN || slot == FLOE_CHAN_DISPLAY) {
+        if (rc == -ECONNRESET)
+            floe_client_set_error(c, "%s channel closed by the server", ch->ops->name);
+        else
+            floe_client_set_error(c, "%s channel: %s", ch->ops->name, strerror(-rc));
+        atomic_store(&c->connected, 0);
+    }
+    floe_chan_free(ch);
+    if (!atomic_load(&c->connected))
+        floe_client_emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A frame is a burst of drawing on the primary surface: it ends when the
+ * display channel has been quiet for FRAME_GAP_MS. */
+static void frame_check(struct floe_client *c, int64_t now)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->display.dirty && now - c->display_last_ms >= FRAME_GAP_MS) {
+        c->display.frames++;
+        c->display.dirty = 0;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Tells the embedder that pixels changed. */
+static void display_notify(struct floe_client *c)
+{
+    int notify;
+
+    pthread_mutex_lock(&c->lock);
+    notify = pixman_region32_not_empty(&c->display.damage);
+    pthread_mutex_unlock(&c->lock);
+    if (notify)
+        floe_client_emit(c, FLOE_CLIENT_EVENT_DISPLAY);
+}
+
+/* The poll timeout, shortened so a burst in progress is counted on time. */
+static int frame_timeout(struct floe_client *c, int timeout_ms, int64_t now)
+{
+    int64_t left;
+    int dirty;
+
+    pthread_mutex_lock(&c->lock);
+    dirty = c->display.dirty;
+    pthread_mutex_unlock(&c->lock);
+    if (!dirty)
+        return timeout_ms;
+    left = c->display_last_ms + FRAME_GAP_MS - now;
+    left = left < 1 ? 1 : left;
+    return timeout_ms < 0 || left < timeout_ms ? (int)left : timeout_ms;
+}
+
+static void drain_wake(struct floe_client *c)
+{
+    char buf[64];
+
+    while (read(c->wake[0], buf, sizeof(buf)) > 0)
+        ;
+}
+
+static int poll_once(struct floe_client *c, int timeout_ms)
+{
+    struct pollfd pfd[FLOE_CHAN_COUNT + 1];
+    int slots[FLOE_CHAN_COUNT + 1], n = 1, rc;
+
+    pfd[0] = (struct pollfd){ .fd = c->wake[0], .events = POLLIN };
+    for (int i = 0; i < FLOE_CHAN_COUNT; i++) {
+        struct floe_chan *ch = c->chans[i];
+
+        if (!ch)
+            continue;
+        rc = floe_chan_flush(ch);
+        if (rc) {
+            channel_failed(c, i, rc);
+            continue;
+        }
+        pfd[n] = (struct pollfd){ .fd = ch->fd, .events = POLLIN };
+        if (floe_chan_want_write(ch))
+            pfd[n].events |= POLLOUT;
+        slots[n++] = i;
+    }
+    if (!atomic_load(&c->connected))
+        return -ENOTCONN;
+    rc = poll(pfd, (nfds_t)n, frame_timeout(c, timeout_ms, now_ms()));
+    if (rc < 0)
+        return errno == EINTR ? 0 : -errno;
+    if (pfd[0].revents)
+        drain_wake(c);
+    for (int k = 1; k < n; k++) {
+        struct floe_chan *ch = c->chans[slots[k]];
+
+        if (!ch || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        rc = floe_chan_read(ch);
+        if (!rc && c->chans[slots[k]] == ch)
+            rc = floe_chan_flush(ch);
+        if (rc) {
+            channel_failed(c, slots[k], rc);
+        } else if (slots[k] == FLOE_CHAN_DISPLAY) {
+            c->display_last_ms = now_ms();
+            display_notify(c);
+        }
+    }
+    frame_check(c, now_ms());
+    return 0;
+}
+
+int floe_client_poll(struct floe_client *c, int timeout_ms)
+{
+    int rc;
+
+    if (!atomic_load(&c->connected))
+        return -ENOTCONN;
+    in_net_loop = 1;
+    rc = poll_once(c, timeout_ms);
+    for (int i = 0; i < FLOE_CHAN_COUNT && !rc; i++) {
+        if (c->chans[i]) {
+            int frc = floe_chan_flush(c->chans[i]);
+
+            if (frc)
+                channel_failed(c, i, frc);
+        }
+    }
+    in_net_loop = 0;
+    if (!rc && !atomic_load(&c->connected))
+        rc = -ENOTCONN;
+    return rc;
+}
+
+static void *net_thread(void *arg)
+{
+    struct floe_client *c = arg;
+
+    while (!atomic_load(&c->stop)) {
+        int rc = floe_client_poll(c, 1000);
+
+        if (rc == -ENOTCONN)
+            break;
+        if (rc) {
+            floe_client_set_error(c, "network loop: %s", strerror(-rc));
+            atomic_store(&c->connected, 0);
+            floe_client_emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
+            break;
+        }
+    }
+    return NULL;
+}
+
+int floe_client_start(struct floe_client *c)
+{
+    int rc;
+
+    if (c->thread_started)
+        return -EALREADY;
+    atomic_store(&c->stop, 0);
+    rc = pthread_create(&c->thread, NULL, net_thread, c);
+    if (rc)
+        return -rc;
+    c->thread_started = 1;
+    return 0;
+}
+
+void floe_client_stop(struct floe_client *c)
+{
+    if (c->thread_started) {
+        atomic_store(&c->stop, 1);
+        floe_client_wake(c);
+        pthread_join(c->thread, NULL);
+        c->thread_started = 0;
+    }
+    close_all(c);
+}
+
+int floe_client_is_connected(struct floe_client *c)
+{
+    return atomic_load(&c->connected);
+}
+
+void floe_client_get_error(struct floe_client *c, char *buf, size_t len)
+{
+    pthread_mutex_lock(&c->lock);
+    snprintf(buf, len, "%s", c->error);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void floe_client_get_title(struct floe_client *c, char *buf, size_t len)
+{
+    pthread_mutex_lock(&c->lock);
+    snprintf(buf, len, "%s", c->title);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void floe_client_get_stats(struct floe_client *c, struct floe_client_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    pthread_mutex_lock(&c->lock);
+    st->frames = c->display.frames + (c->display.dirty ? 1 : 0); /* a burst in progress counts */
+    st->marks = c->display.marks;
+    st->draws = c->display.draws;
+    if (c->display.primary) {
+        st->width = c->display.primary->width;
+        st->height = c->display.primary->height;
+    }
+    pthread_mutex_unlock(&c->lock);
+    st->bytes_in = atomic_load(&c->bytes_in);
+    st->messages_in = atomic_load(&c->messages_in);
+}
+
+/* Describes the primary surface; the caller holds c->lock. */
+static int canvas_describe(struct floe_client *c, struct floe_client_canvas *out, int take_damage)
+{
+    struct floe_surface *p;
+    pixman_box32_t *e;
+
+    memset(out, 0, sizeof(*out));
+    p = c->display.primary;
+    if (!p)
+        return -ENOENT;
+    out->pixels = pixman_image_get_data(p->image);
+    out->width = p->width;
+    out->height = p->height;
+    out->stride = pixman_image_get_stride(p->image);
+    out->serial = c->display.primary_serial;
+    if (take_damage && pixman_region32_not_empty(&c->display.damage)) {
+        e = pixman_region32_extents(&c->display.damage);
+        out->damage_x = e->x1;
+        out->damage_y = e->y1;
+        out->damage_w = e->x2 - e->x1;
+        out->damage_h = e->y2 - e->y1;
+        pixman_region32_clear(&c->display.damage);
+    }
+    return 0;
+}
+
+int floe_client_canvas_lock(struct floe_client *c, struct floe_client_canvas *out)
+{
+    pthread_mutex_lock(&c->lock);
+    return canvas_describe(c, out, 1);
+}
+
+void floe_client_canvas_unlock(struct floe_client *c)
+{
+    pthread_mutex_unlock(&c->lock);
+}
+
+int floe_client_save_png(struct floe_client *c, const char *path)
+{
+    struct floe_client_canvas cv;
+    int rc;
+
+    pthread_mutex_lock(&c->lock);
+    rc = canvas_describe(c, &cv, 0);
+    if (!rc)
+        rc = floe_png_write(path, cv.pixels, cv.width, cv.height, cv.stride);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}

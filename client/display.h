@@ -1,0 +1,55 @@
+/* Private display helpers of libfloe-client: surfaces and the pixman drawing
+ * primitives (canvas.c), the image cache (image-cache.c), BITMAP decoding. */
+#ifndef FLOE_CLIENT_DISPLAY_H
+#define FLOE_CLIENT_DISPLAY_H
+
+#include "client/internal.h"
+#include "protocol/spice/draw.h"
+
+/* ---- canvas.c ---- */
+
+/* A new surface, all pixels zero; NULL on a bad size or format (-EBADMSG)
+ * or ENOMEM in *err. */
+struct floe_surface *floe_surface_new(uint32_t id, uint32_t width, uint32_t height,
+                                      uint32_t format, uint32_t flags, int *err);
+void floe_surface_free(struct floe_surface *s);
+
+/* The pixels a draw command may touch: box, clipped by the surface and the
+ * clip rects. 0, or -EBADMSG for an inverted or absurd rectangle. The
+ * caller finishes *out. */
+int floe_canvas_region(const struct floe_surface *s, const struct spice_display_base *b,
+                       pixman_region32_t *out);
+/* Writes the raw 32-bit colour into every pixel of rgn. */
+void floe_canvas_fill(struct floe_surface *s, pixman_region32_t *rgn, uint32_t color);
+/* Copies the pixels at (x - dx, y - dy) to (x, y) for every (x, y) in rgn,
+ * overlap allowed; rgn is first clipped so every source is on the surface. */
+void floe_canvas_copy_bits(struct floe_surface *s, pixman_region32_t *rgn, int dx, int dy);
+/* Copies src_area of src into box of s (scaled when sizes differ), limited
+ * to rgn. src_area must lie within src. 0 or -ENOMEM. */
+int floe_canvas_blit(struct floe_surface *s, pixman_region32_t *rgn, pixman_image_t *src,
+                     const struct spice_rect *src_area, const struct spice_rect *box,
+                     int scale_mode);
+/* Clears every pixel of the surface to black. */
+void floe_canvas_clear(struct floe_surface *s);
+
+/* ---- image-cache.c ---- */
+
+void floe_image_cache_init(struct floe_image_cache *c, uint64_t limit_pixels);
+void floe_image_cache_fini(struct floe_image_cache *c);
+/* Stores a new reference to img under id (img NULL = an image floe could not
+ * decode), replacing any entry with that id. `pixels` counts against the
+ * limit; the least recently used entries go when it is passed. 0 or -ENOMEM. */
+int floe_image_cache_put(struct floe_image_cache *c, uint64_t id, pixman_image_t *img,
+                         uint64_t pixels);
+/* 1 and *img (borrowed, may be NULL) if id is cached, else 0. */
+int floe_image_cache_get(struct floe_image_cache *c, uint64_t id, pixman_image_t **img);
+void floe_image_cache_remove(struct floe_image_cache *c, uint64_t id);
+void floe_image_cache_clear(struct floe_image_cache *c);
+
+/* ---- images.c ---- */
+
+/* Decodes a BITMAP image to a new 32-bit pixman image. NULL with *err:
+ * -ENOTSUP (a format floe does not draw), -EBADMSG, -ENOMEM. */
+pixman_image_t *floe_bitmap_decode(const struct spice_image *img, int *err);
+
+#endif

@@ -1,0 +1,123 @@
+/* libfloe-client: a SPICE 2.2 client library (main, display, inputs and cursor
+ * channels, a pixman canvas). No event loop of its own beyond poll(). */
+#ifndef FLOE_CLIENT_H
+#define FLOE_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct floe_client;
+
+/* What a spice:// URI names. */
+struct floe_client_uri {
+    char host[256];
+    int port;
+    char password[128];
+    int has_password;
+};
+
+enum floe_client_event {
+    FLOE_CLIENT_EVENT_DISPLAY,      /* primary surface pixels changed */
+    FLOE_CLIENT_EVENT_RESIZE,       /* primary surface created, destroyed or resized */
+    FLOE_CLIENT_EVENT_MARK,         /* the server marked the picture complete */
+    FLOE_CLIENT_EVENT_CURSOR,       /* cursor shape, position or visibility changed */
+    FLOE_CLIENT_EVENT_TITLE,        /* the server sent the VM's name */
+    FLOE_CLIENT_EVENT_MOUSE_MODE,   /* server/client mouse mode changed */
+    FLOE_CLIENT_EVENT_INPUTS_READY, /* the inputs channel is linked */
+    FLOE_CLIENT_EVENT_DISCONNECTED, /* the session ended (see floe_client_get_error) */
+};
+
+struct floe_client_options {
+    const char *host;            /* copied */
+    int port;
+    const char *password;        /* copied; NULL sends an empty ticket */
+    uint64_t pixmap_cache_bytes; /* image cache size; 0 = 20 MiB */
+    int timeout_ms;              /* connect and link timeout; 0 = 10 s */
+    /* Called on the network thread with no lock held; keep it short (for
+     * example post an event to the UI thread). May be NULL. */
+    void (*event_fn)(void *opaque, enum floe_client_event ev);
+    void *opaque;
+};
+
+/* The primary surface, borrowed while the canvas lock is held. */
+struct floe_client_canvas {
+    const uint32_t *pixels;   /* xRGB words */
+    int width, height, stride; /* stride in bytes */
+    uint64_t serial;          /* changes whenever the primary surface is replaced */
+    /* bounding box of the pixels changed since the previous lock; w = 0 if none */
+    int damage_x, damage_y, damage_w, damage_h;
+};
+
+struct floe_client_cursor {
+    int visible;
+    int x, y;                 /* hot spot position on the primary surface */
+    int width, height, hot_x, hot_y;
+    uint64_t shape_serial;    /* changes whenever the shape changes */
+    uint32_t *argb;           /* shape copy (caller frees) or NULL, see cursor_get */
+};
+
+struct floe_client_stats {
+    uint64_t frames;          /* canvas updates: bursts of drawing on the primary surface
+                                 separated by at least 8 ms without display data */
+    uint64_t marks;           /* DISPLAY MARK messages */
+    uint64_t draws;           /* draw commands applied */
+    uint64_t bytes_in;        /* bytes received on every channel */
+    uint64_t messages_in;     /* messages received on every channel */
+    int width, height;        /* primary surface size (0 if none) */
+};
+
+/* Parses spice://HOST:PORT[?password=P] or spice://HOST?port=N[&password=P]
+ * into *out. 0, or -EINVAL with a reason in err. */
+int floe_client_parse_uri(const char *uri, struct floe_client_uri *out, char *err, size_t errlen);
+
+/* Creates a client (not yet connected); copies every string of opt. NULL on ENOMEM. */
+struct floe_client *floe_client_new(const struct floe_client_options *opt);
+/* Stops the network thread if any, closes every channel and frees c. */
+void floe_client_free(struct floe_client *c);
+/* Connects and links the MAIN channel (blocking, bounded by the timeout).
+ * 0, or -errno with one line (e.g. "link refused: PERMISSION_DENIED") in err. */
+int floe_client_connect(struct floe_client *c, char *err, size_t errlen);
+/* Runs the network loop in a new thread owned by c. 0 or -errno. */
+int floe_client_start(struct floe_client *c);
+/* Runs one network iteration on the caller's thread (when no thread was
+ * started), waiting at most timeout_ms. 0, or -ENOTCONN once disconnected. */
+int floe_client_poll(struct floe_client *c, int timeout_ms);
+/* Asks the network thread to stop, joins it and closes every channel. */
+void floe_client_stop(struct floe_client *c);
+/* 1 while the MAIN channel is up. */
+int floe_client_is_connected(struct floe_client *c);
+/* Copies the reason the session ended (empty if none) into buf. */
+void floe_client_get_error(struct floe_client *c, char *buf, size_t len);
+/* Copies the VM name from MAIN NAME (empty if none) into buf. */
+void floe_client_get_title(struct floe_client *c, char *buf, size_t len);
+void floe_client_get_stats(struct floe_client *c, struct floe_client_stats *st);
+
+/* Locks the canvas and describes the primary surface in *out (borrowed until
+ * unlock); also takes the damage accumulated since the last call.
+ * 0, or -ENOENT when there is no primary surface (the lock is held either way). */
+int floe_client_canvas_lock(struct floe_client *c, struct floe_client_canvas *out);
+void floe_client_canvas_unlock(struct floe_client *c);
+/* Writes the primary surface (no cursor) as a PNG file. 0 or -errno. */
+int floe_client_save_png(struct floe_client *c, const char *path);
+
+/* Copies the cursor state into *out; out->argb is a new copy of the shape
+ * (caller frees) when out->shape_serial differs from known_serial, else NULL. */
+void floe_client_cursor_get(struct floe_client *c, struct floe_client_cursor *out,
+                            uint64_t known_serial);
+
+/* ---- input (any thread) ---- */
+
+/* 1 = server mouse mode (relative motion), 2 = client mode (absolute). */
+int floe_client_mouse_mode(struct floe_client *c);
+/* 1 once the inputs channel is linked. */
+int floe_client_inputs_ready(struct floe_client *c);
+/* A PC XT set-1 scancode; 0xE0-prefixed keys as 0x100 | code. */
+void floe_client_key(struct floe_client *c, uint32_t scancode, int down);
+/* Absolute pointer position on the primary surface (client mouse mode). */
+void floe_client_mouse_position(struct floe_client *c, int x, int y);
+/* Relative pointer motion (server mouse mode). */
+void floe_client_mouse_motion(struct floe_client *c, int dx, int dy);
+/* Button 1 left, 2 middle, 3 right, 4 wheel up, 5 wheel down. */
+void floe_client_mouse_button(struct floe_client *c, int button, int down);
+
+#endif

@@ -1,0 +1,211 @@
+/* Private structures of libfloe-client shared by its files: the client,
+ * channels and their function tables, the display and cursor state. */
+#ifndef FLOE_CLIENT_INTERNAL_H
+#define FLOE_CLIENT_INTERNAL_H
+
+#include <pixman.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "floe/client.h"
+#include "protocol/spice/messages.h"
+
+/* Largest message body a channel accepts (a 4K 32-bit bitmap is ~33 MB). */
+#define FLOE_CLIENT_MAX_MSG (64u << 20)
+/* Largest queue of unsent bytes per channel. */
+#define FLOE_CLIENT_MAX_OUT (8u << 20)
+/* Largest surface side and area floe allocates. */
+#define FLOE_CLIENT_MAX_SIDE 16384
+#define FLOE_CLIENT_MAX_PIXELS (64u << 20)
+#define FLOE_CLIENT_MAX_SURFACES 1024
+
+struct floe_chan;
+
+/* What each channel type does with its messages. */
+struct floe_chan_ops {
+    const char *name;
+    /* the link just succeeded: send the channel's first messages */
+    void (*linked_fn)(struct floe_chan *ch);
+    /* a channel-specific message (type >= 101); 0, or -errno to close */
+    int (*message_fn)(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len);
+    /* the channel is going away: drop its private state */
+    void (*closed_fn)(struct floe_chan *ch);
+};
+
+struct floe_chan {
+    struct floe_client *client;
+    const struct floe_chan_ops *ops;
+    uint8_t type, id;
+    int fd;
+    int mini;                   /* peer advertised MINI_HEADER */
+    struct spice_caps peer_caps;
+    int dead;
+    /* input, network thread only */
+    uint8_t *in;
+    size_t in_len, in_cap;
+    uint32_t ack_window, ack_left;
+    /* output, guarded by client->send_lock */
+    struct floe_wbuf out;
+    size_t out_sent;
+    uint64_t out_serial;
+};
+
+/* ---- display state (guarded by client->lock) ---- */
+
+struct floe_surface {
+    uint32_t id;
+    int width, height;
+    uint32_t format;
+    int primary;
+    pixman_image_t *image;
+};
+
+struct floe_cached_image;
+
+struct floe_image_cache {
+    struct floe_cached_image **buckets;
+    struct floe_cached_image *lru_head, *lru_tail; /* head = most recent */
+    uint64_t pixels, limit;
+    size_t count;
+};
+
+struct floe_display {
+    struct floe_surface *surfaces[FLOE_CLIENT_MAX_SURFACES];
+    struct floe_surface *primary;
+    uint64_t primary_serial;
+    uint64_t surface_bytes;
+    pixman_region32_t damage;   /* on the primary, since the last canvas lock */
+    int dirty;                  /* primary changed since the last frame count */
+    struct floe_image_cache cache;
+    uint64_t marks, frames, draws;
+    uint8_t warned_msg[512];    /* log-once flags by message type */
+    uint8_t warned_image[256];  /* log-once flags by image type */
+    uint8_t warned_misc[8];
+};
+
+/* ---- cursor state (guarded by client->lock) ---- */
+
+struct floe_cursor_shape {
+    uint64_t id;
+    int width, height, hot_x, hot_y;
+    uint32_t *argb;
+};
+
+#define FLOE_CURSOR_CACHE_SIZE 256
+
+struct floe_cursor_state {
+    int visible, x, y;
+    struct floe_cursor_shape shape; /* argb NULL = no shape */
+    uint64_t shape_serial;
+    struct floe_cursor_shape cache[FLOE_CURSOR_CACHE_SIZE];
+    unsigned cache_next;
+    uint32_t warned;
+};
+
+/* ---- inputs state (guarded by client->send_lock) ---- */
+
+struct floe_inputs_state {
+    uint16_t modifiers;
+    uint16_t buttons;
+    int motion_unacked;
+    int pending_position, pending_x, pending_y;
+    int pending_motion, pending_dx, pending_dy;
+};
+
+enum { FLOE_CHAN_MAIN, FLOE_CHAN_DISPLAY, FLOE_CHAN_INPUTS, FLOE_CHAN_CURSOR, FLOE_CHAN_COUNT };
+
+struct floe_client {
+    char *host, *password;
+    int port, timeout_ms;
+    uint64_t pixmap_cache_bytes;
+    void (*event_fn)(void *opaque, enum floe_client_event ev);
+    void *opaque;
+
+    pthread_mutex_t lock;       /* display, cursor, title, error */
+    pthread_mutex_t send_lock;  /* channel output queues, inputs state, chans[] */
+    pthread_t thread;
+    int thread_started;
+    atomic_int stop;
+    int wake[2];
+
+    struct floe_chan *chans[FLOE_CHAN_COUNT];
+    atomic_int connected;
+    atomic_int inputs_ready;
+    atomic_int mouse_mode;
+    uint32_t session_id;
+    uint32_t supported_mouse_modes;
+    int64_t display_last_ms;    /* when display data last arrived (network thread) */
+
+    struct floe_display display;
+    struct floe_cursor_state cursor;
+    struct floe_inputs_state inputs;
+    char title[256];
+    char error[256];
+    atomic_uint_fast64_t bytes_in, messages_in;
+};
+
+/* client.c */
+/* Wakes the network loop (no-op when called from it). */
+void floe_client_wake(struct floe_client *c);
+void floe_client_emit(struct floe_client *c, enum floe_client_event ev);
+/* Records why the session ended (first reason wins). */
+void floe_client_set_error(struct floe_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Links channel (type, id) with the session id and installs it. 0 or -errno. */
+int floe_client_open_channel(struct floe_client *c, uint8_t type, uint8_t id);
+
+/* link.c: TCP connect + SPICE link + ticket, blocking with a timeout. */
+struct floe_link_request {
+    const char *host;
+    int port;
+    int timeout_ms;
+    uint32_t connection_id;
+    uint8_t channel_type, channel_id;
+    const struct spice_caps *caps;
+    const char *password;
+};
+struct floe_link_reply {
+    int fd;                     /* non-blocking, linked */
+    int mini;
+    struct spice_caps peer_caps;
+    int link_error;             /* spice_link_err when the server refused */
+};
+int floe_link_open(const struct floe_link_request *req, struct floe_link_reply *rep,
+                   char *err, size_t errlen);
+const char *floe_link_error_name(uint32_t err);
+
+/* channel.c */
+struct floe_chan *floe_chan_new(struct floe_client *c, const struct floe_chan_ops *ops,
+                                uint8_t type, uint8_t id, const struct floe_link_reply *rep);
+void floe_chan_free(struct floe_chan *ch);
+/* Queues one message; safe from any thread. 0 or -errno. */
+int floe_chan_send(struct floe_chan *ch, uint16_t type, const void *body, size_t len);
+/* Queues the message in w and frees w. 0 or -errno. */
+int floe_chan_send_wbuf(struct floe_chan *ch, uint16_t type, struct floe_wbuf *w);
+/* Like floe_chan_send with client->send_lock already held. */
+int floe_chan_send_locked(struct floe_chan *ch, uint16_t type, const void *body, size_t len);
+/* Reads what the socket has and handles every complete message. 0 or -errno. */
+int floe_chan_read(struct floe_chan *ch);
+/* Writes queued bytes. 0 or -errno. */
+int floe_chan_flush(struct floe_chan *ch);
+/* 1 if bytes wait to be written (takes send_lock). */
+int floe_chan_want_write(struct floe_chan *ch);
+/* Handles one framed message (exposed for fuzzing). 0 or -errno. */
+int floe_chan_handle_bytes(struct floe_chan *ch, const uint8_t *buf, size_t len, size_t *used);
+
+/* the channel tables */
+extern const struct floe_chan_ops floe_main_ops, floe_display_ops, floe_inputs_ops,
+    floe_cursor_ops;
+
+/* display-channel.c / canvas.c / image-cache.c */
+void floe_display_init(struct floe_display *d, uint64_t cache_pixels);
+void floe_display_fini(struct floe_display *d);
+
+/* cursor-channel.c */
+void floe_cursor_state_fini(struct floe_cursor_state *s);
+
+/* inputs-channel.c: called with send_lock held */
+void floe_inputs_reset(struct floe_inputs_state *s);
+
+#endif

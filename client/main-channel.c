@@ -1,0 +1,156 @@
+/* The MAIN channel: session id and mouse modes from INIT, the VM name, and
+ * the channel list that makes the client link its other channels. */
+#include "client/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "protocol/log.h"
+#include "protocol/spice/varmsgs.h"
+
+static void request_mouse_mode(struct floe_chan *ch, uint32_t supported, uint32_t current)
+{
+    struct spice_mouse_mode_request m = { SPICE_MOUSE_MODE_CLIENT };
+    struct floe_wbuf w;
+
+    if (!(supported & SPICE_MOUSE_MODE_CLIENT) || current == SPICE_MOUSE_MODE_CLIENT)
+        return;
+    floe_wbuf_init(&w, 64);
+    spice_mouse_mode_request_put(&w, &m);
+    floe_chan_send_wbuf(ch, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, &w);
+}
+
+static int handle_init(struct floe_chan *ch, const uint8_t *body, size_t len)
+{
+    struct floe_client *c = ch->client;
+    struct spice_main_init m;
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, body, len);
+    spice_main_init_get(&r, &m);
+    if (r.bad)
+        return -EBADMSG;
+    c->session_id = m.session_id;
+    c->supported_mouse_modes = m.supported_mouse_modes;
+    atomic_store(&c->mouse_mode, (int)m.current_mouse_mode);
+    floe_debug("main: session %u, mouse modes supported 0x%x current %u, agent %u",
+               m.session_id, m.supported_mouse_modes, m.current_mouse_mode,
+               m.agent_connected);
+    floe_chan_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
+    request_mouse_mode(ch, m.supported_mouse_modes, m.current_mouse_mode);
+    floe_client_emit(c, FLOE_CLIENT_EVENT_MOUSE_MODE);
+    return 0;
+}
+
+static int handle_channels_list(struct floe_chan *ch, const uint8_t *body, size_t len)
+{
+    static const uint8_t wanted[] = { SPICE_CHANNEL_DISPLAY, SPICE_CHANNEL_INPUTS,
+                                      SPICE_CHANNEL_CURSOR };
+    struct spice_channel_id ids[64];
+    struct floe_rbuf r;
+    int n;
+
+    floe_rbuf_init(&r, body, len);
+    n = spice_channels_list_get(&r, ids, 64);
+    if (n < 0)
+        return -EBADMSG;
+    for (size_t w = 0; w < sizeof(wanted); w++) {
+        for (int i = 0; i < n; i++) {
+            if (ids[i].type != wanted[w] || ids[i].id != 0)
+                continue;
+            if (floe_client_open_channel(ch->client, ids[i].type, 0) &&
+                wanted[w] == SPICE_CHANNEL_DISPLAY) {
+                floe_client_set_error(ch->client, "cannot link the display channel");
+                return -ENOTCONN;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        floe_debug("main: server offers channel %u:%u", ids[i].type, ids[i].id);
+    return 0;
+}
+
+static int handle_mouse_mode(struct floe_chan *ch, const uint8_t *body, size_t len)
+{
+    struct spice_mouse_mode m;
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, body, len);
+    spice_mouse_mode_get(&r, &m);
+    if (r.bad)
+        return -EBADMSG;
+    ch->client->supported_mouse_modes = m.supported_modes;
+    atomic_store(&ch->client->mouse_mode, (int)m.current_mode);
+    floe_info("mouse mode: %s", m.current_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server");
+    floe_client_emit(ch->client, FLOE_CLIENT_EVENT_MOUSE_MODE);
+    return 0;
+}
+
+static int handle_name(struct floe_chan *ch, const uint8_t *body, size_t len)
+{
+    struct floe_client *c = ch->client;
+    const uint8_t *name;
+    uint32_t n, i;
+
+    if (spice_name_parse(body, len, &name, &n))
+        return -EBADMSG;
+    pthread_mutex_lock(&c->lock);
+    for (i = 0; i < n && i + 1 < sizeof(c->title) && name[i]; i++)
+        c->title[i] = name[i] >= 0x20 && name[i] != 0x7f ? (char)name[i] : '?';
+    c->title[i] = 0;
+    pthread_mutex_unlock(&c->lock);
+    floe_debug("main: name \"%s\"", c->title);
+    floe_client_emit(c, FLOE_CLIENT_EVENT_TITLE);
+    return 0;
+}
+
+static int handle_uuid(const uint8_t *body, size_t len)
+{
+    char hex[33];
+
+    if (len < 16)
+        return -EBADMSG;
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", body[i]);
+    floe_debug("main: uuid %s", hex);
+    return 0;
+}
+
+static int main_message(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len)
+{
+    switch (type) {
+    case SPICE_MSG_MAIN_INIT:
+        return handle_init(ch, body, len);
+    case SPICE_MSG_MAIN_CHANNELS_LIST:
+        return handle_channels_list(ch, body, len);
+    case SPICE_MSG_MAIN_MOUSE_MODE:
+        return handle_mouse_mode(ch, body, len);
+    case SPICE_MSG_MAIN_NAME:
+        return handle_name(ch, body, len);
+    case SPICE_MSG_MAIN_UUID:
+        return handle_uuid(body, len);
+    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME:
+        return len < 4 ? -EBADMSG : 0;
+    case SPICE_MSG_MAIN_AGENT_CONNECTED:
+    case SPICE_MSG_MAIN_AGENT_DISCONNECTED:
+    case SPICE_MSG_MAIN_AGENT_DATA:
+    case SPICE_MSG_MAIN_AGENT_TOKEN:
+        floe_debug("main: agent message %u ignored (no agent support yet)", type);
+        return 0;
+    case SPICE_MSG_MAIN_MIGRATE_BEGIN:
+    case SPICE_MSG_MAIN_MIGRATE_CANCEL:
+    case SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST:
+    case SPICE_MSG_MAIN_MIGRATE_END:
+        floe_warn("main: migration message %u ignored (not supported)", type);
+        return 0;
+    default:
+        floe_debug("main: message %u ignored", type);
+        return 0;
+    }
+}
+
+const struct floe_chan_ops floe_main_ops = {
+    .name = "main",
+    .message_fn = main_message,
+};

@@ -1,0 +1,305 @@
+/* floe-viewer: a SPICE client program on libfloe-client; an SDL2 window, or
+ * headless for tests (run for a while, type text, save a PNG, print stats). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/viewer/keymap.h"
+#include "client/viewer/viewer.h"
+#include "protocol/log.h"
+
+#define PROG "floe-viewer"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: " PROG " [options] spice://HOST:PORT[?password=PASS]\n"
+            "       " PROG " [options] spice://HOST?port=PORT[&password=PASS]\n"
+            "Connects to a SPICE server and shows its display.\n"
+            "\n"
+            "  --headless            no window: run for --duration, then stop\n"
+            "  --duration SECONDS    how long to run (default 5 headless; forever with a window)\n"
+            "  --snapshot FILE.png   at the end, save the display (no cursor) as PNG\n"
+            "  --type TEXT           once the display is up, type TEXT on a US keyboard\n"
+            "                        (\\n = Enter; an ESC character = Escape)\n"
+            "  --type-delay SECONDS  wait this long after the display is up before typing\n"
+            "                        (default 0.5)\n"
+            "  --password-file FILE  read the password from the first line of FILE\n"
+            "  --help                this text\n"
+            "\n"
+            "Headless runs print one line at the end:\n"
+            "  frames=N bytes=N fps=N size=WxH\n"
+            "frames counts canvas updates: bursts of drawing on the primary surface,\n"
+            "a burst ending when no display data came for 8 ms; bytes counts every byte\n"
+            "received on every channel; fps is frames per second of the run; size is\n"
+            "the primary surface.\n"
+            "Set FLOE_LOG=debug for protocol logs. Without DISPLAY or WAYLAND_DISPLAY,\n"
+            "or when SDL cannot open a window, the viewer runs headless.\n");
+}
+
+static int die(int code, const char *fmt, const char *arg)
+{
+    fprintf(stderr, PROG ": ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    return code;
+}
+
+int64_t viewer_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t type_delay_ms = 500;
+static int64_t display_up_ms;
+
+int viewer_typer_step(struct viewer_typer *t, struct floe_client *c, int64_t now)
+{
+    struct floe_client_stats st;
+    uint32_t sc;
+    int shift;
+
+    if (!t->text || !t->text[t->pos])
+        return -1;
+    floe_client_get_stats(c, &st);
+    if (!floe_client_inputs_ready(c) || st.marks == 0)
+        return 20;
+    if (!display_up_ms)
+        display_up_ms = now;
+    if (now < display_up_ms + type_delay_ms)
+        return (int)(display_up_ms + type_delay_ms - now);
+    if (now < t->next_ms)
+        return (int)(t->next_ms - now);
+    sc = floe_keymap_ascii_to_xt((unsigned char)t->text[t->pos], &shift);
+    if (!sc) {
+        floe_warn("cannot type character 0x%02x, skipped", (unsigned char)t->text[t->pos]);
+        t->pos++;
+        return 0;
+    }
+    if (t->phase == 0) {
+        if (shift)
+            floe_client_key(c, FLOE_XT_LSHIFT, 1);
+        floe_client_key(c, sc, 1);
+        t->phase = 1;
+        t->next_ms = now + 20;
+    } else {
+        floe_client_key(c, sc, 0);
+        if (shift)
+            floe_client_key(c, FLOE_XT_LSHIFT, 0);
+        t->phase = 0;
+        t->pos++;
+        t->next_ms = now + 30;
+    }
+    return (int)(t->next_ms - now);
+}
+
+static int read_password_file(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return -errno;
+    if (!fgets(buf, (int)len, f))
+        buf[0] = 0;
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = 0;
+    return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (end == s || *end || v < 0 || v > 1e7)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* 0 ok, 1 exit 0 (help), 2 bad arguments (already reported). */
+static int parse_args(int argc, char **argv, struct viewer_options *o)
+{
+    static const struct option longs[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "headless", no_argument, NULL, 'H' },
+        { "duration", required_argument, NULL, 'd' },
+        { "snapshot", required_argument, NULL, 's' },
+        { "type", required_argument, NULL, 't' },
+        { "type-delay", required_argument, NULL, 'D' },
+        { "password-file", required_argument, NULL, 'p' },
+        { 0 },
+    };
+    double delay;
+    int opt;
+
+    memset(o, 0, sizeof(*o));
+    o->duration = -1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (opt) {
+        case 'h': usage(stdout); return 1;
+        case 'H': o->headless = 1; break;
+        case 's': o->snapshot = optarg; break;
+        case 't': o->type_text = optarg; break;
+        case 'p': o->password_file = optarg; break;
+        case 'd':
+            if (parse_seconds(optarg, &o->duration))
+                return die(2, "bad --duration: %s", optarg);
+            break;
+        case 'D':
+            if (parse_seconds(optarg, &delay))
+                return die(2, "bad --type-delay: %s", optarg);
+            type_delay_ms = (int64_t)(delay * 1000);
+            break;
+        default:
+            return die(2, "unknown or incomplete option: %s (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return die(2, "%s", optind >= argc ? "missing spice:// URI (see --help)"
+                                           : "more than one URI given (see --help)");
+    o->uri = argv[optind];
+    return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* 0 when the duration passed (or SIGINT/SIGTERM came), -1 when the session
+ * ended first. */
+static int run_headless(struct floe_client *c, const struct viewer_options *o,
+                        struct viewer_typer *t)
+{
+    int64_t end = viewer_now_ms() + (int64_t)((o->duration < 0 ? 5 : o->duration) * 1000);
+
+    for (;;) {
+        int64_t now = viewer_now_ms();
+        int wait;
+
+        if (!floe_client_is_connected(c))
+            return -1;
+        if (now >= end || interrupted)
+            return 0;
+        wait = viewer_typer_step(t, c, now);
+        if (wait < 0 || wait > 20)
+            wait = 20;
+        if (wait > end - now)
+            wait = (int)(end - now);
+        if (wait > 0)
+            usleep((useconds_t)wait * 1000);
+    }
+}
+
+static void print_summary(struct floe_client *c, int64_t elapsed_ms)
+{
+    struct floe_client_stats st;
+    double secs = elapsed_ms > 0 ? elapsed_ms / 1000.0 : 1e-3;
+
+    floe_client_get_stats(c, &st);
+    printf("frames=%llu bytes=%llu fps=%.1f size=%dx%d\n", (unsigned long long)st.frames,
+           (unsigned long long)st.bytes_in, st.frames / secs, st.width, st.height);
+    fflush(stdout);
+}
+
+static int want_window(struct viewer_options *o)
+{
+    if (o->headless)
+        return 0;
+    if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
+        fprintf(stderr, PROG ": no display available (DISPLAY and WAYLAND_DISPLAY unset), "
+                        "running headless\n");
+        return 0;
+    }
+    if (viewer_sdl_init()) {
+        fprintf(stderr, PROG ": cannot open a window, running headless\n");
+        return 0;
+    }
+    return 1;
+}
+
+static int session(struct floe_client *c, struct viewer_options *o, int window)
+{
+    struct viewer_typer typer = { o->type_text, 0, 0, 0 };
+    char err[256];
+    int64_t start = viewer_now_ms();
+    int rc, status = 0;
+
+    if (floe_client_start(c))
+        return die(1, "%s", "cannot start the network thread");
+    rc = window ? viewer_sdl_run(c, o, &typer) : run_headless(c, o, &typer);
+    floe_client_stop(c);
+    if (rc < 0) {
+        floe_client_get_error(c, err, sizeof(err));
+        status = die(1, "disconnected: %s", err[0] ? err : "the server closed the session");
+    }
+    if (o->snapshot) {
+        rc = floe_client_save_png(c, o->snapshot);
+        if (rc == -ENOENT)
+            status = die(1, "no display surface received, no snapshot written to %s",
+                         o->snapshot);
+        else if (rc)
+            status = die(1, "cannot write snapshot %s", o->snapshot);
+    }
+    if (!window)
+        print_summary(c, viewer_now_ms() - start);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct viewer_options o;
+    struct floe_client_uri uri;
+    struct floe_client_options co = { 0 };
+    struct floe_client *c;
+    char err[256], pw[128];
+    int window, status;
+
+    floe_log_set_prefix(PROG);
+    status = parse_args(argc, argv, &o);
+    if (status)
+        return status == 1 ? 0 : 2;
+    if (floe_client_parse_uri(o.uri, &uri, err, sizeof(err)))
+        return die(2, "bad URI: %s", err);
+    co.host = uri.host;
+    co.port = uri.port;
+    co.password = uri.has_password ? uri.password : NULL;
+    if (o.password_file) {
+        if (read_password_file(o.password_file, pw, sizeof(pw)))
+            return die(2, "cannot read password file %s", o.password_file);
+        co.password = pw;
+    }
+    window = want_window(&o);
+    if (!window) {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+    }
+    co.event_fn = window ? viewer_sdl_event : NULL;
+    c = floe_client_new(&co);
+    if (!c)
+        return die(1, "%s", "out of memory");
+    if (floe_client_connect(c, err, sizeof(err))) {
+        floe_client_free(c);
+        if (window)
+            viewer_sdl_quit();
+        return die(1, "%s", err);
+    }
+    status = session(c, &o, window);
+    floe_client_free(c);
+    if (window)
+        viewer_sdl_quit();
+    return status;
+}

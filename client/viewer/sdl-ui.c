@@ -1,0 +1,441 @@
+/* The SDL2 window of floe-viewer: the canvas scaled to fit, keyboard and
+ * mouse forwarded to the inputs channel, the server's cursor shown. */
+#include <SDL.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/viewer/keymap.h"
+#include "client/viewer/viewer.h"
+#include "protocol/log.h"
+
+struct ui {
+    struct floe_client *c;
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    SDL_Texture *tex;
+    int tex_w, tex_h;
+    uint64_t serial;
+    SDL_Rect dst;                /* where the canvas goes, in renderer pixels */
+    SDL_Texture *cur_tex;
+    SDL_Cursor *sdl_cursor;
+    struct floe_client_cursor cur;
+    int grabbed, dirty, quit, placed;
+    uint8_t pressed[SDL_NUM_SCANCODES];
+};
+
+static Uint32 floe_event_type = (Uint32)-1;
+static atomic_int display_pending;
+
+int viewer_sdl_init(void)
+{
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        floe_debug("SDL_Init: %s", SDL_GetError());
+        return -1;
+    }
+    floe_event_type = SDL_RegisterEvents(1);
+    if (floe_event_type == (Uint32)-1) {
+        SDL_Quit();
+        return -1;
+    }
+    return 0;
+}
+
+void viewer_sdl_quit(void)
+{
+    SDL_Quit();
+}
+
+void viewer_sdl_event(void *opaque, enum floe_client_event ev)
+{
+    SDL_Event e;
+
+    (void)opaque;
+    if (ev == FLOE_CLIENT_EVENT_DISPLAY && atomic_exchange(&display_pending, 1))
+        return; /* one redraw request in flight is enough */
+    memset(&e, 0, sizeof(e));
+    e.type = floe_event_type;
+    e.user.code = (Sint32)ev;
+    SDL_PushEvent(&e);
+}
+
+static void set_title(struct ui *u)
+{
+    char name[256], title[400];
+
+    floe_client_get_title(u->c, name, sizeof(name));
+    snprintf(title, sizeof(title), "%s%sfloe-viewer%s", name, name[0] ? " - " : "",
+             u->grabbed ? " (Ctrl+Alt releases the mouse)" : "");
+    SDL_SetWindowTitle(u->win, title);
+}
+
+/* Letterboxes the canvas into the renderer's output. */
+static void layout(struct ui *u)
+{
+    int ow, oh;
+
+    SDL_GetRendererOutputSize(u->ren, &ow, &oh);
+    if (!u->tex_w || !u->tex_h || !ow || !oh) {
+        u->dst = (SDL_Rect){ 0, 0, ow, oh };
+        return;
+    }
+    if ((int64_t)ow * u->tex_h <= (int64_t)oh * u->tex_w) {
+        u->dst.w = ow;
+        u->dst.h = (int)((int64_t)ow * u->tex_h / u->tex_w);
+    } else {
+        u->dst.h = oh;
+        u->dst.w = (int)((int64_t)oh * u->tex_w / u->tex_h);
+    }
+    u->dst.x = (ow - u->dst.w) / 2;
+    u->dst.y = (oh - u->dst.h) / 2;
+}
+
+/* Sizes the window to the surface (smaller if the screen is), centred the
+ * first time. */
+static void fit_window(struct ui *u)
+{
+    SDL_Rect b;
+    int w = u->tex_w, h = u->tex_h;
+
+    if (SDL_GetDisplayUsableBounds(SDL_GetWindowDisplayIndex(u->win), &b) == 0 && b.w > 0 &&
+        b.h > 0 && (w > b.w || h > b.h)) {
+        if ((int64_t)w * b.h > (int64_t)h * b.w) {
+            h = (int)((int64_t)h * b.w / w);
+            w = b.w;
+        } else {
+            w = (int)((int64_t)w * b.h / h);
+            h = b.h;
+        }
+    }
+    SDL_SetWindowSize(u->win, w, h);
+    if (!u->placed)
+        SDL_SetWindowPosition(u->win, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
+    u->placed = 1;
+}
+
+/* Copies the damaged part of the canvas (or all of it after a resize) into
+ * the texture. */
+static void update_canvas(struct ui *u)
+{
+    struct floe_client_canvas cv;
+    int resized = 0;
+
+    atomic_store(&display_pending, 0);
+    if (floe_client_canvas_lock(u->c, &cv)) {
+        floe_client_canvas_unlock(u->c);
+        return;
+    }
+    if (!u->tex || cv.serial != u->serial || cv.width != u->tex_w || cv.height != u->tex_h) {
+        if (u->tex)
+            SDL_DestroyTexture(u->tex);
+        u->tex = SDL_CreateTexture(u->ren, SDL_PIXELFORMAT_ARGB8888,
+                                   SDL_TEXTUREACCESS_STREAMING, cv.width, cv.height);
+        if (u->tex) {
+            SDL_SetTextureBlendMode(u->tex, SDL_BLENDMODE_NONE);
+            SDL_UpdateTexture(u->tex, NULL, cv.pixels, cv.stride);
+        }
+        resized = cv.width != u->tex_w || cv.height != u->tex_h;
+        u->tex_w = cv.width;
+        u->tex_h = cv.height;
+        u->serial = cv.serial;
+    } else if (cv.damage_w > 0) {
+        SDL_Rect r = { cv.damage_x, cv.damage_y, cv.damage_w, cv.damage_h };
+        const uint8_t *p = (const uint8_t *)cv.pixels + (size_t)r.y * cv.stride + (size_t)r.x * 4;
+
+        SDL_UpdateTexture(u->tex, &r, p, cv.stride);
+    }
+    floe_client_canvas_unlock(u->c);
+    if (resized)
+        fit_window(u);
+    layout(u);
+    u->dirty = 1;
+}
+
+static void update_cursor(struct ui *u)
+{
+    struct floe_client_cursor cur;
+    int client_mode = floe_client_mouse_mode(u->c) == 2;
+
+    floe_client_cursor_get(u->c, &cur, u->cur.shape_serial);
+    if (cur.argb) {
+        SDL_Surface *s = SDL_CreateRGBSurfaceWithFormatFrom(cur.argb, cur.width, cur.height, 32,
+                                                            cur.width * 4,
+                                                            SDL_PIXELFORMAT_ARGB8888);
+
+        if (u->cur_tex)
+            SDL_DestroyTexture(u->cur_tex);
+        u->cur_tex = s ? SDL_CreateTextureFromSurface(u->ren, s) : NULL;
+        if (u->cur_tex)
+            SDL_SetTextureBlendMode(u->cur_tex, SDL_BLENDMODE_BLEND);
+        if (s) {
+            SDL_Cursor *nc = SDL_CreateColorCursor(s, cur.hot_x, cur.hot_y);
+
+            if (nc) {
+                SDL_SetCursor(nc);
+                if (u->sdl_cursor)
+                    SDL_FreeCursor(u->sdl_cursor);
+                u->sdl_cursor = nc;
+            }
+            SDL_FreeSurface(s);
+        }
+        free(cur.argb);
+        cur.argb = NULL;
+    } else if (cur.shape_serial != u->cur.shape_serial && u->cur_tex) {
+        SDL_DestroyTexture(u->cur_tex); /* the shape went away */
+        u->cur_tex = NULL;
+    }
+    u->cur = cur;
+    if (client_mode)
+        SDL_ShowCursor(cur.visible ? SDL_ENABLE : SDL_DISABLE);
+    else
+        SDL_ShowCursor(u->grabbed ? SDL_DISABLE : SDL_ENABLE);
+    u->dirty = 1;
+}
+
+static void set_grab(struct ui *u, int on)
+{
+    if (u->grabbed == on)
+        return;
+    u->grabbed = on;
+    SDL_SetRelativeMouseMode(on ? SDL_TRUE : SDL_FALSE);
+    set_title(u);
+    update_cursor(u);
+}
+
+static void render(struct ui *u)
+{
+    SDL_SetRenderDrawColor(u->ren, 0, 0, 0, 255);
+    SDL_RenderClear(u->ren);
+    if (u->tex)
+        SDL_RenderCopy(u->ren, u->tex, NULL, &u->dst);
+    /* in server mouse mode the pointer is the server's: draw it ourselves */
+    if (u->tex && u->cur_tex && u->cur.visible && floe_client_mouse_mode(u->c) != 2) {
+        double sx = (double)u->dst.w / u->tex_w, sy = (double)u->dst.h / u->tex_h;
+        SDL_Rect r = { u->dst.x + (int)((u->cur.x - u->cur.hot_x) * sx),
+                       u->dst.y + (int)((u->cur.y - u->cur.hot_y) * sy),
+                       (int)(u->cur.width * sx + 0.5), (int)(u->cur.height * sy + 0.5) };
+
+        SDL_RenderCopy(u->ren, u->cur_tex, NULL, &r);
+    }
+    SDL_RenderPresent(u->ren);
+    u->dirty = 0;
+}
+
+/* Window coordinates to surface coordinates, clamped to the surface. */
+static void to_surface(struct ui *u, int wx, int wy, int *x, int *y)
+{
+    int ww, wh, ow, oh;
+    double px, py;
+
+    SDL_GetWindowSize(u->win, &ww, &wh);
+    SDL_GetRendererOutputSize(u->ren, &ow, &oh);
+    px = ww ? (double)wx * ow / ww : wx;
+    py = wh ? (double)wy * oh / wh : wy;
+    *x = u->dst.w ? (int)((px - u->dst.x) * u->tex_w / u->dst.w) : 0;
+    *y = u->dst.h ? (int)((py - u->dst.y) * u->tex_h / u->dst.h) : 0;
+    *x = *x < 0 ? 0 : *x >= u->tex_w ? u->tex_w - 1 : *x;
+    *y = *y < 0 ? 0 : *y >= u->tex_h ? u->tex_h - 1 : *y;
+}
+
+static void release_keys(struct ui *u)
+{
+    for (int i = 0; i < SDL_NUM_SCANCODES; i++) {
+        if (u->pressed[i]) {
+            floe_client_key(u->c, floe_keymap_hid_to_xt(i), 0);
+            u->pressed[i] = 0;
+        }
+    }
+}
+
+static void on_key(struct ui *u, const SDL_KeyboardEvent *k)
+{
+    int down = k->type == SDL_KEYDOWN;
+    uint32_t sc = floe_keymap_hid_to_xt(k->keysym.scancode);
+
+    if (sc && k->keysym.scancode < SDL_NUM_SCANCODES) {
+        floe_client_key(u->c, sc, down);
+        u->pressed[k->keysym.scancode] = (uint8_t)down;
+    }
+    if (down && u->grabbed && (SDL_GetModState() & KMOD_CTRL) && (SDL_GetModState() & KMOD_ALT)) {
+        release_keys(u);
+        set_grab(u, 0);
+    }
+}
+
+static int wheel_button(const SDL_MouseWheelEvent *w)
+{
+    int y = w->direction == SDL_MOUSEWHEEL_FLIPPED ? -w->y : w->y;
+
+    return y > 0 ? 4 : y < 0 ? 5 : 0;
+}
+
+static void on_mouse(struct ui *u, const SDL_Event *e)
+{
+    int client_mode = floe_client_mouse_mode(u->c) == 2, x, y, b;
+
+    switch (e->type) {
+    case SDL_MOUSEMOTION:
+        if (client_mode) {
+            to_surface(u, e->motion.x, e->motion.y, &x, &y);
+            floe_client_mouse_position(u->c, x, y);
+        } else if (u->grabbed) {
+            floe_client_mouse_motion(u->c, e->motion.xrel, e->motion.yrel);
+        }
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+        if (!client_mode && !u->grabbed) {
+            if (e->type == SDL_MOUSEBUTTONDOWN)
+                set_grab(u, 1);
+            break;
+        }
+        b = e->button.button == SDL_BUTTON_LEFT ? 1 : e->button.button == SDL_BUTTON_MIDDLE ? 2
+            : e->button.button == SDL_BUTTON_RIGHT ? 3 : 0;
+        if (b)
+            floe_client_mouse_button(u->c, b, e->type == SDL_MOUSEBUTTONDOWN);
+        break;
+    case SDL_MOUSEWHEEL:
+        b = wheel_button(&e->wheel);
+        if (b && (client_mode || u->grabbed)) {
+            floe_client_mouse_button(u->c, b, 1);
+            floe_client_mouse_button(u->c, b, 0);
+        }
+        break;
+    }
+}
+
+static void on_floe_event(struct ui *u, int ev)
+{
+    switch (ev) {
+    case FLOE_CLIENT_EVENT_DISPLAY:
+    case FLOE_CLIENT_EVENT_RESIZE:
+    case FLOE_CLIENT_EVENT_MARK:
+        update_canvas(u);
+        break;
+    case FLOE_CLIENT_EVENT_CURSOR:
+        update_cursor(u);
+        break;
+    case FLOE_CLIENT_EVENT_TITLE:
+        set_title(u);
+        break;
+    case FLOE_CLIENT_EVENT_MOUSE_MODE:
+        if (floe_client_mouse_mode(u->c) == 2)
+            set_grab(u, 0);
+        update_cursor(u);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_event(struct ui *u, const SDL_Event *e)
+{
+    if (e->type == floe_event_type) {
+        on_floe_event(u, e->user.code);
+        return;
+    }
+    switch (e->type) {
+    case SDL_QUIT:
+        u->quit = 1;
+        break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
+            release_keys(u);
+            set_grab(u, 0);
+        }
+        layout(u);
+        u->dirty = 1;
+        break;
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+        on_key(u, &e->key);
+        break;
+    case SDL_MOUSEMOTION:
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+    case SDL_MOUSEWHEEL:
+        on_mouse(u, e);
+        break;
+    }
+}
+
+static int ui_open(struct ui *u)
+{
+    u->win = SDL_CreateWindow("floe-viewer", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                              640, 480, SDL_WINDOW_RESIZABLE);
+    if (!u->win)
+        return -1;
+    u->ren = SDL_CreateRenderer(u->win, -1, SDL_RENDERER_PRESENTVSYNC);
+    if (!u->ren)
+        u->ren = SDL_CreateRenderer(u->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!u->ren)
+        return -1;
+    set_title(u);
+    update_canvas(u);
+    update_cursor(u);
+    return 0;
+}
+
+static void ui_close(struct ui *u)
+{
+    if (u->sdl_cursor)
+        SDL_FreeCursor(u->sdl_cursor);
+    if (u->cur_tex)
+        SDL_DestroyTexture(u->cur_tex);
+    if (u->tex)
+        SDL_DestroyTexture(u->tex);
+    if (u->ren)
+        SDL_DestroyRenderer(u->ren);
+    if (u->win)
+        SDL_DestroyWindow(u->win);
+}
+
+int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
+                   struct viewer_typer *t)
+{
+    struct ui *u = calloc(1, sizeof(*u));
+    int64_t end = o->duration >= 0 ? viewer_now_ms() + (int64_t)(o->duration * 1000) : INT64_MAX;
+    int status = 0;
+    SDL_Event e;
+
+    if (!u)
+        return -1;
+    u->c = c;
+    if (ui_open(u)) {
+        floe_err("cannot open a window: %s", SDL_GetError());
+        ui_close(u);
+        free(u);
+        return -1;
+    }
+    while (!u->quit && viewer_now_ms() < end) {
+        int wait = viewer_typer_step(t, c, viewer_now_ms());
+
+        if (wait < 0 || wait > 100)
+            wait = 100;
+        if (SDL_WaitEventTimeout(&e, wait)) {
+            do
+                on_event(u, &e);
+            while (SDL_PollEvent(&e));
+        }
+        if (!floe_client_is_connected(c)) {
+            status = -1;
+            break;
+        }
+        if (u->dirty)
+            render(u);
+    }
+    release_keys(u);
+    ui_close(u);
+    free(u);
+    return status;
+}
+
+/* LeakSanitizer reads this in sanitizer builds: SDL's D-Bus and X11 helpers
+ * keep allocations past SDL_Quit that are not ours to free. (Mesa's DRI
+ * driver leaks too, but it is unloaded before the check and cannot be named.) */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libdbus-1.so\nleak:libX11.so\nleak:libSDL2\n";
+}

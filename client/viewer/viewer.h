@@ -1,0 +1,43 @@
+/* Shared pieces of floe-viewer: options, the --type key sender and the SDL
+ * front end's entry points. */
+#ifndef FLOE_VIEWER_H
+#define FLOE_VIEWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "floe/client.h"
+
+struct viewer_options {
+    const char *uri;
+    int headless;
+    double duration;         /* seconds; < 0 = until the window closes */
+    const char *snapshot;
+    const char *type_text;
+    const char *password_file;
+};
+
+/* Types text as key presses once the display and inputs are up. */
+struct viewer_typer {
+    const char *text;
+    size_t pos;
+    int phase;               /* 0 press, 1 release, 2 gap */
+    int64_t next_ms;
+};
+
+int64_t viewer_now_ms(void);
+/* Sends the key event that is due; returns ms until the next one, or -1 when
+ * there is nothing (left) to type. */
+int viewer_typer_step(struct viewer_typer *t, struct floe_client *c, int64_t now);
+
+/* SDL front end. init: 0, or -1 when no display can be opened. */
+int viewer_sdl_init(void);
+/* The client's event callback for the SDL front end (any thread). */
+void viewer_sdl_event(void *opaque, enum floe_client_event ev);
+/* Runs the window until it closes, the duration passes or the session ends
+ * (-1). */
+int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
+                   struct viewer_typer *t);
+void viewer_sdl_quit(void);
+
+#endif
