@@ -49,9 +49,9 @@ static void motion_ack(struct floe_chan *c)
     floe_chan_send_wbuf(c, SPICE_MSG_INPUTS_MOUSE_MOTION_ACK, &w);
 }
 
-static int clampi(int v, int lo, int hi)
+static int clampi(long long v, int lo, int hi)
 {
-    return v < lo ? lo : v > hi ? hi : v;
+    return v < lo ? lo : v > hi ? hi : (int)v;
 }
 
 static void on_motion(struct floe_chan *c, const struct spice_mouse_motion *m)
@@ -59,8 +59,10 @@ static void on_motion(struct floe_chan *c, const struct spice_mouse_motion *m)
     struct floe_session *ss = c->sess;
     int w = c->srv->primary.width, h = c->srv->primary.height;
 
-    ss->mouse_x = clampi(ss->mouse_x + m->dx, 0, w > 0 ? w - 1 : 0);
-    ss->mouse_y = clampi(ss->mouse_y + m->dy, 0, h > 0 ? h - 1 : 0);
+    /* in 64 bits: MOUSE_POSITION may have left the pointer near INT_MAX, and
+     * adding the client's delta to it overflowed int */
+    ss->mouse_x = clampi((long long)ss->mouse_x + m->dx, 0, w > 0 ? w - 1 : 0);
+    ss->mouse_y = clampi((long long)ss->mouse_y + m->dy, 0, h > 0 ? h - 1 : 0);
     ss->buttons = m->buttons & 7;
     pointer_update(c);
     floe_server_cursor_move(c->srv, ss->mouse_x, ss->mouse_y);

@@ -132,6 +132,12 @@ int floe_auth_check_ticket(struct floe_server *s, const uint8_t *ticket);
 
 /* net/chan.c */
 void floe_chan_accept(struct floe_server *s, uv_stream_t *listener);
+/* A connection whose tcp handle is initialised but not yet connected. */
+struct floe_chan *floe_chan_new(struct floe_server *s);
+/* Frees a connection floe_chan_start was never called on. */
+void floe_chan_discard(struct floe_chan *c);
+/* Adds a connected c to the server, names its peer (else `fallback_peer`), reads. */
+void floe_chan_start(struct floe_chan *c, const char *fallback_peer);
 /* Queues a message (takes a reference) and starts writing. */
 void floe_chan_send(struct floe_chan *c, struct floe_msg *m);
 /* Queues a message built from `w`'s bytes (w is emptied). */

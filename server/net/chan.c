@@ -167,7 +167,9 @@ static int write_one(struct floe_chan *c)
 
     if (!q || c->inflight_bytes > INFLIGHT_LIMIT)
         return 0;
-    if (c->uses_ack && c->ack_window && c->unacked >= 2 * c->ack_window)
+    /* A closing channel no longer reads, so no ACK can ever open the window:
+     * holding to it would keep the connection and its queue forever. */
+    if (c->uses_ack && c->ack_window && c->unacked >= 2 * c->ack_window && !c->closing)
         return 0;
     wr = calloc(1, sizeof(*wr));
     if (!wr)
@@ -402,37 +404,67 @@ static void free_unlinked(uv_handle_t *h)
     free(h->data);
 }
 
-void floe_chan_accept(struct floe_server *s, uv_stream_t *listener)
+struct floe_chan *floe_chan_new(struct floe_server *s)
 {
     struct floe_chan *c = calloc(1, sizeof(*c));
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
 
     if (!c)
-        return;
+        return NULL;
     c->srv = s;
     uv_tcp_init(s->loop, &c->tcp);
     c->tcp.data = c;
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
-        uv_close((uv_handle_t *)&c->tcp, free_unlinked);
-        return;
+    return c;
+}
+
+void floe_chan_discard(struct floe_chan *c)
+{
+    uv_close((uv_handle_t *)&c->tcp, free_unlinked);
+}
+
+/* "ip:port" for a TCP peer; 0, or -1 for any other kind of socket. */
+static int peer_name(struct floe_chan *c, char *out, size_t len)
+{
+    struct sockaddr_storage ss;
+    int sslen = sizeof(ss);
+    char ip[48] = "?";
+    int port;
+
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sslen) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET) {
+        uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    } else {
+        return -1;
     }
+    snprintf(out, len, "%s:%d", ip, port);
+    return 0;
+}
+
+void floe_chan_start(struct floe_chan *c, const char *fallback_peer)
+{
+    struct floe_server *s = c->srv;
+
     c->next = s->chans;
     s->chans = c;
-    uv_tcp_nodelay(&c->tcp, 1);
-    strcpy(c->peer, "client");
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
-        char ip[48] = "?";
-        int port = 0;
-
-        if (ss.ss_family == AF_INET) {
-            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        } else if (ss.ss_family == AF_INET6) {
-            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-        }
-        snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
-    }
+    uv_tcp_nodelay(&c->tcp, 1); /* fails harmlessly on a unix socket */
+    if (peer_name(c, c->peer, sizeof(c->peer)) < 0)
+        snprintf(c->peer, sizeof(c->peer), "%s", fallback_peer);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+void floe_chan_accept(struct floe_server *s, uv_stream_t *listener)
+{
+    struct floe_chan *c = floe_chan_new(s);
+
+    if (!c)
+        return;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
+        floe_chan_discard(c);
+        return;
+    }
+    floe_chan_start(c, "client");
 }

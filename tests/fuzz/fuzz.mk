@@ -1,4 +1,5 @@
-# libFuzzer targets for the protocol parsers; included from the main Makefile.
+# libFuzzer targets for the protocol parsers and the server's read path;
+# included from the main Makefile.
 # `make fuzz` runs each for FUZZ_SECONDS (default 60), `make fuzz-smoke` for 5.
 
 # Included anywhere in the main Makefile, this must not become its default goal.
@@ -8,10 +9,18 @@ BUILD        ?= build
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := link display
+FUZZ_TARGETS := link display server
 # built from the sources with clang, never from the gcc-built libraries
 FUZZ_SRC     := $(wildcard protocol/*.c protocol/spice/*.c)
 FUZZ_HDRS    := $(wildcard protocol/*.h protocol/spice/*.h) tests/unit/data/seabios_capture.h
+# fuzz_server runs a whole libfloe-server (no demo source: it needs fonts);
+# FUZZ_SRC_<t>, FUZZ_CFLAGS_<t> and FUZZ_LIBS_<t> add to target <t>'s build
+FUZZ_PKGS_server := libuv pixman-1 openssl libpng zlib
+FUZZ_SRC_server  := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net/*.c \
+                    server/display/*.c)) $(wildcard codecs/*.c)
+FUZZ_HDRS_server := $(wildcard server/*.h server/include/floe/*.h codecs/*.h)
+FUZZ_CFLAGS_server := -Iserver/include $(shell pkg-config --cflags $(FUZZ_PKGS_server) 2>/dev/null)
+FUZZ_LIBS_server := $(shell pkg-config --libs $(FUZZ_PKGS_server) 2>/dev/null) -lm
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
@@ -32,7 +41,10 @@ fuzz-build: $(FUZZ_BINS)
 $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CFLAGS_$*) -o $@ $< $(FUZZ_SRC) $(FUZZ_SRC_$*) \
+	    $(FUZZ_LIBS_$*)
+
+$(FUZZ_DIR)/fuzz_server: $(FUZZ_SRC_server) $(FUZZ_HDRS_server)
 
 # (static pattern rules: make skips implicit rules for .PHONY targets)
 # Each run works on a scratch copy of the seeds, so the tree's corpus stays
@@ -46,11 +58,13 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
 	    > $(FUZZ_DIR)/fuzz-$*.log 2>&1 || { tail -n 60 $(FUZZ_DIR)/fuzz-$*.log; exit 1; }
 	@grep -E '^(stat::number_of_executed_units|Done)' $(FUZZ_DIR)/fuzz-$*.log || true
 
-# Rewrites tests/fuzz/corpus/ from floe's encoders and the reference capture.
+# Rewrites tests/fuzz/corpus/{link,display}/ from floe's encoders and the
+# reference capture (corpus/server/ is hand-made and holds found bugs: kept).
 fuzz-corpus:
 	@mkdir -p $(FUZZ_DIR)
 	$(Q)$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -o $(FUZZ_DIR)/gen_corpus \
 	    tests/fuzz/gen_corpus.c $(FUZZ_SRC)
-	$(Q)rm -rf tests/fuzz/corpus && $(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
+	$(Q)rm -rf tests/fuzz/corpus/link tests/fuzz/corpus/display && \
+	    $(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
 
 .DEFAULT_GOAL := $(_fuzz_saved_goal)

@@ -39,6 +39,8 @@ struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_op
 void floe_server_free(struct floe_server *s);
 /* Listens on TCP host:port (port 0 picks one); *bound gets the port. 0 or -errno. */
 int floe_server_listen(struct floe_server *s, const char *host, int port, int *bound);
+/* Serves a connected TCP or unix stream socket as a client; owns fd from now on. 0 or -errno. */
+int floe_server_adopt_fd(struct floe_server *s, int fd);
 /* Stops listening and disconnects every client (the loop may then end). */
 void floe_server_close(struct floe_server *s);
 /* Sets where client input goes; the sink is copied. */
