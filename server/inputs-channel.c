@@ -114,8 +114,10 @@ static int inputs_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
     case SPICE_MSGC_INPUTS_MOUSE_POSITION:
         spice_mouse_position_get(&r, &m.pos);
         if (!r.bad) {
-            c->sess->mouse_x = (int)(m.pos.x & 0x7fffffff);
-            c->sess->mouse_y = (int)(m.pos.y & 0x7fffffff);
+            int w = c->srv->primary.width, h = c->srv->primary.height;
+
+            c->sess->mouse_x = m.pos.x >= (uint32_t)w ? (w > 0 ? w - 1 : 0) : (int)m.pos.x;
+            c->sess->mouse_y = m.pos.y >= (uint32_t)h ? (h > 0 ? h - 1 : 0) : (int)m.pos.y;
             c->sess->buttons = m.pos.buttons & 7;
             pointer_update(c);
             motion_ack(c);

@@ -75,6 +75,7 @@ struct floe_chan {
     uint64_t ping_id;
 
     int closing;     /* no more reads; close once writes are done */
+    uint64_t closing_ms;  /* when closing began: a peer that never reads is cut later */
     int closed;
     const struct floe_chan_ops *ops;
     void *priv;
@@ -121,7 +122,8 @@ struct floe_server {
     uint64_t image_ids;
     uint64_t start_ms;
     struct floe_server_stats stats;
-    uv_timer_t ping_timer;
+    uv_timer_t ping_timer;     /* housekeeping, once a second */
+    unsigned ticks;
 };
 
 /* net/link.c */
@@ -146,6 +148,8 @@ void floe_chan_send_raw(struct floe_chan *c, const void *bytes, size_t len);
 void floe_chan_flush(struct floe_chan *c);
 /* Stops reading and closes once queued bytes are written. */
 void floe_chan_close(struct floe_chan *c, const char *why);
+/* Cuts a closing channel whose peer has not taken its last bytes in time. */
+void floe_chan_expire(struct floe_chan *c, uint64_t now_ms);
 /* Sends DISCONNECTING with `reason` and closes. */
 void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why);
 void floe_chan_set_ack(struct floe_chan *c, uint32_t window);

@@ -20,10 +20,19 @@ static void on_connection(uv_stream_t *listener, int status)
     floe_chan_accept(s, listener);
 }
 
+/* Once a second: cut channels that take too long to close; every ten
+ * seconds a PING on each main channel. */
 static void on_ping_timer(uv_timer_t *t)
 {
     struct floe_server *s = t->data;
+    uint64_t now = floe_now_ms();
 
+    for (struct floe_chan *c = s->chans, *next; c; c = next) {
+        next = c->next;
+        floe_chan_expire(c, now);
+    }
+    if (++s->ticks % 10)
+        return;
     for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
         if (ss->main)
             floe_chan_ping(ss->main);
@@ -67,7 +76,7 @@ struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_op
     }
     uv_timer_init(loop, &s->ping_timer);
     s->ping_timer.data = s;
-    uv_timer_start(&s->ping_timer, on_ping_timer, 10000, 10000);
+    uv_timer_start(&s->ping_timer, on_ping_timer, 1000, 1000);
     uv_unref((uv_handle_t *)&s->ping_timer);
     return s;
 }

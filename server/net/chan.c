@@ -102,10 +102,22 @@ void floe_chan_close(struct floe_chan *c, const char *why)
     if (c->closing)
         return;
     c->closing = 1;
+    c->closing_ms = floe_now_ms();
     if (why)
         floe_info("%s: closing channel %u:%u: %s", c->peer, c->type, c->id, why);
     uv_read_stop((uv_stream_t *)&c->tcp);
     floe_chan_flush(c);
+}
+
+#define CLOSE_GRACE_MS 5000
+
+void floe_chan_expire(struct floe_chan *c, uint64_t now_ms)
+{
+    if (c->closing && !c->closed && now_ms - c->closing_ms > CLOSE_GRACE_MS) {
+        floe_info("%s: peer did not take its last %zu bytes: cut", c->peer,
+                  c->queued_bytes + c->inflight_bytes);
+        chan_shutdown(c);
+    }
 }
 
 void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why)

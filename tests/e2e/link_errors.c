@@ -310,6 +310,16 @@ static void test_stall(void **st)
     send_all(d, init, sizeof(init));
     printf("stalled session %u\n", session);
     fflush(stdout);
+    if (getenv("FLOE_STALL_BAD")) {
+        /* bad input while the server still has bytes for us: it must stop
+         * reading, and cut us once we never take them */
+        uint8_t huge[6] = { 1, 0, 0, 0, 0, 0x40 };
+
+        sleep(2);
+        send_all(d, huge, sizeof(huge));
+        printf("sent bad input\n");
+        fflush(stdout);
+    }
     sleep((unsigned)atoi(getenv("FLOE_STALL")));
     close(d);
     close(m);

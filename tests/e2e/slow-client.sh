@@ -8,7 +8,7 @@ echo "slow-pass" >"$T/pw"
 start_server --password-file "$T/pw" --size 1920x1080
 FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_STALL=14 "$TESTBIN/link_errors" >"$T/stall.out" 2>&1 &
 STALL=$!; PIDS+=("$STALL")
-wait_for 10 grep -q "stalled session" "$T/stall.out"
+wait_for 20 grep -q "stalled session" "$T/stall.out" || { cat "$T/stall.out"; fail "no stalled client"; finish; }
 sid=$(sed -n 's/.*stalled session \([0-9]*\).*/\1/p' "$T/stall.out")
 "$BIN/floe-viewer" --headless --duration 12 --snapshot "$T/viewer.png" \
     "spice://127.0.0.1:$PORT?password=slow-pass" >"$T/viewer.out" 2>"$T/viewer.err" &
@@ -34,5 +34,18 @@ frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$(tail -n1 "$T/viewer.out")")
 d=$(pixel_diff "$T/server.png" "$T/viewer.png")
 [ "$d" = 0 ] && pass "its picture equals the server's" || fail "its picture differs in $d pixels"
 wait "$STALL" || true
+
+# a stalled client that also sends bad input is cut after a grace period,
+# although it never takes the bytes the server still has for it
+FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_STALL=20 FLOE_STALL_BAD=1 "$TESTBIN/link_errors" \
+    >"$T/stall2.out" 2>&1 &
+PIDS+=($!)
+wait_for 20 grep -q "sent bad input" "$T/stall2.out" || { cat "$T/stall2.out"; fail "no bad client"; finish; }
+sid=$(sed -n 's/.*stalled session \([0-9]*\).*/\1/p' "$T/stall2.out")
+if wait_for 12 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep '^session $sid ' | grep -qv ' display '"; then
+    pass "a closing client that never reads is cut"
+else
+    fail "the closing client's display channel is still there"; ctl clients
+fi
 stop_server
 finish
