@@ -9,7 +9,7 @@ BUILD        ?= build
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := link display server
+FUZZ_TARGETS := link display server client
 # built from the sources with clang, never from the gcc-built libraries
 FUZZ_SRC     := $(wildcard protocol/*.c protocol/spice/*.c)
 FUZZ_HDRS    := $(wildcard protocol/*.h protocol/spice/*.h) tests/unit/data/seabios_capture.h
@@ -21,6 +21,12 @@ FUZZ_SRC_server  := $(filter-out server/floe-server.c,$(wildcard server/*.c serv
 FUZZ_HDRS_server := $(wildcard server/*.h server/include/floe/*.h codecs/*.h)
 FUZZ_CFLAGS_server := -Iserver/include $(shell pkg-config --cflags $(FUZZ_PKGS_server) 2>/dev/null)
 FUZZ_LIBS_server := $(shell pkg-config --libs $(FUZZ_PKGS_server) 2>/dev/null) -lm
+# fuzz_client drives libfloe-client's read path and its canvas drawing
+FUZZ_PKGS_client := pixman-1 openssl libpng zlib
+FUZZ_SRC_client  := $(wildcard client/*.c codecs/*.c)
+FUZZ_HDRS_client := $(wildcard client/*.h client/include/floe/*.h codecs/*.h)
+FUZZ_CFLAGS_client := -Iclient/include $(shell pkg-config --cflags $(FUZZ_PKGS_client) 2>/dev/null)
+FUZZ_LIBS_client := $(shell pkg-config --libs $(FUZZ_PKGS_client) 2>/dev/null) -lm
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
@@ -45,6 +51,7 @@ $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(FUZZ_HDRS)
 	    $(FUZZ_LIBS_$*)
 
 $(FUZZ_DIR)/fuzz_server: $(FUZZ_SRC_server) $(FUZZ_HDRS_server)
+$(FUZZ_DIR)/fuzz_client: $(FUZZ_SRC_client) $(FUZZ_HDRS_client)
 
 # (static pattern rules: make skips implicit rules for .PHONY targets)
 # Each run works on a scratch copy of the seeds, so the tree's corpus stays

@@ -1,0 +1,52 @@
+/* libFuzzer target for libfloe-client's read path: framing, common messages,
+ * display/cursor/inputs handlers, canvas drawing. Input: a selector byte
+ * (bits 0-1 channel: display, cursor, inputs; bit 2 full headers), then the
+ * server's message stream. */
+#include <stdlib.h>
+#include <string.h>
+#include "client/internal.h"
+#include "client/display.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const struct floe_chan_ops *ops[] = { &floe_display_ops, &floe_cursor_ops, &floe_inputs_ops };
+    static const uint8_t types[] = { 2, 4, 3 };
+    struct floe_client_options o = { .host = "127.0.0.1", .port = 1, .pixmap_cache_bytes = 1 << 22 };
+    struct floe_link_reply rep = { .fd = -1, .mini = 1 };
+    struct floe_client *c;
+    struct floe_chan *ch;
+    size_t pos = 1;
+    int k;
+
+    if (size < 1)
+        return 0;
+    k = data[0] % 3;
+    rep.mini = !((data[0] >> 2) & 1);
+    c = floe_client_new(&o);
+    ch = floe_chan_new(c, ops[k], types[k], 0, &rep);
+    c->chans[k + 1] = ch;
+    atomic_store(&c->inputs_ready, 1);
+    while (pos < size) {
+        size_t used;
+        if (floe_chan_handle_bytes(ch, data + pos, size - pos, &used) || !used)
+            break;
+        pos += used;
+    }
+    if (k == 0) {
+        struct floe_client_canvas cv;
+        floe_client_canvas_lock(c, &cv);
+        floe_client_canvas_unlock(c);
+    } else if (k == 1) {
+        struct floe_client_cursor cur;
+        floe_client_cursor_get(c, &cur, 0);
+        free(cur.argb);
+    } else {
+        floe_client_key(c, 0x11c, 1);
+        floe_client_mouse_position(c, 5, 5);
+        floe_client_mouse_button(c, 1, 1);
+    }
+    floe_client_free(c);
+    return 0;
+}
