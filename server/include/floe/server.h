@@ -35,13 +35,15 @@ struct floe_input_sink {
 
 /* Creates a server on `loop` (borrowed). Returns NULL with errno set. */
 struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_options *opt);
-/* Disconnects every client and frees the server. */
+/* Frees the server. Call floe_server_close first and let the loop run until
+ * its handles are closed (uv_run returns). */
 void floe_server_free(struct floe_server *s);
 /* Listens on TCP host:port (port 0 picks one); *bound gets the port. 0 or -errno. */
 int floe_server_listen(struct floe_server *s, const char *host, int port, int *bound);
 /* Serves a connected TCP or unix stream socket as a client; owns fd from now on. 0 or -errno. */
 int floe_server_adopt_fd(struct floe_server *s, int fd);
-/* Stops listening and disconnects every client (the loop may then end). */
+/* Stops listening, stops the server's timer and disconnects every client;
+ * the loop ends once they are gone. */
 void floe_server_close(struct floe_server *s);
 /* Sets where client input goes; the sink is copied. */
 void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_sink *sink);
