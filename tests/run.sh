@@ -15,6 +15,7 @@ passed=0; failed=0; failed_names=()
 run_one() { # name, timeout seconds, command...
     local name=$1 limit=$2; shift 2
     local start=$SECONDS
+    mkdir -p "$(dirname "$LOGS/$name.log")"
     if timeout --kill-after=10 "$limit" "$@" >"$LOGS/$name.log" 2>&1; then
         passed=$((passed + 1)); echo "PASS  $name ($((SECONDS - start))s)"
     else
