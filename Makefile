@@ -57,6 +57,7 @@ Q := @
 endif
 
 .PHONY: all deps run test test-build bench fuzz clean
+.SECONDARY:
 all: $(PROGRAMS)
 
 deps:

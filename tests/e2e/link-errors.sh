@@ -6,20 +6,20 @@
 
 echo "s3cret-pass" >"$T/pw"
 start_server --password-file "$T/pw" --size 640x480
-if FLOE_PORT=$PORT FLOE_PASSWORD=s3cret-pass "$TESTBIN/link_errors"; then
+if FLOE_PORT=$PORT FLOE_PASSWORD=s3cret-pass "$TESTBIN/raw_client"; then
     pass "every bad link got its link error and a closed connection"
 else
     fail "link errors"
 fi
 printf 's3cret-pass\nexpires=%s\n' "$(( $(date +%s) - 60 ))" >"$T/pw"
-if FLOE_PORT=$PORT FLOE_PASSWORD=s3cret-pass FLOE_EXPIRED=1 "$TESTBIN/link_errors"; then
+if FLOE_PORT=$PORT FLOE_PASSWORD=s3cret-pass FLOE_EXPIRED=1 "$TESTBIN/raw_client"; then
     pass "an expired password is refused"
 else
     fail "expired password"
 fi
 printf 's3cret-pass\nexpires=%s\n' "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" >"$T/pw"
-if FLOE_PORT=$PORT FLOE_PASSWORD=wrong FLOE_EXPIRED=1 "$TESTBIN/link_errors" &&
-   ! FLOE_PORT=$PORT FLOE_PASSWORD=s3cret-pass FLOE_EXPIRED=1 "$TESTBIN/link_errors" >/dev/null 2>&1; then
+if FLOE_PORT=$PORT FLOE_PASSWORD=wrong FLOE_EXPIRED=1 "$TESTBIN/raw_client" &&
+   ! FLOE_PORT=$PORT FLOE_PASSWORD=s3cret-pass FLOE_EXPIRED=1 "$TESTBIN/raw_client" >/dev/null 2>&1; then
     pass "a password with a future expiry works"
 else
     fail "future expiry"

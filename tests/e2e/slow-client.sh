@@ -6,7 +6,7 @@
 
 echo "slow-pass" >"$T/pw"
 start_server --password-file "$T/pw" --size 1920x1080
-FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_STALL=14 "$TESTBIN/link_errors" >"$T/stall.out" 2>&1 &
+FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_STALL=14 "$TESTBIN/raw_client" >"$T/stall.out" 2>&1 &
 STALL=$!; PIDS+=("$STALL")
 wait_for 20 grep -q "stalled session" "$T/stall.out" || { cat "$T/stall.out"; fail "no stalled client"; finish; }
 sid=$(sed -n 's/.*stalled session \([0-9]*\).*/\1/p' "$T/stall.out")
@@ -37,7 +37,7 @@ wait "$STALL" || true
 
 # a stalled client that also sends bad input is cut after a grace period,
 # although it never takes the bytes the server still has for it
-FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_STALL=20 FLOE_STALL_BAD=1 "$TESTBIN/link_errors" \
+FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_STALL=20 FLOE_STALL_BAD=1 "$TESTBIN/raw_client" \
     >"$T/stall2.out" 2>&1 &
 PIDS+=($!)
 wait_for 20 grep -q "sent bad input" "$T/stall2.out" || { cat "$T/stall2.out"; fail "no bad client"; finish; }

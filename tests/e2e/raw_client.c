@@ -1,7 +1,8 @@
-/* Bad links against a running floe-server: each gets the matching SPICE link
- * error and a closed connection, while a client linked before keeps being
- * served. FLOE_PORT and FLOE_PASSWORD name the server; FLOE_EXPIRED=1 checks
- * that the right password is refused once it has expired. */
+/* A raw SPICE client against a running floe-server, byte by byte: bad links
+ * get the matching link error and a closed connection while a client linked
+ * before keeps being served; the session flows (main, inputs, cursor,
+ * display) follow the protocol. FLOE_PORT and FLOE_PASSWORD name the server;
+ * FLOE_EXPIRED=1, FLOE_STALL=SECONDS and FLOE_SESSION=1 pick other groups. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -19,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "protocol/spice/draw.h"
 #include "protocol/spice/messages.h"
 
 static int port;
@@ -99,6 +101,10 @@ static void send_link(int fd, uint32_t conn_id, uint8_t type, int auth_sel)
         spice_caps_set(caps.common, SPICE_COMMON_CAP_AUTH_SELECTION);
     spice_caps_set(caps.common, SPICE_COMMON_CAP_AUTH_SPICE);
     spice_caps_set(caps.common, SPICE_COMMON_CAP_MINI_HEADER);
+    if (type == SPICE_CHANNEL_MAIN)
+        spice_caps_set(caps.channel, SPICE_MAIN_CAP_NAME_AND_UUID);
+    if (type == SPICE_CHANNEL_DISPLAY)
+        spice_caps_set(caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
     floe_wbuf_init(&w, 0);
     spice_link_mess_write(&w, &m, &caps);
     send_all(fd, w.data, w.len);
@@ -325,6 +331,168 @@ static void test_stall(void **st)
     close(m);
 }
 
+/* Sends one mini-header message. */
+static void send_msg(int fd, uint16_t type, const void *body, uint32_t len)
+{
+    uint8_t hdr[6];
+
+    hdr[0] = (uint8_t)type;
+    hdr[1] = (uint8_t)(type >> 8);
+    floe_wr_le32(hdr + 2, len);
+    send_all(fd, hdr, 6);
+    if (len)
+        send_all(fd, body, len);
+}
+
+/* Links MAIN, reads INIT (checked) and returns the session id. */
+static uint32_t open_session(int *main_fd)
+{
+    uint8_t body[4096];
+    uint32_t len;
+    struct floe_rbuf r;
+    struct spice_main_init init;
+
+    *main_fd = connect_server();
+    assert_int_equal(link_channel(*main_fd, 0, SPICE_CHANNEL_MAIN, password), 0);
+    assert_int_equal(read_msg(*main_fd, body, sizeof(body), &len), SPICE_MSG_MAIN_INIT);
+    assert_int_equal(len, SPICE_SIZE_main_init);
+    floe_rbuf_init(&r, body, len);
+    spice_main_init_get(&r, &init);
+    assert_int_not_equal(init.session_id, 0);
+    assert_int_equal(init.supported_mouse_modes, SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT);
+    assert_int_equal(init.current_mouse_mode, SPICE_MOUSE_MODE_CLIENT);
+    assert_int_equal(init.display_channels_hint, 1);
+    return init.session_id;
+}
+
+static void test_main_flow(void **st)
+{
+    uint8_t body[4096];
+    uint32_t len;
+    uint16_t mode = SPICE_MOUSE_MODE_SERVER;
+    int m;
+
+    open_session(&m);
+    assert_int_equal(read_msg(m, body, sizeof(body), &len), SPICE_MSG_MAIN_NAME);
+    assert_true(len >= 5 && floe_le32(body) == len - 4 && body[len - 1] == 0);
+    assert_int_equal(read_msg(m, body, sizeof(body), &len), SPICE_MSG_MAIN_UUID);
+    assert_int_equal(len, 16);
+    send_msg(m, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
+    assert_int_equal(read_msg(m, body, sizeof(body), &len), SPICE_MSG_MAIN_CHANNELS_LIST);
+    assert_int_equal(len, 4 + 3 * 2);
+    static const uint8_t want[] = { 3, 0, 0, 0, SPICE_CHANNEL_DISPLAY, 0, SPICE_CHANNEL_INPUTS, 0,
+                                    SPICE_CHANNEL_CURSOR, 0 };
+    assert_memory_equal(body, want, sizeof(want));
+    send_msg(m, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, &mode, 2);
+    assert_int_equal(read_msg(m, body, sizeof(body), &len), SPICE_MSG_MAIN_MOUSE_MODE);
+    assert_int_equal(len, 4);
+    assert_int_equal(floe_le16(body), SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT);
+    assert_int_equal(floe_le16(body + 2), SPICE_MOUSE_MODE_SERVER);
+    close(m);
+}
+
+/* INPUTS: INIT first, then one MOUSE_MOTION_ACK for every four motions. */
+static void test_inputs_motion_acks(void **st)
+{
+    uint8_t body[4096], motion[10] = { 3, 0, 0, 0, 2, 0, 0, 0, 0, 0 };
+    uint32_t len, session;
+    int m, in, acks = 0;
+
+    session = open_session(&m);
+    in = connect_server();
+    assert_int_equal(link_channel(in, session, SPICE_CHANNEL_INPUTS, password), 0);
+    assert_int_equal(read_msg(in, body, sizeof(body), &len), SPICE_MSG_INPUTS_INIT);
+    assert_int_equal(len, 2);
+    for (int i = 0; i < 8; i++)
+        send_msg(in, SPICE_MSGC_INPUTS_MOUSE_MOTION, motion, sizeof(motion));
+    while (acks < 2) {
+        assert_int_equal(read_msg(in, body, sizeof(body), &len), SPICE_MSG_INPUTS_MOUSE_MOTION_ACK);
+        acks++;
+    }
+    close(in);
+    close(m);
+}
+
+/* CURSOR: SET_ACK, then INIT with an ALPHA cursor; the demo moves it. */
+static void test_cursor_channel(void **st)
+{
+    uint8_t body[65536], sync[4];
+    uint32_t len, session;
+    struct floe_rbuf r;
+    struct spice_cursor cur;
+    int m, c;
+    uint16_t t;
+
+    session = open_session(&m);
+    c = connect_server();
+    assert_int_equal(link_channel(c, session, SPICE_CHANNEL_CURSOR, password), 0);
+    assert_int_equal(read_msg(c, body, sizeof(body), &len), SPICE_MSG_SET_ACK);
+    assert_int_equal(floe_le32(body + 4), 20);
+    memcpy(sync, body, 4);
+    send_msg(c, SPICE_MSGC_ACK_SYNC, sync, 4);
+    assert_int_equal(read_msg(c, body, sizeof(body), &len), SPICE_MSG_CURSOR_INIT);
+    floe_rbuf_init(&r, body, len);
+    r.pos = 4 + 2 + 2;                 /* position, trail length, trail frequency */
+    assert_int_equal(floe_get_u8(&r), 1); /* visible */
+    assert_int_equal(spice_cursor_get(&r, &cur), 0);
+    assert_int_equal(cur.flags & SPICE_CURSOR_FLAG_NONE, 0);
+    assert_int_equal(cur.header.type, SPICE_CURSOR_TYPE_ALPHA);
+    assert_true(cur.header.width > 0 && cur.header.height > 0);
+    assert_int_equal(cur.data_len, (size_t)cur.header.width * cur.header.height * 4);
+    do {
+        t = read_msg(c, body, sizeof(body), &len);
+        assert_true(t == SPICE_MSG_CURSOR_MOVE || t == SPICE_MSG_CURSOR_SET);
+    } while (t != SPICE_MSG_CURSOR_MOVE);
+    assert_int_equal(len, 4);
+    close(c);
+    close(m);
+}
+
+/* DISPLAY: after DISPLAY_INIT, the reference order: INVAL_ALL_PALETTES,
+ * SURFACE_CREATE, DRAW_COPYs covering the whole surface, MONITORS_CONFIG,
+ * MARK. */
+static void test_display_sync(void **st)
+{
+    static uint8_t body[4 << 20];
+    uint8_t init[15] = { 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
+    uint32_t len, session, w, h;
+    uint64_t area = 0;
+    struct spice_draw_copy dc;
+    int m, d, acked = 0;
+    uint16_t t;
+
+    session = open_session(&m);
+    d = connect_server();
+    assert_int_equal(link_channel(d, session, SPICE_CHANNEL_DISPLAY, password), 0);
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_SET_ACK);
+    send_msg(d, SPICE_MSGC_ACK_SYNC, body, 4);
+    send_msg(d, SPICE_MSGC_DISPLAY_INIT, init, sizeof(init));
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES);
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    assert_int_equal(floe_le32(body), 0);
+    w = floe_le32(body + 4);
+    h = floe_le32(body + 8);
+    assert_int_equal(floe_le32(body + 12), SPICE_SURFACE_FMT_32_xRGB);
+    assert_int_equal(floe_le32(body + 16), SPICE_SURFACE_FLAG_PRIMARY);
+    while ((t = read_msg(d, body, sizeof(body), &len)) == SPICE_MSG_DISPLAY_DRAW_COPY) {
+        assert_int_equal(spice_draw_copy_parse(body, len, &dc), 0);
+        assert_int_equal(dc.image.desc.type, SPICE_IMAGE_BITMAP);
+        assert_int_equal(dc.rop, SPICE_ROPD_OP_PUT);
+        area += (uint64_t)(dc.base.box.right - dc.base.box.left) *
+                (uint64_t)(dc.base.box.bottom - dc.base.box.top);
+        if (++acked % 20 == 0)
+            send_msg(d, SPICE_MSGC_ACK, NULL, 0);
+    }
+    assert_int_equal(area, (uint64_t)w * h);
+    assert_int_equal(t, SPICE_MSG_DISPLAY_MONITORS_CONFIG);
+    assert_int_equal(floe_le16(body), 1);
+    assert_int_equal(floe_le32(body + 4 + 8), w);
+    assert_int_equal(floe_le32(body + 4 + 12), h);
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_DISPLAY_MARK);
+    close(d);
+    close(m);
+}
+
 int main(void)
 {
     const char *p = getenv("FLOE_PORT");
@@ -342,13 +510,21 @@ int main(void)
     };
     const struct CMUnitTest expired[] = { cmocka_unit_test(test_expired) };
     const struct CMUnitTest stall[] = { cmocka_unit_test(test_stall) };
+    const struct CMUnitTest session[] = {
+        cmocka_unit_test(test_main_flow),
+        cmocka_unit_test(test_inputs_motion_acks),
+        cmocka_unit_test(test_cursor_channel),
+        cmocka_unit_test(test_display_sync),
+    };
 
     password = getenv("FLOE_PASSWORD");
     if (!p || !password) {
-        fprintf(stderr, "link_errors: set FLOE_PORT and FLOE_PASSWORD\n");
+        fprintf(stderr, "raw_client: set FLOE_PORT and FLOE_PASSWORD\n");
         return 2;
     }
     port = atoi(p);
+    if (getenv("FLOE_SESSION"))
+        return cmocka_run_group_tests_name("session", session, NULL, NULL);
     if (getenv("FLOE_STALL"))
         return cmocka_run_group_tests_name("stall", stall, NULL, NULL);
     if (getenv("FLOE_EXPIRED"))
