@@ -277,35 +277,10 @@ static int chan_dispatch(struct floe_chan *ch, uint16_t type, const uint8_t *bod
     return rc;
 }
 
-/* Parses the header at buf; 0 when incomplete, else its length. */
-static size_t header_get(const struct floe_chan *ch, const uint8_t *buf, size_t len,
-                         struct spice_data_header *h)
-{
-    struct floe_rbuf r;
-
-    floe_rbuf_init(&r, buf, len);
-    if (ch->mini) {
-        struct spice_mini_header m;
-
-        if (len < SPICE_SIZE_mini_header)
-            return 0;
-        spice_mini_header_get(&r, &m);
-        h->type = m.type;
-        h->size = m.size;
-        h->sub_list = 0;
-        h->serial = 0;
-        return SPICE_SIZE_mini_header;
-    }
-    if (len < SPICE_SIZE_data_header)
-        return 0;
-    spice_data_header_get(&r, h);
-    return SPICE_SIZE_data_header;
-}
-
 int floe_chan_handle_bytes(struct floe_chan *ch, const uint8_t *buf, size_t len, size_t *used)
 {
-    struct spice_data_header h;
-    size_t hl = header_get(ch, buf, len, &h);
+    struct spice_msg_header h;
+    size_t hl = spice_header_parse(buf, len, ch->mini, &h);
 
     *used = 0;
     if (!hl)
@@ -328,8 +303,8 @@ int floe_chan_handle_bytes(struct floe_chan *ch, const uint8_t *buf, size_t len,
 /* Makes room for the message whose header starts the input buffer. */
 static int chan_reserve(struct floe_chan *ch)
 {
-    struct spice_data_header h;
-    size_t hl = header_get(ch, ch->in, ch->in_len, &h), need, cap;
+    struct spice_msg_header h;
+    size_t hl = spice_header_parse(ch->in, ch->in_len, ch->mini, &h), need, cap;
     uint8_t *p;
 
     need = hl ? hl + (size_t)h.size : ch->in_len + 1;

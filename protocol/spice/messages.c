@@ -168,6 +168,7 @@ size_t spice_header_parse(const uint8_t *buf, size_t len, int mini, struct spice
         h->type = m.type;
         h->size = m.size;
         h->serial = 0;
+        h->sub_list = 0;
         return SPICE_SIZE_mini_header;
     } else {
         struct spice_data_header d;
@@ -178,6 +179,7 @@ size_t spice_header_parse(const uint8_t *buf, size_t len, int mini, struct spice
         h->type = d.type;
         h->size = d.size;
         h->serial = d.serial;
+        h->sub_list = d.sub_list;
         return SPICE_SIZE_data_header;
     }
 }

@@ -114,7 +114,8 @@ int spice_link_reply_parse(const uint8_t *body, size_t len, const uint8_t **pubk
 struct spice_msg_header {
     uint16_t type;
     uint32_t size;
-    uint64_t serial;
+    uint64_t serial;     /* 0 with mini headers */
+    uint32_t sub_list;   /* 0 with mini headers */
 };
 /* Parses a data header at the start of `buf`. Returns the header's length,
  * 0 if more bytes are needed. */

@@ -5,37 +5,16 @@
 # PERMISSION_DENIED), keys typed with --type must reach the guest (SeaBIOS
 # boot menu), and bad arguments must fail with one line.
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
-set -eu
-
-BIN=${BIN:-build/bin}
+. "$(dirname "$0")/../lib.sh"
 QEMU=${QEMU:-qemu-system-x86_64}
 VIEWER="$BIN/floe-viewer"
 DURATION=${DURATION:-3}
-FAILS=0
-PIDS=()
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 
 [ -x "$VIEWER" ] || { echo "FAIL: $VIEWER is not built"; exit 1; }
 if ! command -v "$QEMU" >/dev/null; then echo "FAIL: $QEMU is not installed"; exit 1; fi
 for tool in python3 compare; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
 done
-
-T=$(mktemp -d /tmp/floe-qemu-viewer.XXXXXX)
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 port_open() {
     python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$1" \
@@ -60,10 +39,6 @@ def cmd(c):
 cmd({"execute": "qmp_capabilities"})
 cmd({"execute": "screendump", "arguments": {"filename": sys.argv[2]}})
 EOF
-}
-
-pixel_diff() { # a b -> number of differing pixels (or an error text)
-    compare -metric AE "$1" "$2" null: 2>&1 | cut -d' ' -f1 || true
 }
 
 # start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME> and QMP_<NAME>
@@ -206,8 +181,4 @@ check_bad "unknown option" --frobnicate spice://127.0.0.1:1
 check_bad "bad duration" --duration abc spice://127.0.0.1:1
 check_bad "nothing listening" --headless --duration 1 "spice://127.0.0.1:$(free_port)"
 
-if [ "$FAILS" -ne 0 ]; then
-    echo "FAIL: $FAILS check(s) failed"
-    exit 1
-fi
-echo "PASS: all checks passed"
+finish
