@@ -117,6 +117,8 @@ int floe_canvas_region(const struct floe_surface *s, const struct spice_display_
     if (!rect_sane(&b->box))
         return -EBADMSG;
     box = clamp_box(s, &b->box);
+    if (box.x1 >= box.x2 || box.y1 >= box.y2)
+        return 0; /* nothing of it is on the surface: out stays empty */
     pixman_region32_reset(out, &box);
     if (b->clip.type != SPICE_CLIP_RECTS)
         return 0;

@@ -115,8 +115,10 @@ static void caps_for(uint8_t type, struct spice_caps *caps)
     spice_caps_set(caps->common, SPICE_COMMON_CAP_MINI_HEADER);
     if (type == SPICE_CHANNEL_MAIN)
         spice_caps_set(caps->channel, SPICE_MAIN_CAP_NAME_AND_UUID);
-    if (type == SPICE_CHANNEL_DISPLAY)
+    if (type == SPICE_CHANNEL_DISPLAY) {
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION);
+    }
 }
 
 static int slot_for(uint8_t type, const struct floe_chan_ops **ops)

@@ -485,6 +485,14 @@ static void display_linked(struct floe_chan *ch)
     floe_wbuf_init(&w, 64);
     spice_display_init_put(&w, &m);
     floe_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_INIT, &w);
+    /* floe draws uncompressed images only (codecs come later): ask a server
+     * that takes requests for them, as remote-viewer does with
+     * --spice-preferred-compression=off */
+    if (spice_caps_has(ch->peer_caps.channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION)) {
+        floe_wbuf_init(&w, 64);
+        floe_put_u8(&w, 1); /* SPICE_IMAGE_COMPRESSION_OFF */
+        floe_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &w);
+    }
 }
 
 const struct floe_chan_ops floe_display_ops = {

@@ -133,6 +133,11 @@ void floe_client_mouse_button(struct floe_client *c, int button, int down)
     ch = inputs_lock(c);
     if (!ch)
         return;
+    /* the pointer must be where the click is, acknowledged or not */
+    if (c->inputs.pending_position)
+        send_position(ch, &c->inputs);
+    if (c->inputs.pending_motion)
+        send_motion(ch, &c->inputs);
     if (down)
         c->inputs.buttons |= mask;
     else

@@ -80,9 +80,15 @@ static int handle_mouse_mode(struct floe_chan *ch, const uint8_t *body, size_t l
     spice_mouse_mode_get(&r, &m);
     if (r.bad)
         return -EBADMSG;
+    uint32_t before = ch->client->supported_mouse_modes;
+
     ch->client->supported_mouse_modes = m.supported_modes;
     atomic_store(&ch->client->mouse_mode, (int)m.current_mode);
     floe_info("mouse mode: %s", m.current_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server");
+    /* client mode may become possible later (an agent connects): ask then,
+     * once, so a server that keeps refusing is not asked in a loop */
+    if (!(before & SPICE_MOUSE_MODE_CLIENT))
+        request_mouse_mode(ch, m.supported_modes, m.current_mode);
     floe_client_emit(ch->client, FLOE_CLIENT_EVENT_MOUSE_MODE);
     return 0;
 }

@@ -31,8 +31,6 @@ static int decode(char *dst, size_t dsize, const char *src, size_t n)
                 return -1;
             ch = (char)(hexval(src[i + 1]) << 4 | hexval(src[i + 2]));
             i += 2;
-        } else if (ch == '+') {
-            ch = ' ';
         }
         if (ch == 0 || o + 1 >= dsize)
             return -1;

@@ -119,7 +119,7 @@ static int parse_seconds(const char *s, double *out)
     char *end;
     double v = strtod(s, &end);
 
-    if (end == s || *end || v < 0 || v > 1e7)
+    if (end == s || *end || !(v >= 0 && v <= 1e7)) /* NaN fails too */
         return -1;
     *out = v;
     return 0;

@@ -118,6 +118,9 @@ start_vm std "disable-ticketing=on,$NOCOMP" -device VGA
 start_vm qxl "disable-ticketing=on,$NOCOMP" -vga qxl
 start_vm pw "password-secret=sec0,$NOCOMP" -object secret,id=sec0,data=floe-pass -device VGA
 start_vm menu "disable-ticketing=on,$NOCOMP" -device VGA -boot menu=on,splash-time=60000
+# QEMU's defaults (image-compression=auto_glz): the viewer asks for
+# uncompressed images with PREFERRED_COMPRESSION, as it decodes no codec yet
+start_vm auto "disable-ticketing=on" -device VGA
 sleep 3 # let SeaBIOS reach a quiet screen
 
 # ---- pictures ----
@@ -125,6 +128,7 @@ snapshot_matches std "spice://127.0.0.1:$PORT_std" "$QMP_std"
 summary_ok std 720x400
 snapshot_matches qxl "spice://127.0.0.1:$PORT_qxl" "$QMP_qxl"
 if grep -q "error" "$T/qxl.err"; then fail "qxl: errors logged: $(grep error "$T/qxl.err" | head -3)"; fi
+snapshot_matches auto "spice://127.0.0.1:$PORT_auto" "$QMP_auto"
 
 # ---- URI forms and tickets ----
 if "$VIEWER" --headless --duration 1 "spice://127.0.0.1?port=$PORT_std" >"$T/q.out" 2>"$T/q.err"; then
