@@ -6,29 +6,67 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "protocol/log.h"
 
 #define LINE_MAX_BYTES 4096
 
+struct ctl_conn;
+
 struct floe_control {
     uv_pipe_t pipe;
     struct floe_server *srv;
     struct floe_control_hooks hooks;
     char *path;
+    struct ctl_conn *conns;
 };
 
 struct ctl_conn {
     uv_pipe_t pipe;
-    struct floe_control *ctl;
+    struct floe_control *ctl;   /* NULL once the control socket is gone */
+    struct ctl_conn *next;
     char buf[LINE_MAX_BYTES];
     size_t len;
 };
 
 static void conn_free(uv_handle_t *h)
 {
-    free(h->data);
+    struct ctl_conn *cc = h->data;
+
+    if (cc->ctl)
+        for (struct ctl_conn **pp = &cc->ctl->conns; *pp; pp = &(*pp)->next)
+            if (*pp == cc) {
+                *pp = cc->next;
+                break;
+            }
+    free(cc);
+}
+
+static void conn_shut(uv_shutdown_t *req, int status)
+{
+    uv_handle_t *h = (uv_handle_t *)req->handle;
+
+    free(req);
+    if (!uv_is_closing(h))
+        uv_close(h, conn_free);
+}
+
+/* Closes after the replies already queued are written. */
+static void conn_close(struct ctl_conn *cc)
+{
+    uv_shutdown_t *req;
+
+    if (uv_is_closing((uv_handle_t *)&cc->pipe))
+        return;
+    req = malloc(sizeof(*req));
+    if (!req || uv_shutdown(req, (uv_stream_t *)&cc->pipe, conn_shut) < 0) {
+        free(req);
+        uv_close((uv_handle_t *)&cc->pipe, conn_free);
+    }
 }
 
 static void reply_done(uv_write_t *req, int status)
@@ -155,11 +193,12 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
     char *nl;
 
     if (n < 0) {
-        uv_close((uv_handle_t *)st, conn_free);
+        if (!uv_is_closing((uv_handle_t *)st))
+            uv_close((uv_handle_t *)st, conn_free);
         return;
     }
     cc->len += (size_t)n;
-    while ((nl = memchr(cc->buf, '\n', cc->len))) {
+    while (cc->ctl && (nl = memchr(cc->buf, '\n', cc->len))) {
         size_t used = (size_t)(nl - cc->buf) + 1;
 
         *nl = 0;
@@ -172,7 +211,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
     if (cc->len == sizeof(cc->buf)) {
         reply(cc, "error: line too long\n");
         uv_read_stop(st);
-        uv_close((uv_handle_t *)st, conn_free);
+        conn_close(cc);
     }
 }
 
@@ -184,13 +223,41 @@ static void on_connection(uv_stream_t *server, int status)
     if (status < 0 || !(cc = calloc(1, sizeof(*cc))))
         return;
     cc->ctl = ctl;
+    cc->next = ctl->conns;
+    ctl->conns = cc;
     uv_pipe_init(server->loop, &cc->pipe, 0);
     cc->pipe.data = cc;
     if (uv_accept(server, (uv_stream_t *)&cc->pipe) < 0) {
-        uv_close((uv_handle_t *)&cc->pipe, conn_free);
+        conn_close(cc);
         return;
     }
     uv_read_start((uv_stream_t *)&cc->pipe, on_alloc, on_read);
+}
+
+/* Removes `path` only if it is a socket nobody listens on: a mistyped path
+ * must not delete a file, nor a second server take over a live socket. */
+static int remove_stale_socket(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct stat st;
+    int fd, rc;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISSOCK(st.st_mode))
+        return UV_EEXIST;
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return UV_ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -errno;
+    rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    close(fd);
+    if (rc == 0)
+        return UV_EADDRINUSE;
+    unlink(path);
+    return 0;
 }
 
 struct floe_control *floe_control_new(uv_loop_t *loop, struct floe_server *s, const char *path,
@@ -206,8 +273,9 @@ struct floe_control *floe_control_new(uv_loop_t *loop, struct floe_server *s, co
     ctl->path = strdup(path);
     uv_pipe_init(loop, &ctl->pipe, 0);
     ctl->pipe.data = ctl;
-    unlink(path);
-    rc = uv_pipe_bind(&ctl->pipe, path);
+    rc = remove_stale_socket(path);
+    if (rc == 0)
+        rc = uv_pipe_bind(&ctl->pipe, path);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&ctl->pipe, 8, on_connection);
     if (rc < 0) {
@@ -234,6 +302,13 @@ void floe_control_free(struct floe_control *ctl)
 {
     if (!ctl)
         return;
+    /* open connections get their last reply, then close */
+    for (struct ctl_conn *cc = ctl->conns; cc; cc = cc->next) {
+        cc->ctl = NULL;
+        uv_read_stop((uv_stream_t *)&cc->pipe);
+        conn_close(cc);
+    }
+    ctl->conns = NULL;
     unlink(ctl->path);
     uv_close((uv_handle_t *)&ctl->pipe, control_freed);
 }

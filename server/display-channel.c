@@ -7,6 +7,8 @@
 #include "protocol/log.h"
 #include "server/internal.h"
 
+#define DISPLAY_QUEUE_LIMIT (24u << 20)
+
 struct display_client {
     int synced;
     int in_overflow;
@@ -26,6 +28,7 @@ static void display_linked(struct floe_chan *c)
         floe_chan_close(c, "out of memory");
         return;
     }
+    c->queue_limit = DISPLAY_QUEUE_LIMIT;
     floe_chan_set_ack(c, 20);
     floe_chan_ping(c);
 }
@@ -44,7 +47,9 @@ static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *bod
             return -EBADMSG;
         if (!dc->synced) {
             dc->synced = 1;
+            dc->in_overflow = 1; /* the first picture may be large by itself */
             floe_display_client_sync(c);
+            dc->in_overflow = 0;
         }
         return 0;
     default:
@@ -60,7 +65,10 @@ static void display_overflow(struct floe_chan *c)
     struct floe_qitem **pp = &c->head, *last = NULL;
     pixman_region32_t rg;
 
-    if (!dc || dc->in_overflow)
+    /* what replaces the dropped draws is at most a surface of pixels: wait
+     * for twice that, so one overflow is not followed by another at once */
+    if (!dc || dc->in_overflow ||
+        c->queued_bytes < 2 * (size_t)c->srv->primary.width * c->srv->primary.height * 4)
         return;
     dc->in_overflow = 1;
     pixman_region32_init(&rg);
@@ -71,7 +79,7 @@ static void display_overflow(struct floe_chan *c)
             pixman_region32_union_rect(&rg, &rg, q->msg->box.x1, q->msg->box.y1,
                                        (unsigned)(q->msg->box.x2 - q->msg->box.x1),
                                        (unsigned)(q->msg->box.y2 - q->msg->box.y1));
-            c->queued_bytes -= q->msg->len;
+            c->queued_bytes -= floe_msg_cost(q->msg);
             *pp = q->next;
             floe_msg_unref(q->msg);
             free(q);

@@ -62,7 +62,8 @@ static void app_stop(void *opaque)
     a->demo = NULL;
     floe_control_free(a->ctl);
     a->ctl = NULL;
-    floe_server_close(a->srv);
+    if (a->srv)
+        floe_server_close(a->srv);
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
 }

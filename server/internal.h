@@ -28,6 +28,13 @@ struct floe_msg *floe_msg_new(uint16_t type, const void *body, size_t len);
 struct floe_msg *floe_msg_ref(struct floe_msg *m);
 void floe_msg_unref(struct floe_msg *m);
 
+/* What a queued message costs: its body and the bookkeeping around it, so
+ * that many tiny messages count too. */
+static inline size_t floe_msg_cost(const struct floe_msg *m)
+{
+    return m->len + 64;
+}
+
 struct floe_qitem {
     struct floe_qitem *next;
     struct floe_msg *msg;
@@ -67,11 +74,16 @@ struct floe_chan {
     size_t rlen, rcap;
 
     struct floe_qitem *head, *tail;
-    size_t queued_bytes;
+    size_t queued_bytes;      /* sum of floe_msg_cost of the queue */
+    size_t queue_limit;       /* past it: overflow(), or stop reading the peer */
+    int throttled;            /* reading stopped until the queue drains */
+    int overflowing;          /* inside ops->overflow */
+    uint64_t created_ms;
     size_t inflight_bytes;
     uint64_t serial;
     int uses_ack;
     uint32_t ack_window, ack_generation, unacked;
+    uint32_t client_generation;   /* from ACK_SYNC: ACKs count once it matches */
     uint64_t ping_id;
 
     int closing;     /* no more reads; close once writes are done */
@@ -123,6 +135,7 @@ struct floe_server {
     uint64_t start_ms;
     struct floe_server_stats stats;
     uv_timer_t ping_timer;     /* housekeeping, once a second */
+    int closing;
     unsigned ticks;
 };
 
@@ -155,6 +168,9 @@ void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why)
 void floe_chan_set_ack(struct floe_chan *c, uint32_t window);
 void floe_chan_ping(struct floe_chan *c);
 uint64_t floe_now_ms(void);
+
+/* server.c: a channel was freed (closes the timer once a closing server is empty) */
+void floe_server_chan_gone(struct floe_server *s);
 
 /* channels */
 extern const struct floe_chan_ops floe_main_ops, floe_display_ops, floe_inputs_ops,

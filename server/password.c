@@ -49,6 +49,11 @@ int floe_password_read(const char *path, char pw[61], time_t *expiry)
     if (!fgets(line, sizeof(line), f))
         line[0] = 0;
     chomp(line);
+    if (line[0] == 0) {
+        floe_err("password file %s: the first line (the password) is empty", path);
+        rc = -EINVAL;
+        goto out;
+    }
     if (strlen(line) > 60) {
         floe_err("password file %s: password longer than 60 characters", path);
         rc = -EINVAL;

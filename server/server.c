@@ -103,16 +103,25 @@ int floe_server_listen(struct floe_server *s, const char *host, int port, int *b
     return 0;
 }
 
+void floe_server_chan_gone(struct floe_server *s)
+{
+    /* the timer cuts clients that do not take their last bytes: it stays
+     * until the last connection is gone */
+    if (s->closing && !s->chans && !uv_is_closing((uv_handle_t *)&s->ping_timer))
+        uv_close((uv_handle_t *)&s->ping_timer, NULL);
+}
+
 void floe_server_close(struct floe_server *s)
 {
     if (s->listening) {
         uv_close((uv_handle_t *)&s->listener, NULL);
         s->listening = 0;
     }
-    if (!uv_is_closing((uv_handle_t *)&s->ping_timer))
-        uv_close((uv_handle_t *)&s->ping_timer, NULL);
+    s->closing = 1;
+    uv_ref((uv_handle_t *)&s->ping_timer);
     for (struct floe_chan *c = s->chans; c; c = c->next)
         floe_chan_disconnect(c, SPICE_LINK_ERR_OK, "server shutting down");
+    floe_server_chan_gone(s);
 }
 
 void floe_server_free(struct floe_server *s)

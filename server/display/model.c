@@ -142,7 +142,8 @@ void floe_display_client_sync(struct floe_chan *c)
     pixman_region32_init_rect(&all, 0, 0, (unsigned)s->primary.width, (unsigned)s->primary.height);
     floe_display_send_region(c, &all);
     pixman_region32_fini(&all);
-    send_built(c, monitors_msg(s));
+    if (spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
+        send_built(c, monitors_msg(s));
     send_empty(c, SPICE_MSG_DISPLAY_MARK);
 }
 
@@ -151,9 +152,17 @@ void floe_display_broadcast(struct floe_server *s, struct floe_msg *m)
 {
     if (!m)
         return;
-    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
-        if (ss->display && floe_display_synced(ss->display))
-            floe_chan_send(ss->display, m);
+    for (struct floe_session *ss = s->sessions; ss; ss = ss->next) {
+        struct floe_chan *c = ss->display;
+
+        if (!c || !floe_display_synced(c))
+            continue;
+        /* only clients that said they understand MONITORS_CONFIG get it */
+        if (m->type == SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
+            !spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
+            continue;
+        floe_chan_send(c, m);
+    }
     floe_msg_unref(m);
 }
 

@@ -9,7 +9,8 @@
 
 #define READ_LIMIT (1u << 20)          /* biggest client message accepted */
 #define INFLIGHT_LIMIT (4u << 20)      /* bytes handed to the socket at once */
-#define QUEUE_LIMIT (24u << 20)        /* queued bytes before overflow() */
+#define QUEUE_LIMIT (1u << 20)         /* default queue limit of a channel */
+#define LINK_DEADLINE_MS 30000         /* to finish the link handshake */
 
 struct wreq {
     uv_write_t req;
@@ -65,6 +66,7 @@ void floe_msg_unref(struct floe_msg *m)
 static void chan_free(uv_handle_t *h)
 {
     struct floe_chan *c = h->data;
+    struct floe_server *s = c->srv;
     struct floe_chan **pp;
 
     for (pp = &c->srv->chans; *pp; pp = &(*pp)->next)
@@ -81,6 +83,7 @@ static void chan_free(uv_handle_t *h)
     }
     free(c->rbuf);
     free(c);
+    floe_server_chan_gone(s);
 }
 
 static void chan_shutdown(struct floe_chan *c)
@@ -113,6 +116,10 @@ void floe_chan_close(struct floe_chan *c, const char *why)
 
 void floe_chan_expire(struct floe_chan *c, uint64_t now_ms)
 {
+    if (!c->closing && c->state != LINK_DONE && now_ms - c->created_ms > LINK_DEADLINE_MS) {
+        floe_chan_close(c, "link not finished in time");
+        return;
+    }
     if (c->closing && !c->closed && now_ms - c->closing_ms > CLOSE_GRACE_MS) {
         floe_info("%s: peer did not take its last %zu bytes: cut", c->peer,
                   c->queued_bytes + c->inflight_bytes);
@@ -181,7 +188,7 @@ static int write_one(struct floe_chan *c)
         return 0;
     /* A closing channel no longer reads, so no ACK can ever open the window:
      * holding to it would keep the connection and its queue forever. */
-    if (c->uses_ack && c->ack_window && c->unacked >= 2 * c->ack_window && !c->closing)
+    if (c->uses_ack && c->ack_window && c->unacked > 2 * c->ack_window && !c->closing)
         return 0;
     wr = calloc(1, sizeof(*wr));
     if (!wr)
@@ -192,7 +199,7 @@ static int write_one(struct floe_chan *c)
     wr->c = c;
     wr->msg = q->msg;
     free(q);
-    c->queued_bytes -= wr->msg->len;
+    c->queued_bytes -= floe_msg_cost(wr->msg);
     size_t hl = header_write(c, wr->hdr, wr->msg);
     if (hl)
         bufs[n++] = uv_buf_init((char *)wr->hdr, (unsigned)hl);
@@ -203,7 +210,11 @@ static int write_one(struct floe_chan *c)
     c->srv->stats.bytes_sent += wr->bytes;
     if (c->state == LINK_DONE) {
         c->srv->stats.messages_sent++;
-        c->unacked++;
+        /* the window counts the messages after SET_ACK, as the client does */
+        if (wr->msg->type == SPICE_MSG_SET_ACK)
+            c->unacked = 0;
+        else
+            c->unacked++;
     }
     if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, bufs, (unsigned)n, write_done) < 0) {
         c->inflight_bytes -= wr->bytes;
@@ -215,12 +226,19 @@ static int write_one(struct floe_chan *c)
     return 1;
 }
 
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
+
 void floe_chan_flush(struct floe_chan *c)
 {
     if (c->closed)
         return;
     while (write_one(c))
         ;
+    if (c->throttled && !c->closing && c->queued_bytes < c->queue_limit / 2) {
+        c->throttled = 0;
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    }
     if (c->closing && !c->head && c->inflight_bytes == 0)
         chan_shutdown(c);
 }
@@ -241,9 +259,20 @@ void floe_chan_send(struct floe_chan *c, struct floe_msg *m)
     else
         c->head = q;
     c->tail = q;
-    c->queued_bytes += m->len;
-    if (c->queued_bytes > QUEUE_LIMIT && c->ops && c->ops->overflow)
-        c->ops->overflow(c);
+    c->queued_bytes += floe_msg_cost(m);
+    if (c->queued_bytes > c->queue_limit) {
+        if (c->ops && c->ops->overflow) {
+            if (!c->overflowing) { /* overflow() queues messages itself */
+                c->overflowing = 1;
+                c->ops->overflow(c);
+                c->overflowing = 0;
+            }
+        } else if (!c->throttled && !c->closing) {
+            /* the peer asks faster than it reads the answers */
+            c->throttled = 1;
+            uv_read_stop((uv_stream_t *)&c->tcp);
+        }
+    }
     floe_chan_flush(c);
 }
 
@@ -294,11 +323,13 @@ static int common_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
     floe_rbuf_init(&r, body, len);
     switch (type) {
     case SPICE_MSGC_ACK_SYNC:
-        (void)floe_get_u32(&r);
-        c->unacked = 0;
+        c->client_generation = floe_get_u32(&r);
+        floe_chan_flush(c);
         break;
     case SPICE_MSGC_ACK:
-        c->unacked = c->unacked > c->ack_window ? c->unacked - c->ack_window : 0;
+        /* ACKs of an older window (before the last SET_ACK) do not count */
+        if (c->client_generation == c->ack_generation)
+            c->unacked = c->unacked > c->ack_window ? c->unacked - c->ack_window : 0;
         floe_chan_flush(c);
         break;
     case SPICE_MSGC_PONG: {
@@ -369,7 +400,8 @@ static void consume(struct floe_chan *c, size_t n)
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     struct floe_chan *c = h->data;
-    size_t want = c->rlen + 65536;
+    /* small buffers until a peer has linked: idle connections cost little */
+    size_t want = c->rlen + (c->state == LINK_DONE ? 65536 : 4096);
 
     if (want > c->rcap) {
         uint8_t *p = realloc(c->rbuf, want);
@@ -423,6 +455,8 @@ struct floe_chan *floe_chan_new(struct floe_server *s)
     if (!c)
         return NULL;
     c->srv = s;
+    c->created_ms = floe_now_ms();
+    c->queue_limit = QUEUE_LIMIT;
     uv_tcp_init(s->loop, &c->tcp);
     c->tcp.data = c;
     return c;
