@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -493,6 +494,38 @@ static void test_display_sync(void **st)
     close(m);
 }
 
+/* Floods MAIN with MOUSE_MODE_REQUESTs and reads nothing; prints how many
+ * bytes the server took before it stopped reading (or 400 MiB, or 20 s). */
+static void test_flood(void **st)
+{
+    static uint8_t req[8 * 8192];
+    size_t sent = 0;
+    time_t end = time(NULL) + 20;
+    int m;
+
+    for (size_t i = 0; i < sizeof(req); i += 8) {
+        uint8_t one[8] = { SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, 0, 2, 0, 0, 0,
+                           SPICE_MOUSE_MODE_SERVER, 0 };
+        memcpy(req + i, one, 8);
+    }
+    open_session(&m);
+    while (time(NULL) < end && sent < (400u << 20)) {
+        struct pollfd p = { m, POLLOUT, 0 };
+        ssize_t n;
+
+        if (poll(&p, 1, 3000) <= 0)
+            break; /* the server stopped reading */
+        n = send(m, req, sizeof(req), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno != EAGAIN)
+            break;
+        if (n > 0)
+            sent += (size_t)n;
+    }
+    printf("accepted %zu\n", sent);
+    assert_true(sent > 0);
+    close(m);
+}
+
 int main(void)
 {
     const char *p = getenv("FLOE_PORT");
@@ -510,6 +543,7 @@ int main(void)
     };
     const struct CMUnitTest expired[] = { cmocka_unit_test(test_expired) };
     const struct CMUnitTest stall[] = { cmocka_unit_test(test_stall) };
+    const struct CMUnitTest flood[] = { cmocka_unit_test(test_flood) };
     const struct CMUnitTest session[] = {
         cmocka_unit_test(test_main_flow),
         cmocka_unit_test(test_inputs_motion_acks),
@@ -523,6 +557,8 @@ int main(void)
         return 2;
     }
     port = atoi(p);
+    if (getenv("FLOE_FLOOD"))
+        return cmocka_run_group_tests_name("flood", flood, NULL, NULL);
     if (getenv("FLOE_SESSION"))
         return cmocka_run_group_tests_name("session", session, NULL, NULL);
     if (getenv("FLOE_STALL"))

@@ -47,5 +47,13 @@ if wait_for 12 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep
 else
     fail "the closing client's display channel is still there"; ctl clients
 fi
+# a main channel flooded with requests by a client that reads no answer:
+# the server stops reading from it instead of queueing answers without end
+accepted=$(FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_FLOOD=1 "$TESTBIN/raw_client" |
+    sed -n 's/^accepted \([0-9]*\)$/\1/p')
+echo "the flooding client got $accepted bytes in before the server stopped reading"
+[ "$accepted" -lt $((64 << 20)) ] && pass "a client that floods requests is throttled ($accepted bytes)" ||
+    fail "the server kept reading a flooding client ($accepted bytes)"
+ctl stats >/dev/null && pass "the server still answers" || fail "the server does not answer"
 stop_server
 finish
