@@ -140,7 +140,7 @@ static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *e
     struct spice_caps caps;
     struct floe_link_request req = { c->host, c->port, c->timeout_ms,
                                      type == SPICE_CHANNEL_MAIN ? 0 : c->session_id,
-                                     type, id, &caps, c->password };
+                                     type, id, &caps, c->password, &c->stop };
     struct floe_link_reply rep;
     struct floe_chan *ch;
     int rc;

@@ -164,6 +164,7 @@ struct floe_link_request {
     uint8_t channel_type, channel_id;
     const struct spice_caps *caps;
     const char *password;
+    atomic_int *cancel;         /* set (by another thread) to give up now */
 };
 struct floe_link_reply {
     int fd;                     /* non-blocking, linked */

@@ -45,7 +45,11 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits until fd is ready for `events` or the deadline passes. */
+/* The link being made on this thread gives up when this is set. */
+static _Thread_local atomic_int *link_cancel;
+
+/* Waits until fd is ready for `events`, the deadline passes or the link
+ * is cancelled (checked every 100 ms, so closing a viewer never waits). */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
     struct pollfd p = { .fd = fd, .events = events };
@@ -54,9 +58,11 @@ static int wait_fd(int fd, short events, int64_t deadline)
         int64_t left = deadline - now_ms();
         int n;
 
+        if (link_cancel && atomic_load(link_cancel))
+            return -ECANCELED;
         if (left <= 0)
             return -ETIMEDOUT;
-        n = poll(&p, 1, (int)(left > 1000000 ? 1000000 : left));
+        n = poll(&p, 1, (int)(left > 100 ? 100 : left));
         if (n > 0)
             return 0;
         if (n < 0 && errno != EINTR)
@@ -286,6 +292,7 @@ int floe_link_open(const struct floe_link_request *req, struct floe_link_reply *
 
     memset(rep, 0, sizeof(*rep));
     rep->fd = -1;
+    link_cancel = req->cancel;
     if (req->password && strlen(req->password) > SPICE_MAX_PASSWORD) {
         snprintf(err, errlen, "password longer than %d characters", SPICE_MAX_PASSWORD);
         return -EINVAL;

@@ -26,7 +26,7 @@ struct ui {
 };
 
 static Uint32 floe_event_type = (Uint32)-1;
-static atomic_int display_pending;
+static atomic_int display_pending, cursor_pending;
 
 int viewer_sdl_init(void)
 {
@@ -51,13 +51,19 @@ void viewer_sdl_event(void *opaque, enum floe_client_event ev)
 {
     SDL_Event e;
 
+    atomic_int *pending = ev == FLOE_CLIENT_EVENT_DISPLAY ? &display_pending
+                          : ev == FLOE_CLIENT_EVENT_CURSOR ? &cursor_pending : NULL;
+
     (void)opaque;
-    if (ev == FLOE_CLIENT_EVENT_DISPLAY && atomic_exchange(&display_pending, 1))
-        return; /* one redraw request in flight is enough */
+    /* one redraw (or cursor update) request in flight is enough */
+    if (pending && atomic_exchange(pending, 1))
+        return;
     memset(&e, 0, sizeof(e));
     e.type = floe_event_type;
     e.user.code = (Sint32)ev;
-    SDL_PushEvent(&e);
+    /* a full queue must not leave the flag set: nothing would redraw again */
+    if (SDL_PushEvent(&e) <= 0 && pending)
+        atomic_store(pending, 0);
 }
 
 static void set_title(struct ui *u)
@@ -314,6 +320,7 @@ static void on_floe_event(struct ui *u, int ev)
         update_canvas(u);
         break;
     case FLOE_CLIENT_EVENT_CURSOR:
+        atomic_store(&cursor_pending, 0);
         update_cursor(u);
         break;
     case FLOE_CLIENT_EVENT_TITLE:
