@@ -88,28 +88,19 @@ void floe_server_cursor_hide(struct floe_server *s)
     broadcast(s, floe_msg_new(SPICE_MSG_CURSOR_HIDE, NULL, 0));
 }
 
+static int drop_cursor_change(const struct floe_msg *m, void *arg)
+{
+    return m->type == SPICE_MSG_CURSOR_MOVE || m->type == SPICE_MSG_CURSOR_SET ||
+           m->type == SPICE_MSG_CURSOR_HIDE;
+}
+
 /* A client that does not keep up: its queued shape and position changes
  * are replaced by one message with the current state. */
 static void cursor_overflow(struct floe_chan *c)
 {
-    struct floe_qitem **pp = &c->head, *last = NULL;
     struct floe_msg *m;
 
-    while (*pp) {
-        struct floe_qitem *q = *pp;
-        uint16_t t = q->msg->type;
-
-        if (t == SPICE_MSG_CURSOR_MOVE || t == SPICE_MSG_CURSOR_SET || t == SPICE_MSG_CURSOR_HIDE) {
-            c->queued_bytes -= floe_msg_cost(q->msg);
-            *pp = q->next;
-            floe_msg_unref(q->msg);
-            free(q);
-        } else {
-            last = q;
-            pp = &q->next;
-        }
-    }
-    c->tail = last;
+    floe_chan_drop(c, drop_cursor_change, NULL);
     m = floe_cursor_msg(c->srv, 0);
     floe_chan_send(c, m);
     floe_msg_unref(m);

@@ -58,11 +58,20 @@ static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *bod
     }
 }
 
+/* Drops a queued draw, adding its area to the region in `arg`. */
+static int drop_draw(const struct floe_msg *m, void *arg)
+{
+    if (!m->has_box)
+        return 0;
+    pixman_region32_union_rect(arg, arg, m->box.x1, m->box.y1, (unsigned)(m->box.x2 - m->box.x1),
+                               (unsigned)(m->box.y2 - m->box.y1));
+    return 1;
+}
+
 /* Drops every queued draw and queues the current pixels of their area. */
 static void display_overflow(struct floe_chan *c)
 {
     struct display_client *dc = c->priv;
-    struct floe_qitem **pp = &c->head, *last = NULL;
     pixman_region32_t rg;
 
     /* what replaces the dropped draws is at most a surface of pixels: wait
@@ -72,23 +81,7 @@ static void display_overflow(struct floe_chan *c)
         return;
     dc->in_overflow = 1;
     pixman_region32_init(&rg);
-    while (*pp) {
-        struct floe_qitem *q = *pp;
-
-        if (q->msg->has_box) {
-            pixman_region32_union_rect(&rg, &rg, q->msg->box.x1, q->msg->box.y1,
-                                       (unsigned)(q->msg->box.x2 - q->msg->box.x1),
-                                       (unsigned)(q->msg->box.y2 - q->msg->box.y1));
-            c->queued_bytes -= floe_msg_cost(q->msg);
-            *pp = q->next;
-            floe_msg_unref(q->msg);
-            free(q);
-        } else {
-            last = q;
-            pp = &q->next;
-        }
-    }
-    c->tail = last;
+    floe_chan_drop(c, drop_draw, &rg);
     floe_debug("%s: slow client: %d pending rectangles replaced by pixels", c->peer,
                pixman_region32_n_rects(&rg));
     floe_display_send_region(c, &rg);

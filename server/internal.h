@@ -165,6 +165,9 @@ void floe_chan_close(struct floe_chan *c, const char *why);
 void floe_chan_expire(struct floe_chan *c, uint64_t now_ms);
 /* Sends DISCONNECTING with `reason` and closes. */
 void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why);
+/* Removes from the queue (not yet written) every message drop_fn says 1 to. */
+void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m, void *arg),
+                    void *arg);
 void floe_chan_set_ack(struct floe_chan *c, uint32_t window);
 void floe_chan_ping(struct floe_chan *c);
 uint64_t floe_now_ms(void);

@@ -276,6 +276,27 @@ void floe_chan_send(struct floe_chan *c, struct floe_msg *m)
     floe_chan_flush(c);
 }
 
+void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m, void *arg),
+                    void *arg)
+{
+    struct floe_qitem **pp = &c->head, *last = NULL;
+
+    while (*pp) {
+        struct floe_qitem *q = *pp;
+
+        if (drop_fn(q->msg, arg)) {
+            c->queued_bytes -= floe_msg_cost(q->msg);
+            *pp = q->next;
+            floe_msg_unref(q->msg);
+            free(q);
+        } else {
+            last = q;
+            pp = &q->next;
+        }
+    }
+    c->tail = last;
+}
+
 void floe_chan_send_wbuf(struct floe_chan *c, uint16_t type, struct floe_wbuf *w)
 {
     struct floe_msg *m = floe_msg_from_wbuf(type, w);
