@@ -89,6 +89,14 @@ static void on_pointer(void *opaque, int x, int y, uint32_t buttons)
         floe_demo_pointer(a->demo, x, y, buttons);
 }
 
+static void on_locks(void *opaque, uint32_t locks)
+{
+    struct app *a = opaque;
+
+    if (a->demo)
+        floe_demo_locks(a->demo, locks);
+}
+
 static void on_freeze(void *opaque, int frozen)
 {
     struct app *a = opaque;
@@ -213,7 +221,8 @@ static int app_start(struct app *a, const struct args *ar)
     struct floe_server_options so = { .name = ar->name ? ar->name : "floe demo",
                                       .disable_ticketing = ar->disable_ticketing,
                                       .password_file = ar->password_file };
-    struct floe_input_sink sink = { on_key, on_pointer, NULL, a };
+    struct floe_input_sink sink = { .key_fn = on_key, .pointer_fn = on_pointer,
+                                    .locks_fn = on_locks, .opaque = a };
     struct floe_control_hooks hooks = { on_freeze, on_typed, app_stop, a };
     int port = 0, rc;
 

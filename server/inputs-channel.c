@@ -8,7 +8,7 @@
 static void inputs_linked(struct floe_chan *c)
 {
     struct floe_wbuf w;
-    struct spice_inputs_init init = { 0 };
+    struct spice_inputs_init init = { (uint16_t)c->srv->keyboard_locks };
 
     floe_wbuf_init(&w, 0);
     spice_inputs_init_put(&w, &init);
@@ -101,9 +101,14 @@ static int inputs_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
         if (!r.bad)
             on_key(c, m.key.code, type == SPICE_MSGC_INPUTS_KEY_DOWN);
         break;
-    case SPICE_MSGC_INPUTS_KEY_MODIFIERS:
-        (void)floe_get_u16(&r);
+    case SPICE_MSGC_INPUTS_KEY_MODIFIERS: {
+        uint16_t locks = floe_get_u16(&r);
+        const struct floe_input_sink *sink = &c->srv->sink;
+
+        if (!r.bad && sink->locks_fn)
+            sink->locks_fn(sink->opaque, locks & 7);
         break;
+    }
     case SPICE_MSGC_INPUTS_MOUSE_MOTION:
         spice_mouse_motion_get(&r, &m.motion);
         if (!r.bad) {
@@ -134,6 +139,21 @@ static int inputs_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
         break;
     }
     return r.bad ? -EBADMSG : 0;
+}
+
+void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks)
+{
+    uint8_t body[2] = { (uint8_t)(locks & 7), 0 };
+    struct floe_msg *m;
+
+    if ((locks & 7) == s->keyboard_locks)
+        return;
+    s->keyboard_locks = locks & 7;
+    m = floe_msg_new(SPICE_MSG_INPUTS_KEY_MODIFIERS, body, sizeof(body));
+    for (struct floe_session *ss = s->sessions; m && ss; ss = ss->next)
+        if (ss->inputs)
+            floe_chan_send(ss->inputs, m);
+    floe_msg_unref(m);
 }
 
 const struct floe_chan_ops floe_inputs_ops = {

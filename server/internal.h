@@ -129,6 +129,7 @@ struct floe_server {
     struct floe_chan *chans;
     struct floe_session *sessions;
     struct floe_input_sink sink;
+    uint32_t keyboard_locks;
     struct floe_surface primary;
     struct floe_cursor_state cursor;
     uint64_t image_ids;

@@ -414,6 +414,58 @@ static void test_inputs_motion_acks(void **st)
     close(m);
 }
 
+/* Links INPUTS to the session and returns the lock state of its INIT. */
+static int open_inputs(uint32_t session, uint16_t *locks)
+{
+    uint8_t body[64];
+    uint32_t len;
+    int in = connect_server();
+
+    assert_int_equal(link_channel(in, session, SPICE_CHANNEL_INPUTS, password), 0);
+    assert_int_equal(read_msg(in, body, sizeof(body), &len), SPICE_MSG_INPUTS_INIT);
+    assert_int_equal(len, 2);
+    *locks = floe_le16(body);
+    return in;
+}
+
+/* Skips MOUSE_MOTION_ACKs; expects KEY_MODIFIERS and returns its value. */
+static uint16_t read_locks(int in)
+{
+    uint8_t body[64];
+    uint32_t len;
+    uint16_t t;
+
+    while ((t = read_msg(in, body, sizeof(body), &len)) == SPICE_MSG_INPUTS_MOUSE_MOTION_ACK)
+        ;
+    assert_int_equal(t, SPICE_MSG_INPUTS_KEY_MODIFIERS);
+    assert_int_equal(len, 2);
+    return floe_le16(body);
+}
+
+/* Keyboard locks: Caps Lock typed on one client toggles the demo's Caps
+ * Lock, which every client is told of; a client's KEY_MODIFIERS is adopted. */
+static void test_keyboard_locks(void **st)
+{
+    uint32_t down = 0x3a, up = 0xba;
+    uint16_t l0, l1, l2;
+    int ma, mb, a, b;
+
+    a = open_inputs(open_session(&ma), &l0);
+    send_msg(a, SPICE_MSGC_INPUTS_KEY_DOWN, &down, 4);
+    send_msg(a, SPICE_MSGC_INPUTS_KEY_UP, &up, 4);
+    assert_int_equal(read_locks(a), l0 ^ SPICE_KEYBOARD_CAPS_LOCK);
+    b = open_inputs(open_session(&mb), &l1);
+    assert_int_equal(l1, l0 ^ SPICE_KEYBOARD_CAPS_LOCK);
+    l2 = l0;
+    send_msg(b, SPICE_MSGC_INPUTS_KEY_MODIFIERS, &l2, 2);
+    assert_int_equal(read_locks(b), l0);
+    assert_int_equal(read_locks(a), l0);
+    close(a);
+    close(b);
+    close(ma);
+    close(mb);
+}
+
 /* CURSOR: SET_ACK, then INIT with an ALPHA cursor; the demo moves it. */
 static void test_cursor_channel(void **st)
 {
@@ -547,6 +599,7 @@ int main(void)
     const struct CMUnitTest session[] = {
         cmocka_unit_test(test_main_flow),
         cmocka_unit_test(test_inputs_motion_acks),
+        cmocka_unit_test(test_keyboard_locks),
         cmocka_unit_test(test_cursor_channel),
         cmocka_unit_test(test_display_sync),
     };

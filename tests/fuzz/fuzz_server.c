@@ -59,7 +59,8 @@ static void on_wheel(void *opaque, int delta)
 
 static void setup(void)
 {
-    static const struct floe_input_sink sink = { on_key, on_pointer, on_wheel, NULL };
+    static const struct floe_input_sink sink = { .key_fn = on_key, .pointer_fn = on_pointer,
+                                                 .wheel_fn = on_wheel };
     struct floe_server_options opt = { .name = "fuzz", .disable_ticketing = 1 };
     uint32_t px[16 * 16], cur[8 * 8];
 

@@ -30,8 +30,14 @@ struct floe_input_sink {
     void (*pointer_fn)(void *opaque, int x, int y, uint32_t buttons);
     /* wheel: +1 down, -1 up */
     void (*wheel_fn)(void *opaque, int delta);
+    /* a client's keyboard lock state (FLOE_LOCK_*): the guest should adopt
+     * it and report back with floe_server_set_keyboard_locks */
+    void (*locks_fn)(void *opaque, uint32_t locks);
     void *opaque;
 };
+
+/* Keyboard lock states, as SPICE sends them. */
+enum { FLOE_LOCK_SCROLL = 1, FLOE_LOCK_NUM = 2, FLOE_LOCK_CAPS = 4 };
 
 /* Creates a server on `loop` (borrowed). Returns NULL with errno set. */
 struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_options *opt);
@@ -47,6 +53,9 @@ int floe_server_adopt_fd(struct floe_server *s, int fd);
 void floe_server_close(struct floe_server *s);
 /* Sets where client input goes; the sink is copied. */
 void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_sink *sink);
+/* Reports the guest's keyboard lock state (FLOE_LOCK_*); every client's
+ * keyboard follows it. */
+void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks);
 
 /* ---- display producer API (surface 0 is the primary surface) ---- */
 

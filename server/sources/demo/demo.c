@@ -117,6 +117,8 @@ static void tick(struct floe_demo *d)
     floe_demo_notes_tick(d);
     floe_demo_panel_clock(d, 0);
     floe_demo_cursor_tick(d);
+    /* like a guest's keyboard LEDs: clients follow the demo's Caps Lock */
+    floe_server_set_keyboard_locks(d->srv, d->notes.keys.caps ? FLOE_LOCK_CAPS : 0);
     floe_server_frame_end(d->srv);
 }
 
@@ -255,6 +257,11 @@ void floe_demo_pointer(struct floe_demo *d, int x, int y, uint32_t buttons)
     d->pointer_x = x < 0 ? 0 : x >= d->w ? d->w - 1 : x;
     d->pointer_y = y < 0 ? 0 : y >= d->h ? d->h - 1 : y;
     d->pointer_new = 1;
+}
+
+void floe_demo_locks(struct floe_demo *d, uint32_t locks)
+{
+    d->notes.keys.caps = (locks & FLOE_LOCK_CAPS) ? 1 : 0;
 }
 
 const char *floe_demo_typed_text(struct floe_demo *d)

@@ -26,6 +26,9 @@ void floe_demo_freeze(struct floe_demo *d, int frozen);
 /* Input from clients: a key typed into the text window; the pointer. */
 void floe_demo_key(struct floe_demo *d, uint32_t scancode, int down);
 void floe_demo_pointer(struct floe_demo *d, int x, int y, uint32_t buttons);
+/* A client's keyboard lock state (FLOE_LOCK_*): the demo adopts Caps Lock
+ * and reports its own state back to the server at the next tick. */
+void floe_demo_locks(struct floe_demo *d, uint32_t locks);
 /* The text typed so far (for tests and the control socket). */
 const char *floe_demo_typed_text(struct floe_demo *d);
 
