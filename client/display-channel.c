@@ -485,12 +485,12 @@ static void display_linked(struct floe_chan *ch)
     floe_wbuf_init(&w, 64);
     spice_display_init_put(&w, &m);
     floe_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_INIT, &w);
-    /* floe draws uncompressed images only (codecs come later): ask a server
-     * that takes requests for them, as remote-viewer does with
-     * --spice-preferred-compression=off */
-    if (spice_caps_has(ch->peer_caps.channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION)) {
+    /* by default uncompressed images, as remote-viewer asks with
+     * --spice-preferred-compression=off: floe decodes only some codecs yet */
+    if (ch->client->preferred_compression > 0 &&
+        spice_caps_has(ch->peer_caps.channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION)) {
         floe_wbuf_init(&w, 64);
-        floe_put_u8(&w, 1); /* SPICE_IMAGE_COMPRESSION_OFF */
+        floe_put_u8(&w, (uint8_t)ch->client->preferred_compression);
         floe_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &w);
     }
 }

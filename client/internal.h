@@ -118,6 +118,7 @@ enum { FLOE_CHAN_MAIN, FLOE_CHAN_DISPLAY, FLOE_CHAN_INPUTS, FLOE_CHAN_CURSOR, FL
 struct floe_client {
     char *host, *password;
     int port, timeout_ms;
+    int preferred_compression;  /* sent in PREFERRED_COMPRESSION; -1: nothing */
     uint64_t pixmap_cache_bytes;
     void (*event_fn)(void *opaque, enum floe_client_event ev);
     void *opaque;

@@ -30,6 +30,10 @@ static void usage(FILE *f)
             "  --type-delay SECONDS  wait this long after the display is up before typing\n"
             "                        (default 0.5)\n"
             "  --password-file FILE  read the password from the first line of FILE\n"
+            "  --preferred-compression MODE\n"
+            "                        image compression to ask of the server: off (default),\n"
+            "                        auto_glz, auto_lz, quic, glz, lz, lz4, or server (ask\n"
+            "                        nothing: the server's own setting)\n"
             "  --help                this text\n"
             "\n"
             "Headless runs print one line at the end:\n"
@@ -125,6 +129,19 @@ static int parse_seconds(const char *s, double *out)
     return 0;
 }
 
+/* SPICE image_compression value of a mode name; -1 for "server", 0 if unknown. */
+static int parse_compression(const char *s)
+{
+    static const char *names[] = { "off", "auto_glz", "auto_lz", "quic", "glz", "lz", "lz4" };
+
+    if (strcmp(s, "server") == 0)
+        return -1;
+    for (int i = 0; i < 7; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i + 1;
+    return 0;
+}
+
 /* 0 ok, 1 exit 0 (help), 2 bad arguments (already reported). */
 static int parse_args(int argc, char **argv, struct viewer_options *o)
 {
@@ -136,6 +153,7 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         { "type", required_argument, NULL, 't' },
         { "type-delay", required_argument, NULL, 'D' },
         { "password-file", required_argument, NULL, 'p' },
+        { "preferred-compression", required_argument, NULL, 'c' },
         { 0 },
     };
     double delay;
@@ -151,6 +169,11 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         case 's': o->snapshot = optarg; break;
         case 't': o->type_text = optarg; break;
         case 'p': o->password_file = optarg; break;
+        case 'c':
+            o->preferred_compression = parse_compression(optarg);
+            if (!o->preferred_compression)
+                return die(2, "bad --preferred-compression: %s (see --help)", optarg);
+            break;
         case 'd':
             if (parse_seconds(optarg, &o->duration))
                 return die(2, "bad --duration: %s", optarg);
@@ -277,6 +300,7 @@ int main(int argc, char **argv)
     co.host = uri.host;
     co.port = uri.port;
     co.password = uri.has_password ? uri.password : NULL;
+    co.preferred_compression = o.preferred_compression;
     if (o.password_file) {
         if (read_password_file(o.password_file, pw, sizeof(pw)))
             return die(2, "cannot read password file %s", o.password_file);

@@ -15,6 +15,7 @@ struct viewer_options {
     const char *snapshot;
     const char *type_text;
     const char *password_file;
+    int preferred_compression;  /* see floe_client_options */
 };
 
 /* Types text as key presses once the display and inputs are up. */

@@ -33,6 +33,9 @@ struct floe_client_options {
     const char *password;        /* copied; NULL sends an empty ticket */
     uint64_t pixmap_cache_bytes; /* image cache size; 0 = 20 MiB */
     int timeout_ms;              /* connect and link timeout; 0 = 10 s */
+    /* image compression asked of servers that take requests (SPICE
+     * image_compression: 1 off ... 7 lz4); 0 = off, -1 = ask nothing */
+    int preferred_compression;
     /* Called on the network thread with no lock held; keep it short (for
      * example post an event to the UI thread). May be NULL. */
     void (*event_fn)(void *opaque, enum floe_client_event ev);
