@@ -9,7 +9,7 @@ BUILD        ?= build
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := link display server client
+FUZZ_TARGETS := link display server client lz
 # built from the sources with clang, never from the gcc-built libraries
 FUZZ_SRC     := $(wildcard protocol/*.c protocol/spice/*.c)
 FUZZ_HDRS    := $(wildcard protocol/*.h protocol/spice/*.h) tests/unit/data/seabios_capture.h
@@ -27,6 +27,9 @@ FUZZ_SRC_client  := $(wildcard client/*.c codecs/*.c)
 FUZZ_HDRS_client := $(wildcard client/*.h client/include/floe/*.h codecs/*.h)
 FUZZ_CFLAGS_client := -Iclient/include $(shell pkg-config --cflags $(FUZZ_PKGS_client) 2>/dev/null)
 FUZZ_LIBS_client := $(shell pkg-config --libs $(FUZZ_PKGS_client) 2>/dev/null) -lm
+# fuzz_lz drives the LZ image decoder alone
+FUZZ_SRC_lz  := codecs/lz.c
+FUZZ_HDRS_lz := codecs/lz.h
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
@@ -52,6 +55,7 @@ $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(FUZZ_HDRS)
 
 $(FUZZ_DIR)/fuzz_server: $(FUZZ_SRC_server) $(FUZZ_HDRS_server)
 $(FUZZ_DIR)/fuzz_client: $(FUZZ_SRC_client) $(FUZZ_HDRS_client)
+$(FUZZ_DIR)/fuzz_lz: $(FUZZ_SRC_lz) $(FUZZ_HDRS_lz)
 
 # (static pattern rules: make skips implicit rules for .PHONY targets)
 # Each run works on a scratch copy of the seeds, so the tree's corpus stays
