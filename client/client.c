@@ -119,6 +119,7 @@ static void caps_for(uint8_t type, struct spice_caps *caps)
     if (type == SPICE_CHANNEL_DISPLAY) {
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION);
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
     }
 }
 

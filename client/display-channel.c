@@ -109,7 +109,8 @@ static int image_bitmap(struct floe_display *d, const struct spice_image *img,
 static int image_lz(struct floe_display *d, const struct spice_image *img, pixman_image_t **out)
 {
     int err;
-    pixman_image_t *px = floe_lz_image_decode(img, &err);
+    pixman_image_t *px = img->desc.type == SPICE_IMAGE_LZ4 ? floe_lz4_image_decode(img, &err)
+                                                          : floe_lz_image_decode(img, &err);
 
     if (!px && err == -EOPNOTSUPP) {
         warn_once(&d->warned_misc[MISC_BITMAP], "LZ image kind", img->desc.type);
@@ -117,7 +118,8 @@ static int image_lz(struct floe_display *d, const struct spice_image *img, pixma
         return 1;
     }
     if (!px) {
-        floe_err("display: LZ image %ux%u does not decode", img->desc.width, img->desc.height);
+        floe_err("display: %s image %ux%u does not decode", image_type_name(img->desc.type),
+                 img->desc.width, img->desc.height);
         return err;
     }
     if (img->desc.flags & SPICE_IMAGE_CACHE_ME)
@@ -156,6 +158,7 @@ static int image_get(struct floe_display *d, const uint8_t *body, size_t len, ui
     case SPICE_IMAGE_BITMAP:
         return image_bitmap(d, img, out);
     case SPICE_IMAGE_LZ_RGB:
+    case SPICE_IMAGE_LZ4:
         return image_lz(d, img, out);
     case SPICE_IMAGE_FROM_CACHE:
     case SPICE_IMAGE_FROM_CACHE_LOSSLESS:

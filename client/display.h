@@ -54,5 +54,7 @@ pixman_image_t *floe_bitmap_decode(const struct spice_image *img, int *err);
 /* Decodes an LZ_RGB image (LZ payload in img->data); NULL with *err
  * (-EBADMSG, -EOPNOTSUPP for palette streams, -ENOMEM) on failure. */
 pixman_image_t *floe_lz_image_decode(const struct spice_image *img, int *err);
+/* Decodes an LZ4 image (SPICE's framing in img->data); NULL with *err. */
+pixman_image_t *floe_lz4_image_decode(const struct spice_image *img, int *err);
 
 #endif

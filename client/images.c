@@ -1,8 +1,9 @@
 /* SPICE images turned into aligned 32-bit pixman images: uncompressed
- * BITMAPs (32BIT, RGBA, 24BIT, 16BIT, top-down or not) and LZ_RGB. */
+ * BITMAPs (32BIT, RGBA, 24BIT, 16BIT, top-down or not), LZ_RGB and LZ4. */
 #include "client/display.h"
 
 #include "codecs/lz.h"
+#include "codecs/lz4.h"
 
 #include <errno.h>
 #include <string.h>
@@ -93,6 +94,32 @@ pixman_image_t *floe_lz_image_decode(const struct spice_image *img, int *err)
         return NULL;
     *err = floe_lz_decode(img->data, img->data_len, pixman_image_get_data(out), (int)info.width,
                           (int)info.height, pixman_image_get_stride(out), &info);
+    if (*err) {
+        pixman_image_unref(out);
+        return NULL;
+    }
+    return out;
+}
+
+pixman_image_t *floe_lz4_image_decode(const struct spice_image *img, int *err)
+{
+    uint32_t w = img->desc.width, h = img->desc.height;
+    pixman_image_t *out;
+    int alpha;
+
+    *err = -EBADMSG;
+    if (img->data_len < 2 || w == 0 || h == 0 || w > FLOE_CLIENT_MAX_SIDE ||
+        h > FLOE_CLIENT_MAX_SIDE)
+        return NULL;
+    *err = -ENOMEM;
+    /* the format byte says whether the picture has alpha */
+    out = pixman_image_create_bits(img->data[1] == SPICE_BITMAP_RGBA ? PIXMAN_a8r8g8b8
+                                                                     : PIXMAN_x8r8g8b8,
+                                   (int)w, (int)h, NULL, 0);
+    if (!out)
+        return NULL;
+    *err = floe_lz4_decode(img->data, img->data_len, pixman_image_get_data(out), (int)w, (int)h,
+                           pixman_image_get_stride(out), &alpha);
     if (*err) {
         pixman_image_unref(out);
         return NULL;

@@ -9,7 +9,7 @@ BUILD        ?= build
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := link display server client lz
+FUZZ_TARGETS := link display server client lz lz4
 # built from the sources with clang, never from the gcc-built libraries
 FUZZ_SRC     := $(wildcard protocol/*.c protocol/spice/*.c)
 FUZZ_HDRS    := $(wildcard protocol/*.h protocol/spice/*.h) tests/unit/data/seabios_capture.h
@@ -30,6 +30,13 @@ FUZZ_LIBS_client := $(shell pkg-config --libs $(FUZZ_PKGS_client) 2>/dev/null) -
 # fuzz_lz drives the LZ image decoder alone
 FUZZ_SRC_lz  := codecs/lz.c
 FUZZ_HDRS_lz := codecs/lz.h
+# fuzz_lz4 drives the LZ4 image decoder alone, over liblz4
+FUZZ_SRC_lz4  := codecs/lz4.c
+FUZZ_HDRS_lz4 := codecs/lz4.h
+FUZZ_LIBS_lz4 := $(shell pkg-config --libs liblz4)
+# codecs/*.c now holds lz4.c: the targets built from all codecs need liblz4 too
+FUZZ_LIBS_server += $(shell pkg-config --libs liblz4)
+FUZZ_LIBS_client += $(shell pkg-config --libs liblz4)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
@@ -56,6 +63,7 @@ $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(FUZZ_HDRS)
 $(FUZZ_DIR)/fuzz_server: $(FUZZ_SRC_server) $(FUZZ_HDRS_server)
 $(FUZZ_DIR)/fuzz_client: $(FUZZ_SRC_client) $(FUZZ_HDRS_client)
 $(FUZZ_DIR)/fuzz_lz: $(FUZZ_SRC_lz) $(FUZZ_HDRS_lz)
+$(FUZZ_DIR)/fuzz_lz4: $(FUZZ_SRC_lz4) $(FUZZ_HDRS_lz4)
 
 # (static pattern rules: make skips implicit rules for .PHONY targets)
 # Each run works on a scratch copy of the seeds, so the tree's corpus stays
