@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_util.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,16 +41,6 @@ static inline void expect_wbuf(const struct floe_wbuf *w, const uint8_t *want, s
     assert_memory_equal(w->data, want, n);
 }
 
-/* An exact-size heap copy, so ASan flags any read past `n`. */
-static inline uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-    uint8_t *d = malloc(n); /* malloc(0) too: ASan poisons its one byte */
-
-    assert_non_null(d);
-    if (n)
-        memcpy(d, p, n);
-    return d;
-}
 
 static inline void expect_rect(const struct spice_rect *r, int32_t top, int32_t left, int32_t bottom,
                         int32_t right)

@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_util.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,16 +33,6 @@
 /* ------------------------------------------------------------------------ */
 /* helpers */
 
-/* An exact-size heap copy, so ASan flags any read past `n`. */
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-    uint8_t *d = malloc(n ? n : 1);
-
-    assert_non_null(d);
-    if (n)
-        memcpy(d, p, n);
-    return d;
-}
 
 static uint8_t *read_file(const char *path, size_t *len)
 {

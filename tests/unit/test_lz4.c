@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_util.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,16 +37,6 @@ static size_t bpp_of(int format)
     return format == FLOE_LZ4_RGB16 ? 2 : format == FLOE_LZ4_RGB24 ? 3 : 4;
 }
 
-/* An exact-size heap copy, so ASan flags any read past `n`. */
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-    uint8_t *d = malloc(n ? n : 1);
-
-    assert_non_null(d);
-    if (n)
-        memcpy(d, p, n);
-    return d;
-}
 
 /* The packed rows the server would compress, first stream row first. */
 static uint8_t *make_packed(int format, int w, int h, enum content c)
