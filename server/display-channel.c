@@ -11,7 +11,6 @@
 
 struct display_client {
     int synced;
-    int in_overflow;
 };
 
 int floe_display_synced(struct floe_chan *c)
@@ -47,9 +46,7 @@ static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *bod
             return -EBADMSG;
         if (!dc->synced) {
             dc->synced = 1;
-            dc->in_overflow = 1; /* the first picture may be large by itself */
             floe_display_client_sync(c);
-            dc->in_overflow = 0;
         }
         return 0;
     default:
@@ -74,19 +71,17 @@ static void display_overflow(struct floe_chan *c)
     struct display_client *dc = c->priv;
     pixman_region32_t rg;
 
-    /* what replaces the dropped draws is at most a surface of pixels: wait
-     * for twice that, so one overflow is not followed by another at once */
-    if (!dc || dc->in_overflow ||
-        c->queued_bytes < 2 * (size_t)c->srv->primary.width * c->srv->primary.height * 4)
+    /* what replaces the dropped draws is at most a surface of pixels (so is
+     * the first picture): wait for twice that, so one overflow is not
+     * followed by another at once; chan.c keeps this from recursing */
+    if (!dc || c->queued_bytes < 2 * (size_t)c->srv->primary.width * c->srv->primary.height * 4)
         return;
-    dc->in_overflow = 1;
     pixman_region32_init(&rg);
     floe_chan_drop(c, drop_draw, &rg);
     floe_debug("%s: slow client: %d pending rectangles replaced by pixels", c->peer,
                pixman_region32_n_rects(&rg));
     floe_display_send_region(c, &rg);
     pixman_region32_fini(&rg);
-    dc->in_overflow = 0;
 }
 
 static void display_closed(struct floe_chan *c)
