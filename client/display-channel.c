@@ -3,6 +3,7 @@
 #include "client/display.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,27 @@ static int image_from_cache(struct floe_display *d, const struct spice_image *im
     return 0;
 }
 
+/* FLOE_DUMP_IMAGES=DIR writes each compressed image's payload to
+ * DIR/img-SEQ-tTYPE-WxH-fFLAGS-aAUX.bin: test data from real encoders. */
+static void dump_image(const struct spice_image *img)
+{
+    static unsigned seq;
+    const char *dir = getenv("FLOE_DUMP_IMAGES");
+    char path[4096];
+    FILE *f;
+
+    if (!dir || !*dir || !img->data || img->desc.type == SPICE_IMAGE_BITMAP)
+        return;
+    snprintf(path, sizeof(path), "%s/img-%05u-t%u-%ux%u-f%u-a%u.bin", dir, seq++, img->desc.type,
+             img->desc.width, img->desc.height, img->flags, img->aux);
+    f = fopen(path, "wb");
+    if (!f)
+        return;
+    if (fwrite(img->data, 1, img->data_len, f) != img->data_len)
+        floe_warn("display: could not write %s", path);
+    fclose(f);
+}
+
 /* Finds the pixels an image names: 0 with a new reference in *out, 1 when
  * the draw is to be skipped (already logged), or -errno for bad input. */
 static int image_get(struct floe_display *d, const uint8_t *body, size_t len, uint32_t offset,
@@ -154,6 +176,7 @@ static int image_get(struct floe_display *d, const uint8_t *body, size_t len, ui
     uint32_t sid;
 
     *out = NULL;
+    dump_image(img);
     switch (img->desc.type) {
     case SPICE_IMAGE_BITMAP:
         return image_bitmap(d, img, out);

@@ -177,3 +177,99 @@ out:
     free(scratch);
     return ret;
 }
+
+/* Rows go out top-down; a picture without alpha is packed as RGB24 (three
+ * bytes a pixel), one with alpha as RGBA. Chunks hold whole rows, about
+ * ENCODE_CHUNK input bytes each, as one LZ4 stream over the packed rows. */
+#define ENCODE_CHUNK (64u << 10)
+
+int floe_lz4_encode(const uint32_t *pixels, int width, int height, int stride_bytes,
+                    int alpha, struct floe_bytes *out)
+{
+    size_t bpp = alpha ? 4 : 3, row_bytes, total, rows_per_chunk, done = 0;
+    LZ4_stream_t *stream;
+    uint8_t *packed, *p;
+    int ret = -ENOMEM;
+
+    if (!pixels || width <= 0 || height <= 0 || width > FLOE_LZ4_MAX_DIM ||
+        height > FLOE_LZ4_MAX_DIM || (long)width * height > FLOE_LZ4_MAX_PIXELS ||
+        stride_bytes % 4 || stride_bytes / 4 < width)
+        return -EINVAL;
+    row_bytes = (size_t)width * bpp;
+    total = row_bytes * (size_t)height;
+    packed = malloc(total);
+    stream = LZ4_createStream();
+    if (!packed || !stream)
+        goto out;
+    p = packed;
+    for (int y = 0; y < height; y++) {
+        const uint32_t *row = (const uint32_t *)(const void *)((const uint8_t *)pixels +
+                                                               (size_t)y * stride_bytes);
+
+        for (int x = 0; x < width; x++) {
+            uint32_t v = row[x];
+
+            *p++ = (uint8_t)v;
+            *p++ = (uint8_t)(v >> 8);
+            *p++ = (uint8_t)(v >> 16);
+            if (alpha)
+                *p++ = (uint8_t)(v >> 24);
+        }
+    }
+    if (floe_bytes_append(out, (const uint8_t[]){ 1, alpha ? FLOE_LZ4_RGBA : FLOE_LZ4_RGB24 }, 2))
+        goto out;
+    rows_per_chunk = ENCODE_CHUNK / row_bytes ? ENCODE_CHUNK / row_bytes : 1;
+    while (done < total) {
+        size_t n = rows_per_chunk * row_bytes < total - done ? rows_per_chunk * row_bytes
+                                                             : total - done;
+        int bound = LZ4_compressBound((int)n), c;
+        uint8_t *dst;
+
+        if (floe_bytes_reserve(out, 4 + (size_t)bound))
+            goto out;
+        dst = out->data + out->len;
+        c = LZ4_compress_fast_continue(stream, (const char *)packed + done, (char *)dst + 4,
+                                       (int)n, bound, 1);
+        if (c <= 0) {
+            ret = -EINVAL;
+            goto out;
+        }
+        dst[0] = (uint8_t)(c >> 24);
+        dst[1] = (uint8_t)(c >> 16);
+        dst[2] = (uint8_t)(c >> 8);
+        dst[3] = (uint8_t)c;
+        out->len += 4 + (size_t)c;
+        done += n;
+    }
+    ret = 0;
+out:
+    LZ4_freeStream(stream);
+    free(packed);
+    return ret;
+}
+
+static int codec_encode(void *state, const struct floe_pic *pic, struct floe_bytes *out,
+                        struct floe_coded *meta)
+{
+    meta->type = 109; /* SPICE_IMAGE_TYPE_LZ4 */
+    meta->flags = 0;
+    meta->aux = 0;
+    return floe_lz4_encode(pic->pixels, pic->width, pic->height, pic->stride, pic->alpha, out);
+}
+
+static int codec_decode(void *state, const struct floe_coded *in, struct floe_pic *out)
+{
+    int alpha = 0, ret;
+
+    ret = floe_lz4_decode(in->data, in->len, out->pixels, out->width, out->height, out->stride,
+                          &alpha);
+    out->alpha = alpha;
+    return ret;
+}
+
+const struct floe_codec floe_codec_lz4 = {
+    .name = "lz4",
+    .type = 109,
+    .encode = codec_encode,
+    .decode = codec_decode,
+};

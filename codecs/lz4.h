@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codecs/codec.h"
+
 /* The SPICE bitmap format byte of the payload (values fixed by the wire format). */
 enum floe_lz4_format {
     FLOE_LZ4_RGB16 = 6,   /* x1r5g5b5, little-endian */
@@ -44,5 +46,13 @@ enum floe_lz4_format {
  * error out may hold a partial picture. */
 int floe_lz4_decode(const uint8_t *in, size_t len, uint32_t *out, int out_w, int out_h,
                     int out_stride_bytes, int *has_alpha);
+
+/* Appends the LZ4 payload of a width x height picture (rows stride_bytes
+ * apart, xRGB words, or ARGB when alpha) to out: top-down, RGB24 without
+ * alpha, RGBA with it. 0, -EINVAL (bad arguments) or -ENOMEM. */
+int floe_lz4_encode(const uint32_t *pixels, int width, int height, int stride_bytes,
+                    int alpha, struct floe_bytes *out);
+
+extern const struct floe_codec floe_codec_lz4;
 
 #endif

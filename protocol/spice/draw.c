@@ -79,6 +79,33 @@ static int bitmap_get(struct floe_rbuf *r, struct spice_image *img)
     return 0;
 }
 
+/* LZ_PLT: flags, data_size, the palette (an id, or a pointer to unique,
+ * num_ents and the entries), then the data. */
+static int lz_plt_get(const struct floe_rbuf *whole, struct floe_rbuf *r, struct spice_image *img)
+{
+    struct floe_rbuf pr;
+    uint32_t at = 0;
+
+    img->flags = floe_get_u8(r);
+    img->data_len = floe_get_u32(r);
+    if (img->flags & SPICE_BITMAP_PAL_FROM_CACHE)
+        img->palette_id = floe_get_u64(r);
+    else
+        at = floe_get_u32(r);
+    img->data = floe_get_bytes(r, img->data_len);
+    if (r->bad)
+        return -EBADMSG;
+    if (img->flags & SPICE_BITMAP_PAL_FROM_CACHE)
+        return 0;
+    if (at == 0)
+        return -EBADMSG;
+    floe_rbuf_at(&pr, whole, at);
+    img->palette_id = floe_get_u64(&pr);
+    img->palette_len = floe_get_u16(&pr);
+    img->palette = floe_get_bytes(&pr, (size_t)img->palette_len * 4);
+    return pr.bad || img->palette_len == 0 ? -EBADMSG : 0;
+}
+
 int spice_image_parse(const uint8_t *body, size_t len, uint32_t offset, struct spice_image *img)
 {
     struct floe_rbuf whole, r;
@@ -100,6 +127,19 @@ int spice_image_parse(const uint8_t *body, size_t len, uint32_t offset, struct s
         img->data_len = floe_get_u32(&r);
         img->data = floe_get_bytes(&r, img->data_len);
         return r.bad ? -EBADMSG : 0;
+    case SPICE_IMAGE_JPEG_ALPHA:
+        img->flags = floe_get_u8(&r);
+        img->aux = floe_get_u32(&r);
+        img->data_len = floe_get_u32(&r);
+        img->data = floe_get_bytes(&r, img->data_len);
+        return r.bad || img->aux > img->data_len ? -EBADMSG : 0;
+    case SPICE_IMAGE_ZLIB_GLZ_RGB:
+        img->aux = floe_get_u32(&r);
+        img->data_len = floe_get_u32(&r);
+        img->data = floe_get_bytes(&r, img->data_len);
+        return r.bad ? -EBADMSG : 0;
+    case SPICE_IMAGE_LZ_PLT:
+        return lz_plt_get(&whole, &r, img);
     default:
         return 0; /* known to the caller as unsupported by its type */
     }

@@ -34,6 +34,13 @@ struct spice_image {
     struct spice_bitmap bitmap;
     const uint8_t *data;
     size_t data_len;
+    uint8_t flags;          /* JPEG_ALPHA and LZ_PLT: their flags byte */
+    uint32_t aux;           /* JPEG_ALPHA: jpeg_size; ZLIB_GLZ_RGB: glz_data_size */
+    /* LZ_PLT: the palette, by id (flags & PAL_FROM_CACHE) or inline:
+     * palette_len little-endian u32 entries at palette */
+    uint64_t palette_id;
+    const uint8_t *palette;
+    uint16_t palette_len;
 };
 
 struct spice_draw_fill {

@@ -9,34 +9,27 @@ BUILD        ?= build
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_TARGETS := link display server client lz lz4
+# one target per tests/fuzz/fuzz_<t>.c, seeded from tests/fuzz/corpus/<t>/
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # built from the sources with clang, never from the gcc-built libraries
-FUZZ_SRC     := $(wildcard protocol/*.c protocol/spice/*.c)
-FUZZ_HDRS    := $(wildcard protocol/*.h protocol/spice/*.h) tests/unit/data/seabios_capture.h
+# every target is built with the protocol and codec sources and their libraries
+FUZZ_SRC     := $(wildcard protocol/*.c protocol/spice/*.c codecs/*.c)
+FUZZ_HDRS    := $(wildcard protocol/*.h protocol/spice/*.h codecs/*.h) tests/unit/data/seabios_capture.h
+FUZZ_LIBS    := $(shell pkg-config --libs libpng zlib liblz4 libturbojpeg 2>/dev/null) -lm
 # fuzz_server runs a whole libfloe-server (no demo source: it needs fonts);
 # FUZZ_SRC_<t>, FUZZ_CFLAGS_<t> and FUZZ_LIBS_<t> add to target <t>'s build
 FUZZ_PKGS_server := libuv pixman-1 openssl libpng zlib
 FUZZ_SRC_server  := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net/*.c \
-                    server/display/*.c)) $(wildcard codecs/*.c)
-FUZZ_HDRS_server := $(wildcard server/*.h server/include/floe/*.h codecs/*.h)
+                    server/display/*.c))
+FUZZ_HDRS_server := $(wildcard server/*.h server/include/floe/*.h)
 FUZZ_CFLAGS_server := -Iserver/include $(shell pkg-config --cflags $(FUZZ_PKGS_server) 2>/dev/null)
 FUZZ_LIBS_server := $(shell pkg-config --libs $(FUZZ_PKGS_server) 2>/dev/null) -lm
 # fuzz_client drives libfloe-client's read path and its canvas drawing
 FUZZ_PKGS_client := pixman-1 openssl libpng zlib
-FUZZ_SRC_client  := $(wildcard client/*.c codecs/*.c)
-FUZZ_HDRS_client := $(wildcard client/*.h client/include/floe/*.h codecs/*.h)
+FUZZ_SRC_client  := $(wildcard client/*.c)
+FUZZ_HDRS_client := $(wildcard client/*.h client/include/floe/*.h)
 FUZZ_CFLAGS_client := -Iclient/include $(shell pkg-config --cflags $(FUZZ_PKGS_client) 2>/dev/null)
 FUZZ_LIBS_client := $(shell pkg-config --libs $(FUZZ_PKGS_client) 2>/dev/null) -lm
-# fuzz_lz drives the LZ image decoder alone
-FUZZ_SRC_lz  := codecs/lz.c
-FUZZ_HDRS_lz := codecs/lz.h
-# fuzz_lz4 drives the LZ4 image decoder alone, over liblz4
-FUZZ_SRC_lz4  := codecs/lz4.c
-FUZZ_HDRS_lz4 := codecs/lz4.h
-FUZZ_LIBS_lz4 := $(shell pkg-config --libs liblz4)
-# codecs/*.c now holds lz4.c: the targets built from all codecs need liblz4 too
-FUZZ_LIBS_server += $(shell pkg-config --libs liblz4)
-FUZZ_LIBS_client += $(shell pkg-config --libs liblz4)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
@@ -58,12 +51,10 @@ $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CFLAGS_$*) -o $@ $< $(FUZZ_SRC) $(FUZZ_SRC_$*) \
-	    $(FUZZ_LIBS_$*)
+	    $(FUZZ_LIBS_$*) $(FUZZ_LIBS)
 
 $(FUZZ_DIR)/fuzz_server: $(FUZZ_SRC_server) $(FUZZ_HDRS_server)
 $(FUZZ_DIR)/fuzz_client: $(FUZZ_SRC_client) $(FUZZ_HDRS_client)
-$(FUZZ_DIR)/fuzz_lz: $(FUZZ_SRC_lz) $(FUZZ_HDRS_lz)
-$(FUZZ_DIR)/fuzz_lz4: $(FUZZ_SRC_lz4) $(FUZZ_HDRS_lz4)
 
 # (static pattern rules: make skips implicit rules for .PHONY targets)
 # Each run works on a scratch copy of the seeds, so the tree's corpus stays
@@ -82,7 +73,7 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
 fuzz-corpus:
 	@mkdir -p $(FUZZ_DIR)
 	$(Q)$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -o $(FUZZ_DIR)/gen_corpus \
-	    tests/fuzz/gen_corpus.c $(FUZZ_SRC)
+	    tests/fuzz/gen_corpus.c $(FUZZ_SRC) $(FUZZ_LIBS)
 	$(Q)rm -rf tests/fuzz/corpus/link tests/fuzz/corpus/display && \
 	    $(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
 
