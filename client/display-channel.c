@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/codec.h"
 #include "protocol/log.h"
 #include "protocol/spice/varmsgs.h"
 
@@ -37,6 +38,7 @@ void floe_display_init(struct floe_display *d, uint64_t cache_pixels)
     memset(d, 0, sizeof(*d));
     pixman_region32_init(&d->damage);
     floe_image_cache_init(&d->cache, cache_pixels);
+    d->glz_window = FLOE_CLIENT_GLZ_WINDOW;
 }
 
 void floe_display_fini(struct floe_display *d)
@@ -47,6 +49,7 @@ void floe_display_fini(struct floe_display *d)
     d->primary = NULL;
     pixman_region32_fini(&d->damage);
     floe_image_cache_fini(&d->cache);
+    floe_display_codecs_reset(d);
 }
 
 static void warn_once(uint8_t *flag, const char *what, unsigned v)
@@ -110,11 +113,34 @@ static int image_bitmap(struct floe_display *d, const struct spice_image *img,
 static int image_lz(struct floe_display *d, const struct spice_image *img, pixman_image_t **out)
 {
     int err;
-    pixman_image_t *px = img->desc.type == SPICE_IMAGE_LZ4 ? floe_lz4_image_decode(img, &err)
-                                                          : floe_lz_image_decode(img, &err);
+    pixman_image_t *px = floe_lz_image_decode(img, &err);
 
     if (!px && err == -EOPNOTSUPP) {
         warn_once(&d->warned_misc[MISC_BITMAP], "LZ image kind", img->desc.type);
+        cache_placeholder(d, img);
+        return 1;
+    }
+    if (!px) {
+        floe_err("display: %s image %ux%u does not decode", image_type_name(img->desc.type),
+                 img->desc.width, img->desc.height);
+        return err;
+    }
+    if (img->desc.flags & SPICE_IMAGE_CACHE_ME)
+        floe_image_cache_put(&d->cache, img->desc.id, px,
+                             (uint64_t)img->desc.width * img->desc.height);
+    *out = px;
+    return 0;
+}
+
+static int image_coded(struct floe_display *d, const struct spice_image *img,
+                       pixman_image_t **out)
+{
+    int err;
+    pixman_image_t *px = floe_coded_image_decode(d, img, &err);
+
+    if (!px && (err == -EOPNOTSUPP || err == -ENOTSUP)) {
+        warn_once(&d->warned_image[img->desc.type], "image type (no decoder, skipped)",
+                  img->desc.type);
         cache_placeholder(d, img);
         return 1;
     }
@@ -181,8 +207,9 @@ static int image_get(struct floe_display *d, const uint8_t *body, size_t len, ui
     case SPICE_IMAGE_BITMAP:
         return image_bitmap(d, img, out);
     case SPICE_IMAGE_LZ_RGB:
-    case SPICE_IMAGE_LZ4:
-        return image_lz(d, img, out);
+        if (!floe_codec_by_type(img->desc.type))
+            return image_lz(d, img, out);
+        return image_coded(d, img, out);
     case SPICE_IMAGE_FROM_CACHE:
     case SPICE_IMAGE_FROM_CACHE_LOSSLESS:
         return image_from_cache(d, img, out);
@@ -191,6 +218,10 @@ static int image_get(struct floe_display *d, const uint8_t *body, size_t len, ui
             return -EBADMSG;
         *out = pixman_image_ref(d->surfaces[sid]->image);
         return 0;
+    case SPICE_IMAGE_QUIC: case SPICE_IMAGE_LZ_PLT: case SPICE_IMAGE_GLZ_RGB:
+    case SPICE_IMAGE_JPEG: case SPICE_IMAGE_ZLIB_GLZ_RGB: case SPICE_IMAGE_JPEG_ALPHA:
+    case SPICE_IMAGE_LZ4:
+        return image_coded(d, img, out);
     default:
         if (!d->warned_image[img->desc.type]) {
             d->warned_image[img->desc.type] = 1;
@@ -498,10 +529,15 @@ static int display_locked(struct floe_display *d, uint16_t type, const uint8_t *
     case SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS:
         floe_image_cache_clear(&d->cache);
         return 0;
-    case SPICE_MSG_DISPLAY_INVAL_PALETTE:
     case SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES:
+        floe_display_palettes_clear(d);
+        return 0;
+    case SPICE_MSG_DISPLAY_INVAL_PALETTE:
+        /* palettes are few and small: dropping them all is simplest */
+        floe_display_palettes_clear(d);
+        return 0;
     case SPICE_MSG_DISPLAY_MODE:
-        return 0; /* no palette formats are drawn, so there is no palette cache */
+        return 0;
     case SPICE_MSG_DISPLAY_MONITORS_CONFIG:
         return monitors_config(body, len);
     default:
@@ -528,7 +564,8 @@ static int display_message(struct floe_chan *ch, uint16_t type, const uint8_t *b
 
 static void display_linked(struct floe_chan *ch)
 {
-    struct spice_display_init m = { 1, ch->client->display.cache.limit, 1, 0 };
+    struct spice_display_init m = { 1, ch->client->display.cache.limit, 1,
+                                    (int32_t)FLOE_CLIENT_GLZ_WINDOW };
     struct floe_wbuf w;
 
     floe_wbuf_init(&w, 64);

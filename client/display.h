@@ -54,7 +54,13 @@ pixman_image_t *floe_bitmap_decode(const struct spice_image *img, int *err);
 /* Decodes an LZ_RGB image (LZ payload in img->data); NULL with *err
  * (-EBADMSG, -EOPNOTSUPP for palette streams, -ENOMEM) on failure. */
 pixman_image_t *floe_lz_image_decode(const struct spice_image *img, int *err);
-/* Decodes an LZ4 image (SPICE's framing in img->data); NULL with *err. */
-pixman_image_t *floe_lz4_image_decode(const struct spice_image *img, int *err);
+/* Decodes any compressed type a registered codec handles (QUIC, LZ, GLZ,
+ * JPEG, ...) through codecs/codec.h, with d's codec memory and palettes.
+ * NULL with *err: -ENOTSUP (no decoder for the type), -EBADMSG, -ENOMEM. */
+pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spice_image *img,
+                                        int *err);
+/* Frees d's codec memory and palettes. */
+void floe_display_codecs_reset(struct floe_display *d);
+void floe_display_palettes_clear(struct floe_display *d);
 
 #endif

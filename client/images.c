@@ -1,11 +1,13 @@
 /* SPICE images turned into aligned 32-bit pixman images: uncompressed
- * BITMAPs (32BIT, RGBA, 24BIT, 16BIT, top-down or not), LZ_RGB and LZ4. */
+ * BITMAPs (32BIT, RGBA, 24BIT, 16BIT, top-down or not), and every compressed
+ * type through the codec registry. */
 #include "client/display.h"
 
+#include "codecs/codec.h"
 #include "codecs/lz.h"
-#include "codecs/lz4.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void row_32(uint32_t *dst, const uint8_t *src, uint32_t w)
@@ -101,28 +103,116 @@ pixman_image_t *floe_lz_image_decode(const struct spice_image *img, int *err)
     return out;
 }
 
-pixman_image_t *floe_lz4_image_decode(const struct spice_image *img, int *err)
-{
-    uint32_t w = img->desc.width, h = img->desc.height;
-    pixman_image_t *out;
-    int alpha;
+/* --- every other compressed type, through the codec registry ----------- */
 
-    *err = -EBADMSG;
-    if (img->data_len < 2 || w == 0 || h == 0 || w > FLOE_CLIENT_MAX_SIDE ||
-        h > FLOE_CLIENT_MAX_SIDE)
-        return NULL;
-    *err = -ENOMEM;
-    /* the format byte says whether the picture has alpha */
-    out = pixman_image_create_bits(img->data[1] == SPICE_BITMAP_RGBA ? PIXMAN_a8r8g8b8
-                                                                     : PIXMAN_x8r8g8b8,
-                                   (int)w, (int)h, NULL, 0);
-    if (!out)
-        return NULL;
-    *err = floe_lz4_decode(img->data, img->data_len, pixman_image_get_data(out), (int)w, (int)h,
-                           pixman_image_get_stride(out), &alpha);
-    if (*err) {
-        pixman_image_unref(out);
+static void free_bits(pixman_image_t *img, void *data)
+{
+    free(data);
+}
+
+void floe_display_palettes_clear(struct floe_display *d)
+{
+    for (unsigned i = 0; i < sizeof(d->palettes) / sizeof(d->palettes[0]); i++) {
+        free(d->palettes[i].ents);
+        memset(&d->palettes[i], 0, sizeof(d->palettes[i]));
+    }
+}
+
+void floe_display_codecs_reset(struct floe_display *d)
+{
+    for (int i = 0; i < 16 && floe_codecs[i]; i++) {
+        if (d->codec_states[i])
+            floe_codecs[i]->state_free(d->codec_states[i]);
+        d->codec_states[i] = NULL;
+    }
+    floe_display_palettes_clear(d);
+}
+
+/* The palette an LZ_PLT image uses: its own (kept when it says CACHE_ME) or
+ * one kept before. NULL when neither is there. */
+static const struct floe_palette *palette_for(struct floe_display *d,
+                                              const struct spice_image *img)
+{
+    unsigned n = sizeof(d->palettes) / sizeof(d->palettes[0]);
+    struct floe_palette *p;
+
+    if (img->flags & SPICE_BITMAP_PAL_FROM_CACHE) {
+        for (unsigned i = 0; i < n; i++)
+            if (d->palettes[i].ents && d->palettes[i].id == img->palette_id)
+                return &d->palettes[i];
         return NULL;
     }
+    p = &d->palettes[d->palette_next];
+    free(p->ents);
+    p->ents = malloc((size_t)img->palette_len * 4);
+    if (!p->ents)
+        return NULL;
+    p->id = img->palette_id;
+    p->n = img->palette_len;
+    for (unsigned i = 0; i < img->palette_len; i++)
+        p->ents[i] = floe_le32(img->palette + 4 * i);
+    /* kept only when the server said so; otherwise the slot is reused next time */
+    if (img->flags & SPICE_BITMAP_PAL_CACHE_ME)
+        d->palette_next = (d->palette_next + 1) % n;
+    return p;
+}
+
+pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spice_image *img,
+                                        int *err)
+{
+    const struct floe_codec *codec = floe_codec_by_type(img->desc.type);
+    uint32_t w = img->desc.width, h = img->desc.height;
+    struct floe_coded in = { img->desc.type, img->flags, img->aux, NULL, 0, img->data,
+                             img->data_len };
+    struct floe_pic pic = { NULL, (int)w, (int)h, (int)w * 4, false };
+    void *state = NULL;
+    pixman_image_t *out;
+    int idx = -1;
+
+    *err = -ENOTSUP;
+    if (!codec || !codec->decode)
+        return NULL;
+    *err = -EBADMSG;
+    if (w == 0 || h == 0 || w > FLOE_CLIENT_MAX_SIDE || h > FLOE_CLIENT_MAX_SIDE ||
+        (uint64_t)w * h > (1ull << 26))
+        return NULL;
+    if (img->desc.type == SPICE_IMAGE_LZ_PLT) {
+        const struct floe_palette *p = palette_for(d, img);
+
+        if (!p)
+            return NULL;
+        in.palette = p->ents;
+        in.palette_len = p->n;
+    }
+    for (int i = 0; i < 16 && floe_codecs[i]; i++)
+        if (floe_codecs[i] == codec)
+            idx = i;
+    if (codec->state_new && idx >= 0) {
+        struct floe_codec_params params = { .glz_window = d->glz_window };
+
+        if (!d->codec_states[idx])
+            d->codec_states[idx] = codec->state_new(&params);
+        state = d->codec_states[idx];
+        *err = -ENOMEM;
+        if (!state)
+            return NULL;
+    }
+    *err = -ENOMEM;
+    pic.pixels = malloc((size_t)w * h * 4);
+    if (!pic.pixels)
+        return NULL;
+    *err = codec->decode(state, &in, &pic);
+    if (*err) {
+        free(pic.pixels);
+        return NULL;
+    }
+    out = pixman_image_create_bits(pic.alpha ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8, (int)w, (int)h,
+                                   pic.pixels, (int)w * 4);
+    if (!out) {
+        free(pic.pixels);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    pixman_image_set_destroy_function(out, free_bits, pic.pixels);
     return out;
 }

@@ -17,6 +17,7 @@
 #define FLOE_CLIENT_MAX_OUT (8u << 20)
 /* Largest surface side and area floe allocates. */
 #define FLOE_CLIENT_MAX_SIDE 16384
+#define FLOE_CLIENT_GLZ_WINDOW (4u << 20)   /* GLZ window in pixels, as DISPLAY_INIT states */
 #define FLOE_CLIENT_MAX_PIXELS (64u << 20)
 #define FLOE_CLIENT_MAX_SURFACES 1024
 
@@ -78,6 +79,12 @@ struct floe_display {
     pixman_region32_t damage;   /* on the primary, since the last canvas lock */
     int dirty;                  /* primary changed since the last frame count */
     struct floe_image_cache cache;
+    /* codec memory across images (the GLZ window), per codec of floe_codecs[] */
+    void *codec_states[16];
+    uint32_t glz_window;        /* pixels, as DISPLAY_INIT told the server */
+    /* LZ_PLT palettes the server asked to keep, by id, a few at a time */
+    struct floe_palette { uint64_t id; uint16_t n; uint32_t *ents; } palettes[32];
+    unsigned palette_next;
     uint64_t marks, frames, draws;
     uint8_t warned_msg[512];    /* log-once flags by message type */
     uint8_t warned_image[256];  /* log-once flags by image type */

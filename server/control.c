@@ -11,7 +11,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "codecs/codec.h"
 #include "protocol/log.h"
+#include "protocol/spice/enums.h"
 
 #define LINE_MAX_BYTES 4096
 
@@ -112,12 +114,28 @@ static void cmd_snapshot(struct ctl_conn *cc, const char *arg)
 static void cmd_stats(struct ctl_conn *cc)
 {
     struct floe_server_stats st;
-    char msg[256];
+    char msg[512];
 
     floe_server_get_stats(cc->ctl->srv, &st);
-    snprintf(msg, sizeof(msg), "frames=%llu bytes=%llu messages=%llu clients=%d\nok\n",
+    snprintf(msg, sizeof(msg),
+             "frames=%llu bytes=%llu messages=%llu clients=%d images=%llu image_raw=%llu "
+             "image_coded=%llu cache_hits=%llu\nok\n",
              (unsigned long long)st.frames, (unsigned long long)st.bytes_sent,
-             (unsigned long long)st.messages_sent, st.clients);
+             (unsigned long long)st.messages_sent, st.clients, (unsigned long long)st.images,
+             (unsigned long long)st.image_bytes_raw, (unsigned long long)st.image_bytes_coded,
+             (unsigned long long)st.cache_hits);
+    /* the images by the name their codec goes by */
+    for (int t = 0; t < 128; t++) {
+        const struct floe_codec *codec = floe_codec_by_type((uint8_t)t);
+        const char *name = t == 0 ? "raw" : t == SPICE_IMAGE_FROM_CACHE ? "from_cache"
+                                          : codec ? codec->name : NULL;
+        size_t at = strlen(msg) - 4;   /* at the newline before "ok\n" */
+
+        if (st.images_by_type[t] && name && at < sizeof(msg) - 64)
+            snprintf(msg + at, sizeof(msg) - at, "%s%s=%llu\nok\n",
+                     msg[at - 1] == '\n' ? "" : " ", name,
+                     (unsigned long long)st.images_by_type[t]);
+    }
     reply(cc, msg);
 }
 

@@ -11,6 +11,8 @@
 
 struct display_client {
     int synced;
+    struct floe_display_enc *enc;   /* codecs, cache and dictionary: from DISPLAY_INIT on */
+    int preferred;                  /* PREFERRED_COMPRESSION before DISPLAY_INIT, or 0 */
 };
 
 int floe_display_synced(struct floe_chan *c)
@@ -45,9 +47,25 @@ static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *bod
         if (r.bad)
             return -EBADMSG;
         if (!dc->synced) {
+            dc->enc = floe_display_enc_new(c, &init);
+            if (!dc->enc)
+                return -ENOMEM;
+            if (dc->preferred)
+                floe_display_enc_prefer(dc->enc, (uint8_t)dc->preferred);
             dc->synced = 1;
             floe_display_client_sync(c);
         }
+        return 0;
+    case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
+        if (len < 1)
+            return -EBADMSG;
+        /* an unknown value is ignored, as the reference server does */
+        if (body[0] < 1 || body[0] > 7)
+            floe_warn("%s: display: unknown preferred compression %u", c->peer, body[0]);
+        else if (dc->enc)
+            floe_display_enc_prefer(dc->enc, body[0]);
+        else
+            dc->preferred = body[0];
         return 0;
     default:
         floe_debug("%s: display: ignoring message %u", c->peer, type);
@@ -84,8 +102,19 @@ static void display_overflow(struct floe_chan *c)
     pixman_region32_fini(&rg);
 }
 
+static struct floe_msg *display_prepare(struct floe_chan *c, struct floe_msg *m)
+{
+    struct display_client *dc = c->priv;
+
+    return floe_display_enc_prepare(c, dc ? dc->enc : NULL, m);
+}
+
 static void display_closed(struct floe_chan *c)
 {
+    struct display_client *dc = c->priv;
+
+    if (dc)
+        floe_display_enc_free(dc->enc);
     free(c->priv);
     c->priv = NULL;
 }
@@ -94,5 +123,6 @@ const struct floe_chan_ops floe_display_ops = {
     .linked = display_linked,
     .handle = display_handle,
     .overflow = display_overflow,
+    .prepare = display_prepare,
     .closed = display_closed,
 };

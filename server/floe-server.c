@@ -36,6 +36,13 @@ static void usage(FILE *f)
 "  --seed N                demo desktop seed (default 1)\n"
 "  --fps N                 demo animation rate (default 30)\n"
 "  --name NAME             name shown by clients (default floe demo)\n"
+"  --image-compression MODE  off|auto_glz|auto_lz|quic|glz|lz|lz4 (default auto_glz);\n"
+"                          a client's preferred compression overrides it\n"
+"  --jpeg-wan-compression WHEN  auto|never|always: JPEG instead of QUIC for\n"
+"                          photographs (default auto: only on a slow link)\n"
+"  --zlib-glz-wan-compression WHEN  auto|never|always: zlib around GLZ\n"
+"                          (default auto: only on a slow link)\n"
+"  --jpeg-quality N        1..100 (default 85)\n"
 "  --control PATH          control socket (commands: snapshot FILE.png, freeze,\n"
 "                          thaw, clients, stats, typed, quit, help)\n"
 "  -h, --help              this text\n\n"
@@ -117,6 +124,7 @@ struct args {
     int port;
     const char *password_file, *control, *name;
     int disable_ticketing;
+    int image_compression, jpeg_wan, zlib_glz_wan, jpeg_quality;
     struct floe_demo_options demo;
 };
 
@@ -165,6 +173,8 @@ static int parse_args(int argc, char **argv, struct args *ar)
         { "listen", 1, 0, 'l' }, { "password-file", 1, 0, 'p' },
         { "disable-ticketing", 0, 0, 'D' }, { "size", 1, 0, 's' }, { "seed", 1, 0, 'S' },
         { "fps", 1, 0, 'f' }, { "name", 1, 0, 'n' }, { "control", 1, 0, 'c' },
+        { "image-compression", 1, 0, 'i' }, { "jpeg-wan-compression", 1, 0, 'j' },
+        { "zlib-glz-wan-compression", 1, 0, 'z' }, { "jpeg-quality", 1, 0, 'q' },
         { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     long v;
@@ -187,6 +197,17 @@ static int parse_args(int argc, char **argv, struct args *ar)
                   ar->demo.fps = (int)v; break;
         case 'n': ar->name = optarg; break;
         case 'c': ar->control = optarg; break;
+        case 'i': if ((ar->image_compression = floe_image_compression_parse(optarg)) < 0)
+                      return bad_arg("--image-compression", optarg);
+                  break;
+        case 'j': if ((ar->jpeg_wan = floe_wan_parse(optarg)) < 0)
+                      return bad_arg("--jpeg-wan-compression", optarg);
+                  break;
+        case 'z': if ((ar->zlib_glz_wan = floe_wan_parse(optarg)) < 0)
+                      return bad_arg("--zlib-glz-wan-compression", optarg);
+                  break;
+        case 'q': if (parse_long(optarg, 1, 100, &v)) return bad_arg("--jpeg-quality", optarg);
+                  ar->jpeg_quality = (int)v; break;
         case 'h': usage(stdout); exit(0);
         default: fprintf(stderr, "floe-server: see --help\n"); return -1;
         }
@@ -220,7 +241,12 @@ static int app_start(struct app *a, const struct args *ar)
 {
     struct floe_server_options so = { .name = ar->name ? ar->name : "floe demo",
                                       .disable_ticketing = ar->disable_ticketing,
-                                      .password_file = ar->password_file };
+                                      .password_file = ar->password_file,
+                                      .image_compression =
+                                          (enum floe_image_compression)ar->image_compression,
+                                      .jpeg_wan = (enum floe_wan)ar->jpeg_wan,
+                                      .zlib_glz_wan = (enum floe_wan)ar->zlib_glz_wan,
+                                      .jpeg_quality = ar->jpeg_quality };
     struct floe_input_sink sink = { .key_fn = on_key, .pointer_fn = on_pointer,
                                     .locks_fn = on_locks, .opaque = a };
     struct floe_control_hooks hooks = { on_freeze, on_typed, app_stop, a };

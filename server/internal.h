@@ -12,12 +12,17 @@
 #include "protocol/spice/draw.h"
 #include "protocol/spice/messages.h"
 
-/* An encoded message body, shared by every client that queues it. */
+struct floe_msg_image;
+
+/* An encoded message body, shared by every client that queues it. A draw
+ * of pixels (`image` set, body empty) is encoded for each client only when
+ * it is written: its codec, cache and GLZ dictionary are that client's. */
 struct floe_msg {
     int refs;
     uint16_t type;
     int has_box;            /* a draw on the primary surface: box is the area */
     pixman_box32_t box;
+    struct floe_msg_image *image;
     uint32_t len;
     uint8_t body[];
 };
@@ -30,9 +35,10 @@ void floe_msg_unref(struct floe_msg *m);
 
 /* What a queued message costs: its body and the bookkeeping around it, so
  * that many tiny messages count too. */
+size_t floe_msg_image_bytes(const struct floe_msg_image *img);
 static inline size_t floe_msg_cost(const struct floe_msg *m)
 {
-    return m->len + 64;
+    return m->len + 64 + (m->image ? floe_msg_image_bytes(m->image) : 0);
 }
 
 struct floe_qitem {
@@ -48,6 +54,10 @@ struct floe_chan_ops {
     int (*handle)(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len);
     /* the queue passed its byte limit: make it smaller (display) */
     void (*overflow)(struct floe_chan *c);
+    /* a queued message is about to be written: returns the message to write
+     * now (a new reference; NULL skips it), and may put messages back at
+     * the queue's head with floe_chan_push_front (display: encodes images) */
+    struct floe_msg *(*prepare)(struct floe_chan *c, struct floe_msg *m);
     void (*closed)(struct floe_chan *c);
 };
 
@@ -169,6 +179,8 @@ void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why)
 /* Removes from the queue (not yet written) every message drop_fn says 1 to. */
 void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m, void *arg),
                     void *arg);
+/* Puts m (takes a reference) at the head of the queue, before everything queued. */
+void floe_chan_push_front(struct floe_chan *c, struct floe_msg *m);
 void floe_chan_set_ack(struct floe_chan *c, uint32_t window);
 void floe_chan_ping(struct floe_chan *c);
 uint64_t floe_now_ms(void);
@@ -183,6 +195,20 @@ extern const struct floe_chan_ops floe_main_ops, floe_display_ops, floe_inputs_o
 int floe_session_attach(struct floe_chan *c);
 void floe_session_detach(struct floe_chan *c);
 void floe_main_send_mouse_mode(struct floe_session *ss);
+
+/* display/encode.c: images encoded per client when written */
+/* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b. */
+struct floe_msg *floe_image_msg_new(const pixman_box32_t *b, const uint32_t *pixels, int stride);
+void floe_msg_image_free(struct floe_msg_image *img);
+struct floe_display_enc;
+struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
+                                              const struct spice_display_init *init);
+void floe_display_enc_free(struct floe_display_enc *e);
+/* SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION: a SPICE_IMAGE_COMPRESSION_* value */
+int floe_display_enc_prefer(struct floe_display_enc *e, uint8_t compression);
+/* The bytes c gets for an image message (a new reference, or NULL). */
+struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_display_enc *e,
+                                          struct floe_msg *m);
 
 /* display/model.c */
 void floe_display_client_sync(struct floe_chan *c);

@@ -249,17 +249,15 @@ void spice_copy_bits_put(struct floe_wbuf *w, const struct spice_display_base *b
     spice_point_put(w, &src);
 }
 
-void spice_draw_copy_bitmap_put(struct floe_wbuf *w, size_t body_at,
-                                const struct spice_display_base *b,
-                                const struct spice_rect *clip_rects, uint64_t image_id,
-                                uint32_t width, uint32_t height, const uint8_t *pixels,
-                                uint32_t stride)
+/* The DRAW_COPY fields before the image, whose pointer is patched to point
+ * just after them; returns where the image starts. */
+static size_t draw_copy_head_put(struct floe_wbuf *w, size_t body_at,
+                                 const struct spice_display_base *b,
+                                 const struct spice_rect *clip_rects, uint32_t width,
+                                 uint32_t height)
 {
     size_t ptr_at;
     struct spice_rect src = { 0, 0, (int32_t)height, (int32_t)width };
-    struct spice_image_desc desc = { image_id, SPICE_IMAGE_BITMAP, 0, width, height };
-    struct spice_bitmap bmp = { SPICE_BITMAP_32BIT, SPICE_BITMAP_TOP_DOWN, width, height,
-                                width * 4, 0 };
 
     spice_display_base_put(w, b, clip_rects);
     ptr_at = w->len;
@@ -269,10 +267,54 @@ void spice_draw_copy_bitmap_put(struct floe_wbuf *w, size_t body_at,
     floe_put_u8(w, SPICE_SCALE_NEAREST);
     mask_put_none(w);
     floe_patch_u32(w, ptr_at, (uint32_t)(w->len - body_at));
+    return w->len;
+}
+
+size_t spice_draw_copy_bitmap_put(struct floe_wbuf *w, size_t body_at,
+                                  const struct spice_display_base *b,
+                                  const struct spice_rect *clip_rects, uint64_t image_id,
+                                  uint32_t width, uint32_t height, const uint8_t *pixels,
+                                  uint32_t stride)
+{
+    struct spice_image_desc desc = { image_id, SPICE_IMAGE_BITMAP, 0, width, height };
+    struct spice_bitmap bmp = { SPICE_BITMAP_32BIT, SPICE_BITMAP_TOP_DOWN, width, height,
+                                width * 4, 0 };
+
+    size_t at = draw_copy_head_put(w, body_at, b, clip_rects, width, height);
+
     spice_image_desc_put(w, &desc);
     spice_bitmap_put(w, &bmp);
     for (uint32_t y = 0; y < height; y++)
         floe_put_bytes(w, pixels + (size_t)y * stride, (size_t)width * 4);
+    return at;
+}
+
+size_t spice_draw_copy_image_put(struct floe_wbuf *w, size_t body_at,
+                                 const struct spice_display_base *b,
+                                 const struct spice_rect *clip_rects,
+                                 const struct spice_image_desc *desc, uint8_t flags,
+                                 uint32_t aux, const uint8_t *data, size_t len)
+{
+    size_t at = draw_copy_head_put(w, body_at, b, clip_rects, desc->width, desc->height);
+
+    spice_image_desc_put(w, desc);
+    switch (desc->type) {
+    case SPICE_IMAGE_FROM_CACHE:
+    case SPICE_IMAGE_FROM_CACHE_LOSSLESS:
+        return at;
+    case SPICE_IMAGE_JPEG_ALPHA:
+        floe_put_u8(w, flags);
+        floe_put_u32(w, aux);
+        break;
+    case SPICE_IMAGE_ZLIB_GLZ_RGB:
+        floe_put_u32(w, aux);
+        break;
+    default:
+        break;
+    }
+    floe_put_u32(w, (uint32_t)len);
+    floe_put_bytes(w, data, len);
+    return at;
 }
 
 void spice_cursor_put(struct floe_wbuf *w, uint16_t flags, const struct spice_cursor_header *h,

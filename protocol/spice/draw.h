@@ -93,12 +93,22 @@ void spice_copy_bits_put(struct floe_wbuf *w, const struct spice_display_base *b
                          const struct spice_rect *clip_rects, struct spice_point src);
 /* DRAW_COPY of a top-down 32-bit BITMAP of width x height pixels, placed at
  * src_area (0,0)-(width,height) into base->box. */
-void spice_draw_copy_bitmap_put(struct floe_wbuf *w, size_t body_at,
-                                const struct spice_display_base *b,
-                                const struct spice_rect *clip_rects, uint64_t image_id,
-                                uint32_t width, uint32_t height, const uint8_t *pixels,
-                                uint32_t stride);
+size_t spice_draw_copy_bitmap_put(struct floe_wbuf *w, size_t body_at,
+                                  const struct spice_display_base *b,
+                                  const struct spice_rect *clip_rects, uint64_t image_id,
+                                  uint32_t width, uint32_t height, const uint8_t *pixels,
+                                  uint32_t stride);
 /* A cursor; header and data are ignored when flags has NONE. */
+/* A DRAW_COPY of a whole compressed (or cached) image at the box of `b`:
+ * the descriptor, then data_size and data, with the JPEG_ALPHA flags and
+ * jpeg_size or the ZLIB_GLZ_RGB glz_data_size (`aux`) where the type has
+ * them; FROM_CACHE carries no data. Returns the image's offset in w, where
+ * its descriptor (id u64, type u8, flags u8, ...) starts. */
+size_t spice_draw_copy_image_put(struct floe_wbuf *w, size_t body_at,
+                                 const struct spice_display_base *b,
+                                 const struct spice_rect *clip_rects,
+                                 const struct spice_image_desc *desc, uint8_t flags,
+                                 uint32_t aux, const uint8_t *data, size_t len);
 void spice_cursor_put(struct floe_wbuf *w, uint16_t flags, const struct spice_cursor_header *h,
                       const uint8_t *data, size_t len);
 

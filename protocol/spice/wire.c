@@ -105,6 +105,14 @@ void floe_patch_u32(struct floe_wbuf *w, size_t at, uint32_t v)
         floe_wr_le32(w->data + at, v);
 }
 
+void floe_patch_u16(struct floe_wbuf *w, size_t at, uint16_t v)
+{
+    if (!w->failed && at <= w->len && w->len - at >= 2) {
+        w->data[at] = (uint8_t)v;
+        w->data[at + 1] = (uint8_t)(v >> 8);
+    }
+}
+
 void floe_rbuf_init(struct floe_rbuf *r, const void *p, size_t len)
 {
     r->p = p;

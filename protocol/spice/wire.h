@@ -28,6 +28,7 @@ void floe_put_bytes(struct floe_wbuf *w, const void *p, size_t n);
 void floe_put_zero(struct floe_wbuf *w, size_t n);
 /* Overwrites a u32 written earlier at byte offset `at`. */
 void floe_patch_u32(struct floe_wbuf *w, size_t at, uint32_t v);
+void floe_patch_u16(struct floe_wbuf *w, size_t at, uint16_t v);
 
 static inline void floe_put_i32(struct floe_wbuf *w, int32_t v) { floe_put_u32(w, (uint32_t)v); }
 static inline void floe_put_i16(struct floe_wbuf *w, int16_t v) { floe_put_u16(w, (uint16_t)v); }

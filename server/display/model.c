@@ -54,15 +54,8 @@ static struct floe_msg *finish_draw(uint16_t type, struct floe_wbuf *w, const pi
 static struct floe_msg *copy_msg(struct floe_server *s, const pixman_box32_t *b)
 {
     struct floe_surface *sf = &s->primary;
-    struct spice_display_base base;
-    struct floe_wbuf w;
-    const uint8_t *px = (const uint8_t *)sf->pixels + (size_t)b->y1 * sf->width * 4 + b->x1 * 4;
 
-    base_init(&base, b);
-    floe_wbuf_init(&w, 0);
-    spice_draw_copy_bitmap_put(&w, 0, &base, NULL, ++s->image_ids, (uint32_t)(b->x2 - b->x1),
-                               (uint32_t)(b->y2 - b->y1), px, (uint32_t)sf->width * 4);
-    return finish_draw(SPICE_MSG_DISPLAY_DRAW_COPY, &w, b);
+    return floe_image_msg_new(b, sf->pixels + (size_t)b->y1 * sf->width + b->x1, sf->width * 4);
 }
 
 /* Sends the current pixels of every rectangle of `rg`, in strips. */

@@ -59,8 +59,11 @@ struct floe_msg *floe_msg_ref(struct floe_msg *m)
 
 void floe_msg_unref(struct floe_msg *m)
 {
-    if (m && --m->refs == 0)
+    if (m && --m->refs == 0) {
+        if (m->image)
+            floe_msg_image_free(m->image);
         free(m);
+    }
 }
 
 static void chan_free(uv_handle_t *h)
@@ -200,6 +203,16 @@ static int write_one(struct floe_chan *c)
     wr->msg = q->msg;
     free(q);
     c->queued_bytes -= floe_msg_cost(wr->msg);
+    if (c->ops && c->ops->prepare && c->state == LINK_DONE) {
+        struct floe_msg *now = c->ops->prepare(c, wr->msg);
+
+        floe_msg_unref(wr->msg);
+        wr->msg = now;
+        if (!now) {
+            free(wr);
+            return 1;
+        }
+    }
     size_t hl = header_write(c, wr->hdr, wr->msg);
     if (hl)
         bufs[n++] = uv_buf_init((char *)wr->hdr, (unsigned)hl);
@@ -274,6 +287,23 @@ void floe_chan_send(struct floe_chan *c, struct floe_msg *m)
         }
     }
     floe_chan_flush(c);
+}
+
+void floe_chan_push_front(struct floe_chan *c, struct floe_msg *m)
+{
+    struct floe_qitem *q;
+
+    if (!m || c->closed)
+        return;
+    q = malloc(sizeof(*q));
+    if (!q)
+        return;
+    q->msg = floe_msg_ref(m);
+    q->next = c->head;
+    c->head = q;
+    if (!c->tail)
+        c->tail = q;
+    c->queued_bytes += floe_msg_cost(m);
 }
 
 void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m, void *arg),

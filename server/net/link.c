@@ -24,8 +24,11 @@ static void server_caps(const struct floe_chan *c, struct spice_caps *caps)
     spice_caps_set(caps->common, SPICE_COMMON_CAP_MINI_HEADER);
     if (c->type == SPICE_CHANNEL_MAIN)
         spice_caps_set(caps->channel, SPICE_MAIN_CAP_NAME_AND_UUID);
-    if (c->type == SPICE_CHANNEL_DISPLAY)
+    if (c->type == SPICE_CHANNEL_DISPLAY) {
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION);
+    }
 }
 
 /* Sends a failed link reply and closes. */

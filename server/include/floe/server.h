@@ -14,12 +14,37 @@ struct floe_rect {
     int x, y, w, h;
 };
 
+/* How images are compressed, as QEMU's -spice image-compression spells it;
+ * a client's PREFERRED_COMPRESSION overrides it for that client. */
+enum floe_image_compression {
+    FLOE_IMAGE_AUTO_GLZ = 0,   /* the default: QUIC for photographs, GLZ for the rest */
+    FLOE_IMAGE_AUTO_LZ,        /* QUIC for photographs, LZ for the rest */
+    FLOE_IMAGE_QUIC,
+    FLOE_IMAGE_GLZ,
+    FLOE_IMAGE_LZ,
+    FLOE_IMAGE_LZ4,            /* for clients with the LZ4 capability, else LZ */
+    FLOE_IMAGE_OFF,
+};
+
+/* When lossy JPEG replaces QUIC for photographs, and zlib wraps GLZ:
+ * always, never, or auto (only for clients on a slow link). */
+enum floe_wan { FLOE_WAN_AUTO = 0, FLOE_WAN_NEVER, FLOE_WAN_ALWAYS };
+
 struct floe_server_options {
     const char *name;          /* shown by clients (MAIN NAME); may be NULL */
     uint8_t uuid[16];          /* MAIN UUID */
     int disable_ticketing;     /* accept any ticket */
     const char *password_file; /* re-read on every link; NULL = none */
+    enum floe_image_compression image_compression;
+    enum floe_wan jpeg_wan;
+    enum floe_wan zlib_glz_wan;
+    int jpeg_quality;          /* 1..100; 0 = 85 */
 };
+
+/* Parse the names QEMU uses ("auto_glz", "off", ...; "auto", "never",
+ * "always"): the value, or -1 for an unknown name. */
+int floe_image_compression_parse(const char *name);
+int floe_wan_parse(const char *name);
 
 /* Input from clients, delivered on the loop thread. Any member may be NULL. */
 struct floe_input_sink {
@@ -94,6 +119,11 @@ struct floe_server_stats {
     uint64_t bytes_sent;    /* bytes written to all clients */
     uint64_t messages_sent;
     int clients;            /* connected sessions */
+    uint64_t images;        /* images sent to clients (each client counts) */
+    uint64_t image_bytes_raw;     /* their size as 32-bit pixels */
+    uint64_t image_bytes_coded;   /* their size as sent (cache hits not counted) */
+    uint64_t cache_hits;    /* images sent as FROM_CACHE */
+    uint64_t images_by_type[128];  /* by SPICE image type (BITMAP 0, QUIC 1, LZ_RGB 101, ...) */
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 

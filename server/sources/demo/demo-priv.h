@@ -82,6 +82,7 @@ struct floe_demo_photo;
 struct floe_demo_photo *floe_demo_photo_new(uint32_t seed);
 void floe_demo_photo_free(struct floe_demo_photo *p);
 /* Renders frame n into the whole canvas. */
+#define FLOE_DEMO_PHOTO_LOOP 90   /* frames of the photo's animation before it repeats */
 void floe_demo_photo_render(struct floe_demo_photo *p, uint64_t n,
                             const struct floe_demo_canvas *c);
 

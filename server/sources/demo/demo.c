@@ -99,7 +99,8 @@ static void photo_tick(struct floe_demo *d)
     if (d->tick % period)
         return;
     c = floe_demo_canvas_view(&d->layers[FLOE_DEMO_PHOTOS].c, &d->photo_area);
-    floe_demo_photo_render(d->photo, d->tick / period, &c);
+    /* the animation loops, as a carousel or a spinner does: the frames repeat */
+    floe_demo_photo_render(d->photo, (d->tick / period) % FLOE_DEMO_PHOTO_LOOP, &c);
     floe_demo_layer_show(d, FLOE_DEMO_PHOTOS, &d->photo_area);
 }
 

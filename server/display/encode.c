@@ -1,0 +1,567 @@
+/* Images on the way out: each client gets a draw of pixels in the codec its
+ * settings and the picture call for, from its pixmap cache when it already
+ * holds the picture, and through its own GLZ dictionary. Encoding happens
+ * when the message is written, so queued draws a slow client never gets
+ * cost nothing, and the cache and dictionary follow what the client has
+ * really received. Encodings that do not depend on the client are made
+ * once and shared. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/codec.h"
+#include "protocol/log.h"
+#include "server/internal.h"
+
+#define MAX_SHARED 4               /* encodings kept per image */
+#define MIN_COMPRESS_BYTES 54      /* smaller pictures go raw */
+#define MIN_QUIC_SIDE 3            /* QUIC needs at least 3x3 */
+#define MIN_CACHE_PIXELS 1024      /* smaller pictures are not cached */
+#define MAX_CACHE_PIXELS (64ull << 20)
+#define CACHE_BUCKETS 1024u
+#define RES_TYPE_PIXMAP 1          /* SPICE_RES_TYPE_PIXMAP in INVAL_LIST */
+#define CACHE_ME_AT 9              /* the flags byte in an image descriptor */
+
+struct shared_enc {
+    const struct floe_codec *codec;   /* NULL: the raw bitmap */
+    struct floe_msg *msg;
+    size_t img_at;
+};
+
+struct floe_msg_image {
+    int width, height;
+    uint64_t hash;         /* of the pixels and size: the image id when cached */
+    int photo;             /* -1 until classified */
+    int n_shared;
+    struct shared_enc shared[MAX_SHARED];
+    uint32_t pixels[];     /* width * height, rows packed */
+};
+
+struct cache_entry {
+    uint64_t id;
+    uint64_t pixels;
+    struct cache_entry *next;            /* bucket chain */
+    struct cache_entry *newer, *older;   /* least recently used at lru_old */
+};
+
+struct floe_display_enc {
+    struct floe_server *srv;
+    int preferred;          /* the client's choice (enum floe_image_compression) or -1 */
+    int lz4_cap;
+    struct floe_codec_params params;
+    void *states[16];       /* per codec of floe_codecs[], made on first use */
+    /* the client's pixmap cache as this server filled it */
+    uint64_t cache_limit, cache_used;
+    struct cache_entry *buckets[CACHE_BUCKETS];
+    struct cache_entry *lru_new, *lru_old;
+};
+
+size_t floe_msg_image_bytes(const struct floe_msg_image *img)
+{
+    size_t n = (size_t)img->width * img->height * 4;
+
+    for (int i = 0; i < img->n_shared; i++)
+        n += img->shared[i].msg->len;
+    return n;
+}
+
+void floe_msg_image_free(struct floe_msg_image *img)
+{
+    for (int i = 0; i < img->n_shared; i++)
+        floe_msg_unref(img->shared[i].msg);
+    free(img);
+}
+
+/* A 64-bit hash of the picture; two words at a time, mixed like splitmix64. */
+static uint64_t pixels_hash(const uint32_t *px, size_t n, int w, int h)
+{
+    uint64_t a = 0x9e3779b97f4a7c15ull ^ ((uint64_t)w << 32 | (uint32_t)h), b = ~a;
+    size_t i = 0;
+
+    for (; i + 1 < n; i += 2) {
+        a = (a ^ px[i]) * 0xff51afd7ed558ccdull;
+        b = (b ^ px[i + 1]) * 0xc4ceb9fe1a85ec53ull;
+        a ^= a >> 29;
+        b ^= b >> 31;
+    }
+    if (i < n)
+        a = (a ^ px[i]) * 0xff51afd7ed558ccdull;
+    a ^= b + 0x632be59bd9b4e019ull + (a << 6) + (a >> 2);
+    a = (a ^ (a >> 30)) * 0xbf58476d1ce4e5b9ull;
+    a = (a ^ (a >> 27)) * 0x94d049bb133111ebull;
+    return a ^ (a >> 31);
+}
+
+struct floe_msg *floe_image_msg_new(const pixman_box32_t *b, const uint32_t *pixels, int stride)
+{
+    int w = b->x2 - b->x1, h = b->y2 - b->y1;
+    struct floe_msg *m = floe_msg_new(SPICE_MSG_DISPLAY_DRAW_COPY, NULL, 0);
+    struct floe_msg_image *img;
+
+    if (!m)
+        return NULL;
+    img = malloc(sizeof(*img) + (size_t)w * h * 4);
+    if (!img) {
+        floe_msg_unref(m);
+        return NULL;
+    }
+    memset(img, 0, sizeof(*img));
+    img->width = w;
+    img->height = h;
+    img->photo = -1;
+    for (int y = 0; y < h; y++)
+        memcpy(img->pixels + (size_t)y * w,
+               (const uint8_t *)pixels + (size_t)y * stride, (size_t)w * 4);
+    img->hash = pixels_hash(img->pixels, (size_t)w * h, w, h);
+    m->has_box = 1;
+    m->box = *b;
+    m->image = img;
+    return m;
+}
+
+/* Photographs have mostly small, non-zero steps between neighbours; text
+ * and UI have runs of equal pixels and sharp edges. Samples a grid of
+ * horizontal and vertical neighbour pairs. */
+static int looks_photographic(const struct floe_msg_image *img)
+{
+    int w = img->width, h = img->height, equal = 0, smooth = 0, sharp = 0;
+    int ystep = h / 48 + 1, xstep = w / 48 + 1;
+
+    if (w < 16 || h < 16)
+        return 0;
+    for (int y = 0; y + 1 < h; y += ystep) {
+        for (int x = 0; x + 1 < w; x += xstep) {
+            uint32_t p = img->pixels[(size_t)y * w + x];
+            uint32_t q[2] = { img->pixels[(size_t)y * w + x + 1],
+                              img->pixels[(size_t)(y + 1) * w + x] };
+
+            for (int k = 0; k < 2; k++) {
+                int d = abs((int)(p >> 16 & 255) - (int)(q[k] >> 16 & 255)) +
+                        abs((int)(p >> 8 & 255) - (int)(q[k] >> 8 & 255)) +
+                        abs((int)(p & 255) - (int)(q[k] & 255));
+
+                if (d == 0)
+                    equal++;
+                else if (d <= 48)
+                    smooth++;
+                else
+                    sharp++;
+            }
+        }
+    }
+    return smooth > 2 * equal && smooth > 3 * sharp;
+}
+
+static int codec_index(const struct floe_codec *codec)
+{
+    for (int i = 0; floe_codecs[i] && i < 16; i++)
+        if (floe_codecs[i] == codec)
+            return i;
+    return -1;
+}
+
+/* The client-independent message of one coding (codec NULL: raw), made once. */
+static struct shared_enc *shared_get(struct floe_msg *m, const struct floe_codec *codec,
+                                     struct floe_bytes *coded, const struct floe_coded *meta)
+{
+    struct floe_msg_image *img = m->image;
+    struct spice_display_base base;
+    struct floe_wbuf w;
+    struct shared_enc *se;
+
+    for (int i = 0; i < img->n_shared; i++)
+        if (img->shared[i].codec == codec)
+            return &img->shared[i];
+    if (img->n_shared == MAX_SHARED)
+        return NULL;
+    memset(&base, 0, sizeof(base));
+    base.box = (struct spice_rect){ m->box.y1, m->box.x1, m->box.y2, m->box.x2 };
+    base.clip.type = SPICE_CLIP_NONE;
+    floe_wbuf_init(&w, 0);
+    se = &img->shared[img->n_shared];
+    if (!codec) {
+        se->img_at = spice_draw_copy_bitmap_put(&w, 0, &base, NULL, img->hash,
+                                                (uint32_t)img->width, (uint32_t)img->height,
+                                                (const uint8_t *)img->pixels,
+                                                (uint32_t)img->width * 4);
+    } else {
+        struct spice_image_desc desc = { img->hash, meta->type, 0, (uint32_t)img->width,
+                                         (uint32_t)img->height };
+
+        se->img_at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, meta->flags,
+                                               meta->aux, coded->data, coded->len);
+    }
+    se->msg = floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+    if (!se->msg)
+        return NULL;
+    se->codec = codec;
+    img->n_shared++;
+    return se;
+}
+
+/* --- the client's pixmap cache, mirrored ------------------------------- */
+
+static struct cache_entry *cache_find(struct floe_display_enc *e, uint64_t id)
+{
+    for (struct cache_entry *ce = e->buckets[id % CACHE_BUCKETS]; ce; ce = ce->next)
+        if (ce->id == id)
+            return ce;
+    return NULL;
+}
+
+static void lru_unlink(struct floe_display_enc *e, struct cache_entry *ce)
+{
+    if (ce->newer)
+        ce->newer->older = ce->older;
+    else
+        e->lru_new = ce->older;
+    if (ce->older)
+        ce->older->newer = ce->newer;
+    else
+        e->lru_old = ce->newer;
+    ce->newer = ce->older = NULL;
+}
+
+static void lru_push(struct floe_display_enc *e, struct cache_entry *ce)
+{
+    ce->older = e->lru_new;
+    ce->newer = NULL;
+    if (e->lru_new)
+        e->lru_new->newer = ce;
+    else
+        e->lru_old = ce;
+    e->lru_new = ce;
+}
+
+static void cache_remove(struct floe_display_enc *e, struct cache_entry *ce)
+{
+    struct cache_entry **pp = &e->buckets[ce->id % CACHE_BUCKETS];
+
+    while (*pp != ce)
+        pp = &(*pp)->next;
+    *pp = ce->next;
+    lru_unlink(e, ce);
+    e->cache_used -= ce->pixels;
+    free(ce);
+}
+
+/* Makes room for `pixels` and records `id`; the ids evicted to make room go
+ * into an INVAL_LIST in *inval (NULL when none were). 0, or -1 when the
+ * picture is not to be cached. */
+static int cache_add(struct floe_display_enc *e, uint64_t id, uint64_t pixels,
+                     struct floe_msg **inval)
+{
+    struct cache_entry *ce;
+    struct floe_wbuf w;
+    size_t count_at;
+    uint16_t n = 0;
+
+    *inval = NULL;
+    if (pixels < MIN_CACHE_PIXELS || pixels > e->cache_limit / 8)
+        return -1;
+    ce = calloc(1, sizeof(*ce));
+    if (!ce)
+        return -1;
+    floe_wbuf_init(&w, 0);
+    count_at = w.len;
+    floe_put_u16(&w, 0);
+    while (e->cache_used + pixels > e->cache_limit && e->lru_old && n < 1000) {
+        floe_put_u8(&w, RES_TYPE_PIXMAP);
+        floe_put_u64(&w, e->lru_old->id);
+        cache_remove(e, e->lru_old);
+        n++;
+    }
+    if (e->cache_used + pixels > e->cache_limit) {
+        free(ce);
+        ce = NULL;   /* still send the evictions done */
+    } else {
+        ce->id = id;
+        ce->pixels = pixels;
+        ce->next = e->buckets[id % CACHE_BUCKETS];
+        e->buckets[id % CACHE_BUCKETS] = ce;
+        lru_push(e, ce);
+        e->cache_used += pixels;
+    }
+    if (n) {
+        floe_patch_u16(&w, count_at, n);
+        *inval = floe_msg_from_wbuf(SPICE_MSG_DISPLAY_INVAL_LIST, &w);
+    } else {
+        floe_wbuf_free(&w);
+    }
+    return ce ? 0 : -1;
+}
+
+static void cache_clear(struct floe_display_enc *e)
+{
+    while (e->lru_old)
+        cache_remove(e, e->lru_old);
+}
+
+/* --- per-client choice ------------------------------------------------- */
+
+static const struct floe_codec *codec_named(const char *name)
+{
+    return floe_codec_by_name(name);
+}
+
+/* JPEG instead of QUIC: always, never, or on a slow link (not measured yet,
+ * so auto means never). */
+static int lossy_allowed(const struct floe_display_enc *e)
+{
+    return e->srv->opt.jpeg_wan == FLOE_WAN_ALWAYS;
+}
+
+/* The codecs to try for img, best first; the raw bitmap comes after them. */
+static int choose(struct floe_display_enc *e, struct floe_msg_image *img,
+                  const struct floe_codec **out)
+{
+    int mode = e->preferred >= 0 ? e->preferred : (int)e->srv->opt.image_compression;
+    int n = 0, quic_ok = img->width >= MIN_QUIC_SIDE && img->height >= MIN_QUIC_SIDE;
+    const char *first = NULL;
+
+    if (mode == FLOE_IMAGE_OFF || (size_t)img->width * img->height * 4 < MIN_COMPRESS_BYTES)
+        return 0;
+    if ((mode == FLOE_IMAGE_AUTO_GLZ || mode == FLOE_IMAGE_AUTO_LZ) && quic_ok) {
+        if (img->photo < 0)
+            img->photo = looks_photographic(img);
+        if (img->photo)
+            mode = FLOE_IMAGE_QUIC;
+    }
+    switch (mode) {
+    case FLOE_IMAGE_QUIC:
+        if (!quic_ok)
+            return 0;
+        first = lossy_allowed(e) ? "jpeg" : "quic";
+        break;
+    case FLOE_IMAGE_AUTO_GLZ:
+    case FLOE_IMAGE_GLZ:
+        first = e->srv->opt.zlib_glz_wan == FLOE_WAN_ALWAYS ? "zlib-glz" : "glz";
+        break;
+    case FLOE_IMAGE_LZ4:
+        first = e->lz4_cap ? "lz4" : "lz";
+        break;
+    default:
+        first = "lz";
+        break;
+    }
+    if ((out[n] = codec_named(first)))
+        n++;
+    if (first[0] == 'j' && (out[n] = codec_named("quic")))
+        n++;
+    if (strcmp(first, "lz") && (out[n] = codec_named("lz")))
+        n++;
+    if (e->lz4_cap && strcmp(first, "lz4") && (out[n] = codec_named("lz4")))
+        n++;
+    return n;
+}
+
+static void *codec_state(struct floe_display_enc *e, const struct floe_codec *codec)
+{
+    int i = codec_index(codec);
+
+    if (!codec->state_new || i < 0)
+        return NULL;
+    if (!e->states[i])
+        e->states[i] = codec->state_new(&e->params);
+    return e->states[i];
+}
+
+/* Encodes img with codec for this client: a shared message for codecs
+ * without memory, a message of its own for those with (GLZ). */
+static struct floe_msg *encode_with(struct floe_display_enc *e, struct floe_msg *m,
+                                    const struct floe_codec *codec, size_t *img_at, int *own)
+{
+    struct floe_msg_image *img = m->image;
+    struct floe_pic pic = { img->pixels, img->width, img->height, img->width * 4, false };
+    struct floe_bytes coded = { 0 };
+    struct floe_coded meta = { 0 };
+    struct shared_enc *se;
+    void *state = NULL;
+    size_t raw = (size_t)img->width * img->height * 4;
+
+    *own = 0;
+    if (!codec->state_new) {
+        for (int i = 0; i < img->n_shared; i++)
+            if (img->shared[i].codec == codec) {
+                *img_at = img->shared[i].img_at;
+                return floe_msg_ref(img->shared[i].msg);
+            }
+    } else if (!(state = codec_state(e, codec))) {
+        return NULL;
+    }
+    if (codec->encode(state, &pic, &coded, &meta) < 0 || coded.len >= raw) {
+        floe_bytes_free(&coded);
+        return NULL;
+    }
+    e->srv->stats.image_bytes_coded += coded.len;
+    if (codec->state_new) {
+        struct spice_display_base base;
+        struct spice_image_desc desc = { img->hash, meta.type, 0, (uint32_t)img->width,
+                                         (uint32_t)img->height };
+        struct floe_wbuf w;
+
+        memset(&base, 0, sizeof(base));
+        base.box = (struct spice_rect){ m->box.y1, m->box.x1, m->box.y2, m->box.x2 };
+        base.clip.type = SPICE_CLIP_NONE;
+        floe_wbuf_init(&w, 0);
+        *img_at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, meta.flags, meta.aux,
+                                            coded.data, coded.len);
+        floe_bytes_free(&coded);
+        *own = 1;
+        return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+    }
+    se = shared_get(m, codec, &coded, &meta);
+    floe_bytes_free(&coded);
+    if (!se)
+        return NULL;
+    *img_at = se->img_at;
+    return floe_msg_ref(se->msg);
+}
+
+static struct floe_msg *from_cache_msg(const struct floe_msg *m)
+{
+    const struct floe_msg_image *img = m->image;
+    struct spice_display_base base;
+    struct spice_image_desc desc = { img->hash, SPICE_IMAGE_FROM_CACHE, 0,
+                                     (uint32_t)img->width, (uint32_t)img->height };
+    struct floe_wbuf w;
+
+    memset(&base, 0, sizeof(base));
+    base.box = (struct spice_rect){ m->box.y1, m->box.x1, m->box.y2, m->box.x2 };
+    base.clip.type = SPICE_CLIP_NONE;
+    floe_wbuf_init(&w, 0);
+    spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, 0, 0, NULL, 0);
+    return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+}
+
+struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_display_enc *e,
+                                          struct floe_msg *m)
+{
+    struct floe_msg_image *img = m->image;
+    const struct floe_codec *codecs[6];
+    struct floe_msg *out = NULL, *inval = NULL;
+    struct cache_entry *ce;
+    size_t img_at = 0;
+    int n, own = 0, lossy = 0;
+
+    if (!img)
+        return floe_msg_ref(m);
+    if (!e) {
+        struct shared_enc *se = shared_get(m, NULL, NULL, NULL);
+
+        return se ? floe_msg_ref(se->msg) : NULL;
+    }
+    e->srv->stats.images++;
+    e->srv->stats.image_bytes_raw += (uint64_t)img->width * img->height * 4;
+    if (e->cache_limit && (ce = cache_find(e, img->hash))) {
+        lru_unlink(e, ce);
+        lru_push(e, ce);
+        e->srv->stats.cache_hits++;
+        e->srv->stats.images_by_type[SPICE_IMAGE_FROM_CACHE]++;
+        return from_cache_msg(m);
+    }
+    n = choose(e, img, codecs);
+    for (int i = 0; i < n && !out; i++) {
+        out = encode_with(e, m, codecs[i], &img_at, &own);
+        lossy = out && codecs[i]->lossy;
+        if (out && codecs[i]->type < 128)
+            e->srv->stats.images_by_type[codecs[i]->type]++;
+    }
+    if (!out) {
+        struct shared_enc *se = shared_get(m, NULL, NULL, NULL);
+
+        if (!se)
+            return NULL;
+        out = floe_msg_ref(se->msg);
+        img_at = se->img_at;
+        e->srv->stats.images_by_type[SPICE_IMAGE_BITMAP]++;
+        e->srv->stats.image_bytes_coded += (uint64_t)img->width * img->height * 4;
+    }
+    /* lossy pictures are not cached: a later draw of them must be exact */
+    if (e->cache_limit && !lossy &&
+        cache_add(e, img->hash, (uint64_t)img->width * img->height, &inval) == 0) {
+        struct floe_msg *flagged = own ? out : floe_msg_new(out->type, out->body, out->len);
+
+        if (flagged) {
+            flagged->body[img_at + CACHE_ME_AT] |= SPICE_IMAGE_CACHE_ME;
+            if (flagged != out)
+                floe_msg_unref(out);
+            out = flagged;
+        } else {
+            /* the client would not get the picture into its cache */
+            cache_remove(e, cache_find(e, img->hash));
+        }
+    }
+    if (inval) {
+        floe_chan_push_front(c, out);
+        floe_msg_unref(out);
+        return inval;
+    }
+    return out;
+}
+
+/* --- life cycle -------------------------------------------------------- */
+
+struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
+                                              const struct spice_display_init *init)
+{
+    struct floe_display_enc *e = calloc(1, sizeof(*e));
+
+    if (!e)
+        return NULL;
+    e->srv = c->srv;
+    e->preferred = -1;
+    e->lz4_cap = spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+    e->cache_limit = init->pixmap_cache_size < MAX_CACHE_PIXELS ? init->pixmap_cache_size
+                                                                : MAX_CACHE_PIXELS;
+    e->params.jpeg_quality = c->srv->opt.jpeg_quality;
+    e->params.glz_window = init->glz_dictionary_window_size > 0
+                               ? (uint32_t)init->glz_dictionary_window_size : 0;
+    return e;
+}
+
+void floe_display_enc_free(struct floe_display_enc *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; floe_codecs[i] && i < 16; i++)
+        if (e->states[i])
+            floe_codecs[i]->state_free(e->states[i]);
+    cache_clear(e);
+    free(e);
+}
+
+int floe_display_enc_prefer(struct floe_display_enc *e, uint8_t compression)
+{
+    /* SPICE_IMAGE_COMPRESSION_*: 1 off, 2 auto_glz, 3 auto_lz, 4 quic, 5 glz, 6 lz, 7 lz4 */
+    static const int modes[] = { -1, FLOE_IMAGE_OFF, FLOE_IMAGE_AUTO_GLZ, FLOE_IMAGE_AUTO_LZ,
+                                 FLOE_IMAGE_QUIC, FLOE_IMAGE_GLZ, FLOE_IMAGE_LZ,
+                                 FLOE_IMAGE_LZ4 };
+
+    if (compression == 0 || compression >= sizeof(modes) / sizeof(modes[0]))
+        return -EINVAL;
+    e->preferred = modes[compression];
+    return 0;
+}
+
+int floe_image_compression_parse(const char *name)
+{
+    static const char *const names[] = { "auto_glz", "auto_lz", "quic", "glz", "lz", "lz4",
+                                         "off" };
+
+    for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+        if (!strcmp(name, names[i]))
+            return i;
+    return -1;
+}
+
+int floe_wan_parse(const char *name)
+{
+    if (!strcmp(name, "auto"))
+        return FLOE_WAN_AUTO;
+    if (!strcmp(name, "never"))
+        return FLOE_WAN_NEVER;
+    if (!strcmp(name, "always"))
+        return FLOE_WAN_ALWAYS;
+    return -1;
+}
