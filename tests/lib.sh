@@ -36,6 +36,9 @@ wait_for() { # seconds, command...
 # start_server [floe-server options...]: sets SRV_PID, PORT, CTL, URI
 start_server() {
     CTL=$T/ctl.sock
+    # emptied here, not by the redirection below: a restart must not find
+    # the previous server's "listening on" line before the new one truncates it
+    : >"$T/server.out"
     "$BIN/floe-server" --listen 127.0.0.1:0 --control "$CTL" "$@" >"$T/server.out" 2>"$T/server.err" &
     SRV_PID=$!; PIDS+=("$SRV_PID")
     if ! wait_for 30 grep -q "listening on" "$T/server.out"; then

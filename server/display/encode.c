@@ -56,13 +56,10 @@ struct floe_display_enc {
     struct cache_entry *lru_new, *lru_old;
 };
 
+/* Constant over the message's life: queues add and later subtract it. */
 size_t floe_msg_image_bytes(const struct floe_msg_image *img)
 {
-    size_t n = (size_t)img->width * img->height * 4;
-
-    for (int i = 0; i < img->n_shared; i++)
-        n += img->shared[i].msg->len;
-    return n;
+    return (size_t)img->width * img->height * 4;
 }
 
 void floe_msg_image_free(struct floe_msg_image *img)
