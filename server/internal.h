@@ -111,7 +111,14 @@ struct floe_session {
     int mouse_x, mouse_y;
     uint32_t buttons;
     unsigned motion_count;
+    /* the network test on MAIN: a small PING, then one with a big payload */
+    uint32_t net_ping_small, net_ping_big;
+    uint64_t net_small_us;
+    uint64_t bandwidth_bps;    /* 0 until measured */
+    int slow_link;             /* measured below FLOE_SLOW_LINK_BPS */
 };
+#define FLOE_SLOW_LINK_BPS 10000000ull
+#define FLOE_NET_TEST_BYTES (256u << 10)
 
 struct floe_surface {
     int width, height;
@@ -183,6 +190,9 @@ void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m
 void floe_chan_push_front(struct floe_chan *c, struct floe_msg *m);
 void floe_chan_set_ack(struct floe_chan *c, uint32_t window);
 void floe_chan_ping(struct floe_chan *c);
+/* A PING carrying `pad` bytes of payload; returns its id. */
+uint32_t floe_chan_ping_pad(struct floe_chan *c, size_t pad);
+uint64_t floe_now_us(void);
 uint64_t floe_now_ms(void);
 
 /* server.c: a channel was freed (closes the timer once a closing server is empty) */

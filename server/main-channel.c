@@ -40,7 +40,9 @@ static void main_linked(struct floe_chan *c)
         floe_put_bytes(&w, s->opt.uuid, 16);
         floe_chan_send_wbuf(c, SPICE_MSG_MAIN_UUID, &w);
     }
-    floe_chan_ping(c);
+    /* measures the link, as the reference server does at the start */
+    c->sess->net_ping_small = floe_chan_ping_pad(c, 0);
+    c->sess->net_ping_big = floe_chan_ping_pad(c, FLOE_NET_TEST_BYTES);
 }
 
 static void send_channels_list(struct floe_chan *c)

@@ -155,10 +155,13 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
         const char *peer = ss->main ? ss->main->peer : "?";
         size_t pending = ss->display ? ss->display->queued_bytes + ss->display->inflight_bytes : 0;
         int n = snprintf(buf + used, len - used,
-                         "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu\n",
+                         "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu "
+                         "link=%s bandwidth_kbps=%llu\n",
                          ss->id, peer, ss->main ? " main" : "", ss->display ? " display" : "",
                          ss->inputs ? " inputs" : "", ss->cursor ? " cursor" : "",
-                         ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending);
+                         ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending,
+                         !ss->bandwidth_bps ? "unmeasured" : ss->slow_link ? "slow" : "fast",
+                         (unsigned long long)(ss->bandwidth_bps / 1000));
 
         if (n < 0)
             break;

@@ -301,16 +301,15 @@ static const struct floe_codec *codec_named(const char *name)
     return floe_codec_by_name(name);
 }
 
-/* JPEG instead of QUIC: always, never, or on a slow link (not measured yet,
- * so auto means never). */
-static int lossy_allowed(const struct floe_display_enc *e)
+/* always, never, or auto: on a link the MAIN channel's network test found slow */
+static int wan_on(enum floe_wan when, const struct floe_chan *c)
 {
-    return e->srv->opt.jpeg_wan == FLOE_WAN_ALWAYS;
+    return when == FLOE_WAN_ALWAYS || (when == FLOE_WAN_AUTO && c->sess && c->sess->slow_link);
 }
 
 /* The codecs to try for img, best first; the raw bitmap comes after them. */
-static int choose(struct floe_display_enc *e, struct floe_msg_image *img,
-                  const struct floe_codec **out)
+static int choose(struct floe_display_enc *e, const struct floe_chan *c,
+                  struct floe_msg_image *img, const struct floe_codec **out)
 {
     int mode = e->preferred >= 0 ? e->preferred : (int)e->srv->opt.image_compression;
     int n = 0, quic_ok = img->width >= MIN_QUIC_SIDE && img->height >= MIN_QUIC_SIDE;
@@ -328,11 +327,11 @@ static int choose(struct floe_display_enc *e, struct floe_msg_image *img,
     case FLOE_IMAGE_QUIC:
         if (!quic_ok)
             return 0;
-        first = lossy_allowed(e) ? "jpeg" : "quic";
+        first = wan_on(e->srv->opt.jpeg_wan, c) ? "jpeg" : "quic";
         break;
     case FLOE_IMAGE_AUTO_GLZ:
     case FLOE_IMAGE_GLZ:
-        first = e->srv->opt.zlib_glz_wan == FLOE_WAN_ALWAYS ? "zlib-glz" : "glz";
+        first = wan_on(e->srv->opt.zlib_glz_wan, c) ? "zlib-glz" : "glz";
         break;
     case FLOE_IMAGE_LZ4:
         first = e->lz4_cap ? "lz4" : "lz";
@@ -457,7 +456,7 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
         e->srv->stats.images_by_type[SPICE_IMAGE_FROM_CACHE]++;
         return from_cache_msg(m);
     }
-    n = choose(e, img, codecs);
+    n = choose(e, c, img, codecs);
     for (int i = 0; i < n && !out; i++) {
         out = encode_with(e, m, codecs[i], &img_at, &own);
         lossy = out && codecs[i]->lossy;

@@ -356,14 +356,50 @@ void floe_chan_set_ack(struct floe_chan *c, uint32_t window)
     c->ack_window = window;
 }
 
-void floe_chan_ping(struct floe_chan *c)
+uint64_t floe_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint32_t floe_chan_ping_pad(struct floe_chan *c, size_t pad)
 {
     struct floe_wbuf w;
-    struct spice_ping p = { (uint32_t)++c->ping_id, floe_now_ms() * 1000 };
+    struct spice_ping p = { (uint32_t)++c->ping_id, floe_now_us() };
 
     floe_wbuf_init(&w, 0);
     spice_ping_put(&w, &p);
+    for (size_t i = 0; i < pad; i++)
+        floe_put_u8(&w, 0);
     floe_chan_send_wbuf(c, SPICE_MSG_PING, &w);
+    return p.id;
+}
+
+void floe_chan_ping(struct floe_chan *c)
+{
+    floe_chan_ping_pad(c, 0);
+}
+
+/* The MAIN channel's network test: the big PING's answer comes after the
+ * small one's by the time its payload took to cross. */
+static void net_test_pong(struct floe_chan *c, uint32_t id)
+{
+    struct floe_session *ss = c->sess;
+    uint64_t now = floe_now_us(), dt;
+
+    if (!ss || c->type != SPICE_CHANNEL_MAIN)
+        return;
+    if (id == ss->net_ping_small) {
+        ss->net_small_us = now;
+    } else if (id == ss->net_ping_big && ss->net_small_us) {
+        dt = now > ss->net_small_us ? now - ss->net_small_us : 1;
+        ss->bandwidth_bps = (uint64_t)FLOE_NET_TEST_BYTES * 8 * 1000000 / dt;
+        ss->slow_link = ss->bandwidth_bps < FLOE_SLOW_LINK_BPS;
+        floe_info("%s: network test: %.1f Mbit/s, %s link", c->peer,
+                  (double)ss->bandwidth_bps / 1e6, ss->slow_link ? "slow" : "fast");
+    }
 }
 
 /* Messages every channel understands; 1 if handled, <0 on bad input. */
@@ -387,9 +423,11 @@ static int common_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
         struct spice_ping p;
 
         spice_ping_get(&r, &p);
-        if (!r.bad)
+        if (!r.bad) {
             floe_debug("%s: channel %u rtt %llu us", c->peer, c->type,
-                       (unsigned long long)(floe_now_ms() * 1000 - p.timestamp));
+                       (unsigned long long)(floe_now_us() - p.timestamp));
+            net_test_pong(c, p.id);
+        }
         break;
     }
     case SPICE_MSGC_DISCONNECTING:
