@@ -64,18 +64,18 @@ x11() {
     convert "$DB/emerald-theme/grub/grub-16x9.png" -resize 1280x1024^ -gravity center \
         -extent 1280x1024 "$T/root.png"
     display -window root "$T/root.png" || true   # sets the background, then exits 1
-    xterm -geometry 80x30+20+20 -title text -e sh -c "cat '$T/text.txt'; sleep 600" &
+    xterm -geometry 80x30+20+20 -title text -e sh -c "cat '$T/text.txt'; sleep 600" >>"$T/x11.log" 2>&1 &
     PIDS+=($!)
     xterm -fa 'DejaVu Sans Mono' -fs 10 -bg '#fdf6e3' -fg '#333333' -geometry 90x24+560+420 \
-        -title aa -e sh -c "tail -n 40 '$T/text.txt'; sleep 600" &
+        -title aa -e sh -c "tail -n 40 '$T/text.txt'; sleep 600" >>"$T/x11.log" 2>&1 &
     PIDS+=($!)
-    faketime '2024-03-01 10:09:00' xclock -geometry 200x200+1040+30 &
+    faketime '2024-03-01 10:09:00' xclock -geometry 200x200+1040+30 >>"$T/x11.log" 2>&1 &
     PIDS+=($!)
-    xeyes -geometry 160x120+860+40 &
+    xeyes -geometry 160x120+860+40 >>"$T/x11.log" 2>&1 &
     PIDS+=($!)
-    xlogo -geometry 150x150+20+720 &
+    xlogo -geometry 150x150+20+720 >>"$T/x11.log" 2>&1 &
     PIDS+=($!)
-    xcalc -geometry +240+640 &
+    xcalc -geometry +240+640 >>"$T/x11.log" 2>&1 &
     PIDS+=($!)
     xdotool mousemove 700 300
     local n
