@@ -74,7 +74,7 @@ test: deps
 test-build: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN)
 
 bench: deps
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory all $(BENCH_CODECS)
 	@bench/run.sh $(BIN)
 
 clean:
@@ -114,6 +114,14 @@ $(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
 	    $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+
+# The codec bench (bench/codecs.c): built like the programs, optimised and,
+# in make bench, without sanitizers.
+BENCH_CODECS := $(BUILD)/bench/codec-bench
+$(BENCH_CODECS): $(OBJ)/bench/codecs.o $(LIB_CODECS) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_COMMON)) -lm
 
 include tests/fuzz/fuzz.mk
 

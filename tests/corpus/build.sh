@@ -8,7 +8,8 @@
 # and is left alone. Everything is deterministic (fixed seeds, fixed text, a
 # fixed clock for xclock) except the demo desktop frames, which depend on
 # when they are taken. Every output is an 8-bit RGB PNG, or RGBA for the
-# pictures named alpha-*.
+# pictures named alpha-*. Pictures named edge-noise-* are white noise, which
+# lossy codecs are not expected to carry well (see codec-roundtrip.sh).
 set -eu
 cd "$(dirname "$0")/../.."
 OUT=${1:-build/corpus}
@@ -138,7 +139,7 @@ edges() {
     convert -size 256x180 gradient:'#ff8800-#0044ff' \
         \( -size 180x256 gradient:white-black -rotate -90 \) \
         -alpha off -compose CopyOpacity -composite "PNG32:$o/alpha-ramp-256x180.png"
-    convert "$NEW/photo-licorice-1280x720.png" -resize '333x187!' \
+    convert "$NEW/photo-wood-1920x1080.png" -resize '333x187!' \
         \( -size 333x187 -seed 5 plasma:white-black -colorspace gray \) \
         -alpha off -compose CopyOpacity -composite "PNG32:$o/alpha-photo-333x187.png"
 }

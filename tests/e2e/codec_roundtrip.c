@@ -1,8 +1,10 @@
 /* Round trip of every registered codec over the corpus: encode, decode,
  * compare. Lossless codecs must give back every pixel; lossy ones a PSNR
- * of at least --psnr dB on each picture.
+ * (over RGB) of at least --psnr dB (30) on each picture, except white noise
+ * (pictures named edge-noise-*), which 4:2:0 chroma subsampling cannot carry
+ * (libjpeg-turbo at quality 85 gives 13 to 15 dB) and needs --psnr-noise (10).
  *
- *   codec_roundtrip [--psnr DB] [--codec NAME]... CORPUS_DIR
+ *   codec_roundtrip [--psnr DB] [--psnr-noise DB] [--codec NAME]... CORPUS_DIR
  *
  * Each codec runs the corpus twice, each time as one sequence with one
  * encoder state and one decoder state (what a GLZ dictionary needs), images
@@ -34,7 +36,7 @@ enum outcome { PIC_OK, PIC_NA, PIC_FAIL };
 
 struct codec_run {
     const struct floe_codec *codec;
-    double psnr_bound;
+    double psnr_bound, psnr_noise_bound;
     int reports;
     enum outcome *status;       /* per picture, worst of both passes */
     double raw_bytes, coded_bytes;
@@ -128,10 +130,13 @@ static const char *compare(struct codec_run *run, const struct corpus_pic *p,
         double mse = sq / (3.0 * p->width * p->height);
         double psnr = mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 99;
 
-        if (psnr < run->worst_psnr)
+        bool noise = !strncmp(p->name, "edge-noise-", 11);
+        double bound = noise ? run->psnr_noise_bound : run->psnr_bound;
+
+        if (psnr < run->worst_psnr && !noise)
             run->worst_psnr = psnr;
-        if (psnr < run->psnr_bound) {
-            snprintf(why, whylen, "PSNR %.2f dB, below %.1f dB", psnr, run->psnr_bound);
+        if (psnr < bound) {
+            snprintf(why, whylen, "PSNR %.2f dB, below %.1f dB", psnr, bound);
             return why;
         }
     }
@@ -244,9 +249,10 @@ out:
 
 /* Runs one codec; prints its row; true when every picture passed or was n/a. */
 static bool run_codec(const struct floe_codec *c, const struct corpus_pic *pics, int n,
-                      double psnr_bound)
+                      double psnr_bound, double psnr_noise_bound)
 {
-    struct codec_run run = { .codec = c, .psnr_bound = psnr_bound, .worst_psnr = 1e9 };
+    struct codec_run run = { .codec = c, .psnr_bound = psnr_bound,
+                             .psnr_noise_bound = psnr_noise_bound, .worst_psnr = 1e9 };
     int ok = 0, na = 0, failed = 0;
     char psnr[16] = "-", ratio[16] = "-";
 
@@ -277,7 +283,8 @@ static bool run_codec(const struct floe_codec *c, const struct corpus_pic *pics,
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: codec_roundtrip [--psnr DB] [--codec NAME]... CORPUS_DIR\n");
+    fprintf(stderr, "usage: codec_roundtrip [--psnr DB] [--psnr-noise DB] [--codec NAME]... "
+                    "CORPUS_DIR\n");
     return 2;
 }
 
@@ -285,18 +292,21 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "psnr", required_argument, NULL, 'p' },
+        { "psnr-noise", required_argument, NULL, 'n' },
         { "codec", required_argument, NULL, 'c' },
         { NULL, 0, NULL, 0 },
     };
     const char *only[32];
     int n_only = 0, n, o, codecs = 0, failed = 0;
-    double psnr_bound = 30.0;
+    double psnr_bound = 30.0, psnr_noise_bound = 10.0;
     struct corpus_pic *pics;
     long pixels = 0;
 
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (o == 'p')
             psnr_bound = atof(optarg);
+        else if (o == 'n')
+            psnr_noise_bound = atof(optarg);
         else if (o == 'c' && n_only < 32)
             only[n_only++] = optarg;
         else
@@ -315,8 +325,9 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < n; i++)
         pixels += (long)pics[i].width * pics[i].height;
-    printf("corpus: %d pictures, %.1f Mpixels; lossy codecs need PSNR >= %.1f dB on each\n", n,
-           pixels / 1e6, psnr_bound);
+    printf("corpus: %d pictures, %.1f Mpixels; lossy codecs need PSNR >= %.1f dB on each\n"
+           "(white noise, edge-noise-*: >= %.1f dB; min PSNR below leaves noise out)\n",
+           n, pixels / 1e6, psnr_bound, psnr_noise_bound);
     printf("ratio = 24-bit RGB bytes / payload bytes over the pictures carried (packed pass)\n");
     printf("  %-12s %-8s %29s  %7s  %8s  %s\n", "codec", "kind", "pictures", "ratio",
            "min PSNR", "result");
@@ -334,7 +345,7 @@ int main(int argc, char **argv)
             continue;
         }
         codecs++;
-        failed += !run_codec(c, pics, n, psnr_bound);
+        failed += !run_codec(c, pics, n, psnr_bound, psnr_noise_bound);
     }
     corpus_free(pics, n);
     printf("%d codec(s) with an encoder, %d failed\n", codecs, failed);
