@@ -86,7 +86,8 @@ x11() {
         sleep 0.2
     done
     # the same window focused every time: focus changes cursors and title bars
-    xdotool windowactivate --sync "$(xdotool search --onlyvisible --name '^Calculator$' | head -n 1)"
+    xdotool windowactivate --sync "$(xdotool search --onlyvisible --name '^Calculator$' | head -n 1)" \
+        2>>"$T/x11.log"
     xdotool mousemove 700 300
     sleep 1.5
     import -window root -strip "PNG24:$NEW/x11-desktop-1280x1024.png"

@@ -326,7 +326,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++)
         pixels += (long)pics[i].width * pics[i].height;
     printf("corpus: %d pictures, %.1f Mpixels; lossy codecs need PSNR >= %.1f dB on each\n"
-           "(white noise, edge-noise-*: >= %.1f dB; min PSNR below leaves noise out)\n",
+           "(white noise, edge-noise-*: >= %.1f dB, and left out of min PSNR)\n",
            n, pixels / 1e6, psnr_bound, psnr_noise_bound);
     printf("ratio = 24-bit RGB bytes / payload bytes over the pictures carried (packed pass)\n");
     printf("  %-12s %-8s %29s  %7s  %8s  %s\n", "codec", "kind", "pictures", "ratio",
