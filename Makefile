@@ -51,6 +51,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(TST)/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/e2e/*.c)
 TOOL_BIN := $(patsubst tests/e2e/%.c,$(TST)/%,$(TOOL_SRC))
+BENCH_CODECS := $(BUILD)/bench/codec-bench
 
 ifeq ($(V),0)
 Q := @
@@ -71,10 +72,10 @@ test: deps
 	$(MAKE) --no-print-directory BUILD=build/san SAN=1 test-build
 	@BUILD=build/san tests/run.sh
 
-test-build: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN)
+test-build: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS)
 
 bench: deps
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory all $(BENCH_CODECS)
 	@bench/run.sh $(BIN)
 
 clean:
@@ -114,6 +115,13 @@ $(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
 	    $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+
+# The codec bench (bench/codecs.c): built like the programs, optimised and,
+# in make bench, without sanitizers.
+$(BENCH_CODECS): $(OBJ)/bench/codecs.o $(LIB_CODECS) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_COMMON)) -lm
 
 include tests/fuzz/fuzz.mk
 

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # make bench: the demo desktop at 1920x1080 served on loopback to a headless
-# floe-viewer. Prints frames/s delivered, bytes per frame and server CPU
-# milliseconds per frame, each the median of RUNS runs of SECONDS seconds.
+# floe-viewer, once asking for uncompressed images (off) and once for LZ4
+# (--preferred-compression lz4), runs of the two interleaved. Prints frames/s
+# delivered, bytes per frame and server CPU milliseconds per frame, each the
+# median of RUNS runs of SECONDS seconds; then the codec table (bench/codecs.sh).
 set -eu
 BIN=${1:-build/bin}
 RUNS=${RUNS:-5}
 SECONDS_PER_RUN=${BENCH_SECONDS:-8}
+MODES=${BENCH_MODES:-off lz4}
 T=$(mktemp -d /tmp/floe-bench.XXXXXX)
-trap 'kill $SRV 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+SRV=
+trap '[ -z "$SRV" ] || kill $SRV 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 TCK=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-: >"$T/rows"
-for run in $(seq 1 "$RUNS"); do
+one_run() { # compression mode -> appends "fps bytes/frame cpu-ms/frame" to $T/rows-MODE
     "$BIN/floe-server" --listen 127.0.0.1:0 --disable-ticketing --control "$T/ctl" \
         --size 1920x1080 >"$T/out" 2>"$T/err" &
     SRV=$!
@@ -23,21 +26,32 @@ for run in $(seq 1 "$RUNS"); do
     sleep 1
     f0=$(printf 'stats\n' | socat - "UNIX-CONNECT:$T/ctl" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
     c0=$(cpu_ticks $SRV)
-    line=$("$BIN/floe-viewer" --headless --duration "$SECONDS_PER_RUN" "$URI" | tail -n 1)
+    line=$("$BIN/floe-viewer" --headless --preferred-compression "$1" \
+        --duration "$SECONDS_PER_RUN" "$URI" | tail -n 1)
     c1=$(cpu_ticks $SRV)
     f1=$(printf 'stats\n' | socat - "UNIX-CONNECT:$T/ctl" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
     printf 'quit\n' | socat - "UNIX-CONNECT:$T/ctl" >/dev/null
     wait $SRV || true
+    SRV=
     bytes=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$line")
     vframes=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$line")
     sframes=$((f1 - f0))
     [ "${vframes:-0}" -gt 0 ] && [ "$sframes" -gt 0 ] || { echo "bench: no frames: $line" >&2; exit 1; }
     awk -v vf="$vframes" -v sf="$sframes" -v b="$bytes" -v c=$((c1 - c0)) \
         -v s="$SECONDS_PER_RUN" -v tck="$TCK" \
-        'BEGIN { printf "%.2f %.0f %.3f\n", vf / s, b / vf, c * 1000 / tck / sf }' >>"$T/rows"
-    echo "run $run: $line" >&2
+        'BEGIN { printf "%.2f %.0f %.3f\n", vf / s, b / vf, c * 1000 / tck / sf }' >>"$T/rows-$1"
+    echo "run $run, compression $1: $line" >&2
+}
+
+for mode in $MODES; do : >"$T/rows-$mode"; done
+for run in $(seq 1 "$RUNS"); do
+    for mode in $MODES; do one_run "$mode"; done
 done
 echo "demo desktop 1920x1080, loopback, $RUNS runs of ${SECONDS_PER_RUN}s (median):"
-printf '  frames/s delivered     %s\n' "$(cut -d' ' -f1 "$T/rows" | median)"
-printf '  bytes per frame        %s\n' "$(cut -d' ' -f2 "$T/rows" | median)"
-printf '  server CPU ms / frame  %s\n' "$(cut -d' ' -f3 "$T/rows" | median)"
+printf '  %-12s %10s %16s %22s\n' "compression" "frames/s" "bytes per frame" "server CPU ms / frame"
+for mode in $MODES; do
+    printf '  %-12s %10s %16s %22s\n' "$mode" "$(cut -d' ' -f1 "$T/rows-$mode" | median)" \
+        "$(cut -d' ' -f2 "$T/rows-$mode" | median)" "$(cut -d' ' -f3 "$T/rows-$mode" | median)"
+done
+echo
+[ -n "${BENCH_NO_CODECS:-}" ] || "$(dirname "$0")/codecs.sh" "$(dirname "$BIN")"
