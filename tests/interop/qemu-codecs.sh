@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The reference encoder: QEMU's built-in SPICE server compresses the guest's
+# screen with each of its codecs, and floe-viewer --headless decodes it. The
+# viewer asks for nothing, so QEMU's image-compression setting decides (LZ4
+# has no QEMU setting: the viewer asks for it). Each snapshot must equal QMP
+# screendump exactly, the traffic must be much smaller than uncompressed, and
+# a capture of the session must show the expected image type.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../qemu-lib.sh"
+
+# name spice-options viewer-pref image-types(decimal, any of)
+CASES=(
+    "off|image-compression=off|server|0"
+    "quic|image-compression=quic|server|1"
+    "glz|image-compression=glz|server|102"
+    "auto_glz|image-compression=auto_glz|server|101 102"
+    "auto_lz|image-compression=auto_lz|server|101"
+)
+for c in "${CASES[@]}"; do
+    IFS='|' read -r name spice _ _ <<<"$c"
+    start_vm "$name" "disable-ticketing=on,streaming-video=off,$spice" -device VGA
+done
+sleep 3 # let SeaBIOS reach a quiet screen
+
+for c in "${CASES[@]}"; do
+    IFS='|' read -r name spice pref types <<<"$c"
+    port_var=PORT_$name; qmp_var=QMP_$name
+    mkdir -p "$T/dump-$name"
+    FLOE_DUMP_IMAGES="$T/dump-$name" snapshot_matches "$name" "spice://127.0.0.1:${!port_var}" \
+        "${!qmp_var}" --preferred-compression "$pref"
+    if grep -q 'not supported yet\|does not decode' "$T/$name.err"; then
+        fail "$name: the viewer could not decode: $(grep -m1 'decode\|supported' "$T/$name.err")"
+    fi
+    seen=$(ls "$T/dump-$name" | sed -n 's/.*-t\([0-9]*\)-.*/\1/p' | sort -u | tr '\n' ' ')
+    [ "$name" = off ] && seen="0 $seen"
+    ok=0
+    for t in $types; do grep -qw "$t" <<<"$seen" && ok=1; done
+    [ $ok = 1 ] && pass "$name: QEMU sent image types { $seen} (wanted one of: $types)" ||
+        fail "$name: QEMU sent image types { $seen}, none of: $types"
+done
+off=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' "$T/off.out")
+for c in "${CASES[@]:1}"; do
+    IFS='|' read -r name _ _ _ <<<"$c"
+    b=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' "$T/$name.out")
+    [ "$b" -lt $((off / 3)) ] && pass "$name: $b bytes against $off uncompressed" ||
+        fail "$name: $b bytes against $off uncompressed: not compressed"
+done
+finish

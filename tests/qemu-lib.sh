@@ -1,0 +1,109 @@
+# Shared by the QEMU interop tests (source after lib.sh): QEMU VMs with
+# SPICE and QMP, QMP screendumps, and floe-viewer snapshots compared with them.
+# Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
+QEMU=${QEMU:-qemu-system-x86_64}
+VIEWER="$BIN/floe-viewer"
+DURATION=${DURATION:-3}
+
+[ -x "$VIEWER" ] || { echo "FAIL: $VIEWER is not built"; exit 1; }
+if ! command -v "$QEMU" >/dev/null; then echo "FAIL: $QEMU is not installed"; exit 1; fi
+for tool in python3 compare; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
+done
+
+port_open() {
+    python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$1" \
+        2>/dev/null
+}
+
+# screendump QMP_SOCKET FILE.ppm
+screendump() {
+    python3 - "$1" "$2" <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()
+def cmd(c):
+    f.write(json.dumps(c) + "\n"); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r: return
+        if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
+cmd({"execute": "qmp_capabilities"})
+cmd({"execute": "screendump", "arguments": {"filename": sys.argv[2]}})
+EOF
+}
+
+# start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME> and QMP_<NAME>
+start_vm() {
+    local name=$1 spice=$2 port qmp i
+    shift 2
+    port=$(free_port)
+    qmp="$T/$name.qmp"
+    "$QEMU" -accel tcg -m 128 -display none -nodefaults -no-user-config "$@" \
+        -spice "port=$port,addr=127.0.0.1,$spice" \
+        -qmp "unix:$qmp,server=on,wait=off" >"$T/$name.qemu.log" 2>&1 &
+    PIDS+=($!)
+    for i in $(seq 1 100); do
+        port_open "$port" && [ -S "$qmp" ] && break
+        sleep 0.2
+    done
+    if ! port_open "$port"; then
+        echo "FAIL: QEMU ($name) did not open its SPICE port"; cat "$T/$name.qemu.log"; exit 1
+    fi
+    printf -v "PORT_$name" '%s' "$port"
+    printf -v "QMP_$name" '%s' "$qmp"
+}
+
+# Runs the viewer headless and compares its snapshot with screendumps taken
+# while it ends and just after (SeaBIOS's text cursor blinks, so the picture
+# at the viewer's last instant is one of those). Retries a few times.
+# snapshot_matches NAME URI QMP [viewer options...]
+snapshot_matches() {
+    local name=$1 uri=$2 qmp=$3 attempt vpid n d best dumps
+    shift 3
+    for attempt in 1 2 3 4; do
+        rm -f "$T/$name".dump*.ppm "$T/$name.png"
+        "$VIEWER" --headless --duration "$DURATION" --snapshot "$T/$name.png" "$@" "$uri" \
+            >"$T/$name.out" 2>"$T/$name.err" &
+        vpid=$!
+        n=0
+        while kill -0 "$vpid" 2>/dev/null; do
+            screendump "$qmp" "$T/$name.dump$n.ppm" || true
+            n=$((n + 1))
+            sleep 0.05
+        done
+        if ! wait "$vpid"; then
+            fail "$name: floe-viewer exited with an error: $(tail -n 3 "$T/$name.err")"
+            return
+        fi
+        screendump "$qmp" "$T/$name.dump$n.ppm"
+        best=unset
+        dumps="$T/$name.dump$n.ppm"
+        [ $n -ge 1 ] && dumps="$dumps $T/$name.dump$((n - 1)).ppm"
+        [ $n -ge 2 ] && dumps="$dumps $T/$name.dump$((n - 2)).ppm"
+        for dump in $dumps; do
+            d=$(pixel_diff "$T/$name.png" "$dump")
+            if [ "$d" = 0 ]; then
+                pass "$name: snapshot equals QEMU's screendump (0 differing pixels; $(tail -n 1 "$T/$name.out"))"
+                return
+            fi
+            best=$d
+        done
+        echo "  $name: attempt $attempt: $best pixels differ, retrying"
+    done
+    fail "$name: snapshot differs from QEMU's screendump ($best pixels)"
+}
+
+summary_ok() { # name expected-size
+    local line
+    line=$(tail -n 1 "$T/$1.out")
+    if [[ "$line" =~ ^frames=[0-9]+\ bytes=[0-9]+\ fps=[0-9.]+\ size=$2$ ]]; then
+        pass "$1: summary line: $line"
+    else
+        fail "$1: unexpected summary line: '$line'"
+    fi
+}
+
