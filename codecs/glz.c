@@ -483,7 +483,7 @@ int floe_glz_decode(struct floe_glz_window *w, const uint8_t *in, size_t len, ui
  * image i lives in slot i % ENC_MAX_IMAGES. */
 #define ENC_MAX_IMAGES 1024
 /* Hash buckets of the last ENC_WAYS places each 3-pixel key was seen. */
-#define ENC_HASH_LOG 16
+#define ENC_HASH_LOG 17
 #define ENC_WAYS 4
 #define ENC_MIN_MATCH 3
 
@@ -566,6 +566,11 @@ struct glz_enc {
     const struct enc_image *cur;
     uint32_t id_lo;
     uint8_t *op;             /* output, room reserved for the worst case */
+    /* the last match's source and the last one in an earlier image, as
+     * image and offset from the current pixel: moved or repeated content
+     * matches there again, row after row */
+    struct enc_entry rep[2];
+    int64_t rep_delta[2];
 };
 
 static inline uint32_t hash3(const uint32_t *p)
@@ -667,31 +672,56 @@ static const uint32_t *entry_pixels(const struct glz_enc *e, const struct enc_en
     return im->px + en->pos;
 }
 
-/* The longest match for pixel `at` among its bucket's entries, which then
- * records `at`. Returns its length (0: none worth a match). */
+/* Tries the entry for pixel `at`: a longer match than *best replaces it. */
+static void try_entry(struct glz_enc *e, const struct enc_entry *en, size_t at, size_t *best,
+                      struct enc_entry *from, uint32_t *ofs, uint32_t *img)
+{
+    const uint32_t *px = e->cur->px;
+    size_t max, n;
+    uint32_t im;
+    const uint32_t *ref = entry_pixels(e, en, at, &max, &im);
+
+    if (!ref || (ref[0] ^ px[at]) & RGB_MASK || max <= *best)
+        return;
+    n = match_rgb(ref, px + at, max);
+    if (n > *best) {
+        *best = n;
+        *from = *en;
+        *img = im;
+        *ofs = im ? en->pos : (uint32_t)(at - en->pos - 1);
+    }
+}
+
+/* The longest match for pixel `at`: at the last match's source shifted
+ * along, or among its bucket's entries, which then records `at`. Returns
+ * its length (0: none worth a match). */
 static size_t find_match(struct glz_enc *e, size_t at, uint32_t *ofs, uint32_t *img)
 {
     const uint32_t *px = e->cur->px;
     struct enc_entry *b = e->d->htab[hash3(px + at)];
+    struct enc_entry from = { 0 };
     size_t best = 0;
 
-    for (int k = 0; k < ENC_WAYS; k++) {
-        size_t max, n;
-        uint32_t im;
-        const uint32_t *ref = entry_pixels(e, &b[k], at, &max, &im);
+    for (int k = 0; k < 2; k++) {
+        int64_t rep = (int64_t)at + e->rep_delta[k];
 
-        if (!ref || (ref[0] ^ px[at]) & RGB_MASK)
-            continue;
-        n = match_rgb(ref, px + at, max);
-        if (n > best) {
-            best = n;
-            *img = im;
-            *ofs = im ? b[k].pos : (uint32_t)(at - b[k].pos - 1);
+        if (rep >= 0 && rep < (int64_t)UINT32_MAX) {
+            struct enc_entry r = { e->rep[k].id_lo, (uint32_t)rep };
+
+            try_entry(e, &r, at, &best, &from, ofs, img);
         }
     }
+    for (int k = 0; k < ENC_WAYS; k++)
+        try_entry(e, &b[k], at, &best, &from, ofs, img);
     memmove(b + 1, b, (ENC_WAYS - 1) * sizeof(*b));
     b[0] = (struct enc_entry){ e->id_lo, (uint32_t)at };
-    return best >= ENC_MIN_MATCH ? best : 0;
+    if (best < ENC_MIN_MATCH)
+        return 0;
+    for (int k = *img ? 1 : 0; k >= 0; k--) {
+        e->rep[k] = from;
+        e->rep_delta[k] = (int64_t)from.pos - (int64_t)at;
+    }
+    return best;
 }
 
 /* The RGB pass: runs, then hashed matches in this image or earlier ones. */
@@ -710,9 +740,9 @@ static void encode_rgb(struct glz_enc *e)
         else
             len = find_match(e, at, &ofs, &img);
         if (!len) {
-            /* incompressible stretches are scanned more sparsely (up to
-             * one pixel in 16): what is skipped goes out as literals */
-            at += 1 + (misses < 15 * 32 ? misses++ >> 5 : 15);
+            /* incompressible stretches are probed more sparsely (down to
+             * one pixel in 4): what is skipped goes out as literals */
+            at += 1 + (misses < 3 << 6 ? misses++ >> 6 : 3);
             continue;
         }
         misses = 0;
@@ -849,6 +879,11 @@ int floe_glz_encode(struct floe_glz_dict *d, const uint32_t *pixels, int width, 
     e.d = d;
     e.cur = im;
     e.id_lo = (uint32_t)im->id;
+    /* to start with: the row above, and the same place one image back */
+    e.rep[0] = (struct enc_entry){ e.id_lo, 0 };
+    e.rep_delta[0] = -(int64_t)im->width;
+    e.rep[1] = (struct enc_entry){ (uint32_t)(im->id - 1), 0 };
+    e.rep_delta[1] = 0;
     e.op = out->data + out->len;
     e.op = put_header(e.op, im, (uint32_t)(im->id - d->head_id));
     encode_rgb(&e);
