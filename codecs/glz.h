@@ -104,8 +104,11 @@ struct floe_glz_dict;
 /* A dictionary for a client whose window holds `pixels` (as its
  * DISPLAY_INIT said; 0 means FLOE_GLZ_DEFAULT_WINDOW, more than
  * FLOE_GLZ_MAX_WINDOW is clamped). Image ids start at 0. NULL on allocation
- * failure. It keeps copies of the pictures in the client's window and hash
- * tables over them (a few MiB). */
+ * failure. It keeps copies of the pictures in the client's window (4 bytes
+ * a pixel, at most 1024 pictures: older ones leave early, which only makes
+ * the client free them sooner) and a 4 MiB hash table over them. One per
+ * client, shared by all its display channels' encoders in turn (it is not
+ * locked: callers serialise). */
 struct floe_glz_dict *floe_glz_dict_new(uint32_t pixels);
 void floe_glz_dict_free(struct floe_glz_dict *d);
 /* Forgets every image; ids go on from where they were, so a client that
