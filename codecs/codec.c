@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/glz.h"
 #include "codecs/lz4.h"
+#include "codecs/zlib_glz.h"
 
 const struct floe_codec *const floe_codecs[] = {
     &floe_codec_lz4,
+    &floe_codec_glz,
+    &floe_codec_zlib_glz,
     NULL,
 };
 
