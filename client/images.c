@@ -120,7 +120,7 @@ void floe_display_palettes_clear(struct floe_display *d)
 
 void floe_display_codecs_reset(struct floe_display *d)
 {
-    for (int i = 0; i < 16 && floe_codecs[i]; i++) {
+    for (int i = 0; i < FLOE_CODEC_SLOTS && floe_codecs[i]; i++) {
         if (d->codec_states[i])
             floe_codecs[i]->state_free(d->codec_states[i]);
         d->codec_states[i] = NULL;
@@ -184,10 +184,8 @@ pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spi
         in.palette = p->ents;
         in.palette_len = p->n;
     }
-    for (int i = 0; i < 16 && floe_codecs[i]; i++)
-        if (floe_codecs[i] == codec)
-            idx = i;
-    if (codec->state_new && idx >= 0) {
+    idx = floe_codec_state_slot(codec);
+    if (codec->state_new && idx >= 0 && idx < FLOE_CODEC_SLOTS) {
         struct floe_codec_params params = { .glz_window = d->glz_window };
 
         if (!d->codec_states[idx])

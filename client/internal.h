@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "codecs/codec.h"
 #include "floe/client.h"
 #include "protocol/spice/messages.h"
 
@@ -17,7 +18,9 @@
 #define FLOE_CLIENT_MAX_OUT (8u << 20)
 /* Largest surface side and area floe allocates. */
 #define FLOE_CLIENT_MAX_SIDE 16384
-#define FLOE_CLIENT_GLZ_WINDOW (4u << 20)   /* GLZ window in pixels, as DISPLAY_INIT states */
+/* GLZ window in pixels, as DISPLAY_INIT states it: remote-viewer's default;
+ * memory is taken only as images arrive */
+#define FLOE_CLIENT_GLZ_WINDOW (16u << 20)
 #define FLOE_CLIENT_MAX_PIXELS (64u << 20)
 #define FLOE_CLIENT_MAX_SURFACES 1024
 
@@ -80,7 +83,7 @@ struct floe_display {
     int dirty;                  /* primary changed since the last frame count */
     struct floe_image_cache cache;
     /* codec memory across images (the GLZ window), per codec of floe_codecs[] */
-    void *codec_states[16];
+    void *codec_states[FLOE_CODEC_SLOTS];
     uint32_t glz_window;        /* pixels, as DISPLAY_INIT told the server */
     /* LZ_PLT palettes the server asked to keep, by id, a few at a time */
     struct floe_palette { uint64_t id; uint16_t n; uint32_t *ents; } palettes[32];

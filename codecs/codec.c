@@ -32,6 +32,18 @@ const struct floe_codec *floe_codec_by_type(uint8_t type)
     return NULL;
 }
 
+int floe_codec_state_slot(const struct floe_codec *codec)
+{
+    for (int i = 0; floe_codecs[i]; i++) {
+        if (floe_codecs[i] == codec)
+            return i;
+        if (codec->state_group && floe_codecs[i]->state_group &&
+            !strcmp(codec->state_group, floe_codecs[i]->state_group))
+            return i;
+    }
+    return -1;
+}
+
 int floe_bytes_reserve(struct floe_bytes *b, size_t more)
 {
     size_t cap = b->cap ? b->cap : 4096;

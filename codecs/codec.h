@@ -54,6 +54,9 @@ struct floe_codec {
     const char *name;        /* as the command lines spell it: "quic", "lz", "glz", ... */
     uint8_t type;            /* the SPICE image type the encoder produces */
     bool lossy;
+    /* Codecs naming the same group share one state per peer: GLZ and
+     * ZLIB_GLZ images refer into one window. NULL: a state of its own. */
+    const char *state_group;
     /* Memory across images; both may be NULL for a stateless codec. */
     void *(*state_new)(const struct floe_codec_params *p);
     void (*state_free)(void *state);
@@ -76,5 +79,9 @@ extern const struct floe_codec *const floe_codecs[];
 const struct floe_codec *floe_codec_by_name(const char *name);
 /* The codec that decodes SPICE image type `type`, or NULL. */
 const struct floe_codec *floe_codec_by_type(uint8_t type);
+/* Where a peer keeps codec's state in an array indexed like floe_codecs[]
+ * (shared by its state group), or -1 for a codec not registered. */
+int floe_codec_state_slot(const struct floe_codec *codec);
+#define FLOE_CODEC_SLOTS 16   /* floe_codecs[] has fewer entries */
 
 #endif

@@ -984,6 +984,7 @@ static int codec_decode(void *state, const struct floe_coded *in, struct floe_pi
 const struct floe_codec floe_codec_glz = {
     .name = "glz",
     .type = FLOE_GLZ_IMAGE_TYPE,
+    .state_group = "glz",
     .state_new = floe_glz_state_new,
     .state_free = floe_glz_state_free,
     .encode = codec_encode,

@@ -169,6 +169,7 @@ static int codec_decode(void *state, const struct floe_coded *in, struct floe_pi
 const struct floe_codec floe_codec_zlib_glz = {
     .name = "zlib-glz",
     .type = FLOE_ZLIB_GLZ_IMAGE_TYPE,
+    .state_group = "glz",
     .state_new = floe_glz_state_new,
     .state_free = floe_glz_state_free,
     .encode = codec_encode,

@@ -49,7 +49,7 @@ struct floe_display_enc {
     int preferred;          /* the client's choice (enum floe_image_compression) or -1 */
     int lz4_cap;
     struct floe_codec_params params;
-    void *states[16];       /* per codec of floe_codecs[], made on first use */
+    void *states[FLOE_CODEC_SLOTS];   /* by floe_codec_state_slot, made on first use */
     /* the client's pixmap cache as this server filled it */
     uint64_t cache_limit, cache_used;
     struct cache_entry *buckets[CACHE_BUCKETS];
@@ -147,14 +147,6 @@ static int looks_photographic(const struct floe_msg_image *img)
         }
     }
     return smooth > 2 * equal && smooth > 3 * sharp;
-}
-
-static int codec_index(const struct floe_codec *codec)
-{
-    for (int i = 0; floe_codecs[i] && i < 16; i++)
-        if (floe_codecs[i] == codec)
-            return i;
-    return -1;
 }
 
 /* The client-independent message of one coding (codec NULL: raw), made once. */
@@ -331,7 +323,11 @@ static int choose(struct floe_display_enc *e, const struct floe_chan *c,
         break;
     case FLOE_IMAGE_AUTO_GLZ:
     case FLOE_IMAGE_GLZ:
-        first = wan_on(e->srv->opt.zlib_glz_wan, c) ? "zlib-glz" : "glz";
+        /* a client that states no GLZ window gets LZ, as from the reference */
+        if (!e->params.glz_window)
+            first = "lz";
+        else
+            first = wan_on(e->srv->opt.zlib_glz_wan, c) ? "zlib-glz" : "glz";
         break;
     case FLOE_IMAGE_LZ4:
         first = e->lz4_cap ? "lz4" : "lz";
@@ -353,9 +349,9 @@ static int choose(struct floe_display_enc *e, const struct floe_chan *c,
 
 static void *codec_state(struct floe_display_enc *e, const struct floe_codec *codec)
 {
-    int i = codec_index(codec);
+    int i = floe_codec_state_slot(codec);
 
-    if (!codec->state_new || i < 0)
+    if (!codec->state_new || i < 0 || i >= FLOE_CODEC_SLOTS)
         return NULL;
     if (!e->states[i])
         e->states[i] = codec->state_new(&e->params);
@@ -385,7 +381,10 @@ static struct floe_msg *encode_with(struct floe_display_enc *e, struct floe_msg 
     } else if (!(state = codec_state(e, codec))) {
         return NULL;
     }
-    if (codec->encode(state, &pic, &coded, &meta) < 0 || coded.len >= raw) {
+    /* a codec with memory has taken the picture into it: the client must
+     * get it, whatever its size, or later references would miss */
+    if (codec->encode(state, &pic, &coded, &meta) < 0 ||
+        (coded.len >= raw && !codec->state_new)) {
         floe_bytes_free(&coded);
         return NULL;
     }
@@ -520,7 +519,7 @@ void floe_display_enc_free(struct floe_display_enc *e)
 {
     if (!e)
         return;
-    for (int i = 0; floe_codecs[i] && i < 16; i++)
+    for (int i = 0; floe_codecs[i] && i < FLOE_CODEC_SLOTS; i++)
         if (e->states[i])
             floe_codecs[i]->state_free(e->states[i]);
     cache_clear(e);

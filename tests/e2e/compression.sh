@@ -60,6 +60,8 @@ check_mode() {
 # the server's own setting, the viewer asking for nothing
 check_mode off server raw
 check_mode lz4 server lz4
+check_mode glz server glz
+check_mode glz server zlib-glz --zlib-glz-wan-compression always
 # the client's PREFERRED_COMPRESSION overrides the server's setting
 check_mode off lz4 lz4
 check_mode lz4 off raw

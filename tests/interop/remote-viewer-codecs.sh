@@ -58,4 +58,6 @@ check_mode() {
 
 check_mode off raw
 check_mode lz4 lz4
+check_mode glz glz
+check_mode glz zlib-glz --zlib-glz-wan-compression always
 finish
