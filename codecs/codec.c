@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/lz.h"
 #include "codecs/lz4.h"
 
 const struct floe_codec *const floe_codecs[] = {
+    &floe_codec_lz,
+    &floe_codec_lz_plt,
     &floe_codec_lz4,
     NULL,
 };
