@@ -460,11 +460,13 @@ int floe_lz_decode_plt(const uint8_t *in, size_t len, const uint32_t *palette, i
 /* ------------------------------------------------------------------------ */
 /* encoder */
 
-/* One pass finds matches through a hash of the next pixels' keys (the RGB
- * bytes, or the alpha byte) into a table of last positions; a pixel equal
- * to the two before it starts a run (distance 1) without a lookup. Only
- * matches that save bytes are taken: RGB from 2 pixels (2 bytes instead of
- * 6), alpha from 3, the format's minimum, and from 5 when far (4 bytes). */
+/* One pass finds matches through a hash of the next three pixels' keys (the
+ * RGB bytes, or the alpha byte) into a table of last positions; a pixel
+ * equal to the one before and the two after starts a run (distance 1)
+ * without a lookup. Three pixels of context rather than two keep two-colour
+ * text from matching only its latest, shortest repeats. Matches start at 3
+ * pixels (the alpha format's minimum; 2 or 4 bytes for RGB's 9), far alpha
+ * ones at 5 (4 bytes for 5). */
 enum {
     ENC_HASH_BITS = 14,
     ENC_NEAR_DIST = 8191,    /* the longest distance of the 2-byte form */
@@ -567,7 +569,8 @@ static inline __attribute__((always_inline)) uint32_t enc_hash(const uint32_t *p
         k = enc_key(p[0], true, force) | enc_key(p[1], true, force) << 8 |
             enc_key(p[2], true, force) << 16;
     else
-        k = (enc_key(p[0], false, 0) * 0x9e3779b1u) ^ enc_key(p[1], false, 0);
+        k = enc_key(p[0], false, 0) * 0x9e3779b1u ^ enc_key(p[1], false, 0) ^
+            enc_key(p[2], false, 0) * 0xc2b2ae3du;
     return (k * 0x85ebca77u) >> (32 - ENC_HASH_BITS);
 }
 
@@ -578,8 +581,8 @@ static inline __attribute__((always_inline)) uint8_t *
 encode_plane(const struct lz_enc *e, uint8_t *op, bool alpha, uint32_t force)
 {
     const uint32_t *px = e->px;
-    const size_t n = e->total, need = alpha ? 3 : 2, bias = alpha ? 3 : 1;
-    const size_t far_min = alpha ? 5 : 2;
+    const size_t n = e->total, need = 3, bias = alpha ? 3 : 1;
+    const size_t far_min = alpha ? 5 : 3;
     size_t i = 1, lit = 0, misses = 0;
 
     memset(e->htab, 0, sizeof(uint32_t) << ENC_HASH_BITS);
@@ -588,7 +591,7 @@ encode_plane(const struct lz_enc *e, uint8_t *op, bool alpha, uint32_t force)
         size_t cand, len, max = n - i;
 
         if (enc_key(px[i - 1], alpha, force) == k && enc_key(px[i + 1], alpha, force) == k &&
-            (!alpha || enc_key(px[i + 2], alpha, force) == k)) {
+            enc_key(px[i + 2], alpha, force) == k) {
             cand = i - 1;
         } else {
             uint32_t h = enc_hash(px + i, alpha, force);
@@ -597,7 +600,7 @@ encode_plane(const struct lz_enc *e, uint8_t *op, bool alpha, uint32_t force)
             e->htab[h] = (uint32_t)i;
             if (cand >= i || i - cand > ENC_FAR_DIST || enc_key(px[cand], alpha, force) != k ||
                 enc_key(px[cand + 1], alpha, force) != enc_key(px[i + 1], alpha, force) ||
-                (alpha && enc_key(px[cand + 2], alpha, force) != enc_key(px[i + 2], alpha, force))) {
+                enc_key(px[cand + 2], alpha, force) != enc_key(px[i + 2], alpha, force)) {
                 i += 1 + (misses++ >> ENC_SKIP_LOG);
                 continue;
             }
@@ -614,7 +617,7 @@ encode_plane(const struct lz_enc *e, uint8_t *op, bool alpha, uint32_t force)
         i += len;
         lit = i;
         misses = 0;
-        if (i + need <= n)  /* the match's last pixels start the next lookups too */
+        if (i + need <= n + 1)  /* the match's last pixel starts later lookups too */
             e->htab[enc_hash(px + i - 1, alpha, force)] = (uint32_t)(i - 1);
     }
     return emit_literals(op, px, lit, n, alpha, force);
