@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/jpeg.h"
 #include "codecs/lz.h"
 #include "codecs/lz4.h"
 
@@ -12,6 +13,8 @@ const struct floe_codec *const floe_codecs[] = {
     &floe_codec_lz,
     &floe_codec_lz_plt,
     &floe_codec_lz4,
+    &floe_codec_jpeg,
+    &floe_codec_jpeg_alpha,
     NULL,
 };
 
