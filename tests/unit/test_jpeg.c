@@ -19,6 +19,14 @@
 
 #include "codecs/jpeg.h"
 #include "codecs/lz.h"
+#include "codecs/png.h"
+
+/* JPEG payloads QEMU's SPICE server (libspice-server, jpeg-wan-compression=
+ * always) sent for 32x480 strips of a photographic SeaBIOS boot splash, and
+ * the pixels libjpeg gives for them through the path spice-gtk takes
+ * (jpeg_read_scanlines to JCS_RGB, default DCT and upsampling). */
+#define GOLDEN_A "tests/unit/data/jpeg-qemu-splash-32x480-a"
+#define GOLDEN_B "tests/unit/data/jpeg-qemu-splash-32x480-b"
 
 #define BE32(v) (uint8_t)((uint32_t)(v) >> 24), (uint8_t)((uint32_t)(v) >> 16), \
                 (uint8_t)((uint32_t)(v) >> 8), (uint8_t)(v)
@@ -147,6 +155,107 @@ static int alpha_decode_copy(struct floe_jpeg *j, const uint8_t *in, size_t len,
 
     free(copy);
     return ret;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the reference server's JPEGs */
+
+static void expect_golden(struct floe_jpeg *j, const char *base)
+{
+    char path[256];
+    uint32_t *png, *out = malloc(32 * 480 * 4);
+    size_t len;
+    uint8_t *jpg;
+    int pw, ph;
+
+    assert_non_null(out);
+    snprintf(path, sizeof(path), "%s.bin", base);
+    jpg = read_file(path, &len);
+    snprintf(path, sizeof(path), "%s.png", base);
+    assert_int_equal(floe_png_read(path, &png, &pw, &ph, 1L << 20), 0);
+    assert_int_equal(pw, 32);
+    assert_int_equal(ph, 480);
+    assert_int_equal(decode_copy(j, jpg, len, out, 32, 480), 0);
+    for (int i = 0; i < 32 * 480; i++)
+        if (out[i] != (png[i] & 0x00ffffffu))
+            fail_msg("%s pixel %d,%d: %08x, libjpeg gives %08x", base, i % 32, i / 32, out[i],
+                     png[i]);
+    /* the descriptor's size is checked against the header */
+    assert_int_equal(decode_copy(j, jpg, len, out, 32, 479), -EBADMSG);
+    assert_int_equal(decode_copy(j, jpg, len, out, 480, 32), -EBADMSG);
+    free(png);
+    free(jpg);
+    free(out);
+}
+
+static void test_golden_reference(void **state)
+{
+    struct floe_jpeg *j = jpeg_new();
+    uint32_t *out = malloc(32 * 480 * 4), jpeg_size;
+    struct floe_bytes b = { 0 };
+    struct test_pic p = { NULL, 32, 480, 32 };
+    size_t len;
+    uint8_t *jpg, flags;
+    int pw, ph;
+
+    (void)state;
+    assert_non_null(out);
+    expect_golden(j, GOLDEN_A);
+    expect_golden(j, GOLDEN_B);
+    /* the server's JPEG with an alpha plane of floe's after it: JPEG_ALPHA as
+     * the reference server builds it from an RGBA bitmap */
+    jpg = read_file(GOLDEN_A ".bin", &len);
+    assert_int_equal(floe_png_read(GOLDEN_A ".png", &p.px, &pw, &ph, 1L << 20), 0);
+    for (int i = 0; i < 32 * 480; i++)
+        p.px[i] = (p.px[i] & 0x00ffffffu) | (uint32_t)(i % 32 * 8) << 24;
+    assert_int_equal(floe_bytes_append(&b, jpg, len), 0);
+    assert_int_equal(floe_lz_encode_alpha(p.px, 32, 480, 128, false, &b), 0);
+    jpeg_size = (uint32_t)len;
+    flags = FLOE_JPEG_ALPHA_TOP_DOWN;
+    assert_int_equal(alpha_decode_copy(j, b.data, b.len, jpeg_size, flags, out, 32, 480), 0);
+    assert_memory_equal(out, p.px, 32 * 480 * 4);
+    /* floe's own q85 of those pixels has the server's layout and about its size */
+    floe_bytes_free(&b);
+    b = encode(j, &p, 85);
+    print_message("reference q85 strip: %zu bytes, floe's of its pixels: %zu\n", len, b.len);
+    assert_true(b.len < len * 3 / 2);
+    {
+        tjhandle tj = tjInitDecompress();
+        int w, h, samp, cs;
+
+        assert_non_null(tj);
+        assert_int_equal(tjDecompressHeader3(tj, jpg, len, &w, &h, &samp, &cs), 0);
+        assert_int_equal(samp, TJSAMP_420);
+        assert_int_equal(cs, TJCS_YCbCr);
+        assert_int_equal(tjDecompressHeader3(tj, b.data, b.len, &w, &h, &samp, &cs), 0);
+        assert_int_equal(samp, TJSAMP_420);
+        assert_int_equal(cs, TJCS_YCbCr);
+        tjDestroy(tj);
+    }
+    floe_bytes_free(&b);
+    free(p.px);
+    free(jpg);
+    free(out);
+    floe_jpeg_free(j);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -642,6 +751,7 @@ static void test_codec_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_reference),
         cmocka_unit_test(test_roundtrip_q85),
         cmocka_unit_test(test_odd_sizes),
         cmocka_unit_test(test_strides),
