@@ -605,9 +605,9 @@ encode_plane(const struct lz_enc *e, uint8_t *op, bool alpha, uint32_t force)
                 continue;
             }
         }
-        len = need;
-        while (len < max && enc_key(px[cand + len], alpha, force) == enc_key(px[i + len], alpha, force))
-            len++;
+        for (len = need; len < max; len++)
+            if (enc_key(px[cand + len], alpha, force) != enc_key(px[i + len], alpha, force))
+                break;
         if (i - cand > ENC_NEAR_DIST && len < far_min) {
             i++;
             continue;
