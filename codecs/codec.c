@@ -6,13 +6,19 @@
 #include <string.h>
 
 #include "codecs/glz.h"
+#include "codecs/jpeg.h"
+#include "codecs/lz.h"
 #include "codecs/lz4.h"
 #include "codecs/zlib_glz.h"
 
 const struct floe_codec *const floe_codecs[] = {
+    &floe_codec_lz,
+    &floe_codec_lz_plt,
     &floe_codec_lz4,
     &floe_codec_glz,
     &floe_codec_zlib_glz,
+    &floe_codec_jpeg,
+    &floe_codec_jpeg_alpha,
     NULL,
 };
 
