@@ -110,28 +110,6 @@ static int image_bitmap(struct floe_display *d, const struct spice_image *img,
     return 0;
 }
 
-static int image_lz(struct floe_display *d, const struct spice_image *img, pixman_image_t **out)
-{
-    int err;
-    pixman_image_t *px = floe_lz_image_decode(img, &err);
-
-    if (!px && err == -EOPNOTSUPP) {
-        warn_once(&d->warned_misc[MISC_BITMAP], "LZ image kind", img->desc.type);
-        cache_placeholder(d, img);
-        return 1;
-    }
-    if (!px) {
-        floe_err("display: %s image %ux%u does not decode", image_type_name(img->desc.type),
-                 img->desc.width, img->desc.height);
-        return err;
-    }
-    if (img->desc.flags & SPICE_IMAGE_CACHE_ME)
-        floe_image_cache_put(&d->cache, img->desc.id, px,
-                             (uint64_t)img->desc.width * img->desc.height);
-    *out = px;
-    return 0;
-}
-
 static int image_coded(struct floe_display *d, const struct spice_image *img,
                        pixman_image_t **out)
 {
@@ -206,10 +184,6 @@ static int image_get(struct floe_display *d, const uint8_t *body, size_t len, ui
     switch (img->desc.type) {
     case SPICE_IMAGE_BITMAP:
         return image_bitmap(d, img, out);
-    case SPICE_IMAGE_LZ_RGB:
-        if (!floe_codec_by_type(img->desc.type))
-            return image_lz(d, img, out);
-        return image_coded(d, img, out);
     case SPICE_IMAGE_FROM_CACHE:
     case SPICE_IMAGE_FROM_CACHE_LOSSLESS:
         return image_from_cache(d, img, out);
@@ -218,9 +192,9 @@ static int image_get(struct floe_display *d, const uint8_t *body, size_t len, ui
             return -EBADMSG;
         *out = pixman_image_ref(d->surfaces[sid]->image);
         return 0;
-    case SPICE_IMAGE_QUIC: case SPICE_IMAGE_LZ_PLT: case SPICE_IMAGE_GLZ_RGB:
-    case SPICE_IMAGE_JPEG: case SPICE_IMAGE_ZLIB_GLZ_RGB: case SPICE_IMAGE_JPEG_ALPHA:
-    case SPICE_IMAGE_LZ4:
+    case SPICE_IMAGE_QUIC: case SPICE_IMAGE_LZ_PLT: case SPICE_IMAGE_LZ_RGB:
+    case SPICE_IMAGE_GLZ_RGB: case SPICE_IMAGE_JPEG: case SPICE_IMAGE_ZLIB_GLZ_RGB:
+    case SPICE_IMAGE_JPEG_ALPHA: case SPICE_IMAGE_LZ4:
         return image_coded(d, img, out);
     default:
         if (!d->warned_image[img->desc.type]) {

@@ -51,9 +51,6 @@ void floe_image_cache_clear(struct floe_image_cache *c);
 /* Decodes a BITMAP image to a new 32-bit pixman image. NULL with *err:
  * -ENOTSUP (a format floe does not draw), -EBADMSG, -ENOMEM. */
 pixman_image_t *floe_bitmap_decode(const struct spice_image *img, int *err);
-/* Decodes an LZ_RGB image (LZ payload in img->data); NULL with *err
- * (-EBADMSG, -EOPNOTSUPP for palette streams, -ENOMEM) on failure. */
-pixman_image_t *floe_lz_image_decode(const struct spice_image *img, int *err);
 /* Decodes any compressed type a registered codec handles (QUIC, LZ, GLZ,
  * JPEG, ...) through codecs/codec.h, with d's codec memory and palettes.
  * NULL with *err: -ENOTSUP (no decoder for the type), -EBADMSG, -ENOMEM. */

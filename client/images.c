@@ -4,7 +4,6 @@
 #include "client/display.h"
 
 #include "codecs/codec.h"
-#include "codecs/lz.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -73,33 +72,6 @@ pixman_image_t *floe_bitmap_decode(const struct spice_image *img, int *err)
         row(bits + (size_t)y * stride, img->data + (size_t)src_y * b->stride, b->x);
     }
     *err = 0;
-    return out;
-}
-
-pixman_image_t *floe_lz_image_decode(const struct spice_image *img, int *err)
-{
-    struct floe_lz_info info;
-    pixman_image_t *out;
-    int rc = floe_lz_peek(img->data, img->data_len, &info);
-
-    *err = rc;
-    if (rc)
-        return NULL;
-    *err = -EBADMSG;
-    if ((uint32_t)info.width != img->desc.width || (uint32_t)info.height != img->desc.height ||
-        info.width > FLOE_CLIENT_MAX_SIDE || info.height > FLOE_CLIENT_MAX_SIDE)
-        return NULL;
-    *err = -ENOMEM;
-    out = pixman_image_create_bits(info.has_alpha ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8,
-                                   (int)info.width, (int)info.height, NULL, 0);
-    if (!out)
-        return NULL;
-    *err = floe_lz_decode(img->data, img->data_len, pixman_image_get_data(out), (int)info.width,
-                          (int)info.height, pixman_image_get_stride(out), &info);
-    if (*err) {
-        pixman_image_unref(out);
-        return NULL;
-    }
     return out;
 }
 

@@ -62,6 +62,9 @@ check_mode off server raw
 check_mode lz4 server lz4
 check_mode glz server glz
 check_mode glz server zlib-glz --zlib-glz-wan-compression always
+check_mode lz server lz
+# photographs in JPEG (PSNR-bounded), the rest lossless
+check_mode auto_glz server jpeg --jpeg-wan-compression always
 # the client's PREFERRED_COMPRESSION overrides the server's setting
 check_mode off lz4 lz4
 check_mode lz4 off raw
