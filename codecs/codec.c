@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "codecs/lz4.h"
+#include "codecs/quic.h"
 
 const struct floe_codec *const floe_codecs[] = {
     &floe_codec_lz4,
+    &floe_codec_quic,
     NULL,
 };
 
