@@ -388,38 +388,57 @@ static ALWAYS_INLINE bool run_starts(const struct layout *L, const uint32_t *pre
            !((cur[x - 1] ^ cur[x - 2]) & L->key);
 }
 
-static ALWAYS_INLINE void enc_pixel(const struct layout *L, struct pass *p, struct bit_writer *w,
-                                    const uint32_t *prev, const uint32_t *cur, int x,
-                                    enum predictor pr)
+/* What every pixel of a span touches, held in locals: the stores into the
+ * residual rows are byte stores, which could alias anything in memory. */
+struct span_view {
+    uint8_t *res[3];
+    struct bucket *b[3];
+};
+
+static ALWAYS_INLINE void view_init(struct span_view *v, struct pass *p, int nch)
+{
+    for (int c = 0; c < nch; c++) {
+        v->res[c] = p->ch[c].res;
+        v->b[c] = p->ch[c].b;
+    }
+}
+
+static ALWAYS_INLINE void enc_pixel(const struct layout *L, const struct span_view *v,
+                                    struct bit_writer *w, const uint32_t *prev,
+                                    const uint32_t *cur, int x, enum predictor pr)
 {
     const struct family *f = L->bpc == 8 ? &fam8 : &fam5;
     const unsigned top = (1u << L->bpc) - 1;
 
+#pragma GCC unroll 3
     for (int c = 0; c < L->nch; c++) {
-        struct channel *ch = &p->ch[c];
         int sh = chan_shift(L, c);
         unsigned r = f->fold[(((cur[x] >> sh) & 0xff) - predict(pr, prev, cur, x, sh)) & top];
-        unsigned l = ch->b[f->bucket[ch->res[x - 1]]].best;
+        unsigned l = v->b[c][f->bucket[v->res[c][x - 1]]].best;
 
-        ch->res[x] = (uint8_t)r;
+        v->res[c][x] = (uint8_t)r;
         put_bits(w, f->word[r][l], f->len[r][l]);
     }
 }
 
 /* Codes pixels [x, end) of a row (prev is NULL on the first row). */
-static ALWAYS_INLINE void enc_span(const struct layout *L, struct pass *p, struct bit_writer *w,
+static ALWAYS_INLINE void enc_span(const struct layout *L, struct pass *p, struct bit_writer *wp,
                                    const uint32_t *prev, const uint32_t *cur, int x, int end,
                                    unsigned mask)
 {
+    const struct family *f = L->bpc == 8 ? &fam8 : &fam5;
+    struct bit_writer w = *wp;
+    struct span_view v;
     int stop, run_at = 0;
 
+    view_init(&v, p, L->nch);
     if (x == 0) {
-        enc_pixel(L, p, w, prev, cur, 0, prev ? PRED_UP : PRED_ZERO);
+        enc_pixel(L, &v, &w, prev, cur, 0, prev ? PRED_UP : PRED_ZERO);
         if (p->wait) {
             p->wait--;
         } else {
             p->wait = next_gap(p, mask);
-            model_update(p, L->bpc == 8 ? &fam8 : &fam5, L->nch, 0);
+            model_update(p, f, L->nch, 0);
         }
         x = 1;
     }
@@ -434,7 +453,9 @@ static ALWAYS_INLINE void enc_span(const struct layout *L, struct pass *p, struc
                 x++;
                 n++;
             }
-            put_run(w, p, n);
+            *wp = w;
+            put_run(wp, p, n);
+            w = *wp;
             if (x == end) {
                 p->wait = (unsigned)wait;
                 return;
@@ -442,51 +463,58 @@ static ALWAYS_INLINE void enc_span(const struct layout *L, struct pass *p, struc
             stop = x + wait;
             continue;
         }
-        enc_pixel(L, p, w, prev, cur, x, prev ? PRED_MEAN : PRED_LEFT);
+        enc_pixel(L, &v, &w, prev, cur, x, prev ? PRED_MEAN : PRED_LEFT);
         if (x == stop) {
-            model_update(p, L->bpc == 8 ? &fam8 : &fam5, L->nch, x);
+            model_update(p, f, L->nch, x);
             stop = x + 1 + (int)next_gap(p, mask);
         }
         x++;
     }
     p->wait = (unsigned)(stop - end);
+    *wp = w;
 }
 
-static ALWAYS_INLINE int dec_pixel(const struct layout *L, struct pass *p, struct bit_reader *r,
-                                   const uint32_t *prev, uint32_t *cur, int x,
-                                   enum predictor pr)
+static ALWAYS_INLINE int dec_pixel(const struct layout *L, const struct span_view *v,
+                                   struct bit_reader *r, const uint32_t *prev, uint32_t *cur,
+                                   int x, enum predictor pr)
 {
     const struct family *f = L->bpc == 8 ? &fam8 : &fam5;
     const unsigned top = (1u << L->bpc) - 1;
     uint32_t word = 0;
+    bool bad = false;
 
+#pragma GCC unroll 3
     for (int c = 0; c < L->nch; c++) {
-        struct channel *ch = &p->ch[c];
         int sh = chan_shift(L, c);
-        unsigned v = read_value(r, f, ch->b[f->bucket[ch->res[x - 1]]].best);
+        unsigned val = read_value(r, f, v->b[c][f->bucket[v->res[c][x - 1]]].best);
 
-        if (v > top)
-            return -EBADMSG;
-        ch->res[x] = (uint8_t)v;
-        word |= ((f->unfold[v] + predict(pr, prev, cur, x, sh)) & top) << sh;
+        /* checked once per pixel; an out-of-range value only garbles the
+         * pixel's later channels, which is then refused anyway */
+        bad |= val > top;
+        val &= 0xff;
+        v->res[c][x] = (uint8_t)val;
+        word |= ((f->unfold[val] + predict(pr, prev, cur, x, sh)) & top) << sh;
     }
     if (L->gray)
         word *= 0x010101u;
     cur[x] = (cur[x] & L->keep) | word;
-    return 0;
+    return bad ? -EBADMSG : 0;
 }
 
 /* Decodes pixels [x, end) of a row (prev is NULL on the first row). */
-static ALWAYS_INLINE int dec_span(const struct layout *L, struct pass *p, struct bit_reader *r,
+static ALWAYS_INLINE int dec_span(const struct layout *L, struct pass *p, struct bit_reader *rp,
                                   const uint32_t *prev, uint32_t *cur, int x, int end,
                                   unsigned mask)
 {
     const struct family *f = L->bpc == 8 ? &fam8 : &fam5;
-    int stop, run_at = 0;
+    struct bit_reader r = *rp;
+    struct span_view v;
+    int stop, run_at = 0, ret = -EBADMSG;
 
+    view_init(&v, p, L->nch);
     if (x == 0) {
-        if (dec_pixel(L, p, r, prev, cur, 0, prev ? PRED_UP : PRED_ZERO))
-            return -EBADMSG;
+        if (dec_pixel(L, &v, &r, prev, cur, 0, prev ? PRED_UP : PRED_ZERO))
+            goto out;
         if (p->wait) {
             p->wait--;
         } else {
@@ -498,23 +526,27 @@ static ALWAYS_INLINE int dec_span(const struct layout *L, struct pass *p, struct
     stop = x + (int)p->wait;
     while (x < end) {
         if (prev && run_starts(L, prev, cur, x, run_at)) {
-            int wait = stop - x;
-            unsigned n;
+            int wait = stop - x, bad;
+            unsigned n = 0;
 
             run_at = x;
-            if (read_run(r, p, (unsigned)(end - x), &n))
-                return -EBADMSG;
+            *rp = r;
+            bad = read_run(rp, p, (unsigned)(end - x), &n);
+            r = *rp;
+            if (bad)
+                goto out;
             for (; n; n--, x++)
                 cur[x] = (cur[x] & L->keep) | (cur[x - 1] & ~L->keep);
             if (x == end) {
                 p->wait = (unsigned)wait;
-                return 0;
+                ret = 0;
+                goto out;
             }
             stop = x + wait;
             continue;
         }
-        if (dec_pixel(L, p, r, prev, cur, x, prev ? PRED_MEAN : PRED_LEFT))
-            return -EBADMSG;
+        if (dec_pixel(L, &v, &r, prev, cur, x, prev ? PRED_MEAN : PRED_LEFT))
+            goto out;
         if (x == stop) {
             model_update(p, f, L->nch, x);
             stop = x + 1 + (int)next_gap(p, mask);
@@ -522,7 +554,10 @@ static ALWAYS_INLINE int dec_span(const struct layout *L, struct pass *p, struct
         x++;
     }
     p->wait = (unsigned)(stop - end);
-    return 0;
+    ret = 0;
+out:
+    *rp = r;
+    return ret;
 }
 
 /* The passes, one specialised span function each. */
