@@ -21,8 +21,8 @@
 #define RUN_STATES 32
 
 /* Low bytes of the reference's gap table: only gap & (2^step - 1) is used,
- * and the step never passes 6. Entry i is used for the (i+1)-th gap drawn
- * modulo 256 (the index starts at 255 and is incremented before use). */
+ * and the step never passes 6. Each pass draws entries 0, 1, 2... in turn,
+ * wrapping at 256. */
 static const uint8_t gap_table[256] = {
     0x42, 0x17, 0x53, 0x55, 0x07, 0x52, 0x28, 0x8e, 0x8c, 0xe0, 0xaf, 0xac,
     0x64, 0x86, 0x92, 0x4b, 0x44, 0x13, 0xea, 0x1d, 0x50, 0x7f, 0xb9, 0x33,
@@ -177,7 +177,7 @@ static inline void bucket_update(struct bucket *b, const uint8_t *len, unsigned 
 {
     unsigned best = bpc - 1, best_total = b->count[best] += len[best];
 
-    /* ties keep the longer code */
+    /* on a tie the higher-numbered code stays best */
     for (int l = (int)bpc - 2; l >= 0; l--) {
         unsigned total = b->count[l] += len[l];
 
