@@ -9,9 +9,11 @@
 #include "codecs/jpeg.h"
 #include "codecs/lz.h"
 #include "codecs/lz4.h"
+#include "codecs/quic.h"
 #include "codecs/zlib_glz.h"
 
 const struct floe_codec *const floe_codecs[] = {
+    &floe_codec_quic,
     &floe_codec_lz,
     &floe_codec_lz_plt,
     &floe_codec_lz4,
