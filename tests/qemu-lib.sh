@@ -16,9 +16,9 @@ port_open() {
         2>/dev/null
 }
 
-# screendump QMP_SOCKET FILE.ppm
-screendump() {
-    python3 - "$1" "$2" <<'EOF'
+# qmp QMP_SOCKET COMMAND [ARGUMENTS-JSON]: runs one QMP command
+qmp() {
+    python3 - "$@" <<'EOF'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(20)
@@ -32,8 +32,16 @@ def cmd(c):
         if "return" in r: return
         if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
 cmd({"execute": "qmp_capabilities"})
-cmd({"execute": "screendump", "arguments": {"filename": sys.argv[2]}})
+c = {"execute": sys.argv[2]}
+if len(sys.argv) > 3:
+    c["arguments"] = json.loads(sys.argv[3])
+cmd(c)
 EOF
+}
+
+# screendump QMP_SOCKET FILE.ppm
+screendump() {
+    qmp "$1" screendump "{\"filename\": \"$2\"}"
 }
 
 # start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME> and QMP_<NAME>

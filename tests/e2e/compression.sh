@@ -63,6 +63,8 @@ check_mode lz4 server lz4
 check_mode glz server glz
 check_mode glz server zlib-glz --zlib-glz-wan-compression always
 check_mode lz server lz
+check_mode quic server quic
+check_mode auto_lz server quic
 # photographs in JPEG (PSNR-bounded), the rest lossless
 check_mode auto_glz server jpeg --jpeg-wan-compression always
 # the client's PREFERRED_COMPRESSION overrides the server's setting

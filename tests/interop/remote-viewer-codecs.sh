@@ -61,5 +61,8 @@ check_mode lz4 lz4
 check_mode glz glz
 check_mode glz zlib-glz --zlib-glz-wan-compression always
 check_mode lz lz
+check_mode quic quic
+check_mode auto_lz "quic lz"
+check_mode auto_glz "quic glz"
 check_mode auto_glz "jpeg glz" --jpeg-wan-compression always
 finish
