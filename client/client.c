@@ -36,7 +36,7 @@ struct floe_client *floe_client_new(const struct floe_client_options *opt)
     }
     c->port = opt->port;
     c->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : 10000;
-    c->preferred_compression = opt->preferred_compression ? opt->preferred_compression : 1;
+    c->preferred_compression = opt->preferred_compression;
     c->pixmap_cache_bytes = opt->pixmap_cache_bytes ? opt->pixmap_cache_bytes : DEFAULT_CACHE_BYTES;
     c->event_fn = opt->event_fn;
     c->opaque = opt->opaque;

@@ -545,8 +545,7 @@ static void display_linked(struct floe_chan *ch)
     floe_wbuf_init(&w, 64);
     spice_display_init_put(&w, &m);
     floe_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_INIT, &w);
-    /* by default uncompressed images, as remote-viewer asks with
-     * --spice-preferred-compression=off: floe decodes only some codecs yet */
+    /* by default nothing is asked: the server's setting decides */
     if (ch->client->preferred_compression > 0 &&
         spice_caps_has(ch->peer_caps.channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION)) {
         floe_wbuf_init(&w, 64);

@@ -39,7 +39,8 @@ start_server() {
     # emptied here, not by the redirection below: a restart must not find
     # the previous server's "listening on" line before the new one truncates it
     : >"$T/server.out"
-    "$BIN/floe-server" --listen 127.0.0.1:0 --control "$CTL" "$@" >"$T/server.out" 2>"$T/server.err" &
+    # RUN_IN: a command prefix the server runs under (a network namespace)
+    ${RUN_IN:-} "$BIN/floe-server" --listen 127.0.0.1:0 --control "$CTL" "$@" >"$T/server.out" 2>"$T/server.err" &
     SRV_PID=$!; PIDS+=("$SRV_PID")
     if ! wait_for 30 grep -q "listening on" "$T/server.out"; then
         cat "$T/server.err"; echo "FAIL: floe-server did not start"; exit 1

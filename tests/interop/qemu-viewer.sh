@@ -15,8 +15,8 @@ start_vm std "disable-ticketing=on,$NOCOMP" -device VGA
 start_vm qxl "disable-ticketing=on,$NOCOMP" -vga qxl
 start_vm pw "password-secret=sec0,$NOCOMP" -object secret,id=sec0,data=floe-pass -device VGA
 start_vm menu "disable-ticketing=on,$NOCOMP" -device VGA -boot menu=on,splash-time=60000
-# QEMU's defaults (image-compression=auto_glz): the viewer asks for
-# uncompressed images with PREFERRED_COMPRESSION, as it decodes no codec yet
+# QEMU's defaults (image-compression=auto_glz, streaming on): the viewer
+# asks for nothing and decodes what comes
 start_vm auto "disable-ticketing=on" -device VGA
 # LZ images, decoded by floe (the viewer asks for nothing: the server's choice)
 start_vm lz "disable-ticketing=on,image-compression=lz,streaming-video=off" -device VGA

@@ -34,7 +34,7 @@ struct floe_client_options {
     uint64_t pixmap_cache_bytes; /* image cache size; 0 = 20 MiB */
     int timeout_ms;              /* connect and link timeout; 0 = 10 s */
     /* image compression asked of servers that take requests (SPICE
-     * image_compression: 1 off ... 7 lz4); 0 = off, -1 = ask nothing */
+     * image_compression: 1 off ... 7 lz4); 0 or -1 = ask nothing */
     int preferred_compression;
     /* Called on the network thread with no lock held; keep it short (for
      * example post an event to the UI thread). May be NULL. */
