@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # make bench: the demo desktop at 1920x1080 served on loopback to a headless
-# floe-viewer, once asking for uncompressed images (off) and once for LZ4
-# (--preferred-compression lz4), runs of the two interleaved. Prints frames/s
+# floe-viewer, asking for each image compression in turn (off, lz4, lz,
+# glz, quic, auto_glz: --preferred-compression), runs of the modes interleaved. Prints frames/s
 # delivered, bytes per frame and server CPU milliseconds per frame, each the
 # median of RUNS runs of SECONDS seconds; then the codec table (bench/codecs.sh).
 set -eu
 BIN=${1:-build/bin}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-3}
 SECONDS_PER_RUN=${BENCH_SECONDS:-8}
-MODES=${BENCH_MODES:-off lz4}
+MODES=${BENCH_MODES:-off lz4 lz glz quic auto_glz}
 T=$(mktemp -d /tmp/floe-bench.XXXXXX)
 SRV=
 trap '[ -z "$SRV" ] || kill $SRV 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT

@@ -14,8 +14,10 @@ done
 NS=floe-slow-$$
 ip netns add "$NS"
 trap 'cleanup; ip netns del "$NS" 2>/dev/null || true' EXIT
-ip netns exec "$NS" ip link set lo up
-ip netns exec "$NS" tc qdisc add dev lo root tbf rate 6mbit burst 64kb latency 2s
+# an Ethernet-sized MTU: the token bucket drops any packet larger than its
+# burst, and loopback's 64 KiB packets would be (a stalled connection)
+ip netns exec "$NS" ip link set lo mtu 1500 up
+ip netns exec "$NS" tc qdisc add dev lo root tbf rate 6mbit burst 32kb latency 2s
 
 # run NAME: the demo and a headless viewer (both under $RUN_IN); checks link kind
 run() {
