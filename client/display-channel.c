@@ -14,7 +14,7 @@
 #define MAX_SURFACE_BYTES (1ull << 30)
 #define RES_TYPE_PIXMAP 1
 
-enum { MISC_MASK, MISC_ROP, MISC_BRUSH, MISC_CACHE_MISS, MISC_BITMAP };
+enum { MISC_MASK, MISC_ROP, MISC_BRUSH, MISC_CACHE_MISS, MISC_BITMAP, MISC_PALETTE };
 
 static const char *const image_type_names[] = {
     [SPICE_IMAGE_BITMAP] = "BITMAP", [SPICE_IMAGE_QUIC] = "QUIC",
@@ -122,6 +122,12 @@ static int image_coded(struct floe_display *d, const struct spice_image *img,
         cache_placeholder(d, img);
         return 1;
     }
+    if (!px && err == -ENOENT) {
+        warn_once(&d->warned_misc[MISC_PALETTE], "LZ_PLT image with a palette not kept, id",
+                  (unsigned)img->palette_id);
+        cache_placeholder(d, img);
+        return 1;
+    }
     if (!px) {
         floe_err("display: %s image %ux%u does not decode", image_type_name(img->desc.type),
                  img->desc.width, img->desc.height);
@@ -183,6 +189,17 @@ static int image_get(struct floe_display *d, const uint8_t *body, size_t len, ui
     dump_image(img);
     switch (img->desc.type) {
     case SPICE_IMAGE_BITMAP:
+        /* a palette sent with a bitmap may be named by later LZ_PLT images */
+        if ((img->bitmap.flags & SPICE_BITMAP_PAL_CACHE_ME) &&
+            !(img->bitmap.flags & SPICE_BITMAP_PAL_FROM_CACHE) && img->bitmap.palette) {
+            const uint8_t *ents;
+            uint64_t pid;
+            uint16_t n;
+
+            if (spice_palette_parse(body, len, img->bitmap.palette, &pid, &ents, &n))
+                return -EBADMSG;
+            floe_display_palette_keep(d, pid, ents, n, 1);
+        }
         return image_bitmap(d, img, out);
     case SPICE_IMAGE_FROM_CACHE:
     case SPICE_IMAGE_FROM_CACHE_LOSSLESS:
@@ -507,8 +524,9 @@ static int display_locked(struct floe_display *d, uint16_t type, const uint8_t *
         floe_display_palettes_clear(d);
         return 0;
     case SPICE_MSG_DISPLAY_INVAL_PALETTE:
-        /* palettes are few and small: dropping them all is simplest */
-        floe_display_palettes_clear(d);
+        if (len < 8)
+            return -EBADMSG;
+        floe_display_palette_remove(d, floe_le64(body));
         return 0;
     case SPICE_MSG_DISPLAY_MODE:
         return 0;
@@ -538,9 +556,16 @@ static int display_message(struct floe_chan *ch, uint16_t type, const uint8_t *b
 
 static void display_linked(struct floe_chan *ch)
 {
-    struct spice_display_init m = { 1, ch->client->display.cache.limit, 1,
+    struct floe_client *c = ch->client;
+    struct spice_display_init m = { 1, c->display.cache.limit, 1,
                                     (int32_t)FLOE_CLIENT_GLZ_WINDOW };
     struct floe_wbuf w;
+
+    /* a new connection: the server starts new GLZ ids, caches and palettes */
+    pthread_mutex_lock(&c->lock);
+    floe_display_codecs_reset(&c->display);
+    floe_image_cache_clear(&c->display.cache);
+    pthread_mutex_unlock(&c->lock);
 
     floe_wbuf_init(&w, 64);
     spice_display_init_put(&w, &m);

@@ -59,5 +59,11 @@ pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spi
 /* Frees d's codec memory and palettes. */
 void floe_display_codecs_reset(struct floe_display *d);
 void floe_display_palettes_clear(struct floe_display *d);
+/* Drops the palette `id` (INVAL_PALETTE). */
+void floe_display_palette_remove(struct floe_display *d, uint64_t id);
+/* Keeps a palette of n little-endian entries at ents under id (a BITMAP's or
+ * LZ_PLT's with PAL_CACHE_ME); NULL on no memory. */
+const struct floe_palette *floe_display_palette_keep(struct floe_display *d, uint64_t id,
+                                                     const uint8_t *ents, uint16_t n, int keep);
 
 #endif

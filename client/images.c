@@ -82,12 +82,24 @@ static void free_bits(pixman_image_t *img, void *data)
     free(data);
 }
 
+static void palette_free(struct floe_palette *p)
+{
+    free(p->ents);
+    memset(p, 0, sizeof(*p));
+}
+
 void floe_display_palettes_clear(struct floe_display *d)
 {
-    for (unsigned i = 0; i < sizeof(d->palettes) / sizeof(d->palettes[0]); i++) {
-        free(d->palettes[i].ents);
-        memset(&d->palettes[i], 0, sizeof(d->palettes[i]));
-    }
+    for (unsigned i = 0; i < sizeof(d->palettes) / sizeof(d->palettes[0]); i++)
+        palette_free(&d->palettes[i]);
+    palette_free(&d->palette_tmp);
+}
+
+void floe_display_palette_remove(struct floe_display *d, uint64_t id)
+{
+    for (unsigned i = 0; i < sizeof(d->palettes) / sizeof(d->palettes[0]); i++)
+        if (d->palettes[i].ents && d->palettes[i].id == id)
+            palette_free(&d->palettes[i]);
 }
 
 void floe_display_codecs_reset(struct floe_display *d)
@@ -100,33 +112,52 @@ void floe_display_codecs_reset(struct floe_display *d)
     floe_display_palettes_clear(d);
 }
 
+static struct floe_palette *palette_find(struct floe_display *d, uint64_t id)
+{
+    for (unsigned i = 0; i < sizeof(d->palettes) / sizeof(d->palettes[0]); i++)
+        if (d->palettes[i].ents && d->palettes[i].id == id)
+            return &d->palettes[i];
+    return NULL;
+}
+
+const struct floe_palette *floe_display_palette_keep(struct floe_display *d, uint64_t id,
+                                                     const uint8_t *ents, uint16_t n, int keep)
+{
+    unsigned slots = sizeof(d->palettes) / sizeof(d->palettes[0]);
+    struct floe_palette *p = keep ? palette_find(d, id) : NULL;
+
+    if (keep && !p) {
+        /* an empty slot, else the oldest kept (twice what servers keep) */
+        for (unsigned i = 0; i < slots && !p; i++)
+            if (!d->palettes[i].ents)
+                p = &d->palettes[i];
+        if (!p) {
+            p = &d->palettes[d->palette_next];
+            d->palette_next = (d->palette_next + 1) % slots;
+        }
+    } else if (!keep) {
+        p = &d->palette_tmp;
+    }
+    palette_free(p);
+    p->ents = malloc((size_t)(n ? n : 1) * 4);
+    if (!p->ents)
+        return NULL;
+    p->id = id;
+    p->n = n;
+    for (unsigned i = 0; i < n; i++)
+        p->ents[i] = floe_le32(ents + 4 * i);
+    return p;
+}
+
 /* The palette an LZ_PLT image uses: its own (kept when it says CACHE_ME) or
- * one kept before. NULL when neither is there. */
+ * one kept before. NULL when it names one not kept. */
 static const struct floe_palette *palette_for(struct floe_display *d,
                                               const struct spice_image *img)
 {
-    unsigned n = sizeof(d->palettes) / sizeof(d->palettes[0]);
-    struct floe_palette *p;
-
-    if (img->flags & SPICE_BITMAP_PAL_FROM_CACHE) {
-        for (unsigned i = 0; i < n; i++)
-            if (d->palettes[i].ents && d->palettes[i].id == img->palette_id)
-                return &d->palettes[i];
-        return NULL;
-    }
-    p = &d->palettes[d->palette_next];
-    free(p->ents);
-    p->ents = malloc((size_t)img->palette_len * 4);
-    if (!p->ents)
-        return NULL;
-    p->id = img->palette_id;
-    p->n = img->palette_len;
-    for (unsigned i = 0; i < img->palette_len; i++)
-        p->ents[i] = floe_le32(img->palette + 4 * i);
-    /* kept only when the server said so; otherwise the slot is reused next time */
-    if (img->flags & SPICE_BITMAP_PAL_CACHE_ME)
-        d->palette_next = (d->palette_next + 1) % n;
-    return p;
+    if (img->flags & SPICE_BITMAP_PAL_FROM_CACHE)
+        return palette_find(d, img->palette_id);
+    return floe_display_palette_keep(d, img->palette_id, img->palette, img->palette_len,
+                                     img->flags & SPICE_BITMAP_PAL_CACHE_ME);
 }
 
 pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spice_image *img,
@@ -151,6 +182,7 @@ pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spi
     if (img->desc.type == SPICE_IMAGE_LZ_PLT) {
         const struct floe_palette *p = palette_for(d, img);
 
+        *err = -ENOENT;   /* a palette this client does not have: skip the draw */
         if (!p)
             return NULL;
         in.palette = p->ents;

@@ -85,9 +85,11 @@ struct floe_display {
     /* codec memory across images (the GLZ window), per codec of floe_codecs[] */
     void *codec_states[FLOE_CODEC_SLOTS];
     uint32_t glz_window;        /* pixels, as DISPLAY_INIT told the server */
-    /* LZ_PLT palettes the server asked to keep, by id, a few at a time */
-    struct floe_palette { uint64_t id; uint16_t n; uint32_t *ents; } palettes[32];
+    /* palettes the server asked to keep (PAL_CACHE_ME), by id; servers keep
+     * at most 128 per client and say which they drop (INVAL_PALETTE) */
+    struct floe_palette { uint64_t id; uint16_t n; uint32_t *ents; } palettes[256];
     unsigned palette_next;
+    struct floe_palette palette_tmp;   /* an inline palette not to be kept */
     uint64_t marks, frames, draws;
     uint8_t warned_msg[512];    /* log-once flags by message type */
     uint8_t warned_image[256];  /* log-once flags by image type */

@@ -130,15 +130,15 @@ static int codec_encode(void *state, const struct floe_pic *pic, struct floe_byt
     meta->flags = 0;
     start = out->len;
     if (glz.len >= FLOE_ZLIB_GLZ_MIN_WRAP && glz.len <= UINT32_MAX) {
+        /* the dictionary holds the picture now: if deflate fails, the
+         * plain stream must still go out */
         ret = deflate_append(glz.data, glz.len, level, out);
-        if (ret < 0)
-            goto out;
-        if (out->len - start < glz.len) {
+        if (ret == 0 && out->len - start < glz.len) {
             meta->type = FLOE_ZLIB_GLZ_IMAGE_TYPE;
             meta->aux = (uint32_t)glz.len;
             goto out;
         }
-        out->len = start;   /* deflate did not pay: the plain stream goes */
+        out->len = start;   /* deflate failed or did not pay: the plain stream goes */
     }
     meta->type = FLOE_GLZ_IMAGE_TYPE;
     meta->aux = 0;

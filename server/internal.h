@@ -186,8 +186,9 @@ void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why)
 /* Removes from the queue (not yet written) every message drop_fn says 1 to. */
 void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m, void *arg),
                     void *arg);
-/* Puts m (takes a reference) at the head of the queue, before everything queued. */
-void floe_chan_push_front(struct floe_chan *c, struct floe_msg *m);
+/* Puts m (takes a reference) at the head of the queue, before everything
+ * queued: 0, or -ENOMEM (nothing queued). */
+int floe_chan_push_front(struct floe_chan *c, struct floe_msg *m);
 void floe_chan_set_ack(struct floe_chan *c, uint32_t window);
 void floe_chan_ping(struct floe_chan *c);
 /* A PING carrying `pad` bytes of payload; returns its id. */

@@ -83,7 +83,6 @@ static int bitmap_get(struct floe_rbuf *r, struct spice_image *img)
  * num_ents and the entries), then the data. */
 static int lz_plt_get(const struct floe_rbuf *whole, struct floe_rbuf *r, struct spice_image *img)
 {
-    struct floe_rbuf pr;
     uint32_t at = 0;
 
     img->flags = floe_get_u8(r);
@@ -97,13 +96,23 @@ static int lz_plt_get(const struct floe_rbuf *whole, struct floe_rbuf *r, struct
         return -EBADMSG;
     if (img->flags & SPICE_BITMAP_PAL_FROM_CACHE)
         return 0;
-    if (at == 0)
+    return spice_palette_parse(whole->p, whole->len, at, &img->palette_id, &img->palette,
+                               &img->palette_len);
+}
+
+int spice_palette_parse(const uint8_t *body, size_t len, uint32_t offset, uint64_t *id,
+                        const uint8_t **ents, uint16_t *n)
+{
+    struct floe_rbuf whole, pr;
+
+    if (offset == 0)
         return -EBADMSG;
-    floe_rbuf_at(&pr, whole, at);
-    img->palette_id = floe_get_u64(&pr);
-    img->palette_len = floe_get_u16(&pr);
-    img->palette = floe_get_bytes(&pr, (size_t)img->palette_len * 4);
-    return pr.bad || img->palette_len == 0 ? -EBADMSG : 0;
+    floe_rbuf_init(&whole, body, len);
+    floe_rbuf_at(&pr, &whole, offset);
+    *id = floe_get_u64(&pr);
+    *n = floe_get_u16(&pr);
+    *ents = floe_get_bytes(&pr, (size_t)*n * 4);
+    return pr.bad || *n == 0 ? -EBADMSG : 0;
 }
 
 int spice_image_parse(const uint8_t *body, size_t len, uint32_t offset, struct spice_image *img)

@@ -76,6 +76,10 @@ struct spice_cursor {
 /* Decoders: 0 on success, -EBADMSG on malformed input. */
 int spice_display_base_get(struct floe_rbuf *r, struct spice_display_base *b);
 int spice_image_parse(const uint8_t *body, size_t len, uint32_t offset, struct spice_image *img);
+/* A palette at `offset` in body: unique id, num_ents, then num_ents
+ * little-endian u32 entries (*ents points at them). 0 or -EBADMSG. */
+int spice_palette_parse(const uint8_t *body, size_t len, uint32_t offset, uint64_t *id,
+                        const uint8_t **ents, uint16_t *n);
 int spice_draw_fill_parse(const uint8_t *body, size_t len, struct spice_draw_fill *m);
 int spice_draw_copy_parse(const uint8_t *body, size_t len, struct spice_draw_copy *m);
 int spice_copy_bits_parse(const uint8_t *body, size_t len, struct spice_copy_bits *m);

@@ -13,7 +13,7 @@
 #include "protocol/log.h"
 #include "server/internal.h"
 
-#define MAX_SHARED 4               /* encodings kept per image */
+#define MAX_SHARED (FLOE_CODEC_SLOTS + 1)   /* encodings kept per image: each codec, raw */
 #define MIN_COMPRESS_BYTES 54      /* smaller pictures go raw */
 #define MIN_QUIC_SIDE 3            /* QUIC needs at least 3x3 */
 #define MIN_CACHE_PIXELS 1024      /* smaller pictures are not cached */
@@ -26,6 +26,8 @@ struct shared_enc {
     const struct floe_codec *codec;   /* NULL: the raw bitmap */
     struct floe_msg *msg;
     size_t img_at;
+    size_t coded_len;                 /* the image payload's bytes */
+    uint8_t type;                     /* the image type sent */
 };
 
 struct floe_msg_image {
@@ -184,6 +186,8 @@ static struct shared_enc *shared_get(struct floe_msg *m, const struct floe_codec
     if (!se->msg)
         return NULL;
     se->codec = codec;
+    se->coded_len = codec ? coded->len : (size_t)img->width * img->height * 4;
+    se->type = codec ? meta->type : SPICE_IMAGE_BITMAP;
     img->n_shared++;
     return se;
 }
@@ -360,8 +364,20 @@ static void *codec_state(struct floe_display_enc *e, const struct floe_codec *co
 
 /* Encodes img with codec for this client: a shared message for codecs
  * without memory, a message of its own for those with (GLZ). */
-static struct floe_msg *encode_with(struct floe_display_enc *e, struct floe_msg *m,
-                                    const struct floe_codec *codec, size_t *img_at, int *own)
+/* What encoding img with codec gave this client. */
+struct coding {
+    struct floe_msg *msg;    /* a new reference, or NULL: try another codec */
+    size_t img_at;           /* where the image starts in msg's body */
+    int own;                 /* msg is this client's alone (may be changed) */
+    uint8_t type;            /* the image type sent (ZLIB_GLZ may fall back to GLZ) */
+    int fatal;               /* a codec with memory took the picture but it cannot go out */
+};
+
+/* Encodes img with codec for this client. A codec whose output depends on
+ * earlier pictures (a state group: GLZ) gives a message of its own; any
+ * other gives a message shared by every client. */
+static void encode_with(struct floe_display_enc *e, struct floe_msg *m,
+                        const struct floe_codec *codec, struct coding *out)
 {
     struct floe_msg_image *img = m->image;
     struct floe_pic pic = { img->pixels, img->width, img->height, img->width * 4, false };
@@ -370,26 +386,34 @@ static struct floe_msg *encode_with(struct floe_display_enc *e, struct floe_msg 
     struct shared_enc *se;
     void *state = NULL;
     size_t raw = (size_t)img->width * img->height * 4;
+    int history = codec->state_group != NULL, rc;
 
-    *own = 0;
-    if (!codec->state_new) {
+    memset(out, 0, sizeof(*out));
+    if (!history) {
         for (int i = 0; i < img->n_shared; i++)
             if (img->shared[i].codec == codec) {
-                *img_at = img->shared[i].img_at;
-                return floe_msg_ref(img->shared[i].msg);
+                se = &img->shared[i];
+                out->msg = floe_msg_ref(se->msg);
+                out->img_at = se->img_at;
+                out->type = se->type;
+                e->srv->stats.image_bytes_coded += se->coded_len;
+                return;
             }
-    } else if (!(state = codec_state(e, codec))) {
-        return NULL;
     }
-    /* a codec with memory has taken the picture into it: the client must
-     * get it, whatever its size, or later references would miss */
-    if (codec->encode(state, &pic, &coded, &meta) < 0 ||
-        (coded.len >= raw && !codec->state_new)) {
+    if (codec->state_new && !(state = codec_state(e, codec)))
+        return;
+    rc = codec->encode(state, &pic, &coded, &meta);
+    /* -EINVAL: a picture this codec does not take, refused before its
+     * memory saw it; any other failure of a codec with memory leaves the
+     * client's window behind the dictionary for good */
+    if (rc < 0 || (!history && coded.len >= raw)) {
+        out->fatal = history && rc < 0 && rc != -EINVAL;
         floe_bytes_free(&coded);
-        return NULL;
+        return;
     }
     e->srv->stats.image_bytes_coded += coded.len;
-    if (codec->state_new) {
+    out->type = meta.type;
+    if (history) {
         struct spice_display_base base;
         struct spice_image_desc desc = { img->hash, meta.type, 0, (uint32_t)img->width,
                                          (uint32_t)img->height };
@@ -399,18 +423,20 @@ static struct floe_msg *encode_with(struct floe_display_enc *e, struct floe_msg 
         base.box = (struct spice_rect){ m->box.y1, m->box.x1, m->box.y2, m->box.x2 };
         base.clip.type = SPICE_CLIP_NONE;
         floe_wbuf_init(&w, 0);
-        *img_at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, meta.flags, meta.aux,
-                                            coded.data, coded.len);
+        out->img_at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, meta.flags,
+                                                meta.aux, coded.data, coded.len);
         floe_bytes_free(&coded);
-        *own = 1;
-        return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+        out->own = 1;
+        out->msg = floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+        out->fatal = !out->msg;
+        return;
     }
     se = shared_get(m, codec, &coded, &meta);
     floe_bytes_free(&coded);
     if (!se)
-        return NULL;
-    *img_at = se->img_at;
-    return floe_msg_ref(se->msg);
+        return;
+    out->msg = floe_msg_ref(se->msg);
+    out->img_at = se->img_at;
 }
 
 static struct floe_msg *from_cache_msg(const struct floe_msg *m)
@@ -436,6 +462,7 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
     const struct floe_codec *codecs[6];
     struct floe_msg *out = NULL, *inval = NULL;
     struct cache_entry *ce;
+    struct coding cd = { 0 };
     size_t img_at = 0;
     int n, own = 0, lossy = 0;
 
@@ -457,10 +484,17 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
     }
     n = choose(e, c, img, codecs);
     for (int i = 0; i < n && !out; i++) {
-        out = encode_with(e, m, codecs[i], &img_at, &own);
+        encode_with(e, m, codecs[i], &cd);
+        if (cd.fatal) {
+            floe_chan_close(c, "out of memory while encoding an image");
+            return NULL;
+        }
+        out = cd.msg;
+        img_at = cd.img_at;
+        own = cd.own;
         lossy = out && codecs[i]->lossy;
-        if (out && codecs[i]->type < 128)
-            e->srv->stats.images_by_type[codecs[i]->type]++;
+        if (out && cd.type < 128)
+            e->srv->stats.images_by_type[cd.type]++;
     }
     if (!out) {
         struct shared_enc *se = shared_get(m, NULL, NULL, NULL);
@@ -470,7 +504,7 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
         out = floe_msg_ref(se->msg);
         img_at = se->img_at;
         e->srv->stats.images_by_type[SPICE_IMAGE_BITMAP]++;
-        e->srv->stats.image_bytes_coded += (uint64_t)img->width * img->height * 4;
+        e->srv->stats.image_bytes_coded += se->coded_len;
     }
     /* lossy pictures are not cached: a later draw of them must be exact */
     if (e->cache_limit && !lossy &&
@@ -488,8 +522,14 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
         }
     }
     if (inval) {
-        floe_chan_push_front(c, out);
+        int rc = floe_chan_push_front(c, out);
+
         floe_msg_unref(out);
+        if (rc < 0) {
+            floe_msg_unref(inval);
+            floe_chan_close(c, "out of memory");
+            return NULL;
+        }
         return inval;
     }
     return out;

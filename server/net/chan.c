@@ -289,21 +289,22 @@ void floe_chan_send(struct floe_chan *c, struct floe_msg *m)
     floe_chan_flush(c);
 }
 
-void floe_chan_push_front(struct floe_chan *c, struct floe_msg *m)
+int floe_chan_push_front(struct floe_chan *c, struct floe_msg *m)
 {
     struct floe_qitem *q;
 
     if (!m || c->closed)
-        return;
+        return -EINVAL;
     q = malloc(sizeof(*q));
     if (!q)
-        return;
+        return -ENOMEM;
     q->msg = floe_msg_ref(m);
     q->next = c->head;
     c->head = q;
     if (!c->tail)
         c->tail = q;
     c->queued_bytes += floe_msg_cost(m);
+    return 0;
 }
 
 void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m, void *arg),
