@@ -167,7 +167,7 @@ pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spi
     uint32_t w = img->desc.width, h = img->desc.height;
     struct floe_coded in = { img->desc.type, img->flags, img->aux, NULL, 0, img->data,
                              img->data_len };
-    struct floe_pic pic = { NULL, (int)w, (int)h, (int)w * 4, false };
+    struct floe_pic pic = { 0 };
     void *state = NULL;
     pixman_image_t *out;
     int idx = -1;
@@ -179,6 +179,9 @@ pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spi
     if (w == 0 || h == 0 || w > FLOE_CLIENT_MAX_SIDE || h > FLOE_CLIENT_MAX_SIDE ||
         (uint64_t)w * h > (1ull << 26))
         return NULL;
+    pic.width = (int)w;
+    pic.height = (int)h;
+    pic.stride = (int)w * 4;
     if (img->desc.type == SPICE_IMAGE_LZ_PLT) {
         const struct floe_palette *p = palette_for(d, img);
 
