@@ -571,75 +571,30 @@ typedef void (*enc_span_fn)(struct pass *p, struct bit_writer *w, const uint32_t
 typedef int (*dec_span_fn)(struct pass *p, struct bit_reader *r, const uint32_t *prev,
                            uint32_t *cur, int x, int end, unsigned mask);
 
-/* The first row has no row above: its own copies drop the run tests and
- * the vertical predictors. */
-static void enc_rgb(struct pass *p, struct bit_writer *w, const uint32_t *prev,
-                    const uint32_t *cur, int x, int end, unsigned mask)
-{
-    if (prev)
-        enc_span(&LAYOUT_RGB, p, w, prev, cur, x, end, mask);
-    else
-        enc_span(&LAYOUT_RGB, p, w, NULL, cur, x, end, mask);
-}
+/* One encoder and one decoder span function per layout. The first row has
+ * no row above: the compiler makes it its own copy without the run tests
+ * and the vertical predictors, as the layout is constant in each. */
+#define SPAN_FUNCTIONS(name, layout)                                                         \
+    static void enc_##name(struct pass *p, struct bit_writer *w, const uint32_t *prev,       \
+                           const uint32_t *cur, int x, int end, unsigned mask)               \
+    {                                                                                        \
+        if (prev)                                                                            \
+            enc_span(&layout, p, w, prev, cur, x, end, mask);                                \
+        else                                                                                 \
+            enc_span(&layout, p, w, NULL, cur, x, end, mask);                                \
+    }                                                                                        \
+    static int dec_##name(struct pass *p, struct bit_reader *r, const uint32_t *prev,        \
+                          uint32_t *cur, int x, int end, unsigned mask)                      \
+    {                                                                                        \
+        if (prev)                                                                            \
+            return dec_span(&layout, p, r, prev, cur, x, end, mask);                         \
+        return dec_span(&layout, p, r, NULL, cur, x, end, mask);                             \
+    }
 
-static void enc_alpha(struct pass *p, struct bit_writer *w, const uint32_t *prev,
-                      const uint32_t *cur, int x, int end, unsigned mask)
-{
-    if (prev)
-        enc_span(&LAYOUT_ALPHA, p, w, prev, cur, x, end, mask);
-    else
-        enc_span(&LAYOUT_ALPHA, p, w, NULL, cur, x, end, mask);
-}
-
-static int dec_rgb(struct pass *p, struct bit_reader *r, const uint32_t *prev, uint32_t *cur,
-                   int x, int end, unsigned mask)
-{
-    if (prev)
-        return dec_span(&LAYOUT_RGB, p, r, prev, cur, x, end, mask);
-    return dec_span(&LAYOUT_RGB, p, r, NULL, cur, x, end, mask);
-}
-
-static int dec_alpha(struct pass *p, struct bit_reader *r, const uint32_t *prev, uint32_t *cur,
-                     int x, int end, unsigned mask)
-{
-    if (prev)
-        return dec_span(&LAYOUT_ALPHA, p, r, prev, cur, x, end, mask);
-    return dec_span(&LAYOUT_ALPHA, p, r, NULL, cur, x, end, mask);
-}
-
-static void enc_rgb16(struct pass *p, struct bit_writer *w, const uint32_t *prev,
-                      const uint32_t *cur, int x, int end, unsigned mask)
-{
-    if (prev)
-        enc_span(&LAYOUT_RGB16, p, w, prev, cur, x, end, mask);
-    else
-        enc_span(&LAYOUT_RGB16, p, w, NULL, cur, x, end, mask);
-}
-
-static void enc_gray(struct pass *p, struct bit_writer *w, const uint32_t *prev,
-                     const uint32_t *cur, int x, int end, unsigned mask)
-{
-    if (prev)
-        enc_span(&LAYOUT_GRAY, p, w, prev, cur, x, end, mask);
-    else
-        enc_span(&LAYOUT_GRAY, p, w, NULL, cur, x, end, mask);
-}
-
-static int dec_rgb16(struct pass *p, struct bit_reader *r, const uint32_t *prev, uint32_t *cur,
-                     int x, int end, unsigned mask)
-{
-    if (prev)
-        return dec_span(&LAYOUT_RGB16, p, r, prev, cur, x, end, mask);
-    return dec_span(&LAYOUT_RGB16, p, r, NULL, cur, x, end, mask);
-}
-
-static int dec_gray(struct pass *p, struct bit_reader *r, const uint32_t *prev, uint32_t *cur,
-                    int x, int end, unsigned mask)
-{
-    if (prev)
-        return dec_span(&LAYOUT_GRAY, p, r, prev, cur, x, end, mask);
-    return dec_span(&LAYOUT_GRAY, p, r, NULL, cur, x, end, mask);
-}
+SPAN_FUNCTIONS(rgb, LAYOUT_RGB)
+SPAN_FUNCTIONS(alpha, LAYOUT_ALPHA)
+SPAN_FUNCTIONS(rgb16, LAYOUT_RGB16)
+SPAN_FUNCTIONS(gray, LAYOUT_GRAY)
 
 /* Sets the row's first context: 0 on the first row, else the residual the
  * pixel above it had. */

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/unit/glz_capture.h"
 #include "tests/unit/test_util.h"
 
 #include <errno.h>
@@ -30,54 +31,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* helpers */
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf;
-    long n;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-struct tile {
-    int x, y, w, h, type;
-    uint32_t aux;
-    const uint8_t *data;
-    size_t len;
-};
-
-static int read_tiles(const uint8_t *seq, size_t len, struct tile *t, int max)
-{
-    int n = 0;
-
-    for (size_t at = 0; at < len; n++) {
-        assert_true(n < max && len - at >= 17);
-        t[n].x = seq[at] | seq[at + 1] << 8;
-        t[n].y = seq[at + 2] | seq[at + 3] << 8;
-        t[n].w = seq[at + 4] | seq[at + 5] << 8;
-        t[n].h = seq[at + 6] | seq[at + 7] << 8;
-        t[n].type = seq[at + 8];
-        t[n].aux = (uint32_t)seq[at + 9] | (uint32_t)seq[at + 10] << 8 |
-                   (uint32_t)seq[at + 11] << 16 | (uint32_t)seq[at + 12] << 24;
-        t[n].len = (size_t)seq[at + 13] | (size_t)seq[at + 14] << 8 |
-                   (size_t)seq[at + 15] << 16 | (size_t)seq[at + 16] << 24;
-        t[n].data = seq + at + 17;
-        at += 17 + t[n].len;
-        assert_true(at <= len);
-    }
-    return n;
-}
 
 /* Decodes an exact-size copy, so ASan sees any read past the end. */
 static int decode_copy(struct floe_glz_window *w, const uint8_t *in, size_t len, uint32_t *out,

@@ -35,25 +35,6 @@
 /* helpers */
 
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf;
-    long n;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Decodes an exact-size copy of in[0..len) into a fresh w x h buffer. */
 static int decode_copy(const uint8_t *in, size_t len, int w, int h, uint32_t *out,
                        struct floe_lz_info *info)
