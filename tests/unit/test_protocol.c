@@ -887,6 +887,83 @@ static void test_image_other_kinds(void **state)
     assert_int_equal(spice_bitmap_bpp(5 /* 8BIT, palette */), 0);
 }
 
+/* The image kinds with fields besides data_size, as spice.proto lays them
+ * out: LZ_PLT (flags, data_size, palette pointer or id, data), JPEG_ALPHA
+ * (flags, jpeg_size, data_size, data), ZLIB_GLZ_RGB (glz_data_size,
+ * data_size, data); and DRAW_COPY of a compressed image written by floe. */
+static void test_golden_image_extras(void **state)
+{
+    static const uint8_t plt[] = {
+        0, 0, 0, 0, LE64(5), SPICE_IMAGE_LZ_PLT, 0, LE32(2), LE32(1),
+        SPICE_BITMAP_PAL_CACHE_ME, LE32(3), LE32(34), 'x', 'y', 'z',
+        /* the palette at 34: unique, num_ents, entries */
+        LE64(0xabc), LE16(2), LE32(0x112233), LE32(0x445566),
+    };
+    static const uint8_t plt_cached[] = {
+        0, 0, 0, 0, LE64(5), SPICE_IMAGE_LZ_PLT, 0, LE32(2), LE32(1),
+        SPICE_BITMAP_PAL_FROM_CACHE, LE32(2), LE64(0xabc), 'x', 'y',
+    };
+    static const uint8_t plt_bad[] = {   /* the palette pointer is past the end */
+        0, 0, 0, 0, LE64(5), SPICE_IMAGE_LZ_PLT, 0, LE32(2), LE32(1),
+        0, LE32(1), LE32(200), 'x',
+    };
+    static const uint8_t jpeg_alpha[] = {
+        0, 0, 0, 0, LE64(6), SPICE_IMAGE_JPEG_ALPHA, 0, LE32(2), LE32(2),
+        1, LE32(3), LE32(5), 'j', 'j', 'j', 'a', 'a',
+    };
+    static const uint8_t jpeg_alpha_bad[] = {   /* jpeg_size beyond data_size */
+        0, 0, 0, 0, LE64(6), SPICE_IMAGE_JPEG_ALPHA, 0, LE32(2), LE32(2),
+        1, LE32(6), LE32(5), 'j', 'j', 'j', 'a', 'a',
+    };
+    static const uint8_t zlib_glz[] = {
+        0, 0, 0, 0, LE64(7), SPICE_IMAGE_ZLIB_GLZ_RGB, 0, LE32(2), LE32(2),
+        LE32(900), LE32(4), 'z', 'z', 'z', 'z',
+    };
+    struct spice_display_base base = { 0, { 1, 2, 3, 4 }, { SPICE_CLIP_NONE, 0, NULL } };
+    struct spice_image_desc desc = { 42, SPICE_IMAGE_ZLIB_GLZ_RGB, 0, 2, 1 };
+    struct spice_draw_copy dc;
+    struct spice_image img;
+    struct floe_wbuf w;
+    size_t at;
+
+    assert_int_equal(spice_image_parse(plt, sizeof(plt), 4, &img), 0);
+    assert_int_equal(img.flags, SPICE_BITMAP_PAL_CACHE_ME);
+    assert_int_equal(img.data_len, 3);
+    assert_ptr_equal(img.data, plt + 31);
+    assert_int_equal(img.palette_id, 0xabc);
+    assert_int_equal(img.palette_len, 2);
+    assert_ptr_equal(img.palette, plt + 44);
+    assert_int_equal(spice_image_parse(plt_cached, sizeof(plt_cached), 4, &img), 0);
+    assert_int_equal(img.palette_id, 0xabc);
+    assert_null(img.palette);
+    assert_int_equal(img.data_len, 2);
+    assert_int_equal(spice_image_parse(plt_bad, sizeof(plt_bad), 4, &img), -EBADMSG);
+    assert_int_equal(spice_image_parse(jpeg_alpha, sizeof(jpeg_alpha), 4, &img), 0);
+    assert_int_equal(img.flags, 1);
+    assert_int_equal(img.aux, 3);
+    assert_int_equal(img.data_len, 5);
+    assert_int_equal(spice_image_parse(jpeg_alpha_bad, sizeof(jpeg_alpha_bad), 4, &img),
+                     -EBADMSG);
+    assert_int_equal(spice_image_parse(zlib_glz, sizeof(zlib_glz), 4, &img), 0);
+    assert_int_equal(img.aux, 900);
+    assert_int_equal(img.data_len, 4);
+
+    /* what floe writes reads back the same, and `at` names the descriptor */
+    floe_wbuf_init(&w, 0);
+    at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, 0, 1234,
+                                   (const uint8_t *)"abcde", 5);
+    assert_false(w.failed);
+    assert_int_equal(spice_draw_copy_parse(w.data, w.len, &dc), 0);
+    assert_int_equal(dc.image.desc.id, 42);
+    assert_int_equal(dc.image.desc.type, SPICE_IMAGE_ZLIB_GLZ_RGB);
+    assert_int_equal(dc.image.aux, 1234);
+    assert_int_equal(dc.image.data_len, 5);
+    assert_memory_equal(dc.image.data, "abcde", 5);
+    assert_int_equal(floe_le64(w.data + at), 42);
+    assert_int_equal(w.data[at + 8], SPICE_IMAGE_ZLIB_GLZ_RGB);
+    floe_wbuf_free(&w);
+}
+
 /* ------------------------------------------------------------------------ */
 /* golden bytes from the spec: cursor and inputs */
 
@@ -1078,6 +1155,7 @@ int main(void)
         cmocka_unit_test(test_golden_key_down),
         cmocka_unit_test(test_golden_mouse_position),
         cmocka_unit_test(test_golden_mouse_press),
+        cmocka_unit_test(test_golden_image_extras),
     };
 
     return cmocka_run_group_tests_name("protocol-golden", tests, NULL, NULL);
