@@ -97,6 +97,15 @@ int floe_qmp_msg_parse(struct json_tokener *tok, const char *line, size_t len,
     struct json_object *obj;
     const char *why;
 
+    while (len && is_space(line[len - 1]))
+        len--;
+    while (len && is_space(line[0]))
+        line++, len--;
+    /* (json-c would call a bare number at the end "incomplete") */
+    if (!len || line[0] != '{') {
+        snprintf(err, errlen, "not a JSON object");
+        return -EBADMSG;
+    }
     if (!tok) {
         own = tok = json_tokener_new_ex(JSON_DEPTH);
         if (!tok) {
@@ -105,8 +114,6 @@ int floe_qmp_msg_parse(struct json_tokener *tok, const char *line, size_t len,
         }
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     }
-    while (len && is_space(line[len - 1]))
-        len--;
     json_tokener_reset(tok);
     obj = json_tokener_parse_ex(tok, line, (int)len);
     if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
@@ -116,8 +123,8 @@ int floe_qmp_msg_parse(struct json_tokener *tok, const char *line, size_t len,
         json_object_put(obj);
         if (own)
             json_tokener_free(own);
-        snprintf(err, errlen, "invalid JSON: %s", e == json_tokener_continue || e == json_tokener_success ?
-                 "incomplete value" : json_tokener_error_desc(e));
+        snprintf(err, errlen, "invalid JSON: %s", e == json_tokener_continue ||
+                 e == json_tokener_success ? "incomplete value" : json_tokener_error_desc(e));
         return -EBADMSG;
     }
     if (own)
