@@ -9,6 +9,7 @@ V       ?= 0
 PKGS_COMMON := pixman-1 libpng zlib liblz4 libturbojpeg
 PKGS_SERVER := libuv openssl freetype2
 PKGS_CLIENT := sdl2 openssl
+PKGS_VMHOST := libuv json-c
 PKGS_TEST   := cmocka
 
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -18,7 +19,7 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith 
            -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -pthread $(WARN) -D_GNU_SOURCE -I. -Iserver/include -Iclient/include \
-           $(call pc_cflags,$(PKGS_COMMON) $(PKGS_SERVER) $(PKGS_CLIENT))
+           $(call pc_cflags,$(PKGS_COMMON) $(PKGS_SERVER) $(PKGS_CLIENT) $(PKGS_VMHOST))
 LDFLAGS += -pthread
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -35,6 +36,7 @@ CODEC_SRC  := $(wildcard codecs/*.c)
 SERVER_SRC := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net/*.c server/display/*.c server/sources/demo/*.c))
 CLIENT_SRC := $(wildcard client/*.c)
 VIEWER_SRC := $(wildcard client/viewer/*.c)
+VMHOST_SRC := $(wildcard vmhost/*.c)
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
@@ -42,6 +44,7 @@ LIB_PROTO  := $(LIB)/libfloe-protocol.a
 LIB_CODECS := $(LIB)/libfloe-codecs.a
 LIB_SERVER := $(LIB)/libfloe-server.a
 LIB_CLIENT := $(LIB)/libfloe-client.a
+LIB_VMHOST := $(LIB)/libfloe-vmhost.a
 
 SERVER_LIBS := $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_SERVER) $(PKGS_COMMON)) -lm
 CLIENT_LIBS := $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON)) -lm
@@ -59,7 +62,7 @@ endif
 
 .PHONY: all deps run test test-build bench fuzz clean
 .SECONDARY:
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(LIB_VMHOST)
 
 deps:
 	@scripts/deps.sh
@@ -94,6 +97,7 @@ $(LIB_PROTO):  $(call objs,$(PROTO_SRC))
 $(LIB_CODECS): $(call objs,$(CODEC_SRC))
 $(LIB_SERVER): $(call objs,$(SERVER_SRC))
 $(LIB_CLIENT): $(call objs,$(CLIENT_SRC))
+$(LIB_VMHOST): $(call objs,$(VMHOST_SRC))
 
 $(BIN)/floe-server: $(OBJ)/server/floe-server.o $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
@@ -106,15 +110,15 @@ $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(LIB_CODECS) $(LIB
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(call objs,$(VIEWER_SRC)) $(CLIENT_LIBS)
 
 # Unit tests link everything below server/client; each is one cmocka program.
-$(TST)/%: $(OBJ)/tests/unit/%.o $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+$(TST)/%: $(OBJ)/tests/unit/%.o $(LIB_VMHOST) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
-	    $(call pc_libs,$(PKGS_SERVER) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_VMHOST) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
+	    $(call pc_libs,$(PKGS_VMHOST) $(PKGS_SERVER) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
 
-$(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+$(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_VMHOST) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
-	    $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_VMHOST) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
+	    $(call pc_libs,$(PKGS_VMHOST) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
 
 # The codec bench (bench/codecs.c): built like the programs, optimised and,
 # in make bench, without sanitizers.

@@ -30,6 +30,11 @@ FUZZ_SRC_client  := $(wildcard client/*.c)
 FUZZ_HDRS_client := $(wildcard client/*.h client/include/floe/*.h)
 FUZZ_CFLAGS_client := -Iclient/include $(shell pkg-config --cflags $(FUZZ_PKGS_client) 2>/dev/null)
 FUZZ_LIBS_client := $(shell pkg-config --libs $(FUZZ_PKGS_client) 2>/dev/null) -lm
+# fuzz_qmp drives vmhost's QMP line parser (json-c)
+FUZZ_SRC_qmp    := vmhost/qmp-parse.c
+FUZZ_HDRS_qmp   := vmhost/qmp-parse.h
+FUZZ_CFLAGS_qmp := $(shell pkg-config --cflags json-c 2>/dev/null)
+FUZZ_LIBS_qmp   := $(shell pkg-config --libs json-c 2>/dev/null)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
@@ -55,6 +60,7 @@ $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(FUZZ_HDRS)
 
 $(FUZZ_DIR)/fuzz_server: $(FUZZ_SRC_server) $(FUZZ_HDRS_server)
 $(FUZZ_DIR)/fuzz_client: $(FUZZ_SRC_client) $(FUZZ_HDRS_client)
+$(FUZZ_DIR)/fuzz_qmp: $(FUZZ_SRC_qmp) $(FUZZ_HDRS_qmp)
 
 # (static pattern rules: make skips implicit rules for .PHONY targets)
 # Each run works on a scratch copy of the seeds, so the tree's corpus stays
