@@ -30,11 +30,12 @@ LIB := $(BUILD)/lib
 BIN := $(BUILD)/bin
 TST := $(BUILD)/tests
 
-PROTO_SRC  := $(wildcard protocol/*.c protocol/spice/*.c)
+PROTO_SRC  := $(wildcard protocol/*.c protocol/spice/*.c protocol/rfb/*.c)
 CODEC_SRC  := $(wildcard codecs/*.c)
 SERVER_SRC := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net/*.c server/display/*.c server/sources/demo/*.c))
 CLIENT_SRC := $(wildcard client/*.c)
 VIEWER_SRC := $(wildcard client/viewer/*.c)
+VMHOST_SRC := $(wildcard vmhost/*.c)
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
@@ -42,6 +43,7 @@ LIB_PROTO  := $(LIB)/libfloe-protocol.a
 LIB_CODECS := $(LIB)/libfloe-codecs.a
 LIB_SERVER := $(LIB)/libfloe-server.a
 LIB_CLIENT := $(LIB)/libfloe-client.a
+LIB_VMHOST := $(LIB)/libfloe-vmhost.a
 
 SERVER_LIBS := $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_SERVER) $(PKGS_COMMON)) -lm
 CLIENT_LIBS := $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON)) -lm
@@ -94,6 +96,7 @@ $(LIB_PROTO):  $(call objs,$(PROTO_SRC))
 $(LIB_CODECS): $(call objs,$(CODEC_SRC))
 $(LIB_SERVER): $(call objs,$(SERVER_SRC))
 $(LIB_CLIENT): $(call objs,$(CLIENT_SRC))
+$(LIB_VMHOST): $(call objs,$(VMHOST_SRC))
 
 $(BIN)/floe-server: $(OBJ)/server/floe-server.o $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
@@ -111,10 +114,10 @@ $(TST)/%: $(OBJ)/tests/unit/%.o $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
 	    $(call pc_libs,$(PKGS_SERVER) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
 
-$(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+$(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_VMHOST) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
-	    $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_VMHOST) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
+	    $(call pc_libs,libuv $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
 
 # The codec bench (bench/codecs.c): built like the programs, optimised and,
 # in make bench, without sanitizers.
