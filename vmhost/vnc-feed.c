@@ -405,7 +405,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         feed_fail(feed, "VNC server message too large to buffer");
         return;
     }
-    if (nread == UV_EOF) {
+    if (nread == UV_EOF || nread == UV_ECONNRESET) {
         feed_fail(feed, "VNC server closed the connection");
         return;
     }
