@@ -132,6 +132,73 @@ bad_peer() {
     fi
 }
 
+# A fake server draws a pattern with Raw, shifts part of it down and right
+# with an overlapping CopyRect and announces extended key events: the picture
+# equals the one computed here, and the key arrives as QEMU's 12-byte event.
+fake_copy_server() {
+    rm -f "$T/fake.sock"
+    python3 - "$T/fake.sock" "$T" <<'PY' &
+import socket, struct, sys, time
+path, out = sys.argv[1], sys.argv[2]
+W, H = 64, 48
+l = socket.socket(socket.AF_UNIX); l.bind(path); l.listen(1)
+c, _ = l.accept()
+def rd(n):
+    b = b""
+    while len(b) < n:
+        x = c.recv(n - len(b))
+        if not x: return b
+        b += x
+    return b
+c.sendall(b"RFB 003.008\n"); rd(12)
+c.sendall(b"\x01\x01"); rd(1)
+c.sendall(struct.pack(">I", 0)); rd(1)
+c.sendall(struct.pack(">HH4B3H3B3x", W, H, 32, 24, 0, 1, 255, 255, 255, 16, 8, 0)
+          + struct.pack(">I", 4) + b"fake")
+rd(20 + 20 + 10)   # SetPixelFormat, SetEncodings (4), the first request
+px = [[((x * 4) & 255, (y * 5) & 255, (x * y) & 255) for x in range(W)] for y in range(H)]
+raw = b"".join(bytes((b, g, r, 0)) for row in px for (r, g, b) in row)
+c.sendall(b"\x00\x00\x00\x03" + struct.pack(">HHHHi", 0, 0, W, H, 0) + raw
+          + struct.pack(">HHHHiHH", 8, 4, 32, 24, 1, 0, 0)
+          + struct.pack(">HHHHi", 0, 0, W, H, -258))
+old = [row[:] for row in px]
+for y in range(24):
+    for x in range(32):
+        px[4 + y][8 + x] = old[y][x]
+with open(out + "/copy-want.ppm", "wb") as f:
+    f.write(b"P6\n%d %d\n255\n" % (W, H) + b"".join(bytes(p) for row in px for p in row))
+c.settimeout(3)
+got = b""
+try:
+    while True:
+        x = c.recv(4096)
+        if not x: break
+        got += x
+except socket.timeout:
+    pass
+open(out + "/copy-sent.bin", "wb").write(got)
+PY
+    PIDS+=($!)
+    wait_for 10 test -S "$T/fake.sock"
+}
+fake_copy_server
+if "$SNAP" "$T/fake.sock" "$T/copy.png" --duration 1.5 --key 0xe04d --key-delay 0.2 \
+        >"$T/copy.out" 2>"$T/copy.err"; then
+    d=$(pixel_diff "$T/copy.png" "$T/copy-want.ppm")
+    [ "$d" = 0 ] && pass "Raw + overlapping CopyRect: picture as computed ($(cat "$T/copy.out"))" \
+                 || fail "Raw + overlapping CopyRect: $d pixels differ from the computed picture"
+else
+    fail "vnc_snap failed on the CopyRect server: $(cat "$T/copy.err")"
+fi
+wait_for 10 test -f "$T/copy-sent.bin"
+if python3 -c 'import sys; b = open(sys.argv[1], "rb").read()
+sys.exit(0 if bytes.fromhex("ff000001 00000000 000000cd ff000000 00000000 000000cd") in b else 1)' \
+        "$T/copy-sent.bin"; then
+    pass "extended key 0xe04d sent as QEMU key events (press, release) with keycode 0xcd"
+else
+    fail "no QEMU key events for 0xe04d in what vnc_snap sent"
+fi
+
 bad_peer garbage "no RFB version string"
 bad_peer encoding "encoding that was not asked for"
 bad_peer outside "outside the framebuffer"
