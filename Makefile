@@ -31,7 +31,7 @@ LIB := $(BUILD)/lib
 BIN := $(BUILD)/bin
 TST := $(BUILD)/tests
 
-PROTO_SRC  := $(wildcard protocol/*.c protocol/spice/*.c)
+PROTO_SRC  := $(wildcard protocol/*.c protocol/spice/*.c protocol/rfb/*.c)
 CODEC_SRC  := $(wildcard codecs/*.c)
 SERVER_SRC := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net/*.c server/display/*.c server/sources/demo/*.c))
 CLIENT_SRC := $(wildcard client/*.c)

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# vmhost's VNC framebuffer feed against QEMU's VNC server on a unix socket:
+# vnc_snap's picture equals QMP screendump pixel for pixel, an Escape key sent
+# as an XT scancode opens SeaBIOS's boot menu, and fake servers sending bad
+# bytes make vnc_snap fail with one clear line, without a crash or a hang.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+QEMU=${QEMU:-qemu-system-x86_64}
+SNAP="$TESTBIN/vnc_snap"
+[ -x "$SNAP" ] || { echo "FAIL: $SNAP is not built"; exit 1; }
+for tool in "$QEMU" python3 compare; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
+done
+
+qmp_screendump() { # FILE.ppm
+    python3 - "$T/qmp.sock" "$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])
+f = s.makefile("rw"); f.readline()
+for c in ({"execute": "qmp_capabilities"},
+          {"execute": "screendump", "arguments": {"filename": sys.argv[2]}}):
+    f.write(json.dumps(c) + "\n"); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r: break
+        if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
+PY
+}
+
+# snap_matches NAME [vnc_snap options...]: vnc_snap's picture equals one of the
+# screendumps taken as it ends (the text cursor blinks); a few attempts.
+snap_matches() {
+    local name=$1 attempt pid n d best=unset dump
+    shift
+    for attempt in 1 2 3 4; do
+        rm -f "$T/$name".dump*.ppm
+        "$SNAP" "$T/vnc.sock" "$T/$name.png" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+        pid=$!
+        n=0
+        while kill -0 "$pid" 2>/dev/null; do
+            qmp_screendump "$T/$name.dump$n.ppm" || true
+            n=$((n + 1)); sleep 0.05
+        done
+        if ! wait "$pid"; then
+            fail "$name: vnc_snap failed: $(cat "$T/$name.err")"; return
+        fi
+        qmp_screendump "$T/$name.dump$n.ppm"
+        for dump in "$T/$name.dump$n.ppm" "$T/$name.dump$((n - 1)).ppm" "$T/$name.dump$((n - 2)).ppm"; do
+            [ -f "$dump" ] || continue
+            d=$(pixel_diff "$T/$name.png" "$dump")
+            if [ "$d" = 0 ]; then
+                pass "$name: picture equals QEMU's screendump ($(cat "$T/$name.out"))"; return
+            fi
+            best=$d
+        done
+        echo "  $name: attempt $attempt: $best pixels differ, retrying"
+    done
+    fail "$name: picture differs from QEMU's screendump ($best pixels)"
+}
+
+"$QEMU" -accel tcg -m 128 -display none -nodefaults -no-user-config -vga std \
+    -boot menu=on,splash-time=60000 -vnc "unix:$T/vnc.sock" \
+    -qmp "unix:$T/qmp.sock,server=on,wait=off" >"$T/qemu.log" 2>&1 &
+PIDS+=($!)
+if ! wait_for 30 test -S "$T/vnc.sock" -a -S "$T/qmp.sock"; then
+    cat "$T/qemu.log"; echo "FAIL: QEMU did not open its VNC and QMP sockets"; exit 1
+fi
+sleep 2   # SeaBIOS reaches its "Press ESC for boot menu" prompt
+
+snap_matches boot --duration 2
+if grep -Eq '^updates=[1-9][0-9]* rects=[1-9][0-9]* size=720x400$' "$T/boot.out"; then
+    pass "boot: summary line: $(cat "$T/boot.out")"
+else
+    fail "boot: unexpected summary line: '$(cat "$T/boot.out")'"
+fi
+
+snap_matches menu --duration 3 --key 0x01 --key-delay 0.5
+d=$(pixel_diff "$T/boot.png" "$T/menu.png")
+if [ -n "$d" ] && [ "$d" -gt 200 ]; then
+    pass "Escape opened the boot menu: $d pixels changed"
+else
+    fail "the picture did not change after Escape (${d:-?} pixels differ)"
+fi
+
+# fake_server MODE: a unix-socket VNC server that goes wrong in MODE's way
+fake_server() {
+    rm -f "$T/fake.sock"
+    python3 - "$T/fake.sock" "$1" <<'PY' &
+import socket, struct, sys, time
+path, mode = sys.argv[1], sys.argv[2]
+l = socket.socket(socket.AF_UNIX); l.bind(path); l.listen(1)
+c, _ = l.accept()
+def rd(n):
+    b = b""
+    while len(b) < n:
+        x = c.recv(n - len(b))
+        if not x: return b
+        b += x
+    return b
+if mode == "garbage":
+    c.sendall(b"\x17\x03\x01 this is not RFB at all\n"); time.sleep(5); sys.exit()
+c.sendall(b"RFB 003.008\n"); rd(12)
+c.sendall(b"\x01\x01"); rd(1)
+c.sendall(struct.pack(">I", 0)); rd(1)
+c.sendall(struct.pack(">HH4B3H3B3x", 64, 48, 32, 24, 0, 1, 255, 255, 255, 16, 8, 0)
+          + struct.pack(">I", 4) + b"fake")
+time.sleep(0.3)
+if mode == "encoding":
+    c.sendall(b"\x00\x00\x00\x01" + struct.pack(">HHHHi", 0, 0, 8, 8, 16) + bytes(64))
+elif mode == "outside":
+    c.sendall(b"\x00\x00\x00\x01" + struct.pack(">HHHHi", 60, 40, 8, 16, 0))
+elif mode == "huge":
+    c.sendall(b"\x00\x00\x00\x01" + struct.pack(">HHHHi", 0, 0, 60000, 60000, -223))
+elif mode == "close":
+    c.close(); sys.exit()
+time.sleep(5)
+PY
+    PIDS+=($!)
+    wait_for 10 test -S "$T/fake.sock"
+}
+
+# bad_peer MODE EXPECTED-TEXT
+bad_peer() {
+    local rc=0 lines
+    fake_server "$1"
+    timeout 20 "$SNAP" "$T/fake.sock" "$T/fake.png" --duration 10 >"$T/fake.out" 2>"$T/fake.err" || rc=$?
+    lines=$(wc -l <"$T/fake.err")
+    if [ "$rc" = 1 ] && [ "$lines" = 1 ] && grep -q "^vnc_snap: .*$2" "$T/fake.err"; then
+        pass "fake server ($1): vnc_snap fails with: $(cat "$T/fake.err")"
+    else
+        fail "fake server ($1): exit $rc, $lines line(s) of errors:"; cat "$T/fake.err"
+    fi
+}
+
+# A fake server draws a pattern with Raw, shifts part of it down and right
+# with an overlapping CopyRect and announces extended key events: the picture
+# equals the one computed here, and the key arrives as QEMU's 12-byte event.
+fake_copy_server() {
+    rm -f "$T/fake.sock"
+    python3 - "$T/fake.sock" "$T" <<'PY' &
+import socket, struct, sys, time
+path, out = sys.argv[1], sys.argv[2]
+W, H = 64, 48
+l = socket.socket(socket.AF_UNIX); l.bind(path); l.listen(1)
+c, _ = l.accept()
+def rd(n):
+    b = b""
+    while len(b) < n:
+        x = c.recv(n - len(b))
+        if not x: return b
+        b += x
+    return b
+c.sendall(b"RFB 003.008\n"); rd(12)
+c.sendall(b"\x01\x01"); rd(1)
+c.sendall(struct.pack(">I", 0)); rd(1)
+c.sendall(struct.pack(">HH4B3H3B3x", W, H, 32, 24, 0, 1, 255, 255, 255, 16, 8, 0)
+          + struct.pack(">I", 4) + b"fake")
+rd(20 + 20 + 10)   # SetPixelFormat, SetEncodings (4), the first request
+px = [[((x * 4) & 255, (y * 5) & 255, (x * y) & 255) for x in range(W)] for y in range(H)]
+raw = b"".join(bytes((b, g, r, 0)) for row in px for (r, g, b) in row)
+c.sendall(b"\x00\x00\x00\x03" + struct.pack(">HHHHi", 0, 0, W, H, 0) + raw
+          + struct.pack(">HHHHiHH", 8, 4, 32, 24, 1, 0, 0)
+          + struct.pack(">HHHHi", 0, 0, W, H, -258))
+old = [row[:] for row in px]
+for y in range(24):
+    for x in range(32):
+        px[4 + y][8 + x] = old[y][x]
+with open(out + "/copy-want.ppm", "wb") as f:
+    f.write(b"P6\n%d %d\n255\n" % (W, H) + b"".join(bytes(p) for row in px for p in row))
+c.settimeout(3)
+got = b""
+try:
+    while True:
+        x = c.recv(4096)
+        if not x: break
+        got += x
+except socket.timeout:
+    pass
+open(out + "/copy-sent.bin", "wb").write(got)
+PY
+    PIDS+=($!)
+    wait_for 10 test -S "$T/fake.sock"
+}
+fake_copy_server
+if "$SNAP" "$T/fake.sock" "$T/copy.png" --duration 1.5 --key 0xe04d --key-delay 0.2 \
+        >"$T/copy.out" 2>"$T/copy.err"; then
+    d=$(pixel_diff "$T/copy.png" "$T/copy-want.ppm")
+    [ "$d" = 0 ] && pass "Raw + overlapping CopyRect: picture as computed ($(cat "$T/copy.out"))" \
+                 || fail "Raw + overlapping CopyRect: $d pixels differ from the computed picture"
+else
+    fail "vnc_snap failed on the CopyRect server: $(cat "$T/copy.err")"
+fi
+wait_for 10 test -f "$T/copy-sent.bin"
+if python3 -c 'import sys; b = open(sys.argv[1], "rb").read()
+sys.exit(0 if bytes.fromhex("ff000001 00000000 000000cd ff000000 00000000 000000cd") in b else 1)' \
+        "$T/copy-sent.bin"; then
+    pass "extended key 0xe04d sent as QEMU key events (press, release) with keycode 0xcd"
+else
+    fail "no QEMU key events for 0xe04d in what vnc_snap sent"
+fi
+
+bad_peer garbage "no RFB version string"
+bad_peer encoding "encoding that was not asked for"
+bad_peer outside "outside the framebuffer"
+bad_peer huge "over the limits"
+bad_peer close "closed the connection"
+finish
