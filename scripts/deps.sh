@@ -8,7 +8,7 @@ fonts-dejavu-core libpng-dev zlib1g-dev libsdl2-dev libcmocka-dev liblz4-dev
 libturbojpeg0-dev libjson-c-dev"
 TEST_PKGS="qemu-system-x86 qemu-utils xvfb openbox virt-viewer imagemagick socat python3
 procps clang libclang-rt-14-dev tshark xdotool gnome-backgrounds desktop-base x11-apps xterm
-gnuplot-nox faketime"
+gnuplot-nox faketime cpio"
 
 missing=()
 for p in $BUILD_PKGS $TEST_PKGS; do

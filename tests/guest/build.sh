@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds the test guest from Debian packages: the distribution kernel and an
+# initramfs with busybox, the modules it needs and floe's init and workload.
+# Usage: tests/guest/build.sh [OUTDIR]   (default build/guest)
+# Prints the kernel's and the initramfs's paths. Does nothing when the stamp
+# (this script, its inputs and the package versions) matches the last build.
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")" && pwd)
+OUT=${1:-build/guest}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+# Modules loaded at boot (with what they depend on); the framebuffer console
+# is the kernel's built-in vesafb, so no display driver is needed.
+MODULES="virtio_pci virtio_console"
+
+die() { echo "guest build: $*" >&2; exit 1; }
+for tool in apt-get apt-cache dpkg-deb cpio gzip sha256sum; do
+    command -v "$tool" >/dev/null || die "$tool is missing (make deps installs it)"
+done
+
+candidate() { # package -> version apt would fetch
+    apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)' || true
+}
+# linux-image-amd64 is a metapackage naming the current versioned kernel
+KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
+       sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+[ -n "$KPKG" ] || die "apt does not know linux-image-amd64 (run apt-get update)"
+KVER_PKG=$(candidate "$KPKG")
+BB_VER=$(candidate busybox-static)
+[ -n "$KVER_PKG" ] && [ -n "$BB_VER" ] || die "no candidate version for $KPKG or busybox-static"
+
+STAMP=$( { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo"
+           echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES"; } | sha256sum | cut -c1-64)
+if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] &&
+   [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.gz" ]; then
+    echo "$OUT/vmlinuz"; echo "$OUT/initrd.gz"; exit 0
+fi
+rm -f "$OUT/stamp"
+
+# fetch PACKAGE VERSION: the .deb under $OUT/dl, downloaded unless already there
+fetch() {
+    local f
+    for f in "$OUT"/dl/"$1"_*.deb; do
+        [ -f "$f" ] && [ "$(dpkg-deb -f "$f" Version)" = "$2" ] && { echo "$f"; return; }
+    done
+    rm -f "$OUT"/dl/"$1"_*.deb
+    # as root apt drops to its own user, which cannot write here
+    (cd "$OUT/dl" && apt-get download -q $([ "$(id -u)" = 0 ] && echo -o APT::Sandbox::User=root) \
+        "$1=$2" >&2) || die "cannot download $1 $2"
+    ls "$OUT"/dl/"$1"_*.deb
+}
+mkdir -p "$OUT/dl"
+KDEB=$(fetch "$KPKG" "$KVER_PKG")
+BBDEB=$(fetch busybox-static "$BB_VER")
+
+W="$OUT/work"
+rm -rf "$W"; mkdir -p "$W/kernel" "$W/root"
+dpkg-deb -x "$KDEB" "$W/kernel"
+KVER=$(ls "$W/kernel/lib/modules")
+KMOD="$W/kernel/lib/modules/$KVER"
+
+R="$W/root"
+mkdir -p "$R"/{bin,dev,proc,sys,etc,root,tmp,lib/modules}
+dpkg-deb --fsys-tarfile "$BBDEB" | tar -xO ./bin/busybox >"$R/bin/busybox"
+chmod 755 "$R/bin/busybox"
+install -m 755 "$SRC/init" "$R/init"
+install -m 755 "$SRC/floe-demo" "$R/bin/floe-demo"
+install -m 644 "$SRC/inittab" "$R/etc/inittab"
+
+# The packaged kernel has no modules.dep (depmod runs at install), so the
+# dependencies come from each module's own "depends=" field.
+declare -A seen=()
+ORDER=()
+module_path() { find "$KMOD/kernel" -name "$1.ko" -o -name "$1.ko.xz" | head -n 1; }
+add_module() {
+    local name=${1//-/_} path deps d
+    [ -n "${seen[$name]:-}" ] && return
+    seen[$name]=1
+    path=$(module_path "$name")
+    [ -n "$path" ] || { grep -q "/$name.ko" "$KMOD/modules.builtin" 2>/dev/null && return
+                        die "module $name is not in $KPKG"; }
+    deps=$(tr '\0' '\n' <"$path" | sed -n 's/^depends=//p' | head -n 1)
+    for d in ${deps//,/ }; do add_module "$d"; done
+    ORDER+=("${path#"$KMOD/"}")
+}
+for m in $MODULES; do add_module "$m"; done
+: >"$R/lib/modules/load.list"
+for p in "${ORDER[@]}"; do
+    mkdir -p "$R/lib/modules/$(dirname "$p")"
+    case "$p" in
+        *.xz) xz -dc "$KMOD/$p" >"$R/lib/modules/${p%.xz}"; p=${p%.xz} ;;
+        *) cp "$KMOD/$p" "$R/lib/modules/$p" ;;
+    esac
+    echo "$p" >>"$R/lib/modules/load.list"
+done
+
+(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 >"$W/initrd.gz"
+cp "$W/kernel/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
+mv "$W/initrd.gz" "$OUT/initrd.gz"
+echo "$KPKG $KVER_PKG; busybox-static $BB_VER; modules: ${ORDER[*]}" >"$OUT/contents"
+rm -rf "$W"
+echo "$STAMP" >"$OUT/stamp"
+echo "$OUT/vmlinuz"; echo "$OUT/initrd.gz"
