@@ -2,7 +2,8 @@
 # The test guest (tests/guest/build.sh: Debian's kernel and busybox) boots
 # under QEMU to its banner; its framebuffer console shows in QMP screendump
 # at the expected mode, keys typed on the VM's keyboard run a shell command,
-# and vnc_snap's picture of the still console equals the screendump.
+# vnc_snap's picture of the still console equals the screendump, and the
+# floe-demo workload draws frames on /dev/fb0.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -120,6 +121,21 @@ elif [ $same = yes ]; then
     fail "vnc_snap: unexpected summary line: '$(cat "$T/still.out")'"
 else
     fail "vnc_snap's picture differs from QMP screendump (${d:-?} pixels)"
+fi
+# (4) the display workload draws frames: it reports them on the serial
+# console and the picture is no longer the console's
+qmp_py type "floe-demo 3 >/dev/ttyS0
+"
+if wait_for 30 grep -Eq "^floe-demo: [1-9][0-9]* frames" "$T/serial.log"; then
+    qmp_py screendump "$T/demo.ppm"
+    d=$(pixel_diff "$T/still.ppm" "$T/demo.ppm")
+    if [ -n "$d" ] && [ "$d" -gt 100000 ]; then
+        pass "$(grep -a "^floe-demo:" "$T/serial.log" | tr -d '\r'), $d pixels changed"
+    else
+        fail "floe-demo ran but the picture changed little (${d:-?} pixels)"
+    fi
+else
+    fail "floe-demo did not report its frames"; tail -n 5 "$T/serial.log"
 fi
 echo "total $((SECONDS - start)) s"
 finish
