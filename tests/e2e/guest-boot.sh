@@ -4,7 +4,7 @@
 # at the expected mode, keys typed on the VM's keyboard run a shell command,
 # vnc_snap's picture of the still console equals the screendump, and the
 # floe-demo workload draws frames on /dev/fb0.
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 QEMU=${QEMU:-qemu-system-x86_64}
 SNAP="$TESTBIN/vnc_snap"

@@ -27,7 +27,9 @@ KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
 [ -n "$KPKG" ] || die "apt does not know linux-image-amd64 (run apt-get update)"
 KVER_PKG=$(candidate "$KPKG")
 BB_VER=$(candidate busybox-static)
-[ -n "$KVER_PKG" ] && [ -n "$BB_VER" ] || die "no candidate version for $KPKG or busybox-static"
+if [ -z "$KVER_PKG" ] || [ -z "$BB_VER" ]; then
+    die "no candidate version for $KPKG or busybox-static"
+fi
 
 STAMP=$( { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo"
            echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES"; } | sha256sum | cut -c1-64)
@@ -45,8 +47,9 @@ fetch() {
     done
     rm -f "$OUT"/dl/"$1"_*.deb
     # as root apt drops to its own user, which cannot write here
-    (cd "$OUT/dl" && apt-get download -q $([ "$(id -u)" = 0 ] && echo -o APT::Sandbox::User=root) \
-        "$1=$2" >&2) || die "cannot download $1 $2"
+    local opts=()
+    [ "$(id -u)" = 0 ] && opts=(-o APT::Sandbox::User=root)
+    (cd "$OUT/dl" && apt-get download -q "${opts[@]}" "$1=$2" >&2) || die "cannot download $1 $2"
     ls "$OUT"/dl/"$1"_*.deb
 }
 mkdir -p "$OUT/dl"
@@ -88,7 +91,8 @@ for m in $MODULES; do add_module "$m"; done
 for p in "${ORDER[@]}"; do
     mkdir -p "$R/lib/modules/$(dirname "$p")"
     case "$p" in
-        *.xz) xz -dc "$KMOD/$p" >"$R/lib/modules/${p%.xz}"; p=${p%.xz} ;;
+        *.xz) command -v xz >/dev/null || die "xz is missing for compressed modules"
+              xz -dc "$KMOD/$p" >"$R/lib/modules/${p%.xz}"; p=${p%.xz} ;;
         *) cp "$KMOD/$p" "$R/lib/modules/$p" ;;
     esac
     echo "$p" >>"$R/lib/modules/load.list"
