@@ -21,7 +21,7 @@ struct app {
     struct floe_vm *vm;
     struct floe_control *ctl;
     uv_signal_t sigint, sigterm;
-    int stopping;
+    int stopping, started;
 };
 
 static void usage(FILE *f)
@@ -68,7 +68,8 @@ static void app_stop(void *opaque)
     if (a->stopping)
         return;
     a->stopping = 1;
-    floe_info("shutting down");
+    if (a->started)
+        floe_info("shutting down");
     if (a->demo)
         floe_demo_free(a->demo);
     a->demo = NULL;
@@ -168,6 +169,7 @@ struct args {
     int disable_ticketing, demo_option;
     int image_compression, jpeg_wan, zlib_glz_wan, jpeg_quality;
     struct floe_demo_options demo;
+    struct floe_vm_config vm_config;
 };
 
 static int parse_hostport(const char *v, struct args *ar)
@@ -211,6 +213,7 @@ static int bad_arg(const char *opt, const char *v)
 
 static int parse_args(int argc, char **argv, struct args *ar)
 {
+    char err[512];
     static const struct option opts[] = {
         { "listen", 1, 0, 'l' }, { "password-file", 1, 0, 'p' },
         { "disable-ticketing", 0, 0, 'D' }, { "size", 1, 0, 's' }, { "seed", 1, 0, 'S' },
@@ -266,6 +269,10 @@ static int parse_args(int argc, char **argv, struct args *ar)
         fprintf(stderr, "floe-server: --vm excludes the demo options --size, --seed and --fps\n");
         return -1;
     }
+    if (ar->vm && floe_vm_config_load(ar->vm, &ar->vm_config, err, sizeof(err)) < 0) {
+        fprintf(stderr, "floe-server: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -287,7 +294,7 @@ static int check_auth(const struct args *ar)
     return 0;
 }
 
-static int app_start(struct app *a, const struct args *ar)
+static int app_start(struct app *a, struct args *ar)
 {
     struct floe_server_options so = { .name = ar->name ? ar->name
                                                         : ar->vm ? "floe vm" : "floe demo",
@@ -311,7 +318,7 @@ static int app_start(struct app *a, const struct args *ar)
     if (!a->srv)
         return -1;
     if (ar->vm) {
-        a->vm = floe_vm_new(a->loop, a->srv, ar->vm, err, sizeof(err));
+        a->vm = floe_vm_new(a->loop, a->srv, &ar->vm_config, err, sizeof(err));
         if (!a->vm) {
             fprintf(stderr, "floe-server: %s\n", err);
             return -1;
@@ -351,8 +358,10 @@ int main(int argc, char **argv)
     int rc = 1;
 
     floe_log_set_prefix("floe-server");
-    if (parse_args(argc, argv, &ar) < 0 || check_auth(&ar) < 0)
+    if (parse_args(argc, argv, &ar) < 0 || check_auth(&ar) < 0) {
+        floe_vm_config_clear(&ar.vm_config);
         return 2;
+    }
     a.loop = uv_default_loop();
     uv_signal_init(a.loop, &a.sigint);
     uv_signal_init(a.loop, &a.sigterm);
@@ -360,6 +369,7 @@ int main(int argc, char **argv)
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
     if (app_start(&a, &ar) == 0) {
+        a.started = 1;
         uv_run(a.loop, UV_RUN_DEFAULT);
         rc = 0;
     } else {
@@ -369,5 +379,6 @@ int main(int argc, char **argv)
     uv_run(a.loop, UV_RUN_DEFAULT);
     floe_server_free(a.srv);
     uv_loop_close(a.loop);
+    floe_vm_config_clear(&ar.vm_config);
     return rc;
 }

@@ -50,6 +50,7 @@ struct floe_vm {
     int ptr_x, ptr_y;
     unsigned buttons;
     char last_exit[96];
+    char accel_note[160];  /* how the accelerator was chosen, logged once QEMU runs */
     int freeing, open_handles;
 };
 
@@ -485,6 +486,9 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
     if (vm->probing)
         uv_timer_start(&vm->probe_timer, probe_tick, (uint64_t)vm->cfg.kvm_probe_seconds * 1000,
                        0);
+    if (vm->accel_note[0])
+        floe_info("%s", vm->accel_note);
+    vm->accel_note[0] = 0;
     floe_info("vm: QEMU started (pid %d, %s)", vm->proc.pid,
               vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
 out:
@@ -514,7 +518,7 @@ static int kvm_usable(char *why, size_t len)
 
 static void choose_accel(struct floe_vm *vm)
 {
-    char why[128];
+    char why[64];
 
     vm->probing = 0;
     if (vm->decided)
@@ -522,11 +526,13 @@ static void choose_accel(struct floe_vm *vm)
     if (vm->cfg.accel != FLOE_VM_ACCEL_AUTO) {
         vm->accel = vm->cfg.accel;
         vm->decided = 1;
-        floe_info("vm: using %s (as configured)", vm->accel == FLOE_VM_ACCEL_KVM ? "KVM" : "TCG");
+        snprintf(vm->accel_note, sizeof(vm->accel_note), "vm: using %s (as configured)",
+                 vm->accel == FLOE_VM_ACCEL_KVM ? "KVM" : "TCG");
     } else if (!kvm_usable(why, sizeof(why))) {
         vm->accel = FLOE_VM_ACCEL_TCG;
         vm->decided = 1;
-        floe_info("vm: /dev/kvm not usable (%s): using TCG", why);
+        snprintf(vm->accel_note, sizeof(vm->accel_note), "vm: /dev/kvm not usable (%s): using TCG",
+                 why);
     } else {
         vm->accel = FLOE_VM_ACCEL_KVM;
         vm->probing = 1;
@@ -535,8 +541,8 @@ static void choose_accel(struct floe_vm *vm)
 
 /* ---- the public functions ---- */
 
-struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv, const char *path,
-                            char *err, size_t errlen)
+struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
+                            struct floe_vm_config *cfg, char *err, size_t errlen)
 {
     struct floe_vm *vm = calloc(1, sizeof(*vm));
     const char *tmp = getenv("TMPDIR");
@@ -546,10 +552,8 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv, const char
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (floe_vm_config_load(path, &vm->cfg, err, errlen) < 0) {
-        free(vm);
-        return NULL;
-    }
+    vm->cfg = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
     /* unix socket paths are short: fall back to /tmp for a long TMPDIR */
     if (!tmp || strlen(tmp) > 40)
         tmp = "/tmp";

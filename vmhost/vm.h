@@ -9,15 +9,15 @@
 #include <uv.h>
 
 #include "floe/server.h"
+#include "vmhost/vm-config.h"
 
 struct floe_vm;
 
-/* Reads the config file at path (key = value lines, '#' comments; keys in
- * vmhost/README.md) and makes a VM on loop that draws on srv (both borrowed).
- * Nothing runs until floe_vm_start(). NULL with one line in err on a bad
- * config or ENOMEM. */
-struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv, const char *path,
-                            char *err, size_t errlen);
+/* Makes a VM on loop that draws on srv (both borrowed) from a config read
+ * by floe_vm_config_load(), whose contents it takes over (cfg is left
+ * empty). Nothing runs until floe_vm_start(). NULL with one line in err. */
+struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
+                            struct floe_vm_config *cfg, char *err, size_t errlen);
 /* Kills QEMU if it runs, closes everything and frees the VM once the loop
  * has closed its handles. NULL is a no-op. */
 void floe_vm_free(struct floe_vm *vm);
