@@ -99,10 +99,10 @@ $(LIB_SERVER): $(call objs,$(SERVER_SRC))
 $(LIB_CLIENT): $(call objs,$(CLIENT_SRC))
 $(LIB_VMHOST): $(call objs,$(VMHOST_SRC))
 
-$(BIN)/floe-server: $(OBJ)/server/floe-server.o $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO)
+$(BIN)/floe-server: $(OBJ)/server/floe-server.o $(LIB_VMHOST) $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SERVER_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_VMHOST) $(SERVER_LIBS) $(call pc_libs,$(PKGS_VMHOST))
 
 $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)

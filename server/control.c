@@ -1,5 +1,5 @@
-/* The control socket (see control.h): snapshot, freeze, thaw, clients,
- * stats, typed, quit, help. Lines longer than 4 KiB close the connection. */
+/* The control socket (see control.h): snapshot, freeze, thaw, clients, stats,
+ * typed, quit, help and the program's own commands. Lines over 4 KiB close it. */
 #include "server/control.h"
 
 #include <errno.h>
@@ -167,6 +167,27 @@ static void cmd_hook(struct ctl_conn *cc, const char *cmd)
     }
 }
 
+/* A command of the program's; 0 when it took it. */
+static int run_program_command(struct ctl_conn *cc, const char *cmd, const char *arg)
+{
+    const struct floe_control_hooks *h = &cc->ctl->hooks;
+    char out[2048], msg[2100];
+    int rc;
+
+    if (!h->command_fn)
+        return -1;
+    out[0] = 0;
+    rc = h->command_fn(h->opaque, cmd, arg, out, sizeof(out));
+    if (rc > 0)
+        return -1;
+    if (rc < 0)
+        snprintf(msg, sizeof(msg), "error: %s\n", out);
+    else
+        snprintf(msg, sizeof(msg), "%s%sok\n", out, out[0] ? "\n" : "");
+    reply(cc, msg);
+    return 0;
+}
+
 static void run_line(struct ctl_conn *cc, char *line)
 {
     static char clients[16384];
@@ -191,8 +212,14 @@ static void run_line(struct ctl_conn *cc, char *line)
         if (cc->ctl->hooks.quit_fn)
             cc->ctl->hooks.quit_fn(cc->ctl->hooks.opaque);
     } else if (strcmp(line, "help") == 0 || *line == 0) {
-        reply(cc, "commands: snapshot FILE.png | freeze | thaw | clients | stats | typed | "
-                  "quit | help\nok\n");
+        char msg[512];
+
+        snprintf(msg, sizeof(msg), "commands: snapshot FILE.png | freeze | thaw | clients | "
+                 "stats | typed | quit | help%s%s\nok\n", cc->ctl->hooks.command_help ? " | " : "",
+                 cc->ctl->hooks.command_help ? cc->ctl->hooks.command_help : "");
+        reply(cc, msg);
+    } else if (run_program_command(cc, line, arg) == 0) {
+        /* answered */
     } else {
         reply(cc, "error: unknown command (try 'help')\n");
     }

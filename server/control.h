@@ -3,6 +3,8 @@
 #ifndef FLOE_CONTROL_H
 #define FLOE_CONTROL_H
 
+#include <stddef.h>
+
 #include <uv.h>
 
 #include "floe/server.h"
@@ -15,6 +17,12 @@ struct floe_control_hooks {
     const char *(*typed_fn)(void *opaque);
     void (*quit_fn)(void *opaque);
     void *opaque;
+    /* Commands the program adds: called for a command the socket does not
+     * know, with its argument ("" when none). Writes the reply's lines
+     * (without the final "ok") or an error's text into out; returns 0 (ok),
+     * -1 (an error: out says why) or 1 (not a command of the program's). */
+    int (*command_fn)(void *opaque, const char *cmd, const char *arg, char *out, size_t len);
+    const char *command_help;   /* e.g. "vm-status | vm-start", shown by help */
 };
 
 /* Listens on `path` (replacing a stale socket). NULL with errno on failure. */

@@ -1,5 +1,5 @@
-/* floe-server: serves the built-in demo desktop (the default source) to
- * SPICE clients, with an optional control socket. */
+/* floe-server: serves the built-in demo desktop (the default source) or a
+ * QEMU VM (--vm) to SPICE clients, with an optional control socket. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,21 +12,23 @@
 #include "server/control.h"
 #include "server/password.h"
 #include "server/sources/demo/demo.h"
+#include "vmhost/vm.h"
 
 struct app {
     uv_loop_t *loop;
     struct floe_server *srv;
     struct floe_demo *demo;
+    struct floe_vm *vm;
     struct floe_control *ctl;
     uv_signal_t sigint, sigterm;
-    int stopping;
+    int stopping, started;
 };
 
 static void usage(FILE *f)
 {
     fprintf(f,
 "usage: floe-server [OPTIONS]\n"
-"Serves the built-in demo desktop over SPICE 2.2.\n\n"
+"Serves the built-in demo desktop, or a QEMU VM, over SPICE 2.2.\n\n"
 "  --listen HOST:PORT      address to listen on (default 127.0.0.1:5930; port 0 picks one)\n"
 "  --password-file FILE    clients must give this password; FILE holds it on its\n"
 "                          first line, and optionally a line expires=WHEN (seconds\n"
@@ -35,7 +37,9 @@ static void usage(FILE *f)
 "  --size WxH              demo desktop size (default 1920x1080)\n"
 "  --seed N                demo desktop seed (default 1)\n"
 "  --fps N                 demo animation rate (default 30)\n"
-"  --name NAME             name shown by clients (default floe demo)\n"
+"  --name NAME             name shown by clients (default floe demo, floe vm)\n"
+"  --vm CONFIG             run the QEMU VM that CONFIG describes and serve its\n"
+"                          display instead of the demo (see vmhost/README.md)\n"
 "  --image-compression MODE  off|auto_glz|auto_lz|quic|glz|lz|lz4 (default auto_glz);\n"
 "                          a client's preferred compression overrides it\n"
 "  --jpeg-wan-compression WHEN  auto|never|always: JPEG instead of QUIC for\n"
@@ -44,7 +48,8 @@ static void usage(FILE *f)
 "                          (default auto: only on a slow link)\n"
 "  --jpeg-quality N        1..100 (default 85)\n"
 "  --control PATH          control socket (commands: snapshot FILE.png, freeze,\n"
-"                          thaw, clients, stats, typed, quit, help)\n"
+"                          thaw, clients, stats, typed, quit, help; with --vm also\n"
+"                          vm-status, vm-start, vm-stop, vm-pause, vm-resume, vm-reset)\n"
 "  -h, --help              this text\n\n"
 "On start it prints one line: 'floe-server: listening on spice://HOST:PORT'.\n"
 "FLOE_LOG=error|warn|info|debug sets the log level.\n");
@@ -63,10 +68,13 @@ static void app_stop(void *opaque)
     if (a->stopping)
         return;
     a->stopping = 1;
-    floe_info("shutting down");
+    if (a->started)
+        floe_info("shutting down");
     if (a->demo)
         floe_demo_free(a->demo);
     a->demo = NULL;
+    floe_vm_free(a->vm);
+    a->vm = NULL;
     floe_control_free(a->ctl);
     a->ctl = NULL;
     if (a->srv)
@@ -119,13 +127,49 @@ static const char *on_typed(void *opaque)
     return a->demo ? floe_demo_typed_text(a->demo) : "";
 }
 
+/* The vm-* control commands. */
+static int on_command(void *opaque, const char *cmd, const char *arg, char *out, size_t len)
+{
+    struct app *a = opaque;
+    int rc;
+
+    if (strncmp(cmd, "vm-", 3) != 0)
+        return 1;
+    if (!a->vm) {
+        snprintf(out, len, "no VM (start floe-server with --vm CONFIG)");
+        return -1;
+    }
+    if (!strcmp(cmd, "vm-status")) {
+        floe_vm_status(a->vm, out, len);
+        return 0;
+    }
+    if (!strcmp(cmd, "vm-start"))
+        return floe_vm_start(a->vm, out, len) < 0 ? -1 : 0;
+    if (!strcmp(cmd, "vm-stop"))
+        rc = floe_vm_stop(a->vm);
+    else if (!strcmp(cmd, "vm-pause"))
+        rc = floe_vm_pause(a->vm);
+    else if (!strcmp(cmd, "vm-resume"))
+        rc = floe_vm_resume(a->vm);
+    else if (!strcmp(cmd, "vm-reset"))
+        rc = floe_vm_reset(a->vm);
+    else
+        return 1;
+    if (rc == -ENOTCONN)
+        snprintf(out, len, "QEMU is not running or not ready");
+    else if (rc < 0)
+        snprintf(out, len, "%s", strerror(-rc));
+    return rc < 0 ? -1 : 0;
+}
+
 struct args {
     char host[256];
     int port;
-    const char *password_file, *control, *name;
-    int disable_ticketing;
+    const char *password_file, *control, *name, *vm;
+    int disable_ticketing, demo_option;
     int image_compression, jpeg_wan, zlib_glz_wan, jpeg_quality;
     struct floe_demo_options demo;
+    struct floe_vm_config vm_config;
 };
 
 static int parse_hostport(const char *v, struct args *ar)
@@ -169,13 +213,14 @@ static int bad_arg(const char *opt, const char *v)
 
 static int parse_args(int argc, char **argv, struct args *ar)
 {
+    char err[512];
     static const struct option opts[] = {
         { "listen", 1, 0, 'l' }, { "password-file", 1, 0, 'p' },
         { "disable-ticketing", 0, 0, 'D' }, { "size", 1, 0, 's' }, { "seed", 1, 0, 'S' },
         { "fps", 1, 0, 'f' }, { "name", 1, 0, 'n' }, { "control", 1, 0, 'c' },
         { "image-compression", 1, 0, 'i' }, { "jpeg-wan-compression", 1, 0, 'j' },
         { "zlib-glz-wan-compression", 1, 0, 'z' }, { "jpeg-quality", 1, 0, 'q' },
-        { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+        { "vm", 1, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     long v;
     int o;
@@ -185,15 +230,19 @@ static int parse_args(int argc, char **argv, struct args *ar)
         case 'l': if (parse_hostport(optarg, ar)) return bad_arg("--listen", optarg); break;
         case 'p': ar->password_file = optarg; break;
         case 'D': ar->disable_ticketing = 1; break;
+        case 'v': ar->vm = optarg; break;
         case 's':
+            ar->demo_option = 1;
             if (sscanf(optarg, "%dx%d", &ar->demo.width, &ar->demo.height) != 2 ||
                 ar->demo.width < 320 || ar->demo.height < 200 || ar->demo.width > 8192 ||
                 ar->demo.height > 8192)
                 return bad_arg("--size (320x200 .. 8192x8192)", optarg);
             break;
-        case 'S': if (parse_long(optarg, 0, 0xffffffffL, &v)) return bad_arg("--seed", optarg);
+        case 'S': ar->demo_option = 1;
+                  if (parse_long(optarg, 0, 0xffffffffL, &v)) return bad_arg("--seed", optarg);
                   ar->demo.seed = (uint32_t)v; break;
-        case 'f': if (parse_long(optarg, 1, 240, &v)) return bad_arg("--fps", optarg);
+        case 'f': ar->demo_option = 1;
+                  if (parse_long(optarg, 1, 240, &v)) return bad_arg("--fps", optarg);
                   ar->demo.fps = (int)v; break;
         case 'n': ar->name = optarg; break;
         case 'c': ar->control = optarg; break;
@@ -214,6 +263,14 @@ static int parse_args(int argc, char **argv, struct args *ar)
     }
     if (optind < argc) {
         fprintf(stderr, "floe-server: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return -1;
+    }
+    if (ar->vm && ar->demo_option) {
+        fprintf(stderr, "floe-server: --vm excludes the demo options --size, --seed and --fps\n");
+        return -1;
+    }
+    if (ar->vm && floe_vm_config_load(ar->vm, &ar->vm_config, err, sizeof(err)) < 0) {
+        fprintf(stderr, "floe-server: %s\n", err);
         return -1;
     }
     return 0;
@@ -237,9 +294,10 @@ static int check_auth(const struct args *ar)
     return 0;
 }
 
-static int app_start(struct app *a, const struct args *ar)
+static int app_start(struct app *a, struct args *ar)
 {
-    struct floe_server_options so = { .name = ar->name ? ar->name : "floe demo",
+    struct floe_server_options so = { .name = ar->name ? ar->name
+                                                        : ar->vm ? "floe vm" : "floe demo",
                                       .disable_ticketing = ar->disable_ticketing,
                                       .password_file = ar->password_file,
                                       .image_compression =
@@ -249,7 +307,9 @@ static int app_start(struct app *a, const struct args *ar)
                                       .jpeg_quality = ar->jpeg_quality };
     struct floe_input_sink sink = { .key_fn = on_key, .pointer_fn = on_pointer,
                                     .locks_fn = on_locks, .opaque = a };
-    struct floe_control_hooks hooks = { on_freeze, on_typed, app_stop, a };
+    struct floe_control_hooks hooks = { .freeze_fn = on_freeze, .typed_fn = on_typed,
+                                        .quit_fn = app_stop, .opaque = a };
+    char err[512];
     int port = 0, rc;
 
     for (int i = 0; i < 16; i++)
@@ -257,6 +317,18 @@ static int app_start(struct app *a, const struct args *ar)
     a->srv = floe_server_new(a->loop, &so);
     if (!a->srv)
         return -1;
+    if (ar->vm) {
+        a->vm = floe_vm_new(a->loop, a->srv, &ar->vm_config, err, sizeof(err));
+        if (!a->vm) {
+            fprintf(stderr, "floe-server: %s\n", err);
+            return -1;
+        }
+        floe_vm_input_sink(a->vm, &sink);
+        hooks.freeze_fn = NULL;
+        hooks.typed_fn = NULL;
+        hooks.command_fn = on_command;
+        hooks.command_help = "vm-status | vm-start | vm-stop | vm-pause | vm-resume | vm-reset";
+    }
     floe_server_set_input_sink(a->srv, &sink);
     rc = floe_server_listen(a->srv, ar->host, ar->port, &port);
     if (rc < 0) {
@@ -264,8 +336,11 @@ static int app_start(struct app *a, const struct args *ar)
                 rc == -EINVAL ? "bad address" : uv_strerror(rc));
         return -1;
     }
-    a->demo = floe_demo_new(a->loop, a->srv, &ar->demo);
-    if (!a->demo)
+    if (a->vm && floe_vm_start(a->vm, err, sizeof(err)) < 0) {
+        fprintf(stderr, "floe-server: %s\n", err);
+        return -1;
+    }
+    if (!a->vm && !(a->demo = floe_demo_new(a->loop, a->srv, &ar->demo)))
         return -1;
     if (ar->control && !(a->ctl = floe_control_new(a->loop, a->srv, ar->control, &hooks)))
         return -1;
@@ -283,8 +358,10 @@ int main(int argc, char **argv)
     int rc = 1;
 
     floe_log_set_prefix("floe-server");
-    if (parse_args(argc, argv, &ar) < 0 || check_auth(&ar) < 0)
+    if (parse_args(argc, argv, &ar) < 0 || check_auth(&ar) < 0) {
+        floe_vm_config_clear(&ar.vm_config);
         return 2;
+    }
     a.loop = uv_default_loop();
     uv_signal_init(a.loop, &a.sigint);
     uv_signal_init(a.loop, &a.sigterm);
@@ -292,6 +369,7 @@ int main(int argc, char **argv)
     uv_signal_start(&a.sigint, on_signal, SIGINT);
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
     if (app_start(&a, &ar) == 0) {
+        a.started = 1;
         uv_run(a.loop, UV_RUN_DEFAULT);
         rc = 0;
     } else {
@@ -301,5 +379,6 @@ int main(int argc, char **argv)
     uv_run(a.loop, UV_RUN_DEFAULT);
     floe_server_free(a.srv);
     uv_loop_close(a.loop);
+    floe_vm_config_clear(&ar.vm_config);
     return rc;
 }

@@ -1,0 +1,26 @@
+/* The VM config file: key = value lines read into a struct, with one line
+ * saying what is wrong when a key, a value or a named file is bad. */
+#ifndef FLOE_VMHOST_VM_CONFIG_H
+#define FLOE_VMHOST_VM_CONFIG_H
+
+#include <stddef.h>
+
+enum floe_vm_accel { FLOE_VM_ACCEL_AUTO, FLOE_VM_ACCEL_KVM, FLOE_VM_ACCEL_TCG };
+
+struct floe_vm_config {
+    int memory_mib;             /* memory: default 512 */
+    int cpus;                   /* cpus: default 1 */
+    char *disk, *kernel, *initrd, *append, *cdrom;  /* NULL when not given */
+    enum floe_vm_accel accel;   /* accel: auto|kvm|tcg */
+    int boot_menu;              /* boot_menu = yes: SeaBIOS's menu, waiting a minute */
+    char **extra;               /* extra: more QEMU arguments, split at blanks */
+    int n_extra;
+    int kvm_probe_seconds;      /* kvm_probe_seconds: default 10 */
+    int stop_timeout;           /* stop_timeout: seconds from powerdown to quit, default 10 */
+};
+
+/* Reads path into cfg (zeroed first). 0, or -1 with one line in err. */
+int floe_vm_config_load(const char *path, struct floe_vm_config *cfg, char *err, size_t errlen);
+void floe_vm_config_clear(struct floe_vm_config *cfg);
+
+#endif

@@ -1,0 +1,712 @@
+/* A QEMU VM served through libfloe-server (see vm.h): the child process, the
+ * KVM probe with its TCG fallback, QMP lifecycle and the VNC feed to the server. */
+#include "vmhost/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "protocol/log.h"
+#include "vmhost/qmp.h"
+#include "vmhost/vm-config.h"
+#include "vmhost/vnc-feed.h"
+
+#define SOCKET_WAIT_MS 30000
+#define SOCKET_POLL_MS 100
+#define QUIT_GRACE_MS 3000
+#define QMP_TIMEOUT_MS 10000
+
+enum vm_state { VM_STOPPED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_STOPPING, VM_DIED };
+
+static const char *const state_names[] = { "stopped", "starting", "running", "paused",
+                                           "stopping", "died" };
+
+struct floe_vm {
+    uv_loop_t *loop;
+    struct floe_server *srv;
+    struct floe_vm_config cfg;
+    char dir[64], qmp_path[96], vnc_path[96];
+    uv_process_t proc;
+    int proc_alive;        /* spawned and not yet exited */
+    int proc_open;         /* the process handle is not closed yet */
+    uv_timer_t sock_timer, probe_timer, stop_timer;
+    int sock_waited_ms;
+    struct floe_qmp *qmp;
+    int qmp_ready;
+    struct floe_vnc_feed *feed;
+    enum vm_state state;
+    enum floe_vm_accel accel;     /* what this run uses: KVM or TCG */
+    int decided;                  /* KVM probed or configured: accel holds for next runs */
+    int probing, fallback, stop_requested, stop_stage, guest_shutdown;
+    int seen_picture, w, h;
+    unsigned long updates;
+    int ptr_x, ptr_y;
+    unsigned buttons;
+    char last_exit[96];
+    char accel_note[160];  /* how the accelerator was chosen, logged once QEMU runs */
+    int freeing, open_handles;
+};
+
+/* ---- freeing ---- */
+
+static void maybe_release(struct floe_vm *vm)
+{
+    if (!vm->freeing || vm->open_handles > 0 || vm->proc_open)
+        return;
+    if (vm->dir[0]) {
+        unlink(vm->qmp_path);
+        unlink(vm->vnc_path);
+        rmdir(vm->dir);
+    }
+    floe_vm_config_clear(&vm->cfg);
+    free(vm);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    struct floe_vm *vm = h->data;
+
+    vm->open_handles--;
+    maybe_release(vm);
+}
+
+/* ---- the display feed ---- */
+
+static void feed_resize(void *opaque, int w, int h)
+{
+    struct floe_vm *vm = opaque;
+
+    vm->w = w;
+    vm->h = h;
+    if (floe_server_surface_create(vm->srv, 0, w, h) < 0)
+        floe_err("vm: cannot create a %dx%d surface", w, h);
+}
+
+static void feed_damage(void *opaque, int x, int y, int w, int h, const uint32_t *pixels,
+                        int stride)
+{
+    struct floe_vm *vm = opaque;
+    struct floe_rect r = { x, y, w, h };
+
+    /* the KVM probe counts a picture that is not all black as progress */
+    for (int row = 0; !vm->seen_picture && row < h; row++) {
+        const uint32_t *p = (const uint32_t *)((const uint8_t *)pixels + (size_t)row * stride);
+
+        for (int col = 0; col < w; col++)
+            if (p[col] & 0xffffff) {
+                vm->seen_picture = 1;
+                break;
+            }
+    }
+    floe_server_draw_image(vm->srv, 0, &r, pixels, stride);
+}
+
+static void feed_copy(void *opaque, int src_x, int src_y, int x, int y, int w, int h)
+{
+    struct floe_vm *vm = opaque;
+    struct floe_rect r = { x, y, w, h };
+
+    floe_server_copy_bits(vm->srv, 0, src_x, src_y, &r);
+}
+
+static void feed_update(void *opaque)
+{
+    struct floe_vm *vm = opaque;
+
+    vm->updates++;
+    floe_server_frame_end(vm->srv);
+}
+
+static void feed_error(void *opaque, const char *message)
+{
+    struct floe_vm *vm = opaque;
+
+    if (vm->proc_alive && !vm->stop_requested && !vm->fallback)
+        floe_warn("vm: display feed: %s", message);
+    floe_vnc_feed_free(vm->feed);
+    vm->feed = NULL;
+}
+
+/* ---- QMP ---- */
+
+static void set_state_from_status(struct floe_vm *vm, const char *status)
+{
+    if (vm->state == VM_STOPPING || !status)
+        return;
+    if (!strcmp(status, "running"))
+        vm->state = VM_RUNNING;
+    else if (!strcmp(status, "paused"))
+        vm->state = VM_PAUSED;
+}
+
+static const char *status_of(const struct floe_qmp_result *r)
+{
+    struct json_object *st;
+
+    if (r->status != 0 || !r->value || !json_object_object_get_ex(r->value, "status", &st))
+        return NULL;
+    return json_object_get_string(st);
+}
+
+static void status_done(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+
+    if (r->status == -ECANCELED)
+        return;
+    set_state_from_status(vm, status_of(r));
+}
+
+static void qmp_ready(struct floe_qmp *q, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+
+    vm->qmp_ready = 1;
+    floe_qmp_execute(q, "query-status", NULL, QMP_TIMEOUT_MS, status_done, vm);
+}
+
+static void qmp_event(struct floe_qmp *q, const char *name, struct json_object *data,
+                      void *opaque)
+{
+    struct floe_vm *vm = opaque;
+
+    if (!strcmp(name, "SHUTDOWN") || !strcmp(name, "RESET") || !strcmp(name, "STOP") ||
+        !strcmp(name, "RESUME"))
+        floe_info("vm: guest event %s", name);
+    if (!strcmp(name, "SHUTDOWN"))
+        vm->guest_shutdown = 1;
+    else if (!strcmp(name, "STOP"))
+        set_state_from_status(vm, "paused");
+    else if (!strcmp(name, "RESUME"))
+        set_state_from_status(vm, "running");
+}
+
+static void qmp_closed(struct floe_qmp *q, int err, const char *why, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+
+    if (vm->proc_alive && !vm->stop_requested && !vm->fallback)
+        floe_warn("vm: QMP: %s", why);
+    vm->qmp_ready = 0;
+    floe_qmp_free(q);
+    vm->qmp = NULL;
+}
+
+/* A command whose answer only matters when it fails. */
+static void command_done(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
+{
+    if (r->status != 0 && r->status != -ECANCELED && r->status != -ECONNRESET)
+        floe_warn("vm: QMP command failed: %s", r->err_desc);
+}
+
+static int run_command(struct floe_vm *vm, const char *command)
+{
+    if (!vm->qmp || !vm->qmp_ready)
+        return -ENOTCONN;
+    return floe_qmp_execute(vm->qmp, command, NULL, QMP_TIMEOUT_MS, command_done, vm);
+}
+
+/* ---- the process ---- */
+
+static void kill_qemu(struct floe_vm *vm)
+{
+    if (vm->proc_alive)
+        uv_process_kill(&vm->proc, SIGKILL);
+}
+
+static void connect_sockets(struct floe_vm *vm)
+{
+    static const struct floe_qmp_ops ops = { qmp_ready, qmp_event, qmp_closed };
+    static const struct floe_vnc_feed_cbs cbs = { feed_resize, feed_damage, feed_copy,
+                                                  feed_update, feed_error };
+
+    vm->qmp = floe_qmp_new(vm->loop, &ops, vm);
+    if (vm->qmp && floe_qmp_connect(vm->qmp, vm->qmp_path, QMP_TIMEOUT_MS) < 0) {
+        floe_qmp_free(vm->qmp);
+        vm->qmp = NULL;
+    }
+    vm->feed = floe_vnc_feed_new(vm->loop, vm->vnc_path, &cbs, vm);
+    if (!vm->qmp || !vm->feed)
+        floe_err("vm: cannot connect to QEMU's QMP and VNC sockets");
+}
+
+static int is_socket(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static void sock_tick(uv_timer_t *t)
+{
+    struct floe_vm *vm = t->data;
+
+    if (is_socket(vm->qmp_path) && is_socket(vm->vnc_path)) {
+        uv_timer_stop(t);
+        connect_sockets(vm);
+        return;
+    }
+    vm->sock_waited_ms += SOCKET_POLL_MS;
+    if (vm->sock_waited_ms >= SOCKET_WAIT_MS) {
+        uv_timer_stop(t);
+        floe_err("vm: QEMU did not open its QMP and VNC sockets within %d s: killing it",
+                 SOCKET_WAIT_MS / 1000);
+        kill_qemu(vm);
+    }
+}
+
+static void fall_back_to_tcg(struct floe_vm *vm, const char *why)
+{
+    floe_info("vm: %s: using TCG", why);
+    vm->probing = 0;
+    vm->fallback = 1;
+    vm->accel = FLOE_VM_ACCEL_TCG;
+    vm->decided = 1;
+    kill_qemu(vm);
+}
+
+static void probe_status_done(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+    const char *st = status_of(r);
+    char why[128];
+
+    if (r->status == -ECANCELED || !vm->probing)
+        return;
+    if (st && !strcmp(st, "running")) {
+        vm->probing = 0;
+        vm->decided = 1;
+        floe_info("vm: using KVM");
+        return;
+    }
+    snprintf(why, sizeof(why), "KVM guest is not running (%s)", st ? st : r->err_desc);
+    fall_back_to_tcg(vm, why);
+}
+
+static void probe_tick(uv_timer_t *t)
+{
+    struct floe_vm *vm = t->data;
+    char why[128];
+
+    if (!vm->probing)
+        return;
+    if (vm->seen_picture && vm->qmp_ready &&
+        floe_qmp_execute(vm->qmp, "query-status", NULL, QMP_TIMEOUT_MS, probe_status_done,
+                         vm) == 0)
+        return;
+    snprintf(why, sizeof(why), "KVM did not boot the guest within %ds",
+             vm->cfg.kvm_probe_seconds);
+    fall_back_to_tcg(vm, why);
+}
+
+static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen);
+
+static void proc_closed(uv_handle_t *h)
+{
+    struct floe_vm *vm = h->data;
+    char err[256];
+
+    vm->proc_open = 0;
+    if (vm->freeing) {
+        maybe_release(vm);
+        return;
+    }
+    if (vm->fallback) {
+        vm->fallback = 0;
+        if (spawn_qemu(vm, err, sizeof(err)) < 0) {
+            floe_err("vm: %s", err);
+            vm->state = VM_DIED;
+        }
+    }
+}
+
+static void describe_exit(struct floe_vm *vm, int64_t status, int sig)
+{
+    if (sig)
+        snprintf(vm->last_exit, sizeof(vm->last_exit), "killed-by-signal-%d", sig);
+    else
+        snprintf(vm->last_exit, sizeof(vm->last_exit), "exit-status-%d", (int)status);
+}
+
+static void qemu_exited(uv_process_t *p, int64_t status, int sig)
+{
+    struct floe_vm *vm = p->data;
+
+    vm->proc_alive = 0;
+    uv_timer_stop(&vm->sock_timer);
+    uv_timer_stop(&vm->probe_timer);
+    uv_timer_stop(&vm->stop_timer);
+    floe_qmp_free(vm->qmp);
+    vm->qmp = NULL;
+    vm->qmp_ready = 0;
+    floe_vnc_feed_free(vm->feed);
+    vm->feed = NULL;
+    describe_exit(vm, status, sig);
+    uv_close((uv_handle_t *)p, proc_closed);
+    if (vm->freeing)
+        return;
+    if (vm->probing) {   /* QEMU gave up on KVM by itself */
+        char why[160];
+
+        snprintf(why, sizeof(why), "KVM did not start the guest (QEMU %s)", vm->last_exit);
+        fall_back_to_tcg(vm, why);
+        return;
+    }
+    if (vm->fallback)
+        return;
+    if (vm->stop_requested || (vm->guest_shutdown && !sig && status == 0)) {
+        vm->state = VM_STOPPED;
+        floe_info("vm: QEMU stopped (%s)", vm->last_exit);
+    } else {
+        vm->state = VM_DIED;
+        floe_err("vm: QEMU died (%s): clients keep the last picture; vm-start starts it again",
+                 vm->last_exit);
+    }
+}
+
+/* QEMU's option syntax doubles a comma that belongs to a value. */
+static char *escape_commas(const char *prefix, const char *v, const char *suffix)
+{
+    size_t n = strlen(prefix) + 2 * strlen(v) + strlen(suffix) + 1;
+    char *out = malloc(n), *o = out;
+
+    if (!out)
+        return NULL;
+    o += sprintf(o, "%s", prefix);
+    for (; *v; v++) {
+        *o++ = *v;
+        if (*v == ',')
+            *o++ = ',';
+    }
+    strcpy(o, suffix);
+    return out;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+#define MAX_FIXED_ARGS 48
+
+static char *int_arg(int v)
+{
+    char b[16];
+
+    snprintf(b, sizeof(b), "%d", v);
+    return strdup(b);
+}
+
+/* The command line; strings in own[] are freed by the caller. */
+static char **build_args(struct floe_vm *vm, char **own, int *n_own)
+{
+    const struct floe_vm_config *c = &vm->cfg;
+    char **argv = calloc((size_t)(MAX_FIXED_ARGS + c->n_extra), sizeof(*argv));
+    const char *qemu = getenv("QEMU");
+    int n = 0;
+
+    if (!argv)
+        return NULL;
+#define ARG(s) (argv[n++] = (char *)(s))
+#define OWN(s) (own[(*n_own)++] = argv[n++] = (s))
+    ARG(qemu && *qemu ? qemu : "qemu-system-x86_64");
+    ARG("-nodefaults"); ARG("-no-user-config"); ARG("-display"); ARG("none");
+    ARG("-vga"); ARG("std");
+    ARG("-accel"); ARG(vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
+    ARG("-m"); OWN(int_arg(c->memory_mib));
+    ARG("-smp"); OWN(int_arg(c->cpus));
+    ARG("-qmp"); OWN(escape_commas("unix:", vm->qmp_path, ",server=on,wait=off"));
+    ARG("-vnc"); OWN(escape_commas("unix:", vm->vnc_path, ""));
+    /* a USB tablet makes QEMU's VNC pointer absolute in the guest */
+    ARG("-device"); ARG("usb-ehci,id=ehci"); ARG("-device"); ARG("usb-tablet,bus=ehci.0");
+    if (c->disk) {
+        ARG("-drive");
+        OWN(escape_commas("file=", c->disk, has_suffix(c->disk, ".qcow2")
+                          ? ",if=virtio,format=qcow2" : ",if=virtio,format=raw"));
+    }
+    if (c->cdrom) { ARG("-cdrom"); ARG(c->cdrom); }
+    if (c->kernel) { ARG("-kernel"); ARG(c->kernel); }
+    if (c->initrd) { ARG("-initrd"); ARG(c->initrd); }
+    if (c->append) { ARG("-append"); ARG(c->append); }
+    if (c->boot_menu) { ARG("-boot"); ARG("menu=on,splash-time=60000"); }
+    for (int i = 0; i < c->n_extra; i++)
+        ARG(c->extra[i]);
+#undef ARG
+#undef OWN
+    for (int i = 0; i < n; i++)
+        if (!argv[i]) {
+            free(argv);
+            return NULL;
+        }
+    return argv;
+}
+
+static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
+{
+    uv_stdio_container_t stdio[3] = { { .flags = UV_IGNORE },
+                                      { .flags = UV_INHERIT_FD, .data.fd = 2 },
+                                      { .flags = UV_INHERIT_FD, .data.fd = 2 } };
+    uv_process_options_t po = { .exit_cb = qemu_exited, .stdio_count = 3, .stdio = stdio };
+    char *own[8] = { 0 };
+    int n_own = 0, rc;
+    char **argv = build_args(vm, own, &n_own);
+
+    if (!argv) {
+        rc = -ENOMEM;
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    unlink(vm->qmp_path);
+    unlink(vm->vnc_path);
+    po.file = argv[0];
+    po.args = argv;
+    vm->proc.data = vm;
+    vm->seen_picture = vm->guest_shutdown = vm->stop_requested = 0;
+    vm->stop_stage = 0;
+    rc = uv_spawn(vm->loop, &vm->proc, &po);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot run %s: %s", argv[0], uv_strerror(rc));
+        vm->proc_open = 1;
+        uv_close((uv_handle_t *)&vm->proc, proc_closed);
+        goto out;
+    }
+    vm->proc_alive = vm->proc_open = 1;
+    vm->state = VM_STARTING;
+    vm->sock_waited_ms = 0;
+    uv_timer_start(&vm->sock_timer, sock_tick, SOCKET_POLL_MS, SOCKET_POLL_MS);
+    if (vm->probing)
+        uv_timer_start(&vm->probe_timer, probe_tick, (uint64_t)vm->cfg.kvm_probe_seconds * 1000,
+                       0);
+    if (vm->accel_note[0])
+        floe_info("%s", vm->accel_note);
+    vm->accel_note[0] = 0;
+    floe_info("vm: QEMU started (pid %d, %s)", vm->proc.pid,
+              vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
+out:
+    for (int i = 0; i < n_own; i++)
+        free(own[i]);
+    free(argv);
+    return rc;
+}
+
+/* Whether KVM can be opened and speaks the API QEMU expects; why not in why. */
+static int kvm_usable(char *why, size_t len)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), v;
+
+    if (fd < 0) {
+        snprintf(why, len, "%s", strerror(errno));
+        return 0;
+    }
+    v = ioctl(fd, KVM_GET_API_VERSION, 0);
+    close(fd);
+    if (v != KVM_API_VERSION) {
+        snprintf(why, len, "API version %d", v);
+        return 0;
+    }
+    return 1;
+}
+
+static void choose_accel(struct floe_vm *vm)
+{
+    char why[64];
+
+    vm->probing = 0;
+    if (vm->decided)
+        return;
+    if (vm->cfg.accel != FLOE_VM_ACCEL_AUTO) {
+        vm->accel = vm->cfg.accel;
+        vm->decided = 1;
+        snprintf(vm->accel_note, sizeof(vm->accel_note), "vm: using %s (as configured)",
+                 vm->accel == FLOE_VM_ACCEL_KVM ? "KVM" : "TCG");
+    } else if (!kvm_usable(why, sizeof(why))) {
+        vm->accel = FLOE_VM_ACCEL_TCG;
+        vm->decided = 1;
+        snprintf(vm->accel_note, sizeof(vm->accel_note), "vm: /dev/kvm not usable (%s): using TCG",
+                 why);
+    } else {
+        vm->accel = FLOE_VM_ACCEL_KVM;
+        vm->probing = 1;
+    }
+}
+
+/* ---- the public functions ---- */
+
+struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
+                            struct floe_vm_config *cfg, char *err, size_t errlen)
+{
+    struct floe_vm *vm = calloc(1, sizeof(*vm));
+    const char *tmp = getenv("TMPDIR");
+    uv_timer_t *timers[3];
+
+    if (!vm) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    vm->cfg = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
+    /* unix socket paths are short: fall back to /tmp for a long TMPDIR */
+    if (!tmp || strlen(tmp) > 40)
+        tmp = "/tmp";
+    snprintf(vm->dir, sizeof(vm->dir), "%s/floe-vm.XXXXXX", tmp);
+    if (!mkdtemp(vm->dir)) {
+        snprintf(err, errlen, "cannot make a runtime folder in %s: %s", tmp, strerror(errno));
+        floe_vm_config_clear(&vm->cfg);
+        free(vm);
+        return NULL;
+    }
+    snprintf(vm->qmp_path, sizeof(vm->qmp_path), "%s/qmp.sock", vm->dir);
+    snprintf(vm->vnc_path, sizeof(vm->vnc_path), "%s/vnc.sock", vm->dir);
+    vm->loop = loop;
+    vm->srv = srv;
+    snprintf(vm->last_exit, sizeof(vm->last_exit), "none");
+    timers[0] = &vm->sock_timer;
+    timers[1] = &vm->probe_timer;
+    timers[2] = &vm->stop_timer;
+    for (int i = 0; i < 3; i++) {
+        uv_timer_init(loop, timers[i]);
+        timers[i]->data = vm;
+        vm->open_handles++;
+    }
+    /* clients that come before the guest's first picture see a black screen */
+    vm->w = 720;
+    vm->h = 400;
+    floe_server_surface_create(srv, 0, vm->w, vm->h);
+    floe_server_frame_end(srv);
+    return vm;
+}
+
+void floe_vm_free(struct floe_vm *vm)
+{
+    if (!vm)
+        return;
+    vm->freeing = 1;
+    floe_qmp_free(vm->qmp);
+    vm->qmp = NULL;
+    floe_vnc_feed_free(vm->feed);
+    vm->feed = NULL;
+    uv_close((uv_handle_t *)&vm->sock_timer, handle_closed);
+    uv_close((uv_handle_t *)&vm->probe_timer, handle_closed);
+    uv_close((uv_handle_t *)&vm->stop_timer, handle_closed);
+    /* qemu_exited closes the process handle once QEMU is gone */
+    kill_qemu(vm);
+}
+
+int floe_vm_start(struct floe_vm *vm, char *err, size_t errlen)
+{
+    if (vm->proc_alive || vm->proc_open) {
+        snprintf(err, errlen, "the VM is %s", state_names[vm->state]);
+        return -EALREADY;
+    }
+    choose_accel(vm);
+    return spawn_qemu(vm, err, errlen);
+}
+
+static void stop_tick(uv_timer_t *t)
+{
+    struct floe_vm *vm = t->data;
+
+    if (vm->stop_stage == 0 && run_command(vm, "quit") == 0) {
+        floe_info("vm: the guest did not power down within %ds: quitting QEMU",
+                  vm->cfg.stop_timeout);
+        vm->stop_stage = 1;
+        uv_timer_start(t, stop_tick, QUIT_GRACE_MS, 0);
+        return;
+    }
+    floe_info("vm: killing QEMU");
+    kill_qemu(vm);
+}
+
+int floe_vm_stop(struct floe_vm *vm)
+{
+    if (!vm->proc_alive)
+        return -ENOTCONN;
+    vm->stop_requested = 1;
+    vm->probing = 0;
+    vm->state = VM_STOPPING;
+    uv_timer_stop(&vm->probe_timer);
+    if (run_command(vm, "system_powerdown") < 0) {
+        kill_qemu(vm);
+        return 0;
+    }
+    uv_timer_start(&vm->stop_timer, stop_tick, (uint64_t)vm->cfg.stop_timeout * 1000, 0);
+    return 0;
+}
+
+int floe_vm_pause(struct floe_vm *vm)
+{
+    return run_command(vm, "stop");
+}
+
+int floe_vm_resume(struct floe_vm *vm)
+{
+    return run_command(vm, "cont");
+}
+
+int floe_vm_reset(struct floe_vm *vm)
+{
+    return run_command(vm, "system_reset");
+}
+
+void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
+{
+    const char *accel = vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg";
+
+    if (!vm->proc_alive && !vm->decided)
+        accel = "none";
+    snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%dx%d updates=%lu last_exit=%s",
+             state_names[vm->state], accel, vm->probing ? "-probing" : "",
+             vm->proc_alive ? vm->proc.pid : 0, vm->proc_alive ? vm->qmp_path : "none", vm->w,
+             vm->h, vm->updates, vm->last_exit);
+}
+
+/* ---- input ---- */
+
+static void in_key(void *opaque, uint32_t scancode, int down)
+{
+    struct floe_vm *vm = opaque;
+
+    if (vm->feed)
+        floe_vnc_feed_key(vm->feed, scancode, down);
+}
+
+static void in_pointer(void *opaque, int x, int y, uint32_t buttons)
+{
+    struct floe_vm *vm = opaque;
+
+    vm->ptr_x = x;
+    vm->ptr_y = y;
+    vm->buttons = buttons & 7;
+    if (vm->feed)
+        floe_vnc_feed_pointer(vm->feed, x, y, vm->buttons);
+}
+
+/* RFB has no wheel: a press and release of button 4 (up) or 5 (down). */
+static void in_wheel(void *opaque, int delta)
+{
+    struct floe_vm *vm = opaque;
+    unsigned bit = delta > 0 ? 1u << 4 : 1u << 3;
+
+    if (!vm->feed || !delta)
+        return;
+    floe_vnc_feed_pointer(vm->feed, vm->ptr_x, vm->ptr_y, vm->buttons | bit);
+    floe_vnc_feed_pointer(vm->feed, vm->ptr_x, vm->ptr_y, vm->buttons);
+}
+
+void floe_vm_input_sink(struct floe_vm *vm, struct floe_input_sink *sink)
+{
+    memset(sink, 0, sizeof(*sink));
+    sink->key_fn = in_key;
+    sink->pointer_fn = in_pointer;
+    sink->wheel_fn = in_wheel;
+    sink->opaque = vm;
+}

@@ -1,0 +1,42 @@
+/* A QEMU virtual machine served through libfloe-server: runs QEMU as a child
+ * process, drives it over QMP and feeds its VNC framebuffer to the server. */
+#ifndef FLOE_VMHOST_VM_H
+#define FLOE_VMHOST_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "floe/server.h"
+#include "vmhost/vm-config.h"
+
+struct floe_vm;
+
+/* Makes a VM on loop that draws on srv (both borrowed) from a config read
+ * by floe_vm_config_load(), whose contents it takes over (cfg is left
+ * empty). Nothing runs until floe_vm_start(). NULL with one line in err. */
+struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
+                            struct floe_vm_config *cfg, char *err, size_t errlen);
+/* Kills QEMU if it runs, closes everything and frees the VM once the loop
+ * has closed its handles. NULL is a no-op. */
+void floe_vm_free(struct floe_vm *vm);
+
+/* Starts QEMU (probing KVM first when accel is auto). 0, -EALREADY when it
+ * runs, or a negative errno from spawning it (err gets one line). */
+int floe_vm_start(struct floe_vm *vm, char *err, size_t errlen);
+/* Asks the guest to power down; QMP quit after stop_timeout seconds, then
+ * SIGKILL. 0 or -ENOTCONN when QEMU does not run. */
+int floe_vm_stop(struct floe_vm *vm);
+/* QMP stop / cont / system_reset. 0 or -ENOTCONN when QMP is not ready. */
+int floe_vm_pause(struct floe_vm *vm);
+int floe_vm_resume(struct floe_vm *vm);
+int floe_vm_reset(struct floe_vm *vm);
+/* One line "state=... accel=... pid=... qmp=PATH size=WxH updates=N
+ * last_exit=..." (no newline) into buf. */
+void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len);
+
+/* The input sink to give the server: keys, pointer and wheel go to the guest. */
+void floe_vm_input_sink(struct floe_vm *vm, struct floe_input_sink *sink);
+
+#endif
