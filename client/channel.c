@@ -195,7 +195,7 @@ static int handle_disconnecting(struct floe_chan *ch, const uint8_t *body, size_
     spice_disconnecting_get(&r, &m);
     if (r.bad)
         return -EBADMSG;
-    floe_info("%s channel: server is disconnecting (%s)", ch->ops->name,
+    floe_warn("%s channel: server is disconnecting (%s)", ch->ops->name,
               floe_link_error_name(m.reason));
     return 0;
 }

@@ -207,6 +207,12 @@ static void run_line(struct ctl_conn *cc, char *line)
         reply(cc, clients);
     } else if (strcmp(line, "stats") == 0) {
         cmd_stats(cc);
+    } else if (strcmp(line, "disconnect") == 0) {
+        char msg[64];
+        int n = floe_server_disconnect_clients(cc->ctl->srv, 0, "asked on the control socket");
+
+        snprintf(msg, sizeof(msg), "sessions=%d\nok\n", n);
+        reply(cc, msg);
     } else if (strcmp(line, "quit") == 0) {
         reply(cc, "ok\n");
         if (cc->ctl->hooks.quit_fn)
@@ -215,7 +221,7 @@ static void run_line(struct ctl_conn *cc, char *line)
         char msg[512];
 
         snprintf(msg, sizeof(msg), "commands: snapshot FILE.png | freeze | thaw | clients | "
-                 "stats | typed | quit | help%s%s\nok\n", cc->ctl->hooks.command_help ? " | " : "",
+                 "stats | disconnect | typed | quit | help%s%s\nok\n", cc->ctl->hooks.command_help ? " | " : "",
                  cc->ctl->hooks.command_help ? cc->ctl->hooks.command_help : "");
         reply(cc, msg);
     } else if (run_program_command(cc, line, arg) == 0) {

@@ -124,6 +124,19 @@ void floe_server_close(struct floe_server *s)
     floe_server_chan_gone(s);
 }
 
+int floe_server_disconnect_clients(struct floe_server *s, uint32_t reason, const char *why)
+{
+    int n = 0;
+
+    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+        n++;
+    if (n)
+        floe_info("disconnecting %d client session%s: %s", n, n == 1 ? "" : "s", why);
+    for (struct floe_chan *c = s->chans; c; c = c->next)
+        floe_chan_disconnect(c, reason, why);
+    return n;
+}
+
 void floe_server_free(struct floe_server *s)
 {
     if (!s)

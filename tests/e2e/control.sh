@@ -34,6 +34,25 @@ ctl "snapshot $T/s.png" >/dev/null && [ "$(identify -format %wx%h "$T/s.png")" =
     pass "snapshot writes the surface" || fail "snapshot"
 ctl stats | grep -q "^frames=[0-9]* bytes=" && pass "stats" || fail "stats"
 ctl freeze >/dev/null && ctl thaw >/dev/null && pass "freeze and thaw" || fail "freeze/thaw"
+
+# disconnect: every client gets DISCONNECTING and goes; new ones still come in
+"$BIN/floe-viewer" --headless --duration 30 "spice://127.0.0.1:$PORT?password=ctl-pass" \
+    >"$T/dv.out" 2>"$T/dv.err" &
+DV=$!; PIDS+=("$DV")
+wait_for 20 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'display'" ||
+    fail "the viewer did not connect"
+out=$(ctl disconnect | head -1)
+[ "$out" = "sessions=1" ] && pass "disconnect: $out" || fail "disconnect: $out"
+if wait_for 10 sh -c "! kill -0 $DV 2>/dev/null"; then
+    grep -q "server is disconnecting" "$T/dv.err" &&
+        pass "the viewer was told: $(grep -m1 'server is disconnecting' "$T/dv.err")" ||
+        fail "the viewer left without DISCONNECTING: $(cat "$T/dv.err")"
+else
+    fail "the viewer was still connected 10 s after disconnect"
+fi
+"$BIN/floe-viewer" --headless --duration 2 "spice://127.0.0.1:$PORT?password=ctl-pass" \
+    >/dev/null 2>"$T/dv2.err" && pass "a new client connects after disconnect" ||
+    fail "no client after disconnect: $(cat "$T/dv2.err")"
 out=$(python3 - "$CTL" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)

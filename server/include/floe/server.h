@@ -127,4 +127,10 @@ struct floe_server_stats {
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 
+/* Disconnects every client: each linked channel gets DISCONNECTING with
+ * `reason` (a SPICE link error: 0 OK, 1 ERROR, ...) and is closed once its
+ * queued bytes are written; `why` goes to the log. The server keeps
+ * listening. Returns how many sessions there were. */
+int floe_server_disconnect_clients(struct floe_server *s, uint32_t reason, const char *why);
+
 #endif
