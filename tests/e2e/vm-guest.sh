@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# floe-server --vm with the project's Linux test guest (tests/guest/build.sh,
+# TCG): floe-viewer --headless shows the guest's framebuffer console, equal to
+# the server's snapshot and to QEMU's screendump; a command typed through
+# floe-viewer runs in the guest's shell (its output reaches the serial log)
+# and its output appears on the viewer's picture.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/qemu-lib.sh
+command -v socat >/dev/null || { echo "FAIL: socat is not installed"; exit 1; }
+
+GUEST=${GUEST_DIR:-build/guest}
+tests/guest/build.sh "$GUEST" >"$T/build.log" 2>&1 || { cat "$T/build.log"; echo "FAIL: guest build"; exit 1; }
+
+QMP=$T/test-qmp.sock
+cat >"$T/vm.conf" <<EOF2
+memory = 256
+accel = tcg
+kernel = $PWD/$GUEST/vmlinuz
+initrd = $PWD/$GUEST/initrd.gz
+append = console=tty0 console=ttyS0 vga=0x318 quiet
+stop_timeout = 1
+extra = -qmp unix:$QMP,server=on,wait=off -serial file:$T/serial.log
+EOF2
+start_server --disable-ticketing --vm "$T/vm.conf"
+if wait_for 90 grep -q "floe-guest ready" "$T/serial.log"; then
+    pass "the guest booted: $(grep -m1 'floe-guest ready' "$T/serial.log" | tr -d '\r')"
+else
+    fail "no banner from the guest"; tail -5 "$T/serial.log"; tail -5 "$T/server.err"; finish
+fi
+
+# viewer, server and QEMU agree once the console is still
+agree() { # NAME: retries while the screen settles
+    local d1 d2 i
+    for i in 1 2 3 4 5; do
+        sleep 2
+        "$BIN/floe-viewer" --headless --duration 3 --snapshot "$T/$1-viewer.png" "$URI" \
+            >/dev/null 2>"$T/$1-viewer.err" || { fail "$1: floe-viewer failed"; cat "$T/$1-viewer.err"; return; }
+        ctl "snapshot $T/$1-server.png" >/dev/null
+        screendump "$QMP" "$T/$1-qemu.ppm"
+        d1=$(pixel_diff "$T/$1-viewer.png" "$T/$1-server.png")
+        d2=$(pixel_diff "$T/$1-viewer.png" "$T/$1-qemu.ppm")
+        [ "$d1" = 0 ] && [ "$d2" = 0 ] && break
+    done
+    [ "$d1" = 0 ] && [ "$d2" = 0 ] &&
+        pass "$1: the viewer's picture equals the server's and QEMU's ($(identify -format %wx%h "$T/$1-viewer.png"))" ||
+        fail "$1: pixels differ: viewer/server $d1, viewer/QEMU $d2"
+}
+agree console
+colours=$(convert "$T/console-viewer.png" -format %k info:)
+[ "$colours" -gt 1 ] && pass "the console shows text ($colours colours)" || fail "blank console"
+
+# a command typed through floe-viewer, its output on the serial port and on screen
+A=$((RANDOM % 900 + 100)); B=$((RANDOM % 900 + 100))
+"$BIN/floe-viewer" --headless --duration 6 --type-delay 1 \
+    --type "echo floe-key-\$(($A*$B)) >/dev/ttyS0; printf '%0400d\\n' 0 | tr 0 '#'
+" "$URI" >/dev/null 2>"$T/type.err" || fail "typing viewer failed: $(cat "$T/type.err")"
+if wait_for 20 grep -q "floe-key-$((A * B))" "$T/serial.log"; then
+    pass "the typed command ran in the guest (floe-key-$((A * B)) on the serial port)"
+else
+    fail "the typed command did not run"; tail -5 "$T/serial.log"
+fi
+agree typed
+d=$(pixel_diff "$T/console-viewer.png" "$T/typed-viewer.png")
+[ "$d" -gt 2000 ] && pass "the command's output appeared on the viewer's picture ($d pixels changed)" ||
+    fail "the viewer's picture barely changed ($d pixels)"
+ctl vm-stop >/dev/null || true
+stop_server
+finish
