@@ -49,7 +49,9 @@ static void usage(FILE *f)
 "  --jpeg-quality N        1..100 (default 85)\n"
 "  --control PATH          control socket (commands: snapshot FILE.png, freeze,\n"
 "                          thaw, clients, stats, typed, quit, help; with --vm also\n"
-"                          vm-status, vm-start, vm-stop, vm-pause, vm-resume, vm-reset)\n"
+"                          vm-status, vm-start, vm-stop, vm-pause, vm-resume, vm-reset,\n"
+"                          vm-hibernate, vm-restore, vm-cdrom, vm-snapshot,\n"
+"                          vm-snapshot-load)\n"
 "  -h, --help              this text\n\n"
 "On start it prints one line: 'floe-server: listening on spice://HOST:PORT'.\n"
 "FLOE_LOG=error|warn|info|debug sets the log level.\n");
@@ -145,6 +147,16 @@ static int on_command(void *opaque, const char *cmd, const char *arg, char *out,
     }
     if (!strcmp(cmd, "vm-start"))
         return floe_vm_start(a->vm, out, len) < 0 ? -1 : 0;
+    if (!strcmp(cmd, "vm-hibernate"))
+        return floe_vm_hibernate(a->vm, arg, out, len);
+    if (!strcmp(cmd, "vm-restore"))
+        return floe_vm_restore(a->vm, arg, out, len);
+    if (!strcmp(cmd, "vm-cdrom"))
+        return floe_vm_cdrom(a->vm, strcmp(arg, "eject") ? arg : NULL, out, len);
+    if (!strcmp(cmd, "vm-snapshot"))
+        return floe_vm_snapshot_save(a->vm, arg, out, len);
+    if (!strcmp(cmd, "vm-snapshot-load"))
+        return floe_vm_snapshot_load(a->vm, arg, out, len);
     if (!strcmp(cmd, "vm-stop"))
         rc = floe_vm_stop(a->vm);
     else if (!strcmp(cmd, "vm-pause"))
@@ -327,7 +339,9 @@ static int app_start(struct app *a, struct args *ar)
         hooks.freeze_fn = NULL;
         hooks.typed_fn = NULL;
         hooks.command_fn = on_command;
-        hooks.command_help = "vm-status | vm-start | vm-stop | vm-pause | vm-resume | vm-reset";
+        hooks.command_help = "vm-status | vm-start | vm-stop | vm-pause | vm-resume | vm-reset"
+                             " | vm-hibernate FILE | vm-restore FILE | vm-cdrom FILE|eject"
+                             " | vm-snapshot NAME | vm-snapshot-load NAME";
     }
     floe_server_set_input_sink(a->srv, &sink);
     rc = floe_server_listen(a->srv, ar->host, ar->port, &port);

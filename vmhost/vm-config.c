@@ -89,6 +89,12 @@ static int set_key(struct floe_vm_config *cfg, const char *k, const char *v, cha
         return set_file(&cfg->initrd, v, k, err, errlen);
     if (!strcmp(k, "cdrom"))
         return set_file(&cfg->cdrom, v, k, err, errlen);
+    if (!strcmp(k, "template"))
+        return set_file(&cfg->template_file, v, k, err, errlen);
+    if (!strcmp(k, "overlay")) {
+        free(cfg->overlay);
+        return (cfg->overlay = strdup(v)) ? 0 : -1;
+    }
     if (!strcmp(k, "append")) {
         free(cfg->append);
         return (cfg->append = strdup(v)) ? 0 : -1;
@@ -156,6 +162,13 @@ int floe_vm_config_load(const char *path, struct floe_vm_config *cfg, char *err,
             snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
     }
     fclose(f);
+    if (rc == 0 && cfg->template_file && cfg->disk) {
+        snprintf(err, errlen, "%s: disk and template exclude each other", path);
+        rc = -1;
+    } else if (rc == 0 && cfg->overlay && !cfg->template_file) {
+        snprintf(err, errlen, "%s: overlay needs a template", path);
+        rc = -1;
+    }
     if (rc < 0)
         floe_vm_config_clear(cfg);
     return rc;
@@ -168,6 +181,8 @@ void floe_vm_config_clear(struct floe_vm_config *cfg)
     free(cfg->initrd);
     free(cfg->append);
     free(cfg->cdrom);
+    free(cfg->template_file);
+    free(cfg->overlay);
     for (int i = 0; i < cfg->n_extra; i++)
         free(cfg->extra[i]);
     free(cfg->extra);

@@ -11,6 +11,8 @@ struct floe_vm_config {
     int memory_mib;             /* memory: default 512 */
     int cpus;                   /* cpus: default 1 */
     char *disk, *kernel, *initrd, *append, *cdrom;  /* NULL when not given */
+    char *template_file;        /* template: a read-only base disk, booted through an overlay */
+    char *overlay;              /* overlay: the qcow2 file on it; default in the run folder */
     enum floe_vm_accel accel;   /* accel: auto|kvm|tcg */
     int boot_menu;              /* boot_menu = yes: SeaBIOS's menu, waiting a minute */
     char **extra;               /* extra: more QEMU arguments, split at blanks */

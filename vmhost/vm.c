@@ -7,10 +7,13 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "protocol/log.h"
@@ -23,10 +26,18 @@
 #define QUIT_GRACE_MS 3000
 #define QMP_TIMEOUT_MS 10000
 
-enum vm_state { VM_STOPPED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_STOPPING, VM_DIED };
+#define OP_POLL_MS 100
+
+extern char **environ;
+#define SNAPSHOT_TIMEOUT_MS 120000
+#define CDROM_ID "cdrom0"
+
+enum vm_state { VM_STOPPED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_STOPPING, VM_DIED,
+                VM_HIBERNATING, VM_HIBERNATED, VM_RESTORING };
 
 static const char *const state_names[] = { "stopped", "starting", "running", "paused",
-                                           "stopping", "died" };
+                                           "stopping", "died", "hibernating", "hibernated",
+                                           "restoring" };
 
 struct floe_vm {
     uv_loop_t *loop;
@@ -36,7 +47,7 @@ struct floe_vm {
     uv_process_t proc;
     int proc_alive;        /* spawned and not yet exited */
     int proc_open;         /* the process handle is not closed yet */
-    uv_timer_t sock_timer, probe_timer, stop_timer;
+    uv_timer_t sock_timer, probe_timer, stop_timer, op_timer;
     int sock_waited_ms;
     struct floe_qmp *qmp;
     int qmp_ready;
@@ -51,6 +62,12 @@ struct floe_vm {
     unsigned buttons;
     char last_exit[96];
     char accel_note[160];  /* how the accelerator was chosen, logged once QEMU runs */
+    char *incoming;        /* -incoming URI while a restore is under way */
+    int was_running;       /* the guest ran when hibernation began */
+    int hibernated;        /* the state is saved: QEMU's exit means hibernated */
+    const char *op_name, *op_how;  /* the last long operation and how it went (literals) */
+    char overlay[4096];    /* the disk QEMU opens when the config names a template */
+    int own_overlay;       /* the overlay was made in dir and goes with it */
     int freeing, open_handles;
 };
 
@@ -63,9 +80,12 @@ static void maybe_release(struct floe_vm *vm)
     if (vm->dir[0]) {
         unlink(vm->qmp_path);
         unlink(vm->vnc_path);
+        if (vm->own_overlay)
+            unlink(vm->overlay);
         rmdir(vm->dir);
     }
     floe_vm_config_clear(&vm->cfg);
+    free(vm->incoming);
     free(vm);
 }
 
@@ -138,7 +158,8 @@ static void feed_error(void *opaque, const char *message)
 
 static void set_state_from_status(struct floe_vm *vm, const char *status)
 {
-    if (vm->state == VM_STOPPING || !status)
+    if (vm->state == VM_STOPPING || vm->state == VM_HIBERNATING ||
+        vm->state == VM_RESTORING || !status)
         return;
     if (!strcmp(status, "running"))
         vm->state = VM_RUNNING;
@@ -164,11 +185,17 @@ static void status_done(struct floe_qmp *q, const struct floe_qmp_result *r, voi
     set_state_from_status(vm, status_of(r));
 }
 
+static void restore_tick(uv_timer_t *t);
+
 static void qmp_ready(struct floe_qmp *q, void *opaque)
 {
     struct floe_vm *vm = opaque;
 
     vm->qmp_ready = 1;
+    if (vm->incoming) {
+        uv_timer_start(&vm->op_timer, restore_tick, 0, OP_POLL_MS);
+        return;
+    }
     floe_qmp_execute(q, "query-status", NULL, QMP_TIMEOUT_MS, status_done, vm);
 }
 
@@ -221,19 +248,24 @@ static void kill_qemu(struct floe_vm *vm)
         uv_process_kill(&vm->proc, SIGKILL);
 }
 
+static const struct floe_vnc_feed_cbs feed_cbs = { feed_resize, feed_damage, feed_copy,
+                                                   feed_update, feed_error };
+
 static void connect_sockets(struct floe_vm *vm)
 {
     static const struct floe_qmp_ops ops = { qmp_ready, qmp_event, qmp_closed };
-    static const struct floe_vnc_feed_cbs cbs = { feed_resize, feed_damage, feed_copy,
-                                                  feed_update, feed_error };
+    const struct floe_vnc_feed_cbs *cbs = &feed_cbs;
 
     vm->qmp = floe_qmp_new(vm->loop, &ops, vm);
     if (vm->qmp && floe_qmp_connect(vm->qmp, vm->qmp_path, QMP_TIMEOUT_MS) < 0) {
         floe_qmp_free(vm->qmp);
         vm->qmp = NULL;
     }
-    vm->feed = floe_vnc_feed_new(vm->loop, vm->vnc_path, &cbs, vm);
-    if (!vm->qmp || !vm->feed)
+    /* while a restore loads, the screen is the empty VGA's: clients keep the
+     * old picture until the guest's own comes back */
+    if (!vm->incoming)
+        vm->feed = floe_vnc_feed_new(vm->loop, vm->vnc_path, cbs, vm);
+    if (!vm->qmp || (!vm->incoming && !vm->feed))
         floe_err("vm: cannot connect to QEMU's QMP and VNC sockets");
 }
 
@@ -307,6 +339,7 @@ static void probe_tick(uv_timer_t *t)
 }
 
 static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen);
+static int prepare_overlay(struct floe_vm *vm, char *err, size_t errlen);
 
 static void proc_closed(uv_handle_t *h)
 {
@@ -327,6 +360,12 @@ static void proc_closed(uv_handle_t *h)
     }
 }
 
+static void set_op(struct floe_vm *vm, const char *name, const char *how)
+{
+    vm->op_name = name;
+    vm->op_how = how;
+}
+
 static void describe_exit(struct floe_vm *vm, int64_t status, int sig)
 {
     if (sig)
@@ -343,6 +382,7 @@ static void qemu_exited(uv_process_t *p, int64_t status, int sig)
     uv_timer_stop(&vm->sock_timer);
     uv_timer_stop(&vm->probe_timer);
     uv_timer_stop(&vm->stop_timer);
+    uv_timer_stop(&vm->op_timer);
     floe_qmp_free(vm->qmp);
     vm->qmp = NULL;
     vm->qmp_ready = 0;
@@ -361,7 +401,21 @@ static void qemu_exited(uv_process_t *p, int64_t status, int sig)
     }
     if (vm->fallback)
         return;
-    if (vm->stop_requested || (vm->guest_shutdown && !sig && status == 0)) {
+    if (vm->incoming) {
+        floe_err("vm: restoring failed: QEMU ended (%s) before the saved state was loaded",
+                 vm->last_exit);
+        set_op(vm, "restore", "failed");
+        free(vm->incoming);
+        vm->incoming = NULL;
+    }
+    if (vm->hibernated) {
+        vm->state = VM_HIBERNATED;
+        floe_info("vm: QEMU quit after hibernating (%s)", vm->last_exit);
+    } else if (vm->state == VM_HIBERNATING) {
+        vm->state = VM_DIED;
+        set_op(vm, "hibernate", "failed");
+        floe_err("vm: QEMU died while hibernating (%s)", vm->last_exit);
+    } else if (vm->stop_requested || (vm->guest_shutdown && !sig && status == 0)) {
         vm->state = VM_STOPPED;
         floe_info("vm: QEMU stopped (%s)", vm->last_exit);
     } else {
@@ -428,12 +482,21 @@ static char **build_args(struct floe_vm *vm, char **own, int *n_own)
     ARG("-vnc"); OWN(escape_commas("unix:", vm->vnc_path, ""));
     /* a USB tablet makes QEMU's VNC pointer absolute in the guest */
     ARG("-device"); ARG("usb-ehci,id=ehci"); ARG("-device"); ARG("usb-tablet,bus=ehci.0");
-    if (c->disk) {
+    if (c->template_file) {
+        ARG("-drive");
+        OWN(escape_commas("file=", vm->overlay, ",if=virtio,format=qcow2"));
+    } else if (c->disk) {
         ARG("-drive");
         OWN(escape_commas("file=", c->disk, has_suffix(c->disk, ".qcow2")
                           ? ",if=virtio,format=qcow2" : ",if=virtio,format=raw"));
     }
-    if (c->cdrom) { ARG("-cdrom"); ARG(c->cdrom); }
+    /* always a drive, empty without cdrom, so that vm-cdrom can insert one */
+    ARG("-drive");
+    OWN(c->cdrom ? escape_commas("if=none,id=cd0,media=cdrom,format=raw,readonly=on,file=",
+                                 c->cdrom, "")
+                 : strdup("if=none,id=cd0,media=cdrom"));
+    ARG("-device"); ARG("ide-cd,drive=cd0,id=" CDROM_ID);
+    if (vm->incoming) { ARG("-incoming"); ARG(vm->incoming); }
     if (c->kernel) { ARG("-kernel"); ARG(c->kernel); }
     if (c->initrd) { ARG("-initrd"); ARG(c->initrd); }
     if (c->append) { ARG("-append"); ARG(c->append); }
@@ -456,7 +519,7 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
                                       { .flags = UV_INHERIT_FD, .data.fd = 2 },
                                       { .flags = UV_INHERIT_FD, .data.fd = 2 } };
     uv_process_options_t po = { .exit_cb = qemu_exited, .stdio_count = 3, .stdio = stdio };
-    char *own[8] = { 0 };
+    char *own[12] = { 0 };
     int n_own = 0, rc;
     char **argv = build_args(vm, own, &n_own);
 
@@ -470,7 +533,7 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
     po.file = argv[0];
     po.args = argv;
     vm->proc.data = vm;
-    vm->seen_picture = vm->guest_shutdown = vm->stop_requested = 0;
+    vm->seen_picture = vm->guest_shutdown = vm->stop_requested = vm->hibernated = 0;
     vm->stop_stage = 0;
     rc = uv_spawn(vm->loop, &vm->proc, &po);
     if (rc < 0) {
@@ -480,7 +543,7 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
         goto out;
     }
     vm->proc_alive = vm->proc_open = 1;
-    vm->state = VM_STARTING;
+    vm->state = vm->incoming ? VM_RESTORING : VM_STARTING;
     vm->sock_waited_ms = 0;
     uv_timer_start(&vm->sock_timer, sock_tick, SOCKET_POLL_MS, SOCKET_POLL_MS);
     if (vm->probing)
@@ -546,7 +609,7 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
 {
     struct floe_vm *vm = calloc(1, sizeof(*vm));
     const char *tmp = getenv("TMPDIR");
-    uv_timer_t *timers[3];
+    uv_timer_t *timers[4];
 
     if (!vm) {
         snprintf(err, errlen, "out of memory");
@@ -572,7 +635,8 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
     timers[0] = &vm->sock_timer;
     timers[1] = &vm->probe_timer;
     timers[2] = &vm->stop_timer;
-    for (int i = 0; i < 3; i++) {
+    timers[3] = &vm->op_timer;
+    for (int i = 0; i < 4; i++) {
         uv_timer_init(loop, timers[i]);
         timers[i]->data = vm;
         vm->open_handles++;
@@ -597,6 +661,7 @@ void floe_vm_free(struct floe_vm *vm)
     uv_close((uv_handle_t *)&vm->sock_timer, handle_closed);
     uv_close((uv_handle_t *)&vm->probe_timer, handle_closed);
     uv_close((uv_handle_t *)&vm->stop_timer, handle_closed);
+    uv_close((uv_handle_t *)&vm->op_timer, handle_closed);
     /* qemu_exited closes the process handle once QEMU is gone */
     kill_qemu(vm);
 }
@@ -608,6 +673,8 @@ int floe_vm_start(struct floe_vm *vm, char *err, size_t errlen)
         return -EALREADY;
     }
     choose_accel(vm);
+    if (prepare_overlay(vm, err, errlen) < 0)
+        return -EINVAL;
     return spawn_qemu(vm, err, errlen);
 }
 
@@ -663,10 +730,411 @@ void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
 
     if (!vm->proc_alive && !vm->decided)
         accel = "none";
-    snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%dx%d updates=%lu last_exit=%s",
-             state_names[vm->state], accel, vm->probing ? "-probing" : "",
+    snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%dx%d updates=%lu last_exit=%s "
+             "op=%s%s%s disk=%s", state_names[vm->state], accel, vm->probing ? "-probing" : "",
              vm->proc_alive ? vm->proc.pid : 0, vm->proc_alive ? vm->qmp_path : "none", vm->w,
-             vm->h, vm->updates, vm->last_exit);
+             vm->h, vm->updates, vm->last_exit, vm->op_name ? vm->op_name : "none",
+             vm->op_name ? ":" : "", vm->op_name ? vm->op_how : "",
+             vm->overlay[0] ? vm->overlay : vm->cfg.disk ? vm->cfg.disk : "none");
+}
+
+/* ---- disks on a template ---- */
+
+/* Runs qemu-img (env QEMU_IMG overrides it) to make overlay on template;
+ * blocks for the moment this takes. 0, or -1 with one line in err. */
+static int make_overlay(const char *template_file, const char *overlay, char *err, size_t errlen)
+{
+    const char *img = getenv("QEMU_IMG");
+    char *argv[] = { (char *)(img && *img ? img : "qemu-img"), "create", "-q", "-f", "qcow2",
+                     "-b", (char *)template_file, "-F",
+                     has_suffix(template_file, ".qcow2") ? "qcow2" : "raw",
+                     (char *)overlay, NULL };
+    pid_t pid;
+    int rc, status;
+
+    rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
+        return -1;
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            snprintf(err, errlen, "%s: %s", argv[0], strerror(errno));
+            return -1;
+        }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errlen, "%s could not create the overlay %s on %s", argv[0], overlay,
+                 template_file);
+        return -1;
+    }
+    floe_info("vm: created the overlay %s on %s", overlay, template_file);
+    return 0;
+}
+
+/* The overlay QEMU boots from: the configured one or one in the run
+ * folder, made once; the template stays as it is (QEMU opens backing
+ * files read-only). */
+static int prepare_overlay(struct floe_vm *vm, char *err, size_t errlen)
+{
+    const struct floe_vm_config *c = &vm->cfg;
+    char *abs_template;
+    int rc = 0;
+
+    if (!c->template_file || vm->overlay[0])
+        return 0;
+    if (c->overlay)
+        snprintf(vm->overlay, sizeof(vm->overlay), "%s", c->overlay);
+    else
+        snprintf(vm->overlay, sizeof(vm->overlay), "%s/overlay.qcow2", vm->dir);
+    if (access(vm->overlay, F_OK) == 0)
+        return 0;
+    /* the overlay records the backing path; relative ones would be read
+     * from the overlay's folder */
+    abs_template = realpath(c->template_file, NULL);
+    if (!abs_template) {
+        snprintf(err, errlen, "template '%s': %s", c->template_file, strerror(errno));
+        rc = -1;
+    } else {
+        rc = make_overlay(abs_template, vm->overlay, err, errlen);
+    }
+    free(abs_template);
+    if (rc == 0)
+        vm->own_overlay = !c->overlay;
+    else
+        vm->overlay[0] = 0;
+    return rc;
+}
+
+/* ---- hibernation ---- */
+
+/* s in single quotes for /bin/sh, which runs QEMU's exec: migration URIs. */
+static char *shell_quoted(const char *prefix, const char *s)
+{
+    size_t n = strlen(prefix) + 4 * strlen(s) + 3;
+    char *out = malloc(n), *o = out;
+
+    if (!out)
+        return NULL;
+    o += sprintf(o, "%s'", prefix);
+    for (; *s; s++) {
+        if (*s == '\'') {
+            memcpy(o, "'\\''", 4);
+            o += 4;
+        } else {
+            *o++ = *s;
+        }
+    }
+    strcpy(o, "'");
+    return out;
+}
+
+
+static void hibernate_failed(struct floe_vm *vm, const char *why)
+{
+    floe_err("vm: hibernation failed: %s", why);
+    set_op(vm, "hibernate", "failed");
+    uv_timer_stop(&vm->op_timer);
+    vm->state = VM_PAUSED;
+    if (vm->was_running)
+        run_command(vm, "cont");
+}
+
+static void migrate_polled(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+    struct json_object *v;
+    const char *st = status_of(r);
+
+    if (r->status == -ECANCELED || vm->state != VM_HIBERNATING)
+        return;
+    if (!st) {
+        hibernate_failed(vm, r->status ? r->err_desc : "query-migrate has no status");
+    } else if (!strcmp(st, "completed")) {
+        uv_timer_stop(&vm->op_timer);
+        floe_info("vm: the guest's state is saved: quitting QEMU");
+        set_op(vm, "hibernate", "done");
+        vm->hibernated = vm->stop_requested = 1;
+        vm->stop_stage = 1;
+        run_command(vm, "quit");
+        uv_timer_start(&vm->stop_timer, stop_tick, QUIT_GRACE_MS, 0);
+    } else if (!strcmp(st, "failed") || !strcmp(st, "cancelled")) {
+        hibernate_failed(vm, json_object_object_get_ex(r->value, "error-desc", &v)
+                             ? json_object_get_string(v) : st);
+    }
+}
+
+static void hibernate_tick(uv_timer_t *t)
+{
+    struct floe_vm *vm = t->data;
+
+    if (floe_qmp_execute(vm->qmp, "query-migrate", NULL, QMP_TIMEOUT_MS, migrate_polled,
+                         vm) < 0)
+        hibernate_failed(vm, "QMP went away");
+}
+
+static void migrate_started(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+
+    if (r->status == -ECANCELED || vm->state != VM_HIBERNATING)
+        return;
+    if (r->status != 0)
+        hibernate_failed(vm, r->err_desc);
+    else
+        uv_timer_start(&vm->op_timer, hibernate_tick, OP_POLL_MS, OP_POLL_MS);
+}
+
+static int check_ready(struct floe_vm *vm, char *err, size_t errlen)
+{
+    if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
+        snprintf(err, errlen, "the VM is %s", state_names[vm->state]);
+        return -1;
+    }
+    if (!vm->qmp || !vm->qmp_ready) {
+        snprintf(err, errlen, "QEMU is not running or not ready");
+        return -1;
+    }
+    return 0;
+}
+
+int floe_vm_hibernate(struct floe_vm *vm, const char *file, char *err, size_t errlen)
+{
+    struct json_object *args;
+    char *uri;
+
+    if (check_ready(vm, err, errlen) < 0)
+        return -1;
+    if (!*file) {
+        snprintf(err, errlen, "vm-hibernate needs a file");
+        return -1;
+    }
+    uri = shell_quoted("exec:cat > ", file);
+    args = json_object_new_object();
+    if (!uri || !args) {
+        free(uri);
+        json_object_put(args);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    json_object_object_add(args, "uri", json_object_new_string(uri));
+    free(uri);
+    vm->was_running = vm->state == VM_RUNNING;
+    vm->probing = 0;
+    uv_timer_stop(&vm->probe_timer);
+    /* stopped first, the state is written once and the guest does not run on */
+    run_command(vm, "stop");
+    if (floe_qmp_execute(vm->qmp, "migrate", args, QMP_TIMEOUT_MS, migrate_started, vm) < 0) {
+        snprintf(err, errlen, "QMP migrate could not be sent");
+        if (vm->was_running)
+            run_command(vm, "cont");
+        return -1;
+    }
+    vm->state = VM_HIBERNATING;
+    set_op(vm, "hibernate", "running");
+    floe_info("vm: hibernating to %s", file);
+    return 0;
+}
+
+/* ---- restoring ---- */
+
+static void restore_resumed(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+
+    if (r->status == -ECANCELED)
+        return;
+    if (r->status != 0) {
+        floe_err("vm: the restored guest did not continue: %s", r->err_desc);
+        set_op(vm, "restore", "failed");
+        return;
+    }
+    vm->state = VM_RUNNING;
+    set_op(vm, "restore", "done");
+    floe_info("vm: the restored guest runs");
+}
+
+static void restore_polled(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+    const char *st = status_of(r);
+
+    if (r->status == -ECANCELED || vm->state != VM_RESTORING || !st)
+        return;
+    if (!strcmp(st, "inmigrate"))
+        return;
+    uv_timer_stop(&vm->op_timer);
+    free(vm->incoming);
+    vm->incoming = NULL;
+    floe_info("vm: the saved state is loaded (%s)", st);
+    vm->feed = floe_vnc_feed_new(vm->loop, vm->vnc_path, &feed_cbs, vm);
+    if (!vm->feed)
+        floe_err("vm: cannot connect to QEMU's VNC socket");
+    vm->state = VM_PAUSED;
+    if (!strcmp(st, "running")) {
+        vm->state = VM_RUNNING;
+        set_op(vm, "restore", "done");
+    } else if (floe_qmp_execute(vm->qmp, "cont", NULL, QMP_TIMEOUT_MS, restore_resumed,
+                                vm) < 0) {
+        set_op(vm, "restore", "failed");
+    }
+}
+
+static void restore_tick(uv_timer_t *t)
+{
+    struct floe_vm *vm = t->data;
+
+    if (vm->qmp_ready)
+        floe_qmp_execute(vm->qmp, "query-status", NULL, QMP_TIMEOUT_MS, restore_polled, vm);
+}
+
+int floe_vm_restore(struct floe_vm *vm, const char *file, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (vm->proc_alive || vm->proc_open) {
+        snprintf(err, errlen, "the VM is %s: vm-stop or vm-hibernate it first",
+                 state_names[vm->state]);
+        return -1;
+    }
+    if (!*file || stat(file, &st) < 0 || access(file, R_OK) < 0) {
+        snprintf(err, errlen, "'%s': %s", file, *file ? strerror(errno) : "no file given");
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+        snprintf(err, errlen, "'%s' is not a saved VM state", file);
+        return -1;
+    }
+    if (prepare_overlay(vm, err, errlen) < 0)
+        return -1;
+    free(vm->incoming);
+    vm->incoming = shell_quoted("exec:cat ", file);
+    if (!vm->incoming) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* the saved state is the accelerator's that wrote it: no KVM probe */
+    choose_accel(vm);
+    if (vm->probing) {
+        vm->probing = 0;
+        vm->accel = FLOE_VM_ACCEL_TCG;
+    }
+    set_op(vm, "restore", "running");
+    floe_info("vm: restoring from %s", file);
+    if (spawn_qemu(vm, err, errlen) < 0) {
+        free(vm->incoming);
+        vm->incoming = NULL;
+        set_op(vm, "restore", "failed");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the CD-ROM and snapshots ---- */
+
+/* The answer of a command that ends the operation vm->op names. */
+static void op_done(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
+{
+    struct floe_vm *vm = opaque;
+    const char *hmp = r->value && json_object_is_type(r->value, json_type_string)
+                      ? json_object_get_string(r->value) : "";
+    const char *name = vm->op_name;
+
+    if (r->status == -ECANCELED || !name)
+        return;
+    /* HMP commands answer with their error text and QMP success */
+    if (r->status != 0 || *hmp) {
+        floe_err("vm: %s failed: %.*s", name, (int)strcspn(r->status ? r->err_desc : hmp, "\r\n"),
+                 r->status ? r->err_desc : hmp);
+        set_op(vm, name, "failed");
+    } else {
+        floe_info("vm: %s done", name);
+        set_op(vm, name, "done");
+    }
+}
+
+static int start_op(struct floe_vm *vm, const char *name, const char *command,
+                    struct json_object *args, unsigned timeout_ms, char *err, size_t errlen)
+{
+    if (!args) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (floe_qmp_execute(vm->qmp, command, args, timeout_ms, op_done, vm) < 0) {
+        snprintf(err, errlen, "QMP %s could not be sent", command);
+        return -1;
+    }
+    set_op(vm, name, "running");
+    return 0;
+}
+
+int floe_vm_cdrom(struct floe_vm *vm, const char *file, char *err, size_t errlen)
+{
+    struct json_object *args;
+
+    if (check_ready(vm, err, errlen) < 0)
+        return -1;
+    if (file && (!*file || access(file, R_OK) < 0)) {
+        snprintf(err, errlen, "'%s': %s", file, *file ? strerror(errno) : "no file given");
+        return -1;
+    }
+    args = json_object_new_object();
+    if (args) {
+        json_object_object_add(args, "id", json_object_new_string(CDROM_ID));
+        if (file) {
+            json_object_object_add(args, "filename", json_object_new_string(file));
+            json_object_object_add(args, "format", json_object_new_string("raw"));
+            json_object_object_add(args, "read-only-mode", json_object_new_string("read-only"));
+        } else {
+            json_object_object_add(args, "force", json_object_new_boolean(1));
+        }
+    }
+    floe_info("vm: CD-ROM: %s%s", file ? "inserting " : "ejecting", file ? file : "");
+    return start_op(vm, file ? "cdrom" : "eject", file ? "blockdev-change-medium" : "eject",
+                    args, QMP_TIMEOUT_MS, err, errlen);
+}
+
+/* Snapshot names go into a monitor command line: a plain word only. */
+static int snapshot_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 0 && n <= 64 && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789._-") == n;
+}
+
+static int snapshot_op(struct floe_vm *vm, const char *verb, const char *name, char *err,
+                       size_t errlen)
+{
+    const struct floe_vm_config *c = &vm->cfg;
+    struct json_object *args;
+    char line[96];
+
+    if (check_ready(vm, err, errlen) < 0)
+        return -1;
+    if (!c->template_file && !(c->disk && has_suffix(c->disk, ".qcow2"))) {
+        snprintf(err, errlen, "snapshots need a qcow2 disk (disk = FILE.qcow2, or template)");
+        return -1;
+    }
+    if (!snapshot_name_ok(name)) {
+        snprintf(err, errlen, "a snapshot name is 1..64 of A-Z a-z 0-9 . _ -");
+        return -1;
+    }
+    snprintf(line, sizeof(line), "%s %s", verb, name);
+    args = json_object_new_object();
+    if (args)
+        json_object_object_add(args, "command-line", json_object_new_string(line));
+    floe_info("vm: %s", line);
+    return start_op(vm, verb, "human-monitor-command", args, SNAPSHOT_TIMEOUT_MS, err, errlen);
+}
+
+int floe_vm_snapshot_save(struct floe_vm *vm, const char *name, char *err, size_t errlen)
+{
+    return snapshot_op(vm, "savevm", name, err, errlen);
+}
+
+int floe_vm_snapshot_load(struct floe_vm *vm, const char *name, char *err, size_t errlen)
+{
+    return snapshot_op(vm, "loadvm", name, err, errlen);
 }
 
 /* ---- input ---- */

@@ -32,8 +32,26 @@ int floe_vm_stop(struct floe_vm *vm);
 int floe_vm_pause(struct floe_vm *vm);
 int floe_vm_resume(struct floe_vm *vm);
 int floe_vm_reset(struct floe_vm *vm);
+/* The long operations below start at once and end later: vm-status shows
+ * op=NAME:running|done|failed and the log says why one failed. Each returns
+ * 0, or -1 with one line in err when it cannot start. */
+
+/* Stops the guest, migrates its state into file (overwritten) and quits
+ * QEMU: state hibernating, then hibernated. On failure the guest runs on. */
+int floe_vm_hibernate(struct floe_vm *vm, const char *file, char *err, size_t errlen);
+/* Starts QEMU loading the state a hibernation wrote to file, then lets the
+ * guest continue; the display feed reconnects once the state is loaded and
+ * clients keep the last picture meanwhile. Only while QEMU does not run. */
+int floe_vm_restore(struct floe_vm *vm, const char *file, char *err, size_t errlen);
+/* Puts file (read-only, raw) into the CD-ROM drive; NULL ejects. */
+int floe_vm_cdrom(struct floe_vm *vm, const char *file, char *err, size_t errlen);
+/* Saves or loads the live snapshot name (disk and memory) in the qcow2 disk
+ * or overlay. */
+int floe_vm_snapshot_save(struct floe_vm *vm, const char *name, char *err, size_t errlen);
+int floe_vm_snapshot_load(struct floe_vm *vm, const char *name, char *err, size_t errlen);
+
 /* One line "state=... accel=... pid=... qmp=PATH size=WxH updates=N
- * last_exit=..." (no newline) into buf. */
+ * last_exit=... op=... disk=PATH" (no newline) into buf. */
 void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len);
 
 /* The input sink to give the server: keys, pointer and wheel go to the guest. */
