@@ -419,9 +419,14 @@ static void qemu_exited(uv_process_t *p, int64_t status, int sig)
         vm->state = VM_STOPPED;
         floe_info("vm: QEMU stopped (%s)", vm->last_exit);
     } else {
+        char why[160];
+
         vm->state = VM_DIED;
-        floe_err("vm: QEMU died (%s): clients keep the last picture; vm-start starts it again",
-                 vm->last_exit);
+        floe_err("vm: QEMU died (%s): clients are told and let go; the server keeps the last "
+                 "picture and vm-start starts the VM again", vm->last_exit);
+        /* SPICE's DISCONNECTING carries a link error, not text: ERROR (1) */
+        snprintf(why, sizeof(why), "the VM's QEMU died (%s)", vm->last_exit);
+        floe_server_disconnect_clients(vm->srv, 1, why);
     }
 }
 

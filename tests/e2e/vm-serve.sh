@@ -2,7 +2,8 @@
 # floe-server --vm against a real QEMU guest with no disk (SeaBIOS's screen):
 # floe-viewer's picture equals the server's and QEMU's screendump, Escape typed
 # through the viewer opens the boot menu, pause and resume show in vm-status,
-# a killed QEMU leaves the server serving and vm-start brings the guest back,
+# a killed QEMU sends the connected clients DISCONNECTING and leaves the server
+# serving (new clients see the last picture), vm-start brings the guest back,
 # and bad configs fail with one line.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -119,9 +120,21 @@ wait_for 10 state_is running && pass "vm-resume: state=running" ||
 ctl vm-start >/dev/null 2>&1 && fail "vm-start on a running VM answered ok" ||
     pass "vm-start on a running VM is refused: $(ctl vm-start | head -1)"
 
-# QEMU killed: the server stays, says so, serves the last picture, restarts it
+# QEMU killed: connected clients get DISCONNECTING; the server stays, says
+# so, serves the last picture to new clients, restarts the VM
+"$VIEWER" --headless --duration 60 "$URI" >"$T/victim.out" 2>"$T/victim.err" &
+VICTIM=$!; PIDS+=("$VICTIM")
+wait_for 20 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q display" ||
+    fail "the connected viewer did not link"
 QPID=$(vm_field pid)
 kill -9 "$QPID"
+if wait_for 15 sh -c "! kill -0 $VICTIM 2>/dev/null"; then
+    grep -q "server is disconnecting (ERROR)" "$T/victim.err" &&
+        pass "the connected viewer was told: $(grep -m1 'server is disconnecting' "$T/victim.err")" ||
+        fail "the connected viewer left without DISCONNECTING: $(tail -2 "$T/victim.err")"
+else
+    fail "the connected viewer was still connected 15 s after QEMU died"
+fi
 if wait_for 10 sh -c "printf 'vm-status\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'state=died.*last_exit=killed-by-signal-9'"; then
     pass "killed QEMU reported: $(ctl vm-status | head -1)"
 else
