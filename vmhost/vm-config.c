@@ -110,6 +110,18 @@ static int set_key(struct floe_vm_config *cfg, const char *k, const char *v, cha
             return snprintf(err, errlen, "accel must be auto, kvm or tcg, not '%s'", v), -1;
         return 0;
     }
+    if (!strcmp(k, "usb_redir"))
+        return parse_int(v, 0, FLOE_VM_MAX_USB_REDIR, &cfg->usb_redir) ? snprintf(err, errlen,
+               "usb_redir must be 0..%d ports, not '%s'", FLOE_VM_MAX_USB_REDIR, v), -1 : 0;
+    if (!strcmp(k, "sound")) {
+        if (!strcmp(v, "yes") || !strcmp(v, "on"))
+            cfg->sound = 1;
+        else if (!strcmp(v, "no") || !strcmp(v, "off"))
+            cfg->sound = 0;
+        else
+            return snprintf(err, errlen, "sound must be yes or no, not '%s'", v), -1;
+        return 0;
+    }
     if (!strcmp(k, "boot_menu")) {
         if (!strcmp(v, "yes") || !strcmp(v, "on"))
             cfg->boot_menu = 1;
@@ -136,6 +148,7 @@ int floe_vm_config_load(const char *path, struct floe_vm_config *cfg, char *err,
     cfg->cpus = 1;
     cfg->kvm_probe_seconds = 10;
     cfg->stop_timeout = 10;
+    cfg->usb_redir = 2;
     f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "cannot read VM config %s: %s", path, strerror(errno));

@@ -7,6 +7,8 @@
 
 enum floe_vm_accel { FLOE_VM_ACCEL_AUTO, FLOE_VM_ACCEL_KVM, FLOE_VM_ACCEL_TCG };
 
+#define FLOE_VM_MAX_USB_REDIR 8
+
 struct floe_vm_config {
     int memory_mib;             /* memory: default 512 */
     int cpus;                   /* cpus: default 1 */
@@ -15,6 +17,8 @@ struct floe_vm_config {
     char *overlay;              /* overlay: the qcow2 file on it; default in the run folder */
     enum floe_vm_accel accel;   /* accel: auto|kvm|tcg */
     int boot_menu;              /* boot_menu = yes: SeaBIOS's menu, waiting a minute */
+    int usb_redir;              /* usb_redir: USB redirection ports (chardev sockets), default 2 */
+    int sound;                  /* sound = yes: an HDA sound card, default no */
     char **extra;               /* extra: more QEMU arguments, split at blanks */
     int n_extra;
     int kvm_probe_seconds;      /* kvm_probe_seconds: default 10 */

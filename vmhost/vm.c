@@ -43,7 +43,7 @@ struct floe_vm {
     uv_loop_t *loop;
     struct floe_server *srv;
     struct floe_vm_config cfg;
-    char dir[64], qmp_path[96], vnc_path[96];
+    char dir[64], qmp_path[96], vnc_path[96], agent_path[96];
     uv_process_t proc;
     int proc_alive;        /* spawned and not yet exited */
     int proc_open;         /* the process handle is not closed yet */
@@ -73,13 +73,26 @@ struct floe_vm {
 
 /* ---- freeing ---- */
 
+/* The sockets QEMU listens on in the run folder. */
+static void remove_sockets(struct floe_vm *vm)
+{
+    char path[sizeof(vm->dir) + 32];
+
+    unlink(vm->qmp_path);
+    unlink(vm->vnc_path);
+    unlink(vm->agent_path);
+    for (int i = 0; i < FLOE_VM_MAX_USB_REDIR; i++) {
+        snprintf(path, sizeof(path), "%s/usbredir%d.sock", vm->dir, i);
+        unlink(path);
+    }
+}
+
 static void maybe_release(struct floe_vm *vm)
 {
     if (!vm->freeing || vm->open_handles > 0 || vm->proc_open)
         return;
     if (vm->dir[0]) {
-        unlink(vm->qmp_path);
-        unlink(vm->vnc_path);
+        remove_sockets(vm);
         if (vm->own_overlay)
             unlink(vm->overlay);
         rmdir(vm->dir);
@@ -455,7 +468,8 @@ static int has_suffix(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-#define MAX_FIXED_ARGS 48
+#define MAX_FIXED_ARGS (64 + 4 * FLOE_VM_MAX_USB_REDIR)
+#define MAX_OWNED (12 + 2 * FLOE_VM_MAX_USB_REDIR)
 
 static char *int_arg(int v)
 {
@@ -463,6 +477,18 @@ static char *int_arg(int v)
 
     snprintf(b, sizeof(b), "%d", v);
     return strdup(b);
+}
+
+/* a + b in a new string; frees both (NULL if either is NULL) */
+static char *concat_free(char *a, char *b)
+{
+    char *r = NULL;
+
+    if (a && b && asprintf(&r, "%s%s", a, b) < 0)
+        r = NULL;
+    free(a);
+    free(b);
+    return r;
 }
 
 /* The command line; strings in own[] are freed by the caller. */
@@ -487,6 +513,30 @@ static char **build_args(struct floe_vm *vm, char **own, int *n_own)
     ARG("-vnc"); OWN(escape_commas("unix:", vm->vnc_path, ""));
     /* a USB tablet makes QEMU's VNC pointer absolute in the guest */
     ARG("-device"); ARG("usb-ehci,id=ehci"); ARG("-device"); ARG("usb-tablet,bus=ehci.0");
+    /* the guest agent's port, as SPICE agents look for it, on a socket */
+    ARG("-device"); ARG("virtio-serial-pci,id=vser");
+    ARG("-chardev");
+    OWN(escape_commas("socket,id=agent,server=on,wait=off,path=", vm->agent_path, ""));
+    ARG("-device"); ARG("virtserialport,bus=vser.0,chardev=agent,name=com.redhat.spice.0");
+    /* USB redirection ports: each a usb-redir device on a socket chardev */
+    if (c->usb_redir) {
+        ARG("-device"); ARG("qemu-xhci,id=xhci");
+    }
+    for (int i = 0; i < c->usb_redir; i++) {
+        char id[32], path[sizeof(vm->dir) + 32];
+
+        snprintf(path, sizeof(path), "%s/usbredir%d.sock", vm->dir, i);
+        snprintf(id, sizeof(id), "usbredir%d", i);
+        ARG("-chardev");
+        OWN(concat_free(escape_commas("socket,server=on,wait=off,id=", id, ""),
+                        escape_commas(",path=", path, "")));
+        ARG("-device");
+        OWN(concat_free(strdup("usb-redir,bus=xhci.0,chardev="), strdup(id)));
+    }
+    if (c->sound) {
+        ARG("-audiodev"); ARG("none,id=snd0");
+        ARG("-device"); ARG("intel-hda"); ARG("-device"); ARG("hda-duplex,audiodev=snd0");
+    }
     if (c->template_file) {
         ARG("-drive");
         OWN(escape_commas("file=", vm->overlay, ",if=virtio,format=qcow2"));
@@ -524,7 +574,7 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
                                       { .flags = UV_INHERIT_FD, .data.fd = 2 },
                                       { .flags = UV_INHERIT_FD, .data.fd = 2 } };
     uv_process_options_t po = { .exit_cb = qemu_exited, .stdio_count = 3, .stdio = stdio };
-    char *own[12] = { 0 };
+    char *own[MAX_OWNED] = { 0 };
     int n_own = 0, rc;
     char **argv = build_args(vm, own, &n_own);
 
@@ -533,8 +583,7 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    unlink(vm->qmp_path);
-    unlink(vm->vnc_path);
+    remove_sockets(vm);
     po.file = argv[0];
     po.args = argv;
     vm->proc.data = vm;
@@ -634,6 +683,7 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
     }
     snprintf(vm->qmp_path, sizeof(vm->qmp_path), "%s/qmp.sock", vm->dir);
     snprintf(vm->vnc_path, sizeof(vm->vnc_path), "%s/vnc.sock", vm->dir);
+    snprintf(vm->agent_path, sizeof(vm->agent_path), "%s/agent.sock", vm->dir);
     vm->loop = loop;
     vm->srv = srv;
     snprintf(vm->last_exit, sizeof(vm->last_exit), "none");
@@ -736,11 +786,13 @@ void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
     if (!vm->proc_alive && !vm->decided)
         accel = "none";
     snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%dx%d updates=%lu last_exit=%s "
-             "op=%s%s%s disk=%s", state_names[vm->state], accel, vm->probing ? "-probing" : "",
+             "op=%s%s%s disk=%s agent=%s usb_redir=%d", state_names[vm->state], accel,
+             vm->probing ? "-probing" : "",
              vm->proc_alive ? vm->proc.pid : 0, vm->proc_alive ? vm->qmp_path : "none", vm->w,
              vm->h, vm->updates, vm->last_exit, vm->op_name ? vm->op_name : "none",
              vm->op_name ? ":" : "", vm->op_name ? vm->op_how : "",
-             vm->overlay[0] ? vm->overlay : vm->cfg.disk ? vm->cfg.disk : "none");
+             vm->overlay[0] ? vm->overlay : vm->cfg.disk ? vm->cfg.disk : "none",
+             vm->proc_alive ? vm->agent_path : "none", vm->cfg.usb_redir);
 }
 
 /* ---- disks on a template ---- */

@@ -3,7 +3,9 @@
 # TCG): floe-viewer --headless shows the guest's framebuffer console, equal to
 # the server's snapshot and to QEMU's screendump; a command typed through
 # floe-viewer runs in the guest's shell (its output reaches the serial log)
-# and its output appears on the viewer's picture.
+# and its output appears on the viewer's picture. The VM has the agent's
+# virtio-serial port (com.redhat.spice.0, seen by the guest), USB
+# redirection ports and a sound card, each on the sockets floe-server made.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/qemu-lib.sh
@@ -20,6 +22,8 @@ kernel = $PWD/$GUEST/vmlinuz
 initrd = $PWD/$GUEST/initrd.gz
 append = console=tty0 console=ttyS0 vga=0x318 quiet
 stop_timeout = 1
+usb_redir = 2
+sound = yes
 extra = -qmp unix:$QMP,server=on,wait=off -serial file:$T/serial.log
 EOF2
 start_server --disable-ticketing --vm "$T/vm.conf"
@@ -50,16 +54,34 @@ agree console
 colours=$(convert "$T/console-viewer.png" -format %k info:)
 [ "$colours" -gt 1 ] && pass "the console shows text ($colours colours)" || fail "blank console"
 
+# the devices floe-server gave the VM
+grep -q "virtio ports 1" "$T/serial.log" && pass "the guest sees one virtio-serial port" ||
+    fail "the guest's virtio ports: $(grep -m1 'floe-guest ready' "$T/serial.log")"
+status=$(ctl vm-status | head -1)
+agent=$(sed -n 's/.* agent=\([^ ]*\).*/\1/p' <<<"$status")
+[ -S "$agent" ] && pass "the agent port's socket is there ($agent)" || fail "no agent socket: $status"
+n=0
+for i in 0 1; do [ -S "$(dirname "$agent")/usbredir$i.sock" ] && n=$((n + 1)); done
+[ $n = 2 ] && pass "two USB redirection sockets" || fail "$n USB redirection sockets"
+"$TESTBIN/qmp_tool" "$QMP" query-pci >"$T/pci.json" 2>"$T/pci.err" || fail "query-pci: $(cat "$T/pci.err")"
+for class in 1027:sound 3075:USB 1920:virtio-serial; do
+    grep -q "\"class\": *${class%%:*}\b" "$T/pci.json" && pass "QEMU has the ${class#*:} device" ||
+        fail "no ${class#*:} device on the PCI bus"
+done
+
 # a command typed through floe-viewer, its output on the serial port and on screen
 A=$((RANDOM % 900 + 100)); B=$((RANDOM % 900 + 100))
-"$BIN/floe-viewer" --headless --duration 6 --type-delay 1 \
-    --type "echo floe-key-\$(($A*$B)) >/dev/ttyS0; printf '%0400d\\n' 0 | tr 0 '#'
+"$BIN/floe-viewer" --headless --duration 8 --type-delay 1 \
+    --type "cat /sys/class/virtio-ports/*/name >/dev/ttyS0; echo floe-key-\$(($A*$B)) >/dev/ttyS0; printf '%0400d\\n' 0 | tr 0 '#'
 " "$URI" >/dev/null 2>"$T/type.err" || fail "typing viewer failed: $(cat "$T/type.err")"
 if wait_for 20 grep -q "floe-key-$((A * B))" "$T/serial.log"; then
     pass "the typed command ran in the guest (floe-key-$((A * B)) on the serial port)"
 else
     fail "the typed command did not run"; tail -5 "$T/serial.log"
 fi
+grep -q "com.redhat.spice.0" "$T/serial.log" &&
+    pass "the guest names its port com.redhat.spice.0, as SPICE agents expect" ||
+    fail "the guest's port name: $(tail -3 "$T/serial.log")"
 agree typed
 d=$(pixel_diff "$T/console-viewer.png" "$T/typed-viewer.png")
 [ "$d" -gt 2000 ] && pass "the command's output appeared on the viewer's picture ($d pixels changed)" ||
