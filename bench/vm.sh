@@ -113,7 +113,7 @@ one_run() { # peer (floe|qemu) -> appends "min median max n fps" to $T/rows-PEER
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-col() { cut -d' ' -f"$2" "$T/rows-$1" | median; }
+col() { cut -d' ' -f"$2" "$T/rows-$1" | median | awk '{ printf "%.1f\n", $1 }'; }
 
 PEERS="floe qemu"
 for p in $PEERS; do : >"$T/rows-$p"; done
