@@ -3,7 +3,8 @@
 # floe-viewer, asking for each image compression in turn (off, lz4, lz,
 # glz, quic, auto_glz: --preferred-compression), runs of the modes interleaved. Prints frames/s
 # delivered, bytes per frame and server CPU milliseconds per frame, each the
-# median of RUNS runs of SECONDS seconds; then the codec table (bench/codecs.sh).
+# median of RUNS runs of SECONDS seconds; then the codec table (bench/codecs.sh)
+# and the VM table (bench/vm.sh; BENCH_NO_VM=1 skips it).
 set -eu
 BIN=${1:-build/bin}
 RUNS=${RUNS:-3}
@@ -55,3 +56,4 @@ for mode in $MODES; do
 done
 echo
 [ -n "${BENCH_NO_CODECS:-}" ] || "$(dirname "$0")/codecs.sh" "$(dirname "$BIN")"
+[ -n "${BENCH_NO_VM:-}" ] || "$(dirname "$0")/vm.sh" "$BIN"

@@ -29,6 +29,9 @@ static void usage(FILE *f)
             "                        (\\n = Enter; an ESC character = Escape)\n"
             "  --type-delay SECONDS  wait this long after the display is up before typing\n"
             "                        (default 0.5)\n"
+            "  --measure-latency N   headless: once the display is up, N times wait for a\n"
+            "                        still picture, press a key (a to h in turn) and time\n"
+            "                        until a pixel changes; then print the times and stop\n"
             "  --password-file FILE  read the password from the first line of FILE\n"
             "  --preferred-compression MODE\n"
             "                        image compression to ask of the server: off, auto_glz,\n"
@@ -41,7 +44,11 @@ static void usage(FILE *f)
             "frames counts canvas updates: bursts of drawing on the primary surface,\n"
             "a burst ending when no display data came for 8 ms; bytes counts every byte\n"
             "received on every channel; fps is frames per second of the run; size is\n"
-            "the primary surface.\n"
+            "the primary surface. --measure-latency first prints\n"
+            "  latency_ms min=N median=N max=N n=N\n"
+            "(milliseconds from sending a key to the first changed pixel on the canvas,\n"
+            "n the samples taken); it exits with 1 if fewer than N were taken (the key\n"
+            "changed nothing within 10 s, the session ended or --duration passed).\n"
             "Set FLOE_LOG=debug for protocol logs. Without DISPLAY or WAYLAND_DISPLAY,\n"
             "or when SDL cannot open a window, the viewer runs headless.\n");
 }
@@ -154,9 +161,12 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         { "type-delay", required_argument, NULL, 'D' },
         { "password-file", required_argument, NULL, 'p' },
         { "preferred-compression", required_argument, NULL, 'c' },
+        { "measure-latency", required_argument, NULL, 'm' },
         { 0 },
     };
     double delay;
+    char *end;
+    long n;
     int opt;
 
     memset(o, 0, sizeof(*o));
@@ -173,6 +183,13 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
             o->preferred_compression = parse_compression(optarg);
             if (!o->preferred_compression)
                 return die(2, "bad --preferred-compression: %s (see --help)", optarg);
+            break;
+        case 'm':
+            n = strtol(optarg, &end, 10);
+            if (end == optarg || *end || n < 1 || n > 100000)
+                return die(2, "bad --measure-latency: %s (1 to 100000 keys)", optarg);
+            o->measure_latency = (int)n;
+            o->headless = 1;
             break;
         case 'd':
             if (parse_seconds(optarg, &o->duration))
@@ -196,6 +213,11 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
 
 static volatile sig_atomic_t interrupted;
 
+int viewer_interrupted(void)
+{
+    return interrupted;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -203,12 +225,17 @@ static void on_signal(int sig)
 }
 
 /* 0 when the duration passed (or SIGINT/SIGTERM came), -1 when the session
- * ended first. */
+ * ended first, -2 when --measure-latency took fewer samples than asked. */
 static int run_headless(struct floe_client *c, const struct viewer_options *o,
                         struct viewer_typer *t)
 {
-    int64_t end = viewer_now_ms() + (int64_t)((o->duration < 0 ? 5 : o->duration) * 1000);
+    int64_t end;
 
+    if (o->measure_latency) { /* no default duration: it ends when done */
+        end = o->duration < 0 ? INT64_MAX : viewer_now_ms() + (int64_t)(o->duration * 1000);
+        return viewer_measure_latency(c, o->measure_latency, end) ? -2 : 0;
+    }
+    end = viewer_now_ms() + (int64_t)((o->duration < 0 ? 5 : o->duration) * 1000);
     for (;;) {
         int64_t now = viewer_now_ms();
         int wait;
@@ -265,7 +292,9 @@ static int session(struct floe_client *c, struct viewer_options *o, int window)
         return die(1, "%s", "cannot start the network thread");
     rc = window ? viewer_sdl_run(c, o, &typer) : run_headless(c, o, &typer);
     floe_client_stop(c);
-    if (rc < 0) {
+    if (rc == -2)
+        status = die(1, "%s", "--measure-latency: fewer samples than asked (see --help)");
+    else if (rc < 0) {
         floe_client_get_error(c, err, sizeof(err));
         status = die(1, "disconnected: %s", err[0] ? err : "the server closed the session");
     }

@@ -16,6 +16,7 @@ struct viewer_options {
     const char *type_text;
     const char *password_file;
     int preferred_compression;  /* see floe_client_options */
+    int measure_latency;     /* > 0: headless, time this many keys, then stop */
 };
 
 /* Types text as key presses once the display and inputs are up. */
@@ -30,6 +31,15 @@ int64_t viewer_now_ms(void);
 /* Sends the key event that is due; returns ms until the next one, or -1 when
  * there is nothing (left) to type. */
 int viewer_typer_step(struct viewer_typer *t, struct floe_client *c, int64_t now);
+
+/* 1 once SIGINT or SIGTERM came (headless). */
+int viewer_interrupted(void);
+/* --measure-latency: once the picture is up, count times waits for a still
+ * picture, sends a key and times the first changed pixel; prints
+ * "latency_ms min= median= max= n=". 0 when all count samples were taken,
+ * -1 when the session ended, a key changed nothing within 10 s or
+ * deadline_ms (viewer_now_ms() time) passed first. */
+int viewer_measure_latency(struct floe_client *c, int count, int64_t deadline_ms);
 
 /* SDL front end. init: 0, or -1 when no display can be opened. */
 int viewer_sdl_init(void);

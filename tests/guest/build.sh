@@ -31,7 +31,7 @@ if [ -z "$KVER_PKG" ] || [ -z "$BB_VER" ]; then
     die "no candidate version for $KPKG or busybox-static"
 fi
 
-STAMP=$( { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo"
+STAMP=$( { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip"
            echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES"; } | sha256sum | cut -c1-64)
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] &&
    [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.gz" ]; then
@@ -68,6 +68,7 @@ dpkg-deb --fsys-tarfile "$BBDEB" | tar -xO ./bin/busybox >"$R/bin/busybox"
 chmod 755 "$R/bin/busybox"
 install -m 755 "$SRC/init" "$R/init"
 install -m 755 "$SRC/floe-demo" "$R/bin/floe-demo"
+install -m 755 "$SRC/floe-keyflip" "$R/bin/floe-keyflip"
 install -m 644 "$SRC/inittab" "$R/etc/inittab"
 
 # The packaged kernel has no modules.dep (depmod runs at install), so the
