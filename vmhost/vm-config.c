@@ -31,6 +31,18 @@ static int parse_int(const char *v, int lo, int hi, int *out)
     return 0;
 }
 
+/* yes/on or no/off into *out: 0, or -1 for anything else */
+static int parse_yes_no(const char *v, int *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "on"))
+        *out = 1;
+    else if (!strcmp(v, "no") || !strcmp(v, "off"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
 static int split_extra(struct floe_vm_config *cfg, const char *v)
 {
     char *copy = strdup(v), *tok, *save = NULL;
@@ -113,24 +125,12 @@ static int set_key(struct floe_vm_config *cfg, const char *k, const char *v, cha
     if (!strcmp(k, "usb_redir"))
         return parse_int(v, 0, FLOE_VM_MAX_USB_REDIR, &cfg->usb_redir) ? snprintf(err, errlen,
                "usb_redir must be 0..%d ports, not '%s'", FLOE_VM_MAX_USB_REDIR, v), -1 : 0;
-    if (!strcmp(k, "sound")) {
-        if (!strcmp(v, "yes") || !strcmp(v, "on"))
-            cfg->sound = 1;
-        else if (!strcmp(v, "no") || !strcmp(v, "off"))
-            cfg->sound = 0;
-        else
-            return snprintf(err, errlen, "sound must be yes or no, not '%s'", v), -1;
-        return 0;
-    }
-    if (!strcmp(k, "boot_menu")) {
-        if (!strcmp(v, "yes") || !strcmp(v, "on"))
-            cfg->boot_menu = 1;
-        else if (!strcmp(v, "no") || !strcmp(v, "off"))
-            cfg->boot_menu = 0;
-        else
-            return snprintf(err, errlen, "boot_menu must be yes or no, not '%s'", v), -1;
-        return 0;
-    }
+    if (!strcmp(k, "sound"))
+        return parse_yes_no(v, &cfg->sound) ? snprintf(err, errlen,
+               "sound must be yes or no, not '%s'", v), -1 : 0;
+    if (!strcmp(k, "boot_menu"))
+        return parse_yes_no(v, &cfg->boot_menu) ? snprintf(err, errlen,
+               "boot_menu must be yes or no, not '%s'", v), -1 : 0;
     if (!strcmp(k, "extra"))
         return split_extra(cfg, v);
     snprintf(err, errlen, "unknown key '%s'", k);
