@@ -25,6 +25,8 @@
 #define SOCKET_POLL_MS 100
 #define QUIT_GRACE_MS 3000
 #define QMP_TIMEOUT_MS 10000
+#define STATUS_TRIES 5       /* query-status asked again after a failure */
+#define QMP_RECONNECTS 3     /* QMP connections tried again while QEMU runs */
 
 #define OP_POLL_MS 100
 
@@ -69,6 +71,7 @@ struct floe_vm {
     char overlay[4096];    /* the disk QEMU opens when the config names a template */
     int own_overlay;       /* the overlay was made in dir and goes with it */
     int freeing, open_handles;
+    int status_tries, qmp_reconnects;
 };
 
 /* ---- freeing ---- */
@@ -193,8 +196,15 @@ static void status_done(struct floe_qmp *q, const struct floe_qmp_result *r, voi
 {
     struct floe_vm *vm = opaque;
 
-    if (r->status == -ECANCELED)
+    if (r->status == -ECANCELED || r->status == -ECONNRESET)
         return;
+    if (r->status != 0 && vm->qmp == q && vm->status_tries++ < STATUS_TRIES) {
+        /* a QEMU busy booting may answer late: the state must not stay unknown */
+        floe_warn("vm: query-status: %s: asking again",
+                  r->err_desc ? r->err_desc : strerror(-r->status));
+        floe_qmp_execute(q, "query-status", NULL, QMP_TIMEOUT_MS, status_done, vm);
+        return;
+    }
     set_state_from_status(vm, status_of(r));
 }
 
@@ -228,15 +238,23 @@ static void qmp_event(struct floe_qmp *q, const char *name, struct json_object *
         set_state_from_status(vm, "running");
 }
 
+static void qmp_connect(struct floe_vm *vm);
+
 static void qmp_closed(struct floe_qmp *q, int err, const char *why, void *opaque)
 {
     struct floe_vm *vm = opaque;
+    int again = vm->proc_alive && !vm->stop_requested && !vm->fallback && !vm->freeing;
 
-    if (vm->proc_alive && !vm->stop_requested && !vm->fallback)
+    if (again)
         floe_warn("vm: QMP: %s", why);
     vm->qmp_ready = 0;
     floe_qmp_free(q);
     vm->qmp = NULL;
+    /* QEMU still runs: its monitor is needed for every command */
+    if (again && vm->qmp_reconnects++ < QMP_RECONNECTS) {
+        floe_info("vm: connecting to QMP again");
+        qmp_connect(vm);
+    }
 }
 
 /* A command whose answer only matters when it fails. */
@@ -264,16 +282,24 @@ static void kill_qemu(struct floe_vm *vm)
 static const struct floe_vnc_feed_cbs feed_cbs = { feed_resize, feed_damage, feed_copy,
                                                    feed_update, feed_error };
 
-static void connect_sockets(struct floe_vm *vm)
+static void qmp_connect(struct floe_vm *vm)
 {
     static const struct floe_qmp_ops ops = { qmp_ready, qmp_event, qmp_closed };
-    const struct floe_vnc_feed_cbs *cbs = &feed_cbs;
 
+    vm->status_tries = 0;
     vm->qmp = floe_qmp_new(vm->loop, &ops, vm);
     if (vm->qmp && floe_qmp_connect(vm->qmp, vm->qmp_path, QMP_TIMEOUT_MS) < 0) {
         floe_qmp_free(vm->qmp);
         vm->qmp = NULL;
     }
+}
+
+static void connect_sockets(struct floe_vm *vm)
+{
+    const struct floe_vnc_feed_cbs *cbs = &feed_cbs;
+
+    vm->qmp_reconnects = 0;
+    qmp_connect(vm);
     /* while a restore loads, the screen is the empty VGA's: clients keep the
      * old picture until the guest's own comes back */
     if (!vm->incoming)
@@ -786,13 +812,14 @@ void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
     if (!vm->proc_alive && !vm->decided)
         accel = "none";
     snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%dx%d updates=%lu last_exit=%s "
-             "op=%s%s%s disk=%s agent=%s usb_redir=%d", state_names[vm->state], accel,
+             "op=%s%s%s disk=%s agent=%s usb_redir=%d monitor=%s", state_names[vm->state], accel,
              vm->probing ? "-probing" : "",
              vm->proc_alive ? vm->proc.pid : 0, vm->proc_alive ? vm->qmp_path : "none", vm->w,
              vm->h, vm->updates, vm->last_exit, vm->op_name ? vm->op_name : "none",
              vm->op_name ? ":" : "", vm->op_name ? vm->op_how : "",
              vm->overlay[0] ? vm->overlay : vm->cfg.disk ? vm->cfg.disk : "none",
-             vm->proc_alive ? vm->agent_path : "none", vm->cfg.usb_redir);
+             vm->proc_alive ? vm->agent_path : "none", vm->cfg.usb_redir,
+             vm->qmp_ready ? "ready" : vm->qmp ? "connecting" : "down");
 }
 
 /* ---- disks on a template ---- */
