@@ -240,6 +240,11 @@ static void qmp_event(struct floe_qmp *q, const char *name, struct json_object *
 
 static void qmp_connect(struct floe_vm *vm);
 
+static void qmp_retry_tick(uv_timer_t *t)
+{
+    qmp_connect(t->data);
+}
+
 static void qmp_closed(struct floe_qmp *q, int err, const char *why, void *opaque)
 {
     struct floe_vm *vm = opaque;
@@ -252,8 +257,9 @@ static void qmp_closed(struct floe_qmp *q, int err, const char *why, void *opaqu
     vm->qmp = NULL;
     /* QEMU still runs: its monitor is needed for every command */
     if (again && vm->qmp_reconnects++ < QMP_RECONNECTS) {
+        /* e.g. the socket existed before QEMU listened on it: a moment later */
         floe_info("vm: connecting to QMP again");
-        qmp_connect(vm);
+        uv_timer_start(&vm->sock_timer, qmp_retry_tick, 300, 0);
     }
 }
 
