@@ -22,17 +22,23 @@ candidate() { # package -> version apt would fetch
     apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)' || true
 }
 # linux-image-amd64 is a metapackage naming the current versioned kernel
-KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
-       sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
-[ -n "$KPKG" ] || die "apt does not know linux-image-amd64 (run apt-get update)"
-KVER_PKG=$(candidate "$KPKG")
-BB_VER=$(candidate busybox-static)
-if [ -z "$KVER_PKG" ] || [ -z "$BB_VER" ]; then
-    die "no candidate version for $KPKG or busybox-static"
-fi
+resolve() {
+    KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
+           sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+    [ -n "$KPKG" ] || die "apt does not know linux-image-amd64 (run apt-get update)"
+    KVER_PKG=$(candidate "$KPKG")
+    BB_VER=$(candidate busybox-static)
+    if [ -z "$KVER_PKG" ] || [ -z "$BB_VER" ]; then
+        die "no candidate version for $KPKG or busybox-static"
+    fi
+}
+resolve
 
-STAMP=$( { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip"
-           echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES"; } | sha256sum | cut -c1-64)
+stamp() {
+    { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip"
+      echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES"; } | sha256sum | cut -c1-64
+}
+STAMP=$(stamp)
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] &&
    [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.gz" ]; then
     echo "$OUT/vmlinuz"; echo "$OUT/initrd.gz"; exit 0
@@ -49,12 +55,20 @@ fetch() {
     # as root apt drops to its own user, which cannot write here
     local opts=()
     [ "$(id -u)" = 0 ] && opts=(-o APT::Sandbox::User=root)
-    (cd "$OUT/dl" && apt-get download -q "${opts[@]}" "$1=$2" >&2) || die "cannot download $1 $2"
+    (cd "$OUT/dl" && apt-get download -q "${opts[@]}" "$1=$2" >&2) || return 1
     ls "$OUT"/dl/"$1"_*.deb
 }
 mkdir -p "$OUT/dl"
-KDEB=$(fetch "$KPKG" "$KVER_PKG")
-BBDEB=$(fetch busybox-static "$BB_VER")
+if ! KDEB=$(fetch "$KPKG" "$KVER_PKG") || ! BBDEB=$(fetch busybox-static "$BB_VER"); then
+    # package lists older than the archive name versions it no longer has
+    [ "$(id -u)" = 0 ] || die "cannot download $KPKG or busybox-static (run apt-get update)"
+    echo "guest build: downloading failed; updating the package lists" >&2
+    apt-get update -q >&2 || die "apt-get update failed"
+    resolve
+    STAMP=$(stamp)
+    KDEB=$(fetch "$KPKG" "$KVER_PKG") || die "cannot download $KPKG $KVER_PKG"
+    BBDEB=$(fetch busybox-static "$BB_VER") || die "cannot download busybox-static $BB_VER"
+fi
 
 W="$OUT/work"
 rm -rf "$W"; mkdir -p "$W/kernel" "$W/root"
