@@ -37,6 +37,9 @@ SERVER_SRC := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net
 CLIENT_SRC := $(wildcard client/*.c)
 VIEWER_SRC := $(wildcard client/viewer/*.c)
 VMHOST_SRC := $(wildcard vmhost/*.c)
+# the KVM probe's boot sector, assembled flat and linked in as data
+KVM_PROBE_BIN := $(OBJ)/vmhost/kvm-probe-guest.bin
+VMHOST_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(VMHOST_SRC)) $(OBJ)/vmhost/kvm-probe-image.o
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
@@ -97,7 +100,19 @@ $(LIB_PROTO):  $(call objs,$(PROTO_SRC))
 $(LIB_CODECS): $(call objs,$(CODEC_SRC))
 $(LIB_SERVER): $(call objs,$(SERVER_SRC))
 $(LIB_CLIENT): $(call objs,$(CLIENT_SRC))
-$(LIB_VMHOST): $(call objs,$(VMHOST_SRC))
+$(LIB_VMHOST): $(VMHOST_OBJ)
+
+$(KVM_PROBE_BIN): vmhost/kvm-probe-guest.S
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  AS16    $<" || true
+	$(Q)$(CC) -E -P -x assembler-with-cpp $< -o $(@:.bin=.s)
+	$(Q)as --32 -o $(@:.bin=.o) $(@:.bin=.s)
+	$(Q)ld -m elf_i386 -Ttext 0x7c00 --oformat binary -o $@ $(@:.bin=.o)
+	$(Q)[ $$(stat -c %s $@) = 512 ] || { echo "$@ is not one 512-byte sector" >&2; rm -f $@; exit 1; }
+
+$(OBJ)/vmhost/kvm-probe-image.o: vmhost/kvm-probe-image.S $(KVM_PROBE_BIN)
+	@[ "$(V)" = 0 ] && echo "  AS      $<" || true
+	$(Q)$(CC) -c -DKVM_PROBE_BIN='"$(KVM_PROBE_BIN)"' $< -o $@
 
 $(BIN)/floe-server: $(OBJ)/server/floe-server.o $(LIB_VMHOST) $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO)
 	@mkdir -p $(dir $@)

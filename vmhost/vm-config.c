@@ -146,7 +146,7 @@ int floe_vm_config_load(const char *path, struct floe_vm_config *cfg, char *err,
     memset(cfg, 0, sizeof(*cfg));
     cfg->memory_mib = 512;
     cfg->cpus = 1;
-    cfg->kvm_probe_seconds = 10;
+    cfg->kvm_probe_seconds = 5;
     cfg->stop_timeout = 10;
     cfg->usb_redir = 2;
     f = fopen(path, "r");

@@ -21,7 +21,7 @@ struct floe_vm_config {
     int sound;                  /* sound = yes: an HDA sound card, default no */
     char **extra;               /* extra: more QEMU arguments, split at blanks */
     int n_extra;
-    int kvm_probe_seconds;      /* kvm_probe_seconds: default 10 */
+    int kvm_probe_seconds;      /* kvm_probe_seconds: default 5 */
     int stop_timeout;           /* stop_timeout: seconds from powerdown to quit, default 10 */
 };
 

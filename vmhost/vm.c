@@ -49,6 +49,10 @@ struct floe_vm {
     uv_process_t proc;
     int proc_alive;        /* spawned and not yet exited */
     int proc_open;         /* the process handle is not closed yet */
+    uv_process_t probe_proc;   /* the KVM probe's QEMU */
+    int probe_open;            /* its handle is not closed yet */
+    int probe_timed_out;       /* killed at the deadline */
+    uint64_t probe_started_ms;
     uv_timer_t sock_timer, probe_timer, stop_timer, op_timer;
     int sock_waited_ms;
     struct floe_qmp *qmp;
@@ -57,13 +61,12 @@ struct floe_vm {
     enum vm_state state;
     enum floe_vm_accel accel;     /* what this run uses: KVM or TCG */
     int decided;                  /* KVM probed or configured: accel holds for next runs */
-    int probing, fallback, stop_requested, stop_stage, guest_shutdown;
-    int seen_picture, w, h;
+    int probing, stop_requested, stop_stage, guest_shutdown;
+    int w, h;
     unsigned long updates;
     int ptr_x, ptr_y;
     unsigned buttons;
     char last_exit[96];
-    char accel_note[160];  /* how the accelerator was chosen, logged once QEMU runs */
     char *incoming;        /* -incoming URI while a restore is under way */
     int was_running;       /* the guest ran when hibernation began */
     int hibernated;        /* the state is saved: QEMU's exit means hibernated */
@@ -92,7 +95,7 @@ static void remove_sockets(struct floe_vm *vm)
 
 static void maybe_release(struct floe_vm *vm)
 {
-    if (!vm->freeing || vm->open_handles > 0 || vm->proc_open)
+    if (!vm->freeing || vm->open_handles > 0 || vm->proc_open || vm->probe_open)
         return;
     if (vm->dir[0]) {
         remove_sockets(vm);
@@ -131,16 +134,6 @@ static void feed_damage(void *opaque, int x, int y, int w, int h, const uint32_t
     struct floe_vm *vm = opaque;
     struct floe_rect r = { x, y, w, h };
 
-    /* the KVM probe counts a picture that is not all black as progress */
-    for (int row = 0; !vm->seen_picture && row < h; row++) {
-        const uint32_t *p = (const uint32_t *)((const uint8_t *)pixels + (size_t)row * stride);
-
-        for (int col = 0; col < w; col++)
-            if (p[col] & 0xffffff) {
-                vm->seen_picture = 1;
-                break;
-            }
-    }
     floe_server_draw_image(vm->srv, 0, &r, pixels, stride);
 }
 
@@ -164,7 +157,7 @@ static void feed_error(void *opaque, const char *message)
 {
     struct floe_vm *vm = opaque;
 
-    if (vm->proc_alive && !vm->stop_requested && !vm->fallback)
+    if (vm->proc_alive && !vm->stop_requested)
         floe_warn("vm: display feed: %s", message);
     floe_vnc_feed_free(vm->feed);
     vm->feed = NULL;
@@ -248,7 +241,7 @@ static void qmp_retry_tick(uv_timer_t *t)
 static void qmp_closed(struct floe_qmp *q, int err, const char *why, void *opaque)
 {
     struct floe_vm *vm = opaque;
-    int again = vm->proc_alive && !vm->stop_requested && !vm->fallback && !vm->freeing;
+    int again = vm->proc_alive && !vm->stop_requested && !vm->freeing;
 
     if (again)
         floe_warn("vm: QMP: %s", why);
@@ -339,70 +332,14 @@ static void sock_tick(uv_timer_t *t)
     }
 }
 
-static void fall_back_to_tcg(struct floe_vm *vm, const char *why)
-{
-    floe_info("vm: %s: using TCG", why);
-    vm->probing = 0;
-    vm->fallback = 1;
-    vm->accel = FLOE_VM_ACCEL_TCG;
-    vm->decided = 1;
-    kill_qemu(vm);
-}
-
-static void probe_status_done(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
-{
-    struct floe_vm *vm = opaque;
-    const char *st = status_of(r);
-    char why[128];
-
-    if (r->status == -ECANCELED || !vm->probing)
-        return;
-    if (st && !strcmp(st, "running")) {
-        vm->probing = 0;
-        vm->decided = 1;
-        floe_info("vm: using KVM");
-        return;
-    }
-    snprintf(why, sizeof(why), "KVM guest is not running (%s)", st ? st : r->err_desc);
-    fall_back_to_tcg(vm, why);
-}
-
-static void probe_tick(uv_timer_t *t)
-{
-    struct floe_vm *vm = t->data;
-    char why[128];
-
-    if (!vm->probing)
-        return;
-    if (vm->seen_picture && vm->qmp_ready &&
-        floe_qmp_execute(vm->qmp, "query-status", NULL, QMP_TIMEOUT_MS, probe_status_done,
-                         vm) == 0)
-        return;
-    snprintf(why, sizeof(why), "KVM did not boot the guest within %ds",
-             vm->cfg.kvm_probe_seconds);
-    fall_back_to_tcg(vm, why);
-}
-
-static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen);
 static int prepare_overlay(struct floe_vm *vm, char *err, size_t errlen);
 
 static void proc_closed(uv_handle_t *h)
 {
     struct floe_vm *vm = h->data;
-    char err[256];
 
     vm->proc_open = 0;
-    if (vm->freeing) {
-        maybe_release(vm);
-        return;
-    }
-    if (vm->fallback) {
-        vm->fallback = 0;
-        if (spawn_qemu(vm, err, sizeof(err)) < 0) {
-            floe_err("vm: %s", err);
-            vm->state = VM_DIED;
-        }
-    }
+    maybe_release(vm);
 }
 
 static void set_op(struct floe_vm *vm, const char *name, const char *how)
@@ -436,15 +373,6 @@ static void qemu_exited(uv_process_t *p, int64_t status, int sig)
     describe_exit(vm, status, sig);
     uv_close((uv_handle_t *)p, proc_closed);
     if (vm->freeing)
-        return;
-    if (vm->probing) {   /* QEMU gave up on KVM by itself */
-        char why[160];
-
-        snprintf(why, sizeof(why), "KVM did not start the guest (QEMU %s)", vm->last_exit);
-        fall_back_to_tcg(vm, why);
-        return;
-    }
-    if (vm->fallback)
         return;
     if (vm->incoming) {
         floe_err("vm: restoring failed: QEMU ended (%s) before the saved state was loaded",
@@ -619,7 +547,7 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
     po.file = argv[0];
     po.args = argv;
     vm->proc.data = vm;
-    vm->seen_picture = vm->guest_shutdown = vm->stop_requested = vm->hibernated = 0;
+    vm->guest_shutdown = vm->stop_requested = vm->hibernated = 0;
     vm->stop_stage = 0;
     rc = uv_spawn(vm->loop, &vm->proc, &po);
     if (rc < 0) {
@@ -632,12 +560,6 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
     vm->state = vm->incoming ? VM_RESTORING : VM_STARTING;
     vm->sock_waited_ms = 0;
     uv_timer_start(&vm->sock_timer, sock_tick, SOCKET_POLL_MS, SOCKET_POLL_MS);
-    if (vm->probing)
-        uv_timer_start(&vm->probe_timer, probe_tick, (uint64_t)vm->cfg.kvm_probe_seconds * 1000,
-                       0);
-    if (vm->accel_note[0])
-        floe_info("%s", vm->accel_note);
-    vm->accel_note[0] = 0;
     floe_info("vm: QEMU started (pid %d, %s)", vm->proc.pid,
               vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
 out:
@@ -646,6 +568,16 @@ out:
     free(argv);
     return rc;
 }
+
+/* ---- the accelerator: KVM when it really runs guests, else TCG ---- */
+
+/* The probe guest (kvm-probe-guest.S), linked in by the Makefile. */
+extern const uint8_t floe_kvm_probe_image[], floe_kvm_probe_image_end[];
+
+/* QEMU's exit status from the probe guest's isa-debug-exit write, value << 1 | 1 */
+#define PROBE_OK 99
+#define PROBE_BAD_MEMORY 97
+#define PROBE_MEMORY_MIB 160   /* the guest tests 16..112 MiB */
 
 /* Whether KVM can be opened and speaks the API QEMU expects; why not in why. */
 static int kvm_usable(char *why, size_t len)
@@ -657,35 +589,180 @@ static int kvm_usable(char *why, size_t len)
         return 0;
     }
     v = ioctl(fd, KVM_GET_API_VERSION, 0);
+    if (v < 0)
+        snprintf(why, len, "%s", strerror(errno));
+    else if (v != KVM_API_VERSION)
+        snprintf(why, len, "API version %d, not %d", v, KVM_API_VERSION);
     close(fd);
-    if (v != KVM_API_VERSION) {
-        snprintf(why, len, "API version %d", v);
-        return 0;
-    }
-    return 1;
+    return v == KVM_API_VERSION;
 }
 
-static void choose_accel(struct floe_vm *vm)
+/* QEMU for the VM, now that the accelerator is known; a failure ends the start. */
+static void spawn_after_probe(struct floe_vm *vm)
 {
-    char why[64];
+    char err[256];
 
-    vm->probing = 0;
-    if (vm->decided)
-        return;
-    if (vm->cfg.accel != FLOE_VM_ACCEL_AUTO) {
-        vm->accel = vm->cfg.accel;
-        vm->decided = 1;
-        snprintf(vm->accel_note, sizeof(vm->accel_note), "vm: using %s (as configured)",
-                 vm->accel == FLOE_VM_ACCEL_KVM ? "KVM" : "TCG");
-    } else if (!kvm_usable(why, sizeof(why))) {
-        vm->accel = FLOE_VM_ACCEL_TCG;
-        vm->decided = 1;
-        snprintf(vm->accel_note, sizeof(vm->accel_note), "vm: /dev/kvm not usable (%s): using TCG",
-                 why);
+    if (vm->stop_requested) {
+        vm->state = VM_STOPPED;
+        floe_info("vm: stopped before QEMU started");
+    } else if (spawn_qemu(vm, err, sizeof(err)) < 0) {
+        floe_err("vm: %s", err);
+        vm->state = VM_DIED;
     } else {
-        vm->accel = FLOE_VM_ACCEL_KVM;
-        vm->probing = 1;
+        return;
     }
+    if (vm->incoming) {
+        set_op(vm, "restore", "failed");
+        free(vm->incoming);
+        vm->incoming = NULL;
+    }
+}
+
+static void probe_closed(uv_handle_t *h)
+{
+    struct floe_vm *vm = h->data;
+
+    vm->probe_open = 0;
+    if (vm->freeing)
+        maybe_release(vm);
+    else if (!vm->probing)
+        spawn_after_probe(vm);
+}
+
+static void probe_exited(uv_process_t *p, int64_t status, int sig)
+{
+    struct floe_vm *vm = p->data;
+    uint64_t ms = uv_now(vm->loop) - vm->probe_started_ms;
+    char how[96];
+
+    uv_timer_stop(&vm->probe_timer);
+    vm->probing = 0;
+    uv_close((uv_handle_t *)p, probe_closed);
+    if (vm->freeing || vm->stop_requested)
+        return;
+    vm->decided = 1;
+    if (!sig && status == PROBE_OK) {
+        vm->accel = FLOE_VM_ACCEL_KVM;
+        floe_info("vm: using KVM: a probe guest entered long mode and wrote and checked "
+                  "288 MiB in %llu ms", (unsigned long long)ms);
+        return;
+    }
+    vm->accel = FLOE_VM_ACCEL_TCG;
+    if (vm->probe_timed_out) {
+        floe_info("vm: using TCG: KVM runs guests too slowly here: a probe guest that needs "
+                  "well under a second did not finish its memory test within %ds",
+                  vm->cfg.kvm_probe_seconds);
+    } else if (!sig && status == PROBE_BAD_MEMORY) {
+        floe_info("vm: using TCG: a probe guest under KVM read back wrong memory");
+    } else {
+        if (sig)
+            snprintf(how, sizeof(how), "was killed by signal %d", sig);
+        else
+            snprintf(how, sizeof(how), "exited with status %d", (int)status);
+        floe_info("vm: using TCG: QEMU running a probe guest under KVM %s", how);
+    }
+}
+
+static void probe_deadline(uv_timer_t *t)
+{
+    struct floe_vm *vm = t->data;
+
+    vm->probe_timed_out = 1;
+    uv_process_kill(&vm->probe_proc, SIGKILL);
+}
+
+static void probe_spawn_failed_closed(uv_handle_t *h)
+{
+    struct floe_vm *vm = h->data;
+
+    vm->probe_open = 0;
+    maybe_release(vm);
+}
+
+/* Writes the probe guest's disk into the run folder: 0 or -errno. */
+static int write_probe_image(const char *path)
+{
+    size_t len = (size_t)(floe_kvm_probe_image_end - floe_kvm_probe_image);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), rc = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (write(fd, floe_kvm_probe_image, len) != (ssize_t)len)
+        rc = errno ? -errno : -EIO;
+    if (close(fd) < 0 && !rc)
+        rc = -errno;
+    return rc;
+}
+
+/* Boots the probe guest under KVM with a deadline; its exit decides. */
+static int start_probe(struct floe_vm *vm, char *err, size_t errlen)
+{
+    uv_stdio_container_t stdio[3] = { { .flags = UV_IGNORE }, { .flags = UV_IGNORE },
+                                      { .flags = UV_IGNORE } };
+    uv_process_options_t po = { .exit_cb = probe_exited, .stdio_count = 3, .stdio = stdio };
+    const char *qemu = getenv("QEMU");
+    char image[sizeof(vm->dir) + 32], memory[16], *drive;
+    int rc;
+
+    snprintf(image, sizeof(image), "%s/kvm-probe.img", vm->dir);
+    rc = write_probe_image(image);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", image, strerror(-rc));
+        return rc;
+    }
+    drive = escape_commas("file=", image, ",format=raw,if=floppy,readonly=on");
+    if (!drive) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    snprintf(memory, sizeof(memory), "%d", PROBE_MEMORY_MIB);
+    char *argv[] = { (char *)(qemu && *qemu ? qemu : "qemu-system-x86_64"), "-nodefaults",
+                     "-no-user-config", "-display", "none", "-accel", "kvm", "-m", memory,
+                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", drive,
+                     "-boot", "order=a", NULL };
+
+    po.file = argv[0];
+    po.args = argv;
+    vm->probe_proc.data = vm;
+    vm->probe_open = 1;
+    rc = uv_spawn(vm->loop, &vm->probe_proc, &po);
+    free(drive);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot run %s: %s", argv[0], uv_strerror(rc));
+        uv_close((uv_handle_t *)&vm->probe_proc, probe_spawn_failed_closed);
+        return rc;
+    }
+    vm->probing = 1;
+    vm->probe_timed_out = vm->stop_requested = 0;
+    vm->accel = FLOE_VM_ACCEL_KVM;
+    vm->probe_started_ms = uv_now(vm->loop);
+    vm->state = vm->incoming ? VM_RESTORING : VM_STARTING;
+    uv_timer_start(&vm->probe_timer, probe_deadline, (uint64_t)vm->cfg.kvm_probe_seconds * 1000,
+                   0);
+    floe_info("vm: probing KVM: a probe guest gets %ds", vm->cfg.kvm_probe_seconds);
+    return 0;
+}
+
+/* Starts QEMU, or first the KVM probe when the accelerator is not known yet. */
+static int launch(struct floe_vm *vm, char *err, size_t errlen)
+{
+    char why[96];
+
+    if (!vm->decided) {
+        if (vm->cfg.accel != FLOE_VM_ACCEL_AUTO) {
+            vm->accel = vm->cfg.accel;
+            vm->decided = 1;
+            floe_info("vm: using %s (as configured)",
+                      vm->accel == FLOE_VM_ACCEL_KVM ? "KVM" : "TCG");
+        } else if (!kvm_usable(why, sizeof(why))) {
+            vm->accel = FLOE_VM_ACCEL_TCG;
+            vm->decided = 1;
+            floe_info("vm: using TCG: /dev/kvm is not usable (%s)", why);
+        } else {
+            return start_probe(vm, err, errlen);
+        }
+    }
+    return spawn_qemu(vm, err, errlen);
 }
 
 /* ---- the public functions ---- */
@@ -749,7 +826,9 @@ void floe_vm_free(struct floe_vm *vm)
     uv_close((uv_handle_t *)&vm->probe_timer, handle_closed);
     uv_close((uv_handle_t *)&vm->stop_timer, handle_closed);
     uv_close((uv_handle_t *)&vm->op_timer, handle_closed);
-    /* qemu_exited closes the process handle once QEMU is gone */
+    /* qemu_exited and probe_exited close the process handles once QEMU is gone */
+    if (vm->probing)
+        uv_process_kill(&vm->probe_proc, SIGKILL);
     kill_qemu(vm);
 }
 
@@ -759,10 +838,13 @@ int floe_vm_start(struct floe_vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "the VM is %s", state_names[vm->state]);
         return -EALREADY;
     }
-    choose_accel(vm);
+    if (vm->probe_open) {
+        snprintf(err, errlen, "the VM is starting (KVM is being probed)");
+        return -EALREADY;
+    }
     if (prepare_overlay(vm, err, errlen) < 0)
         return -EINVAL;
-    return spawn_qemu(vm, err, errlen);
+    return launch(vm, err, errlen);
 }
 
 static void stop_tick(uv_timer_t *t)
@@ -782,12 +864,16 @@ static void stop_tick(uv_timer_t *t)
 
 int floe_vm_stop(struct floe_vm *vm)
 {
+    if (vm->probing) {   /* QEMU has not started: the probe ends, and no VM */
+        vm->stop_requested = 1;
+        vm->state = VM_STOPPING;
+        uv_process_kill(&vm->probe_proc, SIGKILL);
+        return 0;
+    }
     if (!vm->proc_alive)
         return -ENOTCONN;
     vm->stop_requested = 1;
-    vm->probing = 0;
     vm->state = VM_STOPPING;
-    uv_timer_stop(&vm->probe_timer);
     if (run_command(vm, "system_powerdown") < 0) {
         kill_qemu(vm);
         return 0;
@@ -815,7 +901,9 @@ void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
 {
     const char *accel = vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg";
 
-    if (!vm->proc_alive && !vm->decided)
+    if (vm->probing)
+        accel = "kvm";
+    else if (!vm->proc_alive && !vm->decided)
         accel = "none";
     snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%dx%d updates=%lu last_exit=%s "
              "op=%s%s%s disk=%s agent=%s usb_redir=%d monitor=%s", state_names[vm->state], accel,
@@ -1009,8 +1097,6 @@ int floe_vm_hibernate(struct floe_vm *vm, const char *file, char *err, size_t er
     json_object_object_add(args, "uri", json_object_new_string(uri));
     free(uri);
     vm->was_running = vm->state == VM_RUNNING;
-    vm->probing = 0;
-    uv_timer_stop(&vm->probe_timer);
     /* stopped first, the state is written once and the guest does not run on */
     run_command(vm, "stop");
     if (floe_qmp_execute(vm->qmp, "migrate", args, QMP_TIMEOUT_MS, migrate_started, vm) < 0) {
@@ -1081,7 +1167,7 @@ int floe_vm_restore(struct floe_vm *vm, const char *file, char *err, size_t errl
 {
     struct stat st;
 
-    if (vm->proc_alive || vm->proc_open) {
+    if (vm->proc_alive || vm->proc_open || vm->probe_open) {
         snprintf(err, errlen, "the VM is %s: vm-stop or vm-hibernate it first",
                  state_names[vm->state]);
         return -1;
@@ -1102,15 +1188,9 @@ int floe_vm_restore(struct floe_vm *vm, const char *file, char *err, size_t errl
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    /* the saved state is the accelerator's that wrote it: no KVM probe */
-    choose_accel(vm);
-    if (vm->probing) {
-        vm->probing = 0;
-        vm->accel = FLOE_VM_ACCEL_TCG;
-    }
     set_op(vm, "restore", "running");
     floe_info("vm: restoring from %s", file);
-    if (spawn_qemu(vm, err, errlen) < 0) {
+    if (launch(vm, err, errlen) < 0) {
         free(vm->incoming);
         vm->incoming = NULL;
         set_op(vm, "restore", "failed");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # floe-server --vm with the project's Linux test guest (tests/guest/build.sh,
-# TCG): floe-viewer --headless shows the guest's framebuffer console, equal to
+# accel = auto, so the KVM probe must choose what boots it): floe-viewer --headless shows the guest's framebuffer console, equal to
 # the server's snapshot and to QEMU's screendump; a command typed through
 # floe-viewer runs in the guest's shell (its output reaches the serial log)
 # and its output appears on the viewer's picture. The VM has the agent's
@@ -17,7 +17,7 @@ tests/guest/build.sh "$GUEST" >"$T/build.log" 2>&1 || { cat "$T/build.log"; echo
 QMP=$T/test-qmp.sock
 cat >"$T/vm.conf" <<EOF2
 memory = 256
-accel = tcg
+accel = auto
 kernel = $PWD/$GUEST/vmlinuz
 initrd = $PWD/$GUEST/initrd.gz
 append = console=tty0 console=ttyS0 vga=0x318 quiet
@@ -27,8 +27,10 @@ sound = yes
 extra = -qmp unix:$QMP,server=on,wait=off -serial file:$T/serial.log
 EOF2
 start_server --disable-ticketing --vm "$T/vm.conf"
+# accel = auto: whatever the KVM probe chooses must boot a Linux kernel
 if wait_for 90 grep -q "floe-guest ready" "$T/serial.log"; then
     pass "the guest booted: $(grep -m1 'floe-guest ready' "$T/serial.log" | tr -d '\r')"
+    pass "accel = auto chose an accelerator that boots Linux: $(grep -m1 'vm: using' "$T/server.err" | sed 's/.*vm: //')"
 else
     fail "no banner from the guest"; tail -5 "$T/serial.log"; tail -5 "$T/server.err"; finish
 fi
