@@ -122,6 +122,9 @@ static int set_key(struct floe_vm_config *cfg, const char *k, const char *v, cha
             return snprintf(err, errlen, "accel must be auto, kvm or tcg, not '%s'", v), -1;
         return 0;
     }
+    if (!strcmp(k, "monitors"))
+        return parse_int(v, 1, FLOE_VM_MAX_MONITORS, &cfg->monitors) ? snprintf(err, errlen,
+               "monitors must be 1..%d, not '%s'", FLOE_VM_MAX_MONITORS, v), -1 : 0;
     if (!strcmp(k, "usb_redir"))
         return parse_int(v, 0, FLOE_VM_MAX_USB_REDIR, &cfg->usb_redir) ? snprintf(err, errlen,
                "usb_redir must be 0..%d ports, not '%s'", FLOE_VM_MAX_USB_REDIR, v), -1 : 0;
@@ -149,6 +152,7 @@ int floe_vm_config_load(const char *path, struct floe_vm_config *cfg, char *err,
     cfg->kvm_probe_seconds = 5;
     cfg->stop_timeout = 10;
     cfg->usb_redir = 2;
+    cfg->monitors = 1;
     f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "cannot read VM config %s: %s", path, strerror(errno));

@@ -8,6 +8,7 @@
 enum floe_vm_accel { FLOE_VM_ACCEL_AUTO, FLOE_VM_ACCEL_KVM, FLOE_VM_ACCEL_TCG };
 
 #define FLOE_VM_MAX_USB_REDIR 8
+#define FLOE_VM_MAX_MONITORS 4
 
 struct floe_vm_config {
     int memory_mib;             /* memory: default 512 */
@@ -19,6 +20,7 @@ struct floe_vm_config {
     int boot_menu;              /* boot_menu = yes: SeaBIOS's menu, waiting a minute */
     int usb_redir;              /* usb_redir: USB redirection ports (chardev sockets), default 2 */
     int sound;                  /* sound = yes: an HDA sound card, default no */
+    int monitors;               /* monitors: display heads (1..4), default 1 */
     char **extra;               /* extra: more QEMU arguments, split at blanks */
     int n_extra;
     int kvm_probe_seconds;      /* kvm_probe_seconds: default 5 */

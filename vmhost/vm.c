@@ -41,11 +41,21 @@ static const char *const state_names[] = { "stopped", "starting", "running", "pa
                                            "stopping", "died", "hibernating", "hibernated",
                                            "restoring" };
 
+/* One display head: its VNC server in QEMU, read into server surface `index`. */
+struct vm_head {
+    struct floe_vm *vm;
+    int index;
+    char vnc_path[96];
+    struct floe_vnc_feed *feed;
+    int w, h;
+};
+
 struct floe_vm {
     uv_loop_t *loop;
     struct floe_server *srv;
     struct floe_vm_config cfg;
-    char dir[64], qmp_path[96], vnc_path[96], agent_path[96];
+    char dir[64], qmp_path[96], agent_path[96];
+    struct vm_head heads[FLOE_VM_MAX_MONITORS];   /* cfg.monitors of them */
     uv_process_t proc;
     int proc_alive;        /* spawned and not yet exited */
     int proc_open;         /* the process handle is not closed yet */
@@ -57,16 +67,15 @@ struct floe_vm {
     int sock_waited_ms;
     struct floe_qmp *qmp;
     int qmp_ready;
-    struct floe_vnc_feed *feed;
     enum vm_state state;
     enum floe_vm_accel accel;     /* what this run uses: KVM or TCG */
     int decided;                  /* KVM probed or configured: accel holds for next runs */
     int probing, stop_requested, stop_stage, guest_shutdown;
-    int w, h;
     unsigned long updates;
-    int ptr_x, ptr_y;
+    int ptr_x, ptr_y, ptr_monitor;   /* the pointer is on heads[ptr_monitor] */
     unsigned buttons;
     char last_exit[96];
+    char accel_note[160];  /* how the accelerator was chosen, logged once QEMU runs */
     char *incoming;        /* -incoming URI while a restore is under way */
     int was_running;       /* the guest ran when hibernation began */
     int hibernated;        /* the state is saved: QEMU's exit means hibernated */
@@ -85,7 +94,9 @@ static void remove_sockets(struct floe_vm *vm)
     char path[sizeof(vm->dir) + 32];
 
     unlink(vm->qmp_path);
-    unlink(vm->vnc_path);
+    for (int i = 0; i < FLOE_VM_MAX_MONITORS; i++)
+        if (vm->heads[i].vnc_path[0])
+            unlink(vm->heads[i].vnc_path);
     unlink(vm->agent_path);
     for (int i = 0; i < FLOE_VM_MAX_USB_REDIR; i++) {
         snprintf(path, sizeof(path), "%s/usbredir%d.sock", vm->dir, i);
@@ -120,47 +131,88 @@ static void handle_closed(uv_handle_t *h)
 
 static void feed_resize(void *opaque, int w, int h)
 {
-    struct floe_vm *vm = opaque;
+    struct vm_head *head = opaque;
 
-    vm->w = w;
-    vm->h = h;
-    if (floe_server_surface_create(vm->srv, 0, w, h) < 0)
-        floe_err("vm: cannot create a %dx%d surface", w, h);
+    head->w = w;
+    head->h = h;
+    if (floe_server_surface_create(head->vm->srv, (uint32_t)head->index, w, h) < 0)
+        floe_err("vm: cannot create a %dx%d surface for monitor %d", w, h, head->index + 1);
 }
 
 static void feed_damage(void *opaque, int x, int y, int w, int h, const uint32_t *pixels,
                         int stride)
 {
-    struct floe_vm *vm = opaque;
+    struct vm_head *head = opaque;
     struct floe_rect r = { x, y, w, h };
 
-    floe_server_draw_image(vm->srv, 0, &r, pixels, stride);
+    floe_server_draw_image(head->vm->srv, (uint32_t)head->index, &r, pixels, stride);
 }
 
 static void feed_copy(void *opaque, int src_x, int src_y, int x, int y, int w, int h)
 {
-    struct floe_vm *vm = opaque;
+    struct vm_head *head = opaque;
     struct floe_rect r = { x, y, w, h };
 
-    floe_server_copy_bits(vm->srv, 0, src_x, src_y, &r);
+    floe_server_copy_bits(head->vm->srv, (uint32_t)head->index, src_x, src_y, &r);
 }
 
 static void feed_update(void *opaque)
 {
-    struct floe_vm *vm = opaque;
+    struct vm_head *head = opaque;
 
-    vm->updates++;
-    floe_server_frame_end(vm->srv);
+    head->vm->updates++;
+    floe_server_frame_end(head->vm->srv);
 }
 
 static void feed_error(void *opaque, const char *message)
 {
-    struct floe_vm *vm = opaque;
+    struct vm_head *head = opaque;
+    struct floe_vm *vm = head->vm;
 
-    if (vm->proc_alive && !vm->stop_requested)
-        floe_warn("vm: display feed: %s", message);
-    floe_vnc_feed_free(vm->feed);
-    vm->feed = NULL;
+    if (vm->proc_alive && !vm->stop_requested) {
+        if (vm->cfg.monitors > 1)
+            floe_warn("vm: display feed of monitor %d: %s", head->index + 1, message);
+        else
+            floe_warn("vm: display feed: %s", message);
+    }
+    floe_vnc_feed_free(head->feed);
+    head->feed = NULL;
+}
+
+static const struct floe_vnc_feed_cbs feed_cbs = { feed_resize, feed_damage, feed_copy,
+                                                   feed_update, feed_error };
+
+/* Connects every head's feed: 0, or -1 when one could not be made. */
+static int feeds_connect(struct floe_vm *vm)
+{
+    int rc = 0;
+
+    for (int i = 0; i < vm->cfg.monitors; i++) {
+        struct vm_head *head = &vm->heads[i];
+
+        if (!head->feed)
+            head->feed = floe_vnc_feed_new(vm->loop, head->vnc_path, &feed_cbs, head);
+        if (!head->feed)
+            rc = -1;
+    }
+    return rc;
+}
+
+static void feeds_free(struct floe_vm *vm)
+{
+    for (int i = 0; i < FLOE_VM_MAX_MONITORS; i++) {
+        floe_vnc_feed_free(vm->heads[i].feed);
+        vm->heads[i].feed = NULL;
+    }
+}
+
+/* The feed that carries keys: any head's reaches the guest's keyboard. */
+static struct floe_vnc_feed *key_feed(struct floe_vm *vm)
+{
+    for (int i = 0; i < vm->cfg.monitors; i++)
+        if (vm->heads[i].feed)
+            return vm->heads[i].feed;
+    return NULL;
 }
 
 /* ---- QMP ---- */
@@ -278,9 +330,6 @@ static void kill_qemu(struct floe_vm *vm)
         uv_process_kill(&vm->proc, SIGKILL);
 }
 
-static const struct floe_vnc_feed_cbs feed_cbs = { feed_resize, feed_damage, feed_copy,
-                                                   feed_update, feed_error };
-
 static void qmp_connect(struct floe_vm *vm)
 {
     static const struct floe_qmp_ops ops = { qmp_ready, qmp_event, qmp_closed };
@@ -295,15 +344,15 @@ static void qmp_connect(struct floe_vm *vm)
 
 static void connect_sockets(struct floe_vm *vm)
 {
-    const struct floe_vnc_feed_cbs *cbs = &feed_cbs;
+    int feeds = 0;
 
     vm->qmp_reconnects = 0;
     qmp_connect(vm);
     /* while a restore loads, the screen is the empty VGA's: clients keep the
      * old picture until the guest's own comes back */
     if (!vm->incoming)
-        vm->feed = floe_vnc_feed_new(vm->loop, vm->vnc_path, cbs, vm);
-    if (!vm->qmp || (!vm->incoming && !vm->feed))
+        feeds = feeds_connect(vm);
+    if (!vm->qmp || feeds < 0)
         floe_err("vm: cannot connect to QEMU's QMP and VNC sockets");
 }
 
@@ -318,7 +367,11 @@ static void sock_tick(uv_timer_t *t)
 {
     struct floe_vm *vm = t->data;
 
-    if (is_socket(vm->qmp_path) && is_socket(vm->vnc_path)) {
+    int ready = is_socket(vm->qmp_path);
+
+    for (int i = 0; i < vm->cfg.monitors; i++)
+        ready = ready && is_socket(vm->heads[i].vnc_path);
+    if (ready) {
         uv_timer_stop(t);
         connect_sockets(vm);
         return;
@@ -368,8 +421,7 @@ static void qemu_exited(uv_process_t *p, int64_t status, int sig)
     floe_qmp_free(vm->qmp);
     vm->qmp = NULL;
     vm->qmp_ready = 0;
-    floe_vnc_feed_free(vm->feed);
-    vm->feed = NULL;
+    feeds_free(vm);
     describe_exit(vm, status, sig);
     uv_close((uv_handle_t *)p, proc_closed);
     if (vm->freeing)
@@ -428,8 +480,8 @@ static int has_suffix(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-#define MAX_FIXED_ARGS (64 + 4 * FLOE_VM_MAX_USB_REDIR)
-#define MAX_OWNED (12 + 2 * FLOE_VM_MAX_USB_REDIR)
+#define MAX_FIXED_ARGS (64 + 4 * FLOE_VM_MAX_USB_REDIR + 4 * FLOE_VM_MAX_MONITORS)
+#define MAX_OWNED (12 + 2 * FLOE_VM_MAX_USB_REDIR + 3 * FLOE_VM_MAX_MONITORS)
 
 static char *int_arg(int v)
 {
@@ -465,12 +517,31 @@ static char **build_args(struct floe_vm *vm, char **own, int *n_own)
 #define OWN(s) (own[(*n_own)++] = argv[n++] = (s))
     ARG(qemu && *qemu ? qemu : "qemu-system-x86_64");
     ARG("-nodefaults"); ARG("-no-user-config"); ARG("-display"); ARG("none");
-    ARG("-vga"); ARG("std");
+    /* one head: the standard VGA and its VNC server; more: a secondary VGA
+     * (no legacy ports) for each further head, with its own VNC server */
+    if (c->monitors == 1) {
+        ARG("-vga"); ARG("std");
+    } else {
+        ARG("-device"); ARG("VGA,id=head0");
+        for (int i = 1; i < c->monitors; i++) {
+            char id[32];
+
+            snprintf(id, sizeof(id), "secondary-vga,id=head%d", i);
+            ARG("-device");
+            OWN(strdup(id));
+        }
+    }
     ARG("-accel"); ARG(vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
     ARG("-m"); OWN(int_arg(c->memory_mib));
     ARG("-smp"); OWN(int_arg(c->cpus));
     ARG("-qmp"); OWN(escape_commas("unix:", vm->qmp_path, ",server=on,wait=off"));
-    ARG("-vnc"); OWN(escape_commas("unix:", vm->vnc_path, ""));
+    for (int i = 0; i < c->monitors; i++) {
+        char tail[48];
+
+        snprintf(tail, sizeof(tail), ",id=vnc%d,display=head%d", i, i);
+        ARG("-vnc");
+        OWN(escape_commas("unix:", vm->heads[i].vnc_path, c->monitors == 1 ? "" : tail));
+    }
     /* a USB tablet makes QEMU's VNC pointer absolute in the guest */
     ARG("-device"); ARG("usb-ehci,id=ehci"); ARG("-device"); ARG("usb-tablet,bus=ehci.0");
     /* the guest agent's port, as SPICE agents look for it, on a socket */
@@ -560,6 +631,9 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
     vm->state = vm->incoming ? VM_RESTORING : VM_STARTING;
     vm->sock_waited_ms = 0;
     uv_timer_start(&vm->sock_timer, sock_tick, SOCKET_POLL_MS, SOCKET_POLL_MS);
+    if (vm->accel_note[0])
+        floe_info("%s", vm->accel_note);
+    vm->accel_note[0] = 0;
     floe_info("vm: QEMU started (pid %d, %s)", vm->proc.pid,
               vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
 out:
@@ -752,12 +826,13 @@ static int launch(struct floe_vm *vm, char *err, size_t errlen)
         if (vm->cfg.accel != FLOE_VM_ACCEL_AUTO) {
             vm->accel = vm->cfg.accel;
             vm->decided = 1;
-            floe_info("vm: using %s (as configured)",
-                      vm->accel == FLOE_VM_ACCEL_KVM ? "KVM" : "TCG");
+            snprintf(vm->accel_note, sizeof(vm->accel_note), "vm: using %s (as configured)",
+                     vm->accel == FLOE_VM_ACCEL_KVM ? "KVM" : "TCG");
         } else if (!kvm_usable(why, sizeof(why))) {
             vm->accel = FLOE_VM_ACCEL_TCG;
             vm->decided = 1;
-            floe_info("vm: using TCG: /dev/kvm is not usable (%s)", why);
+            snprintf(vm->accel_note, sizeof(vm->accel_note),
+                     "vm: using TCG: /dev/kvm is not usable (%s)", why);
         } else {
             return start_probe(vm, err, errlen);
         }
@@ -791,7 +866,16 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
         return NULL;
     }
     snprintf(vm->qmp_path, sizeof(vm->qmp_path), "%s/qmp.sock", vm->dir);
-    snprintf(vm->vnc_path, sizeof(vm->vnc_path), "%s/vnc.sock", vm->dir);
+    for (int i = 0; i < vm->cfg.monitors; i++) {
+        struct vm_head *head = &vm->heads[i];
+
+        head->vm = vm;
+        head->index = i;
+        if (i == 0)
+            snprintf(head->vnc_path, sizeof(head->vnc_path), "%s/vnc.sock", vm->dir);
+        else
+            snprintf(head->vnc_path, sizeof(head->vnc_path), "%s/vnc%d.sock", vm->dir, i);
+    }
     snprintf(vm->agent_path, sizeof(vm->agent_path), "%s/agent.sock", vm->dir);
     vm->loop = loop;
     vm->srv = srv;
@@ -806,9 +890,11 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
         vm->open_handles++;
     }
     /* clients that come before the guest's first picture see a black screen */
-    vm->w = 720;
-    vm->h = 400;
-    floe_server_surface_create(srv, 0, vm->w, vm->h);
+    for (int i = 0; i < vm->cfg.monitors; i++) {
+        vm->heads[i].w = i ? 640 : 720;   /* the sizes of QEMU's empty VGA screens */
+        vm->heads[i].h = i ? 480 : 400;
+        floe_server_surface_create(srv, (uint32_t)i, vm->heads[i].w, vm->heads[i].h);
+    }
     floe_server_frame_end(srv);
     return vm;
 }
@@ -820,8 +906,7 @@ void floe_vm_free(struct floe_vm *vm)
     vm->freeing = 1;
     floe_qmp_free(vm->qmp);
     vm->qmp = NULL;
-    floe_vnc_feed_free(vm->feed);
-    vm->feed = NULL;
+    feeds_free(vm);
     uv_close((uv_handle_t *)&vm->sock_timer, handle_closed);
     uv_close((uv_handle_t *)&vm->probe_timer, handle_closed);
     uv_close((uv_handle_t *)&vm->stop_timer, handle_closed);
@@ -899,17 +984,23 @@ int floe_vm_reset(struct floe_vm *vm)
 
 void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
 {
+    char sizes[16 * FLOE_VM_MAX_MONITORS] = "";
+    size_t at = 0;
+
+    for (int i = 0; i < vm->cfg.monitors && at < sizeof(sizes); i++)
+        at += (size_t)snprintf(sizes + at, sizeof(sizes) - at, "%s%dx%d", i ? "," : "",
+                               vm->heads[i].w, vm->heads[i].h);
     const char *accel = vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg";
 
     if (vm->probing)
         accel = "kvm";
     else if (!vm->proc_alive && !vm->decided)
         accel = "none";
-    snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%dx%d updates=%lu last_exit=%s "
+    snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%s updates=%lu last_exit=%s "
              "op=%s%s%s disk=%s agent=%s usb_redir=%d monitor=%s", state_names[vm->state], accel,
              vm->probing ? "-probing" : "",
-             vm->proc_alive ? vm->proc.pid : 0, vm->proc_alive ? vm->qmp_path : "none", vm->w,
-             vm->h, vm->updates, vm->last_exit, vm->op_name ? vm->op_name : "none",
+             vm->proc_alive ? vm->proc.pid : 0, vm->proc_alive ? vm->qmp_path : "none", sizes,
+             vm->updates, vm->last_exit, vm->op_name ? vm->op_name : "none",
              vm->op_name ? ":" : "", vm->op_name ? vm->op_how : "",
              vm->overlay[0] ? vm->overlay : vm->cfg.disk ? vm->cfg.disk : "none",
              vm->proc_alive ? vm->agent_path : "none", vm->cfg.usb_redir,
@@ -1142,8 +1233,7 @@ static void restore_polled(struct floe_qmp *q, const struct floe_qmp_result *r, 
     free(vm->incoming);
     vm->incoming = NULL;
     floe_info("vm: the saved state is loaded (%s)", st);
-    vm->feed = floe_vnc_feed_new(vm->loop, vm->vnc_path, &feed_cbs, vm);
-    if (!vm->feed)
+    if (feeds_connect(vm) < 0)
         floe_err("vm: cannot connect to QEMU's VNC socket");
     vm->state = VM_PAUSED;
     if (!strcmp(st, "running")) {
@@ -1313,19 +1403,23 @@ static void in_key(void *opaque, uint32_t scancode, int down)
 {
     struct floe_vm *vm = opaque;
 
-    if (vm->feed)
-        floe_vnc_feed_key(vm->feed, scancode, down);
+    struct floe_vnc_feed *feed = key_feed(vm);
+
+    if (feed)
+        floe_vnc_feed_key(feed, scancode, down);
 }
 
 static void in_pointer(void *opaque, int x, int y, uint32_t buttons)
 {
     struct floe_vm *vm = opaque;
 
+    struct floe_vnc_feed *feed = vm->heads[vm->ptr_monitor].feed;
+
     vm->ptr_x = x;
     vm->ptr_y = y;
     vm->buttons = buttons & 7;
-    if (vm->feed)
-        floe_vnc_feed_pointer(vm->feed, x, y, vm->buttons);
+    if (feed)
+        floe_vnc_feed_pointer(feed, x, y, vm->buttons);
 }
 
 /* RFB has no wheel: a press and release of button 4 (up) or 5 (down). */
@@ -1334,10 +1428,12 @@ static void in_wheel(void *opaque, int delta)
     struct floe_vm *vm = opaque;
     unsigned bit = delta > 0 ? 1u << 4 : 1u << 3;
 
-    if (!vm->feed || !delta)
+    struct floe_vnc_feed *feed = vm->heads[vm->ptr_monitor].feed;
+
+    if (!feed || !delta)
         return;
-    floe_vnc_feed_pointer(vm->feed, vm->ptr_x, vm->ptr_y, vm->buttons | bit);
-    floe_vnc_feed_pointer(vm->feed, vm->ptr_x, vm->ptr_y, vm->buttons);
+    floe_vnc_feed_pointer(feed, vm->ptr_x, vm->ptr_y, vm->buttons | bit);
+    floe_vnc_feed_pointer(feed, vm->ptr_x, vm->ptr_y, vm->buttons);
 }
 
 void floe_vm_input_sink(struct floe_vm *vm, struct floe_input_sink *sink)
