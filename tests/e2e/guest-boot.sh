@@ -66,7 +66,7 @@ if ! wait_for 60 grep -q "^floe-guest ready" "$T/serial.log"; then
 fi
 banner=$(grep -a "^floe-guest ready" "$T/serial.log" | tr -d '\r')
 pass "banner after $((SECONDS - boot)) s: $banner"
-if [[ "$banner" == *"framebuffer VESA VGA ${MODE}x24"* && "$banner" == *"virtio ports 1" ]]; then
+if [[ "$banner" == *"framebuffer VESA VGA ${MODE}x24"* && "$banner" == *"virtio ports 1,"* ]]; then
     pass "vesafb runs at ${MODE}x24 and virtio_console found the VM's port"
 else
     fail "unexpected framebuffer or port count in the banner"

@@ -57,7 +57,7 @@ colours=$(convert "$T/console-viewer.png" -format %k info:)
 [ "$colours" -gt 1 ] && pass "the console shows text ($colours colours)" || fail "blank console"
 
 # the devices floe-server gave the VM
-grep -q "virtio ports 1" "$T/serial.log" && pass "the guest sees one virtio-serial port" ||
+grep -q "virtio ports 1," "$T/serial.log" && pass "the guest sees one virtio-serial port" ||
     fail "the guest's virtio ports: $(grep -m1 'floe-guest ready' "$T/serial.log")"
 status=$(ctl vm-status | head -1)
 agent=$(sed -n 's/.* agent=\([^ ]*\).*/\1/p' <<<"$status")

@@ -12,6 +12,9 @@ OUT=$(cd "$OUT" && pwd)
 # Modules loaded at boot (with what they depend on); the framebuffer console
 # is the kernel's built-in vesafb, so no display driver is needed.
 MODULES="virtio_pci virtio_console"
+# Loaded only when the VM has more display heads than the standard VGA: the
+# DRM driver for QEMU's secondary VGA devices (see init).
+HEAD_MODULES="bochs"
 
 die() { echo "guest build: $*" >&2; exit 1; }
 for tool in apt-get apt-cache dpkg-deb cpio gzip sha256sum; do
@@ -35,8 +38,8 @@ resolve() {
 resolve
 
 stamp() {
-    { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip"
-      echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES"; } | sha256sum | cut -c1-64
+    { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip" "$SRC/floe-paint"
+      echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES $HEAD_MODULES"; } | sha256sum | cut -c1-64
 }
 STAMP=$(stamp)
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] &&
@@ -83,6 +86,7 @@ chmod 755 "$R/bin/busybox"
 install -m 755 "$SRC/init" "$R/init"
 install -m 755 "$SRC/floe-demo" "$R/bin/floe-demo"
 install -m 755 "$SRC/floe-keyflip" "$R/bin/floe-keyflip"
+install -m 755 "$SRC/floe-paint" "$R/bin/floe-paint"
 install -m 644 "$SRC/inittab" "$R/etc/inittab"
 
 # The packaged kernel has no modules.dep (depmod runs at install), so the
@@ -101,22 +105,31 @@ add_module() {
     for d in ${deps//,/ }; do add_module "$d"; done
     ORDER+=("${path#"$KMOD/"}")
 }
+# copy_modules LIST: copies ORDER's modules and lists them in LIST
+copy_modules() {
+    local p
+    : >"$R/lib/modules/$1"
+    for p in "${ORDER[@]}"; do
+        mkdir -p "$R/lib/modules/$(dirname "$p")"
+        case "$p" in
+            *.xz) command -v xz >/dev/null || die "xz is missing for compressed modules"
+                  xz -dc "$KMOD/$p" >"$R/lib/modules/${p%.xz}"; p=${p%.xz} ;;
+            *) cp "$KMOD/$p" "$R/lib/modules/$p" ;;
+        esac
+        echo "$p" >>"$R/lib/modules/$1"
+    done
+}
 for m in $MODULES; do add_module "$m"; done
-: >"$R/lib/modules/load.list"
-for p in "${ORDER[@]}"; do
-    mkdir -p "$R/lib/modules/$(dirname "$p")"
-    case "$p" in
-        *.xz) command -v xz >/dev/null || die "xz is missing for compressed modules"
-              xz -dc "$KMOD/$p" >"$R/lib/modules/${p%.xz}"; p=${p%.xz} ;;
-        *) cp "$KMOD/$p" "$R/lib/modules/$p" ;;
-    esac
-    echo "$p" >>"$R/lib/modules/load.list"
-done
+copy_modules load.list
+BOOT_ORDER=("${ORDER[@]}")
+ORDER=()
+for m in $HEAD_MODULES; do add_module "$m"; done
+copy_modules heads.list
 
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 >"$W/initrd.gz"
 cp "$W/kernel/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 mv "$W/initrd.gz" "$OUT/initrd.gz"
-echo "$KPKG $KVER_PKG; busybox-static $BB_VER; modules: ${ORDER[*]}" >"$OUT/contents"
+echo "$KPKG $KVER_PKG; busybox-static $BB_VER; modules: ${BOOT_ORDER[*]}; for more heads: ${ORDER[*]}" >"$OUT/contents"
 rm -rf "$W"
 echo "$STAMP" >"$OUT/stamp"
 echo "$OUT/vmlinuz"; echo "$OUT/initrd.gz"
