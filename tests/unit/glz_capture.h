@@ -1,12 +1,14 @@
 /* The captured GLZ sequences of tests/unit/data (test_glz, test_zlib_glz):
  * records of left, top, width, height (u16 LE), image type (u8), aux (u32
- * LE: glz_data_size for ZLIB_GLZ_RGB), length (u32 LE), payload. Include
- * after <cmocka.h>. */
+ * LE: glz_data_size for ZLIB_GLZ_RGB), length (u32 LE), payload, laid
+ * over the LZ picture of the screen before them. Include after
+ * tests/unit/test_util.h. */
 #ifndef FLOE_TEST_GLZ_CAPTURE_H
 #define FLOE_TEST_GLZ_CAPTURE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct tile {
     int x, y, w, h, type;
@@ -35,6 +37,27 @@ static inline int read_tiles(const uint8_t *seq, size_t len, struct tile *t, int
         assert_true(at <= len);
     }
     return n;
+}
+
+/* Lays a decoded tile (stride t->w) onto a screen screen_w pixels wide. */
+static inline void put_tile(uint32_t *screen, int screen_w, const struct tile *t,
+                            const uint32_t *px)
+{
+    for (int y = 0; y < t->h; y++)
+        memcpy(screen + (size_t)(t->y + y) * screen_w + t->x, px + (size_t)y * t->w,
+               (size_t)t->w * 4);
+}
+
+/* The screen must equal the screendump png (w x h) pixel for pixel. */
+static inline void expect_screen(const uint32_t *screen, const char *png_path, int w, int h)
+{
+    uint32_t *png = read_png(png_path, w, h);
+
+    for (int i = 0; i < w * h; i++)
+        if (screen[i] != (png[i] & 0x00ffffffu))
+            fail_msg("pixel %d,%d: %08x, the screendump has %08x", i % w, i / w, screen[i],
+                     png[i]);
+    free(png);
 }
 
 #endif

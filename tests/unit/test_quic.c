@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "codecs/codec.h"
-#include "codecs/png.h"
 #include "codecs/quic.h"
 
 /* QUIC payloads (the bytes after the image's data_size) that QEMU's SPICE
@@ -42,17 +41,6 @@ static uint32_t rng(void)
     rng_state ^= rng_state >> 17;
     rng_state ^= rng_state << 5;
     return rng_state;
-}
-
-static uint32_t *read_png(const char *path, int w, int h)
-{
-    uint32_t *px;
-    int pw, ph;
-
-    assert_int_equal(floe_png_read(path, &px, &pw, &ph, 1L << 20), 0);
-    assert_int_equal(pw, w);
-    assert_int_equal(ph, h);
-    return px;
 }
 
 /* Decodes an exact-size copy of in[0..len) into out (w x h, stride w). */

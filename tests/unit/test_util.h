@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/png.h"
+
 /* An exact-size heap copy, so ASan flags any read past `n`. */
 static inline uint8_t *dup_exact(const uint8_t *p, size_t n)
 {
@@ -36,6 +38,18 @@ static inline uint8_t *read_file(const char *path, size_t *len)
     fclose(f);
     *len = (size_t)n;
     return buf;
+}
+
+/* A PNG that must be w x h, as 0xAARRGGBB pixels (free() them). */
+static inline uint32_t *read_png(const char *path, int w, int h)
+{
+    uint32_t *px;
+    int pw, ph;
+
+    assert_int_equal(floe_png_read(path, &px, &pw, &ph, 1L << 20), 0);
+    assert_int_equal(pw, w);
+    assert_int_equal(ph, h);
+    return px;
 }
 
 #endif

@@ -6,8 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "tests/unit/glz_capture.h"
 #include "tests/unit/test_util.h"
+#include "tests/unit/glz_capture.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +17,6 @@
 #include <zlib.h>
 
 #include "codecs/lz.h"
-#include "codecs/png.h"
 #include "codecs/zlib_glz.h"
 
 /* Captured from QEMU's SPICE server as tests/unit/test_glz.c's sequence,
@@ -50,10 +49,10 @@ static void test_golden_screen(void **state)
     size_t base_len, seq_len;
     uint8_t *base = read_file(GOLDEN_BASE, &base_len);
     uint8_t *seq = read_file(GOLDEN_SEQ, &seq_len);
-    uint32_t *screen = malloc(SCREEN_W * SCREEN_H * 4), *png;
+    uint32_t *screen = malloc(SCREEN_W * SCREEN_H * 4);
     void *st = floe_codec_zlib_glz.state_new(&(struct floe_codec_params){ 0 });
     struct tile t[64];
-    int n, pw, ph, wrapped = 0;
+    int n, wrapped = 0;
 
     (void)state;
     n = read_tiles(seq, seq_len, t, 64);
@@ -66,21 +65,11 @@ static void test_golden_screen(void **state)
         assert_true(t[i].type == 102 || t[i].type == 107);
         wrapped += t[i].type == 107;
         assert_int_equal(decode_tile(st, &t[i], px, i % 2), 0);
-        for (int y = 0; y < t[i].h; y++)
-            memcpy(screen + (size_t)(t[i].y + y) * SCREEN_W + t[i].x, px + (size_t)y * t[i].w,
-                   (size_t)t[i].w * 4);
+        put_tile(screen, SCREEN_W, &t[i], px);
         free(px);
     }
     assert_int_equal(wrapped, 11);
-    assert_int_equal(floe_png_read(GOLDEN_PNG, &png, &pw, &ph, 1L << 20), 0);
-    assert_int_equal(pw, SCREEN_W);
-    assert_int_equal(ph, SCREEN_H);
-    for (int i = 0; i < SCREEN_W * SCREEN_H; i++) {
-        if (screen[i] != (png[i] & 0x00ffffffu))
-            fail_msg("pixel %d,%d: %08x, the screendump has %08x", i % SCREEN_W, i / SCREEN_W,
-                     screen[i], png[i]);
-    }
-    free(png);
+    expect_screen(screen, GOLDEN_PNG, SCREEN_W, SCREEN_H);
     floe_codec_zlib_glz.state_free(st);
     free(screen);
     free(seq);
