@@ -963,7 +963,7 @@ static int codec_encode(void *state, const struct floe_pic *pic, struct floe_byt
                            out);
 }
 
-static int codec_decode(void *state, const struct floe_coded *in, struct floe_pic *out)
+int floe_glz_state_decode(void *state, const struct floe_coded *in, struct floe_pic *out)
 {
     struct floe_glz_window *w = floe_glz_state_window(state);
     struct floe_glz_info info;
@@ -971,12 +971,14 @@ static int codec_decode(void *state, const struct floe_coded *in, struct floe_pi
 
     if (!state || !in || !out)
         return -EINVAL;
-    if (in->type == FLOE_ZLIB_GLZ_IMAGE_TYPE)
-        return floe_codec_zlib_glz.decode(state, in, out);
     if (!w)
         return -ENOMEM;
-    ret = floe_glz_decode(w, in->data, in->len, out->pixels, out->width, out->height,
-                          out->stride, &info);
+    if (in->type == FLOE_ZLIB_GLZ_IMAGE_TYPE)
+        ret = floe_zlib_glz_decode(w, in->data, in->len, in->aux, out->pixels, out->width,
+                                   out->height, out->stride, &info);
+    else
+        ret = floe_glz_decode(w, in->data, in->len, out->pixels, out->width, out->height,
+                              out->stride, &info);
     out->alpha = ret == 0 && info.has_alpha;
     return ret;
 }
@@ -988,5 +990,5 @@ const struct floe_codec floe_codec_glz = {
     .state_new = floe_glz_state_new,
     .state_free = floe_glz_state_free,
     .encode = codec_encode,
-    .decode = codec_decode,
+    .decode = floe_glz_state_decode,
 };

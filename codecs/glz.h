@@ -129,7 +129,7 @@ int floe_glz_encode(struct floe_glz_dict *d, const uint32_t *pixels, int width, 
  * floe_glz_dict, the first decode its floe_glz_window. GLZ_RGB and
  * ZLIB_GLZ_RGB images share the window, so floe_codec_glz and
  * floe_codec_zlib_glz share their state: one state from either state_new
- * serves both, and either decode takes both types (by in->type). Alpha
+ * serves both, and both decode through floe_glz_state_decode. Alpha
  * pictures are carried as RGBA. */
 extern const struct floe_codec floe_codec_glz;
 
@@ -140,5 +140,8 @@ struct floe_glz_window *floe_glz_state_window(void *state);
 const struct floe_codec_params *floe_glz_state_params(void *state);
 void *floe_glz_state_new(const struct floe_codec_params *p);
 void floe_glz_state_free(void *state);
+/* The decode of both codecs: GLZ_RGB or ZLIB_GLZ_RGB by in->type, into the
+ * state's window. 0 or -errno (-EBADMSG for a bad stream). */
+int floe_glz_state_decode(void *state, const struct floe_coded *in, struct floe_pic *out);
 
 #endif

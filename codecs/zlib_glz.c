@@ -148,24 +148,6 @@ out:
     return ret;
 }
 
-static int codec_decode(void *state, const struct floe_coded *in, struct floe_pic *out)
-{
-    struct floe_glz_window *w = floe_glz_state_window(state);
-    struct floe_glz_info info;
-    int ret;
-
-    if (!state || !in || !out)
-        return -EINVAL;
-    if (in->type == FLOE_GLZ_IMAGE_TYPE)
-        return floe_codec_glz.decode(state, in, out);
-    if (!w)
-        return -ENOMEM;
-    ret = floe_zlib_glz_decode(w, in->data, in->len, in->aux, out->pixels, out->width,
-                               out->height, out->stride, &info);
-    out->alpha = ret == 0 && info.has_alpha;
-    return ret;
-}
-
 const struct floe_codec floe_codec_zlib_glz = {
     .name = "zlib-glz",
     .type = FLOE_ZLIB_GLZ_IMAGE_TYPE,
@@ -173,5 +155,5 @@ const struct floe_codec floe_codec_zlib_glz = {
     .state_new = floe_glz_state_new,
     .state_free = floe_glz_state_free,
     .encode = codec_encode,
-    .decode = codec_decode,
+    .decode = floe_glz_state_decode,
 };
