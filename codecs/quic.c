@@ -421,6 +421,29 @@ static ALWAYS_INLINE void enc_pixel(const struct layout *L, const struct span_vi
     }
 }
 
+/* The model's clock, the same for coder and decoder: the row's first pixel
+ * counts down the wait carried from the row before... */
+static ALWAYS_INLINE void tick_first(struct pass *p, const struct family *f, int nch,
+                                     unsigned mask)
+{
+    if (p->wait) {
+        p->wait--;
+    } else {
+        p->wait = next_gap(p, mask);
+        model_update(p, f, nch, 0);
+    }
+}
+
+/* ...and a coded pixel x at the stop updates the model: the next stop. */
+static ALWAYS_INLINE int tick(struct pass *p, const struct family *f, int nch, int x, int stop,
+                              unsigned mask)
+{
+    if (x != stop)
+        return stop;
+    model_update(p, f, nch, x);
+    return x + 1 + (int)next_gap(p, mask);
+}
+
 /* Codes pixels [x, end) of a row (prev is NULL on the first row). */
 static ALWAYS_INLINE void enc_span(const struct layout *L, struct pass *p, struct bit_writer *wp,
                                    const uint32_t *prev, const uint32_t *cur, int x, int end,
@@ -434,12 +457,7 @@ static ALWAYS_INLINE void enc_span(const struct layout *L, struct pass *p, struc
     view_init(&v, p, L->nch);
     if (x == 0) {
         enc_pixel(L, &v, &w, prev, cur, 0, prev ? PRED_UP : PRED_ZERO);
-        if (p->wait) {
-            p->wait--;
-        } else {
-            p->wait = next_gap(p, mask);
-            model_update(p, f, L->nch, 0);
-        }
+        tick_first(p, f, L->nch, mask);
         x = 1;
     }
     stop = x + (int)p->wait;
@@ -464,10 +482,7 @@ static ALWAYS_INLINE void enc_span(const struct layout *L, struct pass *p, struc
             continue;
         }
         enc_pixel(L, &v, &w, prev, cur, x, prev ? PRED_MEAN : PRED_LEFT);
-        if (x == stop) {
-            model_update(p, f, L->nch, x);
-            stop = x + 1 + (int)next_gap(p, mask);
-        }
+        stop = tick(p, f, L->nch, x, stop, mask);
         x++;
     }
     p->wait = (unsigned)(stop - end);
@@ -515,12 +530,7 @@ static ALWAYS_INLINE int dec_span(const struct layout *L, struct pass *p, struct
     if (x == 0) {
         if (dec_pixel(L, &v, &r, prev, cur, 0, prev ? PRED_UP : PRED_ZERO))
             goto out;
-        if (p->wait) {
-            p->wait--;
-        } else {
-            p->wait = next_gap(p, mask);
-            model_update(p, f, L->nch, 0);
-        }
+        tick_first(p, f, L->nch, mask);
         x = 1;
     }
     stop = x + (int)p->wait;
@@ -547,10 +557,7 @@ static ALWAYS_INLINE int dec_span(const struct layout *L, struct pass *p, struct
         }
         if (dec_pixel(L, &v, &r, prev, cur, x, prev ? PRED_MEAN : PRED_LEFT))
             goto out;
-        if (x == stop) {
-            model_update(p, f, L->nch, x);
-            stop = x + 1 + (int)next_gap(p, mask);
-        }
+        stop = tick(p, f, L->nch, x, stop, mask);
         x++;
     }
     p->wait = (unsigned)(stop - end);
