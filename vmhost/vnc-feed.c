@@ -15,11 +15,25 @@
 #define READ_CHUNK 65536
 #define READ_LIMIT ((size_t)FLOE_RFB_MAX_PIXELS * FLOE_RFB_BPP + 2 * READ_CHUNK)
 
+/* QEMU's VNC server looks for changes on a timer that starts at 30 ms and
+ * grows by 50 ms at each look that finds none, up to 3 s; any client message
+ * other than the four basic ones (an update request is one of those) sets it
+ * back to 30 ms counted from the last look. After a still moment input thus
+ * brings a look at once, before the guest has answered it, and the next one
+ * 80 ms later. For a while after each input the feed sends, more often than
+ * every 30 ms, a message QEMU drops: the release of keycode 0, a key nobody
+ * pressed. The looks then stay 30 ms apart, as QEMU's own SPICE server's do. */
+#define NUDGE_PERIOD_MS 20
+#define NUDGE_WINDOW_MS 1000   /* after the last key or pointer event */
+
 enum state { ST_CONNECTING, ST_VERSION, ST_SECURITY, ST_SEC_RESULT, ST_SERVER_INIT, ST_RUNNING,
              ST_CLOSED };
 
 struct floe_vnc_feed {
     uv_pipe_t pipe;
+    uv_timer_t nudge;
+    uint64_t nudge_until;          /* loop time the nudges stop at */
+    int open_handles;
     uv_connect_t connect_req;
     struct floe_vnc_feed_cbs cbs;
     void *opaque;
@@ -43,17 +57,24 @@ struct write_req {
     uint8_t data[];
 };
 
+static void feed_destroy(struct floe_vnc_feed *feed)
+{
+    free(feed->in);
+    free(feed->fb);
+    free(feed->path);
+    free(feed);
+}
+
+/* Called once per handle; the feed is closed when the last one is. */
 static void close_cb(uv_handle_t *h)
 {
     struct floe_vnc_feed *feed = h->data;
 
+    if (--feed->open_handles > 0)
+        return;
     feed->closed = 1;
-    if (feed->want_free) {
-        free(feed->in);
-        free(feed->fb);
-        free(feed->path);
-        free(feed);
-    }
+    if (feed->want_free)
+        feed_destroy(feed);
 }
 
 static void start_close(struct floe_vnc_feed *feed)
@@ -62,6 +83,7 @@ static void start_close(struct floe_vnc_feed *feed)
     if (!feed->closing) {
         feed->closing = 1;
         uv_close((uv_handle_t *)&feed->pipe, close_cb);
+        uv_close((uv_handle_t *)&feed->nudge, close_cb);
     }
 }
 
@@ -448,10 +470,18 @@ struct floe_vnc_feed *floe_vnc_feed_new(uv_loop_t *loop, const char *path,
         free(feed);
         return NULL;
     }
+    feed->pipe.data = feed;
+    if (uv_timer_init(loop, &feed->nudge) < 0) {
+        feed->open_handles = 1;
+        feed->want_free = feed->closing = 1;
+        uv_close((uv_handle_t *)&feed->pipe, close_cb);
+        return NULL;
+    }
+    feed->nudge.data = feed;
+    feed->open_handles = 2;
     if (cbs)
         feed->cbs = *cbs;
     feed->opaque = opaque;
-    feed->pipe.data = feed;
     feed->connect_req.data = feed;
     feed->state = ST_CONNECTING;
     uv_pipe_connect(&feed->connect_req, &feed->pipe, path, connect_cb);
@@ -466,7 +496,32 @@ void floe_vnc_feed_free(struct floe_vnc_feed *feed)
     if (!feed->closing)
         start_close(feed);
     else if (feed->closed)
-        close_cb((uv_handle_t *)&feed->pipe);
+        feed_destroy(feed);
+}
+
+static void nudge_cb(uv_timer_t *t)
+{
+    struct floe_vnc_feed *feed = t->data;
+    struct floe_wbuf w;
+
+    if (feed->state != ST_RUNNING || uv_now(t->loop) >= feed->nudge_until) {
+        uv_timer_stop(t);
+        return;
+    }
+    floe_wbuf_init(&w, 16);
+    floe_rfb_put_qemu_key(&w, 0, 0, 0);
+    feed_send(feed, &w);
+}
+
+/* Keeps QEMU looking for changes every 30 ms for NUDGE_WINDOW_MS from now;
+ * only a server that takes QEMU's key events gets the nudges. */
+static void nudge_start(struct floe_vnc_feed *feed)
+{
+    if (!feed->ext_keys)
+        return;
+    feed->nudge_until = uv_now(feed->nudge.loop) + NUDGE_WINDOW_MS;
+    if (!uv_is_active((uv_handle_t *)&feed->nudge))
+        uv_timer_start(&feed->nudge, nudge_cb, NUDGE_PERIOD_MS, NUDGE_PERIOD_MS);
 }
 
 static void send_key(struct floe_vnc_feed *feed, int down, uint32_t keycode)
@@ -489,6 +544,7 @@ int floe_vnc_feed_key(struct floe_vnc_feed *feed, uint32_t xt_scancode, int down
     if (!keycode)
         return -EINVAL;
     send_key(feed, down, keycode);
+    nudge_start(feed);
     return 0;
 }
 
@@ -503,6 +559,7 @@ int floe_vnc_feed_pointer(struct floe_vnc_feed *feed, int x, int y, unsigned but
     floe_wbuf_init(&w, 64);
     floe_rfb_put_pointer(&w, (uint8_t)buttons, (uint16_t)x, (uint16_t)y);
     feed_send(feed, &w);
+    nudge_start(feed);
     return 0;
 }
 

@@ -46,7 +46,10 @@ void floe_vnc_feed_free(struct floe_vnc_feed *feed);
 /* Sends a key press (down != 0) or release as an XT scancode (0xNN, or
  * 0xe0NN for extended keys) through QEMU's extended key event. 0, -EAGAIN
  * before the handshake is done, -ENOTSUP when the server did not announce
- * the extension, -EINVAL for a scancode that has no RFB keycode. */
+ * the extension, -EINVAL for a scancode that has no RFB keycode.
+ * For a second after each key or pointer event, a server that takes QEMU's
+ * key events also gets the release of keycode 0 every 20 ms, which QEMU
+ * drops but which keeps it looking for screen changes every 30 ms. */
 int floe_vnc_feed_key(struct floe_vnc_feed *feed, uint32_t xt_scancode, int down);
 /* Sends the absolute pointer position and button mask (bit 0 = left,
  * 1 = middle, 2 = right, 3/4 = wheel up/down). 0 or -EAGAIN. */

@@ -134,7 +134,9 @@ bad_peer() {
 
 # A fake server draws a pattern with Raw, shifts part of it down and right
 # with an overlapping CopyRect and announces extended key events: the picture
-# equals the one computed here, and the key arrives as QEMU's 12-byte event.
+# equals the one computed here, the key arrives as QEMU's 12-byte event, and
+# for about a second after it the release of keycode 0 comes every 20 ms (it
+# keeps QEMU's refresh timer at its base rate), then stops.
 fake_copy_server() {
     rm -f "$T/fake.sock"
     python3 - "$T/fake.sock" "$T" <<'PY' &
@@ -167,22 +169,24 @@ for y in range(24):
         px[4 + y][8 + x] = old[y][x]
 with open(out + "/copy-want.ppm", "wb") as f:
     f.write(b"P6\n%d %d\n255\n" % (W, H) + b"".join(bytes(p) for row in px for p in row))
-c.settimeout(3)
-got = b""
+c.settimeout(4)
+got, times = b"", []
 try:
     while True:
         x = c.recv(4096)
         if not x: break
         got += x
+        times.append("%.4f %d" % (time.monotonic(), len(got)))
 except socket.timeout:
     pass
+open(out + "/copy-times.txt", "w").write("\n".join(times) + "\n")
 open(out + "/copy-sent.bin", "wb").write(got)
 PY
     PIDS+=($!)
     wait_for 10 test -S "$T/fake.sock"
 }
 fake_copy_server
-if "$SNAP" "$T/fake.sock" "$T/copy.png" --duration 1.5 --key 0xe04d --key-delay 0.2 \
+if "$SNAP" "$T/fake.sock" "$T/copy.png" --duration 2.5 --key 0xe04d --key-delay 0.2 \
         >"$T/copy.out" 2>"$T/copy.err"; then
     d=$(pixel_diff "$T/copy.png" "$T/copy-want.ppm")
     [ "$d" = 0 ] && pass "Raw + overlapping CopyRect: picture as computed ($(cat "$T/copy.out"))" \
@@ -192,11 +196,42 @@ else
 fi
 wait_for 10 test -f "$T/copy-sent.bin"
 if python3 -c 'import sys; b = open(sys.argv[1], "rb").read()
-sys.exit(0 if bytes.fromhex("ff000001 00000000 000000cd ff000000 00000000 000000cd") in b else 1)' \
+p, r = (b.find(bytes.fromhex(h)) for h in ("ff000001 00000000 000000cd", "ff000000 00000000 000000cd"))
+sys.exit(0 if 0 <= p < r else 1)' \
         "$T/copy-sent.bin"; then
     pass "extended key 0xe04d sent as QEMU key events (press, release) with keycode 0xcd"
 else
     fail "no QEMU key events for 0xe04d in what vnc_snap sent"
+fi
+# the client messages vnc_snap sent after its first request, each with the
+# time its last byte arrived: the nudges follow the key, about 50 a second,
+# and stop a second after its release while vnc_snap runs on
+if out=$(python3 - "$T/copy-sent.bin" "$T/copy-times.txt" 2>&1 <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+arrivals = [tuple(map(float, l.split())) for l in open(sys.argv[2]) if l.strip()]
+sizes = {3: 10, 4: 8, 5: 6, 255: 12}
+msgs, off = [], 0
+while off < len(data):
+    n = sizes.get(data[off])
+    if n is None or off + n > len(data):
+        sys.exit("unexpected bytes at %d: %s" % (off, data[off:off + 12].hex()))
+    t = next(t for t, end in arrivals if end >= off + n)
+    msgs.append((t, data[off:off + n])); off += n
+nudge = bytes.fromhex("ff000000 00000000 00000000")
+keys = [(t, m[3]) for t, m in msgs if m[0] == 255 and m != nudge]
+nudges = [t for t, m in msgs if m == nudge]
+if [k for _, k in keys] != [1, 0] or not nudges:
+    sys.exit("key events %s, %d nudges" % ([k for _, k in keys], len(nudges)))
+first, last = nudges[0] - keys[0][0], nudges[-1] - keys[1][0]
+print("%d nudges, from %.2f s after the key press to %.2f s after its release"
+      % (len(nudges), first, last))
+sys.exit(0 if first >= 0 and 0.8 <= last <= 1.3 and len(nudges) >= 20 else 1)
+PY
+); then
+    pass "QEMU refresh nudges: $out"
+else
+    fail "QEMU refresh nudges: $out"
 fi
 
 bad_peer garbage "no RFB version string"
