@@ -76,7 +76,8 @@ void viewer_sdl_event(void *opaque, enum floe_client_event ev)
         atomic_store(pending, 0);
 }
 
-/* "NAME - floe-viewer", and " (monitor K+1)" when there are several. */
+/* "NAME - floe-viewer", and " (monitor K+1)" when there are several; a
+ * window keeps "floe-viewer" until it has a picture (and its size). */
 static void set_title(struct ui *u)
 {
     char name[256], title[400];
@@ -86,7 +87,7 @@ static void set_title(struct ui *u)
     for (int k = 0; k < MAX_WINDOWS; k++) {
         char mon[32] = "";
 
-        if (!u->wins[k].win)
+        if (!u->wins[k].win || !u->wins[k].tex)
             continue;
         if (several)
             snprintf(mon, sizeof(mon), " (monitor %d)", k + 1);
@@ -140,7 +141,7 @@ static void fit_window(struct win *u)
     u->placed = 1;
 }
 
-static int win_open(struct ui *u, struct win *w)
+static int win_open(struct win *w)
 {
     w->win = SDL_CreateWindow("floe-viewer", w->monitor ? SDL_WINDOWPOS_UNDEFINED
                                                         : SDL_WINDOWPOS_CENTERED,
@@ -151,10 +152,7 @@ static int win_open(struct ui *u, struct win *w)
     w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_PRESENTVSYNC);
     if (!w->ren)
         w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_SOFTWARE);
-    if (!w->ren)
-        return -1;
-    set_title(u);
-    return 0;
+    return w->ren ? 0 : -1;
 }
 
 static void win_close(struct win *w)
@@ -218,6 +216,7 @@ static void update_canvas(struct ui *u)
     atomic_store(&display_pending, 0);
     for (int k = 0; k < n && k < MAX_WINDOWS; k++) {
         struct win *w = &u->wins[k];
+        int had;
 
         if (!w->win) {
             struct floe_client_canvas cv;
@@ -227,13 +226,16 @@ static void update_canvas(struct ui *u)
             w->monitor = k;
             if (!has)
                 continue;
-            if (win_open(u, w)) {
+            if (win_open(w)) {
                 floe_err("cannot open a window for monitor %d: %s", k, SDL_GetError());
                 win_close(w);
                 continue;
             }
         }
+        had = w->tex != NULL;
         update_window(w, u->c);
+        if (!had && w->tex)
+            set_title(u);   /* the window has its picture and size now */
     }
 }
 
@@ -471,7 +473,7 @@ static void on_event(struct ui *u, const SDL_Event *e)
 
 static int ui_open(struct ui *u)
 {
-    if (win_open(u, &u->wins[0]))
+    if (win_open(&u->wins[0]))
         return -1;
     update_canvas(u);
     update_cursor(u);
