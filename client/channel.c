@@ -212,7 +212,9 @@ static int chan_handle(struct floe_chan *ch, uint16_t type, const uint8_t *body,
     case SPICE_MSG_DISCONNECTING:
         return handle_disconnecting(ch, body, len);
     case SPICE_MSG_WAIT_FOR_CHANNELS:
-        floe_debug("%s channel: WAIT_FOR_CHANNELS ignored (one display channel)", ch->ops->name);
+        /* servers send it to order channels sharing a cache; floe's display
+         * channels name caches of their own */
+        floe_debug("%s channel: WAIT_FOR_CHANNELS ignored (no shared caches)", ch->ops->name);
         return 0;
     case SPICE_MSG_MIGRATE:
     case SPICE_MSG_MIGRATE_DATA:

@@ -43,7 +43,8 @@ struct floe_client *floe_client_new(const struct floe_client_options *opt)
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->send_lock, NULL);
     atomic_init(&c->mouse_mode, SPICE_MOUSE_MODE_SERVER);
-    floe_display_init(&c->display, c->pixmap_cache_bytes / 4);
+    for (int k = 0; k < FLOE_CLIENT_MAX_DISPLAYS; k++)
+        floe_display_init(&c->displays[k], c->pixmap_cache_bytes / 4);
     return c;
 }
 
@@ -68,7 +69,8 @@ void floe_client_free(struct floe_client *c)
         return;
     floe_client_stop(c);
     close_all(c);
-    floe_display_fini(&c->display);
+    for (int k = 0; k < FLOE_CLIENT_MAX_DISPLAYS; k++)
+        floe_display_fini(&c->displays[k]);
     floe_cursor_state_fini(&c->cursor);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->send_lock);
@@ -123,11 +125,13 @@ static void caps_for(uint8_t type, struct spice_caps *caps)
     }
 }
 
-static int slot_for(uint8_t type, const struct floe_chan_ops **ops)
+static int slot_for(uint8_t type, uint8_t id, const struct floe_chan_ops **ops)
 {
     switch (type) {
     case SPICE_CHANNEL_MAIN: *ops = &floe_main_ops; return FLOE_CHAN_MAIN;
-    case SPICE_CHANNEL_DISPLAY: *ops = &floe_display_ops; return FLOE_CHAN_DISPLAY;
+    case SPICE_CHANNEL_DISPLAY:
+        *ops = &floe_display_ops;
+        return id < FLOE_CLIENT_MAX_DISPLAYS ? floe_client_display_slot(id) : -1;
     case SPICE_CHANNEL_INPUTS: *ops = &floe_inputs_ops; return FLOE_CHAN_INPUTS;
     case SPICE_CHANNEL_CURSOR: *ops = &floe_cursor_ops; return FLOE_CHAN_CURSOR;
     default: return -1;
@@ -138,7 +142,7 @@ static int slot_for(uint8_t type, const struct floe_chan_ops **ops)
 static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *err, size_t errlen)
 {
     const struct floe_chan_ops *ops = NULL;
-    int slot = slot_for(type, &ops);
+    int slot = slot_for(type, id, &ops);
     struct spice_caps caps;
     struct floe_link_request req = { c->host, c->port, c->timeout_ms,
                                      type == SPICE_CHANNEL_MAIN ? 0 : c->session_id,
@@ -162,6 +166,8 @@ static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *e
     pthread_mutex_lock(&c->send_lock);
     c->chans[slot] = ch;
     pthread_mutex_unlock(&c->send_lock);
+    if (type == SPICE_CHANNEL_DISPLAY && id >= atomic_load(&c->n_displays))
+        atomic_store(&c->n_displays, id + 1);
     if (ops->linked_fn)
         ops->linked_fn(ch);
     return 0;
@@ -212,7 +218,7 @@ static void channel_failed(struct floe_client *c, int slot, int rc)
         floe_info("%s channel: closed by the server", ch->ops->name);
     else
         floe_err("%s channel: closed: %s", ch->ops->name, strerror(-rc));
-    if (slot == FLOE_CHAN_MAIN || slot == FLOE_CHAN_DISPLAY) {
+    if (slot == FLOE_CHAN_MAIN || floe_client_slot_display(slot) >= 0) {
         if (rc == -ECONNRESET)
             floe_client_set_error(c, "%s channel closed by the server", ch->ops->name);
         else
@@ -232,25 +238,29 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A frame is a burst of drawing on the primary surface: it ends when the
- * display channel has been quiet for FRAME_GAP_MS. */
+/* A frame is a burst of drawing on a display's primary surface: it ends
+ * when that display channel has been quiet for FRAME_GAP_MS. */
 static void frame_check(struct floe_client *c, int64_t now)
 {
     pthread_mutex_lock(&c->lock);
-    if (c->display.dirty && now - c->display_last_ms >= FRAME_GAP_MS) {
-        c->display.frames++;
-        c->display.dirty = 0;
+    for (int k = 0; k < atomic_load(&c->n_displays); k++) {
+        struct floe_display *d = &c->displays[k];
+
+        if (d->dirty && now - d->last_ms >= FRAME_GAP_MS) {
+            d->frames++;
+            d->dirty = 0;
+        }
     }
     pthread_mutex_unlock(&c->lock);
 }
 
-/* Tells the embedder that pixels changed. */
-static void display_notify(struct floe_client *c)
+/* Tells the embedder that pixels of display k changed. */
+static void display_notify(struct floe_client *c, int k)
 {
     int notify;
 
     pthread_mutex_lock(&c->lock);
-    notify = pixman_region32_not_empty(&c->display.damage);
+    notify = pixman_region32_not_empty(&c->displays[k].damage);
     pthread_mutex_unlock(&c->lock);
     if (notify)
         floe_client_emit(c, FLOE_CLIENT_EVENT_DISPLAY);
@@ -259,15 +269,18 @@ static void display_notify(struct floe_client *c)
 /* The poll timeout, shortened so a burst in progress is counted on time. */
 static int frame_timeout(struct floe_client *c, int timeout_ms, int64_t now)
 {
-    int64_t left;
-    int dirty;
+    int64_t left = INT64_MAX;
 
     pthread_mutex_lock(&c->lock);
-    dirty = c->display.dirty;
+    for (int k = 0; k < atomic_load(&c->n_displays); k++) {
+        const struct floe_display *d = &c->displays[k];
+
+        if (d->dirty && d->last_ms + FRAME_GAP_MS - now < left)
+            left = d->last_ms + FRAME_GAP_MS - now;
+    }
     pthread_mutex_unlock(&c->lock);
-    if (!dirty)
+    if (left == INT64_MAX)
         return timeout_ms;
-    left = c->display_last_ms + FRAME_GAP_MS - now;
     left = left < 1 ? 1 : left;
     return timeout_ms < 0 || left < timeout_ms ? (int)left : timeout_ms;
 }
@@ -318,9 +331,11 @@ static int poll_once(struct floe_client *c, int timeout_ms)
             rc = floe_chan_flush(ch);
         if (rc) {
             channel_failed(c, slots[k], rc);
-        } else if (slots[k] == FLOE_CHAN_DISPLAY) {
-            c->display_last_ms = now_ms();
-            display_notify(c);
+        } else if (floe_client_slot_display(slots[k]) >= 0) {
+            int id = floe_client_slot_display(slots[k]);
+
+            c->displays[id].last_ms = now_ms();
+            display_notify(c, id);
         }
     }
     frame_check(c, now_ms());
@@ -412,52 +427,83 @@ void floe_client_get_title(struct floe_client *c, char *buf, size_t len)
     pthread_mutex_unlock(&c->lock);
 }
 
-void floe_client_get_stats(struct floe_client *c, struct floe_client_stats *st)
+int floe_client_monitors(struct floe_client *c)
 {
+    return atomic_load(&c->n_displays);
+}
+
+static int monitor_ok(int monitor)
+{
+    return monitor >= 0 && monitor < FLOE_CLIENT_MAX_DISPLAYS;
+}
+
+void floe_client_get_monitor_stats(struct floe_client *c, int monitor,
+                                   struct floe_client_stats *st)
+{
+    const struct floe_display *d = &c->displays[monitor_ok(monitor) ? monitor : 0];
+
     memset(st, 0, sizeof(*st));
     pthread_mutex_lock(&c->lock);
-    st->frames = c->display.frames + (c->display.dirty ? 1 : 0); /* a burst in progress counts */
-    st->marks = c->display.marks;
-    st->draws = c->display.draws;
-    if (c->display.primary) {
-        st->width = c->display.primary->width;
-        st->height = c->display.primary->height;
+    if (monitor_ok(monitor)) {
+        st->frames = d->frames + (d->dirty ? 1 : 0); /* a burst in progress counts */
+        st->marks = d->marks;
+        st->draws = d->draws;
+        if (d->primary) {
+            st->width = d->primary->width;
+            st->height = d->primary->height;
+        }
     }
     pthread_mutex_unlock(&c->lock);
     st->bytes_in = atomic_load(&c->bytes_in);
     st->messages_in = atomic_load(&c->messages_in);
 }
 
-/* Describes the primary surface; the caller holds c->lock. */
-static int canvas_describe(struct floe_client *c, struct floe_client_canvas *out, int take_damage)
+void floe_client_get_stats(struct floe_client *c, struct floe_client_stats *st)
 {
+    floe_client_get_monitor_stats(c, 0, st);
+}
+
+/* Describes a display's primary surface; the caller holds c->lock. */
+static int canvas_describe(struct floe_client *c, int monitor, struct floe_client_canvas *out,
+                           int take_damage)
+{
+    struct floe_display *d;
     struct floe_surface *p;
     pixman_box32_t *e;
 
     memset(out, 0, sizeof(*out));
-    p = c->display.primary;
+    if (!monitor_ok(monitor))
+        return -ENOENT;
+    d = &c->displays[monitor];
+    p = d->primary;
     if (!p)
         return -ENOENT;
     out->pixels = pixman_image_get_data(p->image);
     out->width = p->width;
     out->height = p->height;
     out->stride = pixman_image_get_stride(p->image);
-    out->serial = c->display.primary_serial;
-    if (take_damage && pixman_region32_not_empty(&c->display.damage)) {
-        e = pixman_region32_extents(&c->display.damage);
+    out->serial = d->primary_serial;
+    if (take_damage && pixman_region32_not_empty(&d->damage)) {
+        e = pixman_region32_extents(&d->damage);
         out->damage_x = e->x1;
         out->damage_y = e->y1;
         out->damage_w = e->x2 - e->x1;
         out->damage_h = e->y2 - e->y1;
-        pixman_region32_clear(&c->display.damage);
+        pixman_region32_clear(&d->damage);
     }
     return 0;
 }
 
-int floe_client_canvas_lock(struct floe_client *c, struct floe_client_canvas *out)
+int floe_client_canvas_lock_monitor(struct floe_client *c, int monitor,
+                                    struct floe_client_canvas *out)
 {
     pthread_mutex_lock(&c->lock);
-    return canvas_describe(c, out, 1);
+    return canvas_describe(c, monitor, out, 1);
+}
+
+int floe_client_canvas_lock(struct floe_client *c, struct floe_client_canvas *out)
+{
+    return floe_client_canvas_lock_monitor(c, 0, out);
 }
 
 void floe_client_canvas_unlock(struct floe_client *c)
@@ -465,15 +511,20 @@ void floe_client_canvas_unlock(struct floe_client *c)
     pthread_mutex_unlock(&c->lock);
 }
 
-int floe_client_save_png(struct floe_client *c, const char *path)
+int floe_client_save_png_monitor(struct floe_client *c, int monitor, const char *path)
 {
     struct floe_client_canvas cv;
     int rc;
 
     pthread_mutex_lock(&c->lock);
-    rc = canvas_describe(c, &cv, 0);
+    rc = canvas_describe(c, monitor, &cv, 0);
     if (!rc)
         rc = floe_png_write(path, cv.pixels, cv.width, cv.height, cv.stride);
     pthread_mutex_unlock(&c->lock);
     return rc;
+}
+
+int floe_client_save_png(struct floe_client *c, const char *path)
+{
+    return floe_client_save_png_monitor(c, 0, path);
 }

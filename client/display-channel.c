@@ -1,5 +1,6 @@
-/* The DISPLAY channel: surfaces, draw commands and the image cache, applied
- * to pixman surfaces under the client lock; anything unknown is logged once. */
+/* A DISPLAY channel (one per monitor): surfaces, draw commands and the image
+ * cache, applied to pixman surfaces under the client lock; anything unknown
+ * is logged once. */
 #include "client/display.h"
 
 #include <errno.h>
@@ -547,24 +548,28 @@ static int display_message(struct floe_chan *ch, uint16_t type, const uint8_t *b
     int ev = -1, rc;
 
     pthread_mutex_lock(&c->lock);
-    rc = display_locked(&c->display, type, body, len, &ev);
+    rc = display_locked(&c->displays[ch->id], type, body, len, &ev);
     pthread_mutex_unlock(&c->lock);
     if (!rc && ev >= 0)
         floe_client_emit(c, (enum floe_client_event)ev);
     return rc;
 }
 
+/* Each display channel has its own pixmap cache and GLZ window, and names
+ * them with ids of its own (channel id + 1), so a server shares neither
+ * between monitors (the reference server shares what has the same id). */
 static void display_linked(struct floe_chan *ch)
 {
     struct floe_client *c = ch->client;
-    struct spice_display_init m = { 1, c->display.cache.limit, 1,
-                                    (int32_t)FLOE_CLIENT_GLZ_WINDOW };
+    struct floe_display *d = &c->displays[ch->id];
+    uint8_t id = (uint8_t)(ch->id + 1);
+    struct spice_display_init m = { id, d->cache.limit, id, (int32_t)FLOE_CLIENT_GLZ_WINDOW };
     struct floe_wbuf w;
 
     /* a new connection: the server starts new GLZ ids, caches and palettes */
     pthread_mutex_lock(&c->lock);
-    floe_display_codecs_reset(&c->display);
-    floe_image_cache_clear(&c->display.cache);
+    floe_display_codecs_reset(d);
+    floe_image_cache_clear(&d->cache);
     pthread_mutex_unlock(&c->lock);
 
     floe_wbuf_init(&w, 64);

@@ -66,7 +66,7 @@ void floe_client_key(struct floe_client *c, uint32_t scancode, int down)
 static void send_position(struct floe_chan *ch, struct floe_inputs_state *s)
 {
     struct spice_mouse_position m = { (uint32_t)s->pending_x, (uint32_t)s->pending_y,
-                                      s->buttons, 0 };
+                                      s->buttons, (uint8_t)s->pending_display };
     struct floe_wbuf w;
 
     floe_wbuf_init(&w, 64);
@@ -89,19 +89,31 @@ static void send_motion(struct floe_chan *ch, struct floe_inputs_state *s)
     s->motion_unacked++;
 }
 
-void floe_client_mouse_position(struct floe_client *c, int x, int y)
+void floe_client_mouse_position_monitor(struct floe_client *c, int monitor, int x, int y)
 {
-    struct floe_chan *ch = inputs_lock(c);
+    struct floe_chan *ch;
     struct floe_inputs_state *s = &c->inputs;
 
+    if (monitor < 0 || monitor > 255)
+        return;
+    ch = inputs_lock(c);
     if (!ch)
         return;
+    /* a position on another monitor must not be merged into this one's */
+    if (s->pending_position && s->pending_display != monitor)
+        send_position(ch, s);
     s->pending_position = 1;
+    s->pending_display = monitor;
     s->pending_x = x < 0 ? 0 : x;
     s->pending_y = y < 0 ? 0 : y;
     if (s->motion_unacked < MAX_UNACKED)
         send_position(ch, s);
     inputs_unlock(c);
+}
+
+void floe_client_mouse_position(struct floe_client *c, int x, int y)
+{
+    floe_client_mouse_position_monitor(c, 0, x, y);
 }
 
 void floe_client_mouse_motion(struct floe_client *c, int dx, int dy)

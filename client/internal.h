@@ -23,6 +23,8 @@
 #define FLOE_CLIENT_GLZ_WINDOW (16u << 20)
 #define FLOE_CLIENT_MAX_PIXELS (64u << 20)
 #define FLOE_CLIENT_MAX_SURFACES 1024
+/* Display channels (monitors) linked: ids 0 .. this - 1. */
+#define FLOE_CLIENT_MAX_DISPLAYS 16
 
 struct floe_chan;
 
@@ -55,7 +57,7 @@ struct floe_chan {
     uint64_t out_serial;
 };
 
-/* ---- display state (guarded by client->lock) ---- */
+/* ---- display state, one per display channel (guarded by client->lock) ---- */
 
 struct floe_surface {
     uint32_t id;
@@ -91,6 +93,7 @@ struct floe_display {
     unsigned palette_next;
     struct floe_palette palette_tmp;   /* an inline palette not to be kept */
     uint64_t marks, frames, draws;
+    int64_t last_ms;            /* when display data last arrived (network thread) */
     uint8_t warned_msg[512];    /* log-once flags by message type */
     uint8_t warned_image[256];  /* log-once flags by image type */
     uint8_t warned_misc[8];
@@ -121,11 +124,30 @@ struct floe_inputs_state {
     uint16_t modifiers;
     uint16_t buttons;
     int motion_unacked;
-    int pending_position, pending_x, pending_y;
+    int pending_position, pending_x, pending_y, pending_display;
     int pending_motion, pending_dx, pending_dy;
 };
 
-enum { FLOE_CHAN_MAIN, FLOE_CHAN_DISPLAY, FLOE_CHAN_INPUTS, FLOE_CHAN_CURSOR, FLOE_CHAN_COUNT };
+/* Channel slots: display channel 0 at FLOE_CHAN_DISPLAY, display k > 0 at
+ * FLOE_CHAN_CURSOR + k (see floe_client_display_slot). */
+enum {
+    FLOE_CHAN_MAIN,
+    FLOE_CHAN_DISPLAY,
+    FLOE_CHAN_INPUTS,
+    FLOE_CHAN_CURSOR,
+    FLOE_CHAN_COUNT = FLOE_CHAN_CURSOR + FLOE_CLIENT_MAX_DISPLAYS
+};
+
+static inline int floe_client_display_slot(int id)
+{
+    return id == 0 ? FLOE_CHAN_DISPLAY : FLOE_CHAN_CURSOR + id;
+}
+
+/* The display channel id of a slot, or -1 for another channel's slot. */
+static inline int floe_client_slot_display(int slot)
+{
+    return slot == FLOE_CHAN_DISPLAY ? 0 : slot > FLOE_CHAN_CURSOR ? slot - FLOE_CHAN_CURSOR : -1;
+}
 
 struct floe_client {
     char *host, *password;
@@ -148,9 +170,10 @@ struct floe_client {
     atomic_int mouse_mode;
     uint32_t session_id;
     uint32_t supported_mouse_modes;
-    int64_t display_last_ms;    /* when display data last arrived (network thread) */
 
-    struct floe_display display;
+    /* by display channel id (monitor); n_displays: 1 + the highest linked */
+    struct floe_display displays[FLOE_CLIENT_MAX_DISPLAYS];
+    atomic_int n_displays;
     struct floe_cursor_state cursor;
     struct floe_inputs_state inputs;
     char title[256];

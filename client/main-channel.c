@@ -43,10 +43,32 @@ static int handle_init(struct floe_chan *ch, const uint8_t *body, size_t len)
     return 0;
 }
 
+/* Links every DISPLAY channel offered (one per monitor), then INPUTS and
+ * CURSOR 0. */
+static int open_displays(struct floe_chan *ch, const struct spice_channel_id *ids, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (ids[i].type != SPICE_CHANNEL_DISPLAY)
+            continue;
+        if (ids[i].id >= FLOE_CLIENT_MAX_DISPLAYS) {
+            floe_warn("main: display channel %u not linked: at most %d displays", ids[i].id,
+                      FLOE_CLIENT_MAX_DISPLAYS);
+            continue;
+        }
+        if (floe_client_open_channel(ch->client, SPICE_CHANNEL_DISPLAY, ids[i].id)) {
+            if (ids[i].id == 0)
+                floe_client_set_error(ch->client, "cannot link the display channel");
+            else
+                floe_client_set_error(ch->client, "cannot link display channel %u", ids[i].id);
+            return -ENOTCONN;
+        }
+    }
+    return 0;
+}
+
 static int handle_channels_list(struct floe_chan *ch, const uint8_t *body, size_t len)
 {
-    static const uint8_t wanted[] = { SPICE_CHANNEL_DISPLAY, SPICE_CHANNEL_INPUTS,
-                                      SPICE_CHANNEL_CURSOR };
+    static const uint8_t wanted[] = { SPICE_CHANNEL_INPUTS, SPICE_CHANNEL_CURSOR };
     struct spice_channel_id ids[64];
     struct floe_rbuf r;
     int n;
@@ -55,17 +77,12 @@ static int handle_channels_list(struct floe_chan *ch, const uint8_t *body, size_
     n = spice_channels_list_get(&r, ids, 64);
     if (n < 0)
         return -EBADMSG;
-    for (size_t w = 0; w < sizeof(wanted); w++) {
-        for (int i = 0; i < n; i++) {
-            if (ids[i].type != wanted[w] || ids[i].id != 0)
-                continue;
-            if (floe_client_open_channel(ch->client, ids[i].type, 0) &&
-                wanted[w] == SPICE_CHANNEL_DISPLAY) {
-                floe_client_set_error(ch->client, "cannot link the display channel");
-                return -ENOTCONN;
-            }
-        }
-    }
+    if (open_displays(ch, ids, n))
+        return -ENOTCONN;
+    for (size_t w = 0; w < sizeof(wanted); w++)
+        for (int i = 0; i < n; i++)
+            if (ids[i].type == wanted[w] && ids[i].id == 0)
+                floe_client_open_channel(ch->client, ids[i].type, 0);
     for (int i = 0; i < n; i++)
         floe_debug("main: server offers channel %u:%u", ids[i].type, ids[i].id);
     return 0;

@@ -94,16 +94,36 @@ static void reply(struct ctl_conn *cc, const char *text)
         reply_done(req, 0);
 }
 
-static void cmd_snapshot(struct ctl_conn *cc, const char *arg)
+/* Splits "PATH [MONITOR]": a last word of digits after a space is the
+ * monitor (cut off arg); otherwise monitor 0. -1 for a monitor too large. */
+static int snapshot_monitor(char *arg)
+{
+    char *sp = strrchr(arg, ' '), *end;
+    long k;
+
+    if (!sp || sp == arg || !sp[1] || strspn(sp + 1, "0123456789") != strlen(sp + 1))
+        return 0;
+    k = strtol(sp + 1, &end, 10);
+    *sp = 0;
+    return k > FLOE_SERVER_MAX_MONITORS ? -1 : (int)k;
+}
+
+static void cmd_snapshot(struct ctl_conn *cc, char *arg)
 {
     char msg[300];
-    int rc;
+    int rc, monitor = snapshot_monitor(arg);
 
     if (!*arg) {
-        reply(cc, "error: usage: snapshot FILE.png\n");
+        reply(cc, "error: usage: snapshot FILE.png [MONITOR]\n");
         return;
     }
-    rc = floe_server_snapshot(cc->ctl->srv, arg);
+    if (monitor < 0 || monitor >= floe_server_monitors(cc->ctl->srv)) {
+        snprintf(msg, sizeof(msg), "error: snapshot: no monitor %s (monitors: 0 to %d)\n",
+                 arg + strlen(arg) + 1, floe_server_monitors(cc->ctl->srv) - 1);
+        reply(cc, msg);
+        return;
+    }
+    rc = floe_server_snapshot_monitor(cc->ctl->srv, monitor, arg);
     if (rc < 0)
         snprintf(msg, sizeof(msg), "error: snapshot: %s\n", strerror(-rc));
     else
@@ -220,8 +240,9 @@ static void run_line(struct ctl_conn *cc, char *line)
     } else if (strcmp(line, "help") == 0 || *line == 0) {
         char msg[512];
 
-        snprintf(msg, sizeof(msg), "commands: snapshot FILE.png | freeze | thaw | clients | "
-                 "stats | disconnect | typed | quit | help%s%s\nok\n", cc->ctl->hooks.command_help ? " | " : "",
+        snprintf(msg, sizeof(msg), "commands: snapshot FILE.png [MONITOR] | freeze | thaw | "
+                 "clients | stats | disconnect | typed | quit | help%s%s\nok\n",
+                 cc->ctl->hooks.command_help ? " | " : "",
                  cc->ctl->hooks.command_help ? cc->ctl->hooks.command_help : "");
         reply(cc, msg);
     } else if (run_program_command(cc, line, arg) == 0) {

@@ -1,6 +1,7 @@
-/* The DISPLAY channel of one client: DISPLAY_INIT starts the full picture,
- * then it follows the model; a client too slow to keep up gets its pending
- * draws replaced by the newest pixels of the area they covered. */
+/* The DISPLAY channel of one client, one per monitor: DISPLAY_INIT starts
+ * the full picture, then it follows the model; a client too slow to keep up
+ * gets its pending draws replaced by the newest pixels of the area they
+ * covered. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -13,6 +14,8 @@ struct display_client {
     int synced;
     struct floe_display_enc *enc;   /* codecs, cache and dictionary: from DISPLAY_INIT on */
     int preferred;                  /* PREFERRED_COMPRESSION before DISPLAY_INIT, or 0 */
+    uint8_t glz_id;                 /* the client's GLZ dictionary id ... */
+    int glz_own;                    /* ... and whether this channel uses it */
 };
 
 int floe_display_synced(struct floe_chan *c)
@@ -34,6 +37,43 @@ static void display_linked(struct floe_chan *c)
     floe_chan_ping(c);
 }
 
+/* A GLZ dictionary is the client's, named by an id: a client may give every
+ * display channel the same one (remote-viewer does) and then keeps one window
+ * ordered by one sequence of image ids. Only the first channel to name a
+ * dictionary uses it; the others of the session use LZ instead of GLZ. */
+static int glz_taken(struct floe_chan *c, uint8_t id)
+{
+    for (int k = 0; c->sess && k < c->srv->monitors; k++) {
+        struct floe_chan *o = c->sess->display[k];
+        struct display_client *odc = o && o != c ? o->priv : NULL;
+
+        if (odc && odc->synced && odc->glz_own && odc->glz_id == id)
+            return 1;
+    }
+    return 0;
+}
+
+static int display_init(struct floe_chan *c, struct spice_display_init *init)
+{
+    struct display_client *dc = c->priv;
+
+    dc->glz_id = init->glz_dictionary_id;
+    dc->glz_own = init->glz_dictionary_window_size > 0 && !glz_taken(c, dc->glz_id);
+    if (!dc->glz_own && init->glz_dictionary_window_size > 0) {
+        floe_debug("%s: display %u: GLZ dictionary %u is another channel's: LZ instead",
+                   c->peer, c->id, dc->glz_id);
+        init->glz_dictionary_window_size = 0;
+    }
+    dc->enc = floe_display_enc_new(c, init);
+    if (!dc->enc)
+        return -ENOMEM;
+    if (dc->preferred)
+        floe_display_enc_prefer(dc->enc, (uint8_t)dc->preferred);
+    dc->synced = 1;
+    floe_display_client_sync(c);
+    return 0;
+}
+
 static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     struct display_client *dc = c->priv;
@@ -46,16 +86,7 @@ static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *bod
         spice_display_init_get(&r, &init);
         if (r.bad)
             return -EBADMSG;
-        if (!dc->synced) {
-            dc->enc = floe_display_enc_new(c, &init);
-            if (!dc->enc)
-                return -ENOMEM;
-            if (dc->preferred)
-                floe_display_enc_prefer(dc->enc, (uint8_t)dc->preferred);
-            dc->synced = 1;
-            floe_display_client_sync(c);
-        }
-        return 0;
+        return dc->synced ? 0 : display_init(c, &init);
     case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
         if (len < 1)
             return -EBADMSG;
@@ -87,12 +118,13 @@ static int drop_draw(const struct floe_msg *m, void *arg)
 static void display_overflow(struct floe_chan *c)
 {
     struct display_client *dc = c->priv;
+    const struct floe_surface *sf = &c->srv->primary[c->id];
     pixman_region32_t rg;
 
     /* what replaces the dropped draws is at most a surface of pixels (so is
      * the first picture): wait for twice that, so one overflow is not
      * followed by another at once; chan.c keeps this from recursing */
-    if (!dc || c->queued_bytes < 2 * (size_t)c->srv->primary.width * c->srv->primary.height * 4)
+    if (!dc || c->queued_bytes < 2 * (size_t)sf->width * sf->height * 4)
         return;
     pixman_region32_init(&rg);
     floe_chan_drop(c, drop_draw, &rg);

@@ -22,6 +22,7 @@ struct app {
     struct floe_control *ctl;
     uv_signal_t sigint, sigterm;
     int stopping, started;
+    int pointer_monitor;      /* the monitor the pointer was last on */
 };
 
 static void usage(FILE *f)
@@ -37,6 +38,10 @@ static void usage(FILE *f)
 "  --size WxH              demo desktop size (default 1920x1080)\n"
 "  --seed N                demo desktop seed (default 1)\n"
 "  --fps N                 demo animation rate (default 30)\n"
+"  --monitors N            demo monitors, 1 to 4 (default 1): each is a display\n"
+"                          channel of its own (remote-viewer opens a window for\n"
+"                          each); monitor 0 is the desktop, the others show\n"
+"                          \"Monitor N\" on the wallpaper in another hue\n"
 "  --name NAME             name shown by clients (default floe demo, floe vm)\n"
 "  --vm CONFIG             run the QEMU VM that CONFIG describes and serve its\n"
 "                          display instead of the demo (see vmhost/README.md)\n"
@@ -47,7 +52,7 @@ static void usage(FILE *f)
 "  --zlib-glz-wan-compression WHEN  auto|never|always: zlib around GLZ\n"
 "                          (default auto: only on a slow link)\n"
 "  --jpeg-quality N        1..100 (default 85)\n"
-"  --control PATH          control socket (commands: snapshot FILE.png, freeze,\n"
+"  --control PATH          control socket (commands: snapshot FILE.png [MONITOR], freeze,\n"
 "                          thaw, clients, stats, typed, quit, help; with --vm also\n"
 "                          vm-status, vm-start, vm-stop, vm-pause, vm-resume, vm-reset,\n"
 "                          vm-hibernate, vm-restore, vm-cdrom, vm-snapshot,\n"
@@ -104,6 +109,19 @@ static void on_pointer(void *opaque, int x, int y, uint32_t buttons)
 
     if (a->demo)
         floe_demo_pointer(a->demo, x, y, buttons);
+}
+
+/* The demo follows the pointer on monitor 0; a move to another monitor is
+ * logged (the other monitors do not follow it). */
+static void on_pointer_monitor(void *opaque, int monitor, int x, int y, uint32_t buttons)
+{
+    struct app *a = opaque;
+
+    if (monitor != a->pointer_monitor)
+        floe_info("pointer on monitor %d at %d,%d", monitor, x, y);
+    a->pointer_monitor = monitor;
+    if (monitor == 0)
+        on_pointer(opaque, x, y, buttons);
 }
 
 static void on_locks(void *opaque, uint32_t locks)
@@ -232,7 +250,8 @@ static int parse_args(int argc, char **argv, struct args *ar)
         { "fps", 1, 0, 'f' }, { "name", 1, 0, 'n' }, { "control", 1, 0, 'c' },
         { "image-compression", 1, 0, 'i' }, { "jpeg-wan-compression", 1, 0, 'j' },
         { "zlib-glz-wan-compression", 1, 0, 'z' }, { "jpeg-quality", 1, 0, 'q' },
-        { "vm", 1, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+        { "vm", 1, 0, 'v' }, { "monitors", 1, 0, 'M' }, { "help", 0, 0, 'h' },
+        { 0, 0, 0, 0 },
     };
     long v;
     int o;
@@ -256,6 +275,10 @@ static int parse_args(int argc, char **argv, struct args *ar)
         case 'f': ar->demo_option = 1;
                   if (parse_long(optarg, 1, 240, &v)) return bad_arg("--fps", optarg);
                   ar->demo.fps = (int)v; break;
+        case 'M': ar->demo_option = 1;
+                  if (parse_long(optarg, 1, FLOE_SERVER_MAX_MONITORS, &v))
+                      return bad_arg("--monitors (1 to 4)", optarg);
+                  ar->demo.monitors = (int)v; break;
         case 'n': ar->name = optarg; break;
         case 'c': ar->control = optarg; break;
         case 'i': if ((ar->image_compression = floe_image_compression_parse(optarg)) < 0)
@@ -278,7 +301,8 @@ static int parse_args(int argc, char **argv, struct args *ar)
         return -1;
     }
     if (ar->vm && ar->demo_option) {
-        fprintf(stderr, "floe-server: --vm excludes the demo options --size, --seed and --fps\n");
+        fprintf(stderr, "floe-server: --vm excludes the demo options --size, --seed, --fps and "
+                        "--monitors\n");
         return -1;
     }
     if (ar->vm && floe_vm_config_load(ar->vm, &ar->vm_config, err, sizeof(err)) < 0) {
@@ -316,9 +340,11 @@ static int app_start(struct app *a, struct args *ar)
                                           (enum floe_image_compression)ar->image_compression,
                                       .jpeg_wan = (enum floe_wan)ar->jpeg_wan,
                                       .zlib_glz_wan = (enum floe_wan)ar->zlib_glz_wan,
-                                      .jpeg_quality = ar->jpeg_quality };
+                                      .jpeg_quality = ar->jpeg_quality,
+                                      .monitors = ar->vm ? 1 : ar->demo.monitors };
     struct floe_input_sink sink = { .key_fn = on_key, .pointer_fn = on_pointer,
-                                    .locks_fn = on_locks, .opaque = a };
+                                    .locks_fn = on_locks, .opaque = a,
+                                    .pointer_monitor_fn = on_pointer_monitor };
     struct floe_control_hooks hooks = { .freeze_fn = on_freeze, .typed_fn = on_typed,
                                         .quit_fn = app_stop, .opaque = a };
     char err[512];
@@ -367,7 +393,7 @@ static int app_start(struct app *a, struct args *ar)
 int main(int argc, char **argv)
 {
     struct args ar = { .host = "127.0.0.1", .port = 5930,
-                       .demo = { 1920, 1080, 1, 30 } };
+                       .demo = { 1920, 1080, 1, 30, 1 } };
     struct app a = { 0 };
     int rc = 1;
 

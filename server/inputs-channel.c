@@ -30,12 +30,17 @@ static void on_key(struct floe_chan *c, uint32_t code, int down)
         sink->key_fn(sink->opaque, sc, down);
 }
 
+/* The pointer on the session's monitor goes to pointer_monitor_fn, or,
+ * for monitor 0 only, to pointer_fn. */
 static void pointer_update(struct floe_chan *c)
 {
     const struct floe_input_sink *sink = &c->srv->sink;
     struct floe_session *ss = c->sess;
 
-    if (sink->pointer_fn)
+    if (sink->pointer_monitor_fn)
+        sink->pointer_monitor_fn(sink->opaque, ss->mouse_monitor, ss->mouse_x, ss->mouse_y,
+                                 ss->buttons);
+    else if (sink->pointer_fn && ss->mouse_monitor == 0)
         sink->pointer_fn(sink->opaque, ss->mouse_x, ss->mouse_y, ss->buttons);
 }
 
@@ -54,16 +59,19 @@ static int clampi(long long v, int lo, int hi)
     return v < lo ? lo : v > hi ? hi : (int)v;
 }
 
+/* Relative motion (server mouse mode) moves the pointer on monitor 0,
+ * where the one cursor is. */
 static void on_motion(struct floe_chan *c, const struct spice_mouse_motion *m)
 {
     struct floe_session *ss = c->sess;
-    int w = c->srv->primary.width, h = c->srv->primary.height;
+    int w = c->srv->primary[0].width, h = c->srv->primary[0].height;
 
     /* in 64 bits: MOUSE_POSITION may have left the pointer near INT_MAX, and
      * adding the client's delta to it overflowed int */
     ss->mouse_x = clampi((long long)ss->mouse_x + m->dx, 0, w > 0 ? w - 1 : 0);
     ss->mouse_y = clampi((long long)ss->mouse_y + m->dy, 0, h > 0 ? h - 1 : 0);
     ss->buttons = m->buttons & 7;
+    ss->mouse_monitor = 0;
     pointer_update(c);
     floe_server_cursor_move(c->srv, ss->mouse_x, ss->mouse_y);
 }
@@ -78,6 +86,29 @@ static void on_button(struct floe_chan *c, const struct spice_mouse_button *b, i
         return;
     }
     c->sess->buttons = b->buttons & 7;
+    pointer_update(c);
+}
+
+/* An absolute position on the surface of the monitor display_id names; an
+ * id the server does not serve is dropped. */
+static void on_position(struct floe_chan *c, const struct spice_mouse_position *p)
+{
+    struct floe_session *ss = c->sess;
+    const struct floe_surface *sf;
+    int w, h;
+
+    if (p->display_id >= c->srv->monitors) {
+        floe_debug("%s: inputs: pointer on display %u ignored: %d monitor%s", c->peer,
+                   p->display_id, c->srv->monitors, c->srv->monitors == 1 ? "" : "s");
+        return;
+    }
+    sf = &c->srv->primary[p->display_id];
+    w = sf->width;
+    h = sf->height;
+    ss->mouse_monitor = p->display_id;
+    ss->mouse_x = p->x >= (uint32_t)w ? (w > 0 ? w - 1 : 0) : (int)p->x;
+    ss->mouse_y = p->y >= (uint32_t)h ? (h > 0 ? h - 1 : 0) : (int)p->y;
+    ss->buttons = p->buttons & 7;
     pointer_update(c);
 }
 
@@ -119,12 +150,7 @@ static int inputs_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
     case SPICE_MSGC_INPUTS_MOUSE_POSITION:
         spice_mouse_position_get(&r, &m.pos);
         if (!r.bad) {
-            int w = c->srv->primary.width, h = c->srv->primary.height;
-
-            c->sess->mouse_x = m.pos.x >= (uint32_t)w ? (w > 0 ? w - 1 : 0) : (int)m.pos.x;
-            c->sess->mouse_y = m.pos.y >= (uint32_t)h ? (h > 0 ? h - 1 : 0) : (int)m.pos.y;
-            c->sess->buttons = m.pos.buttons & 7;
-            pointer_update(c);
+            on_position(c, &m.pos);
             motion_ack(c);
         }
         break;

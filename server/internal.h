@@ -20,7 +20,7 @@ struct floe_msg_image;
 struct floe_msg {
     int refs;
     uint16_t type;
-    int has_box;            /* a draw on the primary surface: box is the area */
+    int has_box;            /* a draw on a monitor's surface: box is the area */
     pixman_box32_t box;
     struct floe_msg_image *image;
     uint32_t len;
@@ -106,8 +106,10 @@ struct floe_chan {
 struct floe_session {
     struct floe_session *next;
     uint32_t id;
-    struct floe_chan *main, *display, *inputs, *cursor;
+    struct floe_chan *main, *inputs, *cursor;
+    struct floe_chan *display[FLOE_SERVER_MAX_MONITORS];   /* by channel id: monitor */
     uint16_t mouse_mode;
+    int mouse_monitor;         /* the monitor the pointer is on (MOUSE_POSITION's display) */
     int mouse_x, mouse_y;
     uint32_t buttons;
     unsigned motion_count;
@@ -147,7 +149,8 @@ struct floe_server {
     struct floe_session *sessions;
     struct floe_input_sink sink;
     uint32_t keyboard_locks;
-    struct floe_surface primary;
+    int monitors;
+    struct floe_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
     struct floe_cursor_state cursor;
     uint64_t image_ids;
     uint64_t start_ms;
@@ -208,8 +211,10 @@ void floe_session_detach(struct floe_chan *c);
 void floe_main_send_mouse_mode(struct floe_session *ss);
 
 /* display/encode.c: images encoded per client when written */
-/* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b. */
-struct floe_msg *floe_image_msg_new(const pixman_box32_t *b, const uint32_t *pixels, int stride);
+/* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b
+ * on monitor `monitor`'s surface. */
+struct floe_msg *floe_image_msg_new(int monitor, const pixman_box32_t *b, const uint32_t *pixels,
+                                    int stride);
 void floe_msg_image_free(struct floe_msg_image *img);
 struct floe_display_enc;
 struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
@@ -224,7 +229,9 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
 /* display/model.c */
 void floe_display_client_sync(struct floe_chan *c);
 int floe_display_synced(struct floe_chan *c);
-void floe_display_broadcast(struct floe_server *s, struct floe_msg *m);
+/* Queues m (the reference is taken over) on every synced DISPLAY channel
+ * `monitor` of the clients. */
+void floe_display_broadcast(struct floe_server *s, int monitor, struct floe_msg *m);
 void floe_surface_free(struct floe_surface *sf);
 void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg);
 void floe_cursor_broadcast_state(struct floe_server *s, int init_to_all);

@@ -23,7 +23,7 @@ static void main_linked(struct floe_chan *c)
     struct floe_wbuf w;
     struct spice_main_init init = {
         .session_id = c->sess->id,
-        .display_channels_hint = 1,
+        .display_channels_hint = (uint32_t)s->monitors,
         .supported_mouse_modes = SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT,
         .current_mouse_mode = c->sess->mouse_mode,
         .multi_media_time = (uint32_t)(floe_now_ms() - s->start_ms + 1),
@@ -45,15 +45,19 @@ static void main_linked(struct floe_chan *c)
     c->sess->net_ping_big = floe_chan_ping_pad(c, FLOE_NET_TEST_BYTES);
 }
 
+/* DISPLAY 0..monitors-1, then INPUTS and CURSOR. */
 static void send_channels_list(struct floe_chan *c)
 {
-    static const struct spice_channel_id ids[] = {
-        { SPICE_CHANNEL_DISPLAY, 0 }, { SPICE_CHANNEL_INPUTS, 0 }, { SPICE_CHANNEL_CURSOR, 0 },
-    };
+    struct spice_channel_id ids[FLOE_SERVER_MAX_MONITORS + 2];
     struct floe_wbuf w;
+    int n = 0;
 
+    for (int k = 0; k < c->srv->monitors; k++)
+        ids[n++] = (struct spice_channel_id){ SPICE_CHANNEL_DISPLAY, (uint8_t)k };
+    ids[n++] = (struct spice_channel_id){ SPICE_CHANNEL_INPUTS, 0 };
+    ids[n++] = (struct spice_channel_id){ SPICE_CHANNEL_CURSOR, 0 };
     floe_wbuf_init(&w, 0);
-    spice_channels_list_put(&w, ids, 3);
+    spice_channels_list_put(&w, ids, n);
     floe_chan_send_wbuf(c, SPICE_MSG_MAIN_CHANNELS_LIST, &w);
 }
 

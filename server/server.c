@@ -55,6 +55,13 @@ struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_op
     struct floe_server *s = calloc(1, sizeof(*s));
 
     ignore_sigpipe();
+    if (opt->monitors < 0 || opt->monitors > FLOE_SERVER_MAX_MONITORS) {
+        floe_err("%d monitors asked: a server serves 1 to %d", opt->monitors,
+                 FLOE_SERVER_MAX_MONITORS);
+        free(s);
+        errno = EINVAL;
+        return NULL;
+    }
     if (!s) {
         errno = ENOMEM;
         return NULL;
@@ -65,6 +72,8 @@ struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_op
     s->password_file = opt->password_file ? strdup(opt->password_file) : NULL;
     s->opt.name = s->name;
     s->opt.password_file = s->password_file;
+    s->monitors = opt->monitors > 0 ? opt->monitors : 1;
+    s->opt.monitors = s->monitors;
     s->start_ms = floe_now_ms();
     if (floe_auth_init(s) < 0) {
         floe_err("could not create the RSA key for tickets");
@@ -141,7 +150,8 @@ void floe_server_free(struct floe_server *s)
 {
     if (!s)
         return;
-    floe_surface_free(&s->primary);
+    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
+        floe_surface_free(&s->primary[k]);
     free(s->cursor.argb);
     EVP_PKEY_free(s->key);
     free(s->name);
@@ -154,9 +164,36 @@ void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_s
     s->sink = *sink;
 }
 
+int floe_server_monitors(const struct floe_server *s)
+{
+    return s->monitors;
+}
+
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st)
 {
     *st = s->stats;
+}
+
+/* " display" for monitor 0's channel, " display:K" for the others'; the
+ * bytes pending on all of them into *pending. */
+static void describe_displays(const struct floe_session *ss, int monitors, char *out, size_t len,
+                              size_t *pending)
+{
+    size_t used = 0;
+
+    out[0] = 0;
+    *pending = 0;
+    for (int k = 0; k < monitors; k++) {
+        const struct floe_chan *d = ss->display[k];
+
+        if (!d)
+            continue;
+        *pending += d->queued_bytes + d->inflight_bytes;
+        if (k == 0)
+            used += (size_t)snprintf(out + used, len - used, " display");
+        else
+            used += (size_t)snprintf(out + used, len - used, " display:%d", k);
+    }
 }
 
 void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
@@ -166,15 +203,19 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
     buf[0] = 0;
     for (struct floe_session *ss = s->sessions; ss && used < len; ss = ss->next) {
         const char *peer = ss->main ? ss->main->peer : "?";
-        size_t pending = ss->display ? ss->display->queued_bytes + ss->display->inflight_bytes : 0;
-        int n = snprintf(buf + used, len - used,
-                         "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu "
-                         "link=%s bandwidth_kbps=%llu\n",
-                         ss->id, peer, ss->main ? " main" : "", ss->display ? " display" : "",
-                         ss->inputs ? " inputs" : "", ss->cursor ? " cursor" : "",
-                         ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending,
-                         !ss->bandwidth_bps ? "unmeasured" : ss->slow_link ? "slow" : "fast",
-                         (unsigned long long)(ss->bandwidth_bps / 1000));
+        char displays[16 * FLOE_SERVER_MAX_MONITORS];
+        size_t pending;
+        int n;
+
+        describe_displays(ss, s->monitors, displays, sizeof(displays), &pending);
+        n = snprintf(buf + used, len - used,
+                     "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu "
+                     "link=%s bandwidth_kbps=%llu\n",
+                     ss->id, peer, ss->main ? " main" : "", displays,
+                     ss->inputs ? " inputs" : "", ss->cursor ? " cursor" : "",
+                     ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending,
+                     !ss->bandwidth_bps ? "unmeasured" : ss->slow_link ? "slow" : "fast",
+                     (unsigned long long)(ss->bandwidth_bps / 1000));
 
         if (n < 0)
             break;

@@ -32,11 +32,13 @@ static struct floe_session *session_new(struct floe_server *s)
     return ss;
 }
 
-static struct floe_chan **slot(struct floe_session *ss, uint8_t type)
+/* The session's place for a channel; the link let only display ids below
+ * the server's monitor count through. */
+static struct floe_chan **slot(struct floe_session *ss, uint8_t type, uint8_t id)
 {
     switch (type) {
     case SPICE_CHANNEL_MAIN: return &ss->main;
-    case SPICE_CHANNEL_DISPLAY: return &ss->display;
+    case SPICE_CHANNEL_DISPLAY: return id < FLOE_SERVER_MAX_MONITORS ? &ss->display[id] : NULL;
     case SPICE_CHANNEL_INPUTS: return &ss->inputs;
     case SPICE_CHANNEL_CURSOR: return &ss->cursor;
     default: return NULL;
@@ -59,7 +61,9 @@ int floe_session_attach(struct floe_chan *c)
         if (!ss || !ss->main)
             return SPICE_LINK_ERR_BAD_CONNECTION_ID;
     }
-    sl = slot(ss, c->type);
+    sl = slot(ss, c->type, c->id);
+    if (!sl)
+        return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
     if (*sl) {
         (*sl)->sess = NULL;
         floe_chan_close(*sl, "replaced by a new connection");
@@ -87,15 +91,17 @@ void floe_session_detach(struct floe_chan *c)
 
     if (!ss)
         return;
-    sl = slot(ss, c->type);
+    sl = slot(ss, c->type, c->id);
     if (sl && *sl == c)
         *sl = NULL;
     c->sess = NULL;
     if (c->type == SPICE_CHANNEL_MAIN) {
         /* the client is gone: its other channels go too */
-        struct floe_chan *others[] = { ss->display, ss->inputs, ss->cursor };
+        struct floe_chan *others[2 + FLOE_SERVER_MAX_MONITORS] = { ss->inputs, ss->cursor };
 
-        for (int i = 0; i < 3; i++)
+        for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
+            others[2 + k] = ss->display[k];
+        for (int i = 0; i < 2 + FLOE_SERVER_MAX_MONITORS; i++)
             if (others[i]) {
                 others[i]->sess = NULL;
                 floe_chan_close(others[i], "main channel closed");

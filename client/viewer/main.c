@@ -24,7 +24,9 @@ static void usage(FILE *f)
             "\n"
             "  --headless            no window: run for --duration, then stop\n"
             "  --duration SECONDS    how long to run (default 5 headless; forever with a window)\n"
-            "  --snapshot FILE.png   at the end, save the display (no cursor) as PNG\n"
+            "  --snapshot FILE.png   at the end, save the display (no cursor) as PNG; with\n"
+            "                        several monitors, monitor 0 goes to FILE.png and\n"
+            "                        monitor K to FILE-K.png\n"
             "  --type TEXT           once the display is up, type TEXT on a US keyboard\n"
             "                        (\\n = Enter; an ESC character = Escape)\n"
             "  --type-delay SECONDS  wait this long after the display is up before typing\n"
@@ -41,10 +43,12 @@ static void usage(FILE *f)
             "\n"
             "Headless runs print one line at the end:\n"
             "  frames=N bytes=N fps=N size=WxH\n"
+            "and with several monitors one line for each, starting monitor=K (from 0).\n"
             "frames counts canvas updates: bursts of drawing on the primary surface,\n"
             "a burst ending when no display data came for 8 ms; bytes counts every byte\n"
             "received on every channel; fps is frames per second of the run; size is\n"
-            "the primary surface. --measure-latency first prints\n"
+            "the primary surface. With a window, each monitor (display channel) gets a\n"
+            "window of its own. --measure-latency first prints\n"
             "  latency_ms min=N median=N max=N n=N\n"
             "(milliseconds from sending a key to the first changed pixel on the canvas,\n"
             "n the samples taken); it exits with 1 if fewer than N were taken (the key\n"
@@ -254,15 +258,53 @@ static int run_headless(struct floe_client *c, const struct viewer_options *o,
     }
 }
 
+/* One line; with several monitors one for each, naming it. */
 static void print_summary(struct floe_client *c, int64_t elapsed_ms)
 {
     struct floe_client_stats st;
     double secs = elapsed_ms > 0 ? elapsed_ms / 1000.0 : 1e-3;
+    int n = floe_client_monitors(c);
 
-    floe_client_get_stats(c, &st);
-    printf("frames=%llu bytes=%llu fps=%.1f size=%dx%d\n", (unsigned long long)st.frames,
-           (unsigned long long)st.bytes_in, st.frames / secs, st.width, st.height);
+    for (int k = 0; k < (n > 1 ? n : 1); k++) {
+        floe_client_get_monitor_stats(c, k, &st);
+        if (n > 1)
+            printf("monitor=%d ", k);
+        printf("frames=%llu bytes=%llu fps=%.1f size=%dx%d\n", (unsigned long long)st.frames,
+               (unsigned long long)st.bytes_in, st.frames / secs, st.width, st.height);
+    }
     fflush(stdout);
+}
+
+/* Monitor k's snapshot file: FILE.png for 0, FILE-k.png for the others. */
+static void snapshot_path(const char *path, int k, char *out, size_t len)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+
+    if (k == 0)
+        snprintf(out, len, "%s", path);
+    else if (!dot || (slash && dot < slash) || dot == path || dot[-1] == '/')
+        snprintf(out, len, "%s-%d", path, k);
+    else
+        snprintf(out, len, "%.*s-%d%s", (int)(dot - path), path, k, dot);
+}
+
+/* Writes every monitor's snapshot; the exit status (0, or 1 when one failed). */
+static int save_snapshots(struct floe_client *c, const char *path)
+{
+    int n = floe_client_monitors(c), status = 0;
+    char file[4200];
+
+    for (int k = 0; k < (n > 1 ? n : 1); k++) {
+        int rc;
+
+        snapshot_path(path, k, file, sizeof(file));
+        rc = floe_client_save_png_monitor(c, k, file);
+        if (rc == -ENOENT)
+            status = die(1, "no display surface received, no snapshot written to %s", file);
+        else if (rc)
+            status = die(1, "cannot write snapshot %s", file);
+    }
+    return status;
 }
 
 static int want_window(struct viewer_options *o)
@@ -298,14 +340,8 @@ static int session(struct floe_client *c, struct viewer_options *o, int window)
         floe_client_get_error(c, err, sizeof(err));
         status = die(1, "disconnected: %s", err[0] ? err : "the server closed the session");
     }
-    if (o->snapshot) {
-        rc = floe_client_save_png(c, o->snapshot);
-        if (rc == -ENOENT)
-            status = die(1, "no display surface received, no snapshot written to %s",
-                         o->snapshot);
-        else if (rc)
-            status = die(1, "cannot write snapshot %s", o->snapshot);
-    }
+    if (o->snapshot && save_snapshots(c, o->snapshot))
+        status = 1;
     if (!window)
         print_summary(c, viewer_now_ms() - start);
     return status;

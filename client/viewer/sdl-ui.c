@@ -1,5 +1,6 @@
-/* The SDL2 window of floe-viewer: the canvas scaled to fit, keyboard and
- * mouse forwarded to the inputs channel, the server's cursor shown. */
+/* The SDL2 windows of floe-viewer, one per monitor: the canvas scaled to
+ * fit, keyboard and mouse forwarded to the inputs channel, the server's
+ * cursor shown (on monitor 0, where the one cursor channel is). */
 #include <SDL.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,18 +11,27 @@
 #include "client/viewer/viewer.h"
 #include "protocol/log.h"
 
-struct ui {
-    struct floe_client *c;
+#define MAX_WINDOWS 16
+
+/* The window of one monitor. */
+struct win {
+    int monitor;
     SDL_Window *win;
     SDL_Renderer *ren;
     SDL_Texture *tex;
     int tex_w, tex_h;
     uint64_t serial;
     SDL_Rect dst;                /* where the canvas goes, in renderer pixels */
-    SDL_Texture *cur_tex;
+    SDL_Texture *cur_tex;        /* the cursor, drawn on monitor 0's window */
+    int dirty, placed;
+};
+
+struct ui {
+    struct floe_client *c;
+    struct win wins[MAX_WINDOWS];   /* by monitor; win NULL until it has a picture */
     SDL_Cursor *sdl_cursor;
     struct floe_client_cursor cur;
-    int grabbed, dirty, quit, placed;
+    int grabbed, quit;
     uint8_t pressed[SDL_NUM_SCANCODES];
 };
 
@@ -66,40 +76,51 @@ void viewer_sdl_event(void *opaque, enum floe_client_event ev)
         atomic_store(pending, 0);
 }
 
+/* "NAME - floe-viewer", and " (monitor K+1)" when there are several; a
+ * window keeps "floe-viewer" until it has a picture (and its size). */
 static void set_title(struct ui *u)
 {
     char name[256], title[400];
+    int several = floe_client_monitors(u->c) > 1;
 
     floe_client_get_title(u->c, name, sizeof(name));
-    snprintf(title, sizeof(title), "%s%sfloe-viewer%s", name, name[0] ? " - " : "",
-             u->grabbed ? " (Ctrl+Alt releases the mouse)" : "");
-    SDL_SetWindowTitle(u->win, title);
+    for (int k = 0; k < MAX_WINDOWS; k++) {
+        char mon[32] = "";
+
+        if (!u->wins[k].win || !u->wins[k].tex)
+            continue;
+        if (several)
+            snprintf(mon, sizeof(mon), " (monitor %d)", k + 1);
+        snprintf(title, sizeof(title), "%s%sfloe-viewer%s%s", name, name[0] ? " - " : "", mon,
+                 u->grabbed ? " (Ctrl+Alt releases the mouse)" : "");
+        SDL_SetWindowTitle(u->wins[k].win, title);
+    }
 }
 
 /* Letterboxes the canvas into the renderer's output. */
-static void layout(struct ui *u)
+static void layout(struct win *w)
 {
     int ow, oh;
 
-    SDL_GetRendererOutputSize(u->ren, &ow, &oh);
-    if (!u->tex_w || !u->tex_h || !ow || !oh) {
-        u->dst = (SDL_Rect){ 0, 0, ow, oh };
+    SDL_GetRendererOutputSize(w->ren, &ow, &oh);
+    if (!w->tex_w || !w->tex_h || !ow || !oh) {
+        w->dst = (SDL_Rect){ 0, 0, ow, oh };
         return;
     }
-    if ((int64_t)ow * u->tex_h <= (int64_t)oh * u->tex_w) {
-        u->dst.w = ow;
-        u->dst.h = (int)((int64_t)ow * u->tex_h / u->tex_w);
+    if ((int64_t)ow * w->tex_h <= (int64_t)oh * w->tex_w) {
+        w->dst.w = ow;
+        w->dst.h = (int)((int64_t)ow * w->tex_h / w->tex_w);
     } else {
-        u->dst.h = oh;
-        u->dst.w = (int)((int64_t)oh * u->tex_w / u->tex_h);
+        w->dst.h = oh;
+        w->dst.w = (int)((int64_t)oh * w->tex_w / w->tex_h);
     }
-    u->dst.x = (ow - u->dst.w) / 2;
-    u->dst.y = (oh - u->dst.h) / 2;
+    w->dst.x = (ow - w->dst.w) / 2;
+    w->dst.y = (oh - w->dst.h) / 2;
 }
 
 /* Sizes the window to the surface (smaller if the screen is), centred the
- * first time. */
-static void fit_window(struct ui *u)
+ * first time (monitor 0's; the others are left to the window manager). */
+static void fit_window(struct win *u)
 {
     SDL_Rect b;
     int w = u->tex_w, h = u->tex_h;
@@ -115,52 +136,113 @@ static void fit_window(struct ui *u)
         }
     }
     SDL_SetWindowSize(u->win, w, h);
-    if (!u->placed)
+    if (!u->placed && u->monitor == 0)
         SDL_SetWindowPosition(u->win, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
     u->placed = 1;
 }
 
-/* Copies the damaged part of the canvas (or all of it after a resize) into
- * the texture. */
-static void update_canvas(struct ui *u)
+static int win_open(struct win *w)
+{
+    w->win = SDL_CreateWindow("floe-viewer", w->monitor ? SDL_WINDOWPOS_UNDEFINED
+                                                        : SDL_WINDOWPOS_CENTERED,
+                              w->monitor ? SDL_WINDOWPOS_UNDEFINED : SDL_WINDOWPOS_CENTERED,
+                              640, 480, SDL_WINDOW_RESIZABLE);
+    if (!w->win)
+        return -1;
+    w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_PRESENTVSYNC);
+    if (!w->ren)
+        w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_SOFTWARE);
+    return w->ren ? 0 : -1;
+}
+
+static void win_close(struct win *w)
+{
+    if (w->cur_tex)
+        SDL_DestroyTexture(w->cur_tex);
+    if (w->tex)
+        SDL_DestroyTexture(w->tex);
+    if (w->ren)
+        SDL_DestroyRenderer(w->ren);
+    if (w->win)
+        SDL_DestroyWindow(w->win);
+    memset(w, 0, sizeof(*w));
+}
+
+/* Copies the damaged part of the monitor's canvas (or all of it after a
+ * resize) into the texture. */
+static void update_window(struct win *w, struct floe_client *c)
 {
     struct floe_client_canvas cv;
     int resized = 0;
 
-    atomic_store(&display_pending, 0);
-    if (floe_client_canvas_lock(u->c, &cv)) {
-        floe_client_canvas_unlock(u->c);
+    if (floe_client_canvas_lock_monitor(c, w->monitor, &cv)) {
+        floe_client_canvas_unlock(c);
         return;
     }
-    if (!u->tex || cv.serial != u->serial || cv.width != u->tex_w || cv.height != u->tex_h) {
-        if (u->tex)
-            SDL_DestroyTexture(u->tex);
-        u->tex = SDL_CreateTexture(u->ren, SDL_PIXELFORMAT_ARGB8888,
+    if (!w->tex || cv.serial != w->serial || cv.width != w->tex_w || cv.height != w->tex_h) {
+        if (w->tex)
+            SDL_DestroyTexture(w->tex);
+        w->tex = SDL_CreateTexture(w->ren, SDL_PIXELFORMAT_ARGB8888,
                                    SDL_TEXTUREACCESS_STREAMING, cv.width, cv.height);
-        if (u->tex) {
-            SDL_SetTextureBlendMode(u->tex, SDL_BLENDMODE_NONE);
-            SDL_UpdateTexture(u->tex, NULL, cv.pixels, cv.stride);
+        if (w->tex) {
+            SDL_SetTextureBlendMode(w->tex, SDL_BLENDMODE_NONE);
+            SDL_UpdateTexture(w->tex, NULL, cv.pixels, cv.stride);
         }
-        resized = cv.width != u->tex_w || cv.height != u->tex_h;
-        u->tex_w = cv.width;
-        u->tex_h = cv.height;
-        u->serial = cv.serial;
+        resized = cv.width != w->tex_w || cv.height != w->tex_h;
+        w->tex_w = cv.width;
+        w->tex_h = cv.height;
+        w->serial = cv.serial;
     } else if (cv.damage_w > 0) {
         SDL_Rect r = { cv.damage_x, cv.damage_y, cv.damage_w, cv.damage_h };
         const uint8_t *p = (const uint8_t *)cv.pixels + (size_t)r.y * cv.stride + (size_t)r.x * 4;
 
-        SDL_UpdateTexture(u->tex, &r, p, cv.stride);
+        SDL_UpdateTexture(w->tex, &r, p, cv.stride);
     }
-    floe_client_canvas_unlock(u->c);
+    floe_client_canvas_unlock(c);
     if (resized)
-        fit_window(u);
-    layout(u);
-    u->dirty = 1;
+        fit_window(w);
+    layout(w);
+    w->dirty = 1;
+}
+
+static void update_cursor(struct ui *u);
+
+/* Updates every monitor's window; a monitor with a picture and no window
+ * yet gets one (monitor 0's is open from the start). */
+static void update_canvas(struct ui *u)
+{
+    int n = floe_client_monitors(u->c);
+
+    atomic_store(&display_pending, 0);
+    for (int k = 0; k < n && k < MAX_WINDOWS; k++) {
+        struct win *w = &u->wins[k];
+        int had;
+
+        if (!w->win) {
+            struct floe_client_canvas cv;
+            int has = floe_client_canvas_lock_monitor(u->c, k, &cv) == 0;
+
+            floe_client_canvas_unlock(u->c);
+            w->monitor = k;
+            if (!has)
+                continue;
+            if (win_open(w)) {
+                floe_err("cannot open a window for monitor %d: %s", k, SDL_GetError());
+                win_close(w);
+                continue;
+            }
+        }
+        had = w->tex != NULL;
+        update_window(w, u->c);
+        if (!had && w->tex)
+            set_title(u);   /* the window has its picture and size now */
+    }
 }
 
 static void update_cursor(struct ui *u)
 {
     struct floe_client_cursor cur;
+    struct win *w0 = &u->wins[0];
     int client_mode = floe_client_mouse_mode(u->c) == 2;
 
     floe_client_cursor_get(u->c, &cur, u->cur.shape_serial);
@@ -169,11 +251,11 @@ static void update_cursor(struct ui *u)
                                                             cur.width * 4,
                                                             SDL_PIXELFORMAT_ARGB8888);
 
-        if (u->cur_tex)
-            SDL_DestroyTexture(u->cur_tex);
-        u->cur_tex = s ? SDL_CreateTextureFromSurface(u->ren, s) : NULL;
-        if (u->cur_tex)
-            SDL_SetTextureBlendMode(u->cur_tex, SDL_BLENDMODE_BLEND);
+        if (w0->cur_tex)
+            SDL_DestroyTexture(w0->cur_tex);
+        w0->cur_tex = s && w0->ren ? SDL_CreateTextureFromSurface(w0->ren, s) : NULL;
+        if (w0->cur_tex)
+            SDL_SetTextureBlendMode(w0->cur_tex, SDL_BLENDMODE_BLEND);
         if (s) {
             SDL_Cursor *nc = SDL_CreateColorCursor(s, cur.hot_x, cur.hot_y);
 
@@ -187,16 +269,16 @@ static void update_cursor(struct ui *u)
         }
         free(cur.argb);
         cur.argb = NULL;
-    } else if (cur.shape_serial != u->cur.shape_serial && u->cur_tex) {
-        SDL_DestroyTexture(u->cur_tex); /* the shape went away */
-        u->cur_tex = NULL;
+    } else if (cur.shape_serial != u->cur.shape_serial && w0->cur_tex) {
+        SDL_DestroyTexture(w0->cur_tex); /* the shape went away */
+        w0->cur_tex = NULL;
     }
     u->cur = cur;
     if (client_mode)
         SDL_ShowCursor(cur.visible ? SDL_ENABLE : SDL_DISABLE);
     else
         SDL_ShowCursor(u->grabbed ? SDL_DISABLE : SDL_ENABLE);
-    u->dirty = 1;
+    w0->dirty = 1;
 }
 
 static void set_grab(struct ui *u, int on)
@@ -209,27 +291,27 @@ static void set_grab(struct ui *u, int on)
     update_cursor(u);
 }
 
-static void render(struct ui *u)
+static void render(struct ui *u, struct win *w)
 {
-    SDL_SetRenderDrawColor(u->ren, 0, 0, 0, 255);
-    SDL_RenderClear(u->ren);
-    if (u->tex)
-        SDL_RenderCopy(u->ren, u->tex, NULL, &u->dst);
+    SDL_SetRenderDrawColor(w->ren, 0, 0, 0, 255);
+    SDL_RenderClear(w->ren);
+    if (w->tex)
+        SDL_RenderCopy(w->ren, w->tex, NULL, &w->dst);
     /* in server mouse mode the pointer is the server's: draw it ourselves */
-    if (u->tex && u->cur_tex && u->cur.visible && floe_client_mouse_mode(u->c) != 2) {
-        double sx = (double)u->dst.w / u->tex_w, sy = (double)u->dst.h / u->tex_h;
-        SDL_Rect r = { u->dst.x + (int)((u->cur.x - u->cur.hot_x) * sx),
-                       u->dst.y + (int)((u->cur.y - u->cur.hot_y) * sy),
+    if (w->tex && w->cur_tex && u->cur.visible && floe_client_mouse_mode(u->c) != 2) {
+        double sx = (double)w->dst.w / w->tex_w, sy = (double)w->dst.h / w->tex_h;
+        SDL_Rect r = { w->dst.x + (int)((u->cur.x - u->cur.hot_x) * sx),
+                       w->dst.y + (int)((u->cur.y - u->cur.hot_y) * sy),
                        (int)(u->cur.width * sx + 0.5), (int)(u->cur.height * sy + 0.5) };
 
-        SDL_RenderCopy(u->ren, u->cur_tex, NULL, &r);
+        SDL_RenderCopy(w->ren, w->cur_tex, NULL, &r);
     }
-    SDL_RenderPresent(u->ren);
-    u->dirty = 0;
+    SDL_RenderPresent(w->ren);
+    w->dirty = 0;
 }
 
 /* Window coordinates to surface coordinates, clamped to the surface. */
-static void to_surface(struct ui *u, int wx, int wy, int *x, int *y)
+static void to_surface(struct win *u, int wx, int wy, int *x, int *y)
 {
     int ww, wh, ow, oh;
     double px, py;
@@ -242,6 +324,15 @@ static void to_surface(struct ui *u, int wx, int wy, int *x, int *y)
     *y = u->dst.h ? (int)((py - u->dst.y) * u->tex_h / u->dst.h) : 0;
     *x = *x < 0 ? 0 : *x >= u->tex_w ? u->tex_w - 1 : *x;
     *y = *y < 0 ? 0 : *y >= u->tex_h ? u->tex_h - 1 : *y;
+}
+
+/* The window an SDL event names, or NULL. */
+static struct win *win_by_id(struct ui *u, Uint32 id)
+{
+    for (int k = 0; k < MAX_WINDOWS; k++)
+        if (u->wins[k].win && SDL_GetWindowID(u->wins[k].win) == id)
+            return &u->wins[k];
+    return NULL;
 }
 
 static void release_keys(struct ui *u)
@@ -279,13 +370,14 @@ static int wheel_button(const SDL_MouseWheelEvent *w)
 static void on_mouse(struct ui *u, const SDL_Event *e)
 {
     int client_mode = floe_client_mouse_mode(u->c) == 2, x, y, b;
+    struct win *w;
 
     switch (e->type) {
     case SDL_MOUSEMOTION:
-        if (client_mode) {
-            to_surface(u, e->motion.x, e->motion.y, &x, &y);
-            floe_client_mouse_position(u->c, x, y);
-        } else if (u->grabbed) {
+        if (client_mode && (w = win_by_id(u, e->motion.windowID))) {
+            to_surface(w, e->motion.x, e->motion.y, &x, &y);
+            floe_client_mouse_position_monitor(u->c, w->monitor, x, y);
+        } else if (!client_mode && u->grabbed) {
             floe_client_mouse_motion(u->c, e->motion.xrel, e->motion.yrel);
         }
         break;
@@ -336,6 +428,23 @@ static void on_floe_event(struct ui *u, int ev)
     }
 }
 
+static void on_window(struct ui *u, const SDL_WindowEvent *e)
+{
+    struct win *w = win_by_id(u, e->windowID);
+
+    /* closing any window ends the viewer, as closing the only one does */
+    if (e->event == SDL_WINDOWEVENT_CLOSE)
+        u->quit = 1;
+    if (e->event == SDL_WINDOWEVENT_FOCUS_LOST) {
+        release_keys(u);
+        set_grab(u, 0);
+    }
+    if (w) {
+        layout(w);
+        w->dirty = 1;
+    }
+}
+
 static void on_event(struct ui *u, const SDL_Event *e)
 {
     if (e->type == floe_event_type) {
@@ -347,12 +456,7 @@ static void on_event(struct ui *u, const SDL_Event *e)
         u->quit = 1;
         break;
     case SDL_WINDOWEVENT:
-        if (e->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
-            release_keys(u);
-            set_grab(u, 0);
-        }
-        layout(u);
-        u->dirty = 1;
+        on_window(u, &e->window);
         break;
     case SDL_KEYDOWN:
     case SDL_KEYUP:
@@ -369,16 +473,8 @@ static void on_event(struct ui *u, const SDL_Event *e)
 
 static int ui_open(struct ui *u)
 {
-    u->win = SDL_CreateWindow("floe-viewer", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                              640, 480, SDL_WINDOW_RESIZABLE);
-    if (!u->win)
+    if (win_open(&u->wins[0]))
         return -1;
-    u->ren = SDL_CreateRenderer(u->win, -1, SDL_RENDERER_PRESENTVSYNC);
-    if (!u->ren)
-        u->ren = SDL_CreateRenderer(u->win, -1, SDL_RENDERER_SOFTWARE);
-    if (!u->ren)
-        return -1;
-    set_title(u);
     update_canvas(u);
     update_cursor(u);
     return 0;
@@ -388,14 +484,8 @@ static void ui_close(struct ui *u)
 {
     if (u->sdl_cursor)
         SDL_FreeCursor(u->sdl_cursor);
-    if (u->cur_tex)
-        SDL_DestroyTexture(u->cur_tex);
-    if (u->tex)
-        SDL_DestroyTexture(u->tex);
-    if (u->ren)
-        SDL_DestroyRenderer(u->ren);
-    if (u->win)
-        SDL_DestroyWindow(u->win);
+    for (int k = MAX_WINDOWS - 1; k >= 0; k--)
+        win_close(&u->wins[k]);
 }
 
 int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
@@ -429,8 +519,9 @@ int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
             status = -1;
             break;
         }
-        if (u->dirty)
-            render(u);
+        for (int k = 0; k < MAX_WINDOWS; k++)
+            if (u->wins[k].win && u->wins[k].dirty)
+                render(u, &u->wins[k]);
     }
     release_keys(u);
     ui_close(u);

@@ -91,7 +91,8 @@ static uint64_t pixels_hash(const uint32_t *px, size_t n, int w, int h)
     return a ^ (a >> 31);
 }
 
-struct floe_msg *floe_image_msg_new(const pixman_box32_t *b, const uint32_t *pixels, int stride)
+struct floe_msg *floe_image_msg_new(int monitor, const pixman_box32_t *b, const uint32_t *pixels,
+                                    int stride)
 {
     int w = b->x2 - b->x1, h = b->y2 - b->y1;
     struct floe_msg *m = floe_msg_new(SPICE_MSG_DISPLAY_DRAW_COPY, NULL, 0);
@@ -111,7 +112,11 @@ struct floe_msg *floe_image_msg_new(const pixman_box32_t *b, const uint32_t *pix
     for (int y = 0; y < h; y++)
         memcpy(img->pixels + (size_t)y * w,
                (const uint8_t *)pixels + (size_t)y * stride, (size_t)w * 4);
-    img->hash = pixels_hash(img->pixels, (size_t)w * h, w, h);
+    /* the id names the picture in the client's pixmap cache, which a client
+     * may share between its display channels (remote-viewer does): each
+     * monitor's channel keeps its own ids, so one channel's evictions never
+     * take a picture another channel's mirror still counts on */
+    img->hash = pixels_hash(img->pixels, (size_t)w * h, w, h) ^ ((uint64_t)monitor << 56);
     m->has_box = 1;
     m->box = *b;
     m->image = img;
@@ -549,6 +554,9 @@ struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
     e->lz4_cap = spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
     e->cache_limit = init->pixmap_cache_size < MAX_CACHE_PIXELS ? init->pixmap_cache_size
                                                                 : MAX_CACHE_PIXELS;
+    /* with one cache for all its display channels the client's size is
+     * shared: each monitor's channel fills its part only */
+    e->cache_limit /= (uint64_t)c->srv->monitors;
     e->params.jpeg_quality = c->srv->opt.jpeg_quality;
     e->params.glz_window = init->glz_dictionary_window_size > 0
                                ? (uint32_t)init->glz_dictionary_window_size : 0;

@@ -1,6 +1,7 @@
-/* The display model: the primary surface rendered on the server with the
- * same pixel semantics clients use, and each producer call turned into one
- * shared SPICE draw message for every synced display client. */
+/* The display model: each monitor's primary surface rendered on the server
+ * with the same pixel semantics clients use, and each producer call turned
+ * into one shared SPICE draw message for the clients' display channel of
+ * that monitor, where the surface is surface 0. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ void floe_surface_free(struct floe_surface *sf)
     memset(sf, 0, sizeof(*sf));
 }
 
-/* Clips r to the primary surface; 0 if nothing is left. */
+/* Clips r to the surface; 0 if nothing is left. */
 static int clip_to_surface(const struct floe_surface *sf, const struct floe_rect *r,
                            pixman_box32_t *b)
 {
@@ -50,23 +51,35 @@ static struct floe_msg *finish_draw(uint16_t type, struct floe_wbuf *w, const pi
     return m;
 }
 
-/* A DRAW_COPY of the surface's current pixels inside `b`. */
-static struct floe_msg *copy_msg(struct floe_server *s, const pixman_box32_t *b)
+/* A DRAW_COPY of the monitor's current pixels inside `b`. */
+static struct floe_msg *copy_msg(struct floe_server *s, int monitor, const pixman_box32_t *b)
 {
-    struct floe_surface *sf = &s->primary;
+    struct floe_surface *sf = &s->primary[monitor];
 
-    return floe_image_msg_new(b, sf->pixels + (size_t)b->y1 * sf->width + b->x1, sf->width * 4);
+    return floe_image_msg_new(monitor, b, sf->pixels + (size_t)b->y1 * sf->width + b->x1,
+                              sf->width * 4);
+}
+
+/* Monitor `surface_id`'s surface, or NULL (logged) for an id out of range. */
+static struct floe_surface *monitor_surface(struct floe_server *s, uint32_t surface_id,
+                                            const char *what)
+{
+    if (surface_id < (uint32_t)s->monitors)
+        return &s->primary[surface_id];
+    floe_debug("%s on surface %u ignored: %d monitor%s", what, surface_id, s->monitors,
+               s->monitors == 1 ? "" : "s");
+    return NULL;
 }
 
 /* Sends the current pixels of every rectangle of `rg`, in strips. */
 void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg)
 {
+    const struct floe_surface *sf = &c->srv->primary[c->id];
     int n;
     pixman_box32_t *boxes;
 
     /* the surface may have shrunk since the area was drawn */
-    pixman_region32_intersect_rect(rg, rg, 0, 0, (unsigned)c->srv->primary.width,
-                                   (unsigned)c->srv->primary.height);
+    pixman_region32_intersect_rect(rg, rg, 0, 0, (unsigned)sf->width, (unsigned)sf->height);
     boxes = pixman_region32_rectangles(rg, &n);
 
     for (int i = 0; i < n; i++) {
@@ -78,7 +91,7 @@ void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg)
         for (int y = boxes[i].y1; y < boxes[i].y2; y += rows) {
             pixman_box32_t b = { boxes[i].x1, y, boxes[i].x2,
                                  y + rows < boxes[i].y2 ? y + rows : boxes[i].y2 };
-            struct floe_msg *m = copy_msg(c->srv, &b);
+            struct floe_msg *m = copy_msg(c->srv, c->id, &b);
 
             floe_chan_send(c, m);
             floe_msg_unref(m);
@@ -94,10 +107,10 @@ static void send_empty(struct floe_chan *c, uint16_t type)
     floe_msg_unref(m);
 }
 
-static struct floe_msg *surface_create_msg(struct floe_server *s)
+static struct floe_msg *surface_create_msg(const struct floe_surface *sf)
 {
     struct floe_wbuf w;
-    struct spice_surface_create sc = { 0, (uint32_t)s->primary.width, (uint32_t)s->primary.height,
+    struct spice_surface_create sc = { 0, (uint32_t)sf->width, (uint32_t)sf->height,
                                        SPICE_SURFACE_FMT_32_xRGB, SPICE_SURFACE_FLAG_PRIMARY };
 
     floe_wbuf_init(&w, 0);
@@ -105,11 +118,12 @@ static struct floe_msg *surface_create_msg(struct floe_server *s)
     return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_CREATE, &w);
 }
 
-static struct floe_msg *monitors_msg(struct floe_server *s)
+/* One head on each channel, as QEMU's server says for one graphics device
+ * per channel: head 0 on surface 0. */
+static struct floe_msg *monitors_msg(const struct floe_surface *sf)
 {
     struct floe_wbuf w;
-    struct spice_monitor_head head = { 0, 0, (uint32_t)s->primary.width,
-                                       (uint32_t)s->primary.height, 0, 0, 0 };
+    struct spice_monitor_head head = { 0, 0, (uint32_t)sf->width, (uint32_t)sf->height, 0, 0, 0 };
 
     floe_wbuf_init(&w, 0);
     spice_monitors_config_put(&w, &head, 1, 1);
@@ -125,28 +139,28 @@ static void send_built(struct floe_chan *c, struct floe_msg *m)
 /* Brings a display client that just sent DISPLAY_INIT up to date. */
 void floe_display_client_sync(struct floe_chan *c)
 {
-    struct floe_server *s = c->srv;
+    const struct floe_surface *sf = &c->srv->primary[c->id];
     pixman_region32_t all;
 
-    if (!s->primary.image)
+    if (!sf->image)
         return;
     send_empty(c, SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES);
-    send_built(c, surface_create_msg(s));
-    pixman_region32_init_rect(&all, 0, 0, (unsigned)s->primary.width, (unsigned)s->primary.height);
+    send_built(c, surface_create_msg(sf));
+    pixman_region32_init_rect(&all, 0, 0, (unsigned)sf->width, (unsigned)sf->height);
     floe_display_send_region(c, &all);
     pixman_region32_fini(&all);
     if (spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
-        send_built(c, monitors_msg(s));
+        send_built(c, monitors_msg(sf));
     send_empty(c, SPICE_MSG_DISPLAY_MARK);
 }
 
 
-void floe_display_broadcast(struct floe_server *s, struct floe_msg *m)
+void floe_display_broadcast(struct floe_server *s, int monitor, struct floe_msg *m)
 {
     if (!m)
         return;
     for (struct floe_session *ss = s->sessions; ss; ss = ss->next) {
-        struct floe_chan *c = ss->display;
+        struct floe_chan *c = ss->display[monitor];
 
         if (!c || !floe_display_synced(c))
             continue;
@@ -161,10 +175,11 @@ void floe_display_broadcast(struct floe_server *s, struct floe_msg *m)
 
 int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int width, int height)
 {
-    struct floe_surface *sf = &s->primary;
+    struct floe_surface *sf = monitor_surface(s, surface_id, "surface_create");
+    int k = (int)surface_id;
     pixman_image_t *img;
 
-    if (surface_id != 0)
+    if (!sf)
         return -ENOTSUP;
     if (width <= 0 || height <= 0 || width > 8192 || height > 8192)
         return -EINVAL;
@@ -176,28 +191,28 @@ int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int w
 
         floe_wbuf_init(&w, 0);
         floe_put_u32(&w, 0);
-        floe_display_broadcast(s, floe_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w));
+        floe_display_broadcast(s, k, floe_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w));
         floe_surface_free(sf);
     }
     sf->image = img;
     sf->pixels = pixman_image_get_data(img);
     sf->width = width;
     sf->height = height;
-    floe_display_broadcast(s, surface_create_msg(s));
-    floe_display_broadcast(s, monitors_msg(s));
-    floe_display_broadcast(s, floe_msg_new(SPICE_MSG_DISPLAY_MARK, NULL, 0));
+    floe_display_broadcast(s, k, surface_create_msg(sf));
+    floe_display_broadcast(s, k, monitors_msg(sf));
+    floe_display_broadcast(s, k, floe_msg_new(SPICE_MSG_DISPLAY_MARK, NULL, 0));
     return 0;
 }
 
 void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                            uint32_t rgb)
 {
-    struct floe_surface *sf = &s->primary;
+    struct floe_surface *sf = monitor_surface(s, surface_id, "draw_fill");
     struct spice_display_base base;
     struct floe_wbuf w;
     pixman_box32_t b;
 
-    if (surface_id != 0 || !clip_to_surface(sf, r, &b))
+    if (!sf || !clip_to_surface(sf, r, &b))
         return;
     for (int y = b.y1; y < b.y2; y++) {
         uint32_t *row = sf->pixels + (size_t)y * sf->width;
@@ -208,16 +223,16 @@ void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const str
     base_init(&base, &b);
     floe_wbuf_init(&w, 0);
     spice_draw_fill_put(&w, &base, NULL, rgb & 0xffffff);
-    floe_display_broadcast(s, finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, &b));
+    floe_display_broadcast(s, (int)surface_id, finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, &b));
 }
 
 void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                             const uint32_t *pixels, int stride)
 {
-    struct floe_surface *sf = &s->primary;
+    struct floe_surface *sf = monitor_surface(s, surface_id, "draw_image");
     pixman_box32_t b;
 
-    if (surface_id != 0 || !clip_to_surface(sf, r, &b))
+    if (!sf || !clip_to_surface(sf, r, &b))
         return;
     for (int y = b.y1; y < b.y2; y++) {
         const uint32_t *src = (const uint32_t *)((const uint8_t *)pixels +
@@ -227,7 +242,7 @@ void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const st
         for (int x = b.x1; x < b.x2; x++)
             dst[x] = *src++ & 0xffffff;
     }
-    floe_display_broadcast(s, copy_msg(s, &b));
+    floe_display_broadcast(s, (int)surface_id, copy_msg(s, (int)surface_id, &b));
 }
 
 static void move_pixels(struct floe_surface *sf, int sx, int sy, const pixman_box32_t *d)
@@ -246,13 +261,13 @@ static void move_pixels(struct floe_surface *sf, int sx, int sy, const pixman_bo
 void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x, int src_y,
                            const struct floe_rect *dst)
 {
-    struct floe_surface *sf = &s->primary;
+    struct floe_surface *sf = monitor_surface(s, surface_id, "copy_bits");
     struct spice_display_base base;
     struct floe_wbuf w;
     struct floe_rect src = { src_x, src_y, dst->w, dst->h }, d = *dst;
     pixman_box32_t sb, b;
 
-    if (surface_id != 0 || !clip_to_surface(sf, &src, &sb))
+    if (!sf || !clip_to_surface(sf, &src, &sb))
         return;
     /* keep only the part whose source and destination are both on the surface */
     d.x += sb.x1 - src_x;
@@ -267,7 +282,7 @@ void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x
     base_init(&base, &b);
     floe_wbuf_init(&w, 0);
     spice_copy_bits_put(&w, &base, NULL, (struct spice_point){ src_x, src_y });
-    floe_display_broadcast(s, finish_draw(SPICE_MSG_DISPLAY_COPY_BITS, &w, &b));
+    floe_display_broadcast(s, (int)surface_id, finish_draw(SPICE_MSG_DISPLAY_COPY_BITS, &w, &b));
 }
 
 void floe_server_frame_end(struct floe_server *s)
@@ -275,10 +290,19 @@ void floe_server_frame_end(struct floe_server *s)
     s->stats.frames++;
 }
 
+int floe_server_snapshot_monitor(struct floe_server *s, int monitor, const char *path)
+{
+    const struct floe_surface *sf;
+
+    if (monitor < 0 || monitor >= s->monitors)
+        return -EINVAL;
+    sf = &s->primary[monitor];
+    if (!sf->image)
+        return -ENODATA;
+    return floe_png_write(path, sf->pixels, sf->width, sf->height, sf->width * 4);
+}
+
 int floe_server_snapshot(struct floe_server *s, const char *path)
 {
-    if (!s->primary.image)
-        return -ENODATA;
-    return floe_png_write(path, s->primary.pixels, s->primary.width, s->primary.height,
-                          s->primary.width * 4);
+    return floe_server_snapshot_monitor(s, 0, path);
 }

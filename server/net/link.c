@@ -57,13 +57,16 @@ static void link_result(struct floe_chan *c, int err)
     }
 }
 
-static const struct floe_chan_ops *ops_for(uint8_t type, uint8_t id)
+/* The channels served: one DISPLAY per monitor (ids 0..monitors-1), one
+ * of each other type (id 0). */
+static const struct floe_chan_ops *ops_for(const struct floe_server *s, uint8_t type, uint8_t id)
 {
+    if (type == SPICE_CHANNEL_DISPLAY)
+        return id < s->monitors ? &floe_display_ops : NULL;
     if (id != 0)
         return NULL;
     switch (type) {
     case SPICE_CHANNEL_MAIN: return &floe_main_ops;
-    case SPICE_CHANNEL_DISPLAY: return &floe_display_ops;
     case SPICE_CHANNEL_INPUTS: return &floe_inputs_ops;
     case SPICE_CHANNEL_CURSOR: return &floe_cursor_ops;
     default: return NULL;
@@ -82,7 +85,7 @@ static int on_link_mess(struct floe_chan *c, const uint8_t *body, size_t len)
     c->type = m.channel_type;
     c->id = m.channel_id;
     c->connection_id = m.connection_id;
-    c->ops = ops_for(c->type, c->id);
+    c->ops = ops_for(c->srv, c->type, c->id);
     if (!c->ops)
         return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
     c->mini = spice_caps_has(c->caps.common, SPICE_COMMON_CAP_MINI_HEADER);

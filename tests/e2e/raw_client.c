@@ -2,7 +2,8 @@
  * get the matching link error and a closed connection while a client linked
  * before keeps being served; the session flows (main, inputs, cursor,
  * display) follow the protocol. FLOE_PORT and FLOE_PASSWORD name the server;
- * FLOE_EXPIRED=1, FLOE_STALL=SECONDS and FLOE_SESSION=1 pick other groups. */
+ * FLOE_EXPIRED=1, FLOE_STALL=SECONDS, FLOE_SESSION=1 and FLOE_MONITORS=N (a
+ * server with N monitors) pick other groups. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -24,8 +25,11 @@
 #include "protocol/spice/draw.h"
 #include "protocol/spice/messages.h"
 
+#define FLOE_TEST_MAX_MONITORS 4
+
 static int port;
 static const char *password;
+static int monitors = 1;
 
 static int connect_server(void)
 {
@@ -92,10 +96,10 @@ static uint32_t read_reply(int fd, uint8_t pubkey[SPICE_TICKET_PUBKEY_BYTES], st
     return (uint32_t)err;
 }
 
-static void send_link(int fd, uint32_t conn_id, uint8_t type, int auth_sel)
+static void send_link_id(int fd, uint32_t conn_id, uint8_t type, uint8_t id, int auth_sel)
 {
     struct floe_wbuf w;
-    struct spice_link_mess m = { conn_id, type, 0, 0, 0, 0 };
+    struct spice_link_mess m = { conn_id, type, id, 0, 0, 0 };
     struct spice_caps caps = { 0 };
 
     if (auth_sel)
@@ -110,6 +114,11 @@ static void send_link(int fd, uint32_t conn_id, uint8_t type, int auth_sel)
     spice_link_mess_write(&w, &m, &caps);
     send_all(fd, w.data, w.len);
     floe_wbuf_free(&w);
+}
+
+static void send_link(int fd, uint32_t conn_id, uint8_t type, int auth_sel)
+{
+    send_link_id(fd, conn_id, type, 0, auth_sel);
 }
 
 static void encrypt_ticket(const uint8_t *pubkey, const char *pw, uint8_t out[128])
@@ -129,14 +138,15 @@ static void encrypt_ticket(const uint8_t *pubkey, const char *pw, uint8_t out[12
     EVP_PKEY_free(key);
 }
 
-/* Full link of one channel with a password; returns the link result. */
-static uint32_t link_channel(int fd, uint32_t conn_id, uint8_t type, const char *pw)
+/* Full link of channel (type, id) with a password; returns the link result. */
+static uint32_t link_channel_id(int fd, uint32_t conn_id, uint8_t type, uint8_t id,
+                                const char *pw)
 {
     uint8_t pubkey[SPICE_TICKET_PUBKEY_BYTES], ticket[128], res[4];
     uint32_t mech = SPICE_AUTH_SPICE;
     struct spice_caps caps;
 
-    send_link(fd, conn_id, type, 1);
+    send_link_id(fd, conn_id, type, id, 1);
     assert_int_equal(read_reply(fd, pubkey, &caps), SPICE_LINK_ERR_OK);
     assert_true(spice_caps_has(caps.common, SPICE_COMMON_CAP_AUTH_SELECTION));
     send_all(fd, &mech, 4);
@@ -144,6 +154,11 @@ static uint32_t link_channel(int fd, uint32_t conn_id, uint8_t type, const char 
     send_all(fd, ticket, sizeof(ticket));
     assert_int_equal(recv_n(fd, res, 4), 4);
     return floe_le32(res);
+}
+
+static uint32_t link_channel(int fd, uint32_t conn_id, uint8_t type, const char *pw)
+{
+    return link_channel_id(fd, conn_id, type, 0, pw);
 }
 
 /* Reads one mini-header message, skipping PINGs (MAIN's network test
@@ -374,7 +389,7 @@ static uint32_t open_session(int *main_fd)
     assert_int_not_equal(init.session_id, 0);
     assert_int_equal(init.supported_mouse_modes, SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT);
     assert_int_equal(init.current_mouse_mode, SPICE_MOUSE_MODE_CLIENT);
-    assert_int_equal(init.display_channels_hint, 1);
+    assert_int_equal(init.display_channels_hint, monitors);
     return init.session_id;
 }
 
@@ -560,6 +575,77 @@ static void test_display_sync(void **st)
     close(m);
 }
 
+/* MAIN lists DISPLAY 0..N-1, then INPUTS and CURSOR; DISPLAY N is refused. */
+static void test_monitors_list(void **st)
+{
+    uint8_t body[4096], want[4 + 2 * (FLOE_TEST_MAX_MONITORS + 2)];
+    uint32_t len, session, n = 0;
+    int m, d;
+
+    session = open_session(&m);
+    send_msg(m, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
+    while (read_msg(m, body, sizeof(body), &len) != SPICE_MSG_MAIN_CHANNELS_LIST)
+        ;
+    floe_wr_le32(want, (uint32_t)monitors + 2);
+    for (int k = 0; k < monitors; k++, n++) {
+        want[4 + 2 * n] = SPICE_CHANNEL_DISPLAY;
+        want[5 + 2 * n] = (uint8_t)k;
+    }
+    memcpy(want + 4 + 2 * n, (const uint8_t[]){ SPICE_CHANNEL_INPUTS, 0, SPICE_CHANNEL_CURSOR, 0 },
+           4);
+    assert_int_equal(len, 4 + 2 * (monitors + 2));
+    assert_memory_equal(body, want, len);
+    d = connect_server();
+    send_link_id(d, session, SPICE_CHANNEL_DISPLAY, (uint8_t)monitors, 1);
+    assert_int_equal(read_reply(d, NULL, NULL), SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE);
+    expect_closed(d);
+    close(m);
+}
+
+/* The last monitor's DISPLAY channel: its own picture as surface 0, and
+ * MONITORS_CONFIG with one head on it; a pointer on it goes with its id. */
+static void test_monitor_display(void **st)
+{
+    static uint8_t body[4 << 20];
+    uint8_t init[15] = { 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
+    uint8_t pos[11] = { 10, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0 };
+    uint32_t len, session, w, h;
+    int m, d, in, acked = 0;
+    uint16_t t, locks;
+
+    session = open_session(&m);
+    d = connect_server();
+    assert_int_equal(link_channel_id(d, session, SPICE_CHANNEL_DISPLAY, (uint8_t)(monitors - 1),
+                                     password), 0);
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_SET_ACK);
+    send_msg(d, SPICE_MSGC_ACK_SYNC, body, 4);
+    send_msg(d, SPICE_MSGC_DISPLAY_INIT, init, sizeof(init));
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES);
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    assert_int_equal(floe_le32(body), 0);
+    w = floe_le32(body + 4);
+    h = floe_le32(body + 8);
+    while ((t = read_msg(d, body, sizeof(body), &len)) == SPICE_MSG_DISPLAY_DRAW_COPY)
+        if (++acked % 20 == 0)
+            send_msg(d, SPICE_MSGC_ACK, NULL, 0);
+    assert_int_equal(t, SPICE_MSG_DISPLAY_MONITORS_CONFIG);
+    assert_int_equal(floe_le16(body), 1);
+    assert_int_equal(floe_le32(body + 4), 0);       /* head 0 */
+    assert_int_equal(floe_le32(body + 4 + 4), 0);   /* on surface 0 */
+    assert_int_equal(floe_le32(body + 4 + 8), w);
+    assert_int_equal(floe_le32(body + 4 + 12), h);
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_DISPLAY_MARK);
+    in = open_inputs(session, &locks);
+    pos[10] = (uint8_t)(monitors - 1);
+    send_msg(in, SPICE_MSGC_INPUTS_MOUSE_POSITION, pos, sizeof(pos));
+    pos[10] = (uint8_t)monitors;  /* not served: dropped */
+    send_msg(in, SPICE_MSGC_INPUTS_MOUSE_POSITION, pos, sizeof(pos));
+    usleep(300000);
+    close(in);
+    close(d);
+    close(m);
+}
+
 /* Floods MAIN with MOUSE_MODE_REQUESTs and reads nothing; prints how many
  * bytes the server took before it stopped reading (or 400 MiB, or 20 s). */
 static void test_flood(void **st)
@@ -610,6 +696,10 @@ int main(void)
     const struct CMUnitTest expired[] = { cmocka_unit_test(test_expired) };
     const struct CMUnitTest stall[] = { cmocka_unit_test(test_stall) };
     const struct CMUnitTest flood[] = { cmocka_unit_test(test_flood) };
+    const struct CMUnitTest multi[] = {
+        cmocka_unit_test(test_monitors_list),
+        cmocka_unit_test(test_monitor_display),
+    };
     const struct CMUnitTest session[] = {
         cmocka_unit_test(test_main_flow),
         cmocka_unit_test(test_inputs_motion_acks),
@@ -624,6 +714,12 @@ int main(void)
         return 2;
     }
     port = atoi(p);
+    if (getenv("FLOE_MONITORS")) {
+        monitors = atoi(getenv("FLOE_MONITORS"));
+        if (monitors < 1 || monitors > FLOE_TEST_MAX_MONITORS)
+            return 2;
+        return cmocka_run_group_tests_name("monitors", multi, NULL, NULL);
+    }
     if (getenv("FLOE_FLOOD"))
         return cmocka_run_group_tests_name("flood", flood, NULL, NULL);
     if (getenv("FLOE_SESSION"))

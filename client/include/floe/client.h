@@ -16,6 +16,7 @@ struct floe_client_uri {
     int has_password;
 };
 
+/* Display events may be about any monitor: look at each (floe_client_monitors). */
 enum floe_client_event {
     FLOE_CLIENT_EVENT_DISPLAY,      /* primary surface pixels changed */
     FLOE_CLIENT_EVENT_RESIZE,       /* primary surface created, destroyed or resized */
@@ -95,13 +96,30 @@ void floe_client_get_error(struct floe_client *c, char *buf, size_t len);
 void floe_client_get_title(struct floe_client *c, char *buf, size_t len);
 void floe_client_get_stats(struct floe_client *c, struct floe_client_stats *st);
 
+/* ---- monitors: the server's DISPLAY channels; monitor k is channel id k,
+ * with a primary surface of its own. The calls without a monitor are
+ * about monitor 0. ---- */
+
+/* How many monitors there are: 1 + the highest display channel id linked
+ * (0 before the first is linked). */
+int floe_client_monitors(struct floe_client *c);
+/* Like floe_client_get_stats for one monitor (bytes and messages are the
+ * session's). */
+void floe_client_get_monitor_stats(struct floe_client *c, int monitor,
+                                   struct floe_client_stats *st);
+
 /* Locks the canvas and describes the primary surface in *out (borrowed until
  * unlock); also takes the damage accumulated since the last call.
  * 0, or -ENOENT when there is no primary surface (the lock is held either way). */
 int floe_client_canvas_lock(struct floe_client *c, struct floe_client_canvas *out);
+/* The same for monitor `monitor`; -ENOENT also for a monitor out of range. */
+int floe_client_canvas_lock_monitor(struct floe_client *c, int monitor,
+                                    struct floe_client_canvas *out);
 void floe_client_canvas_unlock(struct floe_client *c);
 /* Writes the primary surface (no cursor) as a PNG file. 0 or -errno. */
 int floe_client_save_png(struct floe_client *c, const char *path);
+/* The same for monitor `monitor` (-ENOENT when it has no surface). */
+int floe_client_save_png_monitor(struct floe_client *c, int monitor, const char *path);
 
 /* Copies the cursor state into *out; out->argb is a new copy of the shape
  * (caller frees) when out->shape_serial differs from known_serial, else NULL. */
@@ -118,6 +136,8 @@ int floe_client_inputs_ready(struct floe_client *c);
 void floe_client_key(struct floe_client *c, uint32_t scancode, int down);
 /* Absolute pointer position on the primary surface (client mouse mode). */
 void floe_client_mouse_position(struct floe_client *c, int x, int y);
+/* The same on monitor `monitor`'s surface (sent with its display id). */
+void floe_client_mouse_position_monitor(struct floe_client *c, int monitor, int x, int y);
 /* Relative pointer motion (server mouse mode). */
 void floe_client_mouse_motion(struct floe_client *c, int dx, int dy);
 /* Button 1 left, 2 middle, 3 right, 4 wheel up, 5 wheel down. */

@@ -39,7 +39,14 @@ struct floe_server_options {
     enum floe_wan jpeg_wan;
     enum floe_wan zlib_glz_wan;
     int jpeg_quality;          /* 1..100; 0 = 85 */
+    /* monitors served, 1..FLOE_SERVER_MAX_MONITORS; 0 = 1. Monitor k goes
+     * to clients on its own DISPLAY channel (channel id k), as QEMU serves
+     * one graphics device per channel; remote-viewer opens one window per
+     * channel. */
+    int monitors;
 };
+
+#define FLOE_SERVER_MAX_MONITORS 4
 
 /* Parse the names QEMU uses ("auto_glz", "off", ...; "auto", "never",
  * "always"): the value, or -1 for an unknown name. */
@@ -59,12 +66,18 @@ struct floe_input_sink {
      * it and report back with floe_server_set_keyboard_locks */
     void (*locks_fn)(void *opaque, uint32_t locks);
     void *opaque;
+    /* optional: the absolute position on monitor `monitor`'s surface (the
+     * display channel the client's pointer is on) and the button mask.
+     * When set it is called for every monitor and pointer_fn is not;
+     * otherwise pointer_fn gets monitor 0's positions only. */
+    void (*pointer_monitor_fn)(void *opaque, int monitor, int x, int y, uint32_t buttons);
 };
 
 /* Keyboard lock states, as SPICE sends them. */
 enum { FLOE_LOCK_SCROLL = 1, FLOE_LOCK_NUM = 2, FLOE_LOCK_CAPS = 4 };
 
-/* Creates a server on `loop` (borrowed). Returns NULL with errno set. */
+/* Creates a server on `loop` (borrowed). Returns NULL with errno set
+ * (EINVAL with a logged reason for more than FLOE_SERVER_MAX_MONITORS). */
 struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_options *opt);
 /* Frees the server. Call floe_server_close first and let the loop run until
  * its handles are closed (uv_run returns). */
@@ -82,9 +95,15 @@ void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_s
  * keyboard follows it. */
 void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks);
 
-/* ---- display producer API (surface 0 is the primary surface) ---- */
+/* ---- display producer API ----
+ * surface_id k (0 <= k < monitors) is monitor k's primary surface: what is
+ * drawn on it goes only to clients' DISPLAY channel k, where it is that
+ * channel's surface 0. With one monitor, surface 0 is the primary surface.
+ * An id out of range is ignored (logged at debug level); surface_create
+ * returns -ENOTSUP for it. */
 
-/* Creates (or re-creates, at a new size) the primary surface, black. 0 or -errno. */
+/* Creates (or re-creates, at a new size) monitor surface_id's primary
+ * surface, black. 0 or -errno. */
 int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int width, int height);
 /* Fills r with an opaque colour 0xRRGGBB. */
 void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
@@ -99,7 +118,7 @@ void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x
 /* Ends a frame: clients are told the picture is complete up to here. */
 void floe_server_frame_end(struct floe_server *s);
 
-/* ---- cursor ---- */
+/* ---- cursor (on monitor 0: clients have one CURSOR channel, id 0) ---- */
 
 /* Sets the cursor shape from w x h premultiplied ARGB words (copied). */
 void floe_server_cursor_set(struct floe_server *s, const uint32_t *argb, int w, int h,
@@ -109,8 +128,13 @@ void floe_server_cursor_hide(struct floe_server *s);
 
 /* ---- inspection ---- */
 
-/* Writes the primary surface as PNG. 0 or -errno. */
+/* Writes monitor 0's primary surface as PNG. 0 or -errno. */
 int floe_server_snapshot(struct floe_server *s, const char *path);
+/* Writes monitor `monitor`'s primary surface as PNG. 0, -EINVAL for a
+ * monitor out of range, -ENODATA when it has no surface yet, or -errno. */
+int floe_server_snapshot_monitor(struct floe_server *s, int monitor, const char *path);
+/* The number of monitors served (1..FLOE_SERVER_MAX_MONITORS). */
+int floe_server_monitors(const struct floe_server *s);
 /* Describes connected clients and their channels, one line each, into buf. */
 void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len);
 

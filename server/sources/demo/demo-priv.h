@@ -117,6 +117,7 @@ struct floe_demo_layer {
 
 struct floe_demo_fonts {
     struct floe_demo_font *ui, *bold, *mono, *big;
+    struct floe_demo_font *label;   /* the other monitors' label; only with several */
 };
 
 struct floe_demo_journal {
@@ -155,6 +156,8 @@ struct floe_demo {
     long clock_shown;
     int pointer_x, pointer_y, pointer_new;
     uint64_t follow_until;
+    int monitors;
+    struct floe_demo_canvas monitor_bg[FLOE_SERVER_MAX_MONITORS];   /* 1 and up */
 };
 
 /* compose.c: keeps surface 0 equal to the layers stacked in id order. */
@@ -189,6 +192,11 @@ int floe_demo_notes_init(struct floe_demo *d);
 void floe_demo_notes_free(struct floe_demo *d);
 void floe_demo_notes_key(struct floe_demo *d, uint32_t scancode, int down);
 void floe_demo_notes_tick(struct floe_demo *d);
+
+/* monitors.c: monitors 1 and up, each on its own surface. */
+int floe_demo_monitors_init(struct floe_demo *d);
+void floe_demo_monitors_tick(struct floe_demo *d);
+void floe_demo_monitors_free(struct floe_demo *d);
 
 /* cursor.c: the arrow shape and the pointer's path. */
 void floe_demo_cursor_init(struct floe_demo *d);

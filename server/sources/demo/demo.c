@@ -54,6 +54,10 @@ static int fonts_open(struct floe_demo *d)
     if (font_find(d, "DejaVuSans-Bold.ttf", floe_demo_scale(28, d->fs), &f->big) &&
         font_find(d, "DejaVuSans.ttf", floe_demo_scale(28, d->fs), &f->big))
         return -ENOENT;
+    if (d->monitors > 1 &&
+        font_find(d, "DejaVuSans-Bold.ttf", floe_demo_scale(120, d->fs), &f->label) &&
+        font_find(d, "DejaVuSans.ttf", floe_demo_scale(120, d->fs), &f->label))
+        return -ENOENT;
     return 0;
 }
 
@@ -79,6 +83,7 @@ static int font_scale(int w, int h)
 static void destroy(struct floe_demo *d)
 {
     floe_demo_notes_free(d);
+    floe_demo_monitors_free(d);
     floe_demo_photo_free(d->photo);
     for (int i = 0; i < FLOE_DEMO_LAYERS; i++)
         free(d->layers[i].c.px);
@@ -86,6 +91,7 @@ static void destroy(struct floe_demo *d)
     floe_demo_font_free(d->font.bold);
     floe_demo_font_free(d->font.mono);
     floe_demo_font_free(d->font.big);
+    floe_demo_font_free(d->font.label);
     if (d->ft)
         FT_Done_FreeType(d->ft);
     free(d);
@@ -118,6 +124,7 @@ static void tick(struct floe_demo *d)
     floe_demo_notes_tick(d);
     floe_demo_panel_clock(d, 0);
     floe_demo_cursor_tick(d);
+    floe_demo_monitors_tick(d);
     /* like a guest's keyboard LEDs: clients follow the demo's Caps Lock */
     floe_server_set_keyboard_locks(d->srv, d->notes.keys.caps ? FLOE_LOCK_CAPS : 0);
     floe_server_frame_end(d->srv);
@@ -183,6 +190,11 @@ static int options(struct floe_demo *d, const struct floe_demo_options *opt)
     d->h = opt && opt->height > 0 ? opt->height : 1080;
     d->fps = opt && opt->fps > 0 ? opt->fps : 30;
     d->seed = opt ? opt->seed : 0;
+    d->monitors = opt && opt->monitors > 0 ? opt->monitors : 1;
+    if (d->monitors > FLOE_SERVER_MAX_MONITORS) {
+        floe_err("demo: %d monitors: at most %d", d->monitors, FLOE_SERVER_MAX_MONITORS);
+        return -EINVAL;
+    }
     if (d->fps > 240)
         d->fps = 240;
     if (d->w < 64 || d->h < 64 || d->w > 16384 || d->h > 16384) {
@@ -214,6 +226,9 @@ struct floe_demo *floe_demo_new(uv_loop_t *loop, struct floe_server *s,
     if (err)
         goto out;
     floe_demo_paint_all(d);
+    err = floe_demo_monitors_init(d);
+    if (err)
+        goto out;
     floe_demo_cursor_init(d);
     floe_demo_cursor_tick(d);
     floe_server_frame_end(s);

@@ -14,9 +14,13 @@ struct floe_demo_options {
     int width, height;   /* default 1920x1080 */
     uint32_t seed;       /* everything but the clock follows from it */
     int fps;             /* animation ticks per second, default 30 */
+    /* monitors drawn, 1..FLOE_SERVER_MAX_MONITORS (0 = 1): monitor 0 is the
+     * desktop, the others the wallpaper in another hue with "Monitor N";
+     * the server must serve as many */
+    int monitors;
 };
 
-/* Creates the primary surface on `s` and starts animating on `loop`.
+/* Creates the monitors' surfaces on `s` and starts animating on `loop`.
  * Returns NULL with errno set (e.g. fonts missing). */
 struct floe_demo *floe_demo_new(uv_loop_t *loop, struct floe_server *s,
                                 const struct floe_demo_options *opt);

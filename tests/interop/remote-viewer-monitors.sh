@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The reference client with two monitors: remote-viewer (spice-gtk) under
+# Xvfb opens one window per DISPLAY channel of floe-server --monitors 2, and
+# the picture in each window equals that monitor's server snapshot pixel
+# for pixel (the window shows the surface 1:1 inside its frame).
+. "$(dirname "$0")/../lib.sh"
+
+W=800; H=600
+start_server --disable-ticketing --monitors 2 --size ${W}x${H}
+start_xvfb 1900x1000
+remote-viewer "spice://127.0.0.1:$PORT" >"$T/rv.log" 2>&1 &
+PIDS+=($!)
+
+if wait_for 60 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'display display:1 inputs cursor'"; then
+    pass "remote-viewer linked both display channels"
+else
+    fail "remote-viewer did not link both display channels"; ctl clients || true; cat "$T/rv.log"
+fi
+wins=()
+for k in 1 2; do
+    id=
+    wait_for 30 sh -c "xdotool search --onlyvisible --name '\\($k\\)\$' >'$T/win$k'" &&
+        id=$(head -1 "$T/win$k")
+    [ -n "$id" ] && pass "remote-viewer opened window $k: $(xdotool getwindowname "$id")" ||
+        fail "no window $k"
+    wins+=("$id")
+done
+n=$(xdotool search --onlyvisible --name '\([0-9]\)$' | wc -l)
+[ "$n" = 2 ] && pass "exactly two display windows" || fail "$n display windows"
+# side by side, so neither hides the other
+[ -n "${wins[0]}" ] && xdotool windowmove "${wins[0]}" 0 0
+[ -n "${wins[1]}" ] && xdotool windowmove "${wins[1]}" 1000 0
+sleep 2
+ctl freeze >/dev/null
+
+# The display widget is the window less its frame: equal borders left, right
+# and below, the header above. Tried at that place, then a few pixels round it.
+match_window() { # window-id snapshot -> prints the fewest differing pixels
+    local id=$1 snap=$2 ww wh bx by best=-1 d
+    import -window "$id" "$T/w.png"
+    read -r ww wh < <(identify -format '%w %h\n' "$T/w.png")
+    bx=$(((ww - W) / 2)); by=$((wh - H - bx))
+    for dy in 0 -1 1 -2 2 -3 3; do
+        for dx in 0 -1 1 -2 2; do
+            [ $((bx + dx)) -ge 0 ] && [ $((by + dy)) -ge 0 ] || continue
+            convert "$T/w.png" -crop ${W}x${H}+$((bx + dx))+$((by + dy)) +repage "$T/c.png"
+            d=$(pixel_diff "$T/c.png" "$snap")
+            { [ "$best" = -1 ] || [ "$d" -lt "$best" ]; } && best=$d
+            [ "$d" = 0 ] && { cp "$T/c.png" "$T/match.png"; echo 0; return; }
+        done
+    done
+    echo "$best"
+}
+for k in 0 1; do
+    id=${wins[$k]}
+    [ -n "$id" ] || continue
+    best=-1
+    for i in 1 2 3 4 5; do
+        ctl "snapshot $T/server-$k.png $k" >/dev/null
+        best=$(match_window "$id" "$T/server-$k.png")
+        [ "$best" = 0 ] && break
+        sleep 1
+    done
+    if [ "$best" = 0 ]; then
+        pass "window $((k + 1)) shows monitor $k pixel for pixel (0 of $((W * H)) differ)"
+        cp "$T/match.png" "$T/rv-$k.png"
+    else
+        fail "window $((k + 1)) differs from monitor $k's snapshot in $best pixels"
+        mkdir -p build/test-artifacts && cp "$T/w.png" "build/test-artifacts/rv-monitor-$k.png" || true
+    fi
+done
+if [ -f "$T/rv-0.png" ] && [ -f "$T/rv-1.png" ]; then
+    d=$(pixel_diff "$T/rv-0.png" "$T/rv-1.png")
+    [ "$d" -gt 100000 ] && pass "the two windows show different pictures ($d pixels differ)" ||
+        fail "the two windows differ in only $d pixels"
+fi
+ctl thaw >/dev/null
+stop_server
+finish
