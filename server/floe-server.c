@@ -302,7 +302,7 @@ static int parse_args(int argc, char **argv, struct args *ar)
     }
     if (ar->vm && ar->demo_option) {
         fprintf(stderr, "floe-server: --vm excludes the demo options --size, --seed, --fps and "
-                        "--monitors\n");
+                        "--monitors (a VM config has its own monitors key)\n");
         return -1;
     }
     if (ar->vm && floe_vm_config_load(ar->vm, &ar->vm_config, err, sizeof(err)) < 0) {
@@ -341,7 +341,8 @@ static int app_start(struct app *a, struct args *ar)
                                       .jpeg_wan = (enum floe_wan)ar->jpeg_wan,
                                       .zlib_glz_wan = (enum floe_wan)ar->zlib_glz_wan,
                                       .jpeg_quality = ar->jpeg_quality,
-                                      .monitors = ar->vm ? 1 : ar->demo.monitors };
+                                      .monitors = ar->vm ? ar->vm_config.monitors
+                                                         : ar->demo.monitors };
     struct floe_input_sink sink = { .key_fn = on_key, .pointer_fn = on_pointer,
                                     .locks_fn = on_locks, .opaque = a,
                                     .pointer_monitor_fn = on_pointer_monitor };

@@ -1409,12 +1409,17 @@ static void in_key(void *opaque, uint32_t scancode, int down)
         floe_vnc_feed_key(feed, scancode, down);
 }
 
-static void in_pointer(void *opaque, int x, int y, uint32_t buttons)
+/* An absolute position on a monitor: it goes through that head's VNC
+ * connection, whose console QEMU's tablet then points into. */
+static void in_pointer(void *opaque, int monitor, int x, int y, uint32_t buttons)
 {
     struct floe_vm *vm = opaque;
+    struct floe_vnc_feed *feed;
 
-    struct floe_vnc_feed *feed = vm->heads[vm->ptr_monitor].feed;
-
+    if (monitor < 0 || monitor >= vm->cfg.monitors)
+        return;
+    vm->ptr_monitor = monitor;
+    feed = vm->heads[monitor].feed;
     vm->ptr_x = x;
     vm->ptr_y = y;
     vm->buttons = buttons & 7;
@@ -1440,7 +1445,7 @@ void floe_vm_input_sink(struct floe_vm *vm, struct floe_input_sink *sink)
 {
     memset(sink, 0, sizeof(*sink));
     sink->key_fn = in_key;
-    sink->pointer_fn = in_pointer;
+    sink->pointer_monitor_fn = in_pointer;
     sink->wheel_fn = in_wheel;
     sink->opaque = vm;
 }
