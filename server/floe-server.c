@@ -2,9 +2,12 @@
  * QEMU VM (--vm) to SPICE clients, with an optional control socket. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "floe/server.h"
@@ -29,7 +32,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "usage: floe-server [OPTIONS]\n"
-"Serves the built-in demo desktop, or a QEMU VM, over SPICE 2.2.\n\n"
+"       floe-server control PATH COMMAND [ARG...]\n"
+"Serves the built-in demo desktop, or a QEMU VM, over SPICE 2.2. The second\n"
+"form sends one command to a running server's control socket, prints the\n"
+"reply and exits with 0 for ok, 1 for an error reply, 2 when it cannot ask.\n\n"
 "  --listen HOST:PORT      address to listen on (default 127.0.0.1:5930; port 0 picks one)\n"
 "  --password-file FILE    clients must give this password; FILE holds it on its\n"
 "                          first line, and optionally a line expires=WHEN (seconds\n"
@@ -60,6 +66,91 @@ static void usage(FILE *f)
 "  -h, --help              this text\n\n"
 "On start it prints one line: 'floe-server: listening on spice://HOST:PORT'.\n"
 "FLOE_LOG=error|warn|info|debug sets the log level.\n");
+}
+
+#define CONTROL_REPLY_MS 30000
+
+/* floe-server control PATH COMMAND [ARG...]: one command, its reply. */
+static int control_client(int argc, char **argv)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    char line[4096], buf[4096];
+    size_t len = 0, at = 0;
+    int fd, rc = -1;
+
+    if (argc < 2) {
+        fprintf(stderr, "floe-server: usage: floe-server control PATH COMMAND [ARG...]\n");
+        return 2;
+    }
+    if (strlen(argv[0]) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "floe-server: control socket path too long: %s\n", argv[0]);
+        return 2;
+    }
+    strcpy(sa.sun_path, argv[0]);
+    for (int i = 1; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+
+        if (strchr(argv[i], '\n') || len + n + 2 > sizeof(line)) {
+            fprintf(stderr, "floe-server: the command must be one line under 4 KiB\n");
+            return 2;
+        }
+        if (i > 1)
+            line[len++] = ' ';
+        memcpy(line + len, argv[i], n);
+        len += n;
+    }
+    line[len++] = '\n';
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        fprintf(stderr, "floe-server: cannot connect to %s: %s\n", argv[0], strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return 2;
+    }
+    if (write(fd, line, len) != (ssize_t)len) {
+        fprintf(stderr, "floe-server: cannot send to %s: %s\n", argv[0], strerror(errno));
+        close(fd);
+        return 2;
+    }
+    /* reply lines until one that is "ok" or starts "error:" */
+    len = 0;
+    while (rc < 0) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        char *nl = memchr(buf + at, '\n', len - at);
+        ssize_t n;
+
+        if (nl) {
+            *nl = 0;
+            if (!strcmp(buf + at, "ok")) {
+                rc = 0;
+            } else if (!strncmp(buf + at, "error:", 6)) {
+                fprintf(stderr, "floe-server: %s\n", buf + at);
+                rc = 1;
+            } else {
+                printf("%s\n", buf + at);
+            }
+            at = (size_t)(nl - buf) + 1;
+            continue;
+        }
+        memmove(buf, buf + at, len - at);
+        len -= at;
+        at = 0;
+        if (len == sizeof(buf)) {
+            fprintf(stderr, "floe-server: a reply line over %zu bytes\n", sizeof(buf));
+            rc = 2;
+        } else if (poll(&p, 1, CONTROL_REPLY_MS) <= 0) {
+            fprintf(stderr, "floe-server: no reply from %s within %d s\n", argv[0],
+                    CONTROL_REPLY_MS / 1000);
+            rc = 2;
+        } else if ((n = read(fd, buf + len, sizeof(buf) - len)) <= 0) {
+            fprintf(stderr, "floe-server: %s closed before its reply ended\n", argv[0]);
+            rc = 2;
+        } else {
+            len += (size_t)n;
+        }
+    }
+    close(fd);
+    return rc;
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
@@ -399,6 +490,8 @@ int main(int argc, char **argv)
     int rc = 1;
 
     floe_log_set_prefix("floe-server");
+    if (argc > 1 && !strcmp(argv[1], "control"))
+        return control_client(argc - 2, argv + 2);
     if (parse_args(argc, argv, &ar) < 0 || check_auth(&ar) < 0) {
         floe_vm_config_clear(&ar.vm_config);
         return 2;

@@ -35,6 +35,19 @@ ctl "snapshot $T/s.png" >/dev/null && [ "$(identify -format %wx%h "$T/s.png")" =
 ctl stats | grep -q "^frames=[0-9]* bytes=" && pass "stats" || fail "stats"
 ctl freeze >/dev/null && ctl thaw >/dev/null && pass "freeze and thaw" || fail "freeze/thaw"
 
+# the same commands from the command line: floe-server control PATH COMMAND
+out=$("$BIN/floe-server" control "$CTL" stats) && grep -q "^frames=[0-9]* bytes=" <<<"$out" &&
+    pass "floe-server control: stats printed, exit 0" || fail "floe-server control stats: $out"
+"$BIN/floe-server" control "$CTL" snapshot "$T/cli.png" && [ -s "$T/cli.png" ] &&
+    pass "floe-server control: arguments joined into one command (snapshot written)" ||
+    fail "floe-server control snapshot"
+rc=0; out=$("$BIN/floe-server" control "$CTL" frobnicate 2>&1) || rc=$?
+[ $rc = 1 ] && grep -q "error: unknown command" <<<"$out" &&
+    pass "floe-server control: an error reply exits 1: $out" || fail "control error: exit $rc: $out"
+rc=0; out=$("$BIN/floe-server" control "$T/no-such.sock" stats 2>&1) || rc=$?
+[ $rc = 2 ] && grep -q "cannot connect to" <<<"$out" &&
+    pass "floe-server control: no server exits 2: $out" || fail "control without server: exit $rc: $out"
+
 # disconnect: every client gets DISCONNECTING and goes; new ones still come in
 "$BIN/floe-viewer" --headless --duration 30 "spice://127.0.0.1:$PORT?password=ctl-pass" \
     >"$T/dv.out" 2>"$T/dv.err" &
