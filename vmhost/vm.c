@@ -54,7 +54,7 @@ struct floe_vm {
     uv_loop_t *loop;
     struct floe_server *srv;
     struct floe_vm_config cfg;
-    char dir[64], qmp_path[96], agent_path[96];
+    char dir[64], qmp_path[96], agent_path[96], probe_image[96];
     struct vm_head heads[FLOE_VM_MAX_MONITORS];   /* cfg.monitors of them */
     uv_process_t proc;
     int proc_alive;        /* spawned and not yet exited */
@@ -94,6 +94,7 @@ static void remove_sockets(struct floe_vm *vm)
     char path[sizeof(vm->dir) + 32];
 
     unlink(vm->qmp_path);
+    unlink(vm->probe_image);
     for (int i = 0; i < FLOE_VM_MAX_MONITORS; i++)
         if (vm->heads[i].vnc_path[0])
             unlink(vm->heads[i].vnc_path);
@@ -697,6 +698,7 @@ static void probe_closed(uv_handle_t *h)
     struct floe_vm *vm = h->data;
 
     vm->probe_open = 0;
+    unlink(vm->probe_image);
     if (vm->freeing)
         maybe_release(vm);
     else if (!vm->probing)
@@ -750,6 +752,7 @@ static void probe_spawn_failed_closed(uv_handle_t *h)
     struct floe_vm *vm = h->data;
 
     vm->probe_open = 0;
+    unlink(vm->probe_image);
     maybe_release(vm);
 }
 
@@ -775,18 +778,19 @@ static int start_probe(struct floe_vm *vm, char *err, size_t errlen)
                                       { .flags = UV_IGNORE } };
     uv_process_options_t po = { .exit_cb = probe_exited, .stdio_count = 3, .stdio = stdio };
     const char *qemu = getenv("QEMU");
-    char image[sizeof(vm->dir) + 32], memory[16], *drive;
+    char memory[16], *drive;
     int rc;
 
-    snprintf(image, sizeof(image), "%s/kvm-probe.img", vm->dir);
-    rc = write_probe_image(image);
+    rc = write_probe_image(vm->probe_image);
     if (rc < 0) {
-        snprintf(err, errlen, "cannot write %s: %s", image, strerror(-rc));
+        snprintf(err, errlen, "cannot write %s: %s", vm->probe_image, strerror(-rc));
+        unlink(vm->probe_image);
         return rc;
     }
-    drive = escape_commas("file=", image, ",format=raw,if=floppy,readonly=on");
+    drive = escape_commas("file=", vm->probe_image, ",format=raw,if=floppy,readonly=on");
     if (!drive) {
         snprintf(err, errlen, "out of memory");
+        unlink(vm->probe_image);
         return -ENOMEM;
     }
     snprintf(memory, sizeof(memory), "%d", PROBE_MEMORY_MIB);
@@ -849,6 +853,12 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
     const char *tmp = getenv("TMPDIR");
     uv_timer_t *timers[4];
 
+    if (cfg->monitors < 1 || cfg->monitors > FLOE_VM_MAX_MONITORS) {
+        snprintf(err, errlen, "monitors must be 1..%d, not %d", FLOE_VM_MAX_MONITORS,
+                 cfg->monitors);
+        free(vm);
+        return NULL;
+    }
     if (!vm) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -877,6 +887,7 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
             snprintf(head->vnc_path, sizeof(head->vnc_path), "%s/vnc%d.sock", vm->dir, i);
     }
     snprintf(vm->agent_path, sizeof(vm->agent_path), "%s/agent.sock", vm->dir);
+    snprintf(vm->probe_image, sizeof(vm->probe_image), "%s/kvm-probe.img", vm->dir);
     vm->loop = loop;
     vm->srv = srv;
     snprintf(vm->last_exit, sizeof(vm->last_exit), "none");
@@ -949,10 +960,11 @@ static void stop_tick(uv_timer_t *t)
 
 int floe_vm_stop(struct floe_vm *vm)
 {
-    if (vm->probing) {   /* QEMU has not started: the probe ends, and no VM */
+    if (vm->probe_open) {   /* QEMU has not started: the probe ends, and no VM */
         vm->stop_requested = 1;
         vm->state = VM_STOPPING;
-        uv_process_kill(&vm->probe_proc, SIGKILL);
+        if (vm->probing)
+            uv_process_kill(&vm->probe_proc, SIGKILL);
         return 0;
     }
     if (!vm->proc_alive)
@@ -1399,6 +1411,15 @@ int floe_vm_snapshot_load(struct floe_vm *vm, const char *name, char *err, size_
 
 /* ---- input ---- */
 
+/* Input changes whichever head the guest draws its answer on: every head's
+ * VNC server but `sent` (which input itself nudges) is nudged. */
+static void nudge_other_heads(struct floe_vm *vm, const struct floe_vnc_feed *sent)
+{
+    for (int i = 0; i < vm->cfg.monitors; i++)
+        if (vm->heads[i].feed && vm->heads[i].feed != sent)
+            floe_vnc_feed_nudge(vm->heads[i].feed);
+}
+
 static void in_key(void *opaque, uint32_t scancode, int down)
 {
     struct floe_vm *vm = opaque;
@@ -1407,10 +1428,13 @@ static void in_key(void *opaque, uint32_t scancode, int down)
 
     if (feed)
         floe_vnc_feed_key(feed, scancode, down);
+    nudge_other_heads(vm, feed);
 }
 
-/* An absolute position on a monitor: it goes through that head's VNC
- * connection, whose console QEMU's tablet then points into. */
+/* An absolute position on a monitor goes through that head's VNC
+ * connection. QEMU scales it to its one USB tablet's whole range, so on a
+ * head other than the first it lands where the guest maps that tablet
+ * (usually its whole desktop) until a guest agent places the monitors. */
 static void in_pointer(void *opaque, int monitor, int x, int y, uint32_t buttons)
 {
     struct floe_vm *vm = opaque;
@@ -1425,6 +1449,7 @@ static void in_pointer(void *opaque, int monitor, int x, int y, uint32_t buttons
     vm->buttons = buttons & 7;
     if (feed)
         floe_vnc_feed_pointer(feed, x, y, vm->buttons);
+    nudge_other_heads(vm, feed);
 }
 
 /* RFB has no wheel: a press and release of button 4 (up) or 5 (down). */

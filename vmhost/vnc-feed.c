@@ -517,7 +517,7 @@ static void nudge_cb(uv_timer_t *t)
  * only a server that takes QEMU's key events gets the nudges. */
 static void nudge_start(struct floe_vnc_feed *feed)
 {
-    if (!feed->ext_keys)
+    if (!feed->ext_keys || feed->closing || feed->state != ST_RUNNING)
         return;
     feed->nudge_until = uv_now(feed->nudge.loop) + NUDGE_WINDOW_MS;
     if (!uv_is_active((uv_handle_t *)&feed->nudge))
@@ -546,6 +546,11 @@ int floe_vnc_feed_key(struct floe_vnc_feed *feed, uint32_t xt_scancode, int down
     send_key(feed, down, keycode);
     nudge_start(feed);
     return 0;
+}
+
+void floe_vnc_feed_nudge(struct floe_vnc_feed *feed)
+{
+    nudge_start(feed);
 }
 
 int floe_vnc_feed_pointer(struct floe_vnc_feed *feed, int x, int y, unsigned buttons)

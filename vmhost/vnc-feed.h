@@ -54,6 +54,9 @@ int floe_vnc_feed_key(struct floe_vnc_feed *feed, uint32_t xt_scancode, int down
 /* Sends the absolute pointer position and button mask (bit 0 = left,
  * 1 = middle, 2 = right, 3/4 = wheel up/down). 0 or -EAGAIN. */
 int floe_vnc_feed_pointer(struct floe_vnc_feed *feed, int x, int y, unsigned buttons);
+/* Those nudges alone, for a second from now: for a VNC server (another
+ * display head of the same QEMU) whose screen input sent elsewhere changes. */
+void floe_vnc_feed_nudge(struct floe_vnc_feed *feed);
 
 /* The local framebuffer (xRGB words, rows w * 4 bytes apart), owned by the
  * feed and valid until the next resize; NULL before ServerInit. */

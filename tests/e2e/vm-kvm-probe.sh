@@ -128,6 +128,7 @@ else
 fi
 
 # the real probe on this host decides within its deadline, in one line
+# (the run folder the probe used must be gone once the server is)
 start_server --disable-ticketing --vm "$T/vm.conf"
 if wait_for 10 grep -q "vm: using \(KVM\|TCG\): " "$T/server.err"; then
     pass "on this host: $(grep -m1 'vm: using' "$T/server.err" | sed 's/.*vm: //')"
@@ -137,5 +138,8 @@ fi
 want=$(grep -m1 -o "vm: using [KT][VC][MG]" "$T/server.err" | tr 'A-Z' 'a-z' | sed 's/vm: using //')
 wait_state 20 "state=running accel=$want " && pass "the VM runs as the log says: $(status | cut -c1-40)" ||
     fail "VM after the real probe: $(status)"
+dir=$(dirname "$(status | sed -n 's/.* agent=\([^ ]*\).*/\1/p')")
 stop_server
+[ -n "$dir" ] && [ ! -e "$dir" ] && pass "the run folder is removed ($dir)" ||
+    fail "the run folder is left: $dir: $(ls "$dir" 2>&1)"
 finish
