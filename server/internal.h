@@ -56,10 +56,17 @@ struct floe_chan_ops {
     void (*overflow)(struct floe_chan *c);
     /* a queued message is about to be written: returns the message to write
      * now (a new reference; NULL skips it), and may put messages back at
-     * the queue's head with floe_chan_push_front (display: encodes images) */
+     * the queue's head with floe_chan_push_front (display: encodes images).
+     * It may also take the message away to work on it off the loop thread:
+     * it sets `held` and returns NULL, and once done puts the result at the
+     * queue's head, clears `held` and flushes. */
     struct floe_msg *(*prepare)(struct floe_chan *c, struct floe_msg *m);
     void (*closed)(struct floe_chan *c);
 };
+
+/* Why a channel's writes wait: its head message is being encoded on the
+ * worker pool, or it waits for another channel's encoding of the same picture. */
+enum floe_chan_held { HELD_NO, HELD_ENCODING, HELD_WAITING };
 
 enum floe_link_state { LINK_HEADER, LINK_MESS, LINK_AUTH_MECH, LINK_TICKET, LINK_DONE };
 
@@ -88,6 +95,7 @@ struct floe_chan {
     size_t queue_limit;       /* past it: overflow(), or stop reading the peer */
     int throttled;            /* reading stopped until the queue drains */
     int overflowing;          /* inside ops->overflow */
+    int held;                 /* enum floe_chan_held: nothing is written meanwhile */
     uint64_t created_ms;
     size_t inflight_bytes;
     uint64_t serial;
@@ -222,7 +230,8 @@ struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
 void floe_display_enc_free(struct floe_display_enc *e);
 /* SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION: a SPICE_IMAGE_COMPRESSION_* value */
 int floe_display_enc_prefer(struct floe_display_enc *e, uint8_t compression);
-/* The bytes c gets for an image message (a new reference, or NULL). */
+/* The bytes c gets for an image message (a new reference, or NULL); or
+ * NULL with c->held set while the encoding runs on the worker pool. */
 struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_display_enc *e,
                                           struct floe_msg *m);
 

@@ -1,13 +1,15 @@
 /* Images on the way out: each client gets a draw of pixels in the codec its
  * settings and the picture call for, from its pixmap cache when it already
  * holds the picture, and through its own GLZ dictionary. Encoding happens
- * when the message is written, so queued draws a slow client never gets
- * cost nothing, and the cache and dictionary follow what the client has
- * really received. Encodings that do not depend on the client are made
- * once and shared. */
+ * when the message is about to be written, so queued draws a slow client
+ * never gets cost nothing, and the cache and dictionary follow what the
+ * client has really received. The codecs run on libuv's worker pool, one
+ * job per client at a time; everything else stays on the loop thread.
+ * Encodings that do not depend on the client are made once and shared. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codecs/codec.h"
 #include "protocol/log.h"
@@ -24,7 +26,7 @@
 
 struct shared_enc {
     const struct floe_codec *codec;   /* NULL: the raw bitmap */
-    struct floe_msg *msg;
+    struct floe_msg *msg;             /* NULL: the codec does not take this picture */
     size_t img_at;
     size_t coded_len;                 /* the image payload's bytes */
     uint8_t type;                     /* the image type sent */
@@ -34,6 +36,7 @@ struct floe_msg_image {
     int width, height;
     uint64_t hash;         /* of the pixels and size: the image id when cached */
     int photo;             /* -1 until classified */
+    unsigned pending;      /* by floe_codecs index: shared encodings a job is making */
     int n_shared;
     struct shared_enc shared[MAX_SHARED];
     uint32_t pixels[];     /* width * height, rows packed */
@@ -46,8 +49,14 @@ struct cache_entry {
     struct cache_entry *newer, *older;   /* least recently used at lru_old */
 };
 
+struct enc_job;
+
 struct floe_display_enc {
     struct floe_server *srv;
+    struct floe_chan *chan;
+    struct enc_job *job;    /* the encoding on the worker pool, or NULL */
+    int orphan;             /* the channel is gone: the job's end frees this */
+    unsigned delay_ms;      /* FLOE_TEST_ENCODE_DELAY_MS: a slow codec, for tests */
     int preferred;          /* the client's choice (enum floe_image_compression) or -1 */
     int lz4_cap;
     struct floe_codec_params params;
@@ -156,18 +165,35 @@ static int looks_photographic(const struct floe_msg_image *img)
     return smooth > 2 * equal && smooth > 3 * sharp;
 }
 
-/* The client-independent message of one coding (codec NULL: raw), made once. */
+static struct shared_enc *shared_find(struct floe_msg_image *img, const struct floe_codec *codec)
+{
+    for (int i = 0; i < img->n_shared; i++)
+        if (img->shared[i].codec == codec)
+            return &img->shared[i];
+    return NULL;
+}
+
+/* Notes that codec does not take img, so other clients skip it. */
+static void shared_refuse(struct floe_msg_image *img, const struct floe_codec *codec)
+{
+    if (shared_find(img, codec) || img->n_shared == MAX_SHARED)
+        return;
+    memset(&img->shared[img->n_shared], 0, sizeof(img->shared[0]));
+    img->shared[img->n_shared++].codec = codec;
+}
+
+/* The client-independent message of one coding (codec NULL: raw), made once;
+ * the entry found may be a refusal (msg NULL). */
 static struct shared_enc *shared_get(struct floe_msg *m, const struct floe_codec *codec,
                                      struct floe_bytes *coded, const struct floe_coded *meta)
 {
     struct floe_msg_image *img = m->image;
     struct spice_display_base base;
     struct floe_wbuf w;
-    struct shared_enc *se;
+    struct shared_enc *se = shared_find(img, codec);
 
-    for (int i = 0; i < img->n_shared; i++)
-        if (img->shared[i].codec == codec)
-            return &img->shared[i];
+    if (se)
+        return se;
     if (img->n_shared == MAX_SHARED)
         return NULL;
     memset(&base, 0, sizeof(base));
@@ -367,81 +393,189 @@ static void *codec_state(struct floe_display_enc *e, const struct floe_codec *co
     return e->states[i];
 }
 
-/* Encodes img with codec for this client: a shared message for codecs
- * without memory, a message of its own for those with (GLZ). */
-/* What encoding img with codec gave this client. */
-struct coding {
-    struct floe_msg *msg;    /* a new reference, or NULL: try another codec */
-    size_t img_at;           /* where the image starts in msg's body */
-    int own;                 /* msg is this client's alone (may be changed) */
-    uint8_t type;            /* the image type sent (ZLIB_GLZ may fall back to GLZ) */
-    int fatal;               /* a codec with memory took the picture but it cannot go out */
+/* --- encoding on the worker pool --------------------------------------- */
+
+#define MAX_CHAIN 6
+#define POOL_MIN_PIXELS 16384   /* smaller pictures are encoded on the loop thread */
+
+/* One client's encoding of one picture. The loop thread plans the codecs to
+ * try, best first; the worker runs them until one takes the picture; the
+ * loop thread then builds the message. The worker touches only the job, the
+ * picture's pixels (copied when queued, never changed after) and this
+ * client's codec states, which no other job uses: a client has at most one
+ * job, and states are made and freed on the loop thread while it has none. */
+struct enc_job {
+    uv_work_t req;
+    struct floe_display_enc *e;
+    struct floe_msg *m;                      /* a reference */
+    int n;
+    const struct floe_codec *codecs[MAX_CHAIN];
+    void *states[MAX_CHAIN];
+    uint8_t shared[MAX_CHAIN];               /* 1: the shared encoding exists, stop there */
+    unsigned marked;                         /* the img->pending bits this job set */
+    unsigned delay_ms;
+    /* the worker's results */
+    int at;                                  /* the codec that took the picture, or n */
+    int fatal;                               /* a codec with memory failed: the client is lost */
+    unsigned refused;                        /* by chain index: codecs that did not take it */
+    struct floe_bytes coded;
+    struct floe_coded meta;
 };
 
-/* Encodes img with codec for this client. A codec whose output depends on
- * earlier pictures (a state group: GLZ) gives a message of its own; any
- * other gives a message shared by every client. */
-static void encode_with(struct floe_display_enc *e, struct floe_msg *m,
-                        const struct floe_codec *codec, struct coding *out)
+static unsigned codec_bit(const struct floe_codec *codec)
 {
-    struct floe_msg_image *img = m->image;
+    for (int i = 0; floe_codecs[i]; i++)
+        if (floe_codecs[i] == codec)
+            return 1u << i;
+    return 0;
+}
+
+static void job_free(struct enc_job *j)
+{
+    j->m->image->pending &= ~j->marked;
+    floe_msg_unref(j->m);
+    floe_bytes_free(&j->coded);
+    free(j);
+}
+
+/* Plans img's encoding for this client: 1 when codecs must run, 0 when the
+ * shared encodings answer already, -EAGAIN when another client's job is
+ * making the shared encoding this one would start with. */
+static int job_plan(struct floe_display_enc *e, const struct floe_chan *c, struct enc_job *j)
+{
+    struct floe_msg_image *img = j->m->image;
+    const struct floe_codec *codecs[MAX_CHAIN];
+    int n = choose(e, c, img, codecs), run = 0;
+
+    for (int i = 0; i < n; i++) {
+        const struct floe_codec *codec = codecs[i];
+        int history = codec->state_group != NULL;
+        struct shared_enc *se = history ? NULL : shared_find(img, codec);
+        unsigned bit = codec_bit(codec);
+        void *state = NULL;
+
+        if (se && !se->msg)
+            continue;   /* it did not take the picture for another client */
+        if (!se && !history && (img->pending & bit) && !run)
+            return -EAGAIN;
+        if (!se && codec->state_new && !(state = codec_state(e, codec)))
+            continue;
+        j->codecs[j->n] = codec;
+        j->states[j->n] = state;
+        j->shared[j->n++] = se != NULL;
+        if (se)
+            break;
+        run = 1;
+        if (!history && !(img->pending & bit)) {
+            img->pending |= bit;
+            j->marked |= bit;
+        }
+    }
+    return run;
+}
+
+static void job_work(uv_work_t *req)
+{
+    struct enc_job *j = (struct enc_job *)req;
+    struct floe_msg_image *img = j->m->image;
     struct floe_pic pic = { img->pixels, img->width, img->height, img->width * 4, false };
-    struct floe_bytes coded = { 0 };
-    struct floe_coded meta = { 0 };
-    struct shared_enc *se;
-    void *state = NULL;
     size_t raw = (size_t)img->width * img->height * 4;
-    int history = codec->state_group != NULL, rc;
 
-    memset(out, 0, sizeof(*out));
-    if (!history) {
-        for (int i = 0; i < img->n_shared; i++)
-            if (img->shared[i].codec == codec) {
-                se = &img->shared[i];
-                out->msg = floe_msg_ref(se->msg);
-                out->img_at = se->img_at;
-                out->type = se->type;
-                e->srv->stats.image_bytes_coded += se->coded_len;
-                return;
-            }
-    }
-    if (codec->state_new && !(state = codec_state(e, codec)))
-        return;
-    rc = codec->encode(state, &pic, &coded, &meta);
-    /* -EINVAL: a picture this codec does not take, refused before its
-     * memory saw it; any other failure of a codec with memory leaves the
-     * client's window behind the dictionary for good */
-    if (rc < 0 || (!history && coded.len >= raw)) {
-        out->fatal = history && rc < 0 && rc != -EINVAL;
-        floe_bytes_free(&coded);
-        return;
-    }
-    e->srv->stats.image_bytes_coded += coded.len;
-    out->type = meta.type;
-    if (history) {
-        struct spice_display_base base;
-        struct spice_image_desc desc = { img->hash, meta.type, 0, (uint32_t)img->width,
-                                         (uint32_t)img->height };
-        struct floe_wbuf w;
+    j->at = j->n;
+    if (j->delay_ms)
+        usleep(j->delay_ms * 1000);
+    for (int i = 0; i < j->n; i++) {
+        int history = j->codecs[i]->state_group != NULL, rc;
 
-        memset(&base, 0, sizeof(base));
-        base.box = (struct spice_rect){ m->box.y1, m->box.x1, m->box.y2, m->box.x2 };
-        base.clip.type = SPICE_CLIP_NONE;
-        floe_wbuf_init(&w, 0);
-        out->img_at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, meta.flags,
-                                                meta.aux, coded.data, coded.len);
-        floe_bytes_free(&coded);
-        out->own = 1;
-        out->msg = floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
-        out->fatal = !out->msg;
-        return;
+        if (j->shared[i]) {
+            j->at = i;
+            return;
+        }
+        memset(&j->meta, 0, sizeof(j->meta));
+        rc = j->codecs[i]->encode(j->states[i], &pic, &j->coded, &j->meta);
+        /* an encoding no smaller than the bitmap is dropped, except GLZ's:
+         * its dictionary holds the picture now */
+        if (rc == 0 && (history || j->coded.len < raw)) {
+            j->at = i;
+            return;
+        }
+        floe_bytes_free(&j->coded);
+        /* -EINVAL: a picture this codec does not take, refused before its
+         * memory saw it; any other failure of a codec with memory leaves the
+         * client's window behind the dictionary for good */
+        if (history && rc != -EINVAL) {
+            j->fatal = 1;
+            return;
+        }
+        if (!history && rc != -ENOMEM)
+            j->refused |= 1u << i;
     }
-    se = shared_get(m, codec, &coded, &meta);
-    floe_bytes_free(&coded);
-    if (!se)
-        return;
-    out->msg = floe_msg_ref(se->msg);
-    out->img_at = se->img_at;
+}
+
+static struct floe_msg *draw_copy_own(const struct floe_msg *m, const struct enc_job *j,
+                                      size_t *img_at)
+{
+    const struct floe_msg_image *img = m->image;
+    struct spice_display_base base;
+    struct spice_image_desc desc = { img->hash, j->meta.type, 0, (uint32_t)img->width,
+                                     (uint32_t)img->height };
+    struct floe_wbuf w;
+
+    memset(&base, 0, sizeof(base));
+    base.box = (struct spice_rect){ m->box.y1, m->box.x1, m->box.y2, m->box.x2 };
+    base.clip.type = SPICE_CLIP_NONE;
+    floe_wbuf_init(&w, 0);
+    *img_at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, j->meta.flags, j->meta.aux,
+                                        j->coded.data, j->coded.len);
+    return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+}
+
+/* What the codecs made, as a message for this client (a new reference), or
+ * NULL when none took the picture or memory ran out (*fatal: for good). */
+struct coding {
+    size_t img_at;   /* where the image starts in the message's body */
+    int own;         /* the message is this client's alone (may be changed) */
+    int lossy;
+    int fatal;
+};
+
+static struct floe_msg *job_message(struct enc_job *j, struct coding *cd)
+{
+    struct floe_display_enc *e = j->e;
+    struct floe_msg_image *img = j->m->image;
+    const struct floe_codec *codec;
+    struct floe_msg *out;
+    struct shared_enc *se;
+    uint8_t type;
+
+    for (int i = 0; i < j->n; i++)
+        if (j->refused & 1u << i)
+            shared_refuse(img, j->codecs[i]);
+    cd->fatal = j->fatal;
+    if (j->fatal || j->at == j->n)
+        return NULL;
+    codec = j->codecs[j->at];
+    if (codec->state_group) {
+        out = draw_copy_own(j->m, j, &cd->img_at);
+        cd->own = 1;
+        cd->fatal = !out;
+        type = j->meta.type;
+        e->srv->stats.image_bytes_coded += j->coded.len;
+    } else {
+        /* another client's job may have made it meanwhile: that one is kept */
+        se = j->shared[j->at] ? shared_find(img, codec)
+                              : shared_get(j->m, codec, &j->coded, &j->meta);
+        if (!se || !se->msg)
+            return NULL;
+        out = floe_msg_ref(se->msg);
+        cd->img_at = se->img_at;
+        type = se->type;
+        e->srv->stats.image_bytes_coded += se->coded_len;
+    }
+    if (out && type < 128)
+        e->srv->stats.images_by_type[type]++;
+    cd->lossy = out && codec->lossy;
+    return out;
 }
 
 static struct floe_msg *from_cache_msg(const struct floe_msg *m)
@@ -460,46 +594,20 @@ static struct floe_msg *from_cache_msg(const struct floe_msg *m)
     return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
 }
 
-struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_display_enc *e,
-                                          struct floe_msg *m)
+/* The job's result for c: the message to write now (a new reference), with
+ * anything that must follow it put back at the queue's head; NULL when
+ * nothing is to be written (c may be closing, and e freed, then). */
+static struct floe_msg *job_finish(struct floe_chan *c, struct enc_job *j)
 {
+    struct floe_display_enc *e = j->e;
+    struct floe_msg *m = j->m, *out, *inval = NULL;
     struct floe_msg_image *img = m->image;
-    const struct floe_codec *codecs[6];
-    struct floe_msg *out = NULL, *inval = NULL;
-    struct cache_entry *ce;
     struct coding cd = { 0 };
-    size_t img_at = 0;
-    int n, own = 0, lossy = 0;
 
-    if (!img)
-        return floe_msg_ref(m);
-    if (!e) {
-        struct shared_enc *se = shared_get(m, NULL, NULL, NULL);
-
-        return se ? floe_msg_ref(se->msg) : NULL;
-    }
-    e->srv->stats.images++;
-    e->srv->stats.image_bytes_raw += (uint64_t)img->width * img->height * 4;
-    if (e->cache_limit && (ce = cache_find(e, img->hash))) {
-        lru_unlink(e, ce);
-        lru_push(e, ce);
-        e->srv->stats.cache_hits++;
-        e->srv->stats.images_by_type[SPICE_IMAGE_FROM_CACHE]++;
-        return from_cache_msg(m);
-    }
-    n = choose(e, c, img, codecs);
-    for (int i = 0; i < n && !out; i++) {
-        encode_with(e, m, codecs[i], &cd);
-        if (cd.fatal) {
-            floe_chan_close(c, "out of memory while encoding an image");
-            return NULL;
-        }
-        out = cd.msg;
-        img_at = cd.img_at;
-        own = cd.own;
-        lossy = out && codecs[i]->lossy;
-        if (out && cd.type < 128)
-            e->srv->stats.images_by_type[cd.type]++;
+    out = job_message(j, &cd);
+    if (cd.fatal) {
+        floe_chan_close(c, "out of memory while encoding an image");
+        return NULL;
     }
     if (!out) {
         struct shared_enc *se = shared_get(m, NULL, NULL, NULL);
@@ -507,17 +615,17 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
         if (!se)
             return NULL;
         out = floe_msg_ref(se->msg);
-        img_at = se->img_at;
+        cd.img_at = se->img_at;
         e->srv->stats.images_by_type[SPICE_IMAGE_BITMAP]++;
         e->srv->stats.image_bytes_coded += se->coded_len;
     }
     /* lossy pictures are not cached: a later draw of them must be exact */
-    if (e->cache_limit && !lossy &&
+    if (e->cache_limit && !cd.lossy &&
         cache_add(e, img->hash, (uint64_t)img->width * img->height, &inval) == 0) {
-        struct floe_msg *flagged = own ? out : floe_msg_new(out->type, out->body, out->len);
+        struct floe_msg *flagged = cd.own ? out : floe_msg_new(out->type, out->body, out->len);
 
         if (flagged) {
-            flagged->body[img_at + CACHE_ME_AT] |= SPICE_IMAGE_CACHE_ME;
+            flagged->body[cd.img_at + CACHE_ME_AT] |= SPICE_IMAGE_CACHE_ME;
             if (flagged != out)
                 floe_msg_unref(out);
             out = flagged;
@@ -540,17 +648,124 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
     return out;
 }
 
+/* Channels that wait for a shared encoding look again: a job has ended. */
+static void wake_waiting(struct floe_server *s)
+{
+    for (struct floe_chan *o = s->chans; o; o = o->next)
+        if (o->held == HELD_WAITING) {
+            o->held = HELD_NO;
+            floe_chan_flush(o);
+        }
+}
+
+static void enc_destroy(struct floe_display_enc *e);
+
+/* Back on the loop thread: the result goes to the head of the channel's
+ * queue, unless the channel went away meanwhile. */
+static void job_after(uv_work_t *req, int status)
+{
+    struct enc_job *j = (struct enc_job *)req;
+    struct floe_display_enc *e = j->e;
+    struct floe_server *s = e->srv;
+    struct floe_chan *c = e->chan;
+    struct floe_msg *now;
+
+    e->job = NULL;
+    if (status < 0)
+        j->at = j->n;
+    if (e->orphan) {
+        job_free(j);
+        enc_destroy(e);
+        wake_waiting(s);
+        return;
+    }
+    c->held = HELD_NO;
+    now = job_finish(c, j);   /* may close c and free e */
+    job_free(j);
+    if (now) {
+        if (floe_chan_push_front(c, now) < 0)
+            floe_chan_close(c, "out of memory");
+        floe_msg_unref(now);
+    }
+    wake_waiting(s);
+    floe_chan_flush(c);
+}
+
+struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_display_enc *e,
+                                          struct floe_msg *m)
+{
+    struct floe_msg_image *img = m->image;
+    struct cache_entry *ce;
+    struct enc_job *j;
+    struct floe_msg *out;
+    int rc, pool;
+
+    if (!img)
+        return floe_msg_ref(m);
+    if (!e) {
+        struct shared_enc *se = shared_get(m, NULL, NULL, NULL);
+
+        return se ? floe_msg_ref(se->msg) : NULL;
+    }
+    if (e->cache_limit && (ce = cache_find(e, img->hash))) {
+        lru_unlink(e, ce);
+        lru_push(e, ce);
+        e->srv->stats.images++;
+        e->srv->stats.image_bytes_raw += (uint64_t)img->width * img->height * 4;
+        e->srv->stats.cache_hits++;
+        e->srv->stats.images_by_type[SPICE_IMAGE_FROM_CACHE]++;
+        return from_cache_msg(m);
+    }
+    j = calloc(1, sizeof(*j));
+    if (!j) {
+        floe_chan_close(c, "out of memory");
+        return NULL;
+    }
+    j->e = e;
+    j->m = floe_msg_ref(m);
+    rc = job_plan(e, c, j);
+    if (rc == -EAGAIN) {
+        /* the picture goes back to the head until that job has ended */
+        job_free(j);
+        if (floe_chan_push_front(c, m) < 0) {
+            floe_chan_close(c, "out of memory");
+            return NULL;
+        }
+        c->held = HELD_WAITING;
+        return NULL;
+    }
+    e->srv->stats.images++;
+    e->srv->stats.image_bytes_raw += (uint64_t)img->width * img->height * 4;
+    /* a small picture costs less to encode than the trip to a worker */
+    pool = rc > 0 && (uint64_t)img->width * img->height >= POOL_MIN_PIXELS;
+    j->delay_ms = pool ? e->delay_ms : 0;
+    if (pool && uv_queue_work(e->srv->loop, &j->req, job_work, job_after) == 0) {
+        e->job = j;
+        c->held = HELD_ENCODING;
+        return NULL;
+    }
+    job_work(&j->req);
+    out = job_finish(c, j);
+    job_free(j);
+    return out;
+}
+
 /* --- life cycle -------------------------------------------------------- */
 
 struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
                                               const struct spice_display_init *init)
 {
     struct floe_display_enc *e = calloc(1, sizeof(*e));
+    const char *delay;
 
     if (!e)
         return NULL;
     e->srv = c->srv;
+    e->chan = c;
     e->preferred = -1;
+    /* a test makes every encoding slow to see the loop stay free meanwhile */
+    if ((delay = getenv("FLOE_TEST_ENCODE_DELAY_MS")))
+        e->delay_ms = (unsigned)strtoul(delay, NULL, 10);
     e->lz4_cap = spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
     e->cache_limit = init->pixmap_cache_size < MAX_CACHE_PIXELS ? init->pixmap_cache_size
                                                                 : MAX_CACHE_PIXELS;
@@ -563,15 +778,26 @@ struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
     return e;
 }
 
-void floe_display_enc_free(struct floe_display_enc *e)
+static void enc_destroy(struct floe_display_enc *e)
 {
-    if (!e)
-        return;
     for (int i = 0; floe_codecs[i] && i < FLOE_CODEC_SLOTS; i++)
         if (e->states[i])
             floe_codecs[i]->state_free(e->states[i]);
     cache_clear(e);
     free(e);
+}
+
+void floe_display_enc_free(struct floe_display_enc *e)
+{
+    if (!e)
+        return;
+    /* the worker may be using the codec states: the job's end frees them */
+    if (e->job) {
+        e->orphan = 1;
+        e->chan = NULL;
+        return;
+    }
+    enc_destroy(e);
 }
 
 int floe_display_enc_prefer(struct floe_display_enc *e, uint8_t compression)

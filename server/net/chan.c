@@ -187,7 +187,7 @@ static int write_one(struct floe_chan *c)
     uv_buf_t bufs[2];
     int n = 0;
 
-    if (!q || c->inflight_bytes > INFLIGHT_LIMIT)
+    if (!q || c->held || c->inflight_bytes > INFLIGHT_LIMIT)
         return 0;
     /* A closing channel no longer reads, so no ACK can ever open the window:
      * holding to it would keep the connection and its queue forever. */
@@ -252,7 +252,7 @@ void floe_chan_flush(struct floe_chan *c)
         c->throttled = 0;
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     }
-    if (c->closing && !c->head && c->inflight_bytes == 0)
+    if (c->closing && !c->head && c->inflight_bytes == 0 && !c->held)
         chan_shutdown(c);
 }
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Encoding runs off the loop thread: with every encoding made slow
+# (FLOE_TEST_ENCODE_DELAY_MS), the control socket and a second client's link
+# are answered while a client's first picture is still being encoded, and
+# that client still ends with the server's exact picture.
+. "$(dirname "$0")/../lib.sh"
+
+DELAY=1500     # ms per encoding: a 1920x1080 picture is 8 strips, 12 s in all
+BOUND=1000     # ms: a reply the loop blocked by one encoding could not beat
+
+export FLOE_TEST_ENCODE_DELAY_MS=$DELAY
+start_server --disable-ticketing --size 1920x1080 --image-compression glz
+unset FLOE_TEST_ENCODE_DELAY_MS
+ctl freeze >/dev/null
+
+"$BIN/floe-viewer" --headless --duration 30 --snapshot "$T/a.png" "$URI" \
+    >"$T/a.out" 2>"$T/a.err" &
+APID=$!; PIDS+=("$APID")
+sleep 3
+
+slow=0; worst=0
+for i in 1 2 3 4 5; do
+    t0=$(date +%s%N)
+    ctl stats >"$T/stats.$i" || fail "probe $i: no reply"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    [ "$ms" -gt "$worst" ] && worst=$ms
+    [ "$ms" -gt "$BOUND" ] && slow=$((slow + 1))
+    sleep 1
+done
+images=$(sed -n 's/.* images=\([0-9]*\).*/\1/p' "$T/stats.5")
+echo "control replies: worst ${worst} ms; images sent by the last probe: $images"
+[ "${images:-99}" -lt 8 ] && pass "the probes ran while the first picture was being encoded" ||
+    fail "the first picture was done before the probes ended ($images images)"
+[ "$slow" = 0 ] && pass "the control socket answered within $BOUND ms meanwhile (worst $worst ms)" ||
+    fail "$slow control replies took over $BOUND ms (worst $worst ms)"
+
+# a second client links (MAIN, then its other channels) meanwhile
+t0=$(date +%s%N)
+"$BIN/floe-viewer" --headless --duration 3 "$URI" >"$T/b.out" 2>"$T/b.err" &
+BPID=$!; PIDS+=("$BPID")
+wait_for 10 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -c display | grep -qx 2"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 5000 ] && pass "a second client linked its channels in $ms ms meanwhile" ||
+    fail "a second client took $ms ms to link its channels"
+wait "$BPID" || fail "the second viewer failed: $(tail -n 3 "$T/b.err")"
+
+# the first client gets every strip, in order: its picture is the server's
+wait_for 60 sh -c "printf 'stats\n' | socat -t 5 - UNIX-CONNECT:$CTL |
+    sed -n 's/.* images=\([0-9]*\).*/\1/p' | awk '{ exit !(\$1 >= 8) }'" ||
+    fail "the first picture was not sent in 60 s"
+wait "$APID" || fail "the first viewer failed: $(tail -n 3 "$T/a.err")"
+ctl "snapshot $T/server.png" >/dev/null
+d=$(pixel_diff "$T/server.png" "$T/a.png")
+[ "$d" = 0 ] && pass "the slow-coded client's picture equals the server's" ||
+    fail "the slow-coded client's picture differs in $d pixels"
+stop_server
+finish
