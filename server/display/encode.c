@@ -764,8 +764,11 @@ struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
     e->chan = c;
     e->preferred = -1;
     /* a test makes every encoding slow to see the loop stay free meanwhile */
-    if ((delay = getenv("FLOE_TEST_ENCODE_DELAY_MS")))
-        e->delay_ms = (unsigned)strtoul(delay, NULL, 10);
+    if ((delay = getenv("FLOE_TEST_ENCODE_DELAY_MS"))) {
+        unsigned long ms = strtoul(delay, NULL, 10);
+
+        e->delay_ms = ms > 10000 ? 10000 : (unsigned)ms;
+    }
     e->lz4_cap = spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
     e->cache_limit = init->pixmap_cache_size < MAX_CACHE_PIXELS ? init->pixmap_cache_size
                                                                 : MAX_CACHE_PIXELS;
