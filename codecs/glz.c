@@ -481,11 +481,14 @@ int floe_glz_decode(struct floe_glz_window *w, const uint8_t *in, size_t len, ui
 /* Images the dictionary keeps at most, whatever their size: a head the
  * encoder moves early only makes the client free sooner. A power of two:
  * image i lives in slot i % ENC_MAX_IMAGES. */
-#define ENC_MAX_IMAGES 1024
+#define ENC_SLOT_BITS 10
+#define ENC_MAX_IMAGES (1u << ENC_SLOT_BITS)
 /* Hash buckets of the last ENC_WAYS places each 3-pixel key was seen. */
 #define ENC_HASH_LOG 17
 #define ENC_WAYS 4
 #define ENC_MIN_MATCH 3
+/* How many pixels ahead the encoder asks for its bucket. */
+#define ENC_PREFETCH 4
 
 struct enc_image {
     uint64_t id;
@@ -496,10 +499,19 @@ struct enc_image {
     bool live;
 };
 
-/* Where a key was seen: image (low id bits) and pixel; checked on use. */
+/* A place to match from: image slot and pixel; checked on use. */
 struct enc_entry {
-    uint32_t id_lo;
+    uint32_t slot;
     uint32_t pos;
+};
+
+/* The last places a key was seen, newest first. A tag holds the slot in its
+ * low ENC_SLOT_BITS and more bits of the key's hash above them: most
+ * entries that cannot match are passed over without reading their pixels,
+ * which lie anywhere in the window and would each cost a cache miss. */
+struct enc_bucket {
+    uint32_t tag[ENC_WAYS];
+    uint32_t pos[ENC_WAYS];
 };
 
 struct floe_glz_dict {
@@ -509,7 +521,7 @@ struct floe_glz_dict {
     size_t count;            /* live images: ids head_id .. next_id - 1 */
     uint64_t pixels;
     struct enc_image slot[ENC_MAX_IMAGES];
-    struct enc_entry (*htab)[ENC_WAYS];
+    struct enc_bucket *htab;
 };
 
 struct floe_glz_dict *floe_glz_dict_new(uint32_t pixels)
@@ -518,12 +530,14 @@ struct floe_glz_dict *floe_glz_dict_new(uint32_t pixels)
 
     if (!d)
         return NULL;
-    /* zeroed entries name image 0 at pixel 0: checked like any other */
-    d->htab = calloc((size_t)1 << ENC_HASH_LOG, sizeof(*d->htab));
+    /* buckets aligned to cache lines: one probe, one line. Zeroed entries
+     * name slot 0 at pixel 0: checked like any other */
+    d->htab = aligned_alloc(64, sizeof(*d->htab) << ENC_HASH_LOG);
     if (!d->htab) {
         free(d);
         return NULL;
     }
+    memset(d->htab, 0, sizeof(*d->htab) << ENC_HASH_LOG);
     d->limit = window_size(pixels);
     return d;
 }
@@ -564,7 +578,7 @@ void floe_glz_dict_free(struct floe_glz_dict *d)
 struct glz_enc {
     struct floe_glz_dict *d;
     const struct enc_image *cur;
-    uint32_t id_lo;
+    uint32_t slot;
     uint8_t *op;             /* output, room reserved for the worst case */
     /* the last match's source and the last one in an earlier image, as
      * image and offset from the current pixel: moved or repeated content
@@ -573,13 +587,34 @@ struct glz_enc {
     int64_t rep_delta[2];
 };
 
-static inline uint32_t hash3(const uint32_t *p)
+/* The 72-bit key of three pixels, hashed: the top bits pick the bucket,
+ * bits below them make the tag. */
+static inline uint64_t hash3(const uint32_t *p)
 {
-    uint32_t h = (p[0] & RGB_MASK) * 0x9E3779B1u;
+    uint64_t h = ((uint64_t)(p[0] & RGB_MASK) | (uint64_t)(p[1] & RGB_MASK) << 24) *
+                 0x9E3779B97F4A7C15ull;
 
-    h ^= (p[1] & RGB_MASK) * 0x85EBCA77u;
-    h ^= (p[2] & RGB_MASK) * 0xC2B2AE3Du;
-    return h >> (32 - ENC_HASH_LOG);
+    return h ^ (uint64_t)(p[2] & RGB_MASK) * 0xC2B2AE3D27D4EB4Full;
+}
+
+static inline struct enc_bucket *hash_bucket(const struct glz_enc *e, uint64_t h)
+{
+    return &e->d->htab[h >> (64 - ENC_HASH_LOG)];
+}
+
+static inline uint32_t hash_tag(uint64_t h, uint32_t slot)
+{
+    return ((uint32_t)(h >> 15) & ~((1u << ENC_SLOT_BITS) - 1)) | slot;
+}
+
+static inline void bucket_add(struct enc_bucket *b, uint32_t tag, uint32_t pos)
+{
+    for (int k = ENC_WAYS - 1; k > 0; k--) {
+        b->tag[k] = b->tag[k - 1];
+        b->pos[k] = b->pos[k - 1];
+    }
+    b->tag[0] = tag;
+    b->pos[0] = pos;
 }
 
 /* Writes a match: code is the length less the pass's bias (1 or more), ofs
@@ -652,9 +687,10 @@ static inline size_t match_rgb(const uint32_t *a, const uint32_t *b, size_t max)
 static const uint32_t *entry_pixels(const struct glz_enc *e, const struct enc_entry *en,
                                     size_t at, size_t *max, uint32_t *img)
 {
-    const struct enc_image *im = &e->d->slot[en->id_lo % ENC_MAX_IMAGES];
+    const struct enc_image *im = &e->d->slot[en->slot % ENC_MAX_IMAGES];
 
-    if (!im->live || (uint32_t)im->id != en->id_lo || im->alpha != e->cur->alpha)
+    /* an entry may outlive its image: the slot's image now is checked */
+    if (!im->live || im->alpha != e->cur->alpha)
         return NULL;
     if (im == e->cur) {
         if (en->pos >= at || at - en->pos - 1 >= GLZ_MAX_OFFSET)
@@ -698,7 +734,9 @@ static void try_entry(struct glz_enc *e, const struct enc_entry *en, size_t at, 
 static size_t find_match(struct glz_enc *e, size_t at, uint32_t *ofs, uint32_t *img)
 {
     const uint32_t *px = e->cur->px;
-    struct enc_entry *b = e->d->htab[hash3(px + at)];
+    uint64_t h = hash3(px + at);
+    struct enc_bucket *b = hash_bucket(e, h);
+    uint32_t tag = hash_tag(h, e->slot);
     struct enc_entry from = { 0 };
     size_t best = 0;
 
@@ -706,15 +744,18 @@ static size_t find_match(struct glz_enc *e, size_t at, uint32_t *ofs, uint32_t *
         int64_t rep = (int64_t)at + e->rep_delta[k];
 
         if (rep >= 0 && rep < (int64_t)UINT32_MAX) {
-            struct enc_entry r = { e->rep[k].id_lo, (uint32_t)rep };
+            struct enc_entry r = { e->rep[k].slot, (uint32_t)rep };
 
             try_entry(e, &r, at, &best, &from, ofs, img);
         }
     }
-    for (int k = 0; k < ENC_WAYS; k++)
-        try_entry(e, &b[k], at, &best, &from, ofs, img);
-    memmove(b + 1, b, (ENC_WAYS - 1) * sizeof(*b));
-    b[0] = (struct enc_entry){ e->id_lo, (uint32_t)at };
+    for (int k = 0; k < ENC_WAYS; k++) {
+        if ((b->tag[k] ^ tag) >> ENC_SLOT_BITS)
+            continue;
+        try_entry(e, &(struct enc_entry){ b->tag[k] % ENC_MAX_IMAGES, b->pos[k] }, at, &best,
+                  &from, ofs, img);
+    }
+    bucket_add(b, tag, (uint32_t)at);
     if (best < ENC_MIN_MATCH)
         return 0;
     for (int k = *img ? 1 : 0; k >= 0; k--) {
@@ -722,6 +763,14 @@ static size_t find_match(struct glz_enc *e, size_t at, uint32_t *ofs, uint32_t *
         e->rep_delta[k] = (int64_t)from.pos - (int64_t)at;
     }
     return best;
+}
+
+/* Buckets lie anywhere in a table much larger than the cache: the one a
+ * few pixels ahead is asked for early (a hint only). */
+static inline void prefetch_ahead(const struct glz_enc *e, size_t at)
+{
+    if (at + ENC_PREFETCH + ENC_MIN_MATCH <= e->cur->npix)
+        __builtin_prefetch(hash_bucket(e, hash3(e->cur->px + at + ENC_PREFETCH)));
 }
 
 /* The RGB pass: runs, then hashed matches in this image or earlier ones. */
@@ -739,6 +788,7 @@ static void encode_rgb(struct glz_enc *e)
             len = 3 + match_rgb(px + at + 2, px + at + 3, n - at - 3);
         else
             len = find_match(e, at, &ofs, &img);
+        prefetch_ahead(e, at);
         if (!len) {
             /* incompressible stretches are probed more sparsely (down to
              * one pixel in 4): what is skipped goes out as literals */
@@ -752,10 +802,9 @@ static void encode_rgb(struct glz_enc *e)
         lit = at;
         /* the match's tail starts a key the next repeat may need */
         if (at - 1 + ENC_MIN_MATCH <= n && len > 1) {
-            struct enc_entry *b = e->d->htab[hash3(px + at - 1)];
+            uint64_t h = hash3(px + at - 1);
 
-            memmove(b + 1, b, (ENC_WAYS - 1) * sizeof(*b));
-            b[0] = (struct enc_entry){ e->id_lo, (uint32_t)(at - 1) };
+            bucket_add(hash_bucket(e, h), hash_tag(h, e->slot), (uint32_t)(at - 1));
         }
     }
     e->op = put_rgb_literals(e->op, px, lit, n);
@@ -878,11 +927,11 @@ int floe_glz_encode(struct floe_glz_dict *d, const uint32_t *pixels, int width, 
 
     e.d = d;
     e.cur = im;
-    e.id_lo = (uint32_t)im->id;
+    e.slot = (uint32_t)(im->id % ENC_MAX_IMAGES);
     /* to start with: the row above, and the same place one image back */
-    e.rep[0] = (struct enc_entry){ e.id_lo, 0 };
+    e.rep[0] = (struct enc_entry){ e.slot, 0 };
     e.rep_delta[0] = -(int64_t)im->width;
-    e.rep[1] = (struct enc_entry){ (uint32_t)(im->id - 1), 0 };
+    e.rep[1] = (struct enc_entry){ (uint32_t)((im->id - 1) % ENC_MAX_IMAGES), 0 };
     e.rep_delta[1] = 0;
     e.op = out->data + out->len;
     e.op = put_header(e.op, im, (uint32_t)(im->id - d->head_id));
