@@ -57,6 +57,27 @@ ctl() { # command line -> prints the reply, fails on "error:"
     case "$out" in *"error:"*) return 1;; esac
 }
 
+ctl_has() { # COMMAND PATTERN: the reply to the control command matches (grep)
+    ctl "$1" 2>/dev/null | grep -q -- "$2"
+}
+vm_field() { # NAME: a field of vm-status
+    ctl vm-status | sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"
+}
+state_is() { [ "$(vm_field state)" = "$1" ]; }
+
+# build_guest: builds the Linux test guest (tests/guest/build.sh) in
+# GUEST_DIR (default build/guest), or finds it built; sets KERNEL, INITRD
+# and GUEST_APPEND (its kernel command line: framebuffer console, 1024x768)
+build_guest() {
+    local dir=${GUEST_DIR:-build/guest}
+    if ! tests/guest/build.sh "$dir" >"$T/build.out" 2>"$T/build.err"; then
+        cat "$T/build.err"; echo "FAIL: the guest did not build"; exit 1
+    fi
+    KERNEL=$(sed -n 1p "$T/build.out"); INITRD=$(sed -n 2p "$T/build.out")
+    GUEST_CONTENTS=$(cat "$dir/contents")
+    GUEST_APPEND="console=tty0 console=ttyS0 vga=0x318 quiet"
+}
+
 # stop_server: asks it to quit and checks it exits cleanly (sanitizers included)
 stop_server() {
     ctl quit >/dev/null || true

@@ -52,7 +52,7 @@ rc=0; out=$("$BIN/floe-server" control "$T/no-such.sock" stats 2>&1) || rc=$?
 "$BIN/floe-viewer" --headless --duration 30 "spice://127.0.0.1:$PORT?password=ctl-pass" \
     >"$T/dv.out" 2>"$T/dv.err" &
 DV=$!; PIDS+=("$DV")
-wait_for 20 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'display'" ||
+wait_for 20 ctl_has clients 'display' ||
     fail "the viewer did not connect"
 out=$(ctl disconnect | head -1)
 [ "$out" = "sessions=1" ] && pass "disconnect: $out" || fail "disconnect: $out"

@@ -8,7 +8,6 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 QEMU=${QEMU:-qemu-system-x86_64}
 SNAP="$TESTBIN/vnc_snap"
-GUEST_OUT=${GUEST_OUT:-build/guest}
 MODE=1024x768     # vga=0x318
 [ -x "$SNAP" ] || { echo "FAIL: $SNAP is not built"; exit 1; }
 for tool in "$QEMU" python3 compare convert; do
@@ -16,11 +15,8 @@ for tool in "$QEMU" python3 compare convert; do
 done
 
 start=$SECONDS
-if ! tests/guest/build.sh "$GUEST_OUT" >"$T/build.out" 2>"$T/build.err"; then
-    cat "$T/build.err"; echo "FAIL: the guest did not build"; exit 1
-fi
-pass "guest built in $((SECONDS - start)) s: $(cat "$GUEST_OUT/contents")"
-KERNEL=$(sed -n 1p "$T/build.out"); INITRD=$(sed -n 2p "$T/build.out")
+build_guest
+pass "guest built in $((SECONDS - start)) s: $GUEST_CONTENTS"
 
 # qmp_py COMMAND [ARGS...]: screendump FILE, or type TEXT (QMP send-key, one
 # key at a time, shift added for the characters that need it)
@@ -53,7 +49,7 @@ PY
 }
 
 "$QEMU" -accel tcg -m 256 -display none -nodefaults -no-user-config -vga std \
-    -kernel "$KERNEL" -initrd "$INITRD" -append "console=tty0 console=ttyS0 vga=0x318 quiet" \
+    -kernel "$KERNEL" -initrd "$INITRD" -append "$GUEST_APPEND" \
     -device virtio-serial-pci -device virtserialport,chardev=agent,name=org.floe.agent \
     -chardev "socket,id=agent,path=$T/agent.sock,server=on,wait=off" \
     -qmp "unix:$T/qmp.sock,server=on,wait=off" -vnc "unix:$T/vnc.sock" \

@@ -51,7 +51,7 @@ for mode in qmp vnc; do
         pass "$mode garbage: a SPICE client still links and runs" ||
         fail "$mode garbage: viewer: $(cat "$T/v.err")"
     ctl vm-stop >/dev/null || true
-    wait_for 15 sh -c "printf 'vm-status\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'state=\(stopped\|died\)'" &&
+    wait_for 15 ctl_has vm-status 'state=\(stopped\|died\)' &&
         pass "$mode garbage: vm-stop ended the fake: $(ctl vm-status | head -1 | cut -c1-60)" ||
         fail "$mode garbage: vm-stop: $(ctl vm-status | head -1)"
     stop_server

@@ -11,16 +11,15 @@ cd "$(dirname "$0")/../.."
 . tests/qemu-lib.sh
 command -v socat >/dev/null || { echo "FAIL: socat is not installed"; exit 1; }
 
-GUEST=${GUEST_DIR:-build/guest}
-tests/guest/build.sh "$GUEST" >"$T/build.log" 2>&1 || { cat "$T/build.log"; echo "FAIL: guest build"; exit 1; }
+build_guest
 
 QMP=$T/test-qmp.sock
 cat >"$T/vm.conf" <<EOF2
 memory = 256
 accel = auto
-kernel = $PWD/$GUEST/vmlinuz
-initrd = $PWD/$GUEST/initrd.gz
-append = console=tty0 console=ttyS0 vga=0x318 quiet
+kernel = $KERNEL
+initrd = $INITRD
+append = $GUEST_APPEND
 stop_timeout = 1
 usb_redir = 2
 sound = yes

@@ -43,7 +43,7 @@ EOF2
 
 status() { ctl vm-status | head -1; }
 wait_state() { # seconds pattern
-    wait_for "$1" sh -c "printf 'vm-status\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q '$2'"
+    wait_for "$1" ctl_has vm-status "$2"
 }
 usable_kvm() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 

@@ -10,18 +10,9 @@ cd "$(dirname "$0")/../.." || exit 1
 for tool in socat qemu-img sha256sum; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
 done
-GUEST_OUT=${GUEST_OUT:-build/guest}
 start=$SECONDS
+build_guest
 
-if ! tests/guest/build.sh "$GUEST_OUT" >"$T/build.out" 2>"$T/build.err"; then
-    cat "$T/build.err"; echo "FAIL: the guest did not build"; exit 1
-fi
-KERNEL=$(sed -n 1p "$T/build.out"); INITRD=$(sed -n 2p "$T/build.out")
-
-vm_field() { # NAME: a field of vm-status
-    ctl vm-status | sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"
-}
-state_is() { [ "$(vm_field state)" = "$1" ]; }
 op_is() { [ "$(vm_field op)" = "$1" ]; }
 serial_has() { grep -aq "$1" "$T/serial.log"; }
 
@@ -94,7 +85,7 @@ accel = tcg
 stop_timeout = 1
 kernel = $KERNEL
 initrd = $INITRD
-append = console=tty0 console=ttyS0 vga=0x318 quiet
+append = $GUEST_APPEND
 template = $T/template.img
 # append: a restored QEMU opens the log again
 extra = -chardev file,id=ser,path=$T/serial.log,append=on -serial chardev:ser -qmp unix:$QMP,server=on,wait=off

@@ -21,16 +21,15 @@ out=$("$BIN/floe-server" --listen 127.0.0.1:0 --disable-ticketing --vm "$T/bad.c
 [ $rc = 2 ] && grep -q "monitors must be 1..4, not '5'" <<<"$out" &&
     pass "monitors = 5 refused: $out" || fail "monitors = 5: exit $rc: $out"
 
-GUEST=${GUEST_DIR:-build/guest}
-tests/guest/build.sh "$GUEST" >"$T/build.log" 2>&1 || { cat "$T/build.log"; echo "FAIL: guest build"; exit 1; }
+build_guest
 QMP=$T/test-qmp.sock
 cat >"$T/vm.conf" <<EOF2
 memory = 256
 accel = tcg
 monitors = 2
-kernel = $PWD/$GUEST/vmlinuz
-initrd = $PWD/$GUEST/initrd.gz
-append = console=tty0 console=ttyS0 vga=0x318 quiet
+kernel = $KERNEL
+initrd = $INITRD
+append = $GUEST_APPEND
 stop_timeout = 1
 extra = -qmp unix:$QMP,server=on,wait=off -serial file:$T/serial.log
 EOF2

@@ -10,10 +10,6 @@ cd "$(dirname "$0")/../.."
 . tests/qemu-lib.sh
 command -v socat >/dev/null || { echo "FAIL: socat is not installed"; exit 1; }
 
-vm_field() { # NAME: a field of vm-status
-    ctl vm-status | sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"
-}
-state_is() { [ "$(vm_field state)" = "$1" ]; }
 
 # bad_config NAME EXPECTED-TEXT [floe-server options]: exits non-zero with one line
 bad_config() {
@@ -53,7 +49,7 @@ stop_timeout = 1
 extra = -qmp unix:$QMP,server=on,wait=off
 EOF
 start_server --disable-ticketing --vm "$T/vm.conf"
-if wait_for 30 sh -c "printf 'vm-status\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'state=running.*updates=[1-9]'"; then
+if wait_for 30 ctl_has vm-status 'state=running.*updates=[1-9]'; then
     pass "the VM runs: $(ctl vm-status | head -1)"
 else
     fail "the VM did not start: $(ctl vm-status | head -1)"; cat "$T/server.err"; finish
@@ -124,7 +120,7 @@ ctl vm-start >/dev/null 2>&1 && fail "vm-start on a running VM answered ok" ||
 # so, serves the last picture to new clients, restarts the VM
 "$VIEWER" --headless --duration 60 "$URI" >"$T/victim.out" 2>"$T/victim.err" &
 VICTIM=$!; PIDS+=("$VICTIM")
-wait_for 20 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q display" ||
+wait_for 20 ctl_has clients 'display' ||
     fail "the connected viewer did not link"
 QPID=$(vm_field pid)
 kill -9 "$QPID"
@@ -135,7 +131,7 @@ if wait_for 15 sh -c "! kill -0 $VICTIM 2>/dev/null"; then
 else
     fail "the connected viewer was still connected 15 s after QEMU died"
 fi
-if wait_for 10 sh -c "printf 'vm-status\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'state=died.*last_exit=killed-by-signal-9'"; then
+if wait_for 10 ctl_has vm-status 'state=died.*last_exit=killed-by-signal-9'; then
     pass "killed QEMU reported: $(ctl vm-status | head -1)"
 else
     fail "vm-status after the kill: $(ctl vm-status | head -1)"
@@ -155,7 +151,7 @@ ctl vm-pause >/dev/null 2>&1 && fail "vm-pause with QEMU down answered ok" ||
     pass "vm-pause with QEMU down is refused"
 
 ctl vm-start >/dev/null
-wait_for 30 sh -c "printf 'vm-status\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'state=running'" &&
+wait_for 30 ctl_has vm-status 'state=running' &&
     pass "vm-start: $(ctl vm-status | head -1)" || fail "vm-start: $(ctl vm-status | head -1)"
 [ "$(vm_field pid)" != "$QPID" ] && pass "a new QEMU runs (pid $(vm_field pid))" ||
     fail "the pid did not change"
@@ -169,7 +165,7 @@ else
 fi
 
 ctl vm-stop >/dev/null
-if wait_for 20 sh -c "printf 'vm-status\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'state=stopped'"; then
+if wait_for 20 ctl_has vm-status 'state=stopped'; then
     pass "vm-stop: $(ctl vm-status | head -1)"
 else
     fail "vm-stop: $(ctl vm-status | head -1)"
