@@ -7,7 +7,8 @@ CC      ?= cc
 V       ?= 0
 
 PKGS_COMMON := pixman-1 libpng zlib liblz4 libturbojpeg
-PKGS_SERVER := libuv openssl freetype2
+PKGS_SERVER := libuv openssl
+PKGS_DEMO   := freetype2
 PKGS_CLIENT := sdl2 openssl
 PKGS_VMHOST := libuv json-c
 PKGS_TEST   := cmocka
@@ -18,8 +19,8 @@ pc_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith \
            -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -pthread $(WARN) -D_GNU_SOURCE -I. -Iserver/include -Iclient/include \
-           $(call pc_cflags,$(PKGS_COMMON) $(PKGS_SERVER) $(PKGS_CLIENT) $(PKGS_VMHOST))
+CFLAGS  += -std=gnu11 -pthread -fvisibility=hidden $(WARN) -D_GNU_SOURCE -I. -Iserver/include -Iclient/include \
+           $(call pc_cflags,$(PKGS_COMMON) $(PKGS_SERVER) $(PKGS_DEMO) $(PKGS_CLIENT) $(PKGS_VMHOST))
 LDFLAGS += -pthread
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -31,11 +32,14 @@ LIB := $(BUILD)/lib
 BIN := $(BUILD)/bin
 TST := $(BUILD)/tests
 
-PROTO_SRC  := $(wildcard protocol/*.c protocol/spice/*.c protocol/rfb/*.c)
+COMMON_SRC := $(wildcard common/*.c)
+PROTO_SRC  := $(wildcard protocol/spice/*.c protocol/rfb/*.c)
 CODEC_SRC  := $(wildcard codecs/*.c)
-SERVER_SRC := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net/*.c server/display/*.c server/sources/demo/*.c))
+SERVER_SRC := $(wildcard server/*.c server/net/*.c server/display/*.c)
+DEMO_SRC   := $(wildcard demo/*.c)
 CLIENT_SRC := $(wildcard client/*.c)
-VIEWER_SRC := $(wildcard client/viewer/*.c)
+FSERVER_SRC := $(wildcard programs/floe-server/*.c)
+VIEWER_SRC := $(wildcard programs/floe-viewer/*.c)
 VMHOST_SRC := $(wildcard vmhost/*.c)
 # the KVM probe's boot sector, assembled flat and linked in as data
 KVM_PROBE_BIN := $(OBJ)/vmhost/kvm-probe-guest.bin
@@ -43,14 +47,25 @@ VMHOST_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(VMHOST_SRC)) $(OBJ)/vmhost/kvm-probe-i
 
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
+# Each library is one archive holding one relocatable object whose hidden
+# symbols were made local: only what its public header declares (inside
+# `#pragma GCC visibility push(default)`) can be linked against, so two
+# libraries' internals never meet. White-box tests link the plain archives
+# of the objects under $(LIB)/internal instead.
+LIB_COMMON := $(LIB)/libfloe-common.a
 LIB_PROTO  := $(LIB)/libfloe-protocol.a
 LIB_CODECS := $(LIB)/libfloe-codecs.a
 LIB_SERVER := $(LIB)/libfloe-server.a
+LIB_DEMO   := $(LIB)/libfloe-demo.a
 LIB_CLIENT := $(LIB)/libfloe-client.a
 LIB_VMHOST := $(LIB)/libfloe-vmhost.a
+LIBS_ALL   := $(LIB_VMHOST) $(LIB_DEMO) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) $(LIB_COMMON)
+INTERNAL    = $(patsubst $(LIB)/%.a,$(LIB)/internal/%.a,$(1))
 
-SERVER_LIBS := $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_SERVER) $(PKGS_COMMON)) -lm
-CLIENT_LIBS := $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON)) -lm
+BASE_LIBS   := $(LIB_CODECS) $(LIB_PROTO) $(LIB_COMMON)
+SERVER_LIBS := $(LIB_SERVER) $(BASE_LIBS) $(call pc_libs,$(PKGS_SERVER) $(PKGS_COMMON)) -lm
+CLIENT_LIBS := $(LIB_CLIENT) $(BASE_LIBS) $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON)) -lm
+ALL_PC_LIBS := $(call pc_libs,$(PKGS_VMHOST) $(PKGS_SERVER) $(PKGS_DEMO) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
 
 PROGRAMS := $(BIN)/floe-server $(BIN)/floe-viewer
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -65,7 +80,7 @@ endif
 
 .PHONY: all deps run test test-build bench fuzz clean
 .SECONDARY:
-all: $(PROGRAMS) $(LIB_VMHOST)
+all: $(PROGRAMS) $(LIBS_ALL)
 
 deps:
 	@scripts/deps.sh
@@ -78,7 +93,7 @@ test: deps
 	$(MAKE) --no-print-directory BUILD=build/san SAN=1 test-build
 	@BUILD=build/san tests/run.sh
 
-test-build: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS)
+test-build: $(PROGRAMS) $(LIBS_ALL) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS)
 
 bench: deps
 	$(MAKE) --no-print-directory all $(BENCH_CODECS)
@@ -92,15 +107,22 @@ $(OBJ)/%.o: %.c
 	@[ "$(V)" = 0 ] && echo "  CC      $<" || true
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIB)/%.a:
+$(LIB)/internal/%.a:
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LIB_PROTO):  $(call objs,$(PROTO_SRC))
-$(LIB_CODECS): $(call objs,$(CODEC_SRC))
-$(LIB_SERVER): $(call objs,$(SERVER_SRC))
-$(LIB_CLIENT): $(call objs,$(CLIENT_SRC))
-$(LIB_VMHOST): $(VMHOST_OBJ)
+$(LIB)/%.a: $(LIB)/internal/%.a
+	@[ "$(V)" = 0 ] && echo "  SEAL    $@" || true
+	$(Q)rm -f $@ $(@:.a=.o) && ld -r -o $(@:.a=.o) --whole-archive $< && \
+	    objcopy --localize-hidden $(@:.a=.o) && ar rcs $@ $(@:.a=.o) && rm -f $(@:.a=.o)
+
+$(call INTERNAL,$(LIB_COMMON)): $(call objs,$(COMMON_SRC))
+$(call INTERNAL,$(LIB_PROTO)):  $(call objs,$(PROTO_SRC))
+$(call INTERNAL,$(LIB_CODECS)): $(call objs,$(CODEC_SRC))
+$(call INTERNAL,$(LIB_SERVER)): $(call objs,$(SERVER_SRC))
+$(call INTERNAL,$(LIB_DEMO)):   $(call objs,$(DEMO_SRC))
+$(call INTERNAL,$(LIB_CLIENT)): $(call objs,$(CLIENT_SRC))
+$(call INTERNAL,$(LIB_VMHOST)): $(VMHOST_OBJ)
 
 $(KVM_PROBE_BIN): vmhost/kvm-probe-guest.S
 	@mkdir -p $(dir $@)
@@ -114,33 +136,37 @@ $(OBJ)/vmhost/kvm-probe-image.o: vmhost/kvm-probe-image.S $(KVM_PROBE_BIN)
 	@[ "$(V)" = 0 ] && echo "  AS      $<" || true
 	$(Q)$(CC) -c -DKVM_PROBE_BIN='"$(KVM_PROBE_BIN)"' $< -o $@
 
-$(BIN)/floe-server: $(OBJ)/server/floe-server.o $(LIB_VMHOST) $(LIB_SERVER) $(LIB_CODECS) $(LIB_PROTO)
+$(BIN)/floe-server: $(call objs,$(FSERVER_SRC)) $(LIB_VMHOST) $(LIB_DEMO) $(LIB_SERVER) $(BASE_LIBS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_VMHOST) $(SERVER_LIBS) $(call pc_libs,$(PKGS_VMHOST))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call objs,$(FSERVER_SRC)) $(LIB_VMHOST) $(LIB_DEMO) $(SERVER_LIBS) \
+	    $(call pc_libs,$(PKGS_VMHOST) $(PKGS_DEMO))
 
-$(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+$(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(call objs,$(VIEWER_SRC)) $(CLIENT_LIBS)
 
-# Unit tests link everything below server/client; each is one cmocka program.
-$(TST)/%: $(OBJ)/tests/unit/%.o $(LIB_VMHOST) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+# Unit tests and test tools link the sealed libraries, so they see what a
+# user of each library sees; the white-box ones (WHITEBOX) link the plain
+# archives and may call a library's internals. Each is one program.
+WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap
+$(filter-out $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
+$(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(call INTERNAL,$(LIBS_ALL))
+$(TST)/%: $(OBJ)/tests/unit/%.o
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_VMHOST) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
-	    $(call pc_libs,$(PKGS_VMHOST) $(PKGS_SERVER) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(ALL_PC_LIBS)
 
-$(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_VMHOST) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO)
+$(TST)/%: $(OBJ)/tests/e2e/%.o
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_VMHOST) $(LIB_CLIENT) $(LIB_CODECS) $(LIB_PROTO) \
-	    $(call pc_libs,$(PKGS_VMHOST) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(ALL_PC_LIBS)
 
 # The codec bench (bench/codecs.c): built like the programs, optimised and,
 # in make bench, without sanitizers.
-$(BENCH_CODECS): $(OBJ)/bench/codecs.o $(LIB_CODECS) $(LIB_PROTO)
+$(BENCH_CODECS): $(OBJ)/bench/codecs.o $(BASE_LIBS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB_CODECS) $(LIB_PROTO) $(call pc_libs,$(PKGS_COMMON)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BASE_LIBS) $(call pc_libs,$(PKGS_COMMON)) -lm
 
 include tests/fuzz/fuzz.mk
 

@@ -26,11 +26,11 @@ static pixman_format_code_t format_for(uint32_t spice_format)
     }
 }
 
-struct floe_surface *floe_surface_new(uint32_t id, uint32_t width, uint32_t height,
+struct fcli_surface *fcli_surface_new(uint32_t id, uint32_t width, uint32_t height,
                                       uint32_t format, uint32_t flags, int *err)
 {
     pixman_format_code_t pf = format_for(format);
-    struct floe_surface *s;
+    struct fcli_surface *s;
 
     *err = -EBADMSG;
     if (!pf || width == 0 || height == 0 || width > FLOE_CLIENT_MAX_SIDE ||
@@ -54,7 +54,7 @@ struct floe_surface *floe_surface_new(uint32_t id, uint32_t width, uint32_t heig
     return s;
 }
 
-void floe_surface_free(struct floe_surface *s)
+void fcli_surface_free(struct fcli_surface *s)
 {
     if (!s)
         return;
@@ -69,7 +69,7 @@ static int rect_sane(const struct spice_rect *r)
 }
 
 /* r clamped to the surface, as a pixman box (possibly empty). */
-static pixman_box32_t clamp_box(const struct floe_surface *s, const struct spice_rect *r)
+static pixman_box32_t clamp_box(const struct fcli_surface *s, const struct spice_rect *r)
 {
     pixman_box32_t b = { r->left, r->top, r->right, r->bottom };
 
@@ -80,7 +80,7 @@ static pixman_box32_t clamp_box(const struct floe_surface *s, const struct spice
     return b;
 }
 
-static int clip_region(const struct floe_surface *s, const struct spice_clip *clip,
+static int clip_region(const struct fcli_surface *s, const struct spice_clip *clip,
                        pixman_region32_t *out)
 {
     pixman_box32_t *boxes;
@@ -106,7 +106,7 @@ static int clip_region(const struct floe_surface *s, const struct spice_clip *cl
     return 0;
 }
 
-int floe_canvas_region(const struct floe_surface *s, const struct spice_display_base *b,
+int fcli_canvas_region(const struct fcli_surface *s, const struct spice_display_base *b,
                        pixman_region32_t *out)
 {
     pixman_box32_t box;
@@ -130,7 +130,7 @@ int floe_canvas_region(const struct floe_surface *s, const struct spice_display_
     return 0;
 }
 
-void floe_canvas_fill(struct floe_surface *s, pixman_region32_t *rgn, uint32_t color)
+void fcli_canvas_fill(struct fcli_surface *s, pixman_region32_t *rgn, uint32_t color)
 {
     int n;
     pixman_box32_t *b = pixman_region32_rectangles(rgn, &n);
@@ -142,7 +142,7 @@ void floe_canvas_fill(struct floe_surface *s, pixman_region32_t *rgn, uint32_t c
                     color);
 }
 
-void floe_canvas_copy_bits(struct floe_surface *s, pixman_region32_t *rgn, int dx, int dy)
+void fcli_canvas_copy_bits(struct fcli_surface *s, pixman_region32_t *rgn, int dx, int dy)
 {
     pixman_region32_t src_ok;
     pixman_box32_t *e;
@@ -170,7 +170,7 @@ void floe_canvas_copy_bits(struct floe_surface *s, pixman_region32_t *rgn, int d
 }
 
 /* A private copy of src when it is the destination itself. */
-static pixman_image_t *detach_source(struct floe_surface *s, pixman_image_t *src)
+static pixman_image_t *detach_source(struct fcli_surface *s, pixman_image_t *src)
 {
     pixman_image_t *copy;
     int w, h;
@@ -204,7 +204,7 @@ static void set_scale(pixman_image_t *src, const struct spice_rect *sa,
     pixman_image_set_repeat(src, PIXMAN_REPEAT_PAD);
 }
 
-int floe_canvas_blit(struct floe_surface *s, pixman_region32_t *rgn, pixman_image_t *src,
+int fcli_canvas_blit(struct fcli_surface *s, pixman_region32_t *rgn, pixman_image_t *src,
                      const struct spice_rect *src_area, const struct spice_rect *box,
                      int scale_mode)
 {
@@ -233,7 +233,7 @@ int floe_canvas_blit(struct floe_surface *s, pixman_region32_t *rgn, pixman_imag
     return 0;
 }
 
-void floe_canvas_clear(struct floe_surface *s)
+void fcli_canvas_clear(struct fcli_surface *s)
 {
     memset(pixman_image_get_data(s->image), 0,
            (size_t)pixman_image_get_stride(s->image) * s->height);

@@ -8,15 +8,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "protocol/spice/varmsgs.h"
 
 #define IN_MIN_CAP (64u * 1024)
 
-struct floe_chan *floe_chan_new(struct floe_client *c, const struct floe_chan_ops *ops,
-                                uint8_t type, uint8_t id, const struct floe_link_reply *rep)
+struct fcli_chan *fcli_chan_new(struct floe_client *c, const struct fcli_chan_ops *ops,
+                                uint8_t type, uint8_t id, const struct fcli_link_reply *rep)
 {
-    struct floe_chan *ch = calloc(1, sizeof(*ch));
+    struct fcli_chan *ch = calloc(1, sizeof(*ch));
 
     if (!ch)
         return NULL;
@@ -37,7 +37,7 @@ struct floe_chan *floe_chan_new(struct floe_client *c, const struct floe_chan_op
     return ch;
 }
 
-void floe_chan_free(struct floe_chan *ch)
+void fcli_chan_free(struct fcli_chan *ch)
 {
     if (!ch)
         return;
@@ -50,7 +50,7 @@ void floe_chan_free(struct floe_chan *ch)
     free(ch);
 }
 
-int floe_chan_send_locked(struct floe_chan *ch, uint16_t type, const void *body, size_t len)
+int fcli_chan_send_locked(struct fcli_chan *ch, uint16_t type, const void *body, size_t len)
 {
     size_t at;
 
@@ -67,26 +67,26 @@ int floe_chan_send_locked(struct floe_chan *ch, uint16_t type, const void *body,
     return 0;
 }
 
-int floe_chan_send(struct floe_chan *ch, uint16_t type, const void *body, size_t len)
+int fcli_chan_send(struct fcli_chan *ch, uint16_t type, const void *body, size_t len)
 {
     int rc;
 
     pthread_mutex_lock(&ch->client->send_lock);
-    rc = floe_chan_send_locked(ch, type, body, len);
+    rc = fcli_chan_send_locked(ch, type, body, len);
     pthread_mutex_unlock(&ch->client->send_lock);
-    floe_client_wake(ch->client);
+    fcli_wake(ch->client);
     return rc;
 }
 
-int floe_chan_send_wbuf(struct floe_chan *ch, uint16_t type, struct floe_wbuf *w)
+int fcli_chan_send_wbuf(struct fcli_chan *ch, uint16_t type, struct floe_wbuf *w)
 {
-    int rc = w->failed ? -ENOMEM : floe_chan_send(ch, type, w->data, w->len);
+    int rc = w->failed ? -ENOMEM : fcli_chan_send(ch, type, w->data, w->len);
 
     floe_wbuf_free(w);
     return rc;
 }
 
-int floe_chan_want_write(struct floe_chan *ch)
+int fcli_chan_want_write(struct fcli_chan *ch)
 {
     int want;
 
@@ -96,7 +96,7 @@ int floe_chan_want_write(struct floe_chan *ch)
     return want;
 }
 
-int floe_chan_flush(struct floe_chan *ch)
+int fcli_chan_flush(struct fcli_chan *ch)
 {
     int rc = 0;
 
@@ -124,7 +124,7 @@ int floe_chan_flush(struct floe_chan *ch)
 }
 
 
-static int handle_set_ack(struct floe_chan *ch, const uint8_t *body, size_t len)
+static int handle_set_ack(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     struct floe_rbuf r;
     struct spice_set_ack m;
@@ -139,13 +139,13 @@ static int handle_set_ack(struct floe_chan *ch, const uint8_t *body, size_t len)
     ch->ack_window = ch->ack_left = m.window;
     floe_wbuf_init(&w, 64);
     spice_ack_sync_put(&w, &sync);
-    floe_chan_send_wbuf(ch, SPICE_MSGC_ACK_SYNC, &w);
+    fcli_chan_send_wbuf(ch, SPICE_MSGC_ACK_SYNC, &w);
     floe_debug("%s channel: SET_ACK generation %u window %u", ch->ops->name, m.generation,
                m.window);
     return 0;
 }
 
-static int handle_ping(struct floe_chan *ch, const uint8_t *body, size_t len)
+static int handle_ping(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     struct floe_rbuf r;
     struct spice_ping m;
@@ -158,7 +158,7 @@ static int handle_ping(struct floe_chan *ch, const uint8_t *body, size_t len)
         return -EBADMSG;
     floe_wbuf_init(&w, 64);
     spice_ping_put(&w, &m);
-    rc = floe_chan_send_wbuf(ch, SPICE_MSGC_PONG, &w);
+    rc = fcli_chan_send_wbuf(ch, SPICE_MSGC_PONG, &w);
     return rc == -EPIPE ? 0 : rc;
 }
 
@@ -172,7 +172,7 @@ static void printable(char *buf, size_t size, const uint8_t *p, size_t n)
     buf[i] = 0;
 }
 
-static int handle_notify(struct floe_chan *ch, const uint8_t *body, size_t len)
+static int handle_notify(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     struct spice_notify n;
     char text[256];
@@ -186,7 +186,7 @@ static int handle_notify(struct floe_chan *ch, const uint8_t *body, size_t len)
     return 0;
 }
 
-static int handle_disconnecting(struct floe_chan *ch, const uint8_t *body, size_t len)
+static int handle_disconnecting(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     struct floe_rbuf r;
     struct spice_disconnecting m;
@@ -196,11 +196,11 @@ static int handle_disconnecting(struct floe_chan *ch, const uint8_t *body, size_
     if (r.bad)
         return -EBADMSG;
     floe_warn("%s channel: server is disconnecting (%s)", ch->ops->name,
-              floe_link_error_name(m.reason));
+              fcli_link_error_name(m.reason));
     return 0;
 }
 
-static int chan_handle(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len)
+static int chan_handle(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len)
 {
     switch (type) {
     case SPICE_MSG_SET_ACK:
@@ -233,7 +233,7 @@ static int chan_handle(struct floe_chan *ch, uint16_t type, const uint8_t *body,
 }
 
 /* Handles each message of a sub-message list found at `at` in body. */
-static int handle_sub_list(struct floe_chan *ch, const uint8_t *body, size_t len, size_t at)
+static int handle_sub_list(struct fcli_chan *ch, const uint8_t *body, size_t len, size_t at)
 {
     uint16_t count;
     int rc;
@@ -256,7 +256,7 @@ static int handle_sub_list(struct floe_chan *ch, const uint8_t *body, size_t len
     return 0;
 }
 
-static int chan_dispatch(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len,
+static int chan_dispatch(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len,
                          uint32_t sub_list)
 {
     int rc = 0;
@@ -268,7 +268,7 @@ static int chan_dispatch(struct floe_chan *ch, uint16_t type, const uint8_t *bod
         return rc;
     /* the server counts every top-level message against the window */
     if (ch->ack_window && --ch->ack_left == 0) {
-        floe_chan_send(ch, SPICE_MSGC_ACK, NULL, 0);
+        fcli_chan_send(ch, SPICE_MSGC_ACK, NULL, 0);
         ch->ack_left = ch->ack_window;
     }
     if (type == SPICE_MSG_LIST)
@@ -279,7 +279,7 @@ static int chan_dispatch(struct floe_chan *ch, uint16_t type, const uint8_t *bod
     return rc;
 }
 
-int floe_chan_handle_bytes(struct floe_chan *ch, const uint8_t *buf, size_t len, size_t *used)
+int fcli_chan_handle_bytes(struct fcli_chan *ch, const uint8_t *buf, size_t len, size_t *used)
 {
     struct spice_msg_header h;
     size_t hl = spice_header_parse(buf, len, ch->mini, &h);
@@ -303,7 +303,7 @@ int floe_chan_handle_bytes(struct floe_chan *ch, const uint8_t *buf, size_t len,
 }
 
 /* Makes room for the message whose header starts the input buffer. */
-static int chan_reserve(struct floe_chan *ch)
+static int chan_reserve(struct fcli_chan *ch)
 {
     struct spice_msg_header h;
     size_t hl = spice_header_parse(ch->in, ch->in_len, ch->mini, &h), need, cap;
@@ -323,13 +323,13 @@ static int chan_reserve(struct floe_chan *ch)
     return 0;
 }
 
-static int chan_process(struct floe_chan *ch)
+static int chan_process(struct fcli_chan *ch)
 {
     size_t pos = 0;
 
     while (pos < ch->in_len) {
         size_t used;
-        int rc = floe_chan_handle_bytes(ch, ch->in + pos, ch->in_len - pos, &used);
+        int rc = fcli_chan_handle_bytes(ch, ch->in + pos, ch->in_len - pos, &used);
 
         if (rc)
             return rc;
@@ -342,7 +342,7 @@ static int chan_process(struct floe_chan *ch)
     return chan_reserve(ch);
 }
 
-int floe_chan_read(struct floe_chan *ch)
+int fcli_chan_read(struct fcli_chan *ch)
 {
     for (int round = 0; round < 32; round++) {
         ssize_t n = recv(ch->fd, ch->in + ch->in_len, ch->in_cap - ch->in_len, MSG_DONTWAIT);

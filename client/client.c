@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "codecs/png.h"
-#include "protocol/log.h"
+#include "common/log.h"
 
 #define DEFAULT_CACHE_BYTES (20ull << 20)
 #define FRAME_GAP_MS 8
@@ -44,20 +44,20 @@ struct floe_client *floe_client_new(const struct floe_client_options *opt)
     pthread_mutex_init(&c->send_lock, NULL);
     atomic_init(&c->mouse_mode, SPICE_MOUSE_MODE_SERVER);
     for (int k = 0; k < FLOE_CLIENT_MAX_DISPLAYS; k++)
-        floe_display_init(&c->displays[k], c->pixmap_cache_bytes / 4);
+        fcli_display_init(&c->displays[k], c->pixmap_cache_bytes / 4);
     return c;
 }
 
 static void close_all(struct floe_client *c)
 {
     for (int i = FLOE_CHAN_COUNT - 1; i >= 0; i--) {
-        struct floe_chan *ch;
+        struct fcli_chan *ch;
 
         pthread_mutex_lock(&c->send_lock);
         ch = c->chans[i];
         c->chans[i] = NULL;
         pthread_mutex_unlock(&c->send_lock);
-        floe_chan_free(ch);
+        fcli_chan_free(ch);
     }
     atomic_store(&c->connected, 0);
     atomic_store(&c->inputs_ready, 0);
@@ -70,8 +70,8 @@ void floe_client_free(struct floe_client *c)
     floe_client_stop(c);
     close_all(c);
     for (int k = 0; k < FLOE_CLIENT_MAX_DISPLAYS; k++)
-        floe_display_fini(&c->displays[k]);
-    floe_cursor_state_fini(&c->cursor);
+        fcli_display_fini(&c->displays[k]);
+    fcli_cursor_state_fini(&c->cursor);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->send_lock);
     close(c->wake[0]);
@@ -81,7 +81,7 @@ void floe_client_free(struct floe_client *c)
     free(c);
 }
 
-void floe_client_wake(struct floe_client *c)
+void fcli_wake(struct floe_client *c)
 {
     if (!in_net_loop) {
         char b = 1;
@@ -91,13 +91,13 @@ void floe_client_wake(struct floe_client *c)
     }
 }
 
-void floe_client_emit(struct floe_client *c, enum floe_client_event ev)
+void fcli_emit(struct floe_client *c, enum floe_client_event ev)
 {
     if (c->event_fn)
         c->event_fn(c->opaque, ev);
 }
 
-void floe_client_set_error(struct floe_client *c, const char *fmt, ...)
+void fcli_set_error(struct floe_client *c, const char *fmt, ...)
 {
     va_list ap;
 
@@ -125,15 +125,15 @@ static void caps_for(uint8_t type, struct spice_caps *caps)
     }
 }
 
-static int slot_for(uint8_t type, uint8_t id, const struct floe_chan_ops **ops)
+static int slot_for(uint8_t type, uint8_t id, const struct fcli_chan_ops **ops)
 {
     switch (type) {
-    case SPICE_CHANNEL_MAIN: *ops = &floe_main_ops; return FLOE_CHAN_MAIN;
+    case SPICE_CHANNEL_MAIN: *ops = &fcli_main_ops; return FLOE_CHAN_MAIN;
     case SPICE_CHANNEL_DISPLAY:
-        *ops = &floe_display_ops;
-        return id < FLOE_CLIENT_MAX_DISPLAYS ? floe_client_display_slot(id) : -1;
-    case SPICE_CHANNEL_INPUTS: *ops = &floe_inputs_ops; return FLOE_CHAN_INPUTS;
-    case SPICE_CHANNEL_CURSOR: *ops = &floe_cursor_ops; return FLOE_CHAN_CURSOR;
+        *ops = &fcli_display_ops;
+        return id < FLOE_CLIENT_MAX_DISPLAYS ? fcli_display_slot(id) : -1;
+    case SPICE_CHANNEL_INPUTS: *ops = &fcli_inputs_ops; return FLOE_CHAN_INPUTS;
+    case SPICE_CHANNEL_CURSOR: *ops = &fcli_cursor_ops; return FLOE_CHAN_CURSOR;
     default: return -1;
     }
 }
@@ -141,23 +141,23 @@ static int slot_for(uint8_t type, uint8_t id, const struct floe_chan_ops **ops)
 /* Links one channel and installs it in its slot. */
 static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *err, size_t errlen)
 {
-    const struct floe_chan_ops *ops = NULL;
+    const struct fcli_chan_ops *ops = NULL;
     int slot = slot_for(type, id, &ops);
     struct spice_caps caps;
-    struct floe_link_request req = { c->host, c->port, c->timeout_ms,
+    struct fcli_link_request req = { c->host, c->port, c->timeout_ms,
                                      type == SPICE_CHANNEL_MAIN ? 0 : c->session_id,
                                      type, id, &caps, c->password, &c->stop };
-    struct floe_link_reply rep;
-    struct floe_chan *ch;
+    struct fcli_link_reply rep;
+    struct fcli_chan *ch;
     int rc;
 
     if (slot < 0 || c->chans[slot])
         return -EEXIST;
     caps_for(type, &caps);
-    rc = floe_link_open(&req, &rep, err, errlen);
+    rc = fcli_link_open(&req, &rep, err, errlen);
     if (rc)
         return rc;
-    ch = floe_chan_new(c, ops, type, id, &rep);
+    ch = fcli_chan_new(c, ops, type, id, &rep);
     if (!ch) {
         close(rep.fd);
         snprintf(err, errlen, "out of memory");
@@ -173,7 +173,7 @@ static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *e
     return 0;
 }
 
-int floe_client_open_channel(struct floe_client *c, uint8_t type, uint8_t id)
+int fcli_open_channel(struct floe_client *c, uint8_t type, uint8_t id)
 {
     char err[256];
     int rc = open_channel(c, type, id, err, sizeof(err));
@@ -206,7 +206,7 @@ int floe_client_connect(struct floe_client *c, char *err, size_t errlen)
 /* Closes the channel in `slot` after a read/write failure. */
 static void channel_failed(struct floe_client *c, int slot, int rc)
 {
-    struct floe_chan *ch;
+    struct fcli_chan *ch;
 
     pthread_mutex_lock(&c->send_lock);
     ch = c->chans[slot];
@@ -218,16 +218,16 @@ static void channel_failed(struct floe_client *c, int slot, int rc)
         floe_info("%s channel: closed by the server", ch->ops->name);
     else
         floe_err("%s channel: closed: %s", ch->ops->name, strerror(-rc));
-    if (slot == FLOE_CHAN_MAIN || floe_client_slot_display(slot) >= 0) {
+    if (slot == FLOE_CHAN_MAIN || fcli_slot_display(slot) >= 0) {
         if (rc == -ECONNRESET)
-            floe_client_set_error(c, "%s channel closed by the server", ch->ops->name);
+            fcli_set_error(c, "%s channel closed by the server", ch->ops->name);
         else
-            floe_client_set_error(c, "%s channel: %s", ch->ops->name, strerror(-rc));
+            fcli_set_error(c, "%s channel: %s", ch->ops->name, strerror(-rc));
         atomic_store(&c->connected, 0);
     }
-    floe_chan_free(ch);
+    fcli_chan_free(ch);
     if (!atomic_load(&c->connected))
-        floe_client_emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
+        fcli_emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
 }
 
 static int64_t now_ms(void)
@@ -244,7 +244,7 @@ static void frame_check(struct floe_client *c, int64_t now)
 {
     pthread_mutex_lock(&c->lock);
     for (int k = 0; k < atomic_load(&c->n_displays); k++) {
-        struct floe_display *d = &c->displays[k];
+        struct fcli_display *d = &c->displays[k];
 
         if (d->dirty && now - d->last_ms >= FRAME_GAP_MS) {
             d->frames++;
@@ -263,7 +263,7 @@ static void display_notify(struct floe_client *c, int k)
     notify = pixman_region32_not_empty(&c->displays[k].damage);
     pthread_mutex_unlock(&c->lock);
     if (notify)
-        floe_client_emit(c, FLOE_CLIENT_EVENT_DISPLAY);
+        fcli_emit(c, FLOE_CLIENT_EVENT_DISPLAY);
 }
 
 /* The poll timeout, shortened so a burst in progress is counted on time. */
@@ -273,7 +273,7 @@ static int frame_timeout(struct floe_client *c, int timeout_ms, int64_t now)
 
     pthread_mutex_lock(&c->lock);
     for (int k = 0; k < atomic_load(&c->n_displays); k++) {
-        const struct floe_display *d = &c->displays[k];
+        const struct fcli_display *d = &c->displays[k];
 
         if (d->dirty && d->last_ms + FRAME_GAP_MS - now < left)
             left = d->last_ms + FRAME_GAP_MS - now;
@@ -300,17 +300,17 @@ static int poll_once(struct floe_client *c, int timeout_ms)
 
     pfd[0] = (struct pollfd){ .fd = c->wake[0], .events = POLLIN };
     for (int i = 0; i < FLOE_CHAN_COUNT; i++) {
-        struct floe_chan *ch = c->chans[i];
+        struct fcli_chan *ch = c->chans[i];
 
         if (!ch)
             continue;
-        rc = floe_chan_flush(ch);
+        rc = fcli_chan_flush(ch);
         if (rc) {
             channel_failed(c, i, rc);
             continue;
         }
         pfd[n] = (struct pollfd){ .fd = ch->fd, .events = POLLIN };
-        if (floe_chan_want_write(ch))
+        if (fcli_chan_want_write(ch))
             pfd[n].events |= POLLOUT;
         slots[n++] = i;
     }
@@ -322,17 +322,17 @@ static int poll_once(struct floe_client *c, int timeout_ms)
     if (pfd[0].revents)
         drain_wake(c);
     for (int k = 1; k < n; k++) {
-        struct floe_chan *ch = c->chans[slots[k]];
+        struct fcli_chan *ch = c->chans[slots[k]];
 
         if (!ch || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
-        rc = floe_chan_read(ch);
+        rc = fcli_chan_read(ch);
         if (!rc && c->chans[slots[k]] == ch)
-            rc = floe_chan_flush(ch);
+            rc = fcli_chan_flush(ch);
         if (rc) {
             channel_failed(c, slots[k], rc);
-        } else if (floe_client_slot_display(slots[k]) >= 0) {
-            int id = floe_client_slot_display(slots[k]);
+        } else if (fcli_slot_display(slots[k]) >= 0) {
+            int id = fcli_slot_display(slots[k]);
 
             c->displays[id].last_ms = now_ms();
             display_notify(c, id);
@@ -352,7 +352,7 @@ int floe_client_poll(struct floe_client *c, int timeout_ms)
     rc = poll_once(c, timeout_ms);
     for (int i = 0; i < FLOE_CHAN_COUNT && !rc; i++) {
         if (c->chans[i]) {
-            int frc = floe_chan_flush(c->chans[i]);
+            int frc = fcli_chan_flush(c->chans[i]);
 
             if (frc)
                 channel_failed(c, i, frc);
@@ -374,9 +374,9 @@ static void *net_thread(void *arg)
         if (rc == -ENOTCONN)
             break;
         if (rc) {
-            floe_client_set_error(c, "network loop: %s", strerror(-rc));
+            fcli_set_error(c, "network loop: %s", strerror(-rc));
             atomic_store(&c->connected, 0);
-            floe_client_emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
+            fcli_emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
             break;
         }
     }
@@ -401,7 +401,7 @@ void floe_client_stop(struct floe_client *c)
 {
     if (c->thread_started) {
         atomic_store(&c->stop, 1);
-        floe_client_wake(c);
+        fcli_wake(c);
         pthread_join(c->thread, NULL);
         c->thread_started = 0;
     }
@@ -440,7 +440,7 @@ static int monitor_ok(int monitor)
 void floe_client_get_monitor_stats(struct floe_client *c, int monitor,
                                    struct floe_client_stats *st)
 {
-    const struct floe_display *d = &c->displays[monitor_ok(monitor) ? monitor : 0];
+    const struct fcli_display *d = &c->displays[monitor_ok(monitor) ? monitor : 0];
 
     memset(st, 0, sizeof(*st));
     pthread_mutex_lock(&c->lock);
@@ -467,8 +467,8 @@ void floe_client_get_stats(struct floe_client *c, struct floe_client_stats *st)
 static int canvas_describe(struct floe_client *c, int monitor, struct floe_client_canvas *out,
                            int take_damage)
 {
-    struct floe_display *d;
-    struct floe_surface *p;
+    struct fcli_display *d;
+    struct fcli_surface *p;
     pixman_box32_t *e;
 
     memset(out, 0, sizeof(*out));

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "protocol/spice/varmsgs.h"
 
 #define MAX_CURSOR_SIDE 512
 
-void floe_cursor_state_fini(struct floe_cursor_state *s)
+void fcli_cursor_state_fini(struct fcli_cursor_state *s)
 {
     free(s->shape.argb);
     s->shape.argb = NULL;
@@ -21,7 +21,7 @@ void floe_cursor_state_fini(struct floe_cursor_state *s)
     }
 }
 
-static void cache_clear(struct floe_cursor_state *s)
+static void cache_clear(struct fcli_cursor_state *s)
 {
     for (int i = 0; i < FLOE_CURSOR_CACHE_SIZE; i++) {
         free(s->cache[i].argb);
@@ -29,7 +29,7 @@ static void cache_clear(struct floe_cursor_state *s)
     }
 }
 
-static struct floe_cursor_shape *cache_find(struct floe_cursor_state *s, uint64_t id)
+static struct fcli_cursor_shape *cache_find(struct fcli_cursor_state *s, uint64_t id)
 {
     for (int i = 0; i < FLOE_CURSOR_CACHE_SIZE; i++)
         if (s->cache[i].argb && s->cache[i].id == id)
@@ -37,7 +37,7 @@ static struct floe_cursor_shape *cache_find(struct floe_cursor_state *s, uint64_
     return NULL;
 }
 
-static int shape_copy(struct floe_cursor_shape *dst, const struct floe_cursor_shape *src)
+static int shape_copy(struct fcli_cursor_shape *dst, const struct fcli_cursor_shape *src)
 {
     size_t n = (size_t)src->width * src->height * 4;
     uint32_t *p = malloc(n ? n : 4);
@@ -51,9 +51,9 @@ static int shape_copy(struct floe_cursor_shape *dst, const struct floe_cursor_sh
     return 0;
 }
 
-static void cache_store(struct floe_cursor_state *s, const struct floe_cursor_shape *shape)
+static void cache_store(struct fcli_cursor_state *s, const struct fcli_cursor_shape *shape)
 {
-    struct floe_cursor_shape *slot = cache_find(s, shape->id);
+    struct fcli_cursor_shape *slot = cache_find(s, shape->id);
 
     if (!slot) {
         slot = &s->cache[s->cache_next];
@@ -80,8 +80,8 @@ static void mono_to_argb(const uint8_t *data, int w, int h, uint32_t *out)
 }
 
 /* Builds the shape of c into *out (argb newly allocated). 1 = unsupported. */
-static int decode_shape(struct floe_cursor_state *s, const struct spice_cursor *c,
-                        struct floe_cursor_shape *out)
+static int decode_shape(struct fcli_cursor_state *s, const struct spice_cursor *c,
+                        struct fcli_cursor_shape *out)
 {
     const struct spice_cursor_header *h = &c->header;
 
@@ -113,9 +113,9 @@ static int decode_shape(struct floe_cursor_state *s, const struct spice_cursor *
 }
 
 /* Replaces the current shape from a decoded cursor message. */
-static int set_shape(struct floe_cursor_state *s, const struct spice_cursor *c)
+static int set_shape(struct fcli_cursor_state *s, const struct spice_cursor *c)
 {
-    struct floe_cursor_shape shape = { 0 }, *cached;
+    struct fcli_cursor_shape shape = { 0 }, *cached;
     int rc;
 
     if (c->flags & SPICE_CURSOR_FLAG_NONE) {
@@ -146,12 +146,12 @@ static int set_shape(struct floe_cursor_state *s, const struct spice_cursor *c)
     return 0;
 }
 
-static int cursor_locked(struct floe_cursor_state *s, uint16_t type, const uint8_t *body,
+static int cursor_locked(struct fcli_cursor_state *s, uint16_t type, const uint8_t *body,
                          size_t len)
 {
     struct spice_cursor_msg m;
     struct spice_point16 pos;
-    struct floe_cursor_shape *e;
+    struct fcli_cursor_shape *e;
     struct floe_rbuf r;
 
     switch (type) {
@@ -200,7 +200,7 @@ static int cursor_locked(struct floe_cursor_state *s, uint16_t type, const uint8
     }
 }
 
-static int cursor_message(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len)
+static int cursor_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len)
 {
     struct floe_client *c = ch->client;
     int rc;
@@ -209,14 +209,14 @@ static int cursor_message(struct floe_chan *ch, uint16_t type, const uint8_t *bo
     rc = cursor_locked(&c->cursor, type, body, len);
     pthread_mutex_unlock(&c->lock);
     if (rc == 0)
-        floe_client_emit(c, FLOE_CLIENT_EVENT_CURSOR);
+        fcli_emit(c, FLOE_CLIENT_EVENT_CURSOR);
     return rc > 0 ? 0 : rc;
 }
 
 void floe_client_cursor_get(struct floe_client *c, struct floe_client_cursor *out,
                             uint64_t known_serial)
 {
-    struct floe_cursor_state *s = &c->cursor;
+    struct fcli_cursor_state *s = &c->cursor;
 
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&c->lock);
@@ -238,7 +238,7 @@ void floe_client_cursor_get(struct floe_client *c, struct floe_client_cursor *ou
     pthread_mutex_unlock(&c->lock);
 }
 
-const struct floe_chan_ops floe_cursor_ops = {
+const struct fcli_chan_ops fcli_cursor_ops = {
     .name = "cursor",
     .message_fn = cursor_message,
 };

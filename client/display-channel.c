@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "codecs/codec.h"
-#include "protocol/log.h"
+#include "common/log.h"
 #include "protocol/spice/varmsgs.h"
 
 #define MAX_SURFACE_BYTES (1ull << 30)
@@ -34,23 +34,23 @@ static const char *image_type_name(uint8_t t)
     return "unknown";
 }
 
-void floe_display_init(struct floe_display *d, uint64_t cache_pixels)
+void fcli_display_init(struct fcli_display *d, uint64_t cache_pixels)
 {
     memset(d, 0, sizeof(*d));
     pixman_region32_init(&d->damage);
-    floe_image_cache_init(&d->cache, cache_pixels);
+    fcli_image_cache_init(&d->cache, cache_pixels);
     d->glz_window = FLOE_CLIENT_GLZ_WINDOW;
 }
 
-void floe_display_fini(struct floe_display *d)
+void fcli_display_fini(struct fcli_display *d)
 {
     for (int i = 0; i < FLOE_CLIENT_MAX_SURFACES; i++)
-        floe_surface_free(d->surfaces[i]);
+        fcli_surface_free(d->surfaces[i]);
     memset(d->surfaces, 0, sizeof(d->surfaces));
     d->primary = NULL;
     pixman_region32_fini(&d->damage);
-    floe_image_cache_fini(&d->cache);
-    floe_display_codecs_reset(d);
+    fcli_image_cache_fini(&d->cache);
+    fcli_display_codecs_reset(d);
 }
 
 static void warn_once(uint8_t *flag, const char *what, unsigned v)
@@ -61,9 +61,9 @@ static void warn_once(uint8_t *flag, const char *what, unsigned v)
     floe_warn("display: %s %u not supported yet, skipped (logged once)", what, v);
 }
 
-static struct floe_surface *surface_get(struct floe_display *d, uint32_t id)
+static struct fcli_surface *surface_get(struct fcli_display *d, uint32_t id)
 {
-    struct floe_surface *s = id < FLOE_CLIENT_MAX_SURFACES ? d->surfaces[id] : NULL;
+    struct fcli_surface *s = id < FLOE_CLIENT_MAX_SURFACES ? d->surfaces[id] : NULL;
 
     if (!s)
         floe_err("display: draw on surface %u that does not exist", id);
@@ -71,7 +71,7 @@ static struct floe_surface *surface_get(struct floe_display *d, uint32_t id)
 }
 
 /* Records that rgn of s changed. */
-static void touched(struct floe_display *d, struct floe_surface *s, pixman_region32_t *rgn)
+static void touched(struct fcli_display *d, struct fcli_surface *s, pixman_region32_t *rgn)
 {
     d->draws++;
     if (!s->primary)
@@ -80,18 +80,18 @@ static void touched(struct floe_display *d, struct floe_surface *s, pixman_regio
     d->dirty = 1;
 }
 
-static void cache_placeholder(struct floe_display *d, const struct spice_image *img)
+static void cache_placeholder(struct fcli_display *d, const struct spice_image *img)
 {
     if (img->desc.flags & SPICE_IMAGE_CACHE_ME)
-        floe_image_cache_put(&d->cache, img->desc.id, NULL,
+        fcli_image_cache_put(&d->cache, img->desc.id, NULL,
                              (uint64_t)img->desc.width * img->desc.height);
 }
 
-static int image_bitmap(struct floe_display *d, const struct spice_image *img,
+static int image_bitmap(struct fcli_display *d, const struct spice_image *img,
                         pixman_image_t **out)
 {
     int err;
-    pixman_image_t *px = floe_bitmap_decode(img, &err);
+    pixman_image_t *px = fcli_bitmap_decode(img, &err);
 
     if (!px && err == -ENOTSUP) {
         warn_once(&d->warned_misc[MISC_BITMAP], "bitmap format", img->bitmap.format);
@@ -105,17 +105,17 @@ static int image_bitmap(struct floe_display *d, const struct spice_image *img,
         return err;
     }
     if (img->desc.flags & SPICE_IMAGE_CACHE_ME)
-        floe_image_cache_put(&d->cache, img->desc.id, px,
+        fcli_image_cache_put(&d->cache, img->desc.id, px,
                              (uint64_t)img->desc.width * img->desc.height);
     *out = px;
     return 0;
 }
 
-static int image_coded(struct floe_display *d, const struct spice_image *img,
+static int image_coded(struct fcli_display *d, const struct spice_image *img,
                        pixman_image_t **out)
 {
     int err;
-    pixman_image_t *px = floe_coded_image_decode(d, img, &err);
+    pixman_image_t *px = fcli_coded_image_decode(d, img, &err);
 
     if (!px && (err == -EOPNOTSUPP || err == -ENOTSUP)) {
         warn_once(&d->warned_image[img->desc.type], "image type (no decoder, skipped)",
@@ -135,18 +135,18 @@ static int image_coded(struct floe_display *d, const struct spice_image *img,
         return err;
     }
     if (img->desc.flags & SPICE_IMAGE_CACHE_ME)
-        floe_image_cache_put(&d->cache, img->desc.id, px,
+        fcli_image_cache_put(&d->cache, img->desc.id, px,
                              (uint64_t)img->desc.width * img->desc.height);
     *out = px;
     return 0;
 }
 
-static int image_from_cache(struct floe_display *d, const struct spice_image *img,
+static int image_from_cache(struct fcli_display *d, const struct spice_image *img,
                             pixman_image_t **out)
 {
     pixman_image_t *px;
 
-    if (!floe_image_cache_get(&d->cache, img->desc.id, &px)) {
+    if (!fcli_image_cache_get(&d->cache, img->desc.id, &px)) {
         if (!d->warned_misc[MISC_CACHE_MISS] && (d->warned_misc[MISC_CACHE_MISS] = 1))
             floe_warn("display: image %llu is not in the cache, draw skipped",
                       (unsigned long long)img->desc.id);
@@ -181,7 +181,7 @@ static void dump_image(const struct spice_image *img)
 
 /* Finds the pixels an image names: 0 with a new reference in *out, 1 when
  * the draw is to be skipped (already logged), or -errno for bad input. */
-static int image_get(struct floe_display *d, const uint8_t *body, size_t len, uint32_t offset,
+static int image_get(struct fcli_display *d, const uint8_t *body, size_t len, uint32_t offset,
                      const struct spice_image *img, pixman_image_t **out)
 {
     uint32_t sid;
@@ -199,7 +199,7 @@ static int image_get(struct floe_display *d, const uint8_t *body, size_t len, ui
 
             if (spice_palette_parse(body, len, img->bitmap.palette, &pid, &ents, &n))
                 return -EBADMSG;
-            floe_display_palette_keep(d, pid, ents, n, 1);
+            fcli_display_palette_keep(d, pid, ents, n, 1);
         }
         return image_bitmap(d, img, out);
     case SPICE_IMAGE_FROM_CACHE:
@@ -231,7 +231,7 @@ static int area_inside(const struct spice_rect *a, pixman_image_t *img)
            a->right <= pixman_image_get_width(img) && a->bottom <= pixman_image_get_height(img);
 }
 
-static void check_extras(struct floe_display *d, uint16_t rop, uint32_t mask_bitmap)
+static void check_extras(struct fcli_display *d, uint16_t rop, uint32_t mask_bitmap)
 {
     if (mask_bitmap)
         warn_once(&d->warned_misc[MISC_MASK], "draw mask on image at offset", mask_bitmap);
@@ -240,10 +240,10 @@ static void check_extras(struct floe_display *d, uint16_t rop, uint32_t mask_bit
 }
 
 /* DRAW_COPY and DRAW_BLEND share one layout. */
-static int draw_copy(struct floe_display *d, const uint8_t *body, size_t len)
+static int draw_copy(struct fcli_display *d, const uint8_t *body, size_t len)
 {
     struct spice_draw_copy m;
-    struct floe_surface *s;
+    struct fcli_surface *s;
     pixman_region32_t rgn;
     pixman_image_t *src = NULL;
     int rc;
@@ -253,7 +253,7 @@ static int draw_copy(struct floe_display *d, const uint8_t *body, size_t len)
     s = surface_get(d, m.base.surface_id);
     if (!s)
         return -EBADMSG;
-    rc = floe_canvas_region(s, &m.base, &rgn);
+    rc = fcli_canvas_region(s, &m.base, &rgn);
     if (!rc)
         rc = image_get(d, body, len, m.src_bitmap, &m.image, &src);
     if (rc)
@@ -266,7 +266,7 @@ static int draw_copy(struct floe_display *d, const uint8_t *body, size_t len)
         rc = -EBADMSG;
         goto out;
     }
-    rc = floe_canvas_blit(s, &rgn, src, &m.src_area, &m.base.box, m.scale_mode);
+    rc = fcli_canvas_blit(s, &rgn, src, &m.src_area, &m.base.box, m.scale_mode);
     if (!rc)
         touched(d, s, &rgn);
 out:
@@ -276,10 +276,10 @@ out:
     return rc == 1 ? 0 : rc;
 }
 
-static int draw_fill(struct floe_display *d, const uint8_t *body, size_t len)
+static int draw_fill(struct fcli_display *d, const uint8_t *body, size_t len)
 {
     struct spice_draw_fill m;
-    struct floe_surface *s;
+    struct fcli_surface *s;
     pixman_region32_t rgn;
     int rc;
 
@@ -288,10 +288,10 @@ static int draw_fill(struct floe_display *d, const uint8_t *body, size_t len)
     s = surface_get(d, m.base.surface_id);
     if (!s)
         return -EBADMSG;
-    rc = floe_canvas_region(s, &m.base, &rgn);
+    rc = fcli_canvas_region(s, &m.base, &rgn);
     if (!rc && m.brush_type == SPICE_BRUSH_SOLID) {
         check_extras(d, m.rop, m.mask.bitmap);
-        floe_canvas_fill(s, &rgn, m.color);
+        fcli_canvas_fill(s, &rgn, m.color);
         touched(d, s, &rgn);
     } else if (!rc && m.brush_type == SPICE_BRUSH_PATTERN) {
         warn_once(&d->warned_misc[MISC_BRUSH], "DRAW_FILL brush type", m.brush_type);
@@ -300,10 +300,10 @@ static int draw_fill(struct floe_display *d, const uint8_t *body, size_t len)
     return rc;
 }
 
-static int copy_bits(struct floe_display *d, const uint8_t *body, size_t len)
+static int copy_bits(struct fcli_display *d, const uint8_t *body, size_t len)
 {
     struct spice_copy_bits m;
-    struct floe_surface *s;
+    struct fcli_surface *s;
     pixman_region32_t rgn;
     int rc;
 
@@ -312,12 +312,12 @@ static int copy_bits(struct floe_display *d, const uint8_t *body, size_t len)
     s = surface_get(d, m.base.surface_id);
     if (!s)
         return -EBADMSG;
-    rc = floe_canvas_region(s, &m.base, &rgn);
+    rc = fcli_canvas_region(s, &m.base, &rgn);
     if (!rc && (m.src_pos.x < -FLOE_CLIENT_MAX_SIDE || m.src_pos.x > FLOE_CLIENT_MAX_SIDE ||
                 m.src_pos.y < -FLOE_CLIENT_MAX_SIDE || m.src_pos.y > FLOE_CLIENT_MAX_SIDE))
         rc = -EBADMSG;
     if (!rc) {
-        floe_canvas_copy_bits(s, &rgn, m.base.box.left - m.src_pos.x,
+        fcli_canvas_copy_bits(s, &rgn, m.base.box.left - m.src_pos.x,
                               m.base.box.top - m.src_pos.y);
         touched(d, s, &rgn);
     }
@@ -326,10 +326,10 @@ static int copy_bits(struct floe_display *d, const uint8_t *body, size_t len)
 }
 
 /* BLACKNESS, WHITENESS and INVERS: a display base and a mask, no source. */
-static int draw_solid_op(struct floe_display *d, uint16_t type, const uint8_t *body, size_t len)
+static int draw_solid_op(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len)
 {
     struct spice_display_base base;
-    struct floe_surface *s;
+    struct fcli_surface *s;
     struct floe_rbuf r;
     pixman_region32_t rgn;
     int rc;
@@ -340,9 +340,9 @@ static int draw_solid_op(struct floe_display *d, uint16_t type, const uint8_t *b
     s = surface_get(d, base.surface_id);
     if (!s)
         return -EBADMSG;
-    rc = floe_canvas_region(s, &base, &rgn);
+    rc = fcli_canvas_region(s, &base, &rgn);
     if (!rc && type != SPICE_MSG_DISPLAY_DRAW_INVERS) {
-        floe_canvas_fill(s, &rgn, type == SPICE_MSG_DISPLAY_DRAW_BLACKNESS ? 0xff000000u
+        fcli_canvas_fill(s, &rgn, type == SPICE_MSG_DISPLAY_DRAW_BLACKNESS ? 0xff000000u
                                                                           : 0xffffffffu);
         touched(d, s, &rgn);
     } else if (!rc) {
@@ -362,10 +362,10 @@ static int draw_solid_op(struct floe_display *d, uint16_t type, const uint8_t *b
 }
 
 /* Returns a RESIZE event to emit (1) or not (0), or -errno. */
-static int surface_create(struct floe_display *d, const uint8_t *body, size_t len)
+static int surface_create(struct fcli_display *d, const uint8_t *body, size_t len)
 {
     struct spice_surface_create m;
-    struct floe_surface *s;
+    struct fcli_surface *s;
     struct floe_rbuf r;
     int err;
 
@@ -381,7 +381,7 @@ static int surface_create(struct floe_display *d, const uint8_t *body, size_t le
                             d->surfaces[m.surface_id]->height * 4;
         if (d->primary == d->surfaces[m.surface_id])
             d->primary = NULL;
-        floe_surface_free(d->surfaces[m.surface_id]);
+        fcli_surface_free(d->surfaces[m.surface_id]);
         d->surfaces[m.surface_id] = NULL;
     }
     if (d->surface_bytes + (uint64_t)m.width * m.height * 4 > MAX_SURFACE_BYTES) {
@@ -389,7 +389,7 @@ static int surface_create(struct floe_display *d, const uint8_t *body, size_t le
                  (unsigned long long)MAX_SURFACE_BYTES);
         return -ENOMEM;
     }
-    s = floe_surface_new(m.surface_id, m.width, m.height, m.format, m.flags, &err);
+    s = fcli_surface_new(m.surface_id, m.width, m.height, m.format, m.flags, &err);
     if (!s) {
         floe_err("display: cannot create surface %u (%ux%u format %u)", m.surface_id, m.width,
                  m.height, m.format);
@@ -410,11 +410,11 @@ static int surface_create(struct floe_display *d, const uint8_t *body, size_t le
     return 1;
 }
 
-static int surface_destroy(struct floe_display *d, const uint8_t *body, size_t len)
+static int surface_destroy(struct fcli_display *d, const uint8_t *body, size_t len)
 {
     struct spice_surface_destroy m;
     struct floe_rbuf r;
-    struct floe_surface *s;
+    struct fcli_surface *s;
     int was_primary;
 
     floe_rbuf_init(&r, body, len);
@@ -429,7 +429,7 @@ static int surface_destroy(struct floe_display *d, const uint8_t *body, size_t l
     was_primary = s == d->primary;
     d->surface_bytes -= (uint64_t)s->width * s->height * 4;
     d->surfaces[m.surface_id] = NULL;
-    floe_surface_free(s);
+    fcli_surface_free(s);
     if (!was_primary)
         return 0;
     d->primary = NULL;
@@ -438,7 +438,7 @@ static int surface_destroy(struct floe_display *d, const uint8_t *body, size_t l
     return 1;
 }
 
-static int inval_list(struct floe_display *d, const uint8_t *body, size_t len)
+static int inval_list(struct fcli_display *d, const uint8_t *body, size_t len)
 {
     const uint8_t *items;
     uint16_t count;
@@ -451,7 +451,7 @@ static int inval_list(struct floe_display *d, const uint8_t *body, size_t len)
 
         spice_resource_at(items, i, &type, &id);
         if (type == RES_TYPE_PIXMAP)
-            floe_image_cache_remove(&d->cache, id);
+            fcli_image_cache_remove(&d->cache, id);
     }
     return 0;
 }
@@ -473,18 +473,18 @@ static int monitors_config(const uint8_t *body, size_t len)
     return 0;
 }
 
-static void reset(struct floe_display *d)
+static void reset(struct fcli_display *d)
 {
     if (!d->primary)
         return;
-    floe_canvas_clear(d->primary);
+    fcli_canvas_clear(d->primary);
     pixman_region32_reset(&d->damage,
                           &(pixman_box32_t){ 0, 0, d->primary->width, d->primary->height });
     d->dirty = 1;
 }
 
 /* Handles one message with the client lock held; *ev gets an event to emit. */
-static int display_locked(struct floe_display *d, uint16_t type, const uint8_t *body, size_t len,
+static int display_locked(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len,
                           int *ev)
 {
     int rc;
@@ -519,15 +519,15 @@ static int display_locked(struct floe_display *d, uint16_t type, const uint8_t *
     case SPICE_MSG_DISPLAY_INVAL_LIST:
         return inval_list(d, body, len);
     case SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS:
-        floe_image_cache_clear(&d->cache);
+        fcli_image_cache_clear(&d->cache);
         return 0;
     case SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES:
-        floe_display_palettes_clear(d);
+        fcli_display_palettes_clear(d);
         return 0;
     case SPICE_MSG_DISPLAY_INVAL_PALETTE:
         if (len < 8)
             return -EBADMSG;
-        floe_display_palette_remove(d, floe_le64(body));
+        fcli_display_palette_remove(d, floe_le64(body));
         return 0;
     case SPICE_MSG_DISPLAY_MODE:
         return 0;
@@ -542,7 +542,7 @@ static int display_locked(struct floe_display *d, uint16_t type, const uint8_t *
     }
 }
 
-static int display_message(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len)
+static int display_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len)
 {
     struct floe_client *c = ch->client;
     int ev = -1, rc;
@@ -551,40 +551,40 @@ static int display_message(struct floe_chan *ch, uint16_t type, const uint8_t *b
     rc = display_locked(&c->displays[ch->id], type, body, len, &ev);
     pthread_mutex_unlock(&c->lock);
     if (!rc && ev >= 0)
-        floe_client_emit(c, (enum floe_client_event)ev);
+        fcli_emit(c, (enum floe_client_event)ev);
     return rc;
 }
 
 /* Each display channel has its own pixmap cache and GLZ window, and names
  * them with ids of its own (channel id + 1), so a server shares neither
  * between monitors (the reference server shares what has the same id). */
-static void display_linked(struct floe_chan *ch)
+static void display_linked(struct fcli_chan *ch)
 {
     struct floe_client *c = ch->client;
-    struct floe_display *d = &c->displays[ch->id];
+    struct fcli_display *d = &c->displays[ch->id];
     uint8_t id = (uint8_t)(ch->id + 1);
     struct spice_display_init m = { id, d->cache.limit, id, (int32_t)FLOE_CLIENT_GLZ_WINDOW };
     struct floe_wbuf w;
 
     /* a new connection: the server starts new GLZ ids, caches and palettes */
     pthread_mutex_lock(&c->lock);
-    floe_display_codecs_reset(d);
-    floe_image_cache_clear(&d->cache);
+    fcli_display_codecs_reset(d);
+    fcli_image_cache_clear(&d->cache);
     pthread_mutex_unlock(&c->lock);
 
     floe_wbuf_init(&w, 64);
     spice_display_init_put(&w, &m);
-    floe_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_INIT, &w);
+    fcli_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_INIT, &w);
     /* by default nothing is asked: the server's setting decides */
     if (ch->client->preferred_compression > 0 &&
         spice_caps_has(ch->peer_caps.channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION)) {
         floe_wbuf_init(&w, 64);
         floe_put_u8(&w, (uint8_t)ch->client->preferred_compression);
-        floe_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &w);
+        fcli_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &w);
     }
 }
 
-const struct floe_chan_ops floe_display_ops = {
+const struct fcli_chan_ops fcli_display_ops = {
     .name = "display",
     .linked_fn = display_linked,
     .message_fn = display_message,

@@ -10,60 +10,60 @@
 
 /* A new surface, all pixels zero; NULL on a bad size or format (-EBADMSG)
  * or ENOMEM in *err. */
-struct floe_surface *floe_surface_new(uint32_t id, uint32_t width, uint32_t height,
+struct fcli_surface *fcli_surface_new(uint32_t id, uint32_t width, uint32_t height,
                                       uint32_t format, uint32_t flags, int *err);
-void floe_surface_free(struct floe_surface *s);
+void fcli_surface_free(struct fcli_surface *s);
 
 /* The pixels a draw command may touch: box, clipped by the surface and the
  * clip rects. 0, or -EBADMSG for an inverted or absurd rectangle. The
  * caller finishes *out. */
-int floe_canvas_region(const struct floe_surface *s, const struct spice_display_base *b,
+int fcli_canvas_region(const struct fcli_surface *s, const struct spice_display_base *b,
                        pixman_region32_t *out);
 /* Writes the raw 32-bit colour into every pixel of rgn. */
-void floe_canvas_fill(struct floe_surface *s, pixman_region32_t *rgn, uint32_t color);
+void fcli_canvas_fill(struct fcli_surface *s, pixman_region32_t *rgn, uint32_t color);
 /* Copies the pixels at (x - dx, y - dy) to (x, y) for every (x, y) in rgn,
  * overlap allowed; rgn is first clipped so every source is on the surface. */
-void floe_canvas_copy_bits(struct floe_surface *s, pixman_region32_t *rgn, int dx, int dy);
+void fcli_canvas_copy_bits(struct fcli_surface *s, pixman_region32_t *rgn, int dx, int dy);
 /* Copies src_area of src into box of s (scaled when sizes differ), limited
  * to rgn. src_area must lie within src. 0 or -ENOMEM. */
-int floe_canvas_blit(struct floe_surface *s, pixman_region32_t *rgn, pixman_image_t *src,
+int fcli_canvas_blit(struct fcli_surface *s, pixman_region32_t *rgn, pixman_image_t *src,
                      const struct spice_rect *src_area, const struct spice_rect *box,
                      int scale_mode);
 /* Clears every pixel of the surface to black. */
-void floe_canvas_clear(struct floe_surface *s);
+void fcli_canvas_clear(struct fcli_surface *s);
 
 /* ---- image-cache.c ---- */
 
-void floe_image_cache_init(struct floe_image_cache *c, uint64_t limit_pixels);
-void floe_image_cache_fini(struct floe_image_cache *c);
+void fcli_image_cache_init(struct fcli_image_cache *c, uint64_t limit_pixels);
+void fcli_image_cache_fini(struct fcli_image_cache *c);
 /* Stores a new reference to img under id (img NULL = an image floe could not
  * decode), replacing any entry with that id. `pixels` counts against the
  * limit; the least recently used entries go when it is passed. 0 or -ENOMEM. */
-int floe_image_cache_put(struct floe_image_cache *c, uint64_t id, pixman_image_t *img,
+int fcli_image_cache_put(struct fcli_image_cache *c, uint64_t id, pixman_image_t *img,
                          uint64_t pixels);
 /* 1 and *img (borrowed, may be NULL) if id is cached, else 0. */
-int floe_image_cache_get(struct floe_image_cache *c, uint64_t id, pixman_image_t **img);
-void floe_image_cache_remove(struct floe_image_cache *c, uint64_t id);
-void floe_image_cache_clear(struct floe_image_cache *c);
+int fcli_image_cache_get(struct fcli_image_cache *c, uint64_t id, pixman_image_t **img);
+void fcli_image_cache_remove(struct fcli_image_cache *c, uint64_t id);
+void fcli_image_cache_clear(struct fcli_image_cache *c);
 
 /* ---- images.c ---- */
 
 /* Decodes a BITMAP image to a new 32-bit pixman image. NULL with *err:
  * -ENOTSUP (a format floe does not draw), -EBADMSG, -ENOMEM. */
-pixman_image_t *floe_bitmap_decode(const struct spice_image *img, int *err);
+pixman_image_t *fcli_bitmap_decode(const struct spice_image *img, int *err);
 /* Decodes any compressed type a registered codec handles (QUIC, LZ, GLZ,
  * JPEG, ...) through codecs/codec.h, with d's codec memory and palettes.
  * NULL with *err: -ENOTSUP (no decoder for the type), -EBADMSG, -ENOMEM. */
-pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spice_image *img,
+pixman_image_t *fcli_coded_image_decode(struct fcli_display *d, const struct spice_image *img,
                                         int *err);
 /* Frees d's codec memory and palettes. */
-void floe_display_codecs_reset(struct floe_display *d);
-void floe_display_palettes_clear(struct floe_display *d);
+void fcli_display_codecs_reset(struct fcli_display *d);
+void fcli_display_palettes_clear(struct fcli_display *d);
 /* Drops the palette `id` (INVAL_PALETTE). */
-void floe_display_palette_remove(struct floe_display *d, uint64_t id);
+void fcli_display_palette_remove(struct fcli_display *d, uint64_t id);
 /* Keeps a palette of n little-endian entries at ents under id (a BITMAP's or
  * LZ_PLT's with PAL_CACHE_ME); NULL on no memory. */
-const struct floe_palette *floe_display_palette_keep(struct floe_display *d, uint64_t id,
+const struct fcli_palette *fcli_display_palette_keep(struct fcli_display *d, uint64_t id,
                                                      const uint8_t *ents, uint16_t n, int keep);
 
 #endif

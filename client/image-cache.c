@@ -5,16 +5,16 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 
 #define BUCKETS 4096u
 
-struct floe_cached_image {
+struct fcli_cached_image {
     uint64_t id;
     pixman_image_t *img;
     uint64_t pixels;
-    struct floe_cached_image *next;           /* bucket chain */
-    struct floe_cached_image *newer, *older;  /* LRU list */
+    struct fcli_cached_image *next;           /* bucket chain */
+    struct fcli_cached_image *newer, *older;  /* LRU list */
 };
 
 static unsigned bucket_of(uint64_t id)
@@ -22,7 +22,7 @@ static unsigned bucket_of(uint64_t id)
     return (unsigned)((id ^ (id >> 17) ^ (id >> 35)) % BUCKETS);
 }
 
-void floe_image_cache_init(struct floe_image_cache *c, uint64_t limit_pixels)
+void fcli_image_cache_init(struct fcli_image_cache *c, uint64_t limit_pixels)
 {
     c->buckets = calloc(BUCKETS, sizeof(*c->buckets));
     c->lru_head = c->lru_tail = NULL;
@@ -31,10 +31,10 @@ void floe_image_cache_init(struct floe_image_cache *c, uint64_t limit_pixels)
     c->limit = limit_pixels;
 }
 
-static struct floe_cached_image *find(struct floe_image_cache *c, uint64_t id,
-                                      struct floe_cached_image ***link)
+static struct fcli_cached_image *find(struct fcli_image_cache *c, uint64_t id,
+                                      struct fcli_cached_image ***link)
 {
-    struct floe_cached_image **pp;
+    struct fcli_cached_image **pp;
 
     if (!c->buckets)
         return NULL;
@@ -48,7 +48,7 @@ static struct floe_cached_image *find(struct floe_image_cache *c, uint64_t id,
     return NULL;
 }
 
-static void lru_unlink(struct floe_image_cache *c, struct floe_cached_image *e)
+static void lru_unlink(struct fcli_image_cache *c, struct fcli_cached_image *e)
 {
     if (e->newer)
         e->newer->older = e->older;
@@ -61,7 +61,7 @@ static void lru_unlink(struct floe_image_cache *c, struct floe_cached_image *e)
     e->newer = e->older = NULL;
 }
 
-static void lru_push(struct floe_image_cache *c, struct floe_cached_image *e)
+static void lru_push(struct fcli_image_cache *c, struct fcli_cached_image *e)
 {
     e->newer = NULL;
     e->older = c->lru_head;
@@ -72,9 +72,9 @@ static void lru_push(struct floe_image_cache *c, struct floe_cached_image *e)
         c->lru_tail = e;
 }
 
-void floe_image_cache_remove(struct floe_image_cache *c, uint64_t id)
+void fcli_image_cache_remove(struct fcli_image_cache *c, uint64_t id)
 {
-    struct floe_cached_image **link, *e = find(c, id, &link);
+    struct fcli_cached_image **link, *e = find(c, id, &link);
 
     if (!e)
         return;
@@ -87,15 +87,15 @@ void floe_image_cache_remove(struct floe_image_cache *c, uint64_t id)
     free(e);
 }
 
-int floe_image_cache_put(struct floe_image_cache *c, uint64_t id, pixman_image_t *img,
+int fcli_image_cache_put(struct fcli_image_cache *c, uint64_t id, pixman_image_t *img,
                          uint64_t pixels)
 {
-    struct floe_cached_image *e;
+    struct fcli_cached_image *e;
     unsigned b = bucket_of(id);
 
     if (!c->buckets)
         return -ENOMEM;
-    floe_image_cache_remove(c, id);
+    fcli_image_cache_remove(c, id);
     if (pixels > c->limit) {
         floe_warn("display: image %llu (%llu pixels) is larger than the whole cache",
                   (unsigned long long)id, (unsigned long long)pixels);
@@ -104,7 +104,7 @@ int floe_image_cache_put(struct floe_image_cache *c, uint64_t id, pixman_image_t
     while (c->pixels + pixels > c->limit && c->lru_tail) {
         floe_warn("display: image cache full, dropping image %llu the server did not free",
                   (unsigned long long)c->lru_tail->id);
-        floe_image_cache_remove(c, c->lru_tail->id);
+        fcli_image_cache_remove(c, c->lru_tail->id);
     }
     e = calloc(1, sizeof(*e));
     if (!e)
@@ -120,9 +120,9 @@ int floe_image_cache_put(struct floe_image_cache *c, uint64_t id, pixman_image_t
     return 0;
 }
 
-int floe_image_cache_get(struct floe_image_cache *c, uint64_t id, pixman_image_t **img)
+int fcli_image_cache_get(struct fcli_image_cache *c, uint64_t id, pixman_image_t **img)
 {
-    struct floe_cached_image *e = find(c, id, NULL);
+    struct fcli_cached_image *e = find(c, id, NULL);
 
     if (!e)
         return 0;
@@ -132,15 +132,15 @@ int floe_image_cache_get(struct floe_image_cache *c, uint64_t id, pixman_image_t
     return 1;
 }
 
-void floe_image_cache_clear(struct floe_image_cache *c)
+void fcli_image_cache_clear(struct fcli_image_cache *c)
 {
     while (c->lru_tail)
-        floe_image_cache_remove(c, c->lru_tail->id);
+        fcli_image_cache_remove(c, c->lru_tail->id);
 }
 
-void floe_image_cache_fini(struct floe_image_cache *c)
+void fcli_image_cache_fini(struct fcli_image_cache *c)
 {
-    floe_image_cache_clear(c);
+    fcli_image_cache_clear(c);
     free(c->buckets);
     c->buckets = NULL;
 }

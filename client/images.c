@@ -36,7 +36,7 @@ static void row_16(uint32_t *dst, const uint8_t *src, uint32_t w)
     }
 }
 
-pixman_image_t *floe_bitmap_decode(const struct spice_image *img, int *err)
+pixman_image_t *fcli_bitmap_decode(const struct spice_image *img, int *err)
 {
     const struct spice_bitmap *b = &img->bitmap;
     void (*row)(uint32_t *, const uint8_t *, uint32_t);
@@ -82,37 +82,37 @@ static void free_bits(pixman_image_t *img, void *data)
     free(data);
 }
 
-static void palette_free(struct floe_palette *p)
+static void palette_free(struct fcli_palette *p)
 {
     free(p->ents);
     memset(p, 0, sizeof(*p));
 }
 
-void floe_display_palettes_clear(struct floe_display *d)
+void fcli_display_palettes_clear(struct fcli_display *d)
 {
     for (unsigned i = 0; i < sizeof(d->palettes) / sizeof(d->palettes[0]); i++)
         palette_free(&d->palettes[i]);
     palette_free(&d->palette_tmp);
 }
 
-void floe_display_palette_remove(struct floe_display *d, uint64_t id)
+void fcli_display_palette_remove(struct fcli_display *d, uint64_t id)
 {
     for (unsigned i = 0; i < sizeof(d->palettes) / sizeof(d->palettes[0]); i++)
         if (d->palettes[i].ents && d->palettes[i].id == id)
             palette_free(&d->palettes[i]);
 }
 
-void floe_display_codecs_reset(struct floe_display *d)
+void fcli_display_codecs_reset(struct fcli_display *d)
 {
     for (int i = 0; i < FLOE_CODEC_SLOTS && floe_codecs[i]; i++) {
         if (d->codec_states[i])
             floe_codecs[i]->state_free(d->codec_states[i]);
         d->codec_states[i] = NULL;
     }
-    floe_display_palettes_clear(d);
+    fcli_display_palettes_clear(d);
 }
 
-static struct floe_palette *palette_find(struct floe_display *d, uint64_t id)
+static struct fcli_palette *palette_find(struct fcli_display *d, uint64_t id)
 {
     for (unsigned i = 0; i < sizeof(d->palettes) / sizeof(d->palettes[0]); i++)
         if (d->palettes[i].ents && d->palettes[i].id == id)
@@ -120,11 +120,11 @@ static struct floe_palette *palette_find(struct floe_display *d, uint64_t id)
     return NULL;
 }
 
-const struct floe_palette *floe_display_palette_keep(struct floe_display *d, uint64_t id,
+const struct fcli_palette *fcli_display_palette_keep(struct fcli_display *d, uint64_t id,
                                                      const uint8_t *ents, uint16_t n, int keep)
 {
     unsigned slots = sizeof(d->palettes) / sizeof(d->palettes[0]);
-    struct floe_palette *p = keep ? palette_find(d, id) : NULL;
+    struct fcli_palette *p = keep ? palette_find(d, id) : NULL;
 
     if (keep && !p) {
         /* an empty slot, else the oldest kept (twice what servers keep) */
@@ -151,16 +151,16 @@ const struct floe_palette *floe_display_palette_keep(struct floe_display *d, uin
 
 /* The palette an LZ_PLT image uses: its own (kept when it says CACHE_ME) or
  * one kept before. NULL when it names one not kept. */
-static const struct floe_palette *palette_for(struct floe_display *d,
+static const struct fcli_palette *palette_for(struct fcli_display *d,
                                               const struct spice_image *img)
 {
     if (img->flags & SPICE_BITMAP_PAL_FROM_CACHE)
         return palette_find(d, img->palette_id);
-    return floe_display_palette_keep(d, img->palette_id, img->palette, img->palette_len,
+    return fcli_display_palette_keep(d, img->palette_id, img->palette, img->palette_len,
                                      img->flags & SPICE_BITMAP_PAL_CACHE_ME);
 }
 
-pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spice_image *img,
+pixman_image_t *fcli_coded_image_decode(struct fcli_display *d, const struct spice_image *img,
                                         int *err)
 {
     const struct floe_codec *codec = floe_codec_by_type(img->desc.type);
@@ -183,7 +183,7 @@ pixman_image_t *floe_coded_image_decode(struct floe_display *d, const struct spi
     pic.height = (int)h;
     pic.stride = (int)w * 4;
     if (img->desc.type == SPICE_IMAGE_LZ_PLT) {
-        const struct floe_palette *p = palette_for(d, img);
+        const struct fcli_palette *p = palette_for(d, img);
 
         *err = -ENOENT;   /* a palette this client does not have: skip the draw */
         if (!p)

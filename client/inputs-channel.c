@@ -5,12 +5,12 @@
 #include <errno.h>
 #include <string.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 
 /* spice-gtk stops sending motion at two unacknowledged bunches; so do we */
 #define MAX_UNACKED (2 * SPICE_INPUT_MOTION_ACK_BUNCH)
 
-void floe_inputs_reset(struct floe_inputs_state *s)
+void fcli_inputs_reset(struct fcli_inputs_state *s)
 {
     memset(s, 0, sizeof(*s));
 }
@@ -27,7 +27,7 @@ static uint32_t key_code(uint32_t scancode, int release)
 }
 
 /* Returns the inputs channel with send_lock held, or NULL (lock released). */
-static struct floe_chan *inputs_lock(struct floe_client *c)
+static struct fcli_chan *inputs_lock(struct floe_client *c)
 {
     pthread_mutex_lock(&c->send_lock);
     if (c->chans[FLOE_CHAN_INPUTS] && atomic_load(&c->inputs_ready))
@@ -39,19 +39,19 @@ static struct floe_chan *inputs_lock(struct floe_client *c)
 static void inputs_unlock(struct floe_client *c)
 {
     pthread_mutex_unlock(&c->send_lock);
-    floe_client_wake(c);
+    fcli_wake(c);
 }
 
-static void send_locked(struct floe_chan *ch, uint16_t type, struct floe_wbuf *w)
+static void send_locked(struct fcli_chan *ch, uint16_t type, struct floe_wbuf *w)
 {
     if (!w->failed)
-        floe_chan_send_locked(ch, type, w->data, w->len);
+        fcli_chan_send_locked(ch, type, w->data, w->len);
     floe_wbuf_free(w);
 }
 
 void floe_client_key(struct floe_client *c, uint32_t scancode, int down)
 {
-    struct floe_chan *ch = inputs_lock(c);
+    struct fcli_chan *ch = inputs_lock(c);
     struct spice_key m = { key_code(scancode, !down) };
     struct floe_wbuf w;
 
@@ -63,7 +63,7 @@ void floe_client_key(struct floe_client *c, uint32_t scancode, int down)
     inputs_unlock(c);
 }
 
-static void send_position(struct floe_chan *ch, struct floe_inputs_state *s)
+static void send_position(struct fcli_chan *ch, struct fcli_inputs_state *s)
 {
     struct spice_mouse_position m = { (uint32_t)s->pending_x, (uint32_t)s->pending_y,
                                       s->buttons, (uint8_t)s->pending_display };
@@ -76,7 +76,7 @@ static void send_position(struct floe_chan *ch, struct floe_inputs_state *s)
     s->motion_unacked++;
 }
 
-static void send_motion(struct floe_chan *ch, struct floe_inputs_state *s)
+static void send_motion(struct fcli_chan *ch, struct fcli_inputs_state *s)
 {
     struct spice_mouse_motion m = { s->pending_dx, s->pending_dy, s->buttons };
     struct floe_wbuf w;
@@ -91,8 +91,8 @@ static void send_motion(struct floe_chan *ch, struct floe_inputs_state *s)
 
 void floe_client_mouse_position_monitor(struct floe_client *c, int monitor, int x, int y)
 {
-    struct floe_chan *ch;
-    struct floe_inputs_state *s = &c->inputs;
+    struct fcli_chan *ch;
+    struct fcli_inputs_state *s = &c->inputs;
 
     if (monitor < 0 || monitor > 255)
         return;
@@ -118,8 +118,8 @@ void floe_client_mouse_position(struct floe_client *c, int x, int y)
 
 void floe_client_mouse_motion(struct floe_client *c, int dx, int dy)
 {
-    struct floe_chan *ch = inputs_lock(c);
-    struct floe_inputs_state *s = &c->inputs;
+    struct fcli_chan *ch = inputs_lock(c);
+    struct fcli_inputs_state *s = &c->inputs;
 
     if (!ch)
         return;
@@ -133,7 +133,7 @@ void floe_client_mouse_motion(struct floe_client *c, int dx, int dy)
 
 void floe_client_mouse_button(struct floe_client *c, int button, int down)
 {
-    struct floe_chan *ch;
+    struct fcli_chan *ch;
     struct spice_mouse_button m;
     struct floe_wbuf w;
     uint16_t mask = button == SPICE_MOUSE_BUTTON_LEFT ? SPICE_MOUSE_BUTTON_MASK_LEFT
@@ -172,9 +172,9 @@ int floe_client_inputs_ready(struct floe_client *c)
     return atomic_load(&c->inputs_ready);
 }
 
-static void motion_ack(struct floe_chan *ch)
+static void motion_ack(struct fcli_chan *ch)
 {
-    struct floe_inputs_state *s = &ch->client->inputs;
+    struct fcli_inputs_state *s = &ch->client->inputs;
 
     pthread_mutex_lock(&ch->client->send_lock);
     s->motion_unacked -= SPICE_INPUT_MOTION_ACK_BUNCH;
@@ -187,7 +187,7 @@ static void motion_ack(struct floe_chan *ch)
     pthread_mutex_unlock(&ch->client->send_lock);
 }
 
-static int inputs_message(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len)
+static int inputs_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len)
 {
     struct spice_inputs_init m;
     struct floe_rbuf r;
@@ -204,7 +204,7 @@ static int inputs_message(struct floe_chan *ch, uint16_t type, const uint8_t *bo
         pthread_mutex_unlock(&ch->client->send_lock);
         floe_debug("inputs: keyboard modifiers 0x%x", m.modifiers);
         if (type == SPICE_MSG_INPUTS_INIT)
-            floe_client_emit(ch->client, FLOE_CLIENT_EVENT_INPUTS_READY);
+            fcli_emit(ch->client, FLOE_CLIENT_EVENT_INPUTS_READY);
         return 0;
     case SPICE_MSG_INPUTS_MOUSE_MOTION_ACK:
         motion_ack(ch);
@@ -215,20 +215,20 @@ static int inputs_message(struct floe_chan *ch, uint16_t type, const uint8_t *bo
     }
 }
 
-static void inputs_linked(struct floe_chan *ch)
+static void inputs_linked(struct fcli_chan *ch)
 {
     pthread_mutex_lock(&ch->client->send_lock);
-    floe_inputs_reset(&ch->client->inputs);
+    fcli_inputs_reset(&ch->client->inputs);
     pthread_mutex_unlock(&ch->client->send_lock);
     atomic_store(&ch->client->inputs_ready, 1);
 }
 
-static void inputs_closed(struct floe_chan *ch)
+static void inputs_closed(struct fcli_chan *ch)
 {
     atomic_store(&ch->client->inputs_ready, 0);
 }
 
-const struct floe_chan_ops floe_inputs_ops = {
+const struct fcli_chan_ops fcli_inputs_ops = {
     .name = "inputs",
     .linked_fn = inputs_linked,
     .message_fn = inputs_message,

@@ -26,22 +26,22 @@
 /* Display channels (monitors) linked: ids 0 .. this - 1. */
 #define FLOE_CLIENT_MAX_DISPLAYS 16
 
-struct floe_chan;
+struct fcli_chan;
 
 /* What each channel type does with its messages. */
-struct floe_chan_ops {
+struct fcli_chan_ops {
     const char *name;
     /* the link just succeeded: send the channel's first messages */
-    void (*linked_fn)(struct floe_chan *ch);
+    void (*linked_fn)(struct fcli_chan *ch);
     /* a channel-specific message (type >= 101); 0, or -errno to close */
-    int (*message_fn)(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len);
+    int (*message_fn)(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len);
     /* the channel is going away: drop its private state */
-    void (*closed_fn)(struct floe_chan *ch);
+    void (*closed_fn)(struct fcli_chan *ch);
 };
 
-struct floe_chan {
+struct fcli_chan {
     struct floe_client *client;
-    const struct floe_chan_ops *ops;
+    const struct fcli_chan_ops *ops;
     uint8_t type, id;
     int fd;
     int mini;                   /* peer advertised MINI_HEADER */
@@ -59,7 +59,7 @@ struct floe_chan {
 
 /* ---- display state, one per display channel (guarded by client->lock) ---- */
 
-struct floe_surface {
+struct fcli_surface {
     uint32_t id;
     int width, height;
     uint32_t format;
@@ -67,31 +67,31 @@ struct floe_surface {
     pixman_image_t *image;
 };
 
-struct floe_cached_image;
+struct fcli_cached_image;
 
-struct floe_image_cache {
-    struct floe_cached_image **buckets;
-    struct floe_cached_image *lru_head, *lru_tail; /* head = most recent */
+struct fcli_image_cache {
+    struct fcli_cached_image **buckets;
+    struct fcli_cached_image *lru_head, *lru_tail; /* head = most recent */
     uint64_t pixels, limit;
     size_t count;
 };
 
-struct floe_display {
-    struct floe_surface *surfaces[FLOE_CLIENT_MAX_SURFACES];
-    struct floe_surface *primary;
+struct fcli_display {
+    struct fcli_surface *surfaces[FLOE_CLIENT_MAX_SURFACES];
+    struct fcli_surface *primary;
     uint64_t primary_serial;
     uint64_t surface_bytes;
     pixman_region32_t damage;   /* on the primary, since the last canvas lock */
     int dirty;                  /* primary changed since the last frame count */
-    struct floe_image_cache cache;
+    struct fcli_image_cache cache;
     /* codec memory across images (the GLZ window), per codec of floe_codecs[] */
     void *codec_states[FLOE_CODEC_SLOTS];
     uint32_t glz_window;        /* pixels, as DISPLAY_INIT told the server */
     /* palettes the server asked to keep (PAL_CACHE_ME), by id; servers keep
      * at most 128 per client and say which they drop (INVAL_PALETTE) */
-    struct floe_palette { uint64_t id; uint16_t n; uint32_t *ents; } palettes[256];
+    struct fcli_palette { uint64_t id; uint16_t n; uint32_t *ents; } palettes[256];
     unsigned palette_next;
-    struct floe_palette palette_tmp;   /* an inline palette not to be kept */
+    struct fcli_palette palette_tmp;   /* an inline palette not to be kept */
     uint64_t marks, frames, draws;
     int64_t last_ms;            /* when display data last arrived (network thread) */
     uint8_t warned_msg[512];    /* log-once flags by message type */
@@ -101,7 +101,7 @@ struct floe_display {
 
 /* ---- cursor state (guarded by client->lock) ---- */
 
-struct floe_cursor_shape {
+struct fcli_cursor_shape {
     uint64_t id;
     int width, height, hot_x, hot_y;
     uint32_t *argb;
@@ -109,18 +109,18 @@ struct floe_cursor_shape {
 
 #define FLOE_CURSOR_CACHE_SIZE 256
 
-struct floe_cursor_state {
+struct fcli_cursor_state {
     int visible, x, y;
-    struct floe_cursor_shape shape; /* argb NULL = no shape */
+    struct fcli_cursor_shape shape; /* argb NULL = no shape */
     uint64_t shape_serial;
-    struct floe_cursor_shape cache[FLOE_CURSOR_CACHE_SIZE];
+    struct fcli_cursor_shape cache[FLOE_CURSOR_CACHE_SIZE];
     unsigned cache_next;
     uint32_t warned;
 };
 
 /* ---- inputs state (guarded by client->send_lock) ---- */
 
-struct floe_inputs_state {
+struct fcli_inputs_state {
     uint16_t modifiers;
     uint16_t buttons;
     int motion_unacked;
@@ -129,7 +129,7 @@ struct floe_inputs_state {
 };
 
 /* Channel slots: display channel 0 at FLOE_CHAN_DISPLAY, display k > 0 at
- * FLOE_CHAN_CURSOR + k (see floe_client_display_slot). */
+ * FLOE_CHAN_CURSOR + k (see fcli_display_slot). */
 enum {
     FLOE_CHAN_MAIN,
     FLOE_CHAN_DISPLAY,
@@ -138,13 +138,13 @@ enum {
     FLOE_CHAN_COUNT = FLOE_CHAN_CURSOR + FLOE_CLIENT_MAX_DISPLAYS
 };
 
-static inline int floe_client_display_slot(int id)
+static inline int fcli_display_slot(int id)
 {
     return id == 0 ? FLOE_CHAN_DISPLAY : FLOE_CHAN_CURSOR + id;
 }
 
 /* The display channel id of a slot, or -1 for another channel's slot. */
-static inline int floe_client_slot_display(int slot)
+static inline int fcli_slot_display(int slot)
 {
     return slot == FLOE_CHAN_DISPLAY ? 0 : slot > FLOE_CHAN_CURSOR ? slot - FLOE_CHAN_CURSOR : -1;
 }
@@ -164,7 +164,7 @@ struct floe_client {
     atomic_int stop;
     int wake[2];
 
-    struct floe_chan *chans[FLOE_CHAN_COUNT];
+    struct fcli_chan *chans[FLOE_CHAN_COUNT];
     atomic_int connected;
     atomic_int inputs_ready;
     atomic_int mouse_mode;
@@ -172,10 +172,10 @@ struct floe_client {
     uint32_t supported_mouse_modes;
 
     /* by display channel id (monitor); n_displays: 1 + the highest linked */
-    struct floe_display displays[FLOE_CLIENT_MAX_DISPLAYS];
+    struct fcli_display displays[FLOE_CLIENT_MAX_DISPLAYS];
     atomic_int n_displays;
-    struct floe_cursor_state cursor;
-    struct floe_inputs_state inputs;
+    struct fcli_cursor_state cursor;
+    struct fcli_inputs_state inputs;
     char title[256];
     char error[256];
     atomic_uint_fast64_t bytes_in, messages_in;
@@ -183,16 +183,16 @@ struct floe_client {
 
 /* client.c */
 /* Wakes the network loop (no-op when called from it). */
-void floe_client_wake(struct floe_client *c);
-void floe_client_emit(struct floe_client *c, enum floe_client_event ev);
+void fcli_wake(struct floe_client *c);
+void fcli_emit(struct floe_client *c, enum floe_client_event ev);
 /* Records why the session ended (first reason wins). */
-void floe_client_set_error(struct floe_client *c, const char *fmt, ...)
+void fcli_set_error(struct floe_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Links channel (type, id) with the session id and installs it. 0 or -errno. */
-int floe_client_open_channel(struct floe_client *c, uint8_t type, uint8_t id);
+int fcli_open_channel(struct floe_client *c, uint8_t type, uint8_t id);
 
 /* link.c: TCP connect + SPICE link + ticket, blocking with a timeout. */
-struct floe_link_request {
+struct fcli_link_request {
     const char *host;
     int port;
     int timeout_ms;
@@ -202,47 +202,47 @@ struct floe_link_request {
     const char *password;
     atomic_int *cancel;         /* set (by another thread) to give up now */
 };
-struct floe_link_reply {
+struct fcli_link_reply {
     int fd;                     /* non-blocking, linked */
     int mini;
     struct spice_caps peer_caps;
     int link_error;             /* spice_link_err when the server refused */
 };
-int floe_link_open(const struct floe_link_request *req, struct floe_link_reply *rep,
+int fcli_link_open(const struct fcli_link_request *req, struct fcli_link_reply *rep,
                    char *err, size_t errlen);
-const char *floe_link_error_name(uint32_t err);
+const char *fcli_link_error_name(uint32_t err);
 
 /* channel.c */
-struct floe_chan *floe_chan_new(struct floe_client *c, const struct floe_chan_ops *ops,
-                                uint8_t type, uint8_t id, const struct floe_link_reply *rep);
-void floe_chan_free(struct floe_chan *ch);
+struct fcli_chan *fcli_chan_new(struct floe_client *c, const struct fcli_chan_ops *ops,
+                                uint8_t type, uint8_t id, const struct fcli_link_reply *rep);
+void fcli_chan_free(struct fcli_chan *ch);
 /* Queues one message; safe from any thread. 0 or -errno. */
-int floe_chan_send(struct floe_chan *ch, uint16_t type, const void *body, size_t len);
+int fcli_chan_send(struct fcli_chan *ch, uint16_t type, const void *body, size_t len);
 /* Queues the message in w and frees w. 0 or -errno. */
-int floe_chan_send_wbuf(struct floe_chan *ch, uint16_t type, struct floe_wbuf *w);
-/* Like floe_chan_send with client->send_lock already held. */
-int floe_chan_send_locked(struct floe_chan *ch, uint16_t type, const void *body, size_t len);
+int fcli_chan_send_wbuf(struct fcli_chan *ch, uint16_t type, struct floe_wbuf *w);
+/* Like fcli_chan_send with client->send_lock already held. */
+int fcli_chan_send_locked(struct fcli_chan *ch, uint16_t type, const void *body, size_t len);
 /* Reads what the socket has and handles every complete message. 0 or -errno. */
-int floe_chan_read(struct floe_chan *ch);
+int fcli_chan_read(struct fcli_chan *ch);
 /* Writes queued bytes. 0 or -errno. */
-int floe_chan_flush(struct floe_chan *ch);
+int fcli_chan_flush(struct fcli_chan *ch);
 /* 1 if bytes wait to be written (takes send_lock). */
-int floe_chan_want_write(struct floe_chan *ch);
+int fcli_chan_want_write(struct fcli_chan *ch);
 /* Handles one framed message (exposed for fuzzing). 0 or -errno. */
-int floe_chan_handle_bytes(struct floe_chan *ch, const uint8_t *buf, size_t len, size_t *used);
+int fcli_chan_handle_bytes(struct fcli_chan *ch, const uint8_t *buf, size_t len, size_t *used);
 
 /* the channel tables */
-extern const struct floe_chan_ops floe_main_ops, floe_display_ops, floe_inputs_ops,
-    floe_cursor_ops;
+extern const struct fcli_chan_ops fcli_main_ops, fcli_display_ops, fcli_inputs_ops,
+    fcli_cursor_ops;
 
 /* display-channel.c / canvas.c / image-cache.c */
-void floe_display_init(struct floe_display *d, uint64_t cache_pixels);
-void floe_display_fini(struct floe_display *d);
+void fcli_display_init(struct fcli_display *d, uint64_t cache_pixels);
+void fcli_display_fini(struct fcli_display *d);
 
 /* cursor-channel.c */
-void floe_cursor_state_fini(struct floe_cursor_state *s);
+void fcli_cursor_state_fini(struct fcli_cursor_state *s);
 
 /* inputs-channel.c: called with send_lock held */
-void floe_inputs_reset(struct floe_inputs_state *s);
+void fcli_inputs_reset(struct fcli_inputs_state *s);
 
 #endif

@@ -17,14 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 
 static const char *const link_err_names[] = {
     "OK", "ERROR", "INVALID_MAGIC", "INVALID_DATA", "VERSION_MISMATCH", "NEED_SECURED",
     "NEED_UNSECURED", "PERMISSION_DENIED", "BAD_CONNECTION_ID", "CHANNEL_NOT_AVAILABLE",
 };
 
-const char *floe_link_error_name(uint32_t err)
+const char *fcli_link_error_name(uint32_t err)
 {
     if (err < sizeof(link_err_names) / sizeof(link_err_names[0]))
         return link_err_names[err];
@@ -194,7 +194,7 @@ out:
     return rc;
 }
 
-static int send_link_mess(int fd, const struct floe_link_request *req, int64_t deadline)
+static int send_link_mess(int fd, const struct fcli_link_request *req, int64_t deadline)
 {
     struct floe_wbuf w;
     struct spice_link_mess m = { req->connection_id, req->channel_type, req->channel_id, 0, 0, 0 };
@@ -240,12 +240,12 @@ static int read_link_reply(int fd, int64_t deadline, uint8_t pubkey[SPICE_TICKET
     return 0;
 }
 
-static int link_fail(int rc, struct floe_link_reply *rep, char *err, size_t errlen,
+static int link_fail(int rc, struct fcli_link_reply *rep, char *err, size_t errlen,
                      const char *what)
 {
     if (rc > 0) {
         rep->link_error = rc;
-        snprintf(err, errlen, "link refused: %s", floe_link_error_name((uint32_t)rc));
+        snprintf(err, errlen, "link refused: %s", fcli_link_error_name((uint32_t)rc));
         return -EPERM;
     }
     if (rc == -ECONNRESET)
@@ -256,7 +256,7 @@ static int link_fail(int rc, struct floe_link_reply *rep, char *err, size_t errl
 }
 
 /* Auth mechanism, ticket and link result, after a successful reply. */
-static int authenticate(int fd, const struct floe_link_request *req, const uint8_t *pubkey,
+static int authenticate(int fd, const struct fcli_link_request *req, const uint8_t *pubkey,
                         const struct spice_caps *peer, int64_t deadline)
 {
     uint8_t ticket[512], word[4];
@@ -283,7 +283,7 @@ static int authenticate(int fd, const struct floe_link_request *req, const uint8
     return floe_le32(word) == SPICE_LINK_ERR_OK ? 0 : link_code(floe_le32(word));
 }
 
-int floe_link_open(const struct floe_link_request *req, struct floe_link_reply *rep,
+int fcli_link_open(const struct fcli_link_request *req, struct fcli_link_reply *rep,
                    char *err, size_t errlen)
 {
     int64_t deadline = now_ms() + (req->timeout_ms > 0 ? req->timeout_ms : 10000);

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "protocol/spice/varmsgs.h"
 
-static void request_mouse_mode(struct floe_chan *ch, uint32_t supported, uint32_t current)
+static void request_mouse_mode(struct fcli_chan *ch, uint32_t supported, uint32_t current)
 {
     struct spice_mouse_mode_request m = { SPICE_MOUSE_MODE_CLIENT };
     struct floe_wbuf w;
@@ -18,10 +18,10 @@ static void request_mouse_mode(struct floe_chan *ch, uint32_t supported, uint32_
         return;
     floe_wbuf_init(&w, 64);
     spice_mouse_mode_request_put(&w, &m);
-    floe_chan_send_wbuf(ch, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, &w);
+    fcli_chan_send_wbuf(ch, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, &w);
 }
 
-static int handle_init(struct floe_chan *ch, const uint8_t *body, size_t len)
+static int handle_init(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     struct floe_client *c = ch->client;
     struct spice_main_init m;
@@ -37,15 +37,15 @@ static int handle_init(struct floe_chan *ch, const uint8_t *body, size_t len)
     floe_debug("main: session %u, mouse modes supported 0x%x current %u, agent %u",
                m.session_id, m.supported_mouse_modes, m.current_mouse_mode,
                m.agent_connected);
-    floe_chan_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
+    fcli_chan_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
     request_mouse_mode(ch, m.supported_mouse_modes, m.current_mouse_mode);
-    floe_client_emit(c, FLOE_CLIENT_EVENT_MOUSE_MODE);
+    fcli_emit(c, FLOE_CLIENT_EVENT_MOUSE_MODE);
     return 0;
 }
 
 /* Links every DISPLAY channel offered (one per monitor), then INPUTS and
  * CURSOR 0. */
-static int open_displays(struct floe_chan *ch, const struct spice_channel_id *ids, int n)
+static int open_displays(struct fcli_chan *ch, const struct spice_channel_id *ids, int n)
 {
     for (int i = 0; i < n; i++) {
         if (ids[i].type != SPICE_CHANNEL_DISPLAY)
@@ -55,18 +55,18 @@ static int open_displays(struct floe_chan *ch, const struct spice_channel_id *id
                       FLOE_CLIENT_MAX_DISPLAYS);
             continue;
         }
-        if (floe_client_open_channel(ch->client, SPICE_CHANNEL_DISPLAY, ids[i].id)) {
+        if (fcli_open_channel(ch->client, SPICE_CHANNEL_DISPLAY, ids[i].id)) {
             if (ids[i].id == 0)
-                floe_client_set_error(ch->client, "cannot link the display channel");
+                fcli_set_error(ch->client, "cannot link the display channel");
             else
-                floe_client_set_error(ch->client, "cannot link display channel %u", ids[i].id);
+                fcli_set_error(ch->client, "cannot link display channel %u", ids[i].id);
             return -ENOTCONN;
         }
     }
     return 0;
 }
 
-static int handle_channels_list(struct floe_chan *ch, const uint8_t *body, size_t len)
+static int handle_channels_list(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     static const uint8_t wanted[] = { SPICE_CHANNEL_INPUTS, SPICE_CHANNEL_CURSOR };
     struct spice_channel_id ids[64];
@@ -82,13 +82,13 @@ static int handle_channels_list(struct floe_chan *ch, const uint8_t *body, size_
     for (size_t w = 0; w < sizeof(wanted); w++)
         for (int i = 0; i < n; i++)
             if (ids[i].type == wanted[w] && ids[i].id == 0)
-                floe_client_open_channel(ch->client, ids[i].type, 0);
+                fcli_open_channel(ch->client, ids[i].type, 0);
     for (int i = 0; i < n; i++)
         floe_debug("main: server offers channel %u:%u", ids[i].type, ids[i].id);
     return 0;
 }
 
-static int handle_mouse_mode(struct floe_chan *ch, const uint8_t *body, size_t len)
+static int handle_mouse_mode(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     struct spice_mouse_mode m;
     struct floe_rbuf r;
@@ -106,11 +106,11 @@ static int handle_mouse_mode(struct floe_chan *ch, const uint8_t *body, size_t l
      * once, so a server that keeps refusing is not asked in a loop */
     if (!(before & SPICE_MOUSE_MODE_CLIENT))
         request_mouse_mode(ch, m.supported_modes, m.current_mode);
-    floe_client_emit(ch->client, FLOE_CLIENT_EVENT_MOUSE_MODE);
+    fcli_emit(ch->client, FLOE_CLIENT_EVENT_MOUSE_MODE);
     return 0;
 }
 
-static int handle_name(struct floe_chan *ch, const uint8_t *body, size_t len)
+static int handle_name(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     struct floe_client *c = ch->client;
     const uint8_t *name;
@@ -124,7 +124,7 @@ static int handle_name(struct floe_chan *ch, const uint8_t *body, size_t len)
     c->title[i] = 0;
     pthread_mutex_unlock(&c->lock);
     floe_debug("main: name \"%s\"", c->title);
-    floe_client_emit(c, FLOE_CLIENT_EVENT_TITLE);
+    fcli_emit(c, FLOE_CLIENT_EVENT_TITLE);
     return 0;
 }
 
@@ -140,7 +140,7 @@ static int handle_uuid(const uint8_t *body, size_t len)
     return 0;
 }
 
-static int main_message(struct floe_chan *ch, uint16_t type, const uint8_t *body, size_t len)
+static int main_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len)
 {
     switch (type) {
     case SPICE_MSG_MAIN_INIT:
@@ -173,7 +173,7 @@ static int main_message(struct floe_chan *ch, uint16_t type, const uint8_t *body
     }
 }
 
-const struct floe_chan_ops floe_main_ops = {
+const struct fcli_chan_ops fcli_main_ops = {
     .name = "main",
     .message_fn = main_message,
 };

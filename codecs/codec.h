@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* A picture: rows top first, `stride` bytes apart (>= 4 * width, a multiple
  * of 4); each pixel a native-endian word 0xAARRGGBB. Without alpha the top
  * byte is ignored by encoders and written as 0 by decoders. */
@@ -83,5 +86,7 @@ const struct floe_codec *floe_codec_by_type(uint8_t type);
  * (shared by its state group), or -1 for a codec not registered. */
 int floe_codec_state_slot(const struct floe_codec *codec);
 #define FLOE_CODEC_SLOTS 16   /* floe_codecs[] has fewer entries */
+
+#pragma GCC visibility pop
 
 #endif

@@ -9,6 +9,9 @@
 
 #include "codecs/codec.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* The header's low type bits (the LZ image types of codecs/lz.h). */
 enum floe_glz_type {
     FLOE_GLZ_RGB16 = 6,   /* big-endian x1r5g5b5 literals */
@@ -143,5 +146,7 @@ void floe_glz_state_free(void *state);
 /* The decode of both codecs: GLZ_RGB or ZLIB_GLZ_RGB by in->type, into the
  * state's window. 0 or -errno (-EBADMSG for a bad stream). */
 int floe_glz_state_decode(void *state, const struct floe_coded *in, struct floe_pic *out);
+
+#pragma GCC visibility pop
 
 #endif

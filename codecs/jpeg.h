@@ -9,6 +9,9 @@
 
 #include "codecs/codec.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* JPEG_ALPHA's flags byte: the alpha plane's first row is the picture's top. */
 #define FLOE_JPEG_ALPHA_TOP_DOWN 1
 /* Pictures wider or taller than this, or with more pixels, are refused
@@ -73,5 +76,7 @@ int floe_jpeg_alpha_decode(struct floe_jpeg *j, const uint8_t *in, size_t len, u
  * (0: FLOE_JPEG_DEFAULT_QUALITY). "jpeg" refuses pictures with alpha. */
 extern const struct floe_codec floe_codec_jpeg;
 extern const struct floe_codec floe_codec_jpeg_alpha;
+
+#pragma GCC visibility pop
 
 #endif

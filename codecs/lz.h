@@ -9,6 +9,9 @@
 
 #include "codecs/codec.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* The type word of the LZ header (values fixed by the wire format). */
 enum floe_lz_type {
     FLOE_LZ_PLT1_LE = 1,
@@ -101,5 +104,7 @@ int floe_lz_encode_alpha(const uint32_t *pixels, int width, int height, int stri
  * palette comes in floe_coded.palette. */
 extern const struct floe_codec floe_codec_lz;
 extern const struct floe_codec floe_codec_lz_plt;
+
+#pragma GCC visibility pop
 
 #endif

@@ -8,6 +8,9 @@
 
 #include "codecs/codec.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* The SPICE bitmap format byte of the payload (values fixed by the wire format). */
 enum floe_lz4_format {
     FLOE_LZ4_RGB16 = 6,   /* x1r5g5b5, little-endian */
@@ -54,5 +57,7 @@ int floe_lz4_encode(const uint32_t *pixels, int width, int height, int stride_by
                     int alpha, struct floe_bytes *out);
 
 extern const struct floe_codec floe_codec_lz4;
+
+#pragma GCC visibility pop
 
 #endif

@@ -8,6 +8,9 @@
 
 #include "codecs/codec.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* The image type word of the stream (values fixed by the wire format). */
 enum floe_quic_type {
     FLOE_QUIC_GRAY = 1,    /* one 8-bit channel */
@@ -72,5 +75,7 @@ int floe_quic_encode_type(const uint32_t *pixels, int width, int height, int str
                           enum floe_quic_type type, struct floe_bytes *out);
 
 extern const struct floe_codec floe_codec_quic;
+
+#pragma GCC visibility pop
 
 #endif

@@ -10,6 +10,9 @@
 #include "codecs/codec.h"
 #include "codecs/glz.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 #define FLOE_ZLIB_GLZ_IMAGE_TYPE 107   /* SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB */
 /* The reference server wraps GLZ streams of at least this many bytes, and
  * only when deflate makes them smaller. */
@@ -43,5 +46,7 @@ int floe_zlib_glz_encode(struct floe_glz_dict *d, const uint32_t *pixels, int wi
  * deflate does not shrink it. Its state is floe_codec_glz's (see glz.h);
  * params->zlib_level sets the level. */
 extern const struct floe_codec floe_codec_zlib_glz;
+
+#pragma GCC visibility pop
 
 #endif

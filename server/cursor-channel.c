@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
-struct floe_msg *floe_cursor_msg(struct floe_server *s, int init)
+struct fsrv_msg *fsrv_cursor_msg(struct floe_server *s, int init)
 {
-    struct floe_cursor_state *cs = &s->cursor;
+    struct fsrv_cursor_state *cs = &s->cursor;
     struct floe_wbuf w;
     struct spice_point16 pos = { (int16_t)cs->x, (int16_t)cs->y };
     struct spice_cursor_header h = { cs->unique, SPICE_CURSOR_TYPE_ALPHA, (uint16_t)cs->w,
@@ -25,30 +25,30 @@ struct floe_msg *floe_cursor_msg(struct floe_server *s, int init)
         spice_cursor_put(&w, 0, &h, (const uint8_t *)cs->argb, (size_t)cs->w * cs->h * 4);
     else
         spice_cursor_put(&w, SPICE_CURSOR_FLAG_NONE, NULL, NULL, 0);
-    return floe_msg_from_wbuf(init ? SPICE_MSG_CURSOR_INIT : SPICE_MSG_CURSOR_SET, &w);
+    return fsrv_msg_from_wbuf(init ? SPICE_MSG_CURSOR_INIT : SPICE_MSG_CURSOR_SET, &w);
 }
 
-static void broadcast(struct floe_server *s, struct floe_msg *m)
+static void broadcast(struct floe_server *s, struct fsrv_msg *m)
 {
-    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+    for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next)
         if (ss->cursor)
-            floe_chan_send(ss->cursor, m);
-    floe_msg_unref(m);
+            fsrv_chan_send(ss->cursor, m);
+    fsrv_msg_unref(m);
 }
 
-static void cursor_linked(struct floe_chan *c)
+static void cursor_linked(struct fsrv_chan *c)
 {
-    struct floe_msg *m = floe_cursor_msg(c->srv, 1);
+    struct fsrv_msg *m = fsrv_cursor_msg(c->srv, 1);
 
-    floe_chan_set_ack(c, 20);
-    floe_chan_send(c, m);
-    floe_msg_unref(m);
+    fsrv_chan_set_ack(c, 20);
+    fsrv_chan_send(c, m);
+    fsrv_msg_unref(m);
 }
 
 void floe_server_cursor_set(struct floe_server *s, const uint32_t *argb, int w, int h,
                             int hot_x, int hot_y)
 {
-    struct floe_cursor_state *cs = &s->cursor;
+    struct fsrv_cursor_state *cs = &s->cursor;
     uint32_t *copy;
 
     if (w <= 0 || h <= 0 || w > 512 || h > 512)
@@ -65,7 +65,7 @@ void floe_server_cursor_set(struct floe_server *s, const uint32_t *argb, int w, 
     cs->hot_y = hot_y < 0 ? 0 : hot_y >= h ? h - 1 : hot_y;
     cs->unique++;
     cs->visible = 1;
-    broadcast(s, floe_cursor_msg(s, 0));
+    broadcast(s, fsrv_cursor_msg(s, 0));
 }
 
 void floe_server_cursor_move(struct floe_server *s, int x, int y)
@@ -79,16 +79,16 @@ void floe_server_cursor_move(struct floe_server *s, int x, int y)
     s->cursor.y = y;
     floe_wbuf_init(&w, 0);
     spice_point16_put(&w, &pos);
-    broadcast(s, floe_msg_from_wbuf(SPICE_MSG_CURSOR_MOVE, &w));
+    broadcast(s, fsrv_msg_from_wbuf(SPICE_MSG_CURSOR_MOVE, &w));
 }
 
 void floe_server_cursor_hide(struct floe_server *s)
 {
     s->cursor.visible = 0;
-    broadcast(s, floe_msg_new(SPICE_MSG_CURSOR_HIDE, NULL, 0));
+    broadcast(s, fsrv_msg_new(SPICE_MSG_CURSOR_HIDE, NULL, 0));
 }
 
-static int drop_cursor_change(const struct floe_msg *m, void *arg)
+static int drop_cursor_change(const struct fsrv_msg *m, void *arg)
 {
     return m->type == SPICE_MSG_CURSOR_MOVE || m->type == SPICE_MSG_CURSOR_SET ||
            m->type == SPICE_MSG_CURSOR_HIDE;
@@ -96,17 +96,17 @@ static int drop_cursor_change(const struct floe_msg *m, void *arg)
 
 /* A client that does not keep up: its queued shape and position changes
  * are replaced by one message with the current state. */
-static void cursor_overflow(struct floe_chan *c)
+static void cursor_overflow(struct fsrv_chan *c)
 {
-    struct floe_msg *m;
+    struct fsrv_msg *m;
 
-    floe_chan_drop(c, drop_cursor_change, NULL);
-    m = floe_cursor_msg(c->srv, 0);
-    floe_chan_send(c, m);
-    floe_msg_unref(m);
+    fsrv_chan_drop(c, drop_cursor_change, NULL);
+    m = fsrv_cursor_msg(c->srv, 0);
+    fsrv_chan_send(c, m);
+    fsrv_msg_unref(m);
 }
 
-const struct floe_chan_ops floe_cursor_ops = {
+const struct fsrv_chan_ops fsrv_cursor_ops = {
     .linked = cursor_linked,
     .overflow = cursor_overflow,
 };

@@ -5,46 +5,46 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
 #define DISPLAY_QUEUE_LIMIT (24u << 20)
 
 struct display_client {
     int synced;
-    struct floe_display_enc *enc;   /* codecs, cache and dictionary: from DISPLAY_INIT on */
+    struct fsrv_display_enc *enc;   /* codecs, cache and dictionary: from DISPLAY_INIT on */
     int preferred;                  /* PREFERRED_COMPRESSION before DISPLAY_INIT, or 0 */
     uint8_t glz_id;                 /* the client's GLZ dictionary id ... */
     int glz_own;                    /* ... and whether this channel uses it */
 };
 
-int floe_display_synced(struct floe_chan *c)
+int fsrv_display_synced(struct fsrv_chan *c)
 {
     struct display_client *dc = c->priv;
 
     return dc && dc->synced;
 }
 
-static void display_linked(struct floe_chan *c)
+static void display_linked(struct fsrv_chan *c)
 {
     c->priv = calloc(1, sizeof(struct display_client));
     if (!c->priv) {
-        floe_chan_close(c, "out of memory");
+        fsrv_chan_close(c, "out of memory");
         return;
     }
     c->queue_limit = DISPLAY_QUEUE_LIMIT;
-    floe_chan_set_ack(c, 20);
-    floe_chan_ping(c);
+    fsrv_chan_set_ack(c, 20);
+    fsrv_chan_ping(c);
 }
 
 /* A GLZ dictionary is the client's, named by an id: a client may give every
  * display channel the same one (remote-viewer does) and then keeps one window
  * ordered by one sequence of image ids. Only the first channel to name a
  * dictionary uses it; the others of the session use LZ instead of GLZ. */
-static int glz_taken(struct floe_chan *c, uint8_t id)
+static int glz_taken(struct fsrv_chan *c, uint8_t id)
 {
     for (int k = 0; c->sess && k < c->srv->monitors; k++) {
-        struct floe_chan *o = c->sess->display[k];
+        struct fsrv_chan *o = c->sess->display[k];
         struct display_client *odc = o && o != c ? o->priv : NULL;
 
         if (odc && odc->synced && odc->glz_own && odc->glz_id == id)
@@ -53,7 +53,7 @@ static int glz_taken(struct floe_chan *c, uint8_t id)
     return 0;
 }
 
-static int display_init(struct floe_chan *c, struct spice_display_init *init)
+static int display_init(struct fsrv_chan *c, struct spice_display_init *init)
 {
     struct display_client *dc = c->priv;
 
@@ -64,17 +64,17 @@ static int display_init(struct floe_chan *c, struct spice_display_init *init)
                    c->peer, c->id, dc->glz_id);
         init->glz_dictionary_window_size = 0;
     }
-    dc->enc = floe_display_enc_new(c, init);
+    dc->enc = fsrv_display_enc_new(c, init);
     if (!dc->enc)
         return -ENOMEM;
     if (dc->preferred)
-        floe_display_enc_prefer(dc->enc, (uint8_t)dc->preferred);
+        fsrv_display_enc_prefer(dc->enc, (uint8_t)dc->preferred);
     dc->synced = 1;
-    floe_display_client_sync(c);
+    fsrv_display_client_sync(c);
     return 0;
 }
 
-static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+static int display_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     struct display_client *dc = c->priv;
     struct floe_rbuf r;
@@ -94,7 +94,7 @@ static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *bod
         if (body[0] < 1 || body[0] > 7)
             floe_warn("%s: display: unknown preferred compression %u", c->peer, body[0]);
         else if (dc->enc)
-            floe_display_enc_prefer(dc->enc, body[0]);
+            fsrv_display_enc_prefer(dc->enc, body[0]);
         else
             dc->preferred = body[0];
         return 0;
@@ -105,7 +105,7 @@ static int display_handle(struct floe_chan *c, uint16_t type, const uint8_t *bod
 }
 
 /* Drops a queued draw, adding its area to the region in `arg`. */
-static int drop_draw(const struct floe_msg *m, void *arg)
+static int drop_draw(const struct fsrv_msg *m, void *arg)
 {
     if (!m->has_box)
         return 0;
@@ -115,10 +115,10 @@ static int drop_draw(const struct floe_msg *m, void *arg)
 }
 
 /* Drops every queued draw and queues the current pixels of their area. */
-static void display_overflow(struct floe_chan *c)
+static void display_overflow(struct fsrv_chan *c)
 {
     struct display_client *dc = c->priv;
-    const struct floe_surface *sf = &c->srv->primary[c->id];
+    const struct fsrv_surface *sf = &c->srv->primary[c->id];
     pixman_region32_t rg;
 
     /* what replaces the dropped draws is at most a surface of pixels (so is
@@ -127,31 +127,31 @@ static void display_overflow(struct floe_chan *c)
     if (!dc || c->queued_bytes < 2 * (size_t)sf->width * sf->height * 4)
         return;
     pixman_region32_init(&rg);
-    floe_chan_drop(c, drop_draw, &rg);
+    fsrv_chan_drop(c, drop_draw, &rg);
     floe_debug("%s: slow client: %d pending rectangles replaced by pixels", c->peer,
                pixman_region32_n_rects(&rg));
-    floe_display_send_region(c, &rg);
+    fsrv_display_send_region(c, &rg);
     pixman_region32_fini(&rg);
 }
 
-static struct floe_msg *display_prepare(struct floe_chan *c, struct floe_msg *m)
+static struct fsrv_msg *display_prepare(struct fsrv_chan *c, struct fsrv_msg *m)
 {
     struct display_client *dc = c->priv;
 
-    return floe_display_enc_prepare(c, dc ? dc->enc : NULL, m);
+    return fsrv_display_enc_prepare(c, dc ? dc->enc : NULL, m);
 }
 
-static void display_closed(struct floe_chan *c)
+static void display_closed(struct fsrv_chan *c)
 {
     struct display_client *dc = c->priv;
 
     if (dc)
-        floe_display_enc_free(dc->enc);
+        fsrv_display_enc_free(dc->enc);
     free(c->priv);
     c->priv = NULL;
 }
 
-const struct floe_chan_ops floe_display_ops = {
+const struct fsrv_chan_ops fsrv_display_ops = {
     .linked = display_linked,
     .handle = display_handle,
     .overflow = display_overflow,

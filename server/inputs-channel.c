@@ -2,22 +2,22 @@
  * embedding host's input sink; motion is acknowledged in bunches. */
 #include <errno.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
-static void inputs_linked(struct floe_chan *c)
+static void inputs_linked(struct fsrv_chan *c)
 {
     struct floe_wbuf w;
     struct spice_inputs_init init = { (uint16_t)c->srv->keyboard_locks };
 
     floe_wbuf_init(&w, 0);
     spice_inputs_init_put(&w, &init);
-    floe_chan_send_wbuf(c, SPICE_MSG_INPUTS_INIT, &w);
+    fsrv_chan_send_wbuf(c, SPICE_MSG_INPUTS_INIT, &w);
 }
 
 /* SPICE packs a scancode low byte first: 0xE0 then the code for extended
  * keys, with 0x80 set on the code for a release. */
-static void on_key(struct floe_chan *c, uint32_t code, int down)
+static void on_key(struct fsrv_chan *c, uint32_t code, int down)
 {
     const struct floe_input_sink *sink = &c->srv->sink;
     uint32_t sc;
@@ -32,10 +32,10 @@ static void on_key(struct floe_chan *c, uint32_t code, int down)
 
 /* The pointer on the session's monitor goes to pointer_monitor_fn, or,
  * for monitor 0 only, to pointer_fn. */
-static void pointer_update(struct floe_chan *c)
+static void pointer_update(struct fsrv_chan *c)
 {
     const struct floe_input_sink *sink = &c->srv->sink;
-    struct floe_session *ss = c->sess;
+    struct fsrv_session *ss = c->sess;
 
     if (sink->pointer_monitor_fn)
         sink->pointer_monitor_fn(sink->opaque, ss->mouse_monitor, ss->mouse_x, ss->mouse_y,
@@ -44,14 +44,14 @@ static void pointer_update(struct floe_chan *c)
         sink->pointer_fn(sink->opaque, ss->mouse_x, ss->mouse_y, ss->buttons);
 }
 
-static void motion_ack(struct floe_chan *c)
+static void motion_ack(struct fsrv_chan *c)
 {
     struct floe_wbuf w;
 
     if (++c->sess->motion_count % SPICE_INPUT_MOTION_ACK_BUNCH)
         return;
     floe_wbuf_init(&w, 0);
-    floe_chan_send_wbuf(c, SPICE_MSG_INPUTS_MOUSE_MOTION_ACK, &w);
+    fsrv_chan_send_wbuf(c, SPICE_MSG_INPUTS_MOUSE_MOTION_ACK, &w);
 }
 
 static int clampi(long long v, int lo, int hi)
@@ -61,9 +61,9 @@ static int clampi(long long v, int lo, int hi)
 
 /* Relative motion (server mouse mode) moves the pointer on monitor 0,
  * where the one cursor is. */
-static void on_motion(struct floe_chan *c, const struct spice_mouse_motion *m)
+static void on_motion(struct fsrv_chan *c, const struct spice_mouse_motion *m)
 {
-    struct floe_session *ss = c->sess;
+    struct fsrv_session *ss = c->sess;
     int w = c->srv->primary[0].width, h = c->srv->primary[0].height;
 
     /* in 64 bits: MOUSE_POSITION may have left the pointer near INT_MAX, and
@@ -76,7 +76,7 @@ static void on_motion(struct floe_chan *c, const struct spice_mouse_motion *m)
     floe_server_cursor_move(c->srv, ss->mouse_x, ss->mouse_y);
 }
 
-static void on_button(struct floe_chan *c, const struct spice_mouse_button *b, int down)
+static void on_button(struct fsrv_chan *c, const struct spice_mouse_button *b, int down)
 {
     const struct floe_input_sink *sink = &c->srv->sink;
 
@@ -91,10 +91,10 @@ static void on_button(struct floe_chan *c, const struct spice_mouse_button *b, i
 
 /* An absolute position on the surface of the monitor display_id names; an
  * id the server does not serve is dropped. */
-static void on_position(struct floe_chan *c, const struct spice_mouse_position *p)
+static void on_position(struct fsrv_chan *c, const struct spice_mouse_position *p)
 {
-    struct floe_session *ss = c->sess;
-    const struct floe_surface *sf;
+    struct fsrv_session *ss = c->sess;
+    const struct fsrv_surface *sf;
     int w, h;
 
     if (p->display_id >= c->srv->monitors) {
@@ -112,7 +112,7 @@ static void on_position(struct floe_chan *c, const struct spice_mouse_position *
     pointer_update(c);
 }
 
-static int inputs_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+static int inputs_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     struct floe_rbuf r;
     union {
@@ -170,19 +170,19 @@ static int inputs_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
 void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks)
 {
     uint8_t body[2] = { (uint8_t)(locks & 7), 0 };
-    struct floe_msg *m;
+    struct fsrv_msg *m;
 
     if ((locks & 7) == s->keyboard_locks)
         return;
     s->keyboard_locks = locks & 7;
-    m = floe_msg_new(SPICE_MSG_INPUTS_KEY_MODIFIERS, body, sizeof(body));
-    for (struct floe_session *ss = s->sessions; m && ss; ss = ss->next)
+    m = fsrv_msg_new(SPICE_MSG_INPUTS_KEY_MODIFIERS, body, sizeof(body));
+    for (struct fsrv_session *ss = s->sessions; m && ss; ss = ss->next)
         if (ss->inputs)
-            floe_chan_send(ss->inputs, m);
-    floe_msg_unref(m);
+            fsrv_chan_send(ss->inputs, m);
+    fsrv_msg_unref(m);
 }
 
-const struct floe_chan_ops floe_inputs_ops = {
+const struct fsrv_chan_ops fsrv_inputs_ops = {
     .linked = inputs_linked,
     .handle = inputs_handle,
 };

@@ -12,74 +12,74 @@
 #include "protocol/spice/draw.h"
 #include "protocol/spice/messages.h"
 
-struct floe_msg_image;
+struct fsrv_msg_image;
 
 /* An encoded message body, shared by every client that queues it. A draw
  * of pixels (`image` set, body empty) is encoded for each client only when
  * it is written: its codec, cache and GLZ dictionary are that client's. */
-struct floe_msg {
+struct fsrv_msg {
     int refs;
     uint16_t type;
     int has_box;            /* a draw on a monitor's surface: box is the area */
     pixman_box32_t box;
-    struct floe_msg_image *image;
+    struct fsrv_msg_image *image;
     uint32_t len;
     uint8_t body[];
 };
 
 /* Builds a message from the bytes of `w` after `body_at` (w is emptied). */
-struct floe_msg *floe_msg_from_wbuf(uint16_t type, struct floe_wbuf *w);
-struct floe_msg *floe_msg_new(uint16_t type, const void *body, size_t len);
-struct floe_msg *floe_msg_ref(struct floe_msg *m);
-void floe_msg_unref(struct floe_msg *m);
+struct fsrv_msg *fsrv_msg_from_wbuf(uint16_t type, struct floe_wbuf *w);
+struct fsrv_msg *fsrv_msg_new(uint16_t type, const void *body, size_t len);
+struct fsrv_msg *fsrv_msg_ref(struct fsrv_msg *m);
+void fsrv_msg_unref(struct fsrv_msg *m);
 
 /* What a queued message costs: its body and the bookkeeping around it, so
  * that many tiny messages count too. */
-size_t floe_msg_image_bytes(const struct floe_msg_image *img);
-static inline size_t floe_msg_cost(const struct floe_msg *m)
+size_t fsrv_msg_image_bytes(const struct fsrv_msg_image *img);
+static inline size_t fsrv_msg_cost(const struct fsrv_msg *m)
 {
-    return m->len + 64 + (m->image ? floe_msg_image_bytes(m->image) : 0);
+    return m->len + 64 + (m->image ? fsrv_msg_image_bytes(m->image) : 0);
 }
 
-struct floe_qitem {
-    struct floe_qitem *next;
-    struct floe_msg *msg;
+struct fsrv_qitem {
+    struct fsrv_qitem *next;
+    struct fsrv_msg *msg;
 };
 
-struct floe_chan;
+struct fsrv_chan;
 
-struct floe_chan_ops {
-    void (*linked)(struct floe_chan *c);
+struct fsrv_chan_ops {
+    void (*linked)(struct fsrv_chan *c);
     /* a channel-specific message; negative = bad input, disconnect */
-    int (*handle)(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len);
+    int (*handle)(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len);
     /* the queue passed its byte limit: make it smaller (display) */
-    void (*overflow)(struct floe_chan *c);
+    void (*overflow)(struct fsrv_chan *c);
     /* a queued message is about to be written: returns the message to write
      * now (a new reference; NULL skips it), and may put messages back at
-     * the queue's head with floe_chan_push_front (display: encodes images).
+     * the queue's head with fsrv_chan_push_front (display: encodes images).
      * It may also take the message away to work on it off the loop thread:
      * it sets `held` and returns NULL, and once done puts the result at the
      * queue's head, clears `held` and flushes. */
-    struct floe_msg *(*prepare)(struct floe_chan *c, struct floe_msg *m);
-    void (*closed)(struct floe_chan *c);
+    struct fsrv_msg *(*prepare)(struct fsrv_chan *c, struct fsrv_msg *m);
+    void (*closed)(struct fsrv_chan *c);
 };
 
 /* Why a channel's writes wait: its head message is being encoded on the
  * worker pool, or it waits for another channel's encoding of the same picture. */
-enum floe_chan_held { HELD_NO, HELD_ENCODING, HELD_WAITING };
+enum fsrv_chan_held { HELD_NO, HELD_ENCODING, HELD_WAITING };
 
-enum floe_link_state { LINK_HEADER, LINK_MESS, LINK_AUTH_MECH, LINK_TICKET, LINK_DONE };
+enum fsrv_link_state { LINK_HEADER, LINK_MESS, LINK_AUTH_MECH, LINK_TICKET, LINK_DONE };
 
-struct floe_session;
+struct fsrv_session;
 
 /* One TCP connection: linking, then one channel of one session. */
-struct floe_chan {
+struct fsrv_chan {
     struct floe_server *srv;
-    struct floe_session *sess;
-    struct floe_chan *next;          /* in srv->chans */
+    struct fsrv_session *sess;
+    struct fsrv_chan *next;          /* in srv->chans */
     uv_tcp_t tcp;
     char peer[64];
-    enum floe_link_state state;
+    enum fsrv_link_state state;
     uint8_t type, id;
     uint32_t connection_id;
     struct spice_caps caps;
@@ -90,12 +90,12 @@ struct floe_chan {
     uint8_t *rbuf;
     size_t rlen, rcap;
 
-    struct floe_qitem *head, *tail;
-    size_t queued_bytes;      /* sum of floe_msg_cost of the queue */
+    struct fsrv_qitem *head, *tail;
+    size_t queued_bytes;      /* sum of fsrv_msg_cost of the queue */
     size_t queue_limit;       /* past it: overflow(), or stop reading the peer */
     int throttled;            /* reading stopped until the queue drains */
     int overflowing;          /* inside ops->overflow */
-    int held;                 /* enum floe_chan_held: nothing is written meanwhile */
+    int held;                 /* enum fsrv_chan_held: nothing is written meanwhile */
     uint64_t created_ms;
     size_t inflight_bytes;
     uint64_t serial;
@@ -107,15 +107,15 @@ struct floe_chan {
     int closing;     /* no more reads; close once writes are done */
     uint64_t closing_ms;  /* when closing began: a peer that never reads is cut later */
     int closed;
-    const struct floe_chan_ops *ops;
+    const struct fsrv_chan_ops *ops;
     void *priv;
 };
 
-struct floe_session {
-    struct floe_session *next;
+struct fsrv_session {
+    struct fsrv_session *next;
     uint32_t id;
-    struct floe_chan *main, *inputs, *cursor;
-    struct floe_chan *display[FLOE_SERVER_MAX_MONITORS];   /* by channel id: monitor */
+    struct fsrv_chan *main, *inputs, *cursor;
+    struct fsrv_chan *display[FLOE_SERVER_MAX_MONITORS];   /* by channel id: monitor */
     uint16_t mouse_mode;
     int mouse_monitor;         /* the monitor the pointer is on (MOUSE_POSITION's display) */
     int mouse_x, mouse_y;
@@ -130,13 +130,13 @@ struct floe_session {
 #define FLOE_SLOW_LINK_BPS 10000000ull
 #define FLOE_NET_TEST_BYTES (256u << 10)
 
-struct floe_surface {
+struct fsrv_surface {
     int width, height;
     pixman_image_t *image;
     uint32_t *pixels;
 };
 
-struct floe_cursor_state {
+struct fsrv_cursor_state {
     uint32_t *argb;
     int w, h, hot_x, hot_y;
     int x, y;
@@ -153,13 +153,13 @@ struct floe_server {
     char *password_file;
     EVP_PKEY *key;
     uint8_t pubkey[SPICE_TICKET_PUBKEY_BYTES];
-    struct floe_chan *chans;
-    struct floe_session *sessions;
+    struct fsrv_chan *chans;
+    struct fsrv_session *sessions;
     struct floe_input_sink sink;
     uint32_t keyboard_locks;
     int monitors;
-    struct floe_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
-    struct floe_cursor_state cursor;
+    struct fsrv_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
+    struct fsrv_cursor_state cursor;
     uint64_t image_ids;
     uint64_t start_ms;
     struct floe_server_stats stats;
@@ -169,81 +169,81 @@ struct floe_server {
 };
 
 /* net/link.c */
-void floe_link_read(struct floe_chan *c);
-int floe_auth_init(struct floe_server *s);
+void fsrv_link_read(struct fsrv_chan *c);
+int fsrv_auth_init(struct floe_server *s);
 /* Returns a spice_link_err for the 128-byte encrypted ticket. */
-int floe_auth_check_ticket(struct floe_server *s, const uint8_t *ticket);
+int fsrv_auth_check_ticket(struct floe_server *s, const uint8_t *ticket);
 
 /* net/chan.c */
-void floe_chan_accept(struct floe_server *s, uv_stream_t *listener);
+void fsrv_chan_accept(struct floe_server *s, uv_stream_t *listener);
 /* A connection whose tcp handle is initialised but not yet connected. */
-struct floe_chan *floe_chan_new(struct floe_server *s);
-/* Frees a connection floe_chan_start was never called on. */
-void floe_chan_discard(struct floe_chan *c);
+struct fsrv_chan *fsrv_chan_new(struct floe_server *s);
+/* Frees a connection fsrv_chan_start was never called on. */
+void fsrv_chan_discard(struct fsrv_chan *c);
 /* Adds a connected c to the server, names its peer (else `fallback_peer`), reads. */
-void floe_chan_start(struct floe_chan *c, const char *fallback_peer);
+void fsrv_chan_start(struct fsrv_chan *c, const char *fallback_peer);
 /* Queues a message (takes a reference) and starts writing. */
-void floe_chan_send(struct floe_chan *c, struct floe_msg *m);
+void fsrv_chan_send(struct fsrv_chan *c, struct fsrv_msg *m);
 /* Queues a message built from `w`'s bytes (w is emptied). */
-void floe_chan_send_wbuf(struct floe_chan *c, uint16_t type, struct floe_wbuf *w);
-void floe_chan_send_raw(struct floe_chan *c, const void *bytes, size_t len);
-void floe_chan_flush(struct floe_chan *c);
+void fsrv_chan_send_wbuf(struct fsrv_chan *c, uint16_t type, struct floe_wbuf *w);
+void fsrv_chan_send_raw(struct fsrv_chan *c, const void *bytes, size_t len);
+void fsrv_chan_flush(struct fsrv_chan *c);
 /* Stops reading and closes once queued bytes are written. */
-void floe_chan_close(struct floe_chan *c, const char *why);
+void fsrv_chan_close(struct fsrv_chan *c, const char *why);
 /* Cuts a closing channel whose peer has not taken its last bytes in time. */
-void floe_chan_expire(struct floe_chan *c, uint64_t now_ms);
+void fsrv_chan_expire(struct fsrv_chan *c, uint64_t now_ms);
 /* Sends DISCONNECTING with `reason` and closes. */
-void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why);
+void fsrv_chan_disconnect(struct fsrv_chan *c, uint32_t reason, const char *why);
 /* Removes from the queue (not yet written) every message drop_fn says 1 to. */
-void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m, void *arg),
+void fsrv_chan_drop(struct fsrv_chan *c, int (*drop_fn)(const struct fsrv_msg *m, void *arg),
                     void *arg);
 /* Puts m (takes a reference) at the head of the queue, before everything
  * queued: 0, or -ENOMEM (nothing queued). */
-int floe_chan_push_front(struct floe_chan *c, struct floe_msg *m);
-void floe_chan_set_ack(struct floe_chan *c, uint32_t window);
-void floe_chan_ping(struct floe_chan *c);
+int fsrv_chan_push_front(struct fsrv_chan *c, struct fsrv_msg *m);
+void fsrv_chan_set_ack(struct fsrv_chan *c, uint32_t window);
+void fsrv_chan_ping(struct fsrv_chan *c);
 /* A PING carrying `pad` bytes of payload; returns its id. */
-uint32_t floe_chan_ping_pad(struct floe_chan *c, size_t pad);
-uint64_t floe_now_us(void);
-uint64_t floe_now_ms(void);
+uint32_t fsrv_chan_ping_pad(struct fsrv_chan *c, size_t pad);
+uint64_t fsrv_now_us(void);
+uint64_t fsrv_now_ms(void);
 
 /* server.c: a channel was freed (closes the timer once a closing server is empty) */
-void floe_server_chan_gone(struct floe_server *s);
+void fsrv_chan_gone(struct floe_server *s);
 
 /* channels */
-extern const struct floe_chan_ops floe_main_ops, floe_display_ops, floe_inputs_ops,
-    floe_cursor_ops;
+extern const struct fsrv_chan_ops fsrv_main_ops, fsrv_display_ops, fsrv_inputs_ops,
+    fsrv_cursor_ops;
 /* Called when link succeeds: binds c to a session; returns a spice_link_err. */
-int floe_session_attach(struct floe_chan *c);
-void floe_session_detach(struct floe_chan *c);
-void floe_main_send_mouse_mode(struct floe_session *ss);
+int fsrv_session_attach(struct fsrv_chan *c);
+void fsrv_session_detach(struct fsrv_chan *c);
+void fsrv_main_send_mouse_mode(struct fsrv_session *ss);
 
 /* display/encode.c: images encoded per client when written */
 /* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b
  * on monitor `monitor`'s surface. */
-struct floe_msg *floe_image_msg_new(int monitor, const pixman_box32_t *b, const uint32_t *pixels,
+struct fsrv_msg *fsrv_image_msg_new(int monitor, const pixman_box32_t *b, const uint32_t *pixels,
                                     int stride);
-void floe_msg_image_free(struct floe_msg_image *img);
-struct floe_display_enc;
-struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
+void fsrv_msg_image_free(struct fsrv_msg_image *img);
+struct fsrv_display_enc;
+struct fsrv_display_enc *fsrv_display_enc_new(struct fsrv_chan *c,
                                               const struct spice_display_init *init);
-void floe_display_enc_free(struct floe_display_enc *e);
+void fsrv_display_enc_free(struct fsrv_display_enc *e);
 /* SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION: a SPICE_IMAGE_COMPRESSION_* value */
-int floe_display_enc_prefer(struct floe_display_enc *e, uint8_t compression);
+int fsrv_display_enc_prefer(struct fsrv_display_enc *e, uint8_t compression);
 /* The bytes c gets for an image message (a new reference, or NULL); or
  * NULL with c->held set while the encoding runs on the worker pool. */
-struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_display_enc *e,
-                                          struct floe_msg *m);
+struct fsrv_msg *fsrv_display_enc_prepare(struct fsrv_chan *c, struct fsrv_display_enc *e,
+                                          struct fsrv_msg *m);
 
 /* display/model.c */
-void floe_display_client_sync(struct floe_chan *c);
-int floe_display_synced(struct floe_chan *c);
+void fsrv_display_client_sync(struct fsrv_chan *c);
+int fsrv_display_synced(struct fsrv_chan *c);
 /* Queues m (the reference is taken over) on every synced DISPLAY channel
  * `monitor` of the clients. */
-void floe_display_broadcast(struct floe_server *s, int monitor, struct floe_msg *m);
-void floe_surface_free(struct floe_surface *sf);
-void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg);
-void floe_cursor_broadcast_state(struct floe_server *s, int init_to_all);
-struct floe_msg *floe_cursor_msg(struct floe_server *s, int init);
+void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg *m);
+void fsrv_surface_free(struct fsrv_surface *sf);
+void fsrv_display_send_region(struct fsrv_chan *c, pixman_region32_t *rg);
+void fsrv_cursor_broadcast_state(struct floe_server *s, int init_to_all);
+struct fsrv_msg *fsrv_cursor_msg(struct floe_server *s, int init);
 
 #endif

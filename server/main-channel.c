@@ -1,10 +1,10 @@
 /* The MAIN channel: INIT, NAME/UUID, the channel list and mouse modes. */
 #include <errno.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
-void floe_main_send_mouse_mode(struct floe_session *ss)
+void fsrv_main_send_mouse_mode(struct fsrv_session *ss)
 {
     struct floe_wbuf w;
     struct spice_mouse_mode m = { SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT,
@@ -14,10 +14,10 @@ void floe_main_send_mouse_mode(struct floe_session *ss)
         return;
     floe_wbuf_init(&w, 0);
     spice_mouse_mode_put(&w, &m);
-    floe_chan_send_wbuf(ss->main, SPICE_MSG_MAIN_MOUSE_MODE, &w);
+    fsrv_chan_send_wbuf(ss->main, SPICE_MSG_MAIN_MOUSE_MODE, &w);
 }
 
-static void main_linked(struct floe_chan *c)
+static void main_linked(struct fsrv_chan *c)
 {
     struct floe_server *s = c->srv;
     struct floe_wbuf w;
@@ -26,27 +26,27 @@ static void main_linked(struct floe_chan *c)
         .display_channels_hint = (uint32_t)s->monitors,
         .supported_mouse_modes = SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT,
         .current_mouse_mode = c->sess->mouse_mode,
-        .multi_media_time = (uint32_t)(floe_now_ms() - s->start_ms + 1),
+        .multi_media_time = (uint32_t)(fsrv_now_ms() - s->start_ms + 1),
     };
 
     floe_wbuf_init(&w, 0);
     spice_main_init_put(&w, &init);
-    floe_chan_send_wbuf(c, SPICE_MSG_MAIN_INIT, &w);
+    fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_INIT, &w);
     if (spice_caps_has(c->caps.channel, SPICE_MAIN_CAP_NAME_AND_UUID)) {
         floe_wbuf_init(&w, 0);
         spice_name_put(&w, s->name);
-        floe_chan_send_wbuf(c, SPICE_MSG_MAIN_NAME, &w);
+        fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_NAME, &w);
         floe_wbuf_init(&w, 0);
         floe_put_bytes(&w, s->opt.uuid, 16);
-        floe_chan_send_wbuf(c, SPICE_MSG_MAIN_UUID, &w);
+        fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_UUID, &w);
     }
     /* measures the link, as the reference server does at the start */
-    c->sess->net_ping_small = floe_chan_ping_pad(c, 0);
-    c->sess->net_ping_big = floe_chan_ping_pad(c, FLOE_NET_TEST_BYTES);
+    c->sess->net_ping_small = fsrv_chan_ping_pad(c, 0);
+    c->sess->net_ping_big = fsrv_chan_ping_pad(c, FLOE_NET_TEST_BYTES);
 }
 
 /* DISPLAY 0..monitors-1, then INPUTS and CURSOR. */
-static void send_channels_list(struct floe_chan *c)
+static void send_channels_list(struct fsrv_chan *c)
 {
     struct spice_channel_id ids[FLOE_SERVER_MAX_MONITORS + 2];
     struct floe_wbuf w;
@@ -58,10 +58,10 @@ static void send_channels_list(struct floe_chan *c)
     ids[n++] = (struct spice_channel_id){ SPICE_CHANNEL_CURSOR, 0 };
     floe_wbuf_init(&w, 0);
     spice_channels_list_put(&w, ids, n);
-    floe_chan_send_wbuf(c, SPICE_MSG_MAIN_CHANNELS_LIST, &w);
+    fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_CHANNELS_LIST, &w);
 }
 
-static int main_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+static int main_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     struct floe_rbuf r;
     struct spice_mouse_mode_request req;
@@ -77,7 +77,7 @@ static int main_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, 
             return -EBADMSG;
         if (req.mode == SPICE_MOUSE_MODE_SERVER || req.mode == SPICE_MOUSE_MODE_CLIENT)
             c->sess->mouse_mode = req.mode;
-        floe_main_send_mouse_mode(c->sess);
+        fsrv_main_send_mouse_mode(c->sess);
         return 0;
     case SPICE_MSGC_MAIN_CLIENT_INFO:
     case SPICE_MSGC_MAIN_AGENT_START:
@@ -90,7 +90,7 @@ static int main_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, 
     }
 }
 
-const struct floe_chan_ops floe_main_ops = {
+const struct fsrv_chan_ops fsrv_main_ops = {
     .linked = main_linked,
     .handle = main_handle,
 };

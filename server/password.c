@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
+#include "floe/server.h"
 
 static void chomp(char *s)
 {
@@ -35,7 +36,7 @@ static int parse_when(const char *v, time_t *out)
     return 0;
 }
 
-int floe_password_read(const char *path, char pw[61], time_t *expiry)
+int fsrv_password_read(const char *path, char pw[61], time_t *expiry)
 {
     char line[256];
     FILE *f = fopen(path, "r");
@@ -71,4 +72,12 @@ int floe_password_read(const char *path, char pw[61], time_t *expiry)
 out:
     fclose(f);
     return rc;
+}
+
+int floe_server_password_file_check(const char *path)
+{
+    char pw[61];
+    time_t expiry;
+
+    return fsrv_password_read(path, pw, &expiry);
 }

@@ -7,6 +7,6 @@
 
 /* Reads `path` into pw (at most 60 characters + NUL) and *expiry (0 =
  * never). 0, or -errno with a logged reason. */
-int floe_password_read(const char *path, char pw[61], time_t *expiry);
+int fsrv_password_read(const char *path, char pw[61], time_t *expiry);
 
 #endif

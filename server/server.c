@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -17,7 +17,7 @@ static void on_connection(uv_stream_t *listener, int status)
         floe_warn("accept failed: %s", uv_strerror(status));
         return;
     }
-    floe_chan_accept(s, listener);
+    fsrv_chan_accept(s, listener);
 }
 
 /* Once a second: cut channels that take too long to close; every ten
@@ -25,17 +25,17 @@ static void on_connection(uv_stream_t *listener, int status)
 static void on_ping_timer(uv_timer_t *t)
 {
     struct floe_server *s = t->data;
-    uint64_t now = floe_now_ms();
+    uint64_t now = fsrv_now_ms();
 
-    for (struct floe_chan *c = s->chans, *next; c; c = next) {
+    for (struct fsrv_chan *c = s->chans, *next; c; c = next) {
         next = c->next;
-        floe_chan_expire(c, now);
+        fsrv_chan_expire(c, now);
     }
     if (++s->ticks % 10)
         return;
-    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+    for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next)
         if (ss->main)
-            floe_chan_ping(ss->main);
+            fsrv_chan_ping(ss->main);
 }
 
 /* libuv writes with write(2), so a client that hangs up while the server
@@ -74,8 +74,8 @@ struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_op
     s->opt.password_file = s->password_file;
     s->monitors = opt->monitors > 0 ? opt->monitors : 1;
     s->opt.monitors = s->monitors;
-    s->start_ms = floe_now_ms();
-    if (floe_auth_init(s) < 0) {
+    s->start_ms = fsrv_now_ms();
+    if (fsrv_auth_init(s) < 0) {
         floe_err("could not create the RSA key for tickets");
         free(s->name);
         free(s->password_file);
@@ -112,7 +112,7 @@ int floe_server_listen(struct floe_server *s, const char *host, int port, int *b
     return 0;
 }
 
-void floe_server_chan_gone(struct floe_server *s)
+void fsrv_chan_gone(struct floe_server *s)
 {
     /* the timer cuts clients that do not take their last bytes: it stays
      * until the last connection is gone */
@@ -128,21 +128,21 @@ void floe_server_close(struct floe_server *s)
     }
     s->closing = 1;
     uv_ref((uv_handle_t *)&s->ping_timer);
-    for (struct floe_chan *c = s->chans; c; c = c->next)
-        floe_chan_disconnect(c, SPICE_LINK_ERR_OK, "server shutting down");
-    floe_server_chan_gone(s);
+    for (struct fsrv_chan *c = s->chans; c; c = c->next)
+        fsrv_chan_disconnect(c, SPICE_LINK_ERR_OK, "server shutting down");
+    fsrv_chan_gone(s);
 }
 
 int floe_server_disconnect_clients(struct floe_server *s, uint32_t reason, const char *why)
 {
     int n = 0;
 
-    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+    for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next)
         n++;
     if (n)
         floe_info("disconnecting %d client session%s: %s", n, n == 1 ? "" : "s", why);
-    for (struct floe_chan *c = s->chans; c; c = c->next)
-        floe_chan_disconnect(c, reason, why);
+    for (struct fsrv_chan *c = s->chans; c; c = c->next)
+        fsrv_chan_disconnect(c, reason, why);
     return n;
 }
 
@@ -151,7 +151,7 @@ void floe_server_free(struct floe_server *s)
     if (!s)
         return;
     for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
-        floe_surface_free(&s->primary[k]);
+        fsrv_surface_free(&s->primary[k]);
     free(s->cursor.argb);
     EVP_PKEY_free(s->key);
     free(s->name);
@@ -176,7 +176,7 @@ void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st)
 
 /* " display" for monitor 0's channel, " display:K" for the others'; the
  * bytes pending on all of them into *pending. */
-static void describe_displays(const struct floe_session *ss, int monitors, char *out, size_t len,
+static void describe_displays(const struct fsrv_session *ss, int monitors, char *out, size_t len,
                               size_t *pending)
 {
     size_t used = 0;
@@ -184,7 +184,7 @@ static void describe_displays(const struct floe_session *ss, int monitors, char 
     out[0] = 0;
     *pending = 0;
     for (int k = 0; k < monitors; k++) {
-        const struct floe_chan *d = ss->display[k];
+        const struct fsrv_chan *d = ss->display[k];
 
         if (!d)
             continue;
@@ -201,7 +201,7 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
     size_t used = 0;
 
     buf[0] = 0;
-    for (struct floe_session *ss = s->sessions; ss && used < len; ss = ss->next) {
+    for (struct fsrv_session *ss = s->sessions; ss && used < len; ss = ss->next) {
         const char *peer = ss->main ? ss->main->peer : "?";
         char displays[16 * FLOE_SERVER_MAX_MONITORS];
         size_t pending;

@@ -4,26 +4,26 @@
 
 #include <openssl/rand.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
-static struct floe_session *session_find(struct floe_server *s, uint32_t id)
+static struct fsrv_session *session_find(struct floe_server *s, uint32_t id)
 {
-    for (struct floe_session *ss = s->sessions; ss; ss = ss->next)
+    for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next)
         if (ss->id == id)
             return ss;
     return NULL;
 }
 
-static struct floe_session *session_new(struct floe_server *s)
+static struct fsrv_session *session_new(struct floe_server *s)
 {
-    struct floe_session *ss = calloc(1, sizeof(*ss));
+    struct fsrv_session *ss = calloc(1, sizeof(*ss));
 
     if (!ss)
         return NULL;
     do {
         if (RAND_bytes((unsigned char *)&ss->id, sizeof(ss->id)) != 1)
-            ss->id = (uint32_t)floe_now_ms();
+            ss->id = (uint32_t)fsrv_now_ms();
     } while (ss->id == 0 || session_find(s, ss->id));
     ss->mouse_mode = SPICE_MOUSE_MODE_CLIENT;
     ss->next = s->sessions;
@@ -34,7 +34,7 @@ static struct floe_session *session_new(struct floe_server *s)
 
 /* The session's place for a channel; the link let only display ids below
  * the server's monitor count through. */
-static struct floe_chan **slot(struct floe_session *ss, uint8_t type, uint8_t id)
+static struct fsrv_chan **slot(struct fsrv_session *ss, uint8_t type, uint8_t id)
 {
     switch (type) {
     case SPICE_CHANNEL_MAIN: return &ss->main;
@@ -45,10 +45,10 @@ static struct floe_chan **slot(struct floe_session *ss, uint8_t type, uint8_t id
     }
 }
 
-int floe_session_attach(struct floe_chan *c)
+int fsrv_session_attach(struct fsrv_chan *c)
 {
-    struct floe_session *ss;
-    struct floe_chan **sl;
+    struct fsrv_session *ss;
+    struct fsrv_chan **sl;
 
     if (c->type == SPICE_CHANNEL_MAIN) {
         if (c->connection_id != 0 && !session_find(c->srv, c->connection_id))
@@ -66,16 +66,16 @@ int floe_session_attach(struct floe_chan *c)
         return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
     if (*sl) {
         (*sl)->sess = NULL;
-        floe_chan_close(*sl, "replaced by a new connection");
+        fsrv_chan_close(*sl, "replaced by a new connection");
     }
     *sl = c;
     c->sess = ss;
     return SPICE_LINK_ERR_OK;
 }
 
-static void session_free(struct floe_server *s, struct floe_session *ss)
+static void session_free(struct floe_server *s, struct fsrv_session *ss)
 {
-    for (struct floe_session **pp = &s->sessions; *pp; pp = &(*pp)->next)
+    for (struct fsrv_session **pp = &s->sessions; *pp; pp = &(*pp)->next)
         if (*pp == ss) {
             *pp = ss->next;
             break;
@@ -84,10 +84,10 @@ static void session_free(struct floe_server *s, struct floe_session *ss)
     free(ss);
 }
 
-void floe_session_detach(struct floe_chan *c)
+void fsrv_session_detach(struct fsrv_chan *c)
 {
-    struct floe_session *ss = c->sess;
-    struct floe_chan **sl;
+    struct fsrv_session *ss = c->sess;
+    struct fsrv_chan **sl;
 
     if (!ss)
         return;
@@ -97,14 +97,14 @@ void floe_session_detach(struct floe_chan *c)
     c->sess = NULL;
     if (c->type == SPICE_CHANNEL_MAIN) {
         /* the client is gone: its other channels go too */
-        struct floe_chan *others[2 + FLOE_SERVER_MAX_MONITORS] = { ss->inputs, ss->cursor };
+        struct fsrv_chan *others[2 + FLOE_SERVER_MAX_MONITORS] = { ss->inputs, ss->cursor };
 
         for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
             others[2 + k] = ss->display[k];
         for (int i = 0; i < 2 + FLOE_SERVER_MAX_MONITORS; i++)
             if (others[i]) {
                 others[i]->sess = NULL;
-                floe_chan_close(others[i], "main channel closed");
+                fsrv_chan_close(others[i], "main channel closed");
             }
         floe_info("session %u ended", ss->id);
         session_free(c->srv, ss);

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 enum floe_vm_accel { FLOE_VM_ACCEL_AUTO, FLOE_VM_ACCEL_KVM, FLOE_VM_ACCEL_TCG };
 
 #define FLOE_VM_MAX_USB_REDIR 8
@@ -30,5 +33,7 @@ struct floe_vm_config {
 /* Reads path into cfg (zeroed first). 0, or -1 with one line in err. */
 int floe_vm_config_load(const char *path, struct floe_vm_config *cfg, char *err, size_t errlen);
 void floe_vm_config_clear(struct floe_vm_config *cfg);
+
+#pragma GCC visibility pop
 
 #endif

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "vmhost/qmp.h"
 #include "vmhost/vm-config.h"
 #include "vmhost/vnc-feed.h"

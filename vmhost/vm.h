@@ -11,6 +11,9 @@
 #include "floe/server.h"
 #include "vmhost/vm-config.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 struct floe_vm;
 
 /* Makes a VM on loop that draws on srv (both borrowed) from a config read
@@ -56,5 +59,7 @@ void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len);
 
 /* The input sink to give the server: keys, pointer and wheel go to the guest. */
 void floe_vm_input_sink(struct floe_vm *vm, struct floe_input_sink *sink);
+
+#pragma GCC visibility pop
 
 #endif

@@ -8,6 +8,9 @@
 
 #include "protocol/spice/wire.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* Every multi-byte RFB integer is big-endian on the wire. */
 
 #define FLOE_RFB_VERSION_LEN 12          /* "RFB 003.008\n" */
@@ -139,5 +142,7 @@ void floe_rfb_parser_init(struct floe_rfb_parser *p, uint16_t fb_w, uint16_t fb_
  * named in enum floe_rfb_encoding are accepted. */
 int floe_rfb_parse(struct floe_rfb_parser *p, const uint8_t *buf, size_t len,
                    struct floe_rfb_msg *msg, size_t *used);
+
+#pragma GCC visibility pop
 
 #endif

@@ -6,6 +6,9 @@
 
 #include "protocol/spice/messages.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* Rects of a RECTS clip stay in wire form; spice_clip_rect reads one. */
 struct spice_clip {
     uint8_t type;
@@ -115,5 +118,7 @@ size_t spice_draw_copy_image_put(struct floe_wbuf *w, size_t body_at,
                                  uint32_t aux, const uint8_t *data, size_t len);
 void spice_cursor_put(struct floe_wbuf *w, uint16_t flags, const struct spice_cursor_header *h,
                       const uint8_t *data, size_t len);
+
+#pragma GCC visibility pop
 
 #endif

@@ -3,6 +3,9 @@
 #ifndef FLOE_SPICE_ENUMS_H
 #define FLOE_SPICE_ENUMS_H
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 #define SPICE_MAGIC         0x51444552u /* "REDQ" */
 #define SPICE_VERSION_MAJOR 2u
 #define SPICE_VERSION_MINOR 2u
@@ -137,5 +140,7 @@ enum { SPICE_MOUSE_BUTTON_MASK_LEFT = 1, SPICE_MOUSE_BUTTON_MASK_MIDDLE = 2,
        SPICE_MOUSE_BUTTON_MASK_RIGHT = 4 };
 enum { SPICE_KEYBOARD_SCROLL_LOCK = 1, SPICE_KEYBOARD_NUM_LOCK = 2,
        SPICE_KEYBOARD_CAPS_LOCK = 4 };
+
+#pragma GCC visibility pop
 
 #endif

@@ -11,6 +11,9 @@
 #include "protocol/spice/enums.h"
 #include "protocol/spice/wire.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 typedef uint8_t floe_u8_t;
 typedef uint16_t floe_u16_t;
 typedef uint32_t floe_u32_t;
@@ -135,5 +138,7 @@ void spice_name_put(struct floe_wbuf *w, const char *name);
 /* ---- display: monitors ---- */
 void spice_monitors_config_put(struct floe_wbuf *w, const struct spice_monitor_head *heads,
                                uint16_t count, uint16_t max_allowed);
+
+#pragma GCC visibility pop
 
 #endif

@@ -6,6 +6,9 @@
 
 #include "protocol/spice/draw.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* One entry of a SpiceSubMessageList: {type u16, size u32, body}. */
 struct spice_sub_message {
     uint16_t type;
@@ -63,5 +66,7 @@ int spice_cursor_init_parse(const uint8_t *body, size_t len, struct spice_cursor
 int spice_cursor_set_parse(const uint8_t *body, size_t len, struct spice_cursor_msg *m);
 /* Bytes of cursor pixel data a type needs at w x h, 0 if the type is unknown. */
 size_t spice_cursor_data_size(uint8_t type, uint16_t w, uint16_t h);
+
+#pragma GCC visibility pop
 
 #endif

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 /* A growable output buffer. On allocation failure or when `limit` would be
  * passed, `failed` is set and later writes do nothing. */
 struct floe_wbuf {
@@ -66,5 +69,7 @@ static inline void floe_wr_le32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
 }
+
+#pragma GCC visibility pop
 
 #endif

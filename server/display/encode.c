@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "codecs/codec.h"
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
 #define MAX_SHARED (FLOE_CODEC_SLOTS + 1)   /* encodings kept per image: each codec, raw */
@@ -26,13 +26,13 @@
 
 struct shared_enc {
     const struct floe_codec *codec;   /* NULL: the raw bitmap */
-    struct floe_msg *msg;             /* NULL: the codec does not take this picture */
+    struct fsrv_msg *msg;             /* NULL: the codec does not take this picture */
     size_t img_at;
     size_t coded_len;                 /* the image payload's bytes */
     uint8_t type;                     /* the image type sent */
 };
 
-struct floe_msg_image {
+struct fsrv_msg_image {
     int width, height;
     uint64_t hash;         /* of the pixels and size: the image id when cached */
     int photo;             /* -1 until classified */
@@ -51,9 +51,9 @@ struct cache_entry {
 
 struct enc_job;
 
-struct floe_display_enc {
+struct fsrv_display_enc {
     struct floe_server *srv;
-    struct floe_chan *chan;
+    struct fsrv_chan *chan;
     struct enc_job *job;    /* the encoding on the worker pool, or NULL */
     int orphan;             /* the channel is gone: the job's end frees this */
     unsigned delay_ms;      /* FLOE_TEST_ENCODE_DELAY_MS: a slow codec, for tests */
@@ -68,15 +68,15 @@ struct floe_display_enc {
 };
 
 /* Constant over the message's life: queues add and later subtract it. */
-size_t floe_msg_image_bytes(const struct floe_msg_image *img)
+size_t fsrv_msg_image_bytes(const struct fsrv_msg_image *img)
 {
     return (size_t)img->width * img->height * 4;
 }
 
-void floe_msg_image_free(struct floe_msg_image *img)
+void fsrv_msg_image_free(struct fsrv_msg_image *img)
 {
     for (int i = 0; i < img->n_shared; i++)
-        floe_msg_unref(img->shared[i].msg);
+        fsrv_msg_unref(img->shared[i].msg);
     free(img);
 }
 
@@ -100,18 +100,18 @@ static uint64_t pixels_hash(const uint32_t *px, size_t n, int w, int h)
     return a ^ (a >> 31);
 }
 
-struct floe_msg *floe_image_msg_new(int monitor, const pixman_box32_t *b, const uint32_t *pixels,
+struct fsrv_msg *fsrv_image_msg_new(int monitor, const pixman_box32_t *b, const uint32_t *pixels,
                                     int stride)
 {
     int w = b->x2 - b->x1, h = b->y2 - b->y1;
-    struct floe_msg *m = floe_msg_new(SPICE_MSG_DISPLAY_DRAW_COPY, NULL, 0);
-    struct floe_msg_image *img;
+    struct fsrv_msg *m = fsrv_msg_new(SPICE_MSG_DISPLAY_DRAW_COPY, NULL, 0);
+    struct fsrv_msg_image *img;
 
     if (!m)
         return NULL;
     img = malloc(sizeof(*img) + (size_t)w * h * 4);
     if (!img) {
-        floe_msg_unref(m);
+        fsrv_msg_unref(m);
         return NULL;
     }
     memset(img, 0, sizeof(*img));
@@ -135,7 +135,7 @@ struct floe_msg *floe_image_msg_new(int monitor, const pixman_box32_t *b, const 
 /* Photographs have mostly small, non-zero steps between neighbours; text
  * and UI have runs of equal pixels and sharp edges. Samples a grid of
  * horizontal and vertical neighbour pairs. */
-static int looks_photographic(const struct floe_msg_image *img)
+static int looks_photographic(const struct fsrv_msg_image *img)
 {
     int w = img->width, h = img->height, equal = 0, smooth = 0, sharp = 0;
     int ystep = h / 48 + 1, xstep = w / 48 + 1;
@@ -165,7 +165,7 @@ static int looks_photographic(const struct floe_msg_image *img)
     return smooth > 2 * equal && smooth > 3 * sharp;
 }
 
-static struct shared_enc *shared_find(struct floe_msg_image *img, const struct floe_codec *codec)
+static struct shared_enc *shared_find(struct fsrv_msg_image *img, const struct floe_codec *codec)
 {
     for (int i = 0; i < img->n_shared; i++)
         if (img->shared[i].codec == codec)
@@ -174,7 +174,7 @@ static struct shared_enc *shared_find(struct floe_msg_image *img, const struct f
 }
 
 /* Notes that codec does not take img, so other clients skip it. */
-static void shared_refuse(struct floe_msg_image *img, const struct floe_codec *codec)
+static void shared_refuse(struct fsrv_msg_image *img, const struct floe_codec *codec)
 {
     if (shared_find(img, codec) || img->n_shared == MAX_SHARED)
         return;
@@ -184,10 +184,10 @@ static void shared_refuse(struct floe_msg_image *img, const struct floe_codec *c
 
 /* The client-independent message of one coding (codec NULL: raw), made once;
  * the entry found may be a refusal (msg NULL). */
-static struct shared_enc *shared_get(struct floe_msg *m, const struct floe_codec *codec,
+static struct shared_enc *shared_get(struct fsrv_msg *m, const struct floe_codec *codec,
                                      struct floe_bytes *coded, const struct floe_coded *meta)
 {
-    struct floe_msg_image *img = m->image;
+    struct fsrv_msg_image *img = m->image;
     struct spice_display_base base;
     struct floe_wbuf w;
     struct shared_enc *se = shared_find(img, codec);
@@ -213,7 +213,7 @@ static struct shared_enc *shared_get(struct floe_msg *m, const struct floe_codec
         se->img_at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, meta->flags,
                                                meta->aux, coded->data, coded->len);
     }
-    se->msg = floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+    se->msg = fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
     if (!se->msg)
         return NULL;
     se->codec = codec;
@@ -225,7 +225,7 @@ static struct shared_enc *shared_get(struct floe_msg *m, const struct floe_codec
 
 /* --- the client's pixmap cache, mirrored ------------------------------- */
 
-static struct cache_entry *cache_find(struct floe_display_enc *e, uint64_t id)
+static struct cache_entry *cache_find(struct fsrv_display_enc *e, uint64_t id)
 {
     for (struct cache_entry *ce = e->buckets[id % CACHE_BUCKETS]; ce; ce = ce->next)
         if (ce->id == id)
@@ -233,7 +233,7 @@ static struct cache_entry *cache_find(struct floe_display_enc *e, uint64_t id)
     return NULL;
 }
 
-static void lru_unlink(struct floe_display_enc *e, struct cache_entry *ce)
+static void lru_unlink(struct fsrv_display_enc *e, struct cache_entry *ce)
 {
     if (ce->newer)
         ce->newer->older = ce->older;
@@ -246,7 +246,7 @@ static void lru_unlink(struct floe_display_enc *e, struct cache_entry *ce)
     ce->newer = ce->older = NULL;
 }
 
-static void lru_push(struct floe_display_enc *e, struct cache_entry *ce)
+static void lru_push(struct fsrv_display_enc *e, struct cache_entry *ce)
 {
     ce->older = e->lru_new;
     ce->newer = NULL;
@@ -257,7 +257,7 @@ static void lru_push(struct floe_display_enc *e, struct cache_entry *ce)
     e->lru_new = ce;
 }
 
-static void cache_remove(struct floe_display_enc *e, struct cache_entry *ce)
+static void cache_remove(struct fsrv_display_enc *e, struct cache_entry *ce)
 {
     struct cache_entry **pp = &e->buckets[ce->id % CACHE_BUCKETS];
 
@@ -272,8 +272,8 @@ static void cache_remove(struct floe_display_enc *e, struct cache_entry *ce)
 /* Makes room for `pixels` and records `id`; the ids evicted to make room go
  * into an INVAL_LIST in *inval (NULL when none were). 0, or -1 when the
  * picture is not to be cached. */
-static int cache_add(struct floe_display_enc *e, uint64_t id, uint64_t pixels,
-                     struct floe_msg **inval)
+static int cache_add(struct fsrv_display_enc *e, uint64_t id, uint64_t pixels,
+                     struct fsrv_msg **inval)
 {
     struct cache_entry *ce;
     struct floe_wbuf w;
@@ -308,14 +308,14 @@ static int cache_add(struct floe_display_enc *e, uint64_t id, uint64_t pixels,
     }
     if (n) {
         floe_patch_u16(&w, count_at, n);
-        *inval = floe_msg_from_wbuf(SPICE_MSG_DISPLAY_INVAL_LIST, &w);
+        *inval = fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_INVAL_LIST, &w);
     } else {
         floe_wbuf_free(&w);
     }
     return ce ? 0 : -1;
 }
 
-static void cache_clear(struct floe_display_enc *e)
+static void cache_clear(struct fsrv_display_enc *e)
 {
     while (e->lru_old)
         cache_remove(e, e->lru_old);
@@ -329,14 +329,14 @@ static const struct floe_codec *codec_named(const char *name)
 }
 
 /* always, never, or auto: on a link the MAIN channel's network test found slow */
-static int wan_on(enum floe_wan when, const struct floe_chan *c)
+static int wan_on(enum floe_wan when, const struct fsrv_chan *c)
 {
     return when == FLOE_WAN_ALWAYS || (when == FLOE_WAN_AUTO && c->sess && c->sess->slow_link);
 }
 
 /* The codecs to try for img, best first; the raw bitmap comes after them. */
-static int choose(struct floe_display_enc *e, const struct floe_chan *c,
-                  struct floe_msg_image *img, const struct floe_codec **out)
+static int choose(struct fsrv_display_enc *e, const struct fsrv_chan *c,
+                  struct fsrv_msg_image *img, const struct floe_codec **out)
 {
     int mode = e->preferred >= 0 ? e->preferred : (int)e->srv->opt.image_compression;
     int n = 0, quic_ok = img->width >= MIN_QUIC_SIDE && img->height >= MIN_QUIC_SIDE;
@@ -382,7 +382,7 @@ static int choose(struct floe_display_enc *e, const struct floe_chan *c,
     return n;
 }
 
-static void *codec_state(struct floe_display_enc *e, const struct floe_codec *codec)
+static void *codec_state(struct fsrv_display_enc *e, const struct floe_codec *codec)
 {
     int i = floe_codec_state_slot(codec);
 
@@ -406,8 +406,8 @@ static void *codec_state(struct floe_display_enc *e, const struct floe_codec *co
  * job, and states are made and freed on the loop thread while it has none. */
 struct enc_job {
     uv_work_t req;
-    struct floe_display_enc *e;
-    struct floe_msg *m;                      /* a reference */
+    struct fsrv_display_enc *e;
+    struct fsrv_msg *m;                      /* a reference */
     int n;
     const struct floe_codec *codecs[MAX_CHAIN];
     void *states[MAX_CHAIN];
@@ -433,7 +433,7 @@ static unsigned codec_bit(const struct floe_codec *codec)
 static void job_free(struct enc_job *j)
 {
     j->m->image->pending &= ~j->marked;
-    floe_msg_unref(j->m);
+    fsrv_msg_unref(j->m);
     floe_bytes_free(&j->coded);
     free(j);
 }
@@ -441,9 +441,9 @@ static void job_free(struct enc_job *j)
 /* Plans img's encoding for this client: 1 when codecs must run, 0 when the
  * shared encodings answer already, -EAGAIN when another client's job is
  * making the shared encoding this one would start with. */
-static int job_plan(struct floe_display_enc *e, const struct floe_chan *c, struct enc_job *j)
+static int job_plan(struct fsrv_display_enc *e, const struct fsrv_chan *c, struct enc_job *j)
 {
-    struct floe_msg_image *img = j->m->image;
+    struct fsrv_msg_image *img = j->m->image;
     const struct floe_codec *codecs[MAX_CHAIN];
     int n = choose(e, c, img, codecs), run = 0;
 
@@ -477,7 +477,7 @@ static int job_plan(struct floe_display_enc *e, const struct floe_chan *c, struc
 static void job_work(uv_work_t *req)
 {
     struct enc_job *j = (struct enc_job *)req;
-    struct floe_msg_image *img = j->m->image;
+    struct fsrv_msg_image *img = j->m->image;
     struct floe_pic pic = { img->pixels, img->width, img->height, img->width * 4, false };
     size_t raw = (size_t)img->width * img->height * 4;
 
@@ -512,10 +512,10 @@ static void job_work(uv_work_t *req)
     }
 }
 
-static struct floe_msg *draw_copy_own(const struct floe_msg *m, const struct enc_job *j,
+static struct fsrv_msg *draw_copy_own(const struct fsrv_msg *m, const struct enc_job *j,
                                       size_t *img_at)
 {
-    const struct floe_msg_image *img = m->image;
+    const struct fsrv_msg_image *img = m->image;
     struct spice_display_base base;
     struct spice_image_desc desc = { img->hash, j->meta.type, 0, (uint32_t)img->width,
                                      (uint32_t)img->height };
@@ -527,7 +527,7 @@ static struct floe_msg *draw_copy_own(const struct floe_msg *m, const struct enc
     floe_wbuf_init(&w, 0);
     *img_at = spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, j->meta.flags, j->meta.aux,
                                         j->coded.data, j->coded.len);
-    return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+    return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
 }
 
 /* What the codecs made, as a message for this client (a new reference), or
@@ -539,12 +539,12 @@ struct coding {
     int fatal;
 };
 
-static struct floe_msg *job_message(struct enc_job *j, struct coding *cd)
+static struct fsrv_msg *job_message(struct enc_job *j, struct coding *cd)
 {
-    struct floe_display_enc *e = j->e;
-    struct floe_msg_image *img = j->m->image;
+    struct fsrv_display_enc *e = j->e;
+    struct fsrv_msg_image *img = j->m->image;
     const struct floe_codec *codec;
-    struct floe_msg *out;
+    struct fsrv_msg *out;
     struct shared_enc *se;
     uint8_t type;
 
@@ -567,7 +567,7 @@ static struct floe_msg *job_message(struct enc_job *j, struct coding *cd)
                               : shared_get(j->m, codec, &j->coded, &j->meta);
         if (!se || !se->msg)
             return NULL;
-        out = floe_msg_ref(se->msg);
+        out = fsrv_msg_ref(se->msg);
         cd->img_at = se->img_at;
         type = se->type;
         e->srv->stats.image_bytes_coded += se->coded_len;
@@ -578,9 +578,9 @@ static struct floe_msg *job_message(struct enc_job *j, struct coding *cd)
     return out;
 }
 
-static struct floe_msg *from_cache_msg(const struct floe_msg *m)
+static struct fsrv_msg *from_cache_msg(const struct fsrv_msg *m)
 {
-    const struct floe_msg_image *img = m->image;
+    const struct fsrv_msg_image *img = m->image;
     struct spice_display_base base;
     struct spice_image_desc desc = { img->hash, SPICE_IMAGE_FROM_CACHE, 0,
                                      (uint32_t)img->width, (uint32_t)img->height };
@@ -591,22 +591,22 @@ static struct floe_msg *from_cache_msg(const struct floe_msg *m)
     base.clip.type = SPICE_CLIP_NONE;
     floe_wbuf_init(&w, 0);
     spice_draw_copy_image_put(&w, 0, &base, NULL, &desc, 0, 0, NULL, 0);
-    return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+    return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
 }
 
 /* The job's result for c: the message to write now (a new reference), with
  * anything that must follow it put back at the queue's head; NULL when
  * nothing is to be written (c may be closing, and e freed, then). */
-static struct floe_msg *job_finish(struct floe_chan *c, struct enc_job *j)
+static struct fsrv_msg *job_finish(struct fsrv_chan *c, struct enc_job *j)
 {
-    struct floe_display_enc *e = j->e;
-    struct floe_msg *m = j->m, *out, *inval = NULL;
-    struct floe_msg_image *img = m->image;
+    struct fsrv_display_enc *e = j->e;
+    struct fsrv_msg *m = j->m, *out, *inval = NULL;
+    struct fsrv_msg_image *img = m->image;
     struct coding cd = { 0 };
 
     out = job_message(j, &cd);
     if (cd.fatal) {
-        floe_chan_close(c, "out of memory while encoding an image");
+        fsrv_chan_close(c, "out of memory while encoding an image");
         return NULL;
     }
     if (!out) {
@@ -614,7 +614,7 @@ static struct floe_msg *job_finish(struct floe_chan *c, struct enc_job *j)
 
         if (!se)
             return NULL;
-        out = floe_msg_ref(se->msg);
+        out = fsrv_msg_ref(se->msg);
         cd.img_at = se->img_at;
         e->srv->stats.images_by_type[SPICE_IMAGE_BITMAP]++;
         e->srv->stats.image_bytes_coded += se->coded_len;
@@ -622,12 +622,12 @@ static struct floe_msg *job_finish(struct floe_chan *c, struct enc_job *j)
     /* lossy pictures are not cached: a later draw of them must be exact */
     if (e->cache_limit && !cd.lossy &&
         cache_add(e, img->hash, (uint64_t)img->width * img->height, &inval) == 0) {
-        struct floe_msg *flagged = cd.own ? out : floe_msg_new(out->type, out->body, out->len);
+        struct fsrv_msg *flagged = cd.own ? out : fsrv_msg_new(out->type, out->body, out->len);
 
         if (flagged) {
             flagged->body[cd.img_at + CACHE_ME_AT] |= SPICE_IMAGE_CACHE_ME;
             if (flagged != out)
-                floe_msg_unref(out);
+                fsrv_msg_unref(out);
             out = flagged;
         } else {
             /* the client would not get the picture into its cache */
@@ -635,12 +635,12 @@ static struct floe_msg *job_finish(struct floe_chan *c, struct enc_job *j)
         }
     }
     if (inval) {
-        int rc = floe_chan_push_front(c, out);
+        int rc = fsrv_chan_push_front(c, out);
 
-        floe_msg_unref(out);
+        fsrv_msg_unref(out);
         if (rc < 0) {
-            floe_msg_unref(inval);
-            floe_chan_close(c, "out of memory");
+            fsrv_msg_unref(inval);
+            fsrv_chan_close(c, "out of memory");
             return NULL;
         }
         return inval;
@@ -651,24 +651,24 @@ static struct floe_msg *job_finish(struct floe_chan *c, struct enc_job *j)
 /* Channels that wait for a shared encoding look again: a job has ended. */
 static void wake_waiting(struct floe_server *s)
 {
-    for (struct floe_chan *o = s->chans; o; o = o->next)
+    for (struct fsrv_chan *o = s->chans; o; o = o->next)
         if (o->held == HELD_WAITING) {
             o->held = HELD_NO;
-            floe_chan_flush(o);
+            fsrv_chan_flush(o);
         }
 }
 
-static void enc_destroy(struct floe_display_enc *e);
+static void enc_destroy(struct fsrv_display_enc *e);
 
 /* Back on the loop thread: the result goes to the head of the channel's
  * queue, unless the channel went away meanwhile. */
 static void job_after(uv_work_t *req, int status)
 {
     struct enc_job *j = (struct enc_job *)req;
-    struct floe_display_enc *e = j->e;
+    struct fsrv_display_enc *e = j->e;
     struct floe_server *s = e->srv;
-    struct floe_chan *c = e->chan;
-    struct floe_msg *now;
+    struct fsrv_chan *c = e->chan;
+    struct fsrv_msg *now;
 
     e->job = NULL;
     if (status < 0)
@@ -683,29 +683,29 @@ static void job_after(uv_work_t *req, int status)
     now = job_finish(c, j);   /* may close c and free e */
     job_free(j);
     if (now) {
-        if (floe_chan_push_front(c, now) < 0)
-            floe_chan_close(c, "out of memory");
-        floe_msg_unref(now);
+        if (fsrv_chan_push_front(c, now) < 0)
+            fsrv_chan_close(c, "out of memory");
+        fsrv_msg_unref(now);
     }
     wake_waiting(s);
-    floe_chan_flush(c);
+    fsrv_chan_flush(c);
 }
 
-struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_display_enc *e,
-                                          struct floe_msg *m)
+struct fsrv_msg *fsrv_display_enc_prepare(struct fsrv_chan *c, struct fsrv_display_enc *e,
+                                          struct fsrv_msg *m)
 {
-    struct floe_msg_image *img = m->image;
+    struct fsrv_msg_image *img = m->image;
     struct cache_entry *ce;
     struct enc_job *j;
-    struct floe_msg *out;
+    struct fsrv_msg *out;
     int rc, pool;
 
     if (!img)
-        return floe_msg_ref(m);
+        return fsrv_msg_ref(m);
     if (!e) {
         struct shared_enc *se = shared_get(m, NULL, NULL, NULL);
 
-        return se ? floe_msg_ref(se->msg) : NULL;
+        return se ? fsrv_msg_ref(se->msg) : NULL;
     }
     if (e->cache_limit && (ce = cache_find(e, img->hash))) {
         lru_unlink(e, ce);
@@ -718,17 +718,17 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
     }
     j = calloc(1, sizeof(*j));
     if (!j) {
-        floe_chan_close(c, "out of memory");
+        fsrv_chan_close(c, "out of memory");
         return NULL;
     }
     j->e = e;
-    j->m = floe_msg_ref(m);
+    j->m = fsrv_msg_ref(m);
     rc = job_plan(e, c, j);
     if (rc == -EAGAIN) {
         /* the picture goes back to the head until that job has ended */
         job_free(j);
-        if (floe_chan_push_front(c, m) < 0) {
-            floe_chan_close(c, "out of memory");
+        if (fsrv_chan_push_front(c, m) < 0) {
+            fsrv_chan_close(c, "out of memory");
             return NULL;
         }
         c->held = HELD_WAITING;
@@ -752,10 +752,10 @@ struct floe_msg *floe_display_enc_prepare(struct floe_chan *c, struct floe_displ
 
 /* --- life cycle -------------------------------------------------------- */
 
-struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
+struct fsrv_display_enc *fsrv_display_enc_new(struct fsrv_chan *c,
                                               const struct spice_display_init *init)
 {
-    struct floe_display_enc *e = calloc(1, sizeof(*e));
+    struct fsrv_display_enc *e = calloc(1, sizeof(*e));
     const char *delay;
 
     if (!e)
@@ -781,7 +781,7 @@ struct floe_display_enc *floe_display_enc_new(struct floe_chan *c,
     return e;
 }
 
-static void enc_destroy(struct floe_display_enc *e)
+static void enc_destroy(struct fsrv_display_enc *e)
 {
     for (int i = 0; floe_codecs[i] && i < FLOE_CODEC_SLOTS; i++)
         if (e->states[i])
@@ -790,7 +790,7 @@ static void enc_destroy(struct floe_display_enc *e)
     free(e);
 }
 
-void floe_display_enc_free(struct floe_display_enc *e)
+void fsrv_display_enc_free(struct fsrv_display_enc *e)
 {
     if (!e)
         return;
@@ -803,7 +803,7 @@ void floe_display_enc_free(struct floe_display_enc *e)
     enc_destroy(e);
 }
 
-int floe_display_enc_prefer(struct floe_display_enc *e, uint8_t compression)
+int fsrv_display_enc_prefer(struct fsrv_display_enc *e, uint8_t compression)
 {
     /* SPICE_IMAGE_COMPRESSION_*: 1 off, 2 auto_glz, 3 auto_lz, 4 quic, 5 glz, 6 lz, 7 lz4 */
     static const int modes[] = { -1, FLOE_IMAGE_OFF, FLOE_IMAGE_AUTO_GLZ, FLOE_IMAGE_AUTO_LZ,

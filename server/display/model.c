@@ -7,12 +7,12 @@
 #include <string.h>
 
 #include "codecs/png.h"
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
 #define STRIP_BYTES (1u << 20)   /* DRAW_COPY pictures are cut into strips */
 
-void floe_surface_free(struct floe_surface *sf)
+void fsrv_surface_free(struct fsrv_surface *sf)
 {
     if (sf->image)
         pixman_image_unref(sf->image);
@@ -20,7 +20,7 @@ void floe_surface_free(struct floe_surface *sf)
 }
 
 /* Clips r to the surface; 0 if nothing is left. */
-static int clip_to_surface(const struct floe_surface *sf, const struct floe_rect *r,
+static int clip_to_surface(const struct fsrv_surface *sf, const struct floe_rect *r,
                            pixman_box32_t *b)
 {
     b->x1 = r->x < 0 ? 0 : r->x;
@@ -40,9 +40,9 @@ static void base_init(struct spice_display_base *b, const pixman_box32_t *box)
     b->clip.type = SPICE_CLIP_NONE;
 }
 
-static struct floe_msg *finish_draw(uint16_t type, struct floe_wbuf *w, const pixman_box32_t *b)
+static struct fsrv_msg *finish_draw(uint16_t type, struct floe_wbuf *w, const pixman_box32_t *b)
 {
-    struct floe_msg *m = floe_msg_from_wbuf(type, w);
+    struct fsrv_msg *m = fsrv_msg_from_wbuf(type, w);
 
     if (m) {
         m->has_box = 1;
@@ -52,16 +52,16 @@ static struct floe_msg *finish_draw(uint16_t type, struct floe_wbuf *w, const pi
 }
 
 /* A DRAW_COPY of the monitor's current pixels inside `b`. */
-static struct floe_msg *copy_msg(struct floe_server *s, int monitor, const pixman_box32_t *b)
+static struct fsrv_msg *copy_msg(struct floe_server *s, int monitor, const pixman_box32_t *b)
 {
-    struct floe_surface *sf = &s->primary[monitor];
+    struct fsrv_surface *sf = &s->primary[monitor];
 
-    return floe_image_msg_new(monitor, b, sf->pixels + (size_t)b->y1 * sf->width + b->x1,
+    return fsrv_image_msg_new(monitor, b, sf->pixels + (size_t)b->y1 * sf->width + b->x1,
                               sf->width * 4);
 }
 
 /* Monitor `surface_id`'s surface, or NULL (logged) for an id out of range. */
-static struct floe_surface *monitor_surface(struct floe_server *s, uint32_t surface_id,
+static struct fsrv_surface *monitor_surface(struct floe_server *s, uint32_t surface_id,
                                             const char *what)
 {
     if (surface_id < (uint32_t)s->monitors)
@@ -72,9 +72,9 @@ static struct floe_surface *monitor_surface(struct floe_server *s, uint32_t surf
 }
 
 /* Sends the current pixels of every rectangle of `rg`, in strips. */
-void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg)
+void fsrv_display_send_region(struct fsrv_chan *c, pixman_region32_t *rg)
 {
-    const struct floe_surface *sf = &c->srv->primary[c->id];
+    const struct fsrv_surface *sf = &c->srv->primary[c->id];
     int n;
     pixman_box32_t *boxes;
 
@@ -91,23 +91,23 @@ void floe_display_send_region(struct floe_chan *c, pixman_region32_t *rg)
         for (int y = boxes[i].y1; y < boxes[i].y2; y += rows) {
             pixman_box32_t b = { boxes[i].x1, y, boxes[i].x2,
                                  y + rows < boxes[i].y2 ? y + rows : boxes[i].y2 };
-            struct floe_msg *m = copy_msg(c->srv, c->id, &b);
+            struct fsrv_msg *m = copy_msg(c->srv, c->id, &b);
 
-            floe_chan_send(c, m);
-            floe_msg_unref(m);
+            fsrv_chan_send(c, m);
+            fsrv_msg_unref(m);
         }
     }
 }
 
-static void send_empty(struct floe_chan *c, uint16_t type)
+static void send_empty(struct fsrv_chan *c, uint16_t type)
 {
-    struct floe_msg *m = floe_msg_new(type, NULL, 0);
+    struct fsrv_msg *m = fsrv_msg_new(type, NULL, 0);
 
-    floe_chan_send(c, m);
-    floe_msg_unref(m);
+    fsrv_chan_send(c, m);
+    fsrv_msg_unref(m);
 }
 
-static struct floe_msg *surface_create_msg(const struct floe_surface *sf)
+static struct fsrv_msg *surface_create_msg(const struct fsrv_surface *sf)
 {
     struct floe_wbuf w;
     struct spice_surface_create sc = { 0, (uint32_t)sf->width, (uint32_t)sf->height,
@@ -115,31 +115,31 @@ static struct floe_msg *surface_create_msg(const struct floe_surface *sf)
 
     floe_wbuf_init(&w, 0);
     spice_surface_create_put(&w, &sc);
-    return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_CREATE, &w);
+    return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_CREATE, &w);
 }
 
 /* One head on each channel, as QEMU's server says for one graphics device
  * per channel: head 0 on surface 0. */
-static struct floe_msg *monitors_msg(const struct floe_surface *sf)
+static struct fsrv_msg *monitors_msg(const struct fsrv_surface *sf)
 {
     struct floe_wbuf w;
     struct spice_monitor_head head = { 0, 0, (uint32_t)sf->width, (uint32_t)sf->height, 0, 0, 0 };
 
     floe_wbuf_init(&w, 0);
     spice_monitors_config_put(&w, &head, 1, 1);
-    return floe_msg_from_wbuf(SPICE_MSG_DISPLAY_MONITORS_CONFIG, &w);
+    return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_MONITORS_CONFIG, &w);
 }
 
-static void send_built(struct floe_chan *c, struct floe_msg *m)
+static void send_built(struct fsrv_chan *c, struct fsrv_msg *m)
 {
-    floe_chan_send(c, m);
-    floe_msg_unref(m);
+    fsrv_chan_send(c, m);
+    fsrv_msg_unref(m);
 }
 
 /* Brings a display client that just sent DISPLAY_INIT up to date. */
-void floe_display_client_sync(struct floe_chan *c)
+void fsrv_display_client_sync(struct fsrv_chan *c)
 {
-    const struct floe_surface *sf = &c->srv->primary[c->id];
+    const struct fsrv_surface *sf = &c->srv->primary[c->id];
     pixman_region32_t all;
 
     if (!sf->image)
@@ -147,7 +147,7 @@ void floe_display_client_sync(struct floe_chan *c)
     send_empty(c, SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES);
     send_built(c, surface_create_msg(sf));
     pixman_region32_init_rect(&all, 0, 0, (unsigned)sf->width, (unsigned)sf->height);
-    floe_display_send_region(c, &all);
+    fsrv_display_send_region(c, &all);
     pixman_region32_fini(&all);
     if (spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
         send_built(c, monitors_msg(sf));
@@ -155,27 +155,27 @@ void floe_display_client_sync(struct floe_chan *c)
 }
 
 
-void floe_display_broadcast(struct floe_server *s, int monitor, struct floe_msg *m)
+void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg *m)
 {
     if (!m)
         return;
-    for (struct floe_session *ss = s->sessions; ss; ss = ss->next) {
-        struct floe_chan *c = ss->display[monitor];
+    for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next) {
+        struct fsrv_chan *c = ss->display[monitor];
 
-        if (!c || !floe_display_synced(c))
+        if (!c || !fsrv_display_synced(c))
             continue;
         /* only clients that said they understand MONITORS_CONFIG get it */
         if (m->type == SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
             !spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
             continue;
-        floe_chan_send(c, m);
+        fsrv_chan_send(c, m);
     }
-    floe_msg_unref(m);
+    fsrv_msg_unref(m);
 }
 
 int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int width, int height)
 {
-    struct floe_surface *sf = monitor_surface(s, surface_id, "surface_create");
+    struct fsrv_surface *sf = monitor_surface(s, surface_id, "surface_create");
     int k = (int)surface_id;
     pixman_image_t *img;
 
@@ -191,23 +191,23 @@ int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int w
 
         floe_wbuf_init(&w, 0);
         floe_put_u32(&w, 0);
-        floe_display_broadcast(s, k, floe_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w));
-        floe_surface_free(sf);
+        fsrv_display_broadcast(s, k, fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w));
+        fsrv_surface_free(sf);
     }
     sf->image = img;
     sf->pixels = pixman_image_get_data(img);
     sf->width = width;
     sf->height = height;
-    floe_display_broadcast(s, k, surface_create_msg(sf));
-    floe_display_broadcast(s, k, monitors_msg(sf));
-    floe_display_broadcast(s, k, floe_msg_new(SPICE_MSG_DISPLAY_MARK, NULL, 0));
+    fsrv_display_broadcast(s, k, surface_create_msg(sf));
+    fsrv_display_broadcast(s, k, monitors_msg(sf));
+    fsrv_display_broadcast(s, k, fsrv_msg_new(SPICE_MSG_DISPLAY_MARK, NULL, 0));
     return 0;
 }
 
 void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                            uint32_t rgb)
 {
-    struct floe_surface *sf = monitor_surface(s, surface_id, "draw_fill");
+    struct fsrv_surface *sf = monitor_surface(s, surface_id, "draw_fill");
     struct spice_display_base base;
     struct floe_wbuf w;
     pixman_box32_t b;
@@ -223,13 +223,13 @@ void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const str
     base_init(&base, &b);
     floe_wbuf_init(&w, 0);
     spice_draw_fill_put(&w, &base, NULL, rgb & 0xffffff);
-    floe_display_broadcast(s, (int)surface_id, finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, &b));
+    fsrv_display_broadcast(s, (int)surface_id, finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, &b));
 }
 
 void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                             const uint32_t *pixels, int stride)
 {
-    struct floe_surface *sf = monitor_surface(s, surface_id, "draw_image");
+    struct fsrv_surface *sf = monitor_surface(s, surface_id, "draw_image");
     pixman_box32_t b;
 
     if (!sf || !clip_to_surface(sf, r, &b))
@@ -242,10 +242,10 @@ void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const st
         for (int x = b.x1; x < b.x2; x++)
             dst[x] = *src++ & 0xffffff;
     }
-    floe_display_broadcast(s, (int)surface_id, copy_msg(s, (int)surface_id, &b));
+    fsrv_display_broadcast(s, (int)surface_id, copy_msg(s, (int)surface_id, &b));
 }
 
-static void move_pixels(struct floe_surface *sf, int sx, int sy, const pixman_box32_t *d)
+static void move_pixels(struct fsrv_surface *sf, int sx, int sy, const pixman_box32_t *d)
 {
     int w = d->x2 - d->x1, h = d->y2 - d->y1;
     int down = d->y1 > sy;
@@ -261,7 +261,7 @@ static void move_pixels(struct floe_surface *sf, int sx, int sy, const pixman_bo
 void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x, int src_y,
                            const struct floe_rect *dst)
 {
-    struct floe_surface *sf = monitor_surface(s, surface_id, "copy_bits");
+    struct fsrv_surface *sf = monitor_surface(s, surface_id, "copy_bits");
     struct spice_display_base base;
     struct floe_wbuf w;
     struct floe_rect src = { src_x, src_y, dst->w, dst->h }, d = *dst;
@@ -282,7 +282,7 @@ void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x
     base_init(&base, &b);
     floe_wbuf_init(&w, 0);
     spice_copy_bits_put(&w, &base, NULL, (struct spice_point){ src_x, src_y });
-    floe_display_broadcast(s, (int)surface_id, finish_draw(SPICE_MSG_DISPLAY_COPY_BITS, &w, &b));
+    fsrv_display_broadcast(s, (int)surface_id, finish_draw(SPICE_MSG_DISPLAY_COPY_BITS, &w, &b));
 }
 
 void floe_server_frame_end(struct floe_server *s)
@@ -292,7 +292,7 @@ void floe_server_frame_end(struct floe_server *s)
 
 int floe_server_snapshot_monitor(struct floe_server *s, int monitor, const char *path)
 {
-    const struct floe_surface *sf;
+    const struct fsrv_surface *sf;
 
     if (monitor < 0 || monitor >= s->monitors)
         return -EINVAL;

@@ -9,7 +9,7 @@
 
 int floe_server_adopt_fd(struct floe_server *s, int fd)
 {
-    struct floe_chan *c;
+    struct fsrv_chan *c;
     char fallback[32];
     int type = 0, rc;
     socklen_t len = sizeof(type);
@@ -25,7 +25,7 @@ int floe_server_adopt_fd(struct floe_server *s, int fd)
         rc = -EPROTOTYPE;
         goto fail;
     }
-    c = floe_chan_new(s);
+    c = fsrv_chan_new(s);
     if (!c) {
         rc = -ENOMEM;
         goto fail;
@@ -33,11 +33,11 @@ int floe_server_adopt_fd(struct floe_server *s, int fd)
     /* libuv's TCP stream does plain read/write, so it carries AF_UNIX too */
     rc = uv_tcp_open(&c->tcp, fd);
     if (rc < 0) {
-        floe_chan_discard(c);
+        fsrv_chan_discard(c);
         goto fail;
     }
     snprintf(fallback, sizeof(fallback), "fd %d", fd);
-    floe_chan_start(c, fallback);
+    fsrv_chan_start(c, fallback);
     return 0;
 fail:
     close(fd); /* ours even on failure, so the caller never double-closes */

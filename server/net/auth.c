@@ -9,11 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 #include "server/password.h"
 
-int floe_auth_init(struct floe_server *s)
+int fsrv_auth_init(struct floe_server *s)
 {
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, NULL);
     unsigned char *der = NULL;
@@ -57,7 +57,7 @@ static int ticket_decrypt(struct floe_server *s, const uint8_t *ticket, char *ou
     return rc;
 }
 
-int floe_auth_check_ticket(struct floe_server *s, const uint8_t *ticket)
+int fsrv_auth_check_ticket(struct floe_server *s, const uint8_t *ticket)
 {
     char given[SPICE_TICKET_BYTES + 1], want[SPICE_MAX_PASSWORD + 1];
     time_t expiry = 0;
@@ -71,7 +71,7 @@ int floe_auth_check_ticket(struct floe_server *s, const uint8_t *ticket)
     }
     if (s->opt.disable_ticketing)
         return SPICE_LINK_ERR_OK;
-    if (!s->password_file || floe_password_read(s->password_file, want, &expiry) < 0) {
+    if (!s->password_file || fsrv_password_read(s->password_file, want, &expiry) < 0) {
         floe_err("no usable password: every client is refused");
         return SPICE_LINK_ERR_PERMISSION_DENIED;
     }

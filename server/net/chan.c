@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
 #define READ_LIMIT (1u << 20)          /* biggest client message accepted */
@@ -14,13 +14,13 @@
 
 struct wreq {
     uv_write_t req;
-    struct floe_chan *c;
-    struct floe_msg *msg;
+    struct fsrv_chan *c;
+    struct fsrv_msg *msg;
     size_t bytes;
     uint8_t hdr[SPICE_SIZE_data_header];
 };
 
-uint64_t floe_now_ms(void)
+uint64_t fsrv_now_ms(void)
 {
     struct timespec ts;
 
@@ -28,9 +28,9 @@ uint64_t floe_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-struct floe_msg *floe_msg_new(uint16_t type, const void *body, size_t len)
+struct fsrv_msg *fsrv_msg_new(uint16_t type, const void *body, size_t len)
 {
-    struct floe_msg *m = malloc(sizeof(*m) + len);
+    struct fsrv_msg *m = malloc(sizeof(*m) + len);
 
     if (!m)
         return NULL;
@@ -43,34 +43,34 @@ struct floe_msg *floe_msg_new(uint16_t type, const void *body, size_t len)
     return m;
 }
 
-struct floe_msg *floe_msg_from_wbuf(uint16_t type, struct floe_wbuf *w)
+struct fsrv_msg *fsrv_msg_from_wbuf(uint16_t type, struct floe_wbuf *w)
 {
-    struct floe_msg *m = w->failed ? NULL : floe_msg_new(type, w->data, w->len);
+    struct fsrv_msg *m = w->failed ? NULL : fsrv_msg_new(type, w->data, w->len);
 
     floe_wbuf_free(w);
     return m;
 }
 
-struct floe_msg *floe_msg_ref(struct floe_msg *m)
+struct fsrv_msg *fsrv_msg_ref(struct fsrv_msg *m)
 {
     m->refs++;
     return m;
 }
 
-void floe_msg_unref(struct floe_msg *m)
+void fsrv_msg_unref(struct fsrv_msg *m)
 {
     if (m && --m->refs == 0) {
         if (m->image)
-            floe_msg_image_free(m->image);
+            fsrv_msg_image_free(m->image);
         free(m);
     }
 }
 
 static void chan_free(uv_handle_t *h)
 {
-    struct floe_chan *c = h->data;
+    struct fsrv_chan *c = h->data;
     struct floe_server *s = c->srv;
-    struct floe_chan **pp;
+    struct fsrv_chan **pp;
 
     for (pp = &c->srv->chans; *pp; pp = &(*pp)->next)
         if (*pp == c) {
@@ -78,18 +78,18 @@ static void chan_free(uv_handle_t *h)
             break;
         }
     while (c->head) {
-        struct floe_qitem *q = c->head;
+        struct fsrv_qitem *q = c->head;
 
         c->head = q->next;
-        floe_msg_unref(q->msg);
+        fsrv_msg_unref(q->msg);
         free(q);
     }
     free(c->rbuf);
     free(c);
-    floe_server_chan_gone(s);
+    fsrv_chan_gone(s);
 }
 
-static void chan_shutdown(struct floe_chan *c)
+static void chan_shutdown(struct fsrv_chan *c)
 {
     if (c->closed)
         return;
@@ -98,29 +98,29 @@ static void chan_shutdown(struct floe_chan *c)
     if (c->state == LINK_DONE) {
         if (c->ops && c->ops->closed)
             c->ops->closed(c);
-        floe_session_detach(c);
+        fsrv_session_detach(c);
     }
     uv_close((uv_handle_t *)&c->tcp, chan_free);
 }
 
-void floe_chan_close(struct floe_chan *c, const char *why)
+void fsrv_chan_close(struct fsrv_chan *c, const char *why)
 {
     if (c->closing)
         return;
     c->closing = 1;
-    c->closing_ms = floe_now_ms();
+    c->closing_ms = fsrv_now_ms();
     if (why)
         floe_info("%s: closing channel %u:%u: %s", c->peer, c->type, c->id, why);
     uv_read_stop((uv_stream_t *)&c->tcp);
-    floe_chan_flush(c);
+    fsrv_chan_flush(c);
 }
 
 #define CLOSE_GRACE_MS 5000
 
-void floe_chan_expire(struct floe_chan *c, uint64_t now_ms)
+void fsrv_chan_expire(struct fsrv_chan *c, uint64_t now_ms)
 {
     if (!c->closing && c->state != LINK_DONE && now_ms - c->created_ms > LINK_DEADLINE_MS) {
-        floe_chan_close(c, "link not finished in time");
+        fsrv_chan_close(c, "link not finished in time");
         return;
     }
     if (c->closing && !c->closed && now_ms - c->closing_ms > CLOSE_GRACE_MS) {
@@ -130,26 +130,26 @@ void floe_chan_expire(struct floe_chan *c, uint64_t now_ms)
     }
 }
 
-void floe_chan_disconnect(struct floe_chan *c, uint32_t reason, const char *why)
+void fsrv_chan_disconnect(struct fsrv_chan *c, uint32_t reason, const char *why)
 {
     struct floe_wbuf w;
-    struct spice_disconnecting d = { floe_now_ms(), reason };
+    struct spice_disconnecting d = { fsrv_now_ms(), reason };
 
     if (c->state == LINK_DONE && !c->closing) {
         floe_wbuf_init(&w, 0);
         spice_disconnecting_put(&w, &d);
-        floe_chan_send_wbuf(c, SPICE_MSG_DISCONNECTING, &w);
+        fsrv_chan_send_wbuf(c, SPICE_MSG_DISCONNECTING, &w);
     }
-    floe_chan_close(c, why);
+    fsrv_chan_close(c, why);
 }
 
 static void write_done(uv_write_t *req, int status)
 {
     struct wreq *wr = (struct wreq *)req;
-    struct floe_chan *c = wr->c;
+    struct fsrv_chan *c = wr->c;
 
     c->inflight_bytes -= wr->bytes;
-    floe_msg_unref(wr->msg);
+    fsrv_msg_unref(wr->msg);
     free(wr);
     if (status < 0 && !c->closed) {
         if (status != UV_ECANCELED)
@@ -158,10 +158,10 @@ static void write_done(uv_write_t *req, int status)
         return;
     }
     if (!c->closed)
-        floe_chan_flush(c);
+        fsrv_chan_flush(c);
 }
 
-static size_t header_write(struct floe_chan *c, uint8_t *hdr, const struct floe_msg *m)
+static size_t header_write(struct fsrv_chan *c, uint8_t *hdr, const struct fsrv_msg *m)
 {
     struct floe_wbuf w;
     size_t n;
@@ -180,9 +180,9 @@ static size_t header_write(struct floe_chan *c, uint8_t *hdr, const struct floe_
 }
 
 /* Writes one queued message; returns 0 when nothing could be written. */
-static int write_one(struct floe_chan *c)
+static int write_one(struct fsrv_chan *c)
 {
-    struct floe_qitem *q = c->head;
+    struct fsrv_qitem *q = c->head;
     struct wreq *wr;
     uv_buf_t bufs[2];
     int n = 0;
@@ -202,11 +202,11 @@ static int write_one(struct floe_chan *c)
     wr->c = c;
     wr->msg = q->msg;
     free(q);
-    c->queued_bytes -= floe_msg_cost(wr->msg);
+    c->queued_bytes -= fsrv_msg_cost(wr->msg);
     if (c->ops && c->ops->prepare && c->state == LINK_DONE) {
-        struct floe_msg *now = c->ops->prepare(c, wr->msg);
+        struct fsrv_msg *now = c->ops->prepare(c, wr->msg);
 
-        floe_msg_unref(wr->msg);
+        fsrv_msg_unref(wr->msg);
         wr->msg = now;
         if (!now) {
             free(wr);
@@ -231,7 +231,7 @@ static int write_one(struct floe_chan *c)
     }
     if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, bufs, (unsigned)n, write_done) < 0) {
         c->inflight_bytes -= wr->bytes;
-        floe_msg_unref(wr->msg);
+        fsrv_msg_unref(wr->msg);
         free(wr);
         chan_shutdown(c);
         return 0;
@@ -242,7 +242,7 @@ static int write_one(struct floe_chan *c)
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
 
-void floe_chan_flush(struct floe_chan *c)
+void fsrv_chan_flush(struct fsrv_chan *c)
 {
     if (c->closed)
         return;
@@ -256,23 +256,23 @@ void floe_chan_flush(struct floe_chan *c)
         chan_shutdown(c);
 }
 
-void floe_chan_send(struct floe_chan *c, struct floe_msg *m)
+void fsrv_chan_send(struct fsrv_chan *c, struct fsrv_msg *m)
 {
-    struct floe_qitem *q;
+    struct fsrv_qitem *q;
 
     if (!m || c->closing || c->closed)
         return;
     q = malloc(sizeof(*q));
     if (!q)
         return;
-    q->msg = floe_msg_ref(m);
+    q->msg = fsrv_msg_ref(m);
     q->next = NULL;
     if (c->tail)
         c->tail->next = q;
     else
         c->head = q;
     c->tail = q;
-    c->queued_bytes += floe_msg_cost(m);
+    c->queued_bytes += fsrv_msg_cost(m);
     if (c->queued_bytes > c->queue_limit) {
         if (c->ops && c->ops->overflow) {
             if (!c->overflowing) { /* overflow() queues messages itself */
@@ -286,39 +286,39 @@ void floe_chan_send(struct floe_chan *c, struct floe_msg *m)
             uv_read_stop((uv_stream_t *)&c->tcp);
         }
     }
-    floe_chan_flush(c);
+    fsrv_chan_flush(c);
 }
 
-int floe_chan_push_front(struct floe_chan *c, struct floe_msg *m)
+int fsrv_chan_push_front(struct fsrv_chan *c, struct fsrv_msg *m)
 {
-    struct floe_qitem *q;
+    struct fsrv_qitem *q;
 
     if (!m || c->closed)
         return -EINVAL;
     q = malloc(sizeof(*q));
     if (!q)
         return -ENOMEM;
-    q->msg = floe_msg_ref(m);
+    q->msg = fsrv_msg_ref(m);
     q->next = c->head;
     c->head = q;
     if (!c->tail)
         c->tail = q;
-    c->queued_bytes += floe_msg_cost(m);
+    c->queued_bytes += fsrv_msg_cost(m);
     return 0;
 }
 
-void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m, void *arg),
+void fsrv_chan_drop(struct fsrv_chan *c, int (*drop_fn)(const struct fsrv_msg *m, void *arg),
                     void *arg)
 {
-    struct floe_qitem **pp = &c->head, *last = NULL;
+    struct fsrv_qitem **pp = &c->head, *last = NULL;
 
     while (*pp) {
-        struct floe_qitem *q = *pp;
+        struct fsrv_qitem *q = *pp;
 
         if (drop_fn(q->msg, arg)) {
-            c->queued_bytes -= floe_msg_cost(q->msg);
+            c->queued_bytes -= fsrv_msg_cost(q->msg);
             *pp = q->next;
-            floe_msg_unref(q->msg);
+            fsrv_msg_unref(q->msg);
             free(q);
         } else {
             last = q;
@@ -328,23 +328,23 @@ void floe_chan_drop(struct floe_chan *c, int (*drop_fn)(const struct floe_msg *m
     c->tail = last;
 }
 
-void floe_chan_send_wbuf(struct floe_chan *c, uint16_t type, struct floe_wbuf *w)
+void fsrv_chan_send_wbuf(struct fsrv_chan *c, uint16_t type, struct floe_wbuf *w)
 {
-    struct floe_msg *m = floe_msg_from_wbuf(type, w);
+    struct fsrv_msg *m = fsrv_msg_from_wbuf(type, w);
 
-    floe_chan_send(c, m);
-    floe_msg_unref(m);
+    fsrv_chan_send(c, m);
+    fsrv_msg_unref(m);
 }
 
-void floe_chan_send_raw(struct floe_chan *c, const void *bytes, size_t len)
+void fsrv_chan_send_raw(struct fsrv_chan *c, const void *bytes, size_t len)
 {
-    struct floe_msg *m = floe_msg_new(0, bytes, len);
+    struct fsrv_msg *m = fsrv_msg_new(0, bytes, len);
 
-    floe_chan_send(c, m);
-    floe_msg_unref(m);
+    fsrv_chan_send(c, m);
+    fsrv_msg_unref(m);
 }
 
-void floe_chan_set_ack(struct floe_chan *c, uint32_t window)
+void fsrv_chan_set_ack(struct fsrv_chan *c, uint32_t window)
 {
     struct floe_wbuf w;
     struct spice_set_ack a = { ++c->ack_generation, window };
@@ -352,12 +352,12 @@ void floe_chan_set_ack(struct floe_chan *c, uint32_t window)
     c->uses_ack = 1;
     floe_wbuf_init(&w, 0);
     spice_set_ack_put(&w, &a);
-    floe_chan_send_wbuf(c, SPICE_MSG_SET_ACK, &w);
+    fsrv_chan_send_wbuf(c, SPICE_MSG_SET_ACK, &w);
     /* until the client's ACK_SYNC, nothing beyond the first window is held */
     c->ack_window = window;
 }
 
-uint64_t floe_now_us(void)
+uint64_t fsrv_now_us(void)
 {
     struct timespec ts;
 
@@ -365,30 +365,30 @@ uint64_t floe_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-uint32_t floe_chan_ping_pad(struct floe_chan *c, size_t pad)
+uint32_t fsrv_chan_ping_pad(struct fsrv_chan *c, size_t pad)
 {
     struct floe_wbuf w;
-    struct spice_ping p = { (uint32_t)++c->ping_id, floe_now_us() };
+    struct spice_ping p = { (uint32_t)++c->ping_id, fsrv_now_us() };
 
     floe_wbuf_init(&w, 0);
     spice_ping_put(&w, &p);
     for (size_t i = 0; i < pad; i++)
         floe_put_u8(&w, 0);
-    floe_chan_send_wbuf(c, SPICE_MSG_PING, &w);
+    fsrv_chan_send_wbuf(c, SPICE_MSG_PING, &w);
     return p.id;
 }
 
-void floe_chan_ping(struct floe_chan *c)
+void fsrv_chan_ping(struct fsrv_chan *c)
 {
-    floe_chan_ping_pad(c, 0);
+    fsrv_chan_ping_pad(c, 0);
 }
 
 /* The MAIN channel's network test: the big PING's answer comes after the
  * small one's by the time its payload took to cross. */
-static void net_test_pong(struct floe_chan *c, uint32_t id)
+static void net_test_pong(struct fsrv_chan *c, uint32_t id)
 {
-    struct floe_session *ss = c->sess;
-    uint64_t now = floe_now_us(), dt;
+    struct fsrv_session *ss = c->sess;
+    uint64_t now = fsrv_now_us(), dt;
 
     if (!ss || c->type != SPICE_CHANNEL_MAIN)
         return;
@@ -404,7 +404,7 @@ static void net_test_pong(struct floe_chan *c, uint32_t id)
 }
 
 /* Messages every channel understands; 1 if handled, <0 on bad input. */
-static int common_handle(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+static int common_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     struct floe_rbuf r;
 
@@ -412,13 +412,13 @@ static int common_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
     switch (type) {
     case SPICE_MSGC_ACK_SYNC:
         c->client_generation = floe_get_u32(&r);
-        floe_chan_flush(c);
+        fsrv_chan_flush(c);
         break;
     case SPICE_MSGC_ACK:
         /* ACKs of an older window (before the last SET_ACK) do not count */
         if (c->client_generation == c->ack_generation)
             c->unacked = c->unacked > c->ack_window ? c->unacked - c->ack_window : 0;
-        floe_chan_flush(c);
+        fsrv_chan_flush(c);
         break;
     case SPICE_MSGC_PONG: {
         struct spice_ping p;
@@ -426,13 +426,13 @@ static int common_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
         spice_ping_get(&r, &p);
         if (!r.bad) {
             floe_debug("%s: channel %u rtt %llu us", c->peer, c->type,
-                       (unsigned long long)(floe_now_us() - p.timestamp));
+                       (unsigned long long)(fsrv_now_us() - p.timestamp));
             net_test_pong(c, p.id);
         }
         break;
     }
     case SPICE_MSGC_DISCONNECTING:
-        floe_chan_close(c, "client is disconnecting");
+        fsrv_chan_close(c, "client is disconnecting");
         break;
     case SPICE_MSGC_MIGRATE_FLUSH_MARK:
     case SPICE_MSGC_MIGRATE_DATA:
@@ -443,7 +443,7 @@ static int common_handle(struct floe_chan *c, uint16_t type, const uint8_t *body
     return r.bad ? -EBADMSG : 1;
 }
 
-static int dispatch(struct floe_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+static int dispatch(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     int rc = common_handle(c, type, body, len);
 
@@ -455,7 +455,7 @@ static int dispatch(struct floe_chan *c, uint16_t type, const uint8_t *body, uin
 }
 
 /* Splits the read buffer into messages; returns bytes consumed or -1. */
-static long parse_messages(struct floe_chan *c)
+static long parse_messages(struct fsrv_chan *c)
 {
     size_t off = 0;
 
@@ -481,7 +481,7 @@ static long parse_messages(struct floe_chan *c)
     return (long)off;
 }
 
-static void consume(struct floe_chan *c, size_t n)
+static void consume(struct fsrv_chan *c, size_t n)
 {
     memmove(c->rbuf, c->rbuf + n, c->rlen - n);
     c->rlen -= n;
@@ -489,7 +489,7 @@ static void consume(struct floe_chan *c, size_t n)
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-    struct floe_chan *c = h->data;
+    struct fsrv_chan *c = h->data;
     /* small buffers until a peer has linked: idle connections cost little */
     size_t want = c->rlen + (c->state == LINK_DONE ? 65536 : 4096);
 
@@ -508,7 +508,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
-    struct floe_chan *c = st->data;
+    struct fsrv_chan *c = st->data;
     long used;
 
     if (n < 0) {
@@ -521,13 +521,13 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
     }
     c->rlen += (size_t)n;
     if (c->state != LINK_DONE) {
-        floe_link_read(c);
+        fsrv_link_read(c);
         if (c->state != LINK_DONE || c->closing)
             return;
     }
     used = parse_messages(c);
     if (used < 0) {
-        floe_chan_close(c, "bad input");
+        fsrv_chan_close(c, "bad input");
         return;
     }
     consume(c, (size_t)used);
@@ -538,27 +538,27 @@ static void free_unlinked(uv_handle_t *h)
     free(h->data);
 }
 
-struct floe_chan *floe_chan_new(struct floe_server *s)
+struct fsrv_chan *fsrv_chan_new(struct floe_server *s)
 {
-    struct floe_chan *c = calloc(1, sizeof(*c));
+    struct fsrv_chan *c = calloc(1, sizeof(*c));
 
     if (!c)
         return NULL;
     c->srv = s;
-    c->created_ms = floe_now_ms();
+    c->created_ms = fsrv_now_ms();
     c->queue_limit = QUEUE_LIMIT;
     uv_tcp_init(s->loop, &c->tcp);
     c->tcp.data = c;
     return c;
 }
 
-void floe_chan_discard(struct floe_chan *c)
+void fsrv_chan_discard(struct fsrv_chan *c)
 {
     uv_close((uv_handle_t *)&c->tcp, free_unlinked);
 }
 
 /* "ip:port" for a TCP peer; 0, or -1 for any other kind of socket. */
-static int peer_name(struct floe_chan *c, char *out, size_t len)
+static int peer_name(struct fsrv_chan *c, char *out, size_t len)
 {
     struct sockaddr_storage ss;
     int sslen = sizeof(ss);
@@ -580,7 +580,7 @@ static int peer_name(struct floe_chan *c, char *out, size_t len)
     return 0;
 }
 
-void floe_chan_start(struct floe_chan *c, const char *fallback_peer)
+void fsrv_chan_start(struct fsrv_chan *c, const char *fallback_peer)
 {
     struct floe_server *s = c->srv;
 
@@ -592,15 +592,15 @@ void floe_chan_start(struct floe_chan *c, const char *fallback_peer)
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
-void floe_chan_accept(struct floe_server *s, uv_stream_t *listener)
+void fsrv_chan_accept(struct floe_server *s, uv_stream_t *listener)
 {
-    struct floe_chan *c = floe_chan_new(s);
+    struct fsrv_chan *c = fsrv_chan_new(s);
 
     if (!c)
         return;
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
-        floe_chan_discard(c);
+        fsrv_chan_discard(c);
         return;
     }
-    floe_chan_start(c, "client");
+    fsrv_chan_start(c, "client");
 }

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "protocol/log.h"
+#include "common/log.h"
 #include "server/internal.h"
 
 static const char *link_err_name(int e)
@@ -16,7 +16,7 @@ static const char *link_err_name(int e)
     return e >= 0 && e < 10 ? names[e] : "?";
 }
 
-static void server_caps(const struct floe_chan *c, struct spice_caps *caps)
+static void server_caps(const struct fsrv_chan *c, struct spice_caps *caps)
 {
     memset(caps, 0, sizeof(*caps));
     spice_caps_set(caps->common, SPICE_COMMON_CAP_AUTH_SELECTION);
@@ -32,48 +32,48 @@ static void server_caps(const struct floe_chan *c, struct spice_caps *caps)
 }
 
 /* Sends a failed link reply and closes. */
-static void link_refuse(struct floe_chan *c, int err)
+static void link_refuse(struct fsrv_chan *c, int err)
 {
     struct floe_wbuf w;
 
     floe_warn("%s: link refused: %s", c->peer, link_err_name(err));
     floe_wbuf_init(&w, 0);
     spice_link_reply_write(&w, (uint32_t)err, NULL, NULL);
-    floe_chan_send_raw(c, w.data, w.len);
+    fsrv_chan_send_raw(c, w.data, w.len);
     floe_wbuf_free(&w);
-    floe_chan_close(c, NULL);
+    fsrv_chan_close(c, NULL);
 }
 
 /* Sends the u32 link result after the ticket, and closes on failure. */
-static void link_result(struct floe_chan *c, int err)
+static void link_result(struct fsrv_chan *c, int err)
 {
     uint8_t b[4];
 
     floe_wr_le32(b, (uint32_t)err);
-    floe_chan_send_raw(c, b, 4);
+    fsrv_chan_send_raw(c, b, 4);
     if (err != SPICE_LINK_ERR_OK) {
         floe_warn("%s: link refused: %s", c->peer, link_err_name(err));
-        floe_chan_close(c, NULL);
+        fsrv_chan_close(c, NULL);
     }
 }
 
 /* The channels served: one DISPLAY per monitor (ids 0..monitors-1), one
  * of each other type (id 0). */
-static const struct floe_chan_ops *ops_for(const struct floe_server *s, uint8_t type, uint8_t id)
+static const struct fsrv_chan_ops *ops_for(const struct floe_server *s, uint8_t type, uint8_t id)
 {
     if (type == SPICE_CHANNEL_DISPLAY)
-        return id < s->monitors ? &floe_display_ops : NULL;
+        return id < s->monitors ? &fsrv_display_ops : NULL;
     if (id != 0)
         return NULL;
     switch (type) {
-    case SPICE_CHANNEL_MAIN: return &floe_main_ops;
-    case SPICE_CHANNEL_INPUTS: return &floe_inputs_ops;
-    case SPICE_CHANNEL_CURSOR: return &floe_cursor_ops;
+    case SPICE_CHANNEL_MAIN: return &fsrv_main_ops;
+    case SPICE_CHANNEL_INPUTS: return &fsrv_inputs_ops;
+    case SPICE_CHANNEL_CURSOR: return &fsrv_cursor_ops;
     default: return NULL;
     }
 }
 
-static int on_link_mess(struct floe_chan *c, const uint8_t *body, size_t len)
+static int on_link_mess(struct fsrv_chan *c, const uint8_t *body, size_t len)
 {
     struct spice_link_mess m;
     struct spice_caps caps;
@@ -93,18 +93,18 @@ static int on_link_mess(struct floe_chan *c, const uint8_t *body, size_t len)
     server_caps(c, &caps);
     floe_wbuf_init(&w, 0);
     spice_link_reply_write(&w, SPICE_LINK_ERR_OK, c->srv->pubkey, &caps);
-    floe_chan_send_raw(c, w.data, w.len);
+    fsrv_chan_send_raw(c, w.data, w.len);
     floe_wbuf_free(&w);
     c->state = c->auth_selection ? LINK_AUTH_MECH : LINK_TICKET;
     return SPICE_LINK_ERR_OK;
 }
 
-static void link_finish(struct floe_chan *c, const uint8_t *ticket)
+static void link_finish(struct fsrv_chan *c, const uint8_t *ticket)
 {
-    int err = floe_auth_check_ticket(c->srv, ticket);
+    int err = fsrv_auth_check_ticket(c->srv, ticket);
 
     if (err == SPICE_LINK_ERR_OK)
-        err = floe_session_attach(c);
+        err = fsrv_session_attach(c);
     link_result(c, err);
     if (err != SPICE_LINK_ERR_OK)
         return;
@@ -115,7 +115,7 @@ static void link_finish(struct floe_chan *c, const uint8_t *ticket)
 }
 
 /* One step of the handshake; returns bytes used, 0 for "need more". */
-static size_t link_step(struct floe_chan *c)
+static size_t link_step(struct fsrv_chan *c)
 {
     struct floe_rbuf r;
     int err;
@@ -172,7 +172,7 @@ static size_t link_step(struct floe_chan *c)
     }
 }
 
-void floe_link_read(struct floe_chan *c)
+void fsrv_link_read(struct fsrv_chan *c)
 {
     while (!c->closing && c->state != LINK_DONE) {
         size_t used = link_step(c);

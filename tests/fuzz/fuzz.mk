@@ -13,14 +13,14 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # built from the sources with clang, never from the gcc-built libraries
 # every target is built with the protocol and codec sources and their libraries
-FUZZ_SRC     := $(wildcard protocol/*.c protocol/spice/*.c protocol/rfb/*.c codecs/*.c)
-FUZZ_HDRS    := $(wildcard protocol/*.h protocol/spice/*.h protocol/rfb/*.h codecs/*.h) tests/unit/data/seabios_capture.h
+FUZZ_SRC     := $(wildcard common/*.c protocol/spice/*.c protocol/rfb/*.c codecs/*.c)
+FUZZ_HDRS    := $(wildcard common/*.h protocol/*.h protocol/spice/*.h protocol/rfb/*.h codecs/*.h) tests/unit/data/seabios_capture.h
 FUZZ_LIBS    := $(shell pkg-config --libs libpng zlib liblz4 libturbojpeg 2>/dev/null) -lm
 # fuzz_server runs a whole libfloe-server (no demo source: it needs fonts);
 # FUZZ_SRC_<t>, FUZZ_CFLAGS_<t> and FUZZ_LIBS_<t> add to target <t>'s build
 FUZZ_PKGS_server := libuv pixman-1 openssl libpng zlib
-FUZZ_SRC_server  := $(filter-out server/floe-server.c,$(wildcard server/*.c server/net/*.c \
-                    server/display/*.c))
+FUZZ_SRC_server  := $(wildcard server/*.c server/net/*.c \
+                    server/display/*.c)
 FUZZ_HDRS_server := $(wildcard server/*.h server/include/floe/*.h)
 FUZZ_CFLAGS_server := -Iserver/include $(shell pkg-config --cflags $(FUZZ_PKGS_server) 2>/dev/null)
 FUZZ_LIBS_server := $(shell pkg-config --libs $(FUZZ_PKGS_server) 2>/dev/null) -lm

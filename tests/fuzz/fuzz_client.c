@@ -11,12 +11,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct floe_chan_ops *ops[] = { &floe_display_ops, &floe_cursor_ops, &floe_inputs_ops };
+    static const struct fcli_chan_ops *ops[] = { &fcli_display_ops, &fcli_cursor_ops, &fcli_inputs_ops };
     static const uint8_t types[] = { 2, 4, 3 };
     struct floe_client_options o = { .host = "127.0.0.1", .port = 1, .pixmap_cache_bytes = 1 << 22 };
-    struct floe_link_reply rep = { .fd = -1, .mini = 1 };
+    struct fcli_link_reply rep = { .fd = -1, .mini = 1 };
     struct floe_client *c;
-    struct floe_chan *ch;
+    struct fcli_chan *ch;
     size_t pos = 1;
     int k;
 
@@ -25,12 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     k = data[0] % 3;
     rep.mini = !((data[0] >> 2) & 1);
     c = floe_client_new(&o);
-    ch = floe_chan_new(c, ops[k], types[k], 0, &rep);
+    ch = fcli_chan_new(c, ops[k], types[k], 0, &rep);
     c->chans[k + 1] = ch;
     atomic_store(&c->inputs_ready, 1);
     while (pos < size) {
         size_t used;
-        if (floe_chan_handle_bytes(ch, data + pos, size - pos, &used) || !used)
+        if (fcli_chan_handle_bytes(ch, data + pos, size - pos, &used) || !used)
             break;
         pos += used;
     }

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 struct floe_client;
 
 /* What a spice:// URI names. */
@@ -142,5 +145,7 @@ void floe_client_mouse_position_monitor(struct floe_client *c, int monitor, int 
 void floe_client_mouse_motion(struct floe_client *c, int dx, int dy);
 /* Button 1 left, 2 middle, 3 right, 4 wheel up, 5 wheel down. */
 void floe_client_mouse_button(struct floe_client *c, int button, int down);
+
+#pragma GCC visibility pop
 
 #endif

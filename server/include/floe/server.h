@@ -7,6 +7,9 @@
 #include <time.h>
 #include <uv.h>
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 struct floe_server;
 
 /* A rectangle in surface pixels: x, y of the top-left corner, width, height. */
@@ -47,6 +50,12 @@ struct floe_server_options {
 };
 
 #define FLOE_SERVER_MAX_MONITORS 4
+
+/* Reads a password file as the server does at every link (the password on
+ * its first line, at most 60 characters and not empty, optionally a line
+ * "expires=WHEN"): 0, or -errno with the reason logged. For a host that
+ * wants to refuse a bad file at start rather than refuse every client. */
+int floe_server_password_file_check(const char *path);
 
 /* Parse the names QEMU uses ("auto_glz", "off", ...; "auto", "never",
  * "always"): the value, or -1 for an unknown name. */
@@ -156,5 +165,7 @@ void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
  * queued bytes are written; `why` goes to the log. The server keeps
  * listening. Returns how many sessions there were. */
 int floe_server_disconnect_clients(struct floe_server *s, uint32_t reason, const char *why);
+
+#pragma GCC visibility pop
 
 #endif

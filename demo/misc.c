@@ -1,6 +1,6 @@
 /* Deterministic number helpers for the demo desktop: a PRNG, a hash for
  * noise, and an integer sine, so the picture depends only on (seed, tick). */
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 uint64_t floe_demo_splitmix(uint64_t *state)
 {

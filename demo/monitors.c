@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 #define BAND_ROWS 64   /* the first picture goes in bands of rows */
 

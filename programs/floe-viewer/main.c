@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client/viewer/keymap.h"
-#include "client/viewer/viewer.h"
-#include "protocol/log.h"
+#include "programs/floe-viewer/keymap.h"
+#include "programs/floe-viewer/viewer.h"
+#include "common/log.h"
 
 #define PROG "floe-viewer"
 

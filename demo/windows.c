@@ -2,7 +2,7 @@
  * and title bars, and the contents that never change (Files, Photos, About). */
 #include <stdio.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 /* Layout on a 1920x1080 screen, scaled to the real one. */
 static const struct {

@@ -1,6 +1,6 @@
 /* The demo's pointer: an arrow shape with a soft shadow, moved along with
  * the dragged window, or to where a client's pointer is for a while. */
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 #define CURSOR_W 16
 #define CURSOR_H 24

@@ -2,7 +2,7 @@
  * mountain ranges, a lake reflecting them, film grain), integer math only. */
 #include <stdlib.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 #define CLOUD_N 256
 #define RIDGE_N 1024

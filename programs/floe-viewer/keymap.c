@@ -1,6 +1,6 @@
 /* Tables from USB HID usages and US-layout ASCII to PC XT set-1 scancodes.
  * Numbers only, so the tables can be tested without SDL. */
-#include "client/viewer/keymap.h"
+#include "programs/floe-viewer/keymap.h"
 
 #include <string.h>
 

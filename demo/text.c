@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 int floe_demo_font_open(FT_Library ft, const char *path, int px, struct floe_demo_font **out)
 {

@@ -8,6 +8,9 @@
 
 #include "floe/server.h"
 
+/* the library's interface: exported, unlike everything else in it */
+#pragma GCC visibility push(default)
+
 struct floe_demo;
 
 struct floe_demo_options {
@@ -35,5 +38,7 @@ void floe_demo_pointer(struct floe_demo *d, int x, int y, uint32_t buttons);
 void floe_demo_locks(struct floe_demo *d, uint32_t locks);
 /* The text typed so far (for tests and the control socket). */
 const char *floe_demo_typed_text(struct floe_demo *d);
+
+#pragma GCC visibility pop
 
 #endif

@@ -11,10 +11,9 @@
 #include <unistd.h>
 
 #include "floe/server.h"
-#include "protocol/log.h"
-#include "server/control.h"
-#include "server/password.h"
-#include "server/sources/demo/demo.h"
+#include "common/log.h"
+#include "programs/floe-server/control.h"
+#include "demo/demo.h"
 #include "vmhost/vm.h"
 
 struct app {
@@ -405,9 +404,6 @@ static int parse_args(int argc, char **argv, struct args *ar)
 
 static int check_auth(const struct args *ar)
 {
-    char pw[61];
-    time_t expiry;
-
     if (ar->password_file && ar->disable_ticketing) {
         fprintf(stderr, "floe-server: --password-file and --disable-ticketing exclude each other\n");
         return -1;
@@ -416,7 +412,7 @@ static int check_auth(const struct args *ar)
         fprintf(stderr, "floe-server: choose --password-file FILE or --disable-ticketing\n");
         return -1;
     }
-    if (ar->password_file && floe_password_read(ar->password_file, pw, &expiry) < 0)
+    if (ar->password_file && floe_server_password_file_check(ar->password_file) < 0)
         return -1;
     return 0;
 }

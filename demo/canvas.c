@@ -2,7 +2,7 @@
  * gradients, coverage blending and anti-aliased discs and rounded boxes. */
 #include <string.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 /* Clips (x, y, w, h) to the canvas; 0 when nothing is left. */
 static int clip(const struct floe_demo_canvas *c, int *x, int *y, int *w, int *h)

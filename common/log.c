@@ -1,6 +1,6 @@
 /* Levelled logging to stderr, one line per call, safe from several threads
  * (each line is written with a single fprintf). */
-#include "protocol/log.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 int floe_demo_layer_alloc(struct floe_demo_layer *l, int x, int y, int w, int h)
 {

@@ -10,7 +10,7 @@
 #include FT_FREETYPE_H
 #include <pixman.h>
 
-#include "server/sources/demo/demo.h"
+#include "demo/demo.h"
 
 #define FLOE_DEMO_TYPED_MAX 4096
 

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "protocol/log.h"
-#include "server/sources/demo/demo-priv.h"
+#include "common/log.h"
+#include "demo/demo-priv.h"
 
 static const char *const font_dirs[] = {
     "/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",

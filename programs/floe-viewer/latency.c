@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client/viewer/keymap.h"
-#include "client/viewer/viewer.h"
-#include "protocol/log.h"
+#include "programs/floe-viewer/keymap.h"
+#include "programs/floe-viewer/viewer.h"
+#include "common/log.h"
 
 #define QUIET_MS 300          /* a still picture: no changed pixel for this long */
 #define QUIET_MAX_MS 3000     /* then the key goes anyway */

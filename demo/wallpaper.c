@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 #define WAVES 3
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 #define TEXT_RGB 0x1f2328
 #define PAPER_RGB 0xffffff

@@ -1,6 +1,6 @@
 /* PC XT set-1 scancodes to characters for the typed-text window: US layout,
  * Shift and Caps Lock; Ctrl/Alt chords, Tab, Esc, F-keys and arrows type nothing. */
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 /* Unshifted and shifted characters for scancodes 0x00..0x39. */
 static const char plain[] = "\0\0" "1234567890-=\b\0" "qwertyuiop[]\n\0"

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/viewer/keymap.h"
-#include "client/viewer/viewer.h"
-#include "protocol/log.h"
+#include "programs/floe-viewer/keymap.h"
+#include "programs/floe-viewer/viewer.h"
+#include "common/log.h"
 
 #define MAX_WINDOWS 16
 

@@ -1,6 +1,6 @@
 /* The control socket (see control.h): snapshot, freeze, thaw, clients, stats,
  * typed, quit, help and the program's own commands. Lines over 4 KiB close it. */
-#include "server/control.h"
+#include "programs/floe-server/control.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "codecs/codec.h"
-#include "protocol/log.h"
+#include "common/log.h"
 #include "protocol/spice/enums.h"
 
 #define LINE_MAX_BYTES 4096

@@ -2,7 +2,7 @@
  * function of (seed, line number); new lines scroll it up with copy_bits. */
 #include <stdio.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 enum { INFO, WARN, ERR };
 

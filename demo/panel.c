@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "server/sources/demo/demo-priv.h"
+#include "demo/demo-priv.h"
 
 #define PANEL_TOP 0x2b303b
 #define PANEL_BOTTOM 0x1e2129
