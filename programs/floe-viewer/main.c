@@ -262,7 +262,8 @@ static int run_headless(struct floe_client *c, const struct viewer_options *o,
 static void print_summary(struct floe_client *c, int64_t elapsed_ms)
 {
     struct floe_client_stats st;
-    double secs = elapsed_ms > 0 ? elapsed_ms / 1000.0 : 1e-3;
+    /* a run too short to rate reports no rate rather than a huge one */
+    double secs = elapsed_ms >= 100 ? elapsed_ms / 1000.0 : 0;
     int n = floe_client_monitors(c);
 
     for (int k = 0; k < (n > 1 ? n : 1); k++) {
@@ -270,7 +271,7 @@ static void print_summary(struct floe_client *c, int64_t elapsed_ms)
         if (n > 1)
             printf("monitor=%d ", k);
         printf("frames=%llu bytes=%llu fps=%.1f size=%dx%d\n", (unsigned long long)st.frames,
-               (unsigned long long)st.bytes_in, st.frames / secs, st.width, st.height);
+               (unsigned long long)st.bytes_in, secs > 0 ? st.frames / secs : 0.0, st.width, st.height);
     }
     fflush(stdout);
 }
