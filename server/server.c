@@ -1,7 +1,6 @@
 /* libfloe-server's top object: options, the TCP listener, the periodic
  * PING, client listing and statistics. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,23 +37,10 @@ static void on_ping_timer(uv_timer_t *t)
             fsrv_chan_ping(ss->main);
 }
 
-/* libuv writes with write(2), so a client that hangs up while the server
- * writes to it raises SIGPIPE, whose default action kills the host: turn
- * it off unless the host chose a disposition itself. */
-static void ignore_sigpipe(void)
-{
-    struct sigaction sa;
-
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL &&
-        !(sa.sa_flags & SA_SIGINFO))
-        signal(SIGPIPE, SIG_IGN);
-}
-
 struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_options *opt)
 {
     struct floe_server *s = calloc(1, sizeof(*s));
 
-    ignore_sigpipe();
     if (opt->monitors < 0 || opt->monitors > FLOE_SERVER_MAX_MONITORS) {
         floe_err("%d monitors asked: a server serves 1 to %d", opt->monitors,
                  FLOE_SERVER_MAX_MONITORS);

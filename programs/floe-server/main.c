@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,6 +487,9 @@ int main(int argc, char **argv)
     int rc = 1;
 
     floe_log_set_prefix("floe-server");
+    /* a client that hangs up mid-write must not end the server (the
+     * library leaves signals to its host) */
+    signal(SIGPIPE, SIG_IGN);
     if (argc > 1 && !strcmp(argv[1], "control"))
         return control_client(argc - 2, argv + 2);
     if (parse_args(argc, argv, &ar) < 0 || check_auth(&ar) < 0) {

@@ -1,7 +1,6 @@
 /* Unit tests for several monitors in libfloe-server: the producer API keeps
  * each monitor's surface apart and refuses ids and counts out of range.
- * (The client's side is in e2e/monitors.sh: unit programs link the server's
- * library first, whose internal names the client's would clash with.) */
+ * (The client's side is in e2e/monitors.sh.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

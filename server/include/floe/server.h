@@ -85,6 +85,17 @@ struct floe_input_sink {
 /* Keyboard lock states, as SPICE sends them. */
 enum { FLOE_LOCK_SCROLL = 1, FLOE_LOCK_NUM = 2, FLOE_LOCK_CAPS = 4 };
 
+/* ---- driving the server ----
+ * A server lives on one libuv loop and every function below is called on
+ * that loop's thread; so are the input sink's callbacks. A host either runs
+ * the server on a loop of its own (floe_server_new), or lets the library run
+ * one on a thread of its own (floe_server_thread_new) and hands it work from
+ * any thread with floe_server_thread_call. The library installs no signal
+ * handler: a write to a client that has hung up raises SIGPIPE on the
+ * loop's thread, so a host that brings its own loop ignores SIGPIPE or
+ * blocks it on that thread (the server's own thread blocks it). The library
+ * never exits or aborts the process on a peer's input. */
+
 /* Creates a server on `loop` (borrowed). Returns NULL with errno set
  * (EINVAL with a logged reason for more than FLOE_SERVER_MAX_MONITORS). */
 struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_options *opt);
@@ -103,6 +114,26 @@ void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_s
 /* Reports the guest's keyboard lock state (FLOE_LOCK_*); every client's
  * keyboard follows it. */
 void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks);
+
+/* ---- the server on a thread of its own ---- */
+
+struct floe_server_thread;
+/* Work handed to the server's thread: it runs there with the server. */
+typedef void floe_server_call_fn(struct floe_server *s, void *opaque);
+/* Starts a thread with a loop of its own and a server on it (options as for
+ * floe_server_new). NULL with errno set. */
+struct floe_server_thread *floe_server_thread_new(const struct floe_server_options *opt);
+/* Runs fn(server, opaque) on the server's thread, soon; calls run one at a
+ * time in the order they were made. Safe from any thread; fn owns opaque
+ * (e.g. a frame's pixels it frees once drawn). 0, -ENOMEM, or -ESHUTDOWN
+ * once the thread is being freed. */
+int floe_server_thread_call(struct floe_server_thread *t, floe_server_call_fn *fn, void *opaque);
+/* The same, and returns once fn has run. -EDEADLK on the server's thread. */
+int floe_server_thread_call_wait(struct floe_server_thread *t, floe_server_call_fn *fn,
+                                 void *opaque);
+/* Runs the calls already made, disconnects every client, closes the server,
+ * joins its thread and frees everything. Not on the server's thread. */
+void floe_server_thread_free(struct floe_server_thread *t);
 
 /* ---- display producer API ----
  * surface_id k (0 <= k < monitors) is monitor k's primary surface: what is
