@@ -179,16 +179,20 @@ static int cursor_locked(struct fcli_cursor_state *s, uint16_t type, const uint8
         s->visible = 0;
         cache_clear(s);
         return 0;
-    case SPICE_MSG_CURSOR_INVAL_ONE:
+    case SPICE_MSG_CURSOR_INVAL_ONE: {
+        struct spice_cursor_inval_one inval;
+
         floe_rbuf_init(&r, body, len);
-        e = cache_find(s, floe_get_u64(&r));
+        spice_cursor_inval_one_get(&r, &inval);
         if (r.bad)
             return -EBADMSG;
+        e = cache_find(s, inval.id);
         if (e) {
             free(e->argb);
             memset(e, 0, sizeof(*e));
         }
         return 0;
+    }
     case SPICE_MSG_CURSOR_INVAL_ALL:
         cache_clear(s);
         return 0;

@@ -13,7 +13,6 @@
 #include "protocol/spice/varmsgs.h"
 
 #define MAX_SURFACE_BYTES (1ull << 30)
-#define RES_TYPE_PIXMAP 1
 
 enum { MISC_MASK, MISC_ROP, MISC_BRUSH, MISC_CACHE_MISS, MISC_BITMAP, MISC_PALETTE };
 
@@ -450,7 +449,7 @@ static int inval_list(struct fcli_display *d, const uint8_t *body, size_t len)
         uint64_t id;
 
         spice_resource_at(items, i, &type, &id);
-        if (type == RES_TYPE_PIXMAP)
+        if (type == SPICE_RES_TYPE_PIXMAP)
             fcli_image_cache_remove(&d->cache, id);
     }
     return 0;
@@ -579,7 +578,8 @@ static void display_linked(struct fcli_chan *ch)
     if (ch->client->preferred_compression > 0 &&
         spice_caps_has(ch->peer_caps.channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION)) {
         floe_wbuf_init(&w, 64);
-        floe_put_u8(&w, (uint8_t)ch->client->preferred_compression);
+        spice_preferred_compression_put(&w, &(struct spice_preferred_compression){
+            .image_compression = (uint8_t)ch->client->preferred_compression });
         fcli_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &w);
     }
 }

@@ -190,13 +190,19 @@ static void motion_ack(struct fcli_chan *ch)
 static int inputs_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len)
 {
     struct spice_inputs_init m;
+    struct spice_key_modifiers km;
     struct floe_rbuf r;
 
     switch (type) {
     case SPICE_MSG_INPUTS_INIT:
     case SPICE_MSG_INPUTS_KEY_MODIFIERS:
         floe_rbuf_init(&r, body, len);
-        spice_inputs_init_get(&r, &m);
+        if (type == SPICE_MSG_INPUTS_INIT) {
+            spice_inputs_init_get(&r, &m);
+        } else {
+            spice_key_modifiers_get(&r, &km);
+            m.modifiers = km.modifiers;
+        }
         if (r.bad)
             return -EBADMSG;
         pthread_mutex_lock(&ch->client->send_lock);

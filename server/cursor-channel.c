@@ -4,27 +4,31 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "protocol/spice/varmsgs.h"
 #include "server/internal.h"
 
 struct fsrv_msg *fsrv_cursor_msg(struct floe_server *s, int init)
 {
     struct fsrv_cursor_state *cs = &s->cursor;
     struct floe_wbuf w;
-    struct spice_point16 pos = { (int16_t)cs->x, (int16_t)cs->y };
-    struct spice_cursor_header h = { cs->unique, SPICE_CURSOR_TYPE_ALPHA, (uint16_t)cs->w,
-                                     (uint16_t)cs->h, (uint16_t)cs->hot_x, (uint16_t)cs->hot_y };
+    struct spice_cursor_msg m = {
+        .position = { (int16_t)cs->x, (int16_t)cs->y },
+        .visible = (uint8_t)(cs->argb && cs->visible),
+        .cursor = { .flags = SPICE_CURSOR_FLAG_NONE },
+    };
 
-    floe_wbuf_init(&w, 0);
-    spice_point16_put(&w, &pos);
-    if (init) {
-        floe_put_u16(&w, 0); /* trail length */
-        floe_put_u16(&w, 0); /* trail frequency */
-    }
-    floe_put_u8(&w, (uint8_t)(cs->argb && cs->visible));
     if (cs->argb)
-        spice_cursor_put(&w, 0, &h, (const uint8_t *)cs->argb, (size_t)cs->w * cs->h * 4);
+        m.cursor = (struct spice_cursor){
+            .header = { cs->unique, SPICE_CURSOR_TYPE_ALPHA, (uint16_t)cs->w, (uint16_t)cs->h,
+                        (uint16_t)cs->hot_x, (uint16_t)cs->hot_y },
+            .data = (const uint8_t *)cs->argb,
+            .data_len = (size_t)cs->w * cs->h * 4,
+        };
+    floe_wbuf_init(&w, 0);
+    if (init)
+        spice_cursor_init_put(&w, &m);
     else
-        spice_cursor_put(&w, SPICE_CURSOR_FLAG_NONE, NULL, NULL, 0);
+        spice_cursor_set_put(&w, &m);
     return fsrv_msg_from_wbuf(init ? SPICE_MSG_CURSOR_INIT : SPICE_MSG_CURSOR_SET, &w);
 }
 

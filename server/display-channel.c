@@ -87,17 +87,22 @@ static int display_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *bod
         if (r.bad)
             return -EBADMSG;
         return dc->synced ? 0 : display_init(c, &init);
-    case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
-        if (len < 1)
+    case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION: {
+        struct spice_preferred_compression pc;
+
+        spice_preferred_compression_get(&r, &pc);
+        if (r.bad)
             return -EBADMSG;
         /* an unknown value is ignored, as the reference server does */
-        if (body[0] < 1 || body[0] > 7)
-            floe_warn("%s: display: unknown preferred compression %u", c->peer, body[0]);
+        if (pc.image_compression < 1 || pc.image_compression > 7)
+            floe_warn("%s: display: unknown preferred compression %u", c->peer,
+                      pc.image_compression);
         else if (dc->enc)
-            fsrv_display_enc_prefer(dc->enc, body[0]);
+            fsrv_display_enc_prefer(dc->enc, pc.image_compression);
         else
-            dc->preferred = body[0];
+            dc->preferred = pc.image_compression;
         return 0;
+    }
     default:
         floe_debug("%s: display: ignoring message %u", c->peer, type);
         return 0;

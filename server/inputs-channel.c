@@ -133,11 +133,12 @@ static int inputs_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body
             on_key(c, m.key.code, type == SPICE_MSGC_INPUTS_KEY_DOWN);
         break;
     case SPICE_MSGC_INPUTS_KEY_MODIFIERS: {
-        uint16_t locks = floe_get_u16(&r);
+        struct spice_key_modifiers km;
         const struct floe_input_sink *sink = &c->srv->sink;
 
+        spice_key_modifiers_get(&r, &km);
         if (!r.bad && sink->locks_fn)
-            sink->locks_fn(sink->opaque, locks & 7);
+            sink->locks_fn(sink->opaque, km.modifiers & 7);
         break;
     }
     case SPICE_MSGC_INPUTS_MOUSE_MOTION:
@@ -169,13 +170,15 @@ static int inputs_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body
 
 void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks)
 {
-    uint8_t body[2] = { (uint8_t)(locks & 7), 0 };
+    struct floe_wbuf w;
     struct fsrv_msg *m;
 
     if ((locks & 7) == s->keyboard_locks)
         return;
     s->keyboard_locks = locks & 7;
-    m = fsrv_msg_new(SPICE_MSG_INPUTS_KEY_MODIFIERS, body, sizeof(body));
+    floe_wbuf_init(&w, 0);
+    spice_key_modifiers_put(&w, &(struct spice_key_modifiers){ (uint16_t)(locks & 7) });
+    m = fsrv_msg_from_wbuf(SPICE_MSG_INPUTS_KEY_MODIFIERS, &w);
     for (struct fsrv_session *ss = s->sessions; m && ss; ss = ss->next)
         if (ss->inputs)
             fsrv_chan_send(ss->inputs, m);

@@ -42,11 +42,15 @@ typedef int32_t floe_i32_t;
     M(agent_start,   F(u32, num_tokens)) \
     M(display_init,  F(u8, pixmap_cache_id) F(u64, pixmap_cache_size) \
                      F(u8, glz_dictionary_id) F(i32, glz_dictionary_window_size)) \
+    M(preferred_compression, F(u8, image_compression)) \
+    M(resource_id,   F(u8, type) F(u64, id)) \
     M(surface_create, F(u32, surface_id) F(u32, width) F(u32, height) F(u32, format) F(u32, flags)) \
     M(surface_destroy, F(u32, surface_id)) \
     M(monitor_head,  F(u32, monitor_id) F(u32, surface_id) F(u32, width) F(u32, height) \
                      F(u32, x) F(u32, y) F(u32, flags)) \
     M(inputs_init,   F(u16, modifiers)) \
+    M(key_modifiers, F(u16, modifiers)) \
+    M(cursor_inval_one, F(u64, id)) \
     M(key,           F(u32, code)) \
     M(mouse_motion,  F(i32, dx) F(i32, dy) F(u16, buttons)) \
     M(mouse_position, F(u32, x) F(u32, y) F(u16, buttons) F(u8, display_id)) \
@@ -72,6 +76,10 @@ SPICE_FIXED_MESSAGES(SPICE_DECLARE)
 enum spice_fixed_sizes { SPICE_FIXED_MESSAGES(SPICE_DECLARE) };
 #undef SPICE_DECLARE
 #undef F
+
+/* where flags sits in a written image_desc (after id u64 and type u8), for
+ * setting CACHE_ME in an image already written */
+#define SPICE_IMAGE_DESC_FLAGS_AT 9
 
 #define SPICE_DECLARE(name, fields) \
     void spice_##name##_put(struct floe_wbuf *w, const struct spice_##name *m); \

@@ -66,7 +66,7 @@ int spice_inval_list_parse(const uint8_t *body, size_t len, uint16_t *count,
 
     floe_rbuf_init(&r, body, len);
     *count = floe_get_u16(&r);
-    *items = floe_get_bytes(&r, (size_t)*count * SPICE_SIZE_resource_id);
+    *items = floe_get_bytes(&r, (size_t)*count * (size_t)SPICE_SIZE_resource_id);
     return r.bad ? -EBADMSG : 0;
 }
 
@@ -74,9 +74,16 @@ void spice_resource_at(const uint8_t *items, uint16_t i, uint8_t *type, uint64_t
 {
     struct floe_rbuf r;
 
-    floe_rbuf_init(&r, items + (size_t)i * SPICE_SIZE_resource_id, SPICE_SIZE_resource_id);
+    floe_rbuf_init(&r, items + (size_t)i * (size_t)SPICE_SIZE_resource_id, (size_t)SPICE_SIZE_resource_id);
     *type = floe_get_u8(&r);
     *id = floe_get_u64(&r);
+}
+
+void spice_inval_list_put(struct floe_wbuf *w, uint8_t type, const uint64_t *ids, uint16_t count)
+{
+    floe_put_u16(w, count);
+    for (uint16_t i = 0; i < count; i++)
+        spice_resource_id_put(w, &(struct spice_resource_id){ type, ids[i] });
 }
 
 int spice_monitors_config_parse(const uint8_t *body, size_t len, uint16_t *count,
@@ -150,6 +157,27 @@ int spice_cursor_set_parse(const uint8_t *body, size_t len, struct spice_cursor_
     m->trail_length = 0;
     m->trail_frequency = 0;
     return cursor_msg_tail(&r, m);
+}
+
+static void cursor_msg_put(struct floe_wbuf *w, const struct spice_cursor_msg *m, int init)
+{
+    spice_point16_put(w, &m->position);
+    if (init) {
+        floe_put_u16(w, m->trail_length);
+        floe_put_u16(w, m->trail_frequency);
+    }
+    floe_put_u8(w, m->visible);
+    spice_cursor_put(w, m->cursor.flags, &m->cursor.header, m->cursor.data, m->cursor.data_len);
+}
+
+void spice_cursor_init_put(struct floe_wbuf *w, const struct spice_cursor_msg *m)
+{
+    cursor_msg_put(w, m, 1);
+}
+
+void spice_cursor_set_put(struct floe_wbuf *w, const struct spice_cursor_msg *m)
+{
+    cursor_msg_put(w, m, 0);
 }
 
 size_t spice_cursor_data_size(uint8_t type, uint16_t w, uint16_t h)

@@ -35,12 +35,13 @@ int spice_notify_parse(const uint8_t *body, size_t len, struct spice_notify *n);
 /* MAIN NAME: `name` points into body, `name_len` bytes (may hold a NUL). */
 int spice_name_parse(const uint8_t *body, size_t len, const uint8_t **name, uint32_t *name_len);
 
-/* INVAL_LIST: `count` resources {type u8, id u64}; read each with
- * spice_resource_at. */
-#define SPICE_SIZE_resource_id 9u
+/* INVAL_LIST: `count` resources (resource_id: {type u8, id u64}); read each
+ * with spice_resource_at. */
 int spice_inval_list_parse(const uint8_t *body, size_t len, uint16_t *count,
                            const uint8_t **items);
 void spice_resource_at(const uint8_t *items, uint16_t i, uint8_t *type, uint64_t *id);
+/* Writes an INVAL_LIST of `count` resources of one type (e.g. SPICE_RES_TYPE_PIXMAP). */
+void spice_inval_list_put(struct floe_wbuf *w, uint8_t type, const uint64_t *ids, uint16_t count);
 
 /* MONITORS_CONFIG: `count` heads of SPICE_SIZE_monitor_head bytes. */
 int spice_monitors_config_parse(const uint8_t *body, size_t len, uint16_t *count,
@@ -64,6 +65,10 @@ struct spice_cursor_msg {
 };
 int spice_cursor_init_parse(const uint8_t *body, size_t len, struct spice_cursor_msg *m);
 int spice_cursor_set_parse(const uint8_t *body, size_t len, struct spice_cursor_msg *m);
+/* Write INIT (with the trail fields) and SET (without): position, visible,
+ * then m->cursor as spice_cursor_put writes it (its data and data_len). */
+void spice_cursor_init_put(struct floe_wbuf *w, const struct spice_cursor_msg *m);
+void spice_cursor_set_put(struct floe_wbuf *w, const struct spice_cursor_msg *m);
 /* Bytes of cursor pixel data a type needs at w x h, 0 if the type is unknown. */
 size_t spice_cursor_data_size(uint8_t type, uint16_t w, uint16_t h);
 

@@ -13,16 +13,16 @@
 
 #include "codecs/codec.h"
 #include "common/log.h"
+#include "protocol/spice/varmsgs.h"
 #include "server/internal.h"
 
 #define MAX_SHARED (FLOE_CODEC_SLOTS + 1)   /* encodings kept per image: each codec, raw */
 #define MIN_COMPRESS_BYTES 54      /* smaller pictures go raw */
 #define MIN_QUIC_SIDE 3            /* QUIC needs at least 3x3 */
 #define MIN_CACHE_PIXELS 1024      /* smaller pictures are not cached */
+#define MAX_EVICT 1000             /* ids one INVAL_LIST carries at most */
 #define MAX_CACHE_PIXELS (64ull << 20)
 #define CACHE_BUCKETS 1024u
-#define RES_TYPE_PIXMAP 1          /* SPICE_RES_TYPE_PIXMAP in INVAL_LIST */
-#define CACHE_ME_AT 9              /* the flags byte in an image descriptor */
 
 struct shared_enc {
     const struct floe_codec *codec;   /* NULL: the raw bitmap */
@@ -277,7 +277,7 @@ static int cache_add(struct fsrv_display_enc *e, uint64_t id, uint64_t pixels,
 {
     struct cache_entry *ce;
     struct floe_wbuf w;
-    size_t count_at;
+    uint64_t evicted[MAX_EVICT];
     uint16_t n = 0;
 
     *inval = NULL;
@@ -286,14 +286,9 @@ static int cache_add(struct fsrv_display_enc *e, uint64_t id, uint64_t pixels,
     ce = calloc(1, sizeof(*ce));
     if (!ce)
         return -1;
-    floe_wbuf_init(&w, 0);
-    count_at = w.len;
-    floe_put_u16(&w, 0);
-    while (e->cache_used + pixels > e->cache_limit && e->lru_old && n < 1000) {
-        floe_put_u8(&w, RES_TYPE_PIXMAP);
-        floe_put_u64(&w, e->lru_old->id);
+    while (e->cache_used + pixels > e->cache_limit && e->lru_old && n < MAX_EVICT) {
+        evicted[n++] = e->lru_old->id;
         cache_remove(e, e->lru_old);
-        n++;
     }
     if (e->cache_used + pixels > e->cache_limit) {
         free(ce);
@@ -307,10 +302,9 @@ static int cache_add(struct fsrv_display_enc *e, uint64_t id, uint64_t pixels,
         e->cache_used += pixels;
     }
     if (n) {
-        floe_patch_u16(&w, count_at, n);
+        floe_wbuf_init(&w, 0);
+        spice_inval_list_put(&w, SPICE_RES_TYPE_PIXMAP, evicted, n);
         *inval = fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_INVAL_LIST, &w);
-    } else {
-        floe_wbuf_free(&w);
     }
     return ce ? 0 : -1;
 }
@@ -625,7 +619,7 @@ static struct fsrv_msg *job_finish(struct fsrv_chan *c, struct enc_job *j)
         struct fsrv_msg *flagged = cd.own ? out : fsrv_msg_new(out->type, out->body, out->len);
 
         if (flagged) {
-            flagged->body[cd.img_at + CACHE_ME_AT] |= SPICE_IMAGE_CACHE_ME;
+            flagged->body[cd.img_at + SPICE_IMAGE_DESC_FLAGS_AT] |= SPICE_IMAGE_CACHE_ME;
             if (flagged != out)
                 fsrv_msg_unref(out);
             out = flagged;

@@ -190,7 +190,8 @@ int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int w
         struct floe_wbuf w;
 
         floe_wbuf_init(&w, 0);
-        floe_put_u32(&w, 0);
+        /* each monitor's primary surface is its channel's surface 0 */
+        spice_surface_destroy_put(&w, &(struct spice_surface_destroy){ .surface_id = 0 });
         fsrv_display_broadcast(s, k, fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w));
         fsrv_surface_free(sf);
     }

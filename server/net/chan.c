@@ -412,11 +412,13 @@ static void net_test_pong(struct fsrv_chan *c, uint32_t id)
 static int common_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     struct floe_rbuf r;
+    struct spice_ack_sync sync;
 
     floe_rbuf_init(&r, body, len);
     switch (type) {
     case SPICE_MSGC_ACK_SYNC:
-        c->client_generation = floe_get_u32(&r);
+        spice_ack_sync_get(&r, &sync);
+        c->client_generation = sync.generation;
         fsrv_chan_flush(c);
         break;
     case SPICE_MSGC_ACK:

@@ -2,6 +2,7 @@
  * writers, and golden bytes written by hand from spice.proto. */
 #include "tests/unit/protocol_helpers.h"
 #include "tests/unit/protocol_golden.h"
+#include "protocol/spice/varmsgs.h"
 
 /* ------------------------------------------------------------------------ */
 /* wire.c */
@@ -1044,6 +1045,101 @@ static void test_cursor_from_cache_has_no_data(void **state)
     assert_int_equal(c.data_len, 0);
 }
 
+/* CURSOR INIT and SET written whole, then read back by the parsers */
+static void test_golden_cursor_init_set(void **state)
+{
+    static const uint8_t init_head[] = {
+        LE16(100), LE16(-50), LE16(0), LE16(0), 1, /* position, trail length, frequency, visible */
+    };
+    struct spice_cursor_msg m = {
+        .position = { 100, -50 }, .visible = 1,
+        .cursor = { 0, { 7, SPICE_CURSOR_TYPE_ALPHA, 2, 1, 1, 0 }, golden_cursor_alpha + 19, 8 },
+    }, back;
+    struct floe_wbuf w;
+
+    floe_wbuf_init(&w, 0);
+    spice_cursor_init_put(&w, &m);
+    assert_int_equal(w.len, sizeof(init_head) + sizeof(golden_cursor_alpha));
+    assert_memory_equal(w.data, init_head, sizeof(init_head));
+    assert_memory_equal(w.data + sizeof(init_head), golden_cursor_alpha, sizeof(golden_cursor_alpha));
+    assert_int_equal(spice_cursor_init_parse(w.data, w.len, &back), 0);
+    assert_int_equal(back.position.x, 100);
+    assert_int_equal(back.position.y, -50);
+    assert_int_equal(back.visible, 1);
+    assert_true(back.cursor.header.unique == 7);
+    assert_int_equal(back.cursor.data_len, 8);
+    floe_wbuf_free(&w);
+
+    /* SET has no trail fields; a hidden cursor with no shape is flags NONE */
+    m.visible = 0;
+    m.cursor = (struct spice_cursor){ .flags = SPICE_CURSOR_FLAG_NONE };
+    floe_wbuf_init(&w, 0);
+    spice_cursor_set_put(&w, &m);
+    static const uint8_t set_none[] = { LE16(100), LE16(-50), 0, LE16(SPICE_CURSOR_FLAG_NONE) };
+    expect_wbuf(&w, set_none, sizeof(set_none));
+    assert_int_equal(spice_cursor_set_parse(w.data, w.len, &back), 0);
+    assert_int_equal(back.cursor.flags, SPICE_CURSOR_FLAG_NONE);
+    floe_wbuf_free(&w);
+}
+
+/* INVAL_LIST: count u16, then {type u8, id u64} per resource */
+static void test_golden_inval_list(void **state)
+{
+    static const uint8_t g[] = {
+        LE16(2), SPICE_RES_TYPE_PIXMAP, LE64(0x1122334455667788ull),
+        SPICE_RES_TYPE_PIXMAP, LE64(5),
+    };
+    const uint64_t ids[] = { 0x1122334455667788ull, 5 };
+    const uint8_t *items;
+    uint16_t count;
+    uint8_t type;
+    uint64_t id;
+    struct floe_wbuf w;
+
+    assert_int_equal(SPICE_RES_TYPE_PIXMAP, 1);
+    floe_wbuf_init(&w, 0);
+    spice_inval_list_put(&w, SPICE_RES_TYPE_PIXMAP, ids, 2);
+    expect_wbuf(&w, g, sizeof(g));
+    floe_wbuf_free(&w);
+    assert_int_equal(spice_inval_list_parse(g, sizeof(g), &count, &items), 0);
+    assert_int_equal(count, 2);
+    spice_resource_at(items, 1, &type, &id);
+    assert_int_equal(type, SPICE_RES_TYPE_PIXMAP);
+    assert_true(id == 5);
+    assert_int_equal(spice_inval_list_parse(g, sizeof(g) - 1, &count, &items), -EBADMSG);
+}
+
+/* small fixed messages: PREFERRED_COMPRESSION (u8), KEY_MODIFIERS (u16),
+ * CURSOR INVAL_ONE (u64) and SURFACE_DESTROY (u32) */
+static void test_golden_small_messages(void **state)
+{
+    static const uint8_t pc[] = { 7 }, km[] = { LE16(4) }, inval[] = { LE64(9) },
+                         destroy[] = { LE32(0) };
+    struct floe_wbuf w;
+    struct floe_rbuf r;
+    struct spice_key_modifiers k;
+
+    floe_wbuf_init(&w, 0);
+    spice_preferred_compression_put(&w, &(struct spice_preferred_compression){ 7 });
+    expect_wbuf(&w, pc, sizeof(pc));
+    floe_wbuf_free(&w);
+    floe_wbuf_init(&w, 0);
+    spice_key_modifiers_put(&w, &(struct spice_key_modifiers){ 4 });
+    expect_wbuf(&w, km, sizeof(km));
+    floe_wbuf_free(&w);
+    floe_wbuf_init(&w, 0);
+    spice_cursor_inval_one_put(&w, &(struct spice_cursor_inval_one){ 9 });
+    expect_wbuf(&w, inval, sizeof(inval));
+    floe_wbuf_free(&w);
+    floe_wbuf_init(&w, 0);
+    spice_surface_destroy_put(&w, &(struct spice_surface_destroy){ 0 });
+    expect_wbuf(&w, destroy, sizeof(destroy));
+    floe_wbuf_free(&w);
+    floe_rbuf_init(&r, km, 1);   /* truncated */
+    spice_key_modifiers_get(&r, &k);
+    assert_true(r.bad);
+}
+
 static void test_golden_key_down(void **state)
 {
     static const uint8_t enter[] = { LE16(SPICE_MSGC_INPUTS_KEY_DOWN), LE32(4), 0x1c, 0, 0, 0 };
@@ -1152,6 +1248,9 @@ int main(void)
         cmocka_unit_test(test_golden_cursor_alpha),
         cmocka_unit_test(test_golden_cursor_none),
         cmocka_unit_test(test_cursor_from_cache_has_no_data),
+        cmocka_unit_test(test_golden_cursor_init_set),
+        cmocka_unit_test(test_golden_inval_list),
+        cmocka_unit_test(test_golden_small_messages),
         cmocka_unit_test(test_golden_key_down),
         cmocka_unit_test(test_golden_mouse_position),
         cmocka_unit_test(test_golden_mouse_press),
