@@ -4,7 +4,8 @@
 # glz, quic, auto_glz: --preferred-compression), runs of the modes interleaved. Prints frames/s
 # delivered, bytes per frame and server CPU milliseconds per frame, each the
 # median of RUNS runs of SECONDS seconds; then the codec table (bench/codecs.sh)
-# and the VM table (bench/vm.sh; BENCH_NO_VM=1 skips it).
+# and the VM table (bench/vm.sh; BENCH_NO_VM=1 skips it). bench/report.sh
+# then writes BUILD/bench/results.md and puts the tables into README.md.
 set -eu
 BIN=${1:-build/bin}
 RUNS=${RUNS:-3}
@@ -48,6 +49,12 @@ for mode in $MODES; do : >"$T/rows-$mode"; done
 for run in $(seq 1 "$RUNS"); do
     for mode in $MODES; do one_run "$mode"; done
 done
+OUT=$(dirname "$BIN")/bench
+mkdir -p "$OUT"
+echo "compression,fps,bytes_per_frame,server_cpu_ms_per_frame,runs,seconds" >"$OUT/demo.csv"
+for mode in $MODES; do
+    echo "$mode,$(cut -d' ' -f1 "$T/rows-$mode" | median),$(cut -d' ' -f2 "$T/rows-$mode" | median),$(cut -d' ' -f3 "$T/rows-$mode" | median),$RUNS,$SECONDS_PER_RUN" >>"$OUT/demo.csv"
+done
 echo "demo desktop 1920x1080, loopback, $RUNS runs of ${SECONDS_PER_RUN}s (median):"
 printf '  %-12s %10s %16s %22s\n' "compression" "frames/s" "bytes per frame" "server CPU ms / frame"
 for mode in $MODES; do
@@ -57,3 +64,5 @@ done
 echo
 [ -n "${BENCH_NO_CODECS:-}" ] || "$(dirname "$0")/codecs.sh" "$(dirname "$BIN")"
 [ -n "${BENCH_NO_VM:-}" ] || "$(dirname "$0")/vm.sh" "$BIN"
+# the README's figures are this run's: its tables are rewritten from the CSVs
+"$(dirname "$0")/report.sh" "$OUT" README.md

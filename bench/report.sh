@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The tables of make bench as Markdown, from the CSVs it wrote: into
+# OUT/results.md, and into README.md between its "bench:NAME" markers, so
+# every figure the README quotes is the last run's, with the machine named.
+#
+#   bench/report.sh OUT [README]
+set -eu
+OUT=$1
+README=${2:-}
+
+machine() {
+    local cpu cores
+    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+    cores=$(nproc)
+    echo "Measured $(date -u +%Y-%m-%d) on $(uname -m) Linux $(uname -r | cut -d- -f1), $cores cores (${cpu:-unknown CPU}), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)."
+}
+
+demo_table() {
+    echo "| compression | frames/s | bytes per frame | server CPU ms / frame |"
+    echo "|---|---|---|---|"
+    awk -F, 'NR > 1 {
+        name = $1 == "auto_glz" ? "auto_glz (the default)" : $1
+        printf "| %s | %.1f | %d | %.1f |\n", name, $2, $3, $4
+    }' "$OUT/demo.csv"
+}
+
+codec_table() {
+    echo "| codec | ratio | encode Mpixel/s | decode Mpixel/s | PSNR dB |"
+    echo "|---|---|---|---|---|"
+    awk -F, 'NR > 1 {
+        name = $2 == "floe" ? "floe " $1 : $1
+        printf "| %s | %.2f | %.0f | %.0f | %s |\n", name, $7, $8, $9, $10 == "" ? "" : sprintf("%.1f", $10)
+    }' "$OUT/codecs.csv"
+}
+
+vm_table() {
+    echo "| server | latency min ms | median ms | max ms | frames/s |"
+    echo "|---|---|---|---|---|"
+    awk -F, 'NR > 1 && $1 !~ /ratio/ { printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $6 }
+             $1 ~ /ratio/ { printf "| floe / QEMU | | %.2f | | %.2f |\n", $3, $6 }' "$OUT/vm.csv"
+}
+
+{
+    echo "# make bench"
+    echo
+    machine
+    for t in demo codecs vm; do
+        [ -f "$OUT/$t.csv" ] || continue
+        echo
+        case $t in
+            demo) demo_table ;;
+            codecs) codec_table ;;
+            vm) vm_table ;;
+        esac
+    done
+} >"$OUT/results.md"
+echo "wrote $OUT/results.md"
+
+# README: replace what lies between <!-- bench:NAME --> and <!-- /bench:NAME -->
+[ -n "$README" ] && [ -f "$README" ] || exit 0
+tmp=$(mktemp)
+cp "$README" "$tmp"
+for t in demo codecs vm; do
+    [ -f "$OUT/$t.csv" ] || continue
+    grep -q "<!-- bench:$t -->" "$tmp" || continue
+    body=$(mktemp)
+    { machine; echo; case $t in demo) demo_table ;; codecs) codec_table ;; vm) vm_table ;; esac; } >"$body"
+    awk -v tag="$t" -v body="$body" '
+        $0 == "<!-- bench:" tag " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
+        $0 == "<!-- /bench:" tag " -->" { skip = 0 }
+        !skip { print }' "$tmp" >"$tmp.new"
+    mv "$tmp.new" "$tmp"
+    rm -f "$body"
+    echo "README: the $t table now holds this run's figures"
+done
+if cmp -s "$tmp" "$README"; then rm -f "$tmp"; else mv "$tmp" "$README"; fi
