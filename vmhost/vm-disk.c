@@ -72,7 +72,7 @@ int vm_disk_prepare(struct floe_vm *vm, char *err, size_t errlen)
     }
     free(abs_template);
     if (rc == 0)
-        vm->own_overlay = !c->overlay;
+        vm->overlay_is_ours = !c->overlay;
     else
         vm->overlay[0] = 0;
     return rc;

@@ -49,7 +49,7 @@ static void feed_error(void *opaque, const char *message)
     struct vm_head *head = opaque;
     struct floe_vm *vm = head->vm;
 
-    if (vm->proc_alive && !vm->stop_requested) {
+    if (vm_state_qemu_wanted(vm->state)) {
         if (vm->cfg.monitors > 1)
             floe_warn("vm: display feed of monitor %d: %s", head->index + 1, message);
         else

@@ -39,30 +39,27 @@ static int kvm_usable(char *why, size_t len)
     return v == KVM_API_VERSION;
 }
 
-static void probe_closed(uv_handle_t *h)
+/* The probe's QEMU is gone: the VM's QEMU starts, unless vm-stop came. */
+static void probe_closed(struct floe_vm *vm)
 {
-    struct floe_vm *vm = h->data;
-
-    vm->probe_open = 0;
     unlink(vm->probe_image);
-    if (vm->freeing)
-        vm_maybe_release(vm);
-    else if (!vm->probing)
-        vm_life_after_probe(vm);
+    vm_life_after_probe(vm);
 }
 
 static void probe_exited(uv_process_t *p, int64_t status, int sig)
 {
-    struct floe_vm *vm = p->data;
+    struct vm_child *c = p->data;
+    struct floe_vm *vm = c->vm;
     uint64_t ms = uv_now(vm->loop) - vm->probe_started_ms;
+    bool overdue = vm->state == VM_PROBE_OVERDUE;
     char how[96];
 
     uv_timer_stop(&vm->probe_timer);
-    vm->probing = 0;
-    uv_close((uv_handle_t *)p, probe_closed);
-    if (vm->freeing || vm->stop_requested)
+    vm->probe = NULL;
+    vm_child_close(c, probe_closed);
+    /* cancelled by vm-stop or floe_vm_free(): nothing is decided */
+    if (vm_state_probe_exited(&vm->state) < 0)
         return;
-    vm->decided = 1;
     if (!sig && status == PROBE_OK) {
         vm->accel = FLOE_VM_ACCEL_KVM;
         floe_info("vm: using KVM: a probe guest entered long mode and wrote and checked "
@@ -70,7 +67,7 @@ static void probe_exited(uv_process_t *p, int64_t status, int sig)
         return;
     }
     vm->accel = FLOE_VM_ACCEL_TCG;
-    if (vm->probe_timed_out) {
+    if (overdue) {
         floe_info("vm: using TCG: KVM runs guests too slowly here: a probe guest that needs "
                   "well under a second did not finish its memory test within %ds",
                   vm->cfg.kvm_probe_seconds);
@@ -89,17 +86,8 @@ static void probe_deadline(uv_timer_t *t)
 {
     struct floe_vm *vm = t->data;
 
-    vm->probe_timed_out = 1;
-    uv_process_kill(&vm->probe_proc, SIGKILL);
-}
-
-static void probe_spawn_failed_closed(uv_handle_t *h)
-{
-    struct floe_vm *vm = h->data;
-
-    vm->probe_open = 0;
-    unlink(vm->probe_image);
-    vm_maybe_release(vm);
+    vm_state_probe_overdue(&vm->state);
+    vm_child_kill(vm->probe);
 }
 
 /* Writes the probe guest's disk into the run folder: 0 or -errno. */
@@ -146,44 +134,38 @@ static int start_probe(struct floe_vm *vm, char *err, size_t errlen)
 
     po.file = argv[0];
     po.args = argv;
-    vm->probe_proc.data = vm;
-    vm->probe_open = 1;
-    rc = uv_spawn(vm->loop, &vm->probe_proc, &po);
+    vm->probe = vm_child_spawn(vm, &po, &rc);
     free(drive);
-    if (rc < 0) {
+    if (!vm->probe) {
         snprintf(err, errlen, "cannot run %s: %s", argv[0], uv_strerror(rc));
-        uv_close((uv_handle_t *)&vm->probe_proc, probe_spawn_failed_closed);
+        unlink(vm->probe_image);
         return rc;
     }
-    vm->probing = 1;
-    vm->probe_timed_out = vm->stop_requested = 0;
-    vm->accel = FLOE_VM_ACCEL_KVM;
     vm->probe_started_ms = uv_now(vm->loop);
-    vm->state = vm->incoming ? VM_RESTORING : VM_STARTING;
+    vm_state_probe_begin(&vm->state);
     uv_timer_start(&vm->probe_timer, probe_deadline, (uint64_t)vm->cfg.kvm_probe_seconds * 1000,
                    0);
     floe_info("vm: probing KVM: a probe guest gets %ds", vm->cfg.kvm_probe_seconds);
     return 0;
 }
 
-/* Starts QEMU, or first the KVM probe when the accelerator is not known yet. */
+/* The accelerator holds for every run: as configured, TCG without a usable
+ * /dev/kvm, else what the probe finds. */
 int vm_kvm_decide(struct floe_vm *vm, char *err, size_t errlen)
 {
     char why[96];
     int rc;
 
-    if (vm->decided)
+    if (vm->accel != FLOE_VM_ACCEL_AUTO)
         return 0;
     if (vm->cfg.accel != FLOE_VM_ACCEL_AUTO) {
         vm->accel = vm->cfg.accel;
-        vm->decided = 1;
         snprintf(vm->accel_note, sizeof(vm->accel_note), "vm: using %s (as configured)",
                  vm->accel == FLOE_VM_ACCEL_KVM ? "KVM" : "TCG");
         return 0;
     }
     if (!kvm_usable(why, sizeof(why))) {
         vm->accel = FLOE_VM_ACCEL_TCG;
-        vm->decided = 1;
         snprintf(vm->accel_note, sizeof(vm->accel_note),
                  "vm: using TCG: /dev/kvm is not usable (%s)", why);
         return 0;

@@ -13,23 +13,17 @@
 #define SOCKET_WAIT_MS 30000
 #define SOCKET_POLL_MS 100
 
-void vm_life_kill(struct floe_vm *vm)
-{
-    if (vm->proc_alive)
-        uv_process_kill(&vm->proc, SIGKILL);
-}
-
 static void connect_sockets(struct floe_vm *vm)
 {
     int feeds = 0;
 
-    vm->qmp_reconnects = 0;
+    vm->mon.reconnects = 0;
     vm_monitor_connect(vm);
     /* while a restore loads, the screen is the empty VGA's: clients keep the
      * old picture until the guest's own comes back */
     if (!vm->incoming)
         feeds = vm_display_connect(vm);
-    if (!vm->qmp || feeds < 0)
+    if (!vm->mon.qmp || feeds < 0)
         floe_err("vm: cannot connect to QEMU's QMP and VNC sockets");
 }
 
@@ -43,7 +37,6 @@ static int is_socket(const char *path)
 static void sock_tick(uv_timer_t *t)
 {
     struct floe_vm *vm = t->data;
-
     int ready = is_socket(vm->qmp_path);
 
     for (int i = 0; i < vm->cfg.monitors; i++)
@@ -58,16 +51,8 @@ static void sock_tick(uv_timer_t *t)
         uv_timer_stop(t);
         floe_err("vm: QEMU did not open its QMP and VNC sockets within %d s: killing it",
                  SOCKET_WAIT_MS / 1000);
-        vm_life_kill(vm);
+        vm_child_kill(vm->qemu);
     }
-}
-
-static void proc_closed(uv_handle_t *h)
-{
-    struct floe_vm *vm = h->data;
-
-    vm->proc_open = 0;
-    vm_maybe_release(vm);
 }
 
 static void describe_exit(struct floe_vm *vm, int64_t status, int sig)
@@ -78,44 +63,37 @@ static void describe_exit(struct floe_vm *vm, int64_t status, int sig)
         snprintf(vm->last_exit, sizeof(vm->last_exit), "exit-status-%d", (int)status);
 }
 
+/* What QEMU's end means: the state says whether it was asked to end. */
 static void qemu_exited(uv_process_t *p, int64_t status, int sig)
 {
-    struct floe_vm *vm = p->data;
+    struct vm_child *c = p->data;
+    struct floe_vm *vm = c->vm;
+    enum vm_state was = vm->state;
+    char why[160];
 
-    vm->proc_alive = 0;
+    vm->qemu = NULL;
     uv_timer_stop(&vm->sock_timer);
-    uv_timer_stop(&vm->probe_timer);
     uv_timer_stop(&vm->stop_timer);
     uv_timer_stop(&vm->op_timer);
-    floe_qmp_free(vm->qmp);
-    vm->qmp = NULL;
-    vm->qmp_ready = 0;
+    vm_monitor_close(vm);
     vm_display_disconnect(vm);
     describe_exit(vm, status, sig);
-    uv_close((uv_handle_t *)p, proc_closed);
-    if (vm->freeing)
-        return;
+    vm_child_close(c, NULL);
+    if (vm_state_qemu_exited(&vm->state, vm->guest_powered_off && !sig && status == 0) < 0)
+        return;   /* being freed */
     if (vm->incoming) {
         floe_err("vm: restoring failed: QEMU ended (%s) before the saved state was loaded",
                  vm->last_exit);
-        vm_op_set(vm, "restore", "failed");
-        free(vm->incoming);
-        vm->incoming = NULL;
+        vm_save_restore_failed(vm);
     }
-    if (vm->hibernated) {
-        vm->state = VM_HIBERNATED;
+    if (vm->state == VM_HIBERNATED) {
         floe_info("vm: QEMU quit after hibernating (%s)", vm->last_exit);
-    } else if (vm->state == VM_HIBERNATING) {
-        vm->state = VM_DIED;
+    } else if (was == VM_HIBERNATING) {
         vm_op_set(vm, "hibernate", "failed");
         floe_err("vm: QEMU died while hibernating (%s)", vm->last_exit);
-    } else if (vm->stop_requested || (vm->guest_shutdown && !sig && status == 0)) {
-        vm->state = VM_STOPPED;
+    } else if (vm->state == VM_STOPPED) {
         floe_info("vm: QEMU stopped (%s)", vm->last_exit);
     } else {
-        char why[160];
-
-        vm->state = VM_DIED;
         floe_err("vm: QEMU died (%s): clients are told and let go; the server keeps the last "
                  "picture and vm-start starts the VM again", vm->last_exit);
         snprintf(why, sizeof(why), "the VM's QEMU died (%s)", vm->last_exit);
@@ -141,24 +119,19 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
     vm_remove_sockets(vm);
     po.file = argv[0];
     po.args = argv;
-    vm->proc.data = vm;
-    vm->guest_shutdown = vm->stop_requested = vm->hibernated = 0;
-    vm->stop_stage = 0;
-    rc = uv_spawn(vm->loop, &vm->proc, &po);
-    if (rc < 0) {
+    vm->qemu = vm_child_spawn(vm, &po, &rc);
+    if (!vm->qemu) {
         snprintf(err, errlen, "cannot run %s: %s", argv[0], uv_strerror(rc));
-        vm->proc_open = 1;
-        uv_close((uv_handle_t *)&vm->proc, proc_closed);
         goto out;
     }
-    vm->proc_alive = vm->proc_open = 1;
-    vm->state = vm->incoming ? VM_RESTORING : VM_STARTING;
+    vm_state_spawned(&vm->state, vm->incoming != NULL);
+    vm->guest_powered_off = false;
     vm->sock_waited_ms = 0;
     uv_timer_start(&vm->sock_timer, sock_tick, SOCKET_POLL_MS, SOCKET_POLL_MS);
     if (vm->accel_note[0])
         floe_info("%s", vm->accel_note);
     vm->accel_note[0] = 0;
-    floe_info("vm: QEMU started (pid %d, %s)", vm->proc.pid,
+    floe_info("vm: QEMU started (pid %d, %s)", vm->qemu->proc.pid,
               vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
 out:
     for (int i = 0; i < n_own; i++)
@@ -171,20 +144,17 @@ void vm_life_after_probe(struct floe_vm *vm)
 {
     char err[256];
 
-    if (vm->stop_requested) {
-        vm->state = VM_STOPPED;
+    if (vm_state_probe_abandoned(&vm->state) == 0) {
         floe_info("vm: stopped before QEMU started");
     } else if (spawn_qemu(vm, err, sizeof(err)) < 0) {
+        /* nobody waits for an answer now: the log and the state tell */
         floe_err("vm: %s", err);
-        vm->state = VM_DIED;
+        vm_state_spawn_failed(&vm->state);
     } else {
         return;
     }
-    if (vm->incoming) {
-        vm_op_set(vm, "restore", "failed");
-        free(vm->incoming);
-        vm->incoming = NULL;
-    }
+    if (vm->incoming)
+        vm_save_restore_failed(vm);
 }
 
 int vm_life_launch(struct floe_vm *vm, char *err, size_t errlen)
@@ -198,11 +168,11 @@ int vm_life_launch(struct floe_vm *vm, char *err, size_t errlen)
 
 int floe_vm_start(struct floe_vm *vm, char *err, size_t errlen)
 {
-    if (vm->proc_alive || vm->proc_open) {
-        snprintf(err, errlen, "the VM is %s", vm_state_names[vm->state]);
+    if (vm_state_qemu_runs(vm->state)) {
+        snprintf(err, errlen, "the VM is %s", vm_state_name(vm->state, vm->incoming != NULL));
         return -EALREADY;
     }
-    if (vm->probe_open) {
+    if (vm_state_probe_pending(vm->state)) {
         snprintf(err, errlen, "the VM is starting (KVM is being probed)");
         return -EALREADY;
     }
@@ -215,15 +185,15 @@ static void stop_tick(uv_timer_t *t)
 {
     struct floe_vm *vm = t->data;
 
-    if (vm->stop_stage == 0 && vm_monitor_command(vm, "quit") == 0) {
+    if (vm->state == VM_POWERING_DOWN && vm_monitor_command(vm, "quit") == 0) {
         floe_info("vm: the guest did not power down within %ds: quitting QEMU",
                   vm->cfg.stop_timeout);
-        vm->stop_stage = 1;
+        vm_state_quit_sent(&vm->state);
         uv_timer_start(t, stop_tick, QUIT_GRACE_MS, 0);
         return;
     }
     floe_info("vm: killing QEMU");
-    vm_life_kill(vm);
+    vm_child_kill(vm->qemu);
 }
 
 void vm_life_quit(struct floe_vm *vm)
@@ -234,19 +204,15 @@ void vm_life_quit(struct floe_vm *vm)
 
 int floe_vm_stop(struct floe_vm *vm)
 {
-    if (vm->probe_open) {   /* QEMU has not started: the probe ends, and no VM */
-        vm->stop_requested = 1;
-        vm->state = VM_STOPPING;
-        if (vm->probing)
-            uv_process_kill(&vm->probe_proc, SIGKILL);
+    if (vm_state_probe_pending(vm->state)) {   /* the probe ends, and no VM after it */
+        vm_state_probe_cancel(&vm->state);
+        vm_child_kill(vm->probe);
         return 0;
     }
-    if (!vm->proc_alive)
+    if (vm_state_power_down(&vm->state) < 0)
         return -ENOTCONN;
-    vm->stop_requested = 1;
-    vm->state = VM_STOPPING;
     if (vm_monitor_command(vm, "system_powerdown") < 0) {
-        vm_life_kill(vm);
+        vm_child_kill(vm->qemu);
         return 0;
     }
     uv_timer_start(&vm->stop_timer, stop_tick, (uint64_t)vm->cfg.stop_timeout * 1000, 0);

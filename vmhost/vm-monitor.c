@@ -8,16 +8,17 @@
 
 #define STATUS_TRIES 5       /* query-status asked again after a failure */
 #define QMP_RECONNECTS 3     /* QMP connections tried again while QEMU runs */
+#define RECONNECT_MS 300
 
-static void set_state_from_status(struct floe_vm *vm, const char *status)
+/* QEMU's run state of the guest; only running and paused tell us anything. */
+static void guest_status(struct floe_vm *vm, const char *status)
 {
-    if (vm->state == VM_STOPPING || vm->state == VM_HIBERNATING ||
-        vm->state == VM_RESTORING || !status)
+    if (!status)
         return;
     if (!strcmp(status, "running"))
-        vm->state = VM_RUNNING;
+        vm_state_guest_status(&vm->state, true);
     else if (!strcmp(status, "paused"))
-        vm->state = VM_PAUSED;
+        vm_state_guest_status(&vm->state, false);
 }
 
 const char *vm_monitor_status_of(const struct floe_qmp_result *r)
@@ -35,21 +36,21 @@ static void status_done(struct floe_qmp *q, const struct floe_qmp_result *r, voi
 
     if (r->status == -ECANCELED || r->status == -ECONNRESET)
         return;
-    if (r->status != 0 && vm->qmp == q && vm->status_tries++ < STATUS_TRIES) {
+    if (r->status != 0 && vm->mon.qmp == q && vm->mon.status_tries++ < STATUS_TRIES) {
         /* a QEMU busy booting may answer late: the state must not stay unknown */
         floe_warn("vm: query-status: %s: asking again",
                   r->err_desc ? r->err_desc : strerror(-r->status));
         floe_qmp_execute(q, "query-status", NULL, QMP_TIMEOUT_MS, status_done, vm);
         return;
     }
-    set_state_from_status(vm, vm_monitor_status_of(r));
+    guest_status(vm, vm_monitor_status_of(r));
 }
 
 static void qmp_ready(struct floe_qmp *q, void *opaque)
 {
     struct floe_vm *vm = opaque;
 
-    vm->qmp_ready = 1;
+    vm->mon.ready = true;
     if (vm->incoming) {
         vm_save_restore_poll(vm);
         return;
@@ -66,14 +67,14 @@ static void qmp_event(struct floe_qmp *q, const char *name, struct json_object *
         !strcmp(name, "RESUME"))
         floe_info("vm: guest event %s", name);
     if (!strcmp(name, "SHUTDOWN"))
-        vm->guest_shutdown = 1;
+        vm->guest_powered_off = true;
     else if (!strcmp(name, "STOP"))
-        set_state_from_status(vm, "paused");
+        guest_status(vm, "paused");
     else if (!strcmp(name, "RESUME"))
-        set_state_from_status(vm, "running");
+        guest_status(vm, "running");
 }
 
-static void qmp_retry_tick(uv_timer_t *t)
+static void reconnect_tick(uv_timer_t *t)
 {
     vm_monitor_connect(t->data);
 }
@@ -81,18 +82,18 @@ static void qmp_retry_tick(uv_timer_t *t)
 static void qmp_closed(struct floe_qmp *q, int err, const char *why, void *opaque)
 {
     struct floe_vm *vm = opaque;
-    int again = vm->proc_alive && !vm->stop_requested && !vm->freeing;
+    bool again = vm_state_qemu_wanted(vm->state);
 
     if (again)
         floe_warn("vm: QMP: %s", why);
-    vm->qmp_ready = 0;
+    vm->mon.ready = false;
     floe_qmp_free(q);
-    vm->qmp = NULL;
+    vm->mon.qmp = NULL;
     /* QEMU still runs: its monitor is needed for every command */
-    if (again && vm->qmp_reconnects++ < QMP_RECONNECTS) {
+    if (again && vm->mon.reconnects++ < QMP_RECONNECTS) {
         /* e.g. the socket existed before QEMU listened on it: a moment later */
         floe_info("vm: connecting to QMP again");
-        uv_timer_start(&vm->sock_timer, qmp_retry_tick, 300, 0);
+        uv_timer_start(&vm->sock_timer, reconnect_tick, RECONNECT_MS, 0);
     }
 }
 
@@ -105,19 +106,26 @@ static void command_done(struct floe_qmp *q, const struct floe_qmp_result *r, vo
 
 int vm_monitor_command(struct floe_vm *vm, const char *command)
 {
-    if (!vm->qmp || !vm->qmp_ready)
+    if (!vm->mon.qmp || !vm->mon.ready)
         return -ENOTCONN;
-    return floe_qmp_execute(vm->qmp, command, NULL, QMP_TIMEOUT_MS, command_done, vm);
+    return floe_qmp_execute(vm->mon.qmp, command, NULL, QMP_TIMEOUT_MS, command_done, vm);
 }
 
 void vm_monitor_connect(struct floe_vm *vm)
 {
     static const struct floe_qmp_ops ops = { qmp_ready, qmp_event, qmp_closed };
 
-    vm->status_tries = 0;
-    vm->qmp = floe_qmp_new(vm->loop, &ops, vm);
-    if (vm->qmp && floe_qmp_connect(vm->qmp, vm->qmp_path, QMP_TIMEOUT_MS) < 0) {
-        floe_qmp_free(vm->qmp);
-        vm->qmp = NULL;
+    vm->mon.status_tries = 0;
+    vm->mon.qmp = floe_qmp_new(vm->loop, &ops, vm);
+    if (vm->mon.qmp && floe_qmp_connect(vm->mon.qmp, vm->qmp_path, QMP_TIMEOUT_MS) < 0) {
+        floe_qmp_free(vm->mon.qmp);
+        vm->mon.qmp = NULL;
     }
+}
+
+void vm_monitor_close(struct floe_vm *vm)
+{
+    floe_qmp_free(vm->mon.qmp);
+    vm->mon.qmp = NULL;
+    vm->mon.ready = false;
 }

@@ -12,23 +12,22 @@
 
 void vm_op_set(struct floe_vm *vm, const char *name, const char *outcome)
 {
-    vm->op_name = name;
-    vm->op_how = outcome;
+    vm->op.name = name;
+    vm->op.outcome = outcome;
 }
 
 int vm_op_check_ready(struct floe_vm *vm, char *err, size_t errlen)
 {
-    if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
-        snprintf(err, errlen, "the VM is %s", vm_state_names[vm->state]);
+    if (!vm_state_guest_up(vm->state)) {
+        snprintf(err, errlen, "the VM is %s", vm_state_name(vm->state, vm->incoming != NULL));
         return -1;
     }
-    if (!vm->qmp || !vm->qmp_ready) {
+    if (!vm->mon.qmp || !vm->mon.ready) {
         snprintf(err, errlen, "QEMU is not running or not ready");
         return -1;
     }
     return 0;
 }
-
 
 /* The answer of a command that ends the operation vm->op names. */
 static void op_done(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
@@ -36,7 +35,7 @@ static void op_done(struct floe_qmp *q, const struct floe_qmp_result *r, void *o
     struct floe_vm *vm = opaque;
     const char *hmp = r->value && json_object_is_type(r->value, json_type_string)
                       ? json_object_get_string(r->value) : "";
-    const char *name = vm->op_name;
+    const char *name = vm->op.name;
 
     if (r->status == -ECANCELED || !name)
         return;
@@ -58,7 +57,7 @@ static int start_op(struct floe_vm *vm, const char *name, const char *command,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (floe_qmp_execute(vm->qmp, command, args, timeout_ms, op_done, vm) < 0) {
+    if (floe_qmp_execute(vm->mon.qmp, command, args, timeout_ms, op_done, vm) < 0) {
         snprintf(err, errlen, "QMP %s could not be sent", command);
         return -1;
     }

@@ -3,6 +3,7 @@
 #ifndef FLOE_VMHOST_VM_PRIV_H
 #define FLOE_VMHOST_VM_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,7 @@
 
 #include "vmhost/qmp.h"
 #include "vmhost/vm-config.h"
+#include "vmhost/vm-state.h"
 #include "vmhost/vm.h"
 #include "vmhost/vnc-feed.h"
 
@@ -17,11 +19,6 @@
 #define QUIT_GRACE_MS 3000   /* from QMP quit to SIGKILL */
 #define OP_POLL_MS 100       /* query-migrate and query-status while an operation runs */
 #define CDROM_ID "cdrom0"
-
-enum vm_state { VM_STOPPED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_STOPPING, VM_DIED,
-                VM_HIBERNATING, VM_HIBERNATED, VM_RESTORING };
-
-extern const char *const vm_state_names[];
 
 /* One display head: its VNC server in QEMU, read into server surface `index`. */
 struct vm_head {
@@ -32,45 +29,70 @@ struct vm_head {
     int w, h;
 };
 
+typedef void (*vm_child_closed_fn)(struct floe_vm *vm);
+
+/* A child process: the VM's QEMU or the KVM probe's. It is the VM's until
+ * libuv has closed it, after its exit; then closed_fn (if any) runs. */
+struct vm_child {
+    uv_process_t proc;
+    struct floe_vm *vm;
+    vm_child_closed_fn closed_fn;
+};
+
+/* The QMP connection to the running QEMU. */
+struct vm_monitor {
+    struct floe_qmp *qmp;   /* NULL: down */
+    bool ready;             /* capabilities negotiated: commands may go */
+    int status_tries;       /* query-status asked again after a failure */
+    int reconnects;         /* connections tried again while QEMU runs */
+};
+
+/* The last long operation, for op= in vm-status: its name and outcome
+ * ("running", "done" or "failed"), both literals; NULL before the first. */
+struct vm_op {
+    const char *name, *outcome;
+};
+
 struct floe_vm {
     uv_loop_t *loop;
     struct floe_server *srv;
     struct floe_vm_config cfg;
+    enum vm_state state;      /* changed only by the vm_state_* transitions */
     char dir[64], qmp_path[96], agent_path[96], probe_image[96];
     struct vm_head heads[FLOE_VM_MAX_MONITORS];   /* cfg.monitors of them */
-    uv_process_t proc;
-    int proc_alive;        /* spawned and not yet exited */
-    int proc_open;         /* the process handle is not closed yet */
-    uv_process_t probe_proc;   /* the KVM probe's QEMU */
-    int probe_open;            /* its handle is not closed yet */
-    int probe_timed_out;       /* killed at the deadline */
+    struct vm_child *qemu;    /* the VM's QEMU from its spawn to its exit */
+    struct vm_child *probe;   /* the probe's QEMU from its spawn to its exit */
     uint64_t probe_started_ms;
     uv_timer_t sock_timer, probe_timer, stop_timer, op_timer;
     int sock_waited_ms;
-    struct floe_qmp *qmp;
-    int qmp_ready;
-    enum vm_state state;
-    enum floe_vm_accel accel;     /* what this run uses: KVM or TCG */
-    int decided;                  /* KVM probed or configured: accel holds for next runs */
-    int probing, stop_requested, stop_stage, guest_shutdown;
+    struct vm_monitor mon;
+    /* FLOE_VM_ACCEL_AUTO until probed or configured; then what every run uses */
+    enum floe_vm_accel accel;
+    char accel_note[160];     /* how the accelerator was chosen, logged once QEMU runs */
+    bool guest_powered_off;   /* SHUTDOWN came from this run's guest */
+    char last_exit[96];
     unsigned long updates;
     int ptr_x, ptr_y, ptr_monitor;   /* the pointer is on heads[ptr_monitor] */
     unsigned buttons;
-    char last_exit[96];
-    char accel_note[160];  /* how the accelerator was chosen, logged once QEMU runs */
-    char *incoming;        /* -incoming URI while a restore is under way */
-    int was_running;       /* the guest ran when hibernation began */
-    int hibernated;        /* the state is saved: QEMU's exit means hibernated */
-    const char *op_name, *op_how;  /* the last long operation and how it went (literals) */
-    char overlay[4096];    /* the disk QEMU opens when the config names a template */
-    int own_overlay;       /* the overlay was made in dir and goes with it */
-    int freeing, open_handles;
-    int status_tries, qmp_reconnects;
+    char *incoming;           /* the -incoming URI while a restore is under way */
+    bool resume_if_hibernation_fails;   /* the guest ran when hibernation began */
+    struct vm_op op;
+    char overlay[4096];       /* the disk QEMU opens when the config names a template */
+    bool overlay_is_ours;     /* made in the run folder: it goes with it */
+    int open_handles;         /* timers and child processes not closed yet */
 };
 
-/* vm.c: the object */
+/* vm.c: the object, its run folder and its handles */
+/* Removes the sockets QEMU listens on (and the probe's disk) from the run folder. */
 void vm_remove_sockets(struct floe_vm *vm);
-void vm_maybe_release(struct floe_vm *vm);
+/* Spawns a child with po (whose exit_cb gets the child as proc.data): the
+ * child, or NULL with a negative errno in *rc. */
+struct vm_child *vm_child_spawn(struct floe_vm *vm, uv_process_options_t *po, int *rc);
+/* Closes an exited child; closed_fn (or NULL) runs once libuv has closed it,
+ * unless the VM is being freed. */
+void vm_child_close(struct vm_child *c, vm_child_closed_fn closed_fn);
+/* SIGKILL to a child that has not exited; NULL is a no-op. */
+void vm_child_kill(struct vm_child *c);
 
 /* vm-cmdline.c: QEMU's command line and the syntax of its arguments */
 #define VM_MAX_OWNED (12 + 2 * FLOE_VM_MAX_USB_REDIR + 3 * FLOE_VM_MAX_MONITORS)
@@ -100,12 +122,13 @@ int vm_kvm_decide(struct floe_vm *vm, char *err, size_t errlen);
 int vm_life_launch(struct floe_vm *vm, char *err, size_t errlen);
 /* The probe ended and its handle is closed: QEMU starts unless stopped. */
 void vm_life_after_probe(struct floe_vm *vm);
-void vm_life_kill(struct floe_vm *vm);
 /* QMP quit, then SIGKILL after QUIT_GRACE_MS. */
 void vm_life_quit(struct floe_vm *vm);
 
 /* vm-monitor.c: the QMP connection */
 void vm_monitor_connect(struct floe_vm *vm);
+/* Drops the connection; commands in flight are cancelled. */
+void vm_monitor_close(struct floe_vm *vm);
 /* Runs command (no arguments); only a failure is logged. 0 or -ENOTCONN. */
 int vm_monitor_command(struct floe_vm *vm, const char *command);
 /* The "status" member of a successful answer, or NULL. */
@@ -126,5 +149,7 @@ int vm_op_check_ready(struct floe_vm *vm, char *err, size_t errlen);
 /* vm-save.c: hibernation and restoring */
 /* QMP is ready during a restore: polls until the saved state is loaded. */
 void vm_save_restore_poll(struct floe_vm *vm);
+/* The restore under way ends before QEMU loaded the state: op failed. */
+void vm_save_restore_failed(struct floe_vm *vm);
 
 #endif

@@ -17,8 +17,8 @@ static void hibernate_failed(struct floe_vm *vm, const char *why)
     floe_err("vm: hibernation failed: %s", why);
     vm_op_set(vm, "hibernate", "failed");
     uv_timer_stop(&vm->op_timer);
-    vm->state = VM_PAUSED;
-    if (vm->was_running)
+    vm_state_hibernate_failed(&vm->state);
+    if (vm->resume_if_hibernation_fails)
         vm_monitor_command(vm, "cont");
 }
 
@@ -36,8 +36,7 @@ static void migrate_polled(struct floe_qmp *q, const struct floe_qmp_result *r, 
         uv_timer_stop(&vm->op_timer);
         floe_info("vm: the guest's state is saved: quitting QEMU");
         vm_op_set(vm, "hibernate", "done");
-        vm->hibernated = vm->stop_requested = 1;
-        vm->stop_stage = 1;
+        vm_state_hibernate_saved(&vm->state);
         vm_life_quit(vm);
     } else if (!strcmp(st, "failed") || !strcmp(st, "cancelled")) {
         hibernate_failed(vm, json_object_object_get_ex(r->value, "error-desc", &v)
@@ -49,7 +48,7 @@ static void hibernate_tick(uv_timer_t *t)
 {
     struct floe_vm *vm = t->data;
 
-    if (floe_qmp_execute(vm->qmp, "query-migrate", NULL, QMP_TIMEOUT_MS, migrate_polled,
+    if (floe_qmp_execute(vm->mon.qmp, "query-migrate", NULL, QMP_TIMEOUT_MS, migrate_polled,
                          vm) < 0)
         hibernate_failed(vm, "QMP went away");
 }
@@ -65,7 +64,6 @@ static void migrate_started(struct floe_qmp *q, const struct floe_qmp_result *r,
     else
         uv_timer_start(&vm->op_timer, hibernate_tick, OP_POLL_MS, OP_POLL_MS);
 }
-
 
 int floe_vm_hibernate(struct floe_vm *vm, const char *file, char *err, size_t errlen)
 {
@@ -88,16 +86,17 @@ int floe_vm_hibernate(struct floe_vm *vm, const char *file, char *err, size_t er
     }
     json_object_object_add(args, "uri", json_object_new_string(uri));
     free(uri);
-    vm->was_running = vm->state == VM_RUNNING;
+    vm->resume_if_hibernation_fails = vm->state == VM_RUNNING;
     /* stopped first, the state is written once and the guest does not run on */
     vm_monitor_command(vm, "stop");
-    if (floe_qmp_execute(vm->qmp, "migrate", args, QMP_TIMEOUT_MS, migrate_started, vm) < 0) {
+    if (floe_qmp_execute(vm->mon.qmp, "migrate", args, QMP_TIMEOUT_MS, migrate_started,
+                         vm) < 0) {
         snprintf(err, errlen, "QMP migrate could not be sent");
-        if (vm->was_running)
+        if (vm->resume_if_hibernation_fails)
             vm_monitor_command(vm, "cont");
         return -1;
     }
-    vm->state = VM_HIBERNATING;
+    vm_state_hibernate_begin(&vm->state);
     vm_op_set(vm, "hibernate", "running");
     floe_info("vm: hibernating to %s", file);
     return 0;
@@ -116,7 +115,7 @@ static void restore_resumed(struct floe_qmp *q, const struct floe_qmp_result *r,
         vm_op_set(vm, "restore", "failed");
         return;
     }
-    vm->state = VM_RUNNING;
+    vm_state_guest_status(&vm->state, true);
     vm_op_set(vm, "restore", "done");
     floe_info("vm: the restored guest runs");
 }
@@ -136,22 +135,20 @@ static void restore_polled(struct floe_qmp *q, const struct floe_qmp_result *r, 
     floe_info("vm: the saved state is loaded (%s)", st);
     if (vm_display_connect(vm) < 0)
         floe_err("vm: cannot connect to QEMU's VNC socket");
-    vm->state = VM_PAUSED;
-    if (!strcmp(st, "running")) {
-        vm->state = VM_RUNNING;
+    vm_state_restored(&vm->state, !strcmp(st, "running"));
+    if (vm->state == VM_RUNNING)
         vm_op_set(vm, "restore", "done");
-    } else if (floe_qmp_execute(vm->qmp, "cont", NULL, QMP_TIMEOUT_MS, restore_resumed,
-                                vm) < 0) {
+    else if (floe_qmp_execute(vm->mon.qmp, "cont", NULL, QMP_TIMEOUT_MS, restore_resumed,
+                              vm) < 0)
         vm_op_set(vm, "restore", "failed");
-    }
 }
 
 static void restore_tick(uv_timer_t *t)
 {
     struct floe_vm *vm = t->data;
 
-    if (vm->qmp_ready)
-        floe_qmp_execute(vm->qmp, "query-status", NULL, QMP_TIMEOUT_MS, restore_polled, vm);
+    if (vm->mon.ready)
+        floe_qmp_execute(vm->mon.qmp, "query-status", NULL, QMP_TIMEOUT_MS, restore_polled, vm);
 }
 
 void vm_save_restore_poll(struct floe_vm *vm)
@@ -163,9 +160,9 @@ int floe_vm_restore(struct floe_vm *vm, const char *file, char *err, size_t errl
 {
     struct stat st;
 
-    if (vm->proc_alive || vm->proc_open || vm->probe_open) {
+    if (vm_state_qemu_runs(vm->state) || vm_state_probe_pending(vm->state)) {
         snprintf(err, errlen, "the VM is %s: vm-stop or vm-hibernate it first",
-                 vm_state_names[vm->state]);
+                 vm_state_name(vm->state, vm->incoming != NULL));
         return -1;
     }
     if (!*file || stat(file, &st) < 0 || access(file, R_OK) < 0) {
@@ -187,10 +184,15 @@ int floe_vm_restore(struct floe_vm *vm, const char *file, char *err, size_t errl
     vm_op_set(vm, "restore", "running");
     floe_info("vm: restoring from %s", file);
     if (vm_life_launch(vm, err, errlen) < 0) {
-        free(vm->incoming);
-        vm->incoming = NULL;
-        vm_op_set(vm, "restore", "failed");
+        vm_save_restore_failed(vm);
         return -1;
     }
     return 0;
+}
+
+void vm_save_restore_failed(struct floe_vm *vm)
+{
+    vm_op_set(vm, "restore", "failed");
+    free(vm->incoming);
+    vm->incoming = NULL;
 }

@@ -11,10 +11,6 @@
 
 #include "vmhost/vm-priv.h"
 
-const char *const vm_state_names[] = { "stopped", "starting", "running", "paused",
-                                       "stopping", "died", "hibernating", "hibernated",
-                                       "restoring" };
-
 /* The sockets QEMU listens on in the run folder. */
 void vm_remove_sockets(struct floe_vm *vm)
 {
@@ -32,13 +28,14 @@ void vm_remove_sockets(struct floe_vm *vm)
     }
 }
 
-void vm_maybe_release(struct floe_vm *vm)
+/* Frees the VM once floe_vm_free() was called and the last handle is closed. */
+static void release_if_done(struct floe_vm *vm)
 {
-    if (!vm->freeing || vm->open_handles > 0 || vm->proc_open || vm->probe_open)
+    if (vm->state != VM_FREEING || vm->open_handles > 0)
         return;
     if (vm->dir[0]) {
         vm_remove_sockets(vm);
-        if (vm->own_overlay)
+        if (vm->overlay_is_ours)
             unlink(vm->overlay);
         rmdir(vm->dir);
     }
@@ -47,13 +44,63 @@ void vm_maybe_release(struct floe_vm *vm)
     free(vm);
 }
 
-static void handle_closed(uv_handle_t *h)
+static void timer_closed(uv_handle_t *h)
 {
     struct floe_vm *vm = h->data;
 
     vm->open_handles--;
-    vm_maybe_release(vm);
+    release_if_done(vm);
 }
+
+/* ---- child processes ---- */
+
+static void child_closed(uv_handle_t *h)
+{
+    struct vm_child *c = h->data;
+    struct floe_vm *vm = c->vm;
+    vm_child_closed_fn closed_fn = c->closed_fn;
+
+    free(c);
+    vm->open_handles--;
+    if (vm->state == VM_FREEING)
+        release_if_done(vm);
+    else if (closed_fn)
+        closed_fn(vm);
+}
+
+struct vm_child *vm_child_spawn(struct floe_vm *vm, uv_process_options_t *po, int *rc)
+{
+    struct vm_child *c = calloc(1, sizeof(*c));
+
+    if (!c) {
+        *rc = UV_ENOMEM;
+        return NULL;
+    }
+    c->vm = vm;
+    c->proc.data = c;
+    *rc = uv_spawn(vm->loop, &c->proc, po);
+    vm->open_handles++;
+    if (*rc < 0) {
+        /* libuv wants the handle closed even when the spawn failed */
+        uv_close((uv_handle_t *)&c->proc, child_closed);
+        return NULL;
+    }
+    return c;
+}
+
+void vm_child_close(struct vm_child *c, vm_child_closed_fn closed_fn)
+{
+    c->closed_fn = closed_fn;
+    uv_close((uv_handle_t *)&c->proc, child_closed);
+}
+
+void vm_child_kill(struct vm_child *c)
+{
+    if (c)
+        uv_process_kill(&c->proc, SIGKILL);
+}
+
+/* ---- the object ---- */
 
 struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
                             struct floe_vm_config *cfg, char *err, size_t errlen)
@@ -104,6 +151,8 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
     timers[1] = &vm->probe_timer;
     timers[2] = &vm->stop_timer;
     timers[3] = &vm->op_timer;
+    vm->state = VM_STOPPED;
+    vm->accel = FLOE_VM_ACCEL_AUTO;
     for (int i = 0; i < 4; i++) {
         uv_timer_init(loop, timers[i]);
         timers[i]->data = vm;
@@ -117,42 +166,38 @@ void floe_vm_free(struct floe_vm *vm)
 {
     if (!vm)
         return;
-    vm->freeing = 1;
-    floe_qmp_free(vm->qmp);
-    vm->qmp = NULL;
+    vm_state_free(&vm->state);
+    vm_monitor_close(vm);
     vm_display_disconnect(vm);
-    uv_close((uv_handle_t *)&vm->sock_timer, handle_closed);
-    uv_close((uv_handle_t *)&vm->probe_timer, handle_closed);
-    uv_close((uv_handle_t *)&vm->stop_timer, handle_closed);
-    uv_close((uv_handle_t *)&vm->op_timer, handle_closed);
-    /* qemu_exited and probe_exited close the process handles once QEMU is gone */
-    if (vm->probing)
-        uv_process_kill(&vm->probe_proc, SIGKILL);
-    vm_life_kill(vm);
+    uv_close((uv_handle_t *)&vm->sock_timer, timer_closed);
+    uv_close((uv_handle_t *)&vm->probe_timer, timer_closed);
+    uv_close((uv_handle_t *)&vm->stop_timer, timer_closed);
+    uv_close((uv_handle_t *)&vm->op_timer, timer_closed);
+    /* the children's exit callbacks close them; the last handle frees vm */
+    vm_child_kill(vm->probe);
+    vm_child_kill(vm->qemu);
 }
-
 
 void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
 {
     char sizes[16 * FLOE_VM_MAX_MONITORS] = "";
+    const char *accel = vm->accel == FLOE_VM_ACCEL_KVM ? "kvm"
+                        : vm->accel == FLOE_VM_ACCEL_TCG ? "tcg" : "none";
+    const struct vm_op *op = &vm->op;
     size_t at = 0;
 
     for (int i = 0; i < vm->cfg.monitors && at < sizeof(sizes); i++)
         at += (size_t)snprintf(sizes + at, sizeof(sizes) - at, "%s%dx%d", i ? "," : "",
                                vm->heads[i].w, vm->heads[i].h);
-    const char *accel = vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg";
-
-    if (vm->probing)
+    if (vm->probe)
         accel = "kvm";
-    else if (!vm->proc_alive && !vm->decided)
-        accel = "none";
     snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%s updates=%lu last_exit=%s "
-             "op=%s%s%s disk=%s agent=%s usb_redir=%d monitor=%s", vm_state_names[vm->state], accel,
-             vm->probing ? "-probing" : "",
-             vm->proc_alive ? vm->proc.pid : 0, vm->proc_alive ? vm->qmp_path : "none", sizes,
-             vm->updates, vm->last_exit, vm->op_name ? vm->op_name : "none",
-             vm->op_name ? ":" : "", vm->op_name ? vm->op_how : "",
+             "op=%s%s%s disk=%s agent=%s usb_redir=%d monitor=%s",
+             vm_state_name(vm->state, vm->incoming != NULL), accel, vm->probe ? "-probing" : "",
+             vm->qemu ? vm->qemu->proc.pid : 0, vm->qemu ? vm->qmp_path : "none", sizes,
+             vm->updates, vm->last_exit, op->name ? op->name : "none", op->name ? ":" : "",
+             op->name ? op->outcome : "",
              vm->overlay[0] ? vm->overlay : vm->cfg.disk ? vm->cfg.disk : "none",
-             vm->proc_alive ? vm->agent_path : "none", vm->cfg.usb_redir,
-             vm->qmp_ready ? "ready" : vm->qmp ? "connecting" : "down");
+             vm->qemu ? vm->agent_path : "none", vm->cfg.usb_redir,
+             vm->mon.ready ? "ready" : vm->mon.qmp ? "connecting" : "down");
 }
