@@ -48,8 +48,9 @@ static void hibernate_tick(uv_timer_t *t)
 {
     struct floe_vm *vm = t->data;
 
-    if (floe_qmp_execute(vm->mon.qmp, "query-migrate", NULL, QMP_TIMEOUT_MS, migrate_polled,
-                         vm) < 0)
+    /* a closed QMP connection leaves no client until it is made again */
+    if (!vm->mon.qmp || floe_qmp_execute(vm->mon.qmp, "query-migrate", NULL, QMP_TIMEOUT_MS,
+                                         migrate_polled, vm) < 0)
         hibernate_failed(vm, "QMP went away");
 }
 
