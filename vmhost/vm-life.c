@@ -204,13 +204,17 @@ void vm_life_quit(struct floe_vm *vm)
 
 int floe_vm_stop(struct floe_vm *vm)
 {
-    if (vm_state_probe_pending(vm->state)) {   /* the probe ends, and no VM after it */
+    enum vm_state was = vm->state;
+
+    if (vm_state_probe_pending(was)) {   /* the probe ends, and no VM after it */
         vm_state_probe_cancel(&vm->state);
         vm_child_kill(vm->probe);
         return 0;
     }
     if (vm_state_power_down(&vm->state) < 0)
         return -ENOTCONN;
+    if (was == VM_HIBERNATING)
+        vm_save_hibernation_stopped(vm);
     if (vm_monitor_command(vm, "system_powerdown") < 0) {
         vm_child_kill(vm->qemu);
         return 0;

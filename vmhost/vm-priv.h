@@ -149,6 +149,8 @@ int vm_op_check_ready(struct floe_vm *vm, char *err, size_t errlen);
 /* vm-save.c: hibernation and restoring */
 /* QMP is ready during a restore: polls until the saved state is loaded. */
 void vm_save_restore_poll(struct floe_vm *vm);
+/* vm-stop during a hibernation: it has failed, its polling ends. */
+void vm_save_hibernation_stopped(struct floe_vm *vm);
 /* The restore under way ends before QEMU loaded the state: op failed. */
 void vm_save_restore_failed(struct floe_vm *vm);
 

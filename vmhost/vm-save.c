@@ -103,6 +103,14 @@ int floe_vm_hibernate(struct floe_vm *vm, const char *file, char *err, size_t er
     return 0;
 }
 
+/* vm-stop came while the state migrates: QEMU goes before the file is whole. */
+void vm_save_hibernation_stopped(struct floe_vm *vm)
+{
+    uv_timer_stop(&vm->op_timer);
+    floe_err("vm: hibernation failed: vm-stop came first");
+    vm_op_set(vm, "hibernate", "failed");
+}
+
 /* ---- restoring ---- */
 
 static void restore_resumed(struct floe_qmp *q, const struct floe_qmp_result *r, void *opaque)
