@@ -211,8 +211,10 @@ int floe_vm_stop(struct floe_vm *vm)
         vm_child_kill(vm->probe);
         return 0;
     }
-    if (vm_state_power_down(&vm->state) < 0)
+    if (!vm_state_qemu_runs(was))
         return -ENOTCONN;
+    if (vm_state_power_down(&vm->state) < 0)
+        return 0;   /* QMP quit was sent: the kill follows if need be */
     if (was == VM_HIBERNATING)
         vm_save_hibernation_stopped(vm);
     if (vm_monitor_command(vm, "system_powerdown") < 0) {

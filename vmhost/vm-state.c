@@ -121,9 +121,6 @@ int vm_state_restored(enum vm_state *s, bool running)
 
 int vm_state_power_down(enum vm_state *s)
 {
-    /* a second vm-stop leaves QEMU quitting as it is */
-    if (is(*s, IN(VM_QUITTING) | IN(VM_HIBERNATE_QUITTING)))
-        return 0;
     return move(s, WANTED | IN(VM_POWERING_DOWN), VM_POWERING_DOWN);
 }
 

@@ -60,7 +60,7 @@ int vm_state_guest_status(enum vm_state *s, bool running);
 /* restoring -> running or paused: the saved state is loaded */
 int vm_state_restored(enum vm_state *s, bool running);
 /* starting, restoring, running, paused, hibernating or powering-down ->
- * powering-down; quitting and hibernate-quitting stay: vm-stop */
+ * powering-down: vm-stop (QEMU that quits already is left to it) */
 int vm_state_power_down(enum vm_state *s);
 /* powering-down -> quitting: the guest did not power down in time */
 int vm_state_quit_sent(enum vm_state *s);

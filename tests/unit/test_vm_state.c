@@ -66,8 +66,7 @@ static const struct row table[] = {
       { NO, NO, NO, NO, NO, NO, VM_PAUSED, NO, NO, NO, NO, NO, NO, NO, NO, NO } },
     { "power_down", vm_state_power_down,
       { NO, NO, NO, NO, NO, VM_POWERING_DOWN, VM_POWERING_DOWN, VM_POWERING_DOWN,
-        VM_POWERING_DOWN, VM_POWERING_DOWN, VM_QUITTING, VM_POWERING_DOWN,
-        VM_HIBERNATE_QUITTING, NO, NO, NO } },
+        VM_POWERING_DOWN, VM_POWERING_DOWN, NO, VM_POWERING_DOWN, NO, NO, NO, NO } },
     { "quit_sent", vm_state_quit_sent,
       { NO, NO, NO, NO, NO, NO, NO, NO, NO, VM_QUITTING, NO, NO, NO, NO, NO, NO } },
     { "hibernate_begin", vm_state_hibernate_begin,
@@ -166,6 +165,9 @@ static void test_lives(void **state)
     /* the guest's events no longer move a VM that is being stopped */
     assert_int_equal(vm_state_guest_status(&s, true), -EINVAL);
     assert_int_equal(vm_state_quit_sent(&s), 0);
+    /* a second vm-stop leaves QEMU quitting */
+    assert_int_equal(vm_state_power_down(&s), -EINVAL);
+    assert_int_equal(s, VM_QUITTING);
     assert_int_equal(vm_state_qemu_exited(&s, false), 0);
     assert_int_equal(s, VM_STOPPED);
 
