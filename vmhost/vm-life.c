@@ -1,7 +1,6 @@
 /* The VM's life as a process: QEMU spawned once the accelerator is known,
  * its sockets awaited, its exit told apart, and start, stop, pause and reset. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
