@@ -1,0 +1,157 @@
+/* What the VM's source files share: struct floe_vm and its heads, and the
+ * functions each concern (process, QMP, display, operations) offers the others. */
+#ifndef FLOE_VMHOST_VM_PRIV_H
+#define FLOE_VMHOST_VM_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "vmhost/qmp.h"
+#include "vmhost/vm-config.h"
+#include "vmhost/vm-state.h"
+#include "vmhost/vm.h"
+#include "vmhost/vnc-feed.h"
+
+#define QMP_TIMEOUT_MS 10000
+#define QUIT_GRACE_MS 3000   /* from QMP quit to SIGKILL */
+#define OP_POLL_MS 100       /* query-migrate and query-status while an operation runs */
+#define CDROM_ID "cdrom0"
+
+/* One display head: its VNC server in QEMU, read into server surface `index`. */
+struct vm_head {
+    struct floe_vm *vm;
+    int index;
+    char vnc_path[96];
+    struct floe_vnc_feed *feed;
+    int w, h;
+};
+
+typedef void (*vm_child_closed_fn)(struct floe_vm *vm);
+
+/* A child process: the VM's QEMU or the KVM probe's. It is the VM's until
+ * libuv has closed it, after its exit; then closed_fn (if any) runs. */
+struct vm_child {
+    uv_process_t proc;
+    struct floe_vm *vm;
+    vm_child_closed_fn closed_fn;
+};
+
+/* The QMP connection to the running QEMU. */
+struct vm_monitor {
+    struct floe_qmp *qmp;   /* NULL: down */
+    bool ready;             /* capabilities negotiated: commands may go */
+    int status_tries;       /* query-status asked again after a failure */
+    int reconnects;         /* connections tried again while QEMU runs */
+};
+
+/* The last long operation, for op= in vm-status: its name and outcome
+ * ("running", "done" or "failed"), both literals; NULL before the first. */
+struct vm_op {
+    const char *name, *outcome;
+};
+
+struct floe_vm {
+    uv_loop_t *loop;
+    struct floe_server *srv;
+    struct floe_vm_config cfg;
+    enum vm_state state;      /* changed only by the vm_state_* transitions */
+    char dir[64], qmp_path[96], agent_path[96], probe_image[96];
+    struct vm_head heads[FLOE_VM_MAX_MONITORS];   /* cfg.monitors of them */
+    struct vm_child *qemu;    /* the VM's QEMU from its spawn to its exit */
+    struct vm_child *probe;   /* the probe's QEMU from its spawn to its exit */
+    uint64_t probe_started_ms;
+    uv_timer_t sock_timer, probe_timer, stop_timer, op_timer;
+    int sock_waited_ms;
+    struct vm_monitor mon;
+    /* FLOE_VM_ACCEL_AUTO until probed or configured; then what every run uses */
+    enum floe_vm_accel accel;
+    char accel_note[160];     /* how the accelerator was chosen, logged once QEMU runs */
+    bool guest_powered_off;   /* SHUTDOWN came from this run's guest */
+    char last_exit[96];
+    unsigned long updates;
+    int ptr_x, ptr_y, ptr_monitor;   /* the pointer is on heads[ptr_monitor] */
+    unsigned buttons;
+    char *incoming;           /* the -incoming URI while a restore is under way */
+    bool resume_if_hibernation_fails;   /* the guest ran when hibernation began */
+    struct vm_op op;
+    char overlay[4096];       /* the disk QEMU opens when the config names a template */
+    bool overlay_is_ours;     /* made in the run folder: it goes with it */
+    int open_handles;         /* timers and child processes not closed yet */
+};
+
+/* vm.c: the object, its run folder and its handles */
+/* Removes the sockets QEMU listens on (and the probe's disk) from the run folder. */
+void vm_remove_sockets(struct floe_vm *vm);
+/* Spawns a child with po (whose exit_cb gets the child as proc.data): the
+ * child, or NULL with a negative errno in *rc. */
+struct vm_child *vm_child_spawn(struct floe_vm *vm, uv_process_options_t *po, int *rc);
+/* Closes an exited child; closed_fn (or NULL) runs once libuv has closed it,
+ * unless the VM is being freed. */
+void vm_child_close(struct vm_child *c, vm_child_closed_fn closed_fn);
+/* SIGKILL to a child that has not exited; NULL is a no-op. */
+void vm_child_kill(struct vm_child *c);
+
+/* vm-cmdline.c: QEMU's command line and the syntax of its arguments */
+#define VM_MAX_OWNED (12 + 2 * FLOE_VM_MAX_USB_REDIR + 3 * FLOE_VM_MAX_MONITORS)
+const char *vm_qemu_program(void);
+/* The VM's command line; the strings put in own[] (up to VM_MAX_OWNED) are
+ * the caller's to free, as is the array. NULL when out of memory. */
+char **vm_qemu_args(const struct floe_vm *vm, char **own, int *n_own);
+/* prefix + v + suffix, each comma of v doubled as QEMU's option syntax wants. */
+char *vm_escape_commas(const char *prefix, const char *v, const char *suffix);
+/* prefix + s in single quotes for /bin/sh, which runs QEMU's exec: migration URIs. */
+char *vm_shell_quoted(const char *prefix, const char *s);
+int vm_has_suffix(const char *s, const char *suffix);
+
+/* vm-disk.c: the overlay on a template */
+int vm_disk_prepare(struct floe_vm *vm, char *err, size_t errlen);
+/* Whether the disk QEMU writes can hold snapshots (qcow2). */
+int vm_disk_has_snapshots(const struct floe_vm *vm);
+
+/* vm-kvm.c: the accelerator */
+/* Decides KVM or TCG unless done before: 0 when decided (QEMU may start),
+ * 1 when a probe started (vm_life_after_probe follows), or a negative errno
+ * with one line in err. */
+int vm_kvm_decide(struct floe_vm *vm, char *err, size_t errlen);
+
+/* vm-life.c: QEMU's process */
+/* Starts QEMU, or first the KVM probe when the accelerator is not known. */
+int vm_life_launch(struct floe_vm *vm, char *err, size_t errlen);
+/* The probe ended and its handle is closed: QEMU starts unless stopped. */
+void vm_life_after_probe(struct floe_vm *vm);
+/* QMP quit, then SIGKILL after QUIT_GRACE_MS. */
+void vm_life_quit(struct floe_vm *vm);
+
+/* vm-monitor.c: the QMP connection */
+void vm_monitor_connect(struct floe_vm *vm);
+/* Drops the connection; commands in flight are cancelled. */
+void vm_monitor_close(struct floe_vm *vm);
+/* Runs command (no arguments); only a failure is logged. 0 or -ENOTCONN. */
+int vm_monitor_command(struct floe_vm *vm, const char *command);
+/* The "status" member of a successful answer, or NULL. */
+const char *vm_monitor_status_of(const struct floe_qmp_result *r);
+
+/* vm-display.c: the heads' VNC feeds into the server */
+void vm_display_init(struct floe_vm *vm);
+int vm_display_connect(struct floe_vm *vm);
+void vm_display_disconnect(struct floe_vm *vm);
+/* QEMU died: clients are let go with why; the last picture stays. */
+void vm_display_lost(struct floe_vm *vm, const char *why);
+
+/* vm-ops.c: the op= record and the operations that end with one QMP answer */
+void vm_op_set(struct floe_vm *vm, const char *name, const char *outcome);
+/* 0 when the VM runs or is paused and QMP is ready, else -1 with why in err. */
+int vm_op_check_ready(struct floe_vm *vm, char *err, size_t errlen);
+
+/* vm-save.c: hibernation and restoring */
+/* QMP is ready during a restore: polls until the saved state is loaded. */
+void vm_save_restore_poll(struct floe_vm *vm);
+/* vm-stop during a hibernation: it has failed, its polling ends. */
+void vm_save_hibernation_stopped(struct floe_vm *vm);
+/* The restore under way ends before QEMU loaded the state: op failed. */
+void vm_save_restore_failed(struct floe_vm *vm);
+
+#endif
