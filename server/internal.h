@@ -146,7 +146,22 @@ struct fsrv_cursor_state {
     uint64_t unique;
 };
 
+/* What the network layer (net/) needs from the server above it: it knows
+ * bytes, messages and queues, and learns of the rest through this table,
+ * which the server hands it. */
+struct fsrv_net_owner {
+    /* the ops that serve channel type:id, or NULL (CHANNEL_NOT_AVAILABLE) */
+    const struct fsrv_chan_ops *(*channel_ops)(struct floe_server *s, uint8_t type, uint8_t id);
+    /* joins a channel that passed its ticket to its session: a spice_link_err */
+    int (*attach)(struct fsrv_chan *c);
+    /* a linked channel closes: it leaves its session */
+    void (*detach)(struct fsrv_chan *c);
+    /* a connection was freed */
+    void (*gone)(struct floe_server *s);
+};
+
 struct floe_server {
+    const struct fsrv_net_owner *net;
     uv_loop_t *loop;
     uv_tcp_t listener;
     int listening;
@@ -209,13 +224,10 @@ uint32_t fsrv_chan_ping_pad(struct fsrv_chan *c, size_t pad);
 uint64_t fsrv_now_us(void);
 uint64_t fsrv_now_ms(void);
 
-/* server.c: a channel was freed (closes the timer once a closing server is empty) */
-void fsrv_chan_gone(struct floe_server *s);
-
 /* channels */
 extern const struct fsrv_chan_ops fsrv_main_ops, fsrv_display_ops, fsrv_inputs_ops,
     fsrv_cursor_ops;
-/* Called when link succeeds: binds c to a session; returns a spice_link_err. */
+/* session.c: binds a linked c to its session (a spice_link_err); unbinds it */
 int fsrv_session_attach(struct fsrv_chan *c);
 void fsrv_session_detach(struct fsrv_chan *c);
 void fsrv_main_send_mouse_mode(struct fsrv_session *ss);

@@ -8,6 +8,31 @@
 #include "common/log.h"
 #include "server/internal.h"
 
+/* The channels served: one DISPLAY per monitor (ids 0..monitors-1), one
+ * of each other type (id 0). */
+static const struct fsrv_chan_ops *channel_ops(struct floe_server *s, uint8_t type, uint8_t id)
+{
+    if (type == SPICE_CHANNEL_DISPLAY)
+        return id < s->monitors ? &fsrv_display_ops : NULL;
+    if (id != 0)
+        return NULL;
+    switch (type) {
+    case SPICE_CHANNEL_MAIN: return &fsrv_main_ops;
+    case SPICE_CHANNEL_INPUTS: return &fsrv_inputs_ops;
+    case SPICE_CHANNEL_CURSOR: return &fsrv_cursor_ops;
+    default: return NULL;
+    }
+}
+
+static void chan_gone(struct floe_server *s);
+
+static const struct fsrv_net_owner net_owner = {
+    .channel_ops = channel_ops,
+    .attach = fsrv_session_attach,
+    .detach = fsrv_session_detach,
+    .gone = chan_gone,
+};
+
 static void on_connection(uv_stream_t *listener, int status)
 {
     struct floe_server *s = listener->data;
@@ -52,6 +77,7 @@ struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_op
         errno = ENOMEM;
         return NULL;
     }
+    s->net = &net_owner;
     s->loop = loop;
     s->opt = *opt;
     s->name = strdup(opt->name ? opt->name : "floe");
@@ -98,7 +124,7 @@ int floe_server_listen(struct floe_server *s, const char *host, int port, int *b
     return 0;
 }
 
-void fsrv_chan_gone(struct floe_server *s)
+static void chan_gone(struct floe_server *s)
 {
     /* the timer cuts clients that do not take their last bytes: it stays
      * until the last connection is gone */
@@ -116,7 +142,7 @@ void floe_server_close(struct floe_server *s)
     uv_ref((uv_handle_t *)&s->ping_timer);
     for (struct fsrv_chan *c = s->chans; c; c = c->next)
         fsrv_chan_disconnect(c, SPICE_LINK_ERR_OK, "server shutting down");
-    fsrv_chan_gone(s);
+    chan_gone(s);
 }
 
 int floe_server_disconnect_clients(struct floe_server *s, uint32_t reason, const char *why)

@@ -24,6 +24,9 @@ static void usage(FILE *f)
             "\n"
             "  --headless            no window: run for --duration, then stop\n"
             "  --duration SECONDS    how long to run (default 5 headless; forever with a window)\n"
+            "  --settle SECONDS      headless: after --duration, go on until no pixel has\n"
+            "                        changed for SECONDS (at most 60 s more), so that a\n"
+            "                        snapshot of a still server holds all it sent\n"
             "  --snapshot FILE.png   at the end, save the display (no cursor) as PNG; with\n"
             "                        several monitors, monitor 0 goes to FILE.png and\n"
             "                        monitor K to FILE-K.png\n"
@@ -160,6 +163,7 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         { "help", no_argument, NULL, 'h' },
         { "headless", no_argument, NULL, 'H' },
         { "duration", required_argument, NULL, 'd' },
+        { "settle", required_argument, NULL, 'S' },
         { "snapshot", required_argument, NULL, 's' },
         { "type", required_argument, NULL, 't' },
         { "type-delay", required_argument, NULL, 'D' },
@@ -199,6 +203,10 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
             if (parse_seconds(optarg, &o->duration))
                 return die(2, "bad --duration: %s", optarg);
             break;
+        case 'S':
+            if (parse_seconds(optarg, &o->settle))
+                return die(2, "bad --settle: %s", optarg);
+            break;
         case 'D':
             if (parse_seconds(optarg, &delay))
                 return die(2, "bad --type-delay: %s", optarg);
@@ -228,6 +236,38 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
+/* 1 when any monitor's canvas changed since the last look. */
+static int canvas_changed(struct floe_client *c)
+{
+    struct floe_client_canvas cv;
+    int changed = 0, n = floe_client_monitors(c);
+
+    for (int k = 0; k < (n > 0 ? n : 1); k++) {
+        if (floe_client_canvas_lock_monitor(c, k, &cv) == 0 && cv.damage_w > 0)
+            changed = 1;
+        floe_client_canvas_unlock(c);
+    }
+    return changed;
+}
+
+/* --settle: waits until no pixel changed for `settle` seconds, at most 60 s. */
+static void settle_picture(struct floe_client *c, double settle)
+{
+    int64_t still_ms = (int64_t)(settle * 1000), give_up = viewer_now_ms() + 60000;
+    int64_t last_change = viewer_now_ms();
+
+    canvas_changed(c);
+    while (!interrupted && floe_client_is_connected(c) && viewer_now_ms() < give_up) {
+        if (canvas_changed(c))
+            last_change = viewer_now_ms();
+        else if (viewer_now_ms() - last_change >= still_ms)
+            return;
+        usleep(50 * 1000);
+    }
+    if (viewer_now_ms() >= give_up)
+        fprintf(stderr, PROG ": the picture was still changing after --settle's 60 s\n");
+}
+
 /* 0 when the duration passed (or SIGINT/SIGTERM came), -1 when the session
  * ended first, -2 when --measure-latency took fewer samples than asked. */
 static int run_headless(struct floe_client *c, const struct viewer_options *o,
@@ -246,8 +286,11 @@ static int run_headless(struct floe_client *c, const struct viewer_options *o,
 
         if (!floe_client_is_connected(c))
             return -1;
-        if (now >= end || interrupted)
+        if (now >= end || interrupted) {
+            if (o->settle > 0 && !interrupted)
+                settle_picture(c, o->settle);
             return 0;
+        }
         wait = viewer_typer_step(t, c, now);
         if (wait < 0 || wait > 20)
             wait = 20;

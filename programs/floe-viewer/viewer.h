@@ -12,6 +12,7 @@ struct viewer_options {
     const char *uri;
     int headless;
     double duration;         /* seconds; < 0 = until the window closes */
+    double settle;           /* headless: after duration, wait for this long a still picture */
     const char *snapshot;
     const char *type_text;
     const char *password_file;

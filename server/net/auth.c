@@ -11,7 +11,7 @@
 
 #include "common/log.h"
 #include "server/internal.h"
-#include "server/password.h"
+#include "server/net/password.h"
 
 int fsrv_auth_init(struct floe_server *s)
 {

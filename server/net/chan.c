@@ -86,7 +86,7 @@ static void chan_free(uv_handle_t *h)
     }
     free(c->rbuf);
     free(c);
-    fsrv_chan_gone(s);
+    s->net->gone(s);
 }
 
 static void chan_shutdown(struct fsrv_chan *c)
@@ -98,7 +98,7 @@ static void chan_shutdown(struct fsrv_chan *c)
     if (c->state == LINK_DONE) {
         if (c->ops && c->ops->closed)
             c->ops->closed(c);
-        fsrv_session_detach(c);
+        c->srv->net->detach(c);
     }
     uv_close((uv_handle_t *)&c->tcp, chan_free);
 }

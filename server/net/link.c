@@ -57,22 +57,6 @@ static void link_result(struct fsrv_chan *c, int err)
     }
 }
 
-/* The channels served: one DISPLAY per monitor (ids 0..monitors-1), one
- * of each other type (id 0). */
-static const struct fsrv_chan_ops *ops_for(const struct floe_server *s, uint8_t type, uint8_t id)
-{
-    if (type == SPICE_CHANNEL_DISPLAY)
-        return id < s->monitors ? &fsrv_display_ops : NULL;
-    if (id != 0)
-        return NULL;
-    switch (type) {
-    case SPICE_CHANNEL_MAIN: return &fsrv_main_ops;
-    case SPICE_CHANNEL_INPUTS: return &fsrv_inputs_ops;
-    case SPICE_CHANNEL_CURSOR: return &fsrv_cursor_ops;
-    default: return NULL;
-    }
-}
-
 static int on_link_mess(struct fsrv_chan *c, const uint8_t *body, size_t len)
 {
     struct spice_link_mess m;
@@ -85,7 +69,7 @@ static int on_link_mess(struct fsrv_chan *c, const uint8_t *body, size_t len)
     c->type = m.channel_type;
     c->id = m.channel_id;
     c->connection_id = m.connection_id;
-    c->ops = ops_for(c->srv, c->type, c->id);
+    c->ops = c->srv->net->channel_ops(c->srv, c->type, c->id);
     if (!c->ops)
         return SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE;
     c->mini = spice_caps_has(c->caps.common, SPICE_COMMON_CAP_MINI_HEADER);
@@ -104,7 +88,7 @@ static void link_finish(struct fsrv_chan *c, const uint8_t *ticket)
     int err = fsrv_auth_check_ticket(c->srv, ticket);
 
     if (err == SPICE_LINK_ERR_OK)
-        err = fsrv_session_attach(c);
+        err = c->srv->net->attach(c);
     link_result(c, err);
     if (err != SPICE_LINK_ERR_OK)
         return;

@@ -25,7 +25,7 @@ else
         fail "snapshot of monitor 3: $(cat "$T/none.out")"
 fi
 
-"$BIN/floe-viewer" --headless --duration 8 --snapshot "$T/viewer.png" "$URI" \
+"$BIN/floe-viewer" --headless --duration 8 --settle 2 --snapshot "$T/viewer.png" "$URI" \
     >"$T/viewer.out" 2>"$T/viewer.err" &
 VPID=$!; PIDS+=("$VPID")
 sleep 2

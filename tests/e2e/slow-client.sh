@@ -10,7 +10,7 @@ FLOE_PORT=$PORT FLOE_PASSWORD=slow-pass FLOE_STALL=14 "$TESTBIN/raw_client" >"$T
 STALL=$!; PIDS+=("$STALL")
 wait_for 20 grep -q "stalled session" "$T/stall.out" || { cat "$T/stall.out"; fail "no stalled client"; finish; }
 sid=$(sed -n 's/.*stalled session \([0-9]*\).*/\1/p' "$T/stall.out")
-"$BIN/floe-viewer" --headless --duration 12 --snapshot "$T/viewer.png" \
+"$BIN/floe-viewer" --headless --duration 12 --settle 2 --snapshot "$T/viewer.png" \
     "spice://127.0.0.1:$PORT?password=slow-pass" >"$T/viewer.out" 2>"$T/viewer.err" &
 VPID=$!; PIDS+=("$VPID")
 

@@ -23,7 +23,7 @@ ip netns exec "$NS" tc qdisc add dev lo root tbf rate 6mbit burst 32kb latency 2
 run() {
     local name=$1 want_link=$2 clients
     start_server --disable-ticketing --size 800x600
-    ${RUN_IN:-} "$BIN/floe-viewer" --headless --duration 14 --snapshot "$T/$name.png" "$URI" \
+    ${RUN_IN:-} "$BIN/floe-viewer" --headless --duration 14 --settle 2 --snapshot "$T/$name.png" "$URI" \
         >"$T/$name.out" 2>"$T/$name.err" &
     VPID=$!; PIDS+=("$VPID")
     sleep 3

@@ -6,7 +6,7 @@
 
 start_server --disable-ticketing --size 1280x720
 TEXT="hello floe 42"
-"$BIN/floe-viewer" --headless --duration 14 --snapshot "$T/viewer.png" --type "$TEXT" "$URI" \
+"$BIN/floe-viewer" --headless --duration 14 --settle 2 --snapshot "$T/viewer.png" --type "$TEXT" "$URI" \
     >"$T/viewer.out" 2>"$T/viewer.err" &
 VPID=$!; PIDS+=("$VPID")
 sleep 1

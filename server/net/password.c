@@ -1,6 +1,6 @@
 /* Reads the password file (see password.h); re-read at every link so the
  * password and its expiry can change while the server runs. */
-#include "server/password.h"
+#include "server/net/password.h"
 
 #include <errno.h>
 #include <stdio.h>
