@@ -150,7 +150,7 @@ $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 # Unit tests and test tools link the sealed libraries, so they see what a
 # user of each library sees; the white-box ones (WHITEBOX) link the plain
 # archives and may call a library's internals. Each is one program.
-WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap
+WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/test_display_queue $(TST)/qmp_tool $(TST)/vnc_snap
 $(filter-out $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
 $(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(call INTERNAL,$(LIBS_ALL))
 $(TST)/%: $(OBJ)/tests/unit/%.o
