@@ -295,6 +295,28 @@ static void draw_some(struct floe_server *s, int n, uint32_t seed)
     }
 }
 
+/* DISPLAY_INIT queues the whole picture between SURFACE_CREATE and MARK,
+ * as one DRAW_COPY as the reference server sends it (spice-gtk reports each
+ * draw, and spicy-screenshot keeps the picture it has after the first). */
+static void test_first_picture_before_mark(void **st)
+{
+    static const uint16_t want[] = { SPICE_MSG_SET_ACK, SPICE_MSG_PING,
+                                     SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES,
+                                     SPICE_MSG_DISPLAY_SURFACE_CREATE,
+                                     SPICE_MSG_DISPLAY_MONITORS_CONFIG, SPICE_MSG_DISPLAY_MARK };
+    struct fixture f;
+    uint16_t types[16];
+
+    fixture_up(&f, 1024, 768);
+    assert_int_equal(draws_before(f.c, SPICE_MSG_DISPLAY_MARK), 1);
+    draw_some(f.srv, 20, 1);
+    assert_int_equal(queued_others(f.c, types, 16), 6);
+    assert_memory_equal(types, want, sizeof(want));
+    assert_whole_at_mark(&f, 1);
+    assert_true(assert_replay_is_server(&f) > 1);
+    fixture_down(&f);
+}
+
 /* The queue overflows while the first picture is still queued: its
  * replacement stays before MARK, nothing else moves, and the queue still
  * gives the server's picture. */
@@ -356,6 +378,7 @@ static void test_overflow_across_surfaces(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_picture_before_mark),
         cmocka_unit_test(test_overflow_keeps_order),
         cmocka_unit_test(test_overflow_across_surfaces),
     };
