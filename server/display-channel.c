@@ -1,7 +1,7 @@
 /* The DISPLAY channel of one client, one per monitor: DISPLAY_INIT starts
  * the full picture, then it follows the model; a client too slow to keep up
- * gets its pending draws replaced by the newest pixels of the area they
- * covered. */
+ * gets its pending draws replaced, where they stood, by the newest pixels of
+ * the area they covered. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -109,34 +109,73 @@ static int display_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *bod
     }
 }
 
-/* Drops a queued draw, adding its area to the region in `arg`. */
-static int drop_draw(const struct fsrv_msg *m, void *arg)
+/* An overflow's walk over the queue. */
+struct overflow_walk {
+    int doomed;               /* SURFACE_DESTROYs still ahead: the surface drawn on goes */
+    pixman_region32_t run;    /* the area of the draws taken out since the last message kept */
+    pixman_region32_t sent;   /* what this walk has sent of the current surface */
+    int dropped;
+};
+
+static int count_destroys(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
 {
-    if (!m->has_box)
-        return 0;
-    pixman_region32_union_rect(arg, arg, m->box.x1, m->box.y1, (unsigned)(m->box.x2 - m->box.x1),
-                               (unsigned)(m->box.y2 - m->box.y1));
-    return 1;
+    struct overflow_walk *w = arg;
+
+    if (m && m->type == SPICE_MSG_DISPLAY_SURFACE_DESTROY)
+        w->doomed++;
+    return 0;
 }
 
-/* Drops every queued draw and queues the current pixels of their area. */
+/* Takes every draw out; before each message kept (and at the end) sends the
+ * current pixels of the area the draws taken out just before it covered, so
+ * the replacement stands where they stood: a first picture stays before its
+ * MARK. Pixels this walk sent already are still true where they are, since
+ * every draw in between was taken out. Draws on a surface destroyed further
+ * on are taken out with nothing in their place: the server's pixels are
+ * another surface's now. */
+static int replace_draws(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
+{
+    struct overflow_walk *w = arg;
+
+    if (m && m->type == SPICE_MSG_DISPLAY_SURFACE_DESTROY) {
+        w->doomed--;
+        return 0;
+    }
+    if (m && m->has_box) {
+        if (!w->doomed)
+            pixman_region32_union_rect(&w->run, &w->run, m->box.x1, m->box.y1,
+                                       (unsigned)(m->box.x2 - m->box.x1),
+                                       (unsigned)(m->box.y2 - m->box.y1));
+        w->dropped++;
+        return 1;
+    }
+    pixman_region32_subtract(&w->run, &w->run, &w->sent);
+    pixman_region32_union(&w->sent, &w->sent, &w->run);
+    fsrv_display_send_region(c, &w->run);
+    pixman_region32_clear(&w->run);
+    return 0;
+}
+
+/* Replaces every queued draw by the current pixels of its area. */
 static void display_overflow(struct fsrv_chan *c)
 {
     struct display_client *dc = c->priv;
     const struct fsrv_surface *sf = &c->srv->primary[c->id];
-    pixman_region32_t rg;
+    struct overflow_walk w = { .dropped = 0 };
 
     /* what replaces the dropped draws is at most a surface of pixels (so is
      * the first picture): wait for twice that, so one overflow is not
      * followed by another at once; chan.c keeps this from recursing */
     if (!dc || c->queued_bytes < 2 * (size_t)sf->width * sf->height * 4)
         return;
-    pixman_region32_init(&rg);
-    fsrv_chan_drop(c, drop_draw, &rg);
-    floe_debug("%s: slow client: %d pending rectangles replaced by pixels", c->peer,
-               pixman_region32_n_rects(&rg));
-    fsrv_display_send_region(c, &rg);
-    pixman_region32_fini(&rg);
+    pixman_region32_init(&w.run);
+    pixman_region32_init(&w.sent);
+    fsrv_chan_edit(c, count_destroys, &w);
+    fsrv_chan_edit(c, replace_draws, &w);
+    floe_debug("%s: slow client: %d pending draws replaced by pixels (%d rectangles)", c->peer,
+               w.dropped, pixman_region32_n_rects(&w.sent));
+    pixman_region32_fini(&w.run);
+    pixman_region32_fini(&w.sent);
 }
 
 static struct fsrv_msg *display_prepare(struct fsrv_chan *c, struct fsrv_msg *m)

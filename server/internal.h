@@ -94,7 +94,7 @@ struct fsrv_chan {
     size_t queued_bytes;      /* sum of fsrv_msg_cost of the queue */
     size_t queue_limit;       /* past it: overflow(), or stop reading the peer */
     int throttled;            /* reading stopped until the queue drains */
-    int overflowing;          /* inside ops->overflow */
+    int overflowing;          /* inside ops->overflow or fsrv_chan_edit: no overflow again */
     int held;                 /* enum fsrv_chan_held: nothing is written meanwhile */
     uint64_t created_ms;
     size_t inflight_bytes;
@@ -214,6 +214,13 @@ void fsrv_chan_disconnect(struct fsrv_chan *c, uint32_t reason, const char *why)
 /* Removes from the queue (not yet written) every message drop_fn says 1 to. */
 void fsrv_chan_drop(struct fsrv_chan *c, int (*drop_fn)(const struct fsrv_msg *m, void *arg),
                     void *arg);
+/* Rewrites the queue (the messages not yet written) in place: edit_fn is
+ * handed each message from head to tail, then NULL for the end, and says 1
+ * to take the message out. What it sends meanwhile goes just before the
+ * message in hand (at the end: last), so a replacement takes the place of
+ * what it replaces and every message keeps its order. */
+typedef int (*fsrv_chan_edit_fn)(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg);
+void fsrv_chan_edit(struct fsrv_chan *c, fsrv_chan_edit_fn edit_fn, void *arg);
 /* Puts m (takes a reference) at the head of the queue, before everything
  * queued: 0, or -ENOMEM (nothing queued). */
 int fsrv_chan_push_front(struct fsrv_chan *c, struct fsrv_msg *m);

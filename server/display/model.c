@@ -10,7 +10,11 @@
 #include "common/log.h"
 #include "server/internal.h"
 
-#define STRIP_BYTES (1u << 20)   /* DRAW_COPY pictures are cut into strips */
+/* A rectangle of pixels goes as one DRAW_COPY, as the reference server sends
+ * a client's first picture: a client may keep the picture it has after its
+ * first draw (spice-gtk signals every draw, the first ones before MARK too).
+ * Only a bitmap past this many bytes is cut into strips. */
+#define STRIP_BYTES (48u << 20)
 
 void fsrv_surface_free(struct fsrv_surface *sf)
 {
@@ -71,7 +75,7 @@ static struct fsrv_surface *monitor_surface(struct floe_server *s, uint32_t surf
     return NULL;
 }
 
-/* Sends the current pixels of every rectangle of `rg`, in strips. */
+/* Sends the current pixels of every rectangle of `rg`, one DRAW_COPY each. */
 void fsrv_display_send_region(struct fsrv_chan *c, pixman_region32_t *rg)
 {
     const struct fsrv_surface *sf = &c->srv->primary[c->id];

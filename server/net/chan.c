@@ -256,6 +256,16 @@ void fsrv_chan_flush(struct fsrv_chan *c)
         chan_shutdown(c);
 }
 
+static void queue_append(struct fsrv_chan *c, struct fsrv_qitem *q)
+{
+    q->next = NULL;
+    if (c->tail)
+        c->tail->next = q;
+    else
+        c->head = q;
+    c->tail = q;
+}
+
 void fsrv_chan_send(struct fsrv_chan *c, struct fsrv_msg *m)
 {
     struct fsrv_qitem *q;
@@ -266,12 +276,7 @@ void fsrv_chan_send(struct fsrv_chan *c, struct fsrv_msg *m)
     if (!q)
         return;
     q->msg = fsrv_msg_ref(m);
-    q->next = NULL;
-    if (c->tail)
-        c->tail->next = q;
-    else
-        c->head = q;
-    c->tail = q;
+    queue_append(c, q);
     c->queued_bytes += fsrv_msg_cost(m);
     if (c->queued_bytes > c->queue_limit) {
         if (c->ops && c->ops->overflow) {
@@ -326,6 +331,31 @@ void fsrv_chan_drop(struct fsrv_chan *c, int (*drop_fn)(const struct fsrv_msg *m
         }
     }
     c->tail = last;
+}
+
+void fsrv_chan_edit(struct fsrv_chan *c, fsrv_chan_edit_fn edit_fn, void *arg)
+{
+    struct fsrv_qitem *rest = c->head;
+    int was = c->overflowing;
+
+    /* the queue is rebuilt from the front: what edit_fn sends meanwhile is
+     * appended to the part walked so far, so it lands where the walk is */
+    c->head = c->tail = NULL;
+    c->overflowing = 1;
+    while (rest) {
+        struct fsrv_qitem *q = rest;
+
+        rest = q->next;
+        if (edit_fn(c, q->msg, arg)) {
+            c->queued_bytes -= fsrv_msg_cost(q->msg);
+            fsrv_msg_unref(q->msg);
+            free(q);
+        } else {
+            queue_append(c, q);
+        }
+    }
+    edit_fn(c, NULL, arg);
+    c->overflowing = was;
 }
 
 void fsrv_chan_send_wbuf(struct fsrv_chan *c, uint16_t type, struct floe_wbuf *w)

@@ -2,8 +2,9 @@
  * get the matching link error and a closed connection while a client linked
  * before keeps being served; the session flows (main, inputs, cursor,
  * display) follow the protocol. FLOE_PORT and FLOE_PASSWORD name the server;
- * FLOE_EXPIRED=1, FLOE_STALL=SECONDS, FLOE_SESSION=1 and FLOE_MONITORS=N (a
- * server with N monitors) pick other groups. */
+ * FLOE_EXPIRED=1, FLOE_STALL=SECONDS, FLOE_SESSION=1, FLOE_MONITORS=N (a
+ * server with N monitors) and FLOE_MARK=PREFIX (the picture at MARK, see
+ * test_mark) pick other groups. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -22,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "codecs/codec.h"
+#include "codecs/png.h"
 #include "protocol/spice/draw.h"
 #include "protocol/spice/messages.h"
 
@@ -30,6 +33,13 @@
 static int port;
 static const char *password;
 static int monitors = 1;
+static uint32_t display_caps = 1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG;
+
+/* The DISPLAY capabilities spice-gtk 0.42 (spicy-screenshot) links with, as
+ * captured: SIZED_STREAM, MONITORS_CONFIG, COMPOSITE, A8_SURFACE,
+ * STREAM_REPORT, LZ4_COMPRESSION, GL_SCANOUT, MULTI_CODEC and the MJPEG, VP8,
+ * H264, VP9 and H265 codecs. */
+#define REFERENCE_DISPLAY_CAPS 0x6fbfu
 
 static int connect_server(void)
 {
@@ -109,7 +119,7 @@ static void send_link_id(int fd, uint32_t conn_id, uint8_t type, uint8_t id, int
     if (type == SPICE_CHANNEL_MAIN)
         spice_caps_set(caps.channel, SPICE_MAIN_CAP_NAME_AND_UUID);
     if (type == SPICE_CHANNEL_DISPLAY)
-        spice_caps_set(caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
+        caps.channel[0] = display_caps;
     floe_wbuf_init(&w, 0);
     spice_link_mess_write(&w, &m, &caps);
     send_all(fd, w.data, w.len);
@@ -678,6 +688,264 @@ static void test_flood(void **st)
     close(m);
 }
 
+/* --- a client that keeps the picture it has at MARK -------------------- */
+
+/* The picture as a client draws it from images, solid fills and
+ * COPY_BITS, with which pixels something has drawn. */
+struct canvas {
+    int w, h;
+    uint32_t *px;
+    uint8_t *drawn;
+    void *states[FLOE_CODEC_SLOTS];   /* the codecs' memory across images */
+};
+
+/* The box of a draw, checked to lie on the surface. */
+static void draw_box(const struct canvas *cv, const struct spice_display_base *b, int *x, int *y,
+                     int *w, int *h)
+{
+    assert_int_equal(b->surface_id, 0);
+    assert_int_equal(b->clip.type, SPICE_CLIP_NONE);
+    assert_true(b->box.left >= 0 && b->box.top >= 0);
+    assert_true(b->box.left < b->box.right && b->box.top < b->box.bottom);
+    assert_true(b->box.right <= cv->w && b->box.bottom <= cv->h);
+    *x = b->box.left;
+    *y = b->box.top;
+    *w = b->box.right - b->box.left;
+    *h = b->box.bottom - b->box.top;
+}
+
+/* A compressed image's pixels, w x h rows packed (free() them). */
+static uint32_t *decode_image(struct canvas *cv, const struct spice_image *im, int w, int h)
+{
+    const struct floe_codec *codec = floe_codec_by_type(im->desc.type);
+    struct floe_coded in = { im->desc.type, im->flags, im->aux, NULL, 0, im->data,
+                             im->data_len };
+    struct floe_pic pic = { NULL, w, h, w * 4, false };
+    int slot;
+    void *state = NULL;
+
+    assert_non_null(codec);
+    slot = floe_codec_state_slot(codec);
+    if (codec->state_new) {
+        struct floe_codec_params params = { 0 };
+
+        assert_true(slot >= 0 && slot < FLOE_CODEC_SLOTS);
+        if (!cv->states[slot])
+            cv->states[slot] = codec->state_new(&params);
+        state = cv->states[slot];
+        assert_non_null(state);
+    }
+    pic.pixels = malloc((size_t)w * h * 4);
+    assert_non_null(pic.pixels);
+    assert_int_equal(codec->decode(state, &in, &pic), 0);
+    return pic.pixels;
+}
+
+static void canvas_copy(struct canvas *cv, const uint8_t *body, uint32_t len)
+{
+    struct spice_draw_copy dc;
+    const struct spice_image *im = &dc.image;
+    uint32_t *decoded = NULL;
+    int x, y, w, h;
+
+    assert_int_equal(spice_draw_copy_parse(body, len, &dc), 0);
+    draw_box(cv, &dc.base, &x, &y, &w, &h);
+    assert_int_equal(dc.rop, SPICE_ROPD_OP_PUT);
+    assert_true(dc.src_area.left == 0 && dc.src_area.top == 0);
+    assert_true(dc.src_area.right == w && dc.src_area.bottom == h);
+    assert_true(im->desc.width == (uint32_t)w && im->desc.height == (uint32_t)h);
+    /* no pixmap cache was offered: every image comes whole */
+    if (im->desc.type == SPICE_IMAGE_BITMAP)
+        assert_int_equal(im->bitmap.format, SPICE_BITMAP_32BIT);
+    else
+        decoded = decode_image(cv, im, w, h);
+    for (int r = 0; r < h; r++) {
+        int src = decoded || im->bitmap.flags & SPICE_BITMAP_TOP_DOWN ? r : h - 1 - r;
+        const void *row = decoded ? (const void *)(decoded + (size_t)r * w)
+                                : (const void *)(im->data + (size_t)src * im->bitmap.stride);
+
+        memcpy(cv->px + (size_t)(y + r) * cv->w + x, row, (size_t)w * 4);
+        memset(cv->drawn + (size_t)(y + r) * cv->w + x, 1, (size_t)w);
+    }
+    free(decoded);
+}
+
+static void canvas_fill(struct canvas *cv, const uint8_t *body, uint32_t len)
+{
+    struct spice_draw_fill f;
+    int x, y, w, h;
+
+    assert_int_equal(spice_draw_fill_parse(body, len, &f), 0);
+    draw_box(cv, &f.base, &x, &y, &w, &h);
+    assert_int_equal(f.brush_type, SPICE_BRUSH_SOLID);
+    assert_int_equal(f.rop, SPICE_ROPD_OP_PUT);
+    for (int r = y; r < y + h; r++) {
+        for (int c = x; c < x + w; c++)
+            cv->px[(size_t)r * cv->w + c] = f.color & 0xffffff;
+        memset(cv->drawn + (size_t)r * cv->w + x, 1, (size_t)w);
+    }
+}
+
+/* A copy within the surface: what it copies counts as drawn only where its
+ * source was. */
+static void canvas_copy_bits(struct canvas *cv, const uint8_t *body, uint32_t len)
+{
+    struct spice_copy_bits cb;
+    int x, y, w, h, sx, sy;
+
+    assert_int_equal(spice_copy_bits_parse(body, len, &cb), 0);
+    draw_box(cv, &cb.base, &x, &y, &w, &h);
+    sx = cb.src_pos.x;
+    sy = cb.src_pos.y;
+    assert_true(sx >= 0 && sy >= 0 && sx + w <= cv->w && sy + h <= cv->h);
+    for (int i = 0; i < h; i++) {
+        int r = y > sy ? h - 1 - i : i;   /* rows in the order that keeps overlaps right */
+
+        memmove(cv->px + (size_t)(y + r) * cv->w + x, cv->px + (size_t)(sy + r) * cv->w + sx,
+                (size_t)w * 4);
+        memmove(cv->drawn + (size_t)(y + r) * cv->w + x,
+                cv->drawn + (size_t)(sy + r) * cv->w + sx, (size_t)w);
+    }
+}
+
+static uint64_t canvas_drawn(const struct canvas *cv)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < (size_t)cv->w * cv->h; i++)
+        n += cv->drawn[i];
+    return n;
+}
+
+static void canvas_save(const struct canvas *cv, const char *prefix, const char *what)
+{
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s-%s.png", prefix, what);
+    assert_int_equal(floe_png_write(path, cv->px, cv->w, cv->h, cv->w * 4), 0);
+}
+
+/* Reads one message of any type, PINGs included (into body). */
+static uint16_t read_any(int fd, uint8_t *body, size_t cap, uint32_t *len)
+{
+    uint8_t hb[6];
+    struct spice_msg_header h;
+
+    assert_int_equal(recv_n(fd, hb, 6), 6);
+    spice_header_parse(hb, 6, 1, &h);
+    assert_true(h.size <= cap);
+    assert_int_equal(recv_n(fd, body, h.size), h.size);
+    *len = h.size;
+    return h.type;
+}
+
+/* Draws one DISPLAY message; returns its type. */
+static uint16_t mark_step(int d, struct canvas *cv, uint8_t *body, size_t cap)
+{
+    uint32_t len;
+    uint16_t t = read_any(d, body, cap, &len);
+
+    switch (t) {
+    case SPICE_MSG_DISPLAY_SURFACE_CREATE:
+        assert_int_equal(floe_le32(body), 0);
+        free(cv->px);
+        free(cv->drawn);
+        cv->w = (int)floe_le32(body + 4);
+        cv->h = (int)floe_le32(body + 8);
+        cv->px = calloc((size_t)cv->w * cv->h, 4);
+        cv->drawn = calloc((size_t)cv->w * cv->h, 1);
+        assert_true(cv->px && cv->drawn);
+        break;
+    case SPICE_MSG_DISPLAY_DRAW_COPY:
+        assert_non_null(cv->px);
+        canvas_copy(cv, body, len);
+        break;
+    case SPICE_MSG_DISPLAY_DRAW_FILL:
+        assert_non_null(cv->px);
+        canvas_fill(cv, body, len);
+        break;
+    case SPICE_MSG_DISPLAY_COPY_BITS:
+        assert_non_null(cv->px);
+        canvas_copy_bits(cv, body, len);
+        break;
+    default:
+        break;
+    }
+    return t;
+}
+
+static int readable(int fd, int ms)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+
+    return poll(&p, 1, ms) > 0;
+}
+
+/* Links DISPLAY with the reference client's capabilities, no pixmap cache
+ * and no GLZ window, and draws what comes. At the first MARK it writes
+ * PREFIX-mark.png and prints how many pixels had been drawn. With
+ * FLOE_MARK_END=FILE it then asks for raw pictures (PREFERRED_COMPRESSION
+ * off, so a server that encodes slowly catches up) and goes on drawing
+ * until FILE exists and the channel has been quiet for a second; then it
+ * writes PREFIX-final.png. */
+static void test_mark(void **st)
+{
+    static uint8_t body[64 << 20];
+    const char *prefix = getenv("FLOE_MARK"), *end = getenv("FLOE_MARK_END");
+    uint8_t init[15] = { 1 };   /* cache 1 of size 0, GLZ dictionary 0 of window 0 */
+    struct canvas cv = { 0 };
+    uint32_t len, session, gen, seen = 0;
+    uint16_t t;
+    int m, d;
+    time_t deadline = time(NULL) + 120;
+
+    display_caps = REFERENCE_DISPLAY_CAPS;
+    session = open_session(&m);
+    d = connect_server();
+    assert_int_equal(link_channel(d, session, SPICE_CHANNEL_DISPLAY, password), 0);
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_SET_ACK);
+    gen = floe_le32(body);
+    send_msg(d, SPICE_MSGC_ACK_SYNC, &gen, 4);
+    send_msg(d, SPICE_MSGC_DISPLAY_INIT, init, sizeof(init));
+    /* one ACK per window of 20 messages: the server counts every message
+     * after SET_ACK, PINGs too */
+    do {
+        t = mark_step(d, &cv, body, sizeof(body));
+        if (++seen % 20 == 0)
+            send_msg(d, SPICE_MSGC_ACK, NULL, 0);
+    } while (t != SPICE_MSG_DISPLAY_MARK);
+    assert_non_null(cv.px);
+    printf("mark: %llu of %llu pixels drawn\n", (unsigned long long)canvas_drawn(&cv),
+           (unsigned long long)cv.w * cv.h);
+    fflush(stdout);
+    canvas_save(&cv, prefix, "mark");
+    if (end)
+        send_msg(d, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, (const uint8_t[]){ 1 }, 1);
+    while (end && time(NULL) < deadline) {
+        if (!readable(d, 1000)) {
+            if (access(end, F_OK) == 0)
+                break;
+            continue;
+        }
+        mark_step(d, &cv, body, sizeof(body));
+        if (++seen % 20 == 0)
+            send_msg(d, SPICE_MSGC_ACK, NULL, 0);
+    }
+    if (end) {
+        assert_true(time(NULL) < deadline);
+        canvas_save(&cv, prefix, "final");
+        printf("final: %llu of %llu pixels drawn\n", (unsigned long long)canvas_drawn(&cv),
+               (unsigned long long)cv.w * cv.h);
+    }
+    for (int i = 0; floe_codecs[i]; i++)
+        if (cv.states[i])
+            floe_codecs[i]->state_free(cv.states[i]);
+    free(cv.px);
+    free(cv.drawn);
+    close(d);
+    close(m);
+}
+
 int main(void)
 {
     const char *p = getenv("FLOE_PORT");
@@ -695,6 +963,7 @@ int main(void)
     };
     const struct CMUnitTest expired[] = { cmocka_unit_test(test_expired) };
     const struct CMUnitTest stall[] = { cmocka_unit_test(test_stall) };
+    const struct CMUnitTest mark[] = { cmocka_unit_test(test_mark) };
     const struct CMUnitTest flood[] = { cmocka_unit_test(test_flood) };
     const struct CMUnitTest multi[] = {
         cmocka_unit_test(test_monitors_list),
@@ -720,6 +989,8 @@ int main(void)
             return 2;
         return cmocka_run_group_tests_name("monitors", multi, NULL, NULL);
     }
+    if (getenv("FLOE_MARK"))
+        return cmocka_run_group_tests_name("mark", mark, NULL, NULL);
     if (getenv("FLOE_FLOOD"))
         return cmocka_run_group_tests_name("flood", flood, NULL, NULL);
     if (getenv("FLOE_SESSION"))
