@@ -18,13 +18,6 @@ struct display_client {
     int glz_own;                    /* ... and whether this channel uses it */
 };
 
-int fsrv_display_synced(struct fsrv_chan *c)
-{
-    struct display_client *dc = c->priv;
-
-    return dc && dc->synced;
-}
-
 static void display_linked(struct fsrv_chan *c)
 {
     c->priv = calloc(1, sizeof(struct display_client));

@@ -22,7 +22,11 @@ struct fsrv_msg {
     uint16_t type;
     int has_box;            /* a draw on a monitor's surface: box is the area */
     pixman_box32_t box;
+    /* a draw of pixels (display/encode.c): the queue knows only what it
+     * costs and how to free it */
     struct fsrv_msg_image *image;
+    size_t image_bytes;
+    void (*image_free)(struct fsrv_msg_image *img);
     uint32_t len;
     uint8_t body[];
 };
@@ -35,10 +39,9 @@ void fsrv_msg_unref(struct fsrv_msg *m);
 
 /* What a queued message costs: its body and the bookkeeping around it, so
  * that many tiny messages count too. */
-size_t fsrv_msg_image_bytes(const struct fsrv_msg_image *img);
 static inline size_t fsrv_msg_cost(const struct fsrv_msg *m)
 {
-    return m->len + 64 + (m->image ? fsrv_msg_image_bytes(m->image) : 0);
+    return m->len + 64 + (m->image ? m->image_bytes : 0);
 }
 
 struct fsrv_qitem {
@@ -109,6 +112,8 @@ struct fsrv_chan {
     int closed;
     const struct fsrv_chan_ops *ops;
     void *priv;
+    int model_synced;          /* display: the model sent it the whole picture and
+                                * sends it every change from then on */
 };
 
 struct fsrv_session {
@@ -244,7 +249,6 @@ void fsrv_main_send_mouse_mode(struct fsrv_session *ss);
  * on monitor `monitor`'s surface. */
 struct fsrv_msg *fsrv_image_msg_new(int monitor, const pixman_box32_t *b, const uint32_t *pixels,
                                     int stride);
-void fsrv_msg_image_free(struct fsrv_msg_image *img);
 struct fsrv_display_enc;
 struct fsrv_display_enc *fsrv_display_enc_new(struct fsrv_chan *c,
                                               const struct spice_display_init *init);
@@ -258,7 +262,6 @@ struct fsrv_msg *fsrv_display_enc_prepare(struct fsrv_chan *c, struct fsrv_displ
 
 /* display/model.c */
 void fsrv_display_client_sync(struct fsrv_chan *c);
-int fsrv_display_synced(struct fsrv_chan *c);
 /* Queues m (the reference is taken over) on every synced DISPLAY channel
  * `monitor` of the clients. */
 void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg *m);

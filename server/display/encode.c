@@ -67,13 +67,7 @@ struct fsrv_display_enc {
     struct cache_entry *lru_new, *lru_old;
 };
 
-/* Constant over the message's life: queues add and later subtract it. */
-size_t fsrv_msg_image_bytes(const struct fsrv_msg_image *img)
-{
-    return (size_t)img->width * img->height * 4;
-}
-
-void fsrv_msg_image_free(struct fsrv_msg_image *img)
+static void msg_image_free(struct fsrv_msg_image *img)
 {
     for (int i = 0; i < img->n_shared; i++)
         fsrv_msg_unref(img->shared[i].msg);
@@ -129,6 +123,9 @@ struct fsrv_msg *fsrv_image_msg_new(int monitor, const pixman_box32_t *b, const 
     m->has_box = 1;
     m->box = *b;
     m->image = img;
+    /* constant over the message's life: queues add and later subtract it */
+    m->image_bytes = (size_t)w * h * 4;
+    m->image_free = msg_image_free;
     return m;
 }
 

@@ -146,6 +146,7 @@ void fsrv_display_client_sync(struct fsrv_chan *c)
     const struct fsrv_surface *sf = &c->srv->primary[c->id];
     pixman_region32_t all;
 
+    c->model_synced = 1;
     if (!sf->image)
         return;
     send_empty(c, SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES);
@@ -166,7 +167,7 @@ void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg 
     for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next) {
         struct fsrv_chan *c = ss->display[monitor];
 
-        if (!c || !fsrv_display_synced(c))
+        if (!c || !c->model_synced)
             continue;
         /* only clients that said they understand MONITORS_CONFIG get it */
         if (m->type == SPICE_MSG_DISPLAY_MONITORS_CONFIG &&

@@ -61,7 +61,7 @@ void fsrv_msg_unref(struct fsrv_msg *m)
 {
     if (m && --m->refs == 0) {
         if (m->image)
-            fsrv_msg_image_free(m->image);
+            m->image_free(m->image);
         free(m);
     }
 }

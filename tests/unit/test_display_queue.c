@@ -55,7 +55,7 @@ static void fixture_up(struct fixture *f, int width, int height)
     spice_display_init_put(&w, &init);
     assert_int_equal(c->ops->handle(c, SPICE_MSGC_DISPLAY_INIT, w.data, (uint32_t)w.len), 0);
     floe_wbuf_free(&w);
-    assert_true(fsrv_display_synced(c));
+    assert_true(c->model_synced);
 }
 
 static void fixture_down(struct fixture *f)
