@@ -13,8 +13,9 @@
 
 #define IN_MIN_CAP (64u * 1024)
 
-struct fcli_chan *fcli_chan_new(struct floe_client *c, const struct fcli_chan_ops *ops,
-                                uint8_t type, uint8_t id, const struct fcli_link_reply *rep)
+struct fcli_chan *fcli_chan_new(struct floe_client *c, const struct fcli_chan_owner *owner,
+                                const struct fcli_chan_ops *ops, uint8_t type, uint8_t id,
+                                const struct fcli_link_reply *rep)
 {
     struct fcli_chan *ch = calloc(1, sizeof(*ch));
 
@@ -27,6 +28,7 @@ struct fcli_chan *fcli_chan_new(struct floe_client *c, const struct fcli_chan_op
     }
     ch->in_cap = IN_MIN_CAP;
     ch->client = c;
+    ch->owner = owner;
     ch->ops = ops;
     ch->type = type;
     ch->id = id;
@@ -74,7 +76,7 @@ int fcli_chan_send(struct fcli_chan *ch, uint16_t type, const void *body, size_t
     pthread_mutex_lock(&ch->client->send_lock);
     rc = fcli_chan_send_locked(ch, type, body, len);
     pthread_mutex_unlock(&ch->client->send_lock);
-    fcli_wake(ch->client);
+    ch->owner->wake_fn(ch->client);
     return rc;
 }
 

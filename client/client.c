@@ -81,7 +81,8 @@ void floe_client_free(struct floe_client *c)
     free(c);
 }
 
-void fcli_wake(struct floe_client *c)
+/* Wakes the network loop (no-op when called from it). */
+static void wake(struct floe_client *c)
 {
     if (!in_net_loop) {
         char b = 1;
@@ -91,13 +92,15 @@ void fcli_wake(struct floe_client *c)
     }
 }
 
-void fcli_emit(struct floe_client *c, enum floe_client_event ev)
+static void emit(struct floe_client *c, enum floe_client_event ev)
 {
     if (c->event_fn)
         c->event_fn(c->opaque, ev);
 }
 
-void fcli_set_error(struct floe_client *c, const char *fmt, ...)
+/* Records why the session ended (first reason wins). */
+static __attribute__((format(printf, 2, 3))) void set_error(struct floe_client *c,
+                                                            const char *fmt, ...)
 {
     va_list ap;
 
@@ -109,6 +112,21 @@ void fcli_set_error(struct floe_client *c, const char *fmt, ...)
     }
     pthread_mutex_unlock(&c->lock);
 }
+
+static void owner_error(struct floe_client *c, const char *reason)
+{
+    set_error(c, "%s", reason);
+}
+
+static int owner_open(struct floe_client *c, uint8_t type, uint8_t id);
+
+/* What every channel of this client is handed to reach it. */
+static const struct fcli_chan_owner client_owner = {
+    .emit_fn = emit,
+    .wake_fn = wake,
+    .error_fn = owner_error,
+    .open_fn = owner_open,
+};
 
 static void caps_for(uint8_t type, struct spice_caps *caps)
 {
@@ -157,7 +175,7 @@ static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *e
     rc = fcli_link_open(&req, &rep, err, errlen);
     if (rc)
         return rc;
-    ch = fcli_chan_new(c, ops, type, id, &rep);
+    ch = fcli_chan_new(c, &client_owner, ops, type, id, &rep);
     if (!ch) {
         close(rep.fd);
         snprintf(err, errlen, "out of memory");
@@ -173,7 +191,9 @@ static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *e
     return 0;
 }
 
-int fcli_open_channel(struct floe_client *c, uint8_t type, uint8_t id)
+/* Links channel (type, id) with the session id and installs it (MAIN's
+ * CHANNELS_LIST asks through client_owner). 0 or -errno. */
+static int owner_open(struct floe_client *c, uint8_t type, uint8_t id)
 {
     char err[256];
     int rc = open_channel(c, type, id, err, sizeof(err));
@@ -220,14 +240,14 @@ static void channel_failed(struct floe_client *c, int slot, int rc)
         floe_err("%s channel: closed: %s", ch->ops->name, strerror(-rc));
     if (slot == FLOE_CHAN_MAIN || fcli_slot_display(slot) >= 0) {
         if (rc == -ECONNRESET)
-            fcli_set_error(c, "%s channel closed by the server", ch->ops->name);
+            set_error(c, "%s channel closed by the server", ch->ops->name);
         else
-            fcli_set_error(c, "%s channel: %s", ch->ops->name, strerror(-rc));
+            set_error(c, "%s channel: %s", ch->ops->name, strerror(-rc));
         atomic_store(&c->connected, 0);
     }
     fcli_chan_free(ch);
     if (!atomic_load(&c->connected))
-        fcli_emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
+        emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
 }
 
 static int64_t now_ms(void)
@@ -263,7 +283,7 @@ static void display_notify(struct floe_client *c, int k)
     notify = pixman_region32_not_empty(&c->displays[k].damage);
     pthread_mutex_unlock(&c->lock);
     if (notify)
-        fcli_emit(c, FLOE_CLIENT_EVENT_DISPLAY);
+        emit(c, FLOE_CLIENT_EVENT_DISPLAY);
 }
 
 /* The poll timeout, shortened so a burst in progress is counted on time. */
@@ -374,9 +394,9 @@ static void *net_thread(void *arg)
         if (rc == -ENOTCONN)
             break;
         if (rc) {
-            fcli_set_error(c, "network loop: %s", strerror(-rc));
+            set_error(c, "network loop: %s", strerror(-rc));
             atomic_store(&c->connected, 0);
-            fcli_emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
+            emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
             break;
         }
     }
@@ -401,7 +421,7 @@ void floe_client_stop(struct floe_client *c)
 {
     if (c->thread_started) {
         atomic_store(&c->stop, 1);
-        fcli_wake(c);
+        wake(c);
         pthread_join(c->thread, NULL);
         c->thread_started = 0;
     }

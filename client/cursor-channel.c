@@ -213,7 +213,7 @@ static int cursor_message(struct fcli_chan *ch, uint16_t type, const uint8_t *bo
     rc = cursor_locked(&c->cursor, type, body, len);
     pthread_mutex_unlock(&c->lock);
     if (rc == 0)
-        fcli_emit(c, FLOE_CLIENT_EVENT_CURSOR);
+        ch->owner->emit_fn(c, FLOE_CLIENT_EVENT_CURSOR);
     return rc > 0 ? 0 : rc;
 }
 

@@ -550,7 +550,7 @@ static int display_message(struct fcli_chan *ch, uint16_t type, const uint8_t *b
     rc = display_locked(&c->displays[ch->id], type, body, len, &ev);
     pthread_mutex_unlock(&c->lock);
     if (!rc && ev >= 0)
-        fcli_emit(c, (enum floe_client_event)ev);
+        ch->owner->emit_fn(c, (enum floe_client_event)ev);
     return rc;
 }
 

@@ -36,10 +36,14 @@ static struct fcli_chan *inputs_lock(struct floe_client *c)
     return NULL;
 }
 
-static void inputs_unlock(struct floe_client *c)
+/* Releases send_lock and wakes the network loop for what was queued. */
+static void inputs_unlock(struct fcli_chan *ch)
 {
+    struct floe_client *c = ch->client;
+    const struct fcli_chan_owner *owner = ch->owner;
+
     pthread_mutex_unlock(&c->send_lock);
-    fcli_wake(c);
+    owner->wake_fn(c);
 }
 
 static void send_locked(struct fcli_chan *ch, uint16_t type, struct floe_wbuf *w)
@@ -60,7 +64,7 @@ void floe_client_key(struct floe_client *c, uint32_t scancode, int down)
     floe_wbuf_init(&w, 64);
     spice_key_put(&w, &m);
     send_locked(ch, down ? SPICE_MSGC_INPUTS_KEY_DOWN : SPICE_MSGC_INPUTS_KEY_UP, &w);
-    inputs_unlock(c);
+    inputs_unlock(ch);
 }
 
 static void send_position(struct fcli_chan *ch, struct fcli_inputs_state *s)
@@ -108,7 +112,7 @@ void floe_client_mouse_position_monitor(struct floe_client *c, int monitor, int 
     s->pending_y = y < 0 ? 0 : y;
     if (s->motion_unacked < MAX_UNACKED)
         send_position(ch, s);
-    inputs_unlock(c);
+    inputs_unlock(ch);
 }
 
 void floe_client_mouse_position(struct floe_client *c, int x, int y)
@@ -128,7 +132,7 @@ void floe_client_mouse_motion(struct floe_client *c, int dx, int dy)
     s->pending_dy += dy;
     if (s->motion_unacked < MAX_UNACKED)
         send_motion(ch, s);
-    inputs_unlock(c);
+    inputs_unlock(ch);
 }
 
 void floe_client_mouse_button(struct floe_client *c, int button, int down)
@@ -159,7 +163,7 @@ void floe_client_mouse_button(struct floe_client *c, int button, int down)
     floe_wbuf_init(&w, 64);
     spice_mouse_button_put(&w, &m);
     send_locked(ch, down ? SPICE_MSGC_INPUTS_MOUSE_PRESS : SPICE_MSGC_INPUTS_MOUSE_RELEASE, &w);
-    inputs_unlock(c);
+    inputs_unlock(ch);
 }
 
 int floe_client_mouse_mode(struct floe_client *c)
@@ -210,7 +214,7 @@ static int inputs_message(struct fcli_chan *ch, uint16_t type, const uint8_t *bo
         pthread_mutex_unlock(&ch->client->send_lock);
         floe_debug("inputs: keyboard modifiers 0x%x", m.modifiers);
         if (type == SPICE_MSG_INPUTS_INIT)
-            fcli_emit(ch->client, FLOE_CLIENT_EVENT_INPUTS_READY);
+            ch->owner->emit_fn(ch->client, FLOE_CLIENT_EVENT_INPUTS_READY);
         return 0;
     case SPICE_MSG_INPUTS_MOUSE_MOTION_ACK:
         motion_ack(ch);

@@ -28,6 +28,21 @@
 
 struct fcli_chan;
 
+/* What a channel tells the client that owns it, and asks of it. client.c
+ * hands its table to every channel it makes (fcli_chan_new), so no channel
+ * calls client.c: the channels are the lower layer. */
+struct fcli_chan_owner {
+    /* an event for the embedder (its event_fn, if any) */
+    void (*emit_fn)(struct floe_client *c, enum floe_client_event ev);
+    /* output was queued: wakes the network loop (a no-op from within it) */
+    void (*wake_fn)(struct floe_client *c);
+    /* the session ends for this reason (the first reason given is kept) */
+    void (*error_fn)(struct floe_client *c, const char *reason);
+    /* links channel (type, id) of this session and installs it; 0 (also
+     * when it is linked already) or -errno */
+    int (*open_fn)(struct floe_client *c, uint8_t type, uint8_t id);
+};
+
 /* What each channel type does with its messages. */
 struct fcli_chan_ops {
     const char *name;
@@ -41,6 +56,7 @@ struct fcli_chan_ops {
 
 struct fcli_chan {
     struct floe_client *client;
+    const struct fcli_chan_owner *owner;
     const struct fcli_chan_ops *ops;
     uint8_t type, id;
     int fd;
@@ -181,16 +197,6 @@ struct floe_client {
     atomic_uint_fast64_t bytes_in, messages_in;
 };
 
-/* client.c */
-/* Wakes the network loop (no-op when called from it). */
-void fcli_wake(struct floe_client *c);
-void fcli_emit(struct floe_client *c, enum floe_client_event ev);
-/* Records why the session ended (first reason wins). */
-void fcli_set_error(struct floe_client *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Links channel (type, id) with the session id and installs it. 0 or -errno. */
-int fcli_open_channel(struct floe_client *c, uint8_t type, uint8_t id);
-
 /* link.c: TCP connect + SPICE link + ticket, blocking with a timeout. */
 struct fcli_link_request {
     const char *host;
@@ -213,8 +219,12 @@ int fcli_link_open(const struct fcli_link_request *req, struct fcli_link_reply *
 const char *fcli_link_error_name(uint32_t err);
 
 /* channel.c */
-struct fcli_chan *fcli_chan_new(struct floe_client *c, const struct fcli_chan_ops *ops,
-                                uint8_t type, uint8_t id, const struct fcli_link_reply *rep);
+/* A channel of client c on the linked socket rep->fd (which it takes),
+ * telling c through owner's callbacks (owner is not copied: it must
+ * outlive the channel). NULL on no memory. */
+struct fcli_chan *fcli_chan_new(struct floe_client *c, const struct fcli_chan_owner *owner,
+                                const struct fcli_chan_ops *ops, uint8_t type, uint8_t id,
+                                const struct fcli_link_reply *rep);
 void fcli_chan_free(struct fcli_chan *ch);
 /* Queues one message; safe from any thread. 0 or -errno. */
 int fcli_chan_send(struct fcli_chan *ch, uint16_t type, const void *body, size_t len);

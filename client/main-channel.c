@@ -39,7 +39,7 @@ static int handle_init(struct fcli_chan *ch, const uint8_t *body, size_t len)
                m.agent_connected);
     fcli_chan_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
     request_mouse_mode(ch, m.supported_mouse_modes, m.current_mouse_mode);
-    fcli_emit(c, FLOE_CLIENT_EVENT_MOUSE_MODE);
+    ch->owner->emit_fn(c, FLOE_CLIENT_EVENT_MOUSE_MODE);
     return 0;
 }
 
@@ -47,6 +47,8 @@ static int handle_init(struct fcli_chan *ch, const uint8_t *body, size_t len)
  * CURSOR 0. */
 static int open_displays(struct fcli_chan *ch, const struct spice_channel_id *ids, int n)
 {
+    char why[64];
+
     for (int i = 0; i < n; i++) {
         if (ids[i].type != SPICE_CHANNEL_DISPLAY)
             continue;
@@ -55,11 +57,12 @@ static int open_displays(struct fcli_chan *ch, const struct spice_channel_id *id
                       FLOE_CLIENT_MAX_DISPLAYS);
             continue;
         }
-        if (fcli_open_channel(ch->client, SPICE_CHANNEL_DISPLAY, ids[i].id)) {
+        if (ch->owner->open_fn(ch->client, SPICE_CHANNEL_DISPLAY, ids[i].id)) {
             if (ids[i].id == 0)
-                fcli_set_error(ch->client, "cannot link the display channel");
+                snprintf(why, sizeof(why), "cannot link the display channel");
             else
-                fcli_set_error(ch->client, "cannot link display channel %u", ids[i].id);
+                snprintf(why, sizeof(why), "cannot link display channel %u", ids[i].id);
+            ch->owner->error_fn(ch->client, why);
             return -ENOTCONN;
         }
     }
@@ -82,7 +85,7 @@ static int handle_channels_list(struct fcli_chan *ch, const uint8_t *body, size_
     for (size_t w = 0; w < sizeof(wanted); w++)
         for (int i = 0; i < n; i++)
             if (ids[i].type == wanted[w] && ids[i].id == 0)
-                fcli_open_channel(ch->client, ids[i].type, 0);
+                ch->owner->open_fn(ch->client, ids[i].type, 0);
     for (int i = 0; i < n; i++)
         floe_debug("main: server offers channel %u:%u", ids[i].type, ids[i].id);
     return 0;
@@ -106,7 +109,7 @@ static int handle_mouse_mode(struct fcli_chan *ch, const uint8_t *body, size_t l
      * once, so a server that keeps refusing is not asked in a loop */
     if (!(before & SPICE_MOUSE_MODE_CLIENT))
         request_mouse_mode(ch, m.supported_modes, m.current_mode);
-    fcli_emit(ch->client, FLOE_CLIENT_EVENT_MOUSE_MODE);
+    ch->owner->emit_fn(ch->client, FLOE_CLIENT_EVENT_MOUSE_MODE);
     return 0;
 }
 
@@ -124,7 +127,7 @@ static int handle_name(struct fcli_chan *ch, const uint8_t *body, size_t len)
     c->title[i] = 0;
     pthread_mutex_unlock(&c->lock);
     floe_debug("main: name \"%s\"", c->title);
-    fcli_emit(c, FLOE_CLIENT_EVENT_TITLE);
+    ch->owner->emit_fn(c, FLOE_CLIENT_EVENT_TITLE);
     return 0;
 }
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codecs/bytes.h"
+
 /* the library's interface: exported, unlike everything else in it */
 #pragma GCC visibility push(default)
 
@@ -22,17 +24,6 @@ struct floe_pic {
     int stride;
     bool alpha;   /* encode: keep the top byte; decode: set when the payload carried alpha */
 };
-
-/* A growable byte buffer encoders append to. Zero-initialise before use. */
-struct floe_bytes {
-    uint8_t *data;
-    size_t len, cap;
-};
-
-/* Makes room for `more` bytes after len: 0 or -ENOMEM. */
-int floe_bytes_reserve(struct floe_bytes *b, size_t more);
-int floe_bytes_append(struct floe_bytes *b, const void *p, size_t n);
-void floe_bytes_free(struct floe_bytes *b);
 
 /* One encoded image as the SPICE image around it carries it: the payload
  * (the image's data[data_size]) and the few fields some types add. */

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codecs/zlib_glz.h"
-
 /* Wire constants (common/lz_common.h and the GLZ encoder in spice). */
 enum {
     GLZ_MAX_LITERAL = 32,          /* control bytes below this start literals */
@@ -1022,12 +1020,8 @@ int floe_glz_state_decode(void *state, const struct floe_coded *in, struct floe_
         return -EINVAL;
     if (!w)
         return -ENOMEM;
-    if (in->type == FLOE_ZLIB_GLZ_IMAGE_TYPE)
-        ret = floe_zlib_glz_decode(w, in->data, in->len, in->aux, out->pixels, out->width,
-                                   out->height, out->stride, &info);
-    else
-        ret = floe_glz_decode(w, in->data, in->len, out->pixels, out->width, out->height,
-                              out->stride, &info);
+    ret = floe_glz_decode(w, in->data, in->len, out->pixels, out->width, out->height,
+                          out->stride, &info);
     out->alpha = ret == 0 && info.has_alpha;
     return ret;
 }

@@ -132,8 +132,9 @@ int floe_glz_encode(struct floe_glz_dict *d, const uint32_t *pixels, int width, 
  * floe_glz_dict, the first decode its floe_glz_window. GLZ_RGB and
  * ZLIB_GLZ_RGB images share the window, so floe_codec_glz and
  * floe_codec_zlib_glz share their state: one state from either state_new
- * serves both, and both decode through floe_glz_state_decode. Alpha
- * pictures are carried as RGBA. */
+ * serves both. floe_codec_zlib_glz reaches that state through the
+ * functions below (GLZ knows nothing of its zlib wrapping). Alpha pictures
+ * are carried as RGBA. */
 extern const struct floe_codec floe_codec_glz;
 
 /* That state's dictionary and window, made on first use (NULL: no memory). */
@@ -143,8 +144,9 @@ struct floe_glz_window *floe_glz_state_window(void *state);
 const struct floe_codec_params *floe_glz_state_params(void *state);
 void *floe_glz_state_new(const struct floe_codec_params *p);
 void floe_glz_state_free(void *state);
-/* The decode of both codecs: GLZ_RGB or ZLIB_GLZ_RGB by in->type, into the
- * state's window. 0 or -errno (-EBADMSG for a bad stream). */
+/* floe_codec_glz's decode: a GLZ_RGB payload into the state's window
+ * (floe_codec_zlib_glz's decode inflates ZLIB_GLZ_RGB first, then decodes
+ * into the same window). 0 or -errno (-EBADMSG for a bad stream). */
 int floe_glz_state_decode(void *state, const struct floe_coded *in, struct floe_pic *out);
 
 #pragma GCC visibility pop

@@ -148,6 +148,26 @@ out:
     return ret;
 }
 
+/* ZLIB_GLZ_RGB into the shared GLZ state's window; the plain GLZ_RGB
+ * images its encoder falls back to go through floe_glz_state_decode. */
+static int codec_decode(void *state, const struct floe_coded *in, struct floe_pic *out)
+{
+    struct floe_glz_window *w = floe_glz_state_window(state);
+    struct floe_glz_info info;
+    int ret;
+
+    if (in && in->type != FLOE_ZLIB_GLZ_IMAGE_TYPE)
+        return floe_glz_state_decode(state, in, out);
+    if (!state || !in || !out)
+        return -EINVAL;
+    if (!w)
+        return -ENOMEM;
+    ret = floe_zlib_glz_decode(w, in->data, in->len, in->aux, out->pixels, out->width,
+                               out->height, out->stride, &info);
+    out->alpha = ret == 0 && info.has_alpha;
+    return ret;
+}
+
 const struct floe_codec floe_codec_zlib_glz = {
     .name = "zlib-glz",
     .type = FLOE_ZLIB_GLZ_IMAGE_TYPE,
@@ -155,5 +175,5 @@ const struct floe_codec floe_codec_zlib_glz = {
     .state_new = floe_glz_state_new,
     .state_free = floe_glz_state_free,
     .encode = codec_encode,
-    .decode = floe_glz_state_decode,
+    .decode = codec_decode,
 };

@@ -43,8 +43,8 @@ int floe_zlib_glz_encode(struct floe_glz_dict *d, const uint32_t *pixels, int wi
 /* "zlib-glz", ZLIB_GLZ_RGB (107): meta->aux is glz_data_size. Like the
  * reference server, encode falls back to a plain GLZ_RGB image (meta->type
  * 102, aux 0) when the GLZ stream is under FLOE_ZLIB_GLZ_MIN_WRAP bytes or
- * deflate does not shrink it. Its state is floe_codec_glz's (see glz.h);
- * params->zlib_level sets the level. */
+ * deflate does not shrink it, and decode takes both types. Its state is
+ * floe_codec_glz's (see glz.h); params->zlib_level sets the level. */
 extern const struct floe_codec floe_codec_zlib_glz;
 
 #pragma GCC visibility pop

@@ -93,8 +93,9 @@ static int cmp_double(const void *a, const void *b)
 
 /* Waits until the picture has not changed for QUIET_MS (at most
  * QUIET_MAX_MS), then leaves the still picture in *s. -1 when the session
- * ends or the deadline passes. */
-static int wait_still(struct floe_client *c, struct still *s, int64_t deadline_ms)
+ * ends, the deadline passes or stop_fn says so. */
+static int wait_still(struct floe_client *c, struct still *s, int64_t deadline_ms,
+                      int (*stop_fn)(void))
 {
     int64_t start = viewer_now_ms(), quiet_since = start;
 
@@ -103,7 +104,7 @@ static int wait_still(struct floe_client *c, struct still *s, int64_t deadline_m
     for (;;) {
         int64_t now = viewer_now_ms();
 
-        if (!floe_client_is_connected(c) || viewer_interrupted() || now >= deadline_ms)
+        if (!floe_client_is_connected(c) || stop_fn() || now >= deadline_ms)
             return -1;
         if (canvas_changed(c, s)) {
             if (still_take(c, s))
@@ -116,7 +117,8 @@ static int wait_still(struct floe_client *c, struct still *s, int64_t deadline_m
     }
 }
 
-int viewer_measure_latency(struct floe_client *c, int count, int64_t deadline_ms)
+int viewer_measure_latency(struct floe_client *c, int count, int64_t deadline_ms,
+                           int (*stop_fn)(void))
 {
     static const char keys[] = "abcdefgh";
     struct floe_client_stats st;
@@ -131,7 +133,7 @@ int viewer_measure_latency(struct floe_client *c, int count, int64_t deadline_ms
         floe_client_get_stats(c, &st);
         if (floe_client_inputs_ready(c) && st.marks > 0)
             break;
-        if (!floe_client_is_connected(c) || viewer_interrupted() ||
+        if (!floe_client_is_connected(c) || stop_fn() ||
             viewer_now_ms() >= deadline_ms)
             goto out;
         usleep(10000);
@@ -140,13 +142,13 @@ int viewer_measure_latency(struct floe_client *c, int count, int64_t deadline_ms
         uint32_t sc = floe_keymap_ascii_to_xt((unsigned char)keys[n % 8], &shift);
         int64_t t0, t1;
 
-        if (wait_still(c, &s, deadline_ms))
+        if (wait_still(c, &s, deadline_ms, stop_fn))
             break;
         t0 = now_us();
         floe_client_key(c, sc, 1);
         floe_client_key(c, sc, 0);
         while (!canvas_changed(c, &s)) {
-            if (!floe_client_is_connected(c) || viewer_interrupted() ||
+            if (!floe_client_is_connected(c) || stop_fn() ||
                 viewer_now_ms() >= deadline_ms)
                 goto out;
             if (now_us() - t0 > SAMPLE_TIMEOUT_MS * 1000LL) {

@@ -6,10 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "programs/floe-viewer/keymap.h"
 #include "programs/floe-viewer/viewer.h"
 #include "common/log.h"
 
@@ -66,57 +64,6 @@ static int die(int code, const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n");
     return code;
-}
-
-int64_t viewer_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t type_delay_ms = 500;
-static int64_t display_up_ms;
-
-int viewer_typer_step(struct viewer_typer *t, struct floe_client *c, int64_t now)
-{
-    struct floe_client_stats st;
-    uint32_t sc;
-    int shift;
-
-    if (!t->text || !t->text[t->pos])
-        return -1;
-    floe_client_get_stats(c, &st);
-    if (!floe_client_inputs_ready(c) || st.marks == 0)
-        return 20;
-    if (!display_up_ms)
-        display_up_ms = now;
-    if (now < display_up_ms + type_delay_ms)
-        return (int)(display_up_ms + type_delay_ms - now);
-    if (now < t->next_ms)
-        return (int)(t->next_ms - now);
-    sc = floe_keymap_ascii_to_xt((unsigned char)t->text[t->pos], &shift);
-    if (!sc) {
-        floe_warn("cannot type character 0x%02x, skipped", (unsigned char)t->text[t->pos]);
-        t->pos++;
-        return 0;
-    }
-    if (t->phase == 0) {
-        if (shift)
-            floe_client_key(c, FLOE_XT_LSHIFT, 1);
-        floe_client_key(c, sc, 1);
-        t->phase = 1;
-        t->next_ms = now + 20;
-    } else {
-        floe_client_key(c, sc, 0);
-        if (shift)
-            floe_client_key(c, FLOE_XT_LSHIFT, 0);
-        t->phase = 0;
-        t->pos++;
-        t->next_ms = now + 30;
-    }
-    return (int)(t->next_ms - now);
 }
 
 static int read_password_file(const char *path, char *buf, size_t len)
@@ -179,6 +126,7 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
 
     memset(o, 0, sizeof(*o));
     o->duration = -1;
+    o->type_delay_ms = 500;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (opt) {
@@ -210,7 +158,7 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         case 'D':
             if (parse_seconds(optarg, &delay))
                 return die(2, "bad --type-delay: %s", optarg);
-            type_delay_ms = (int64_t)(delay * 1000);
+            o->type_delay_ms = (int64_t)(delay * 1000);
             break;
         default:
             return die(2, "unknown or incomplete option: %s (see --help)", argv[optind - 1]);
@@ -225,7 +173,8 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
 
 static volatile sig_atomic_t interrupted;
 
-int viewer_interrupted(void)
+/* The latency probe's stop_fn. */
+static int stop_requested(void)
 {
     return interrupted;
 }
@@ -277,7 +226,7 @@ static int run_headless(struct floe_client *c, const struct viewer_options *o,
 
     if (o->measure_latency) { /* no default duration: it ends when done */
         end = o->duration < 0 ? INT64_MAX : viewer_now_ms() + (int64_t)(o->duration * 1000);
-        return viewer_measure_latency(c, o->measure_latency, end) ? -2 : 0;
+        return viewer_measure_latency(c, o->measure_latency, end, stop_requested) ? -2 : 0;
     }
     end = viewer_now_ms() + (int64_t)((o->duration < 0 ? 5 : o->duration) * 1000);
     for (;;) {
@@ -369,7 +318,7 @@ static int want_window(struct viewer_options *o)
 
 static int session(struct floe_client *c, struct viewer_options *o, int window)
 {
-    struct viewer_typer typer = { o->type_text, 0, 0, 0 };
+    struct viewer_typer typer = { .text = o->type_text, .delay_ms = o->type_delay_ms };
     char err[256];
     int64_t start = viewer_now_ms();
     int rc, status = 0;

@@ -1,5 +1,6 @@
-/* Shared pieces of floe-viewer: options, the --type key sender and the SDL
- * front end's entry points. */
+/* Shared pieces of floe-viewer: options, the clock and --type key sender
+ * (typer.c), the latency probe and the SDL front end's entry points. Only
+ * main.c calls the probe and the front end; they call typer.c alone. */
 #ifndef FLOE_VIEWER_H
 #define FLOE_VIEWER_H
 
@@ -16,31 +17,42 @@ struct viewer_options {
     const char *snapshot;
     const char *type_text;
     const char *password_file;
+    int64_t type_delay_ms;   /* --type starts this long after the picture is up */
     int preferred_compression;  /* see floe_client_options */
     int measure_latency;     /* > 0: headless, time this many keys, then stop */
 };
 
-/* Types text as key presses once the display and inputs are up. */
+/* Types text as key presses once the display and inputs are up, delay_ms
+ * after that. */
 struct viewer_typer {
     const char *text;
+    int64_t delay_ms;
     size_t pos;
     int phase;               /* 0 press, 1 release, 2 gap */
     int64_t next_ms;
+    int64_t up_ms;           /* when the display and inputs were first seen up */
 };
 
+/* ---- typer.c ---- */
+
+/* CLOCK_MONOTONIC in milliseconds. */
 int64_t viewer_now_ms(void);
 /* Sends the key event that is due; returns ms until the next one, or -1 when
  * there is nothing (left) to type. */
 int viewer_typer_step(struct viewer_typer *t, struct floe_client *c, int64_t now);
 
-/* 1 once SIGINT or SIGTERM came (headless). */
-int viewer_interrupted(void);
+/* ---- latency.c ---- */
+
 /* --measure-latency: once the picture is up, count times waits for a still
  * picture, sends a key and times the first changed pixel; prints
  * "latency_ms min= median= max= n=". 0 when all count samples were taken,
- * -1 when the session ended, a key changed nothing within 10 s or
- * deadline_ms (viewer_now_ms() time) passed first. */
-int viewer_measure_latency(struct floe_client *c, int count, int64_t deadline_ms);
+ * -1 when the session ended, a key changed nothing within 10 s,
+ * deadline_ms (viewer_now_ms() time) passed or stop_fn (asked while
+ * waiting; the caller's SIGINT or SIGTERM) returned nonzero first. */
+int viewer_measure_latency(struct floe_client *c, int count, int64_t deadline_ms,
+                           int (*stop_fn)(void));
+
+/* ---- sdl-ui.c ---- */
 
 /* SDL front end. init: 0, or -1 when no display can be opened. */
 int viewer_sdl_init(void);

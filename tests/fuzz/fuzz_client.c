@@ -9,6 +9,32 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The channel's owner: the fuzzed channel only reports to it, and no other
+ * channel is linked. */
+static void owner_emit(struct floe_client *c, enum floe_client_event ev)
+{
+}
+
+static void owner_wake(struct floe_client *c)
+{
+}
+
+static void owner_error(struct floe_client *c, const char *reason)
+{
+}
+
+static int owner_open(struct floe_client *c, uint8_t type, uint8_t id)
+{
+    return -1;
+}
+
+static const struct fcli_chan_owner owner = {
+    .emit_fn = owner_emit,
+    .wake_fn = owner_wake,
+    .error_fn = owner_error,
+    .open_fn = owner_open,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct fcli_chan_ops *ops[] = { &fcli_display_ops, &fcli_cursor_ops, &fcli_inputs_ops };
@@ -25,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     k = data[0] % 3;
     rep.mini = !((data[0] >> 2) & 1);
     c = floe_client_new(&o);
-    ch = fcli_chan_new(c, ops[k], types[k], 0, &rep);
+    ch = fcli_chan_new(c, &owner, ops[k], types[k], 0, &rep);
     c->chans[k + 1] = ch;
     atomic_store(&c->inputs_ready, 1);
     while (pos < size) {

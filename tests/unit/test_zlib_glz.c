@@ -29,11 +29,12 @@
 #define SCREEN_W 720
 #define SCREEN_H 400
 
-/* Decodes tile t through the codec table (either entry: they share the
- * state), from an exact-size copy. */
+/* Decodes tile t through the codec table, from an exact-size copy: GLZ_RGB
+ * through either entry (they share the state), ZLIB_GLZ_RGB through its own. */
 static int decode_tile(void *state, const struct tile *t, uint32_t *px, int which)
 {
-    const struct floe_codec *c = which ? &floe_codec_zlib_glz : &floe_codec_glz;
+    const struct floe_codec *c = which || t->type == FLOE_ZLIB_GLZ_IMAGE_TYPE
+                                     ? &floe_codec_zlib_glz : &floe_codec_glz;
     uint8_t *copy = dup_exact(t->data, t->len);
     struct floe_coded in = { .type = (uint8_t)t->type, .aux = t->aux, .data = copy,
                              .len = t->len };
