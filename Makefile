@@ -151,7 +151,7 @@ $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 # user of each library sees; the white-box ones (WHITEBOX) link the plain
 # archives and may call a library's internals. Each is one program.
 WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TST)/test_client_canvas \
-            $(TST)/test_vm_state $(TST)/test_display_queue
+            $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue
 $(filter-out $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
 $(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(call INTERNAL,$(LIBS_ALL))
 $(TST)/%: $(OBJ)/tests/unit/%.o
