@@ -214,6 +214,7 @@ static int read_link_reply(int fd, int64_t deadline, uint8_t pubkey[SPICE_TICKET
 {
     uint8_t hb[SPICE_SIZE_link_header], body[SPICE_LINK_MAX_SIZE];
     struct spice_link_header h;
+    struct spice_link_result result;
     struct floe_rbuf r;
     const uint8_t *key;
     int rc = read_all(fd, hb, sizeof(hb), deadline);
@@ -225,13 +226,16 @@ static int read_link_reply(int fd, int64_t deadline, uint8_t pubkey[SPICE_TICKET
     rc = spice_link_header_check(&h);
     if (rc)
         return rc;
-    if (h.size < 4)
+    if (h.size < SPICE_SIZE_link_result)
         return SPICE_LINK_ERR_INVALID_DATA;
     rc = read_all(fd, body, h.size, deadline);
     if (rc)
         return rc;
-    if (floe_le32(body) != SPICE_LINK_ERR_OK)
-        return link_code(floe_le32(body));
+    /* the reply starts with the link's result */
+    floe_rbuf_init(&r, body, h.size);
+    spice_link_result_get(&r, &result);
+    if (result.error != SPICE_LINK_ERR_OK)
+        return link_code(result.error);
     memset(caps, 0, sizeof(*caps));
     rc = spice_link_reply_parse(body, h.size, &key, caps);
     if (rc)
@@ -259,15 +263,20 @@ static int link_fail(int rc, struct fcli_link_reply *rep, char *err, size_t errl
 static int authenticate(int fd, const struct fcli_link_request *req, const uint8_t *pubkey,
                         const struct spice_caps *peer, int64_t deadline)
 {
-    uint8_t ticket[512], word[4];
+    uint8_t ticket[512], word[SPICE_SIZE_link_result];
+    struct spice_link_result result;
+    struct floe_rbuf r;
+    struct floe_wbuf w;
     size_t tlen = 0;
     int rc;
 
     if (spice_caps_has(peer->common, SPICE_COMMON_CAP_AUTH_SELECTION)) {
         if (!spice_caps_has(peer->common, SPICE_COMMON_CAP_AUTH_SPICE))
             return -EPROTONOSUPPORT;
-        floe_wr_le32(word, SPICE_AUTH_SPICE);
-        rc = write_all(fd, word, 4, deadline);
+        floe_wbuf_init(&w, 0);
+        spice_auth_mechanism_put(&w, &(struct spice_auth_mechanism){ SPICE_AUTH_SPICE });
+        rc = w.failed ? -ENOMEM : write_all(fd, w.data, w.len, deadline);
+        floe_wbuf_free(&w);
         if (rc)
             return rc;
     }
@@ -277,10 +286,12 @@ static int authenticate(int fd, const struct fcli_link_request *req, const uint8
     rc = write_all(fd, ticket, tlen, deadline);
     if (rc)
         return rc;
-    rc = read_all(fd, word, 4, deadline);
+    rc = read_all(fd, word, sizeof(word), deadline);
     if (rc)
         return rc;
-    return floe_le32(word) == SPICE_LINK_ERR_OK ? 0 : link_code(floe_le32(word));
+    floe_rbuf_init(&r, word, sizeof(word));
+    spice_link_result_get(&r, &result);
+    return result.error == SPICE_LINK_ERR_OK ? 0 : link_code(result.error);
 }
 
 int fcli_link_open(const struct fcli_link_request *req, struct fcli_link_reply *rep,

@@ -133,12 +133,15 @@ static int handle_name(struct fcli_chan *ch, const uint8_t *body, size_t len)
 
 static int handle_uuid(const uint8_t *body, size_t len)
 {
-    char hex[33];
+    uint8_t uuid[SPICE_UUID_BYTES];
+    char hex[2 * SPICE_UUID_BYTES + 1];
+    struct floe_rbuf r;
 
-    if (len < 16)
+    floe_rbuf_init(&r, body, len);
+    if (spice_uuid_get(&r, uuid) < 0)
         return -EBADMSG;
-    for (int i = 0; i < 16; i++)
-        snprintf(hex + 2 * i, 3, "%02x", body[i]);
+    for (int i = 0; i < SPICE_UUID_BYTES; i++)
+        snprintf(hex + 2 * i, 3, "%02x", uuid[i]);
     floe_debug("main: uuid %s", hex);
     return 0;
 }

@@ -37,7 +37,7 @@ static void main_linked(struct fsrv_chan *c)
         spice_name_put(&w, s->name);
         fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_NAME, &w);
         floe_wbuf_init(&w, 0);
-        floe_put_bytes(&w, s->opt.uuid, 16);
+        spice_uuid_put(&w, s->opt.uuid);
         fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_UUID, &w);
     }
     /* measures the link, as the reference server does at the start */

@@ -2,6 +2,7 @@
  * generated from their field tables, the link and list messages by hand. */
 #include "protocol/spice/messages.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define PUT_FIELD(t, n) floe_put_##t(w, m->n);
@@ -239,6 +240,21 @@ void spice_name_put(struct floe_wbuf *w, const char *name)
 
     floe_put_u32(w, len);
     floe_put_bytes(w, name, len);
+}
+
+void spice_uuid_put(struct floe_wbuf *w, const uint8_t uuid[SPICE_UUID_BYTES])
+{
+    floe_put_bytes(w, uuid, SPICE_UUID_BYTES);
+}
+
+int spice_uuid_get(struct floe_rbuf *r, uint8_t uuid[SPICE_UUID_BYTES])
+{
+    const uint8_t *p = floe_get_bytes(r, SPICE_UUID_BYTES);
+
+    if (!p)
+        return -EBADMSG;
+    memcpy(uuid, p, SPICE_UUID_BYTES);
+    return 0;
 }
 
 void spice_monitors_config_put(struct floe_wbuf *w, const struct spice_monitor_head *heads,

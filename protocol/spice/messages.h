@@ -27,6 +27,8 @@ typedef int32_t floe_i32_t;
     M(link_header,   F(u32, magic) F(u32, major) F(u32, minor) F(u32, size)) \
     M(link_mess,     F(u32, connection_id) F(u8, channel_type) F(u8, channel_id) \
                      F(u32, num_common_caps) F(u32, num_channel_caps) F(u32, caps_offset)) \
+    M(link_result,   F(u32, error)) \
+    M(auth_mechanism, F(u32, mechanism)) \
     M(data_header,   F(u64, serial) F(u16, type) F(u32, size) F(u32, sub_list)) \
     M(mini_header,   F(u16, type) F(u32, size)) \
     M(set_ack,       F(u32, generation) F(u32, window)) \
@@ -142,6 +144,11 @@ void spice_channels_list_put(struct floe_wbuf *w, const struct spice_channel_id 
 /* Fills up to `max` ids; returns the count or -1 on bad input. */
 int spice_channels_list_get(struct floe_rbuf *r, struct spice_channel_id *ids, uint32_t max);
 void spice_name_put(struct floe_wbuf *w, const char *name);
+/* MAIN UUID: 16 bytes, as they are */
+#define SPICE_UUID_BYTES 16
+void spice_uuid_put(struct floe_wbuf *w, const uint8_t uuid[SPICE_UUID_BYTES]);
+/* 0, or -EBADMSG when fewer than 16 bytes came */
+int spice_uuid_get(struct floe_rbuf *r, uint8_t uuid[SPICE_UUID_BYTES]);
 
 /* ---- display: monitors ---- */
 void spice_monitors_config_put(struct floe_wbuf *w, const struct spice_monitor_head *heads,

@@ -47,10 +47,12 @@ static void link_refuse(struct fsrv_chan *c, int err)
 /* Sends the u32 link result after the ticket, and closes on failure. */
 static void link_result(struct fsrv_chan *c, int err)
 {
-    uint8_t b[4];
+    struct floe_wbuf w;
 
-    floe_wr_le32(b, (uint32_t)err);
-    fsrv_chan_send_raw(c, b, 4);
+    floe_wbuf_init(&w, 0);
+    spice_link_result_put(&w, &(struct spice_link_result){ (uint32_t)err });
+    fsrv_chan_send_raw(c, w.data, w.len);
+    floe_wbuf_free(&w);
     if (err != SPICE_LINK_ERR_OK) {
         floe_warn("%s: link refused: %s", c->peer, link_err_name(err));
         fsrv_chan_close(c, NULL);
@@ -133,18 +135,18 @@ static size_t link_step(struct fsrv_chan *c)
         }
         return c->link_size;
     case LINK_AUTH_MECH: {
-        uint32_t mech;
+        struct spice_auth_mechanism mech;
 
-        if (c->rlen < 4)
+        if (c->rlen < SPICE_SIZE_auth_mechanism)
             return 0;
-        mech = floe_le32(c->rbuf);
-        if (mech != SPICE_AUTH_SPICE) {
-            floe_warn("%s: unsupported auth mechanism %u", c->peer, mech);
+        spice_auth_mechanism_get(&r, &mech);
+        if (mech.mechanism != SPICE_AUTH_SPICE) {
+            floe_warn("%s: unsupported auth mechanism %u", c->peer, mech.mechanism);
             link_result(c, SPICE_LINK_ERR_INVALID_DATA);
             return 0;
         }
         c->state = LINK_TICKET;
-        return 4;
+        return SPICE_SIZE_auth_mechanism;
     }
     case LINK_TICKET:
         if (c->rlen < SPICE_TICKET_BYTES)

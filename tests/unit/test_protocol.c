@@ -1138,6 +1138,32 @@ static void test_golden_small_messages(void **state)
     floe_rbuf_init(&r, km, 1);   /* truncated */
     spice_key_modifiers_get(&r, &k);
     assert_true(r.bad);
+
+    /* the link's result after the ticket, and the auth mechanism chosen */
+    static const uint8_t denied[] = { LE32(SPICE_LINK_ERR_PERMISSION_DENIED) },
+                         mech[] = { LE32(SPICE_AUTH_SPICE) };
+    floe_wbuf_init(&w, 0);
+    spice_link_result_put(&w, &(struct spice_link_result){ SPICE_LINK_ERR_PERMISSION_DENIED });
+    expect_wbuf(&w, denied, sizeof(denied));
+    floe_wbuf_free(&w);
+    floe_wbuf_init(&w, 0);
+    spice_auth_mechanism_put(&w, &(struct spice_auth_mechanism){ SPICE_AUTH_SPICE });
+    expect_wbuf(&w, mech, sizeof(mech));
+    floe_wbuf_free(&w);
+
+    /* MAIN UUID: 16 bytes as they are; fewer is bad input */
+    uint8_t uuid[SPICE_UUID_BYTES], back[SPICE_UUID_BYTES];
+    for (int i = 0; i < SPICE_UUID_BYTES; i++)
+        uuid[i] = (uint8_t)(0xa0 + i);
+    floe_wbuf_init(&w, 0);
+    spice_uuid_put(&w, uuid);
+    expect_wbuf(&w, uuid, sizeof(uuid));
+    floe_rbuf_init(&r, w.data, w.len);
+    assert_int_equal(spice_uuid_get(&r, back), 0);
+    assert_memory_equal(back, uuid, sizeof(uuid));
+    floe_rbuf_init(&r, w.data, w.len - 1);
+    assert_int_equal(spice_uuid_get(&r, back), -EBADMSG);
+    floe_wbuf_free(&w);
 }
 
 static void test_golden_key_down(void **state)
