@@ -151,12 +151,28 @@ static void test_order_and_front(void **st)
     fixture_down(&f);
 }
 
+/* The client syncs to the server's current ACK generation and acknowledges
+ * one window: the next three queued messages (from `next` on) must come. */
+static void sync_and_ack(struct fixture *f, int next)
+{
+    uint16_t types[64];
+    uint8_t gen[4];
+    int n;
+
+    floe_wr_le32(gen, f->c->ack_generation);
+    client_send(f, SPICE_MSGC_ACK_SYNC, gen, 4);
+    client_send(f, SPICE_MSGC_ACK, NULL, 0);
+    n = received(f, types, 64);
+    assert_int_equal(n, 3);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(types[i], FIRST_TYPE + next + i);
+}
+
 static void test_ack_window(void **st)
 {
     struct fixture f;
     uint16_t types[64];
-    uint8_t gen[4];
-    int n, total;
+    int n;
 
     fixture_up(&f);
     fsrv_chan_set_ack(f.c, 3);
@@ -167,34 +183,20 @@ static void test_ack_window(void **st)
     assert_int_equal(n, 1 + 7);
     for (int i = 1; i < n; i++)
         assert_int_equal(types[i], FIRST_TYPE + i - 1);
-    total = n - 1;
 
     /* an ACK before the client has synced to this generation counts nothing */
     client_send(&f, SPICE_MSGC_ACK, NULL, 0);
     assert_int_equal(received(&f, types, 64), 0);
 
     /* ACK_SYNC of the generation SET_ACK gave, then an ACK: one window more */
-    floe_wr_le32(gen, f.c->ack_generation);
-    client_send(&f, SPICE_MSGC_ACK_SYNC, gen, 4);
-    client_send(&f, SPICE_MSGC_ACK, NULL, 0);
-    n = received(&f, types, 64);
-    assert_int_equal(n, 3);
-    for (int i = 0; i < n; i++)
-        assert_int_equal(types[i], FIRST_TYPE + total + i);
-    total += n;
+    sync_and_ack(&f, 7);
 
     /* a new SET_ACK is queued behind what waits, but its generation starts
      * at once: ACKs of the old one no longer count */
     fsrv_chan_set_ack(f.c, 3);
     client_send(&f, SPICE_MSGC_ACK, NULL, 0);
     assert_int_equal(received(&f, types, 64), 0);
-    floe_wr_le32(gen, f.c->ack_generation);
-    client_send(&f, SPICE_MSGC_ACK_SYNC, gen, 4);
-    client_send(&f, SPICE_MSGC_ACK, NULL, 0);
-    n = received(&f, types, 64);
-    assert_int_equal(n, 3);
-    for (int i = 0; i < n; i++)
-        assert_int_equal(types[i], FIRST_TYPE + total + i);
+    sync_and_ack(&f, 10);
     fixture_down(&f);
 }
 
