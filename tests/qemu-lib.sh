@@ -1,5 +1,6 @@
-# Shared by the QEMU interop tests (source after lib.sh): QEMU VMs with
-# SPICE and QMP, QMP screendumps, and floe-viewer snapshots compared with them.
+# Shared by the QEMU tests (source after lib.sh, which has qmp and
+# screendump): QEMU VMs with SPICE and QMP, and floe-viewer snapshots
+# compared with QMP screendumps.
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
 QEMU=${QEMU:-qemu-system-x86_64}
 VIEWER="$BIN/floe-viewer"
@@ -16,49 +17,30 @@ port_open() {
         2>/dev/null
 }
 
-# qmp QMP_SOCKET COMMAND [ARGUMENTS-JSON]: runs one QMP command
-qmp() {
-    python3 - "$@" <<'EOF'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(20)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-f.readline()
-def cmd(c):
-    f.write(json.dumps(c) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r: return
-        if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
-cmd({"execute": "qmp_capabilities"})
-c = {"execute": sys.argv[2]}
-if len(sys.argv) > 3:
-    c["arguments"] = json.loads(sys.argv[3])
-cmd(c)
-EOF
-}
-
-# screendump QMP_SOCKET FILE.ppm
-screendump() {
-    qmp "$1" screendump "{\"filename\": \"$2\"}"
-}
-
-# start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME> and QMP_<NAME>
+# start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME> and QMP_<NAME>.
+# The port is chosen free, then taken by QEMU; should another program take
+# it in between (tests run side by side), QEMU exits and another is tried.
 start_vm() {
-    local name=$1 spice=$2 port qmp i
+    local name=$1 spice=$2 port qmp i pid try
     shift 2
-    port=$(free_port)
     qmp="$T/$name.qmp"
-    "$QEMU" -accel tcg -m 128 -display none -nodefaults -no-user-config "$@" \
-        -spice "port=$port,addr=127.0.0.1,$spice" \
-        -qmp "unix:$qmp,server=on,wait=off" >"$T/$name.qemu.log" 2>&1 &
-    PIDS+=($!)
-    for i in $(seq 1 100); do
-        port_open "$port" && [ -S "$qmp" ] && break
-        sleep 0.2
+    for try in 1 2 3; do
+        port=$(free_port)
+        rm -f "$qmp"
+        "$QEMU" -accel tcg -m 128 -display none -nodefaults -no-user-config "$@" \
+            -spice "port=$port,addr=127.0.0.1,$spice" \
+            -qmp "unix:$qmp,server=on,wait=off" >"$T/$name.qemu.log" 2>&1 &
+        pid=$!; PIDS+=("$pid")
+        for i in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            port_open "$port" && [ -S "$qmp" ] && break
+            sleep 0.2
+        done
+        # the port answers and our QEMU still runs: the port is QEMU's
+        kill -0 "$pid" 2>/dev/null && break
+        echo "  QEMU ($name) exited at start (try $try): $(tail -n 1 "$T/$name.qemu.log")"
     done
-    if ! port_open "$port"; then
+    if ! kill -0 "$pid" 2>/dev/null || ! port_open "$port"; then
         echo "FAIL: QEMU ($name) did not open its SPICE port"; cat "$T/$name.qemu.log"; exit 1
     fi
     printf -v "PORT_$name" '%s' "$port"

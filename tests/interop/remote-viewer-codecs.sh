@@ -16,7 +16,7 @@ check_mode() {
     start_server --disable-ticketing --size ${W}x${H} --image-compression "$mode" "$@"
     remote-viewer --full-screen "spice://127.0.0.1:$PORT" >"$T/rv-$mode.log" 2>&1 &
     rv=$!; PIDS+=("$rv")
-    if ! wait_for 60 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'display'"; then
+    if ! wait_for 60 ctl_has clients 'display'; then
         fail "$mode: remote-viewer did not link its display channel"; cat "$T/rv-$mode.log"
     fi
     sleep 6   # the demo's photo loops in 3 s: repeats come from the cache
