@@ -82,6 +82,19 @@ ctl_has() { # COMMAND PATTERN: the reply to the control command matches (grep)
 ctl_has_text() { # COMMAND TEXT: the reply to the control command holds TEXT
     ctl "$1" 2>/dev/null | grep -qF -- "$2"
 }
+# viewer_catch_up PID: once the server's picture is frozen, waits until the
+# server has sent its clients all it had for their displays (at most 30 s:
+# on a busy machine a client can be far behind), gives the viewer a moment
+# to draw the last of it, then ends the headless floe-viewer PID, which
+# writes its snapshot and summary as at the end of its --duration
+# (SIGTERM). Returns the viewer's exit status.
+viewer_catch_up() {
+    wait_for 30 displays_sent || true
+    sleep 1.5
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1"
+}
+displays_sent() { ! ctl clients | grep -q 'display_pending=[1-9]'; }
 vm_field() { # NAME: a field of vm-status
     ctl vm-status | sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"
 }

@@ -19,7 +19,10 @@ check_mode() {
     if ! wait_for 60 ctl_has clients 'display'; then
         fail "$mode: remote-viewer did not link its display channel"; cat "$T/rv-$mode.log"
     fi
-    sleep 6   # the demo's photo loops in 3 s: repeats come from the cache
+    # the demo's photo loops in 3 s: repeats come from the cache, once the
+    # client keeps up (on a busy machine that can take longer)
+    sleep 6
+    wait_for 30 ctl_has stats ' from_cache=[1-9]' || true
     ctl freeze >/dev/null
     for i in 1 2 3 4 5 6 7 8; do
         sleep 1
