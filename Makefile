@@ -75,7 +75,7 @@ run: deps
 	@scripts/run.sh $(BIN)
 
 # make test builds everything it runs once, up front and on every core (the
-# fuzz targets too), then tests/run.sh runs the suite two tests at a time.
+# fuzz targets too), then tests/run.sh runs the suite, several tests at a time.
 TEST_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) BUILD=build/san SAN=1 test-build

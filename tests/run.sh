@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole suite (make test): unit programs, end-to-end and interop
-# scripts and the fuzz smoke run, TEST_JOBS (default 2) at a time, each with
-# a time limit and its own log under BUILD/test-logs. The Linux test guest
-# is built first, in parallel with the tests that do not need it; the
-# longest tests start first so the pool ends evenly.
+# scripts and the fuzz smoke run, TEST_JOBS at a time (default: one more
+# than the cores, as most tests spend most of their time waiting for a
+# picture, a guest or a peer), each with a time limit and its own log under
+# BUILD/test-logs. The Linux test guest is built first, beside the tests
+# that do not need it; the longest tests start first so the pool ends evenly.
 #
 #   tests/run.sh [NAME...]     NAME: e.g. e2e/vm-serve.sh, unit/test_lz, fuzz/smoke
 #
@@ -16,7 +17,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/san}
-JOBS=${TEST_JOBS:-2}
+JOBS=${TEST_JOBS:-$(($(nproc 2>/dev/null || echo 1) + 1))}
 GUEST_DIR=${GUEST_DIR:-build/guest}
 export BIN="$PWD/$BUILD/bin" TESTBIN="$PWD/$BUILD/tests" GUEST_DIR
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
