@@ -181,6 +181,40 @@ screendump() {
     qmp "$1" screendump "{\"filename\": \"$2\"}"
 }
 
+# matches_screendump NAME QMP_SOCKET COMMAND...: runs COMMAND, which writes
+# the picture $T/NAME.png (its output goes to $T/NAME.out and .err), taking
+# QMP screendumps meanwhile; passes when the picture equals one of the last
+# three (a text cursor blinks, so the exact instant varies). Four attempts.
+matches_screendump() {
+    local name=$1 qmp=$2 attempt pid n d best=unset dump
+    shift 2
+    for attempt in 1 2 3 4; do
+        rm -f "$T/$name".dump*.ppm "$T/$name.png"
+        "$@" >"$T/$name.out" 2>"$T/$name.err" &
+        pid=$!
+        n=0
+        while kill -0 "$pid" 2>/dev/null; do
+            screendump "$qmp" "$T/$name.dump$n.ppm" || true
+            n=$((n + 1)); sleep 0.05
+        done
+        if ! wait "$pid"; then
+            fail "$name: $(basename "$1") exited with an error: $(tail -n 3 "$T/$name.err")"; return
+        fi
+        screendump "$qmp" "$T/$name.dump$n.ppm"
+        for dump in "$T/$name.dump$n.ppm" "$T/$name.dump$((n - 1)).ppm" "$T/$name.dump$((n - 2)).ppm"; do
+            [ -f "$dump" ] || continue
+            d=$(pixel_diff "$T/$name.png" "$dump")
+            if [ "$d" = 0 ]; then
+                pass "$name: picture equals QEMU's screendump (0 differing pixels; $(tail -n 1 "$T/$name.out"))"
+                return
+            fi
+            best=$d
+        done
+        echo "  $name: attempt $attempt: $best pixels differ, retrying"
+    done
+    fail "$name: picture differs from QEMU's screendump ($best pixels)"
+}
+
 # fake_rfb SOCKET [ARGS...] <<'PY' ... PY: a fake VNC server on the unix
 # SOCKET. Once a client connects it runs the Python on standard input, with
 # c (the connection), rd(n) (n bytes, fewer at the end), argv (ARGS) and

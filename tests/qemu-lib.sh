@@ -47,44 +47,13 @@ start_vm() {
     printf -v "QMP_$name" '%s' "$qmp"
 }
 
-# Runs the viewer headless and compares its snapshot with screendumps taken
-# while it ends and just after (SeaBIOS's text cursor blinks, so the picture
-# at the viewer's last instant is one of those). Retries a few times.
-# snapshot_matches NAME URI QMP [viewer options...]
+# snapshot_matches NAME URI QMP [viewer options...]: floe-viewer --headless's
+# snapshot equals QEMU's screendump (matches_screendump in lib.sh)
 snapshot_matches() {
-    local name=$1 uri=$2 qmp=$3 attempt vpid n d best dumps
+    local name=$1 uri=$2 qmp=$3
     shift 3
-    for attempt in 1 2 3 4; do
-        rm -f "$T/$name".dump*.ppm "$T/$name.png"
-        "$VIEWER" --headless --duration "$DURATION" --snapshot "$T/$name.png" "$@" "$uri" \
-            >"$T/$name.out" 2>"$T/$name.err" &
-        vpid=$!
-        n=0
-        while kill -0 "$vpid" 2>/dev/null; do
-            screendump "$qmp" "$T/$name.dump$n.ppm" || true
-            n=$((n + 1))
-            sleep 0.05
-        done
-        if ! wait "$vpid"; then
-            fail "$name: floe-viewer exited with an error: $(tail -n 3 "$T/$name.err")"
-            return
-        fi
-        screendump "$qmp" "$T/$name.dump$n.ppm"
-        best=unset
-        dumps="$T/$name.dump$n.ppm"
-        [ $n -ge 1 ] && dumps="$dumps $T/$name.dump$((n - 1)).ppm"
-        [ $n -ge 2 ] && dumps="$dumps $T/$name.dump$((n - 2)).ppm"
-        for dump in $dumps; do
-            d=$(pixel_diff "$T/$name.png" "$dump")
-            if [ "$d" = 0 ]; then
-                pass "$name: snapshot equals QEMU's screendump (0 differing pixels; $(tail -n 1 "$T/$name.out"))"
-                return
-            fi
-            best=$d
-        done
-        echo "  $name: attempt $attempt: $best pixels differ, retrying"
-    done
-    fail "$name: snapshot differs from QEMU's screendump ($best pixels)"
+    matches_screendump "$name" "$qmp" \
+        "$VIEWER" --headless --duration "$DURATION" --snapshot "$T/$name.png" "$@" "$uri"
 }
 
 summary_ok() { # name expected-size

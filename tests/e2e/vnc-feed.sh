@@ -12,35 +12,12 @@ for tool in "$QEMU" python3 compare; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
 done
 
-# snap_matches NAME [vnc_snap options...]: vnc_snap's picture equals one of the
-# screendumps taken as it ends (the text cursor blinks); a few attempts.
+# snap_matches NAME [vnc_snap options...]: vnc_snap's picture equals QEMU's
+# screendump (matches_screendump in lib.sh)
 snap_matches() {
-    local name=$1 attempt pid n d best=unset dump
+    local name=$1
     shift
-    for attempt in 1 2 3 4; do
-        rm -f "$T/$name".dump*.ppm
-        "$SNAP" "$T/vnc.sock" "$T/$name.png" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-        pid=$!
-        n=0
-        while kill -0 "$pid" 2>/dev/null; do
-            screendump "$T/qmp.sock" "$T/$name.dump$n.ppm" || true
-            n=$((n + 1)); sleep 0.05
-        done
-        if ! wait "$pid"; then
-            fail "$name: vnc_snap failed: $(cat "$T/$name.err")"; return
-        fi
-        screendump "$T/qmp.sock" "$T/$name.dump$n.ppm"
-        for dump in "$T/$name.dump$n.ppm" "$T/$name.dump$((n - 1)).ppm" "$T/$name.dump$((n - 2)).ppm"; do
-            [ -f "$dump" ] || continue
-            d=$(pixel_diff "$T/$name.png" "$dump")
-            if [ "$d" = 0 ]; then
-                pass "$name: picture equals QEMU's screendump ($(cat "$T/$name.out"))"; return
-            fi
-            best=$d
-        done
-        echo "  $name: attempt $attempt: $best pixels differ, retrying"
-    done
-    fail "$name: picture differs from QEMU's screendump ($best pixels)"
+    matches_screendump "$name" "$T/qmp.sock" "$SNAP" "$T/vnc.sock" "$T/$name.png" "$@"
 }
 
 "$QEMU" -accel tcg -m 128 -display none -nodefaults -no-user-config -vga std \
