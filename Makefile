@@ -89,11 +89,14 @@ run: deps
 	$(MAKE) --no-print-directory all
 	@scripts/run.sh $(BIN)
 
+# make test builds everything it runs once, up front and on every core (the
+# fuzz targets too), then tests/run.sh runs the suite, several tests at a time.
+TEST_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(MAKE) --no-print-directory BUILD=build/san SAN=1 test-build
+	$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) BUILD=build/san SAN=1 test-build
 	@BUILD=build/san tests/run.sh
 
-test-build: $(PROGRAMS) $(LIBS_ALL) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS)
+test-build: $(PROGRAMS) $(LIBS_ALL) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) fuzz-build
 
 bench: deps
 	$(MAKE) --no-print-directory all $(BENCH_CODECS)

@@ -1,12 +1,21 @@
 # Helpers for the shell tests: free ports, a floe-server under test with its
-# control socket, a private Xvfb, and cleanup of everything on exit.
-# Source it; it sets -eu and an EXIT trap that kills what was started.
+# control socket, a private Xvfb, QMP, a fake VNC server, and cleanup of
+# everything on exit. Source it; it sets -eu and an EXIT trap that kills
+# what was started. What a test makes lives in its own folder $T, on ports
+# and X displays chosen free at run time, so tests can run side by side
+# (tests/run.sh runs two at a time).
+#
+# Results: each check prints "PASS: what" or "FAIL: what". A part of a test
+# that cannot run on this machine prints "SKIP: part — reason" (skip) and is
+# never counted as passed. finish exits 1 when a check failed, 77 when
+# nothing was checked because every part was skipped, else 0; tests/run.sh
+# reports the SKIP lines.
 set -eu
 BIN=${BIN:-$PWD/build/bin}
 TESTBIN=${TESTBIN:-$PWD/build/tests}
 T=$(mktemp -d /tmp/floe-test.XXXXXX)
 PIDS=()
-FAILS=0
+FAILS=0 PASSES=0 SKIPS=0
 
 cleanup() {
     local p
@@ -17,9 +26,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { echo "PASS: $*"; }
+pass() { echo "PASS: $*"; PASSES=$((PASSES + 1)); }
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-finish() { [ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed"; exit 1; }; echo "all checks passed"; }
+skip() { # PART REASON: a part of the test that cannot run here
+    echo "SKIP: $1 — $2"; SKIPS=$((SKIPS + 1))
+}
+finish() {
+    [ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed"; exit 1; }
+    if [ "$PASSES" -eq 0 ] && [ "$SKIPS" -gt 0 ]; then
+        echo "nothing was checked: $SKIPS part(s) skipped"; exit 77
+    fi
+    if [ "$SKIPS" -gt 0 ]; then echo "all checks that ran passed; $SKIPS part(s) skipped"
+    else echo "all checks passed"; fi
+}
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -60,6 +79,22 @@ ctl() { # command line -> prints the reply, fails on "error:"
 ctl_has() { # COMMAND PATTERN: the reply to the control command matches (grep)
     ctl "$1" 2>/dev/null | grep -q -- "$2"
 }
+ctl_has_text() { # COMMAND TEXT: the reply to the control command holds TEXT
+    ctl "$1" 2>/dev/null | grep -qF -- "$2"
+}
+# viewer_catch_up PID: once the server's picture is frozen, waits until the
+# server has sent its clients all it had for their displays (at most 30 s:
+# on a busy machine a client can be far behind), gives the viewer a moment
+# to draw the last of it, then ends the headless floe-viewer PID, which
+# writes its snapshot and summary as at the end of its --duration
+# (SIGTERM). Returns the viewer's exit status.
+viewer_catch_up() {
+    wait_for 30 displays_sent || true
+    sleep 1.5
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1"
+}
+displays_sent() { ! ctl clients | grep -q 'display_pending=[1-9]'; }
 vm_field() { # NAME: a field of vm-status
     ctl vm-status | sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"
 }
@@ -67,10 +102,12 @@ state_is() { [ "$(vm_field state)" = "$1" ]; }
 
 # build_guest: builds the Linux test guest (tests/guest/build.sh) in
 # GUEST_DIR (default build/guest), or finds it built; sets KERNEL, INITRD
-# and GUEST_APPEND (its kernel command line: framebuffer console, 1024x768)
+# and GUEST_APPEND (its kernel command line: framebuffer console, 1024x768).
+# The folder is locked meanwhile, so tests side by side build it once.
 build_guest() {
     local dir=${GUEST_DIR:-build/guest}
-    if ! tests/guest/build.sh "$dir" >"$T/build.out" 2>"$T/build.err"; then
+    mkdir -p "$dir"
+    if ! flock "$dir" tests/guest/build.sh "$dir" >"$T/build.out" 2>"$T/build.err"; then
         cat "$T/build.err"; echo "FAIL: the guest did not build"; exit 1
     fi
     KERNEL=$(sed -n 1p "$T/build.out"); INITRD=$(sed -n 2p "$T/build.out")
@@ -92,20 +129,121 @@ pixel_diff() { # a.png b.png -> number of differing pixels
     compare -metric AE "$1" "$2" null: 2>&1 | cut -d' ' -f1 || true
 }
 
-# start_xvfb WxH: a private X server with a window manager; sets DISPLAY
+# start_xvfb WxH: a private X server with a window manager; sets DISPLAY.
+# Xvfb takes a free display number itself (-displayfd), so tests side by
+# side never race for one; the desktop programs get their own runtime,
+# config and cache folders under $T.
 start_xvfb() {
     local n
-    for n in $(seq 90 140); do
-        [ -e /tmp/.X11-unix/X$n ] || [ -e /tmp/.X$n-lock ] && continue
-        Xvfb ":$n" -screen 0 "${1}x24" -nolisten tcp >"$T/xvfb.log" 2>&1 &
-        PIDS+=($!)
-        if wait_for 10 test -e "/tmp/.X11-unix/X$n"; then
-            export DISPLAY=":$n"
-            openbox >"$T/openbox.log" 2>&1 &
-            PIDS+=($!)
-            sleep 1
-            return 0
-        fi
-    done
-    echo "FAIL: could not start Xvfb"; exit 1
+    Xvfb -displayfd 3 -screen 0 "${1}x24" -nolisten tcp 3>"$T/xvfb.display" >"$T/xvfb.log" 2>&1 &
+    PIDS+=($!)
+    if ! wait_for 10 test -s "$T/xvfb.display"; then
+        cat "$T/xvfb.log"; echo "FAIL: could not start Xvfb"; exit 1
+    fi
+    n=$(head -n 1 "$T/xvfb.display")
+    export DISPLAY=":$n"
+    export XDG_RUNTIME_DIR=$T/xdg/run XDG_CONFIG_HOME=$T/xdg/config XDG_CACHE_HOME=$T/xdg/cache
+    mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+    mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+    openbox >"$T/openbox.log" 2>&1 &
+    PIDS+=($!)
+    sleep 1
 }
+
+# qmp_return QMP_SOCKET COMMAND [ARGUMENTS-JSON]: runs one command on a QEMU
+# monitor socket and prints its return value as JSON; fails on an error
+qmp_return() {
+    python3 - "$@" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()
+def cmd(c):
+    f.write(json.dumps(c) + "\n"); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r: return r["return"]
+        if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
+cmd({"execute": "qmp_capabilities"})
+c = {"execute": sys.argv[2]}
+if len(sys.argv) > 3:
+    c["arguments"] = json.loads(sys.argv[3])
+print(json.dumps(cmd(c)))
+PY
+}
+# qmp QMP_SOCKET COMMAND [ARGUMENTS-JSON]: the same, printing nothing
+qmp() { qmp_return "$@" >/dev/null; }
+
+# screendump QMP_SOCKET FILE.ppm
+screendump() {
+    qmp "$1" screendump "{\"filename\": \"$2\"}"
+}
+
+# matches_screendump NAME QMP_SOCKET COMMAND...: runs COMMAND, which writes
+# the picture $T/NAME.png (its output goes to $T/NAME.out and .err), taking
+# QMP screendumps meanwhile; passes when the picture equals one of the last
+# three (a text cursor blinks, so the exact instant varies). Four attempts.
+matches_screendump() {
+    local name=$1 qmp=$2 attempt pid n d best=unset dump
+    shift 2
+    for attempt in 1 2 3 4; do
+        rm -f "$T/$name".dump*.ppm "$T/$name.png"
+        "$@" >"$T/$name.out" 2>"$T/$name.err" &
+        pid=$!
+        n=0
+        while kill -0 "$pid" 2>/dev/null; do
+            screendump "$qmp" "$T/$name.dump$n.ppm" || true
+            n=$((n + 1)); sleep 0.05
+        done
+        if ! wait "$pid"; then
+            fail "$name: $(basename "$1") exited with an error: $(tail -n 3 "$T/$name.err")"; return
+        fi
+        screendump "$qmp" "$T/$name.dump$n.ppm"
+        for dump in "$T/$name.dump$n.ppm" "$T/$name.dump$((n - 1)).ppm" "$T/$name.dump$((n - 2)).ppm"; do
+            [ -f "$dump" ] || continue
+            d=$(pixel_diff "$T/$name.png" "$dump")
+            if [ "$d" = 0 ]; then
+                pass "$name: picture equals QEMU's screendump (0 differing pixels; $(tail -n 1 "$T/$name.out"))"
+                return
+            fi
+            best=$d
+        done
+        echo "  $name: attempt $attempt: $best pixels differ, retrying"
+    done
+    fail "$name: picture differs from QEMU's screendump ($best pixels)"
+}
+
+# fake_rfb SOCKET [ARGS...] <<'PY' ... PY: a fake VNC server on the unix
+# SOCKET. Once a client connects it runs the Python on standard input, with
+# c (the connection), rd(n) (n bytes, fewer at the end), argv (ARGS) and
+# handshake(w, h) (RFB 3.8, no security, a w x h 32-bit framebuffer named
+# "fake") at hand. Returns once the socket is there.
+fake_rfb() {
+    local sock=$1 body
+    shift
+    body=$(cat)
+    rm -f "$sock"
+    python3 -c "$FAKE_RFB_PRELUDE
+$body" "$sock" "$@" &
+    PIDS+=($!)
+    wait_for 10 test -S "$sock"
+}
+FAKE_RFB_PRELUDE='import socket, struct, sys, time
+path, argv = sys.argv[1], sys.argv[2:]
+l = socket.socket(socket.AF_UNIX); l.bind(path); l.listen(1)
+c, _ = l.accept()
+def rd(n):
+    b = b""
+    while len(b) < n:
+        x = c.recv(n - len(b))
+        if not x: return b
+        b += x
+    return b
+def handshake(w, h):
+    c.sendall(b"RFB 003.008\n"); rd(12)
+    c.sendall(b"\x01\x01"); rd(1)
+    c.sendall(struct.pack(">I", 0)); rd(1)
+    c.sendall(struct.pack(">HH4B3H3B3x", w, h, 32, 24, 0, 1, 255, 255, 255, 16, 8, 0)
+              + struct.pack(">I", 4) + b"fake")'

@@ -1,5 +1,6 @@
-# Shared by the QEMU interop tests (source after lib.sh): QEMU VMs with
-# SPICE and QMP, QMP screendumps, and floe-viewer snapshots compared with them.
+# Shared by the QEMU tests (source after lib.sh, which has qmp and
+# screendump): QEMU VMs with SPICE and QMP, and floe-viewer snapshots
+# compared with QMP screendumps.
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
 QEMU=${QEMU:-qemu-system-x86_64}
 VIEWER="$BIN/floe-viewer"
@@ -16,93 +17,43 @@ port_open() {
         2>/dev/null
 }
 
-# qmp QMP_SOCKET COMMAND [ARGUMENTS-JSON]: runs one QMP command
-qmp() {
-    python3 - "$@" <<'EOF'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(20)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-f.readline()
-def cmd(c):
-    f.write(json.dumps(c) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r: return
-        if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
-cmd({"execute": "qmp_capabilities"})
-c = {"execute": sys.argv[2]}
-if len(sys.argv) > 3:
-    c["arguments"] = json.loads(sys.argv[3])
-cmd(c)
-EOF
-}
-
-# screendump QMP_SOCKET FILE.ppm
-screendump() {
-    qmp "$1" screendump "{\"filename\": \"$2\"}"
-}
-
-# start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME> and QMP_<NAME>
+# start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME> and QMP_<NAME>.
+# The port is chosen free, then taken by QEMU; should another program take
+# it in between (tests run side by side), QEMU exits and another is tried.
 start_vm() {
-    local name=$1 spice=$2 port qmp i
+    local name=$1 spice=$2 port qmp i pid try
     shift 2
-    port=$(free_port)
     qmp="$T/$name.qmp"
-    "$QEMU" -accel tcg -m 128 -display none -nodefaults -no-user-config "$@" \
-        -spice "port=$port,addr=127.0.0.1,$spice" \
-        -qmp "unix:$qmp,server=on,wait=off" >"$T/$name.qemu.log" 2>&1 &
-    PIDS+=($!)
-    for i in $(seq 1 100); do
-        port_open "$port" && [ -S "$qmp" ] && break
-        sleep 0.2
+    for try in 1 2 3; do
+        port=$(free_port)
+        rm -f "$qmp"
+        "$QEMU" -accel tcg -m 128 -display none -nodefaults -no-user-config "$@" \
+            -spice "port=$port,addr=127.0.0.1,$spice" \
+            -qmp "unix:$qmp,server=on,wait=off" >"$T/$name.qemu.log" 2>&1 &
+        pid=$!; PIDS+=("$pid")
+        for i in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            port_open "$port" && [ -S "$qmp" ] && break
+            sleep 0.2
+        done
+        # the port answers and our QEMU still runs: the port is QEMU's
+        kill -0 "$pid" 2>/dev/null && break
+        echo "  QEMU ($name) exited at start (try $try): $(tail -n 1 "$T/$name.qemu.log")"
     done
-    if ! port_open "$port"; then
+    if ! kill -0 "$pid" 2>/dev/null || ! port_open "$port"; then
         echo "FAIL: QEMU ($name) did not open its SPICE port"; cat "$T/$name.qemu.log"; exit 1
     fi
     printf -v "PORT_$name" '%s' "$port"
     printf -v "QMP_$name" '%s' "$qmp"
 }
 
-# Runs the viewer headless and compares its snapshot with screendumps taken
-# while it ends and just after (SeaBIOS's text cursor blinks, so the picture
-# at the viewer's last instant is one of those). Retries a few times.
-# snapshot_matches NAME URI QMP [viewer options...]
+# snapshot_matches NAME URI QMP [viewer options...]: floe-viewer --headless's
+# snapshot equals QEMU's screendump (matches_screendump in lib.sh)
 snapshot_matches() {
-    local name=$1 uri=$2 qmp=$3 attempt vpid n d best dumps
+    local name=$1 uri=$2 qmp=$3
     shift 3
-    for attempt in 1 2 3 4; do
-        rm -f "$T/$name".dump*.ppm "$T/$name.png"
-        "$VIEWER" --headless --duration "$DURATION" --snapshot "$T/$name.png" "$@" "$uri" \
-            >"$T/$name.out" 2>"$T/$name.err" &
-        vpid=$!
-        n=0
-        while kill -0 "$vpid" 2>/dev/null; do
-            screendump "$qmp" "$T/$name.dump$n.ppm" || true
-            n=$((n + 1))
-            sleep 0.05
-        done
-        if ! wait "$vpid"; then
-            fail "$name: floe-viewer exited with an error: $(tail -n 3 "$T/$name.err")"
-            return
-        fi
-        screendump "$qmp" "$T/$name.dump$n.ppm"
-        best=unset
-        dumps="$T/$name.dump$n.ppm"
-        [ $n -ge 1 ] && dumps="$dumps $T/$name.dump$((n - 1)).ppm"
-        [ $n -ge 2 ] && dumps="$dumps $T/$name.dump$((n - 2)).ppm"
-        for dump in $dumps; do
-            d=$(pixel_diff "$T/$name.png" "$dump")
-            if [ "$d" = 0 ]; then
-                pass "$name: snapshot equals QEMU's screendump (0 differing pixels; $(tail -n 1 "$T/$name.out"))"
-                return
-            fi
-            best=$d
-        done
-        echo "  $name: attempt $attempt: $best pixels differ, retrying"
-    done
-    fail "$name: snapshot differs from QEMU's screendump ($best pixels)"
+    matches_screendump "$name" "$qmp" \
+        "$VIEWER" --headless --duration "$DURATION" --snapshot "$T/$name.png" "$@" "$uri"
 }
 
 summary_ok() { # name expected-size

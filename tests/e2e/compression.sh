@@ -11,14 +11,14 @@ check_mode() {
     local mode=$1 pref=$2 want=$3 stats coded raw d
     shift 3
     start_server --disable-ticketing --size 1024x640 --image-compression "$mode" "$@"
-    "$BIN/floe-viewer" --headless --duration 9 --settle 2 --snapshot "$T/$mode-$pref.png" \
+    "$BIN/floe-viewer" --headless --duration 40 --snapshot "$T/$mode-$pref.png" \
         --preferred-compression "$pref" "$URI" >"$T/viewer.out" 2>"$T/viewer.err" &
     VPID=$!; PIDS+=("$VPID")
     sleep 7
     ctl freeze >/dev/null
     sleep 1
     ctl "snapshot $T/server.png" >/dev/null
-    if ! wait "$VPID"; then
+    if ! viewer_catch_up "$VPID"; then
         fail "$mode/$pref: floe-viewer failed"; cat "$T/viewer.err"; stop_server; return
     fi
     stats=$(ctl stats | head -1)

@@ -18,10 +18,10 @@ start=$SECONDS
 build_guest
 pass "guest built in $((SECONDS - start)) s: $GUEST_CONTENTS"
 
-# qmp_py COMMAND [ARGS...]: screendump FILE, or type TEXT (QMP send-key, one
-# key at a time, shift added for the characters that need it)
-qmp_py() {
-    python3 - "$T/qmp.sock" "$@" <<'PY'
+# qmp_type TEXT: types TEXT on the VM's keyboard (QMP send-key, one key at a
+# time, shift added for the characters that need it)
+qmp_type() {
+    python3 - "$T/qmp.sock" "$1" <<'PY'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])
 f = s.makefile("rw"); f.readline()
@@ -32,19 +32,16 @@ def cmd(c, **args):
         if "return" in r: return
         if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
 cmd("qmp_capabilities")
-if sys.argv[2] == "screendump":
-    cmd("screendump", filename=sys.argv[3])
-elif sys.argv[2] == "type":
-    plain = {" ": "spc", "-": "minus", "/": "slash", "=": "equal", ".": "dot", "\n": "ret"}
-    shifted = {">": "dot", "$": "4", "(": "9", ")": "0", "*": "8", "+": "equal"}
-    for ch in sys.argv[3]:
-        if ch.isalnum():
-            keys = ["shift", ch.lower()] if ch.isupper() else [ch]
-        elif ch in plain:
-            keys = [plain[ch]]
-        else:
-            keys = ["shift", shifted[ch]]
-        cmd("send-key", keys=[{"type": "qcode", "data": k} for k in keys], **{"hold-time": 40})
+plain = {" ": "spc", "-": "minus", "/": "slash", "=": "equal", ".": "dot", "\n": "ret"}
+shifted = {">": "dot", "$": "4", "(": "9", ")": "0", "*": "8", "+": "equal"}
+for ch in sys.argv[2]:
+    if ch.isalnum():
+        keys = ["shift", ch.lower()] if ch.isupper() else [ch]
+    elif ch in plain:
+        keys = [plain[ch]]
+    else:
+        keys = ["shift", shifted[ch]]
+    cmd("send-key", keys=[{"type": "qcode", "data": k} for k in keys], **{"hold-time": 40})
 PY
 }
 
@@ -71,7 +68,7 @@ sleep 1   # the shell draws its prompt
 
 # (1) the framebuffer console in QMP screendump: the mode's size, not one
 # colour, and text (lit pixels) on the banner's row
-qmp_py screendump "$T/boot.ppm"
+screendump "$T/qmp.sock" "$T/boot.ppm"
 info=$(convert "$T/boot.ppm" -format '%wx%h %k' info:)
 lit=$(convert "$T/boot.ppm" -crop 1024x32+0+0 +repage -threshold 50% -format '%[fx:int(mean*w*h)]' info:)
 if [ "${info% *}" = "$MODE" ] && [ "${info#* }" -gt 1 ] && [ "$lit" -gt 200 ]; then
@@ -83,7 +80,7 @@ fi
 # (2) keys: a command typed on the VM's keyboard (QMP send-key), Enter sent
 # through vnc_snap; its output reaches the serial log only if the shell ran it
 a=$((RANDOM % 900 + 100)); b=$((RANDOM % 900 + 100))
-qmp_py type "echo floe-key-\$(($a*$b)) >/dev/ttyS0"
+qmp_type "echo floe-key-\$(($a*$b)) >/dev/ttyS0"
 if ! "$SNAP" "$T/vnc.sock" "$T/typed.png" --duration 2 --key 0x1c --key-delay 0.5 \
         >"$T/typed.out" 2>"$T/typed.err"; then
     fail "vnc_snap with Enter failed: $(cat "$T/typed.err")"
@@ -106,7 +103,7 @@ for attempt in 1 2 3; do
     if ! "$SNAP" "$T/vnc.sock" "$T/still.png" --duration 2 >"$T/still.out" 2>"$T/still.err"; then
         fail "vnc_snap failed: $(cat "$T/still.err")"; break
     fi
-    qmp_py screendump "$T/still.ppm"
+    screendump "$T/qmp.sock" "$T/still.ppm"
     d=$(pixel_diff "$T/still.png" "$T/still.ppm")
     [ "$d" = 0 ] && { same=yes; break; }
     echo "  attempt $attempt: $d pixels differ, retrying"
@@ -120,10 +117,10 @@ else
 fi
 # (4) the display workload draws frames: it reports them on the serial
 # console and the picture is no longer the console's
-qmp_py type "floe-demo 3 >/dev/ttyS0
+qmp_type "floe-demo 3 >/dev/ttyS0
 "
 if wait_for 30 grep -Eq "^floe-demo: [1-9][0-9]* frames" "$T/serial.log"; then
-    qmp_py screendump "$T/demo.ppm"
+    screendump "$T/qmp.sock" "$T/demo.ppm"
     d=$(pixel_diff "$T/still.ppm" "$T/demo.ppm")
     if [ -n "$d" ] && [ "$d" -gt 100000 ]; then
         pass "$(grep -a "^floe-demo:" "$T/serial.log" | tr -d '\r'), $d pixels changed"

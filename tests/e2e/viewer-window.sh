@@ -24,7 +24,7 @@ geom=$(xdotool getwindowgeometry "$WID" | sed -n 's/.*Geometry: //p')
 sleep 2
 xdotool windowactivate --sync "$WID" >/dev/null 2>&1 || true
 xdotool type --delay 60 "Typed in SDL!"
-if wait_for 10 sh -c "printf 'typed\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -qF 'Typed in SDL!'"; then
+if wait_for 10 ctl_has_text typed 'Typed in SDL!'; then
     pass "keys typed into the window reached the demo"
 else
     fail "typed text did not arrive: $(ctl typed | head -1)"

@@ -12,7 +12,7 @@ VPID=$!; PIDS+=("$VPID")
 sleep 1
 ctl "snapshot $T/early.png" >/dev/null
 
-if wait_for 12 sh -c "printf 'typed\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -qF '$TEXT'"; then
+if wait_for 12 ctl_has_text typed "$TEXT"; then
     pass "keys typed through floe-viewer reached the demo's text window"
 else
     fail "typed text did not arrive: $(ctl typed | head -1)"

@@ -16,23 +16,8 @@ build_guest
 op_is() { [ "$(vm_field op)" = "$1" ]; }
 serial_has() { grep -aq "$1" "$T/serial.log"; }
 
-# qmp_return SOCKET COMMAND: the command's return value as JSON, through the
-# second monitor the config adds (floe-server holds the first)
-qmp_return() {
-    python3 - "$@" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])
-f = s.makefile("rw"); f.readline()
-def cmd(c):
-    f.write(json.dumps({"execute": c}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r: return r["return"]
-        if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
-cmd("qmp_capabilities")
-print(json.dumps(cmd(sys.argv[2])))
-PY
-}
+# the CD-ROM's medium through the second monitor the config adds
+# (floe-server holds the first)
 cd_medium() { # the file in the CD-ROM drive, or "none"
     qmp_return "$QMP" query-block | python3 -c '
 import json, sys

@@ -12,50 +12,12 @@ for tool in "$QEMU" python3 compare; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
 done
 
-qmp_screendump() { # FILE.ppm
-    python3 - "$T/qmp.sock" "$1" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])
-f = s.makefile("rw"); f.readline()
-for c in ({"execute": "qmp_capabilities"},
-          {"execute": "screendump", "arguments": {"filename": sys.argv[2]}}):
-    f.write(json.dumps(c) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r: break
-        if "error" in r: sys.exit("qmp: " + r["error"]["desc"])
-PY
-}
-
-# snap_matches NAME [vnc_snap options...]: vnc_snap's picture equals one of the
-# screendumps taken as it ends (the text cursor blinks); a few attempts.
+# snap_matches NAME [vnc_snap options...]: vnc_snap's picture equals QEMU's
+# screendump (matches_screendump in lib.sh)
 snap_matches() {
-    local name=$1 attempt pid n d best=unset dump
+    local name=$1
     shift
-    for attempt in 1 2 3 4; do
-        rm -f "$T/$name".dump*.ppm
-        "$SNAP" "$T/vnc.sock" "$T/$name.png" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-        pid=$!
-        n=0
-        while kill -0 "$pid" 2>/dev/null; do
-            qmp_screendump "$T/$name.dump$n.ppm" || true
-            n=$((n + 1)); sleep 0.05
-        done
-        if ! wait "$pid"; then
-            fail "$name: vnc_snap failed: $(cat "$T/$name.err")"; return
-        fi
-        qmp_screendump "$T/$name.dump$n.ppm"
-        for dump in "$T/$name.dump$n.ppm" "$T/$name.dump$((n - 1)).ppm" "$T/$name.dump$((n - 2)).ppm"; do
-            [ -f "$dump" ] || continue
-            d=$(pixel_diff "$T/$name.png" "$dump")
-            if [ "$d" = 0 ]; then
-                pass "$name: picture equals QEMU's screendump ($(cat "$T/$name.out"))"; return
-            fi
-            best=$d
-        done
-        echo "  $name: attempt $attempt: $best pixels differ, retrying"
-    done
-    fail "$name: picture differs from QEMU's screendump ($best pixels)"
+    matches_screendump "$name" "$T/qmp.sock" "$SNAP" "$T/vnc.sock" "$T/$name.png" "$@"
 }
 
 "$QEMU" -accel tcg -m 128 -display none -nodefaults -no-user-config -vga std \
@@ -84,26 +46,11 @@ fi
 
 # fake_server MODE: a unix-socket VNC server that goes wrong in MODE's way
 fake_server() {
-    rm -f "$T/fake.sock"
-    python3 - "$T/fake.sock" "$1" <<'PY' &
-import socket, struct, sys, time
-path, mode = sys.argv[1], sys.argv[2]
-l = socket.socket(socket.AF_UNIX); l.bind(path); l.listen(1)
-c, _ = l.accept()
-def rd(n):
-    b = b""
-    while len(b) < n:
-        x = c.recv(n - len(b))
-        if not x: return b
-        b += x
-    return b
+    fake_rfb "$T/fake.sock" "$1" <<'PY'
+mode = argv[0]
 if mode == "garbage":
     c.sendall(b"\x17\x03\x01 this is not RFB at all\n"); time.sleep(5); sys.exit()
-c.sendall(b"RFB 003.008\n"); rd(12)
-c.sendall(b"\x01\x01"); rd(1)
-c.sendall(struct.pack(">I", 0)); rd(1)
-c.sendall(struct.pack(">HH4B3H3B3x", 64, 48, 32, 24, 0, 1, 255, 255, 255, 16, 8, 0)
-          + struct.pack(">I", 4) + b"fake")
+handshake(64, 48)
 time.sleep(0.3)
 if mode == "encoding":
     c.sendall(b"\x00\x00\x00\x01" + struct.pack(">HHHHi", 0, 0, 8, 8, 16) + bytes(64))
@@ -115,8 +62,6 @@ elif mode == "close":
     c.close(); sys.exit()
 time.sleep(5)
 PY
-    PIDS+=($!)
-    wait_for 10 test -S "$T/fake.sock"
 }
 
 # bad_peer MODE EXPECTED-TEXT
@@ -138,25 +83,10 @@ bad_peer() {
 # for about a second after it the release of keycode 0 comes every 20 ms (it
 # keeps QEMU's refresh timer at its base rate), then stops.
 fake_copy_server() {
-    rm -f "$T/fake.sock"
-    python3 - "$T/fake.sock" "$T" <<'PY' &
-import socket, struct, sys, time
-path, out = sys.argv[1], sys.argv[2]
+    fake_rfb "$T/fake.sock" "$T" <<'PY'
+out = argv[0]
 W, H = 64, 48
-l = socket.socket(socket.AF_UNIX); l.bind(path); l.listen(1)
-c, _ = l.accept()
-def rd(n):
-    b = b""
-    while len(b) < n:
-        x = c.recv(n - len(b))
-        if not x: return b
-        b += x
-    return b
-c.sendall(b"RFB 003.008\n"); rd(12)
-c.sendall(b"\x01\x01"); rd(1)
-c.sendall(struct.pack(">I", 0)); rd(1)
-c.sendall(struct.pack(">HH4B3H3B3x", W, H, 32, 24, 0, 1, 255, 255, 255, 16, 8, 0)
-          + struct.pack(">I", 4) + b"fake")
+handshake(W, H)
 rd(20 + 20 + 10)   # SetPixelFormat, SetEncodings (4), the first request
 px = [[((x * 4) & 255, (y * 5) & 255, (x * y) & 255) for x in range(W)] for y in range(H)]
 raw = b"".join(bytes((b, g, r, 0)) for row in px for (r, g, b) in row)
@@ -182,8 +112,6 @@ except socket.timeout:
 open(out + "/copy-times.txt", "w").write("\n".join(times) + "\n")
 open(out + "/copy-sent.bin", "wb").write(got)
 PY
-    PIDS+=($!)
-    wait_for 10 test -S "$T/fake.sock"
 }
 fake_copy_server
 if "$SNAP" "$T/fake.sock" "$T/copy.png" --duration 2.5 --key 0xe04d --key-delay 0.2 \

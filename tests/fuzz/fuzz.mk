@@ -52,15 +52,30 @@ fuzz-smoke: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(FUZZ_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CFLAGS_$*) -o $@ $< $(FUZZ_SRC) $(FUZZ_SRC_$*) \
-	    $(FUZZ_LIBS_$*) $(FUZZ_LIBS)
+# Each source is compiled once: the protocol and codec sources every target
+# shares into obj/common/, a target's own sources (its fuzz_<t>.c and
+# FUZZ_SRC_<t>) with its FUZZ_CFLAGS_<t> into obj/<t>/; each target links
+# its objects with the shared ones.
+FUZZ_OBJ := $(FUZZ_DIR)/obj
+fuzz_objs = $(patsubst %.c,$(FUZZ_OBJ)/$(1)/%.o,$(2))
+FUZZ_COMMON_OBJ := $(call fuzz_objs,common,$(FUZZ_SRC))
 
-$(FUZZ_DIR)/fuzz_server: $(FUZZ_SRC_server) $(FUZZ_HDRS_server)
-$(FUZZ_DIR)/fuzz_client: $(FUZZ_SRC_client) $(FUZZ_HDRS_client)
-$(FUZZ_DIR)/fuzz_qmp: $(FUZZ_SRC_qmp) $(FUZZ_HDRS_qmp)
+$(FUZZ_OBJ)/common/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
+
+define fuzz_target_rules
+$(FUZZ_OBJ)/$(1)/%.o: %.c $(FUZZ_HDRS) $(FUZZ_HDRS_$(1))
+	@mkdir -p $$(dir $$@)
+	@echo "  FUZZCC  $$< ($(1))"
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_FLAGS) $$(FUZZ_CFLAGS_$(1)) -c $$< -o $$@
+
+$(FUZZ_DIR)/fuzz_$(1): $(call fuzz_objs,$(1),tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1))) $(FUZZ_COMMON_OBJ)
+	@echo "  FUZZLD  $$@"
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_FLAGS) -o $$@ $$^ $$(FUZZ_LIBS_$(1)) $$(FUZZ_LIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target_rules,$(t))))
 
 # (static pattern rules: make skips implicit rules for .PHONY targets)
 # Each run works on a scratch copy of the seeds, so the tree's corpus stays

@@ -7,7 +7,7 @@
 # traffic must be much smaller than uncompressed, and the images the viewer
 # saw must be of the expected types. For JPEG (jpeg-wan-compression=always)
 # QEMU needs a photograph drawn after the surface exists: a boot sector
-# (tests/guests/photo-boot.S, assembled here) draws one, and the viewer's
+# (tests/guest/photo-boot.S, assembled here) draws one, and the viewer's
 # picture must be within a PSNR bound of QEMU's screendump.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../qemu-lib.sh"
@@ -23,7 +23,7 @@ CASES=(
     "auto_lz|image-compression=auto_lz|101||"
     "zlib_glz|image-compression=glz,zlib-glz-wan-compression=always|107|-boot menu=on,splash-time=60000|menu"
 )
-as --32 -o "$T/photo-boot.o" "$(dirname "$0")/../guests/photo-boot.S"
+as --32 -o "$T/photo-boot.o" "$(dirname "$0")/../guest/photo-boot.S"
 ld -m elf_i386 -Ttext 0x7c00 --oformat binary -o "$T/photo-boot.bin" "$T/photo-boot.o"
 truncate -s 1M "$T/photo-boot.img"
 dd if="$T/photo-boot.bin" of="$T/photo-boot.img" conv=notrunc status=none

@@ -11,7 +11,7 @@ start_xvfb 1900x1000
 remote-viewer "spice://127.0.0.1:$PORT" >"$T/rv.log" 2>&1 &
 PIDS+=($!)
 
-if wait_for 60 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'display display:1 inputs cursor'"; then
+if wait_for 60 ctl_has clients 'display display:1 inputs cursor'; then
     pass "remote-viewer linked both display channels"
 else
     fail "remote-viewer did not link both display channels"; ctl clients || true; cat "$T/rv.log"

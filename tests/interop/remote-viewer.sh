@@ -21,7 +21,7 @@ VV
 remote-viewer --full-screen "$T/conn.vv" >"$T/rv.log" 2>&1 &
 PIDS+=($!)
 
-if wait_for 60 sh -c "printf 'clients\n' | socat -t 5 - UNIX-CONNECT:$CTL | grep -q 'display inputs cursor'"; then
+if wait_for 60 ctl_has clients 'display inputs cursor'; then
     pass "remote-viewer linked main, display, inputs and cursor"
 else
     fail "remote-viewer did not link all channels"; ctl clients || true; cat "$T/rv.log"
