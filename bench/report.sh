@@ -16,6 +16,7 @@ machine() {
 }
 
 demo_table() {
+    awk -F, 'NR == 2 { printf "Median of %d runs of %d s per compression.\n\n", $5, $6 }' "$OUT/demo.csv"
     echo "| compression | frames/s | bytes per frame | server CPU ms / frame |"
     echo "|---|---|---|---|"
     awk -F, 'NR > 1 {
@@ -34,6 +35,7 @@ codec_table() {
 }
 
 vm_table() {
+    awk -F, 'NR == 2 { printf "Median of %d run(s), %d keys each.\n\n", $7, $5 }' "$OUT/vm.csv"
     echo "| server | latency min ms | median ms | max ms | frames/s |"
     echo "|---|---|---|---|---|"
     awk -F, 'NR > 1 && $1 !~ /ratio/ { printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $6 }
