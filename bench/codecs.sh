@@ -18,17 +18,28 @@ mkdir -p "$OUT"
 # the points overlapped where codecs sit close together); filled marks are
 # lossless codecs, open ones lossy
 plot_clauses() {
-    awk -F, -v csv="$OUT/codecs.csv" 'NR > 1 {
-        i = NR - 1; pt = ($3 + 0 ? 4 : 5) + 2 * (i % 4)
-        printf "%s\"%s\" every ::%d::%d using 8:7 with points ps 1.8 pt %d lc %d title \"%s (%s)\"",
-            (i > 1 ? ", \\\n     " : ""), csv, i, i, pt, i, $1, $2
+    # floe's codecs as circles, the references as larger squares drawn
+    # first, so a floe codec at the same spot shows inside; open marks
+    # lossy; a colour of its own for each entry
+    awk -F, -v csv="$OUT/codecs.csv" 'BEGIN {
+        split("#1f77b4 #d62728 #2ca02c #ff7f0e #9467bd #8c564b #e377c2 #17becf #bcbd22 #7f7f7f #000000 #aec7e8 #98df8a #ff9896", col, " ")
+    } NR > 1 {
+        i = NR - 1; lossy = $3 + 0; floe = $2 == "floe"
+        c = sprintf("\"%s\" every ::%d::%d using 8:7 with points ps %.1f pt %d lc rgb \"%s\" title \"%s (%s)\"",
+            csv, i, i, floe ? 1.5 : 3, floe ? (lossy ? 6 : 7) : (lossy ? 4 : 5),
+            col[(i - 1) % 14 + 1], $1, $2)
+        if (floe) mine[++nm] = c; else refs[++nr] = c
+    } END {
+        for (k = 1; k <= nr; k++) out[++n] = refs[k]
+        for (k = 1; k <= nm; k++) out[++n] = mine[k]
+        for (k = 1; k <= n; k++) printf "%s%s", (k > 1 ? ", \\\n     " : ""), out[k]
     }' "$OUT/codecs.csv"
 }
 gnuplot <<GP
 set terminal pngcairo size 1100,650 font "DejaVu Sans,10"
 set output "$OUT/codecs.png"
 set datafile separator ","
-set title "floe codecs and references on the corpus (RGB); filled marks lossless, open marks lossy"
+set title "codecs on the corpus (RGB): floe circles, references squares; open marks lossy"
 set xlabel "encode speed, Mpixel/s (log)"
 set ylabel "compression ratio, 24-bit RGB bytes / payload bytes (log)"
 set logscale xy
