@@ -92,22 +92,52 @@ void floe_server_cursor_hide(struct floe_server *s)
     broadcast(s, fsrv_msg_new(SPICE_MSG_CURSOR_HIDE, NULL, 0));
 }
 
-static int drop_cursor_change(const struct fsrv_msg *m, void *arg)
+static int is_cursor_change(const struct fsrv_msg *m)
 {
     return m->type == SPICE_MSG_CURSOR_MOVE || m->type == SPICE_MSG_CURSOR_SET ||
            m->type == SPICE_MSG_CURSOR_HIDE;
 }
 
+struct cursor_edit {
+    int changes;   /* queued shape and position changes */
+    int seen;
+};
+
+static int count_changes(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
+{
+    struct cursor_edit *e = arg;
+
+    if (m && is_cursor_change(m))
+        e->changes++;
+    return 0;
+}
+
+/* Takes every change out and sends the current state where the last of
+ * them stood (at the end when there was none). */
+static int replace_changes(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
+{
+    struct cursor_edit *e = arg;
+    struct fsrv_msg *now;
+
+    if (m ? !is_cursor_change(m) : e->changes > 0)
+        return 0;
+    if (!m || ++e->seen == e->changes) {
+        now = fsrv_cursor_msg(c->srv, 0);
+        fsrv_chan_send(c, now);
+        fsrv_msg_unref(now);
+    }
+    return m != NULL;
+}
+
 /* A client that does not keep up: its queued shape and position changes
- * are replaced by one message with the current state. */
+ * are replaced by one message with the current state, where the last of
+ * them stood, so everything else keeps its order. */
 static void cursor_overflow(struct fsrv_chan *c)
 {
-    struct fsrv_msg *m;
+    struct cursor_edit e = { 0, 0 };
 
-    fsrv_chan_drop(c, drop_cursor_change, NULL);
-    m = fsrv_cursor_msg(c->srv, 0);
-    fsrv_chan_send(c, m);
-    fsrv_msg_unref(m);
+    fsrv_chan_edit(c, count_changes, &e);
+    fsrv_chan_edit(c, replace_changes, &e);
 }
 
 const struct fsrv_chan_ops fsrv_cursor_ops = {

@@ -216,9 +216,6 @@ void fsrv_chan_close(struct fsrv_chan *c, const char *why);
 void fsrv_chan_expire(struct fsrv_chan *c, uint64_t now_ms);
 /* Sends DISCONNECTING with `reason` and closes. */
 void fsrv_chan_disconnect(struct fsrv_chan *c, uint32_t reason, const char *why);
-/* Removes from the queue (not yet written) every message drop_fn says 1 to. */
-void fsrv_chan_drop(struct fsrv_chan *c, int (*drop_fn)(const struct fsrv_msg *m, void *arg),
-                    void *arg);
 /* Rewrites the queue (the messages not yet written) in place: edit_fn is
  * handed each message from head to tail, then NULL for the end, and says 1
  * to take the message out. What it sends meanwhile goes just before the

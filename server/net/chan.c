@@ -312,27 +312,6 @@ int fsrv_chan_push_front(struct fsrv_chan *c, struct fsrv_msg *m)
     return 0;
 }
 
-void fsrv_chan_drop(struct fsrv_chan *c, int (*drop_fn)(const struct fsrv_msg *m, void *arg),
-                    void *arg)
-{
-    struct fsrv_qitem **pp = &c->head, *last = NULL;
-
-    while (*pp) {
-        struct fsrv_qitem *q = *pp;
-
-        if (drop_fn(q->msg, arg)) {
-            c->queued_bytes -= fsrv_msg_cost(q->msg);
-            *pp = q->next;
-            fsrv_msg_unref(q->msg);
-            free(q);
-        } else {
-            last = q;
-            pp = &q->next;
-        }
-    }
-    c->tail = last;
-}
-
 void fsrv_chan_edit(struct fsrv_chan *c, fsrv_chan_edit_fn edit_fn, void *arg)
 {
     struct fsrv_qitem *rest = c->head;

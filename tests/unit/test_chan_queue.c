@@ -2,7 +2,9 @@
  * a socketpair: messages leave in the order they were queued (those pushed
  * to the front first), the SET_ACK window stops the writes after two
  * windows of unacknowledged messages, and only an ACK of the current
- * generation (after the client's ACK_SYNC) lets the next window out. */
+ * generation (after the client's ACK_SYNC) lets the next window out; a
+ * cursor client that falls behind gets its queued cursor changes replaced
+ * by the current state where the last of them stood. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -200,11 +202,69 @@ static void test_ack_window(void **st)
     fixture_down(&f);
 }
 
+/* The types queued on c, head first. */
+static int queued(struct fsrv_chan *c, uint16_t *types, int max)
+{
+    int n = 0;
+
+    for (struct fsrv_qitem *q = c->head; q && n < max; q = q->next)
+        types[n++] = q->msg->type;
+    return n;
+}
+
+static void send_type(struct fsrv_chan *c, uint16_t type)
+{
+    struct fsrv_msg *m = fsrv_msg_new(type, "x", 1);
+
+    assert_non_null(m);
+    fsrv_chan_send(c, m);
+    fsrv_msg_unref(m);
+}
+
+static int drop_all(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
+{
+    return m != NULL;
+}
+
+static void test_cursor_overflow_in_place(void **st)
+{
+    static const uint16_t want[] = { FIRST_TYPE, SPICE_MSG_CURSOR_SET, FIRST_TYPE + 1 };
+    struct fixture f;
+    uint16_t types[64];
+    int n;
+
+    fixture_up(&f);
+    f.c->ops = &fsrv_cursor_ops;
+    f.c->held = HELD_ENCODING;   /* nothing is written: the queue can be read */
+    send_type(f.c, FIRST_TYPE);
+    for (int i = 0; i < 20; i++)
+        send_type(f.c, i % 5 ? SPICE_MSG_CURSOR_MOVE : SPICE_MSG_CURSOR_SET);
+    send_type(f.c, SPICE_MSG_CURSOR_HIDE);
+    send_type(f.c, FIRST_TYPE + 1);
+    f.c->ops->overflow(f.c);
+    n = queued(f.c, types, 64);
+    assert_int_equal(n, 3);
+    assert_memory_equal(types, want, sizeof(want));
+    /* again: the state it queued is the one change, replaced in place */
+    f.c->ops->overflow(f.c);
+    n = queued(f.c, types, 64);
+    assert_int_equal(n, 3);
+    assert_memory_equal(types, want, sizeof(want));
+    /* with no change queued the state goes last */
+    fsrv_chan_edit(f.c, drop_all, NULL);
+    f.c->ops->overflow(f.c);
+    assert_int_equal(queued(f.c, types, 64), 1);
+    assert_int_equal(types[0], SPICE_MSG_CURSOR_SET);
+    f.c->held = HELD_NO;
+    fixture_down(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_and_front),
         cmocka_unit_test(test_ack_window),
+        cmocka_unit_test(test_cursor_overflow_in_place),
     };
 
     signal(SIGPIPE, SIG_IGN);   /* as a host does: the library leaves it to us */
