@@ -41,6 +41,10 @@ CLIENT_SRC := $(wildcard client/*.c)
 FSERVER_SRC := $(wildcard programs/floe-server/*.c)
 VIEWER_SRC := $(wildcard programs/floe-viewer/*.c)
 VMHOST_SRC := $(wildcard vmhost/*.c)
+# floe's libspice-server for QEMU, growing: for now its guest-memory
+# checkpoint, built against Debian's SPICE headers and tested white-box
+QEMU_SRC   := $(wildcard server/qemu/*.c)
+PKGS_QEMU  := spice-server spice-protocol
 # the KVM probe's boot sector, assembled flat and linked in as data
 KVM_PROBE_BIN := $(OBJ)/vmhost/kvm-probe-guest.bin
 VMHOST_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(VMHOST_SRC)) $(OBJ)/vmhost/kvm-probe-image.o
@@ -126,6 +130,9 @@ $(call INTERNAL,$(LIB_SERVER)): $(call objs,$(SERVER_SRC))
 $(call INTERNAL,$(LIB_DEMO)):   $(call objs,$(DEMO_SRC))
 $(call INTERNAL,$(LIB_CLIENT)): $(call objs,$(CLIENT_SRC))
 $(call INTERNAL,$(LIB_VMHOST)): $(VMHOST_OBJ)
+LIB_QEMU_INTERNAL := $(LIB)/internal/libfloe-qemu.a
+$(LIB_QEMU_INTERNAL): $(call objs,$(QEMU_SRC))
+$(call objs,$(QEMU_SRC)) $(OBJ)/tests/unit/test_qxl_memslots.o: CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
 
 $(KVM_PROBE_BIN): vmhost/kvm-probe-guest.S
 	@mkdir -p $(dir $@)
@@ -154,9 +161,10 @@ $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 # user of each library sees; the white-box ones (WHITEBOX) link the plain
 # archives and may call a library's internals. Each is one program.
 WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TST)/test_client_canvas \
-            $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue
+            $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue \
+            $(TST)/test_qxl_memslots
 $(filter-out $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
-$(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(call INTERNAL,$(LIBS_ALL))
+$(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIB_QEMU_INTERNAL) $(call INTERNAL,$(LIBS_ALL))
 $(TST)/%: $(OBJ)/tests/unit/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(ALL_PC_LIBS)

@@ -35,6 +35,10 @@ FUZZ_SRC_qmp    := vmhost/qmp-parse.c
 FUZZ_HDRS_qmp   := vmhost/qmp-parse.h
 FUZZ_CFLAGS_qmp := $(shell pkg-config --cflags json-c 2>/dev/null)
 FUZZ_LIBS_qmp   := $(shell pkg-config --libs json-c 2>/dev/null)
+# fuzz_qxl drives the guest-memory checkpoint of floe's library for QEMU
+FUZZ_SRC_qxl    := server/qemu/memslots.c
+FUZZ_HDRS_qxl   := server/qemu/memslots.h
+FUZZ_CFLAGS_qxl := $(shell pkg-config --cflags spice-server spice-protocol 2>/dev/null)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
