@@ -82,7 +82,7 @@ ifeq ($(V),0)
 Q := @
 endif
 
-.PHONY: all deps run test test-build bench fuzz clean
+.PHONY: all deps run test test-build bench fuzz clean FORCE
 .SECONDARY:
 all: $(PROGRAMS) $(LIBS_ALL)
 
@@ -109,7 +109,15 @@ bench: deps
 clean:
 	rm -rf build
 
-$(OBJ)/%.o: %.c
+# Every object depends on the flags it was built with: the stamp changes
+# (and the objects are built again) only when the flags do, e.g. after a
+# pull that changed how libraries are built.
+FLAGS_STAMP := $(OBJ)/.cflags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' >$@
+
+$(OBJ)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  CC      $<" || true
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@

@@ -27,6 +27,9 @@ for root, _, files in os.walk(objdir):
         if not f.endswith('.o') or rel.split('/')[0] not in rank:
             continue
         rel = rel[:-2]
+        # an object left from a file that is gone (a build before a move)
+        if not any(os.path.exists(rel + ext) for ext in ('.c', '.S')):
+            continue
         for line in subprocess.run(['nm', os.path.join(root, f)], capture_output=True,
                                    text=True, check=True).stdout.splitlines():
             p = line.split()
