@@ -295,23 +295,30 @@ static void draw_some(struct floe_server *s, int n, uint32_t seed)
     }
 }
 
-/* DISPLAY_INIT queues the whole picture between SURFACE_CREATE and MARK,
- * as one DRAW_COPY as the reference server sends it (spice-gtk reports each
- * draw, and spicy-screenshot keeps the picture it has after the first). */
-static void test_first_picture_before_mark(void **st)
+/* The messages other than draws a synced client's queue holds, in order. */
+static void assert_others_in_order(struct fsrv_chan *c)
 {
     static const uint16_t want[] = { SPICE_MSG_SET_ACK, SPICE_MSG_PING,
                                      SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES,
                                      SPICE_MSG_DISPLAY_SURFACE_CREATE,
                                      SPICE_MSG_DISPLAY_MONITORS_CONFIG, SPICE_MSG_DISPLAY_MARK };
-    struct fixture f;
     uint16_t types[16];
+
+    assert_int_equal(queued_others(c, types, 16), 6);
+    assert_memory_equal(types, want, sizeof(want));
+}
+
+/* DISPLAY_INIT queues the whole picture between SURFACE_CREATE and MARK,
+ * as one DRAW_COPY as the reference server sends it (spice-gtk reports each
+ * draw, and spicy-screenshot keeps the picture it has after the first). */
+static void test_first_picture_before_mark(void **st)
+{
+    struct fixture f;
 
     fixture_up(&f, 1024, 768);
     assert_int_equal(draws_before(f.c, SPICE_MSG_DISPLAY_MARK), 1);
     draw_some(f.srv, 20, 1);
-    assert_int_equal(queued_others(f.c, types, 16), 6);
-    assert_memory_equal(types, want, sizeof(want));
+    assert_others_in_order(f.c);
     assert_whole_at_mark(&f, 1);
     assert_true(assert_replay_is_server(&f) > 1);
     fixture_down(&f);
@@ -322,12 +329,7 @@ static void test_first_picture_before_mark(void **st)
  * gives the server's picture. */
 static void test_overflow_keeps_order(void **st)
 {
-    static const uint16_t want[] = { SPICE_MSG_SET_ACK, SPICE_MSG_PING,
-                                     SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES,
-                                     SPICE_MSG_DISPLAY_SURFACE_CREATE,
-                                     SPICE_MSG_DISPLAY_MONITORS_CONFIG, SPICE_MSG_DISPLAY_MARK };
     struct fixture f;
-    uint16_t types[16];
     const int made = 600;
     int draws;
 
@@ -336,8 +338,7 @@ static void test_overflow_keeps_order(void **st)
     f.c->queue_limit = 2 * W * H * 4;
     draw_some(f.srv, made, 2);
     assert_true(f.c->queued_bytes <= 2 * f.c->queue_limit);
-    assert_int_equal(queued_others(f.c, types, 16), 6);
-    assert_memory_equal(types, want, sizeof(want));
+    assert_others_in_order(f.c);
     assert_whole_at_mark(&f, 1);
     draws = assert_replay_is_server(&f);
     /* the draws were replaced: else this test proves nothing */
