@@ -19,7 +19,8 @@ pc_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith \
            -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -pthread -fvisibility=hidden $(WARN) -D_GNU_SOURCE -I. -Iserver/include -Iclient/include \
+# -fPIC: the libraries also go into floe's libspice-server.so.1
+CFLAGS  += -std=gnu11 -pthread -fPIC -fvisibility=hidden $(WARN) -D_GNU_SOURCE -I. -Iserver/include -Iclient/include \
            $(call pc_cflags,$(PKGS_COMMON) $(PKGS_SERVER) $(PKGS_DEMO) $(PKGS_CLIENT) $(PKGS_VMHOST))
 LDFLAGS += -pthread
 ifeq ($(SAN),1)
@@ -41,9 +42,10 @@ CLIENT_SRC := $(wildcard client/*.c)
 FSERVER_SRC := $(wildcard programs/floe-server/*.c)
 VIEWER_SRC := $(wildcard programs/floe-viewer/*.c)
 VMHOST_SRC := $(wildcard vmhost/*.c)
-# floe's libspice-server for QEMU, growing: for now its guest-memory
-# checkpoint, built against Debian's SPICE headers and tested white-box
+# floe's libspice-server.so.1 for QEMU, built against Debian's SPICE
+# headers: QEMU's SPICE modules load it in place of the reference library
 QEMU_SRC   := $(wildcard server/qemu/*.c)
+SPICE_LIB  := $(LIB)/libspice-server.so.1
 PKGS_QEMU  := spice-server spice-protocol
 # the KVM probe's boot sector, assembled flat and linked in as data
 KVM_PROBE_BIN := $(OBJ)/vmhost/kvm-probe-guest.bin
@@ -84,7 +86,7 @@ endif
 
 .PHONY: all deps run test test-build bench fuzz clean FORCE
 .SECONDARY:
-all: $(PROGRAMS) $(LIBS_ALL)
+all: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB)
 
 deps:
 	@scripts/deps.sh
@@ -100,7 +102,7 @@ test: deps
 	$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) BUILD=build/san SAN=1 test-build
 	@BUILD=build/san tests/run.sh
 
-test-build: $(PROGRAMS) $(LIBS_ALL) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) fuzz-build
+test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) fuzz-build
 
 bench: deps
 	$(MAKE) --no-print-directory all $(BENCH_CODECS)
@@ -141,6 +143,14 @@ $(call INTERNAL,$(LIB_VMHOST)): $(VMHOST_OBJ)
 LIB_QEMU_INTERNAL := $(LIB)/internal/libfloe-qemu.a
 $(LIB_QEMU_INTERNAL): $(call objs,$(QEMU_SRC))
 $(call objs,$(QEMU_SRC)) $(OBJ)/tests/unit/test_qxl_memslots.o: CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
+
+# exactly the functions and versions QEMU imports (the map), nothing else
+$(SPICE_LIB): $(call objs,$(QEMU_SRC)) $(LIB_SERVER) $(BASE_LIBS) server/qemu/libspice-server.map
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libspice-server.so.1 -Wl,-z,defs \
+	    -Wl,--version-script=server/qemu/libspice-server.map -o $@ \
+	    $(call objs,$(QEMU_SRC)) $(SERVER_LIBS) $(call pc_libs,$(PKGS_QEMU))
 
 $(KVM_PROBE_BIN): vmhost/kvm-probe-guest.S
 	@mkdir -p $(dir $@)

@@ -13,7 +13,10 @@ import collections, os, re, subprocess, sys
 objdir, notes = sys.argv[1], sys.argv[2]
 # each top folder's layer; a file may use its own layer's files and lower ones
 rank = {'common': 0, 'protocol': 1, 'codecs': 2, 'server': 3, 'client': 3,
-        'demo': 4, 'vmhost': 4, 'programs': 5}
+        'demo': 4, 'vmhost': 4, 'qemu': 4, 'programs': 5}
+# server/qemu is floe's libspice-server: a host of libfloe-server, above it
+def layer(path):
+    return 'qemu' if path.startswith('server/qemu/') else path.split('/')[0]
 # pairs of the same layer that must not meet
 apart = {('server', 'client'), ('client', 'server'), ('demo', 'vmhost'), ('vmhost', 'demo')}
 # the network layer: bytes, messages and queues; it learns of the rest
@@ -54,11 +57,13 @@ files = sorted(set(uses) | set(defs.values()))
 print('files', len(files), 'edges', sum(len(v) for v in edges.values()))
 for a in sorted(edges):
     for b, sym in sorted(edges[a].items()):
-        ta, tb = a.split('/')[0], b.split('/')[0]
+        ta, tb = layer(a), layer(b)
         if rank[tb] > rank[ta] or (ta, tb) in apart:
             print(f'UP {a} -> {b} ({sym})')
         if a.startswith('server/net/') and not b.startswith(net_may_use):
             print(f'NET {a} -> {b} ({sym})')
+        if ta == 'qemu' and tb == 'server' and not sym.startswith('floe_'):
+            print(f'UP {a} -> {b} ({sym}: the library uses the server through its interface only)')
         if a < b and a in edges.get(b, {}):
             pair = frozenset((a, b))
             if os.path.dirname(a) != os.path.dirname(b):

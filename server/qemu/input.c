@@ -1,0 +1,329 @@
+/* Client input to QEMU's keyboard, mouse and tablet. floe's server calls
+ * the input sink on its own thread; the events wait in a queue and an
+ * eventfd that QEMU's main loop watches (through the core interface) has
+ * them delivered there, where QEMU's input devices may be touched. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/qemu/lib.h"
+
+enum ev_kind { EV_KEY, EV_POINTER, EV_WHEEL, EV_LOCKS };
+
+struct ev {
+    struct ev *next;
+    enum ev_kind kind;
+    uint32_t code;       /* KEY: scancode; LOCKS: FLOE_LOCK_* */
+    int down;
+    int x, y, delta;
+    uint32_t buttons;
+};
+
+struct fqxl_input {
+    SpiceServer *s;
+    int efd;
+    SpiceWatch *watch;
+    pthread_mutex_t lock;
+    struct ev *head, **tail;   /* under lock */
+    /* QEMU's main loop's own */
+    SpiceKbdInstance *kbd;
+    SpiceMouseInstance *mouse;
+    SpiceTabletInstance *tablet;
+    int have_last, last_x, last_y;
+    uint32_t buttons;
+    int logical_w, logical_h;
+};
+
+struct SpiceKbdState { struct fqxl_input *in; uint8_t leds; };
+struct SpiceMouseState { struct fqxl_input *in; };
+struct SpiceTabletState { struct fqxl_input *in; };
+
+/* ---- the server's thread: queue ---- */
+
+static void push(struct fqxl_input *in, const struct ev *tmpl)
+{
+    struct ev *e = malloc(sizeof(*e));
+    uint64_t one = 1;
+
+    if (!e)
+        return;
+    *e = *tmpl;
+    e->next = NULL;
+    pthread_mutex_lock(&in->lock);
+    *in->tail = e;
+    in->tail = &e->next;
+    pthread_mutex_unlock(&in->lock);
+    if (write(in->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        floe_warn("input wake-up: %s", strerror(errno));
+}
+
+static void on_key(void *opaque, uint32_t scancode, int down)
+{
+    push(opaque, &(struct ev){ .kind = EV_KEY, .code = scancode, .down = down });
+}
+
+static void on_pointer(void *opaque, int x, int y, uint32_t buttons)
+{
+    push(opaque, &(struct ev){ .kind = EV_POINTER, .x = x, .y = y, .buttons = buttons });
+}
+
+static void on_wheel(void *opaque, int delta)
+{
+    push(opaque, &(struct ev){ .kind = EV_WHEEL, .delta = delta });
+}
+
+static void on_locks(void *opaque, uint32_t locks)
+{
+    push(opaque, &(struct ev){ .kind = EV_LOCKS, .code = locks });
+}
+
+void fqxl_input_sink(struct fqxl_input *in, struct floe_input_sink *sink)
+{
+    memset(sink, 0, sizeof(*sink));
+    sink->key_fn = on_key;
+    sink->pointer_fn = on_pointer;
+    sink->wheel_fn = on_wheel;
+    sink->locks_fn = on_locks;
+    sink->opaque = in;
+}
+
+void fqxl_input_attach(struct floe_server *srv, void *opaque)
+{
+    struct floe_input_sink sink;
+
+    fqxl_input_sink(opaque, &sink);
+    floe_server_set_input_sink(srv, &sink);
+}
+
+/* ---- QEMU's main loop: delivery ---- */
+
+static void push_scancode(SpiceKbdInstance *kbd, uint32_t sc, int down)
+{
+    const SpiceKbdInterface *kif = (const SpiceKbdInterface *)kbd->base.sif;
+
+    if (sc > 0xff)
+        kif->push_scan_freg(kbd, 0xe0);
+    kif->push_scan_freg(kbd, (uint8_t)((sc & 0x7f) | (down ? 0 : 0x80)));
+}
+
+/* SPICE's button mask (left, middle, right in bits 0, 1, 2) as QEMU's
+ * input interfaces take it (left, right, middle). */
+static uint32_t local_buttons(uint32_t b)
+{
+    return (b & 1) | ((b & 2) << 1) | ((b & 4) >> 1);
+}
+
+static void deliver_pointer(struct fqxl_input *in, const struct ev *e)
+{
+    uint32_t b = local_buttons(e->buttons);
+
+    if (in->tablet) {
+        const SpiceTabletInterface *tif = (const SpiceTabletInterface *)in->tablet->base.sif;
+        int w = __atomic_load_n(&in->s->display_w, __ATOMIC_SEQ_CST);
+        int h = __atomic_load_n(&in->s->display_h, __ATOMIC_SEQ_CST);
+        if (w > 0 && h > 0 && (w != in->logical_w || h != in->logical_h)) {
+            tif->set_logical_size(in->tablet, w, h);
+            in->logical_w = w;
+            in->logical_h = h;
+        }
+        tif->position(in->tablet, e->x, e->y, b);
+    } else if (in->mouse) {
+        /* a relative mouse: the moves between positions */
+        const SpiceMouseInterface *mif = (const SpiceMouseInterface *)in->mouse->base.sif;
+        int dx = in->have_last ? e->x - in->last_x : 0, dy = in->have_last ? e->y - in->last_y : 0;
+        if (dx || dy)
+            mif->motion(in->mouse, dx, dy, 0, b);
+        else if (b != in->buttons)
+            mif->buttons(in->mouse, b);
+    }
+    in->have_last = 1;
+    in->last_x = e->x;
+    in->last_y = e->y;
+    in->buttons = b;
+}
+
+static void deliver_locks(struct fqxl_input *in, uint32_t want)
+{
+    static const struct { uint32_t lock; uint32_t sc; } keys[] = {
+        { FLOE_LOCK_SCROLL, 0x46 }, { FLOE_LOCK_NUM, 0x45 }, { FLOE_LOCK_CAPS, 0x3a },
+    };
+    const SpiceKbdInterface *kif;
+    uint32_t have;
+
+    if (!in->kbd)
+        return;
+    kif = (const SpiceKbdInterface *)in->kbd->base.sif;
+    have = kif->get_leds(in->kbd);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if ((have ^ want) & keys[i].lock) {
+            push_scancode(in->kbd, keys[i].sc, 1);
+            push_scancode(in->kbd, keys[i].sc, 0);
+        }
+    }
+}
+
+static void deliver(struct fqxl_input *in, const struct ev *e)
+{
+    switch (e->kind) {
+    case EV_KEY:
+        if (in->kbd)
+            push_scancode(in->kbd, e->code, e->down);
+        break;
+    case EV_POINTER:
+        deliver_pointer(in, e);
+        break;
+    case EV_WHEEL:
+        if (in->tablet) {
+            const SpiceTabletInterface *tif = (const SpiceTabletInterface *)in->tablet->base.sif;
+            tif->wheel(in->tablet, e->delta, in->buttons);
+        } else if (in->mouse) {
+            const SpiceMouseInterface *mif = (const SpiceMouseInterface *)in->mouse->base.sif;
+            mif->motion(in->mouse, 0, 0, e->delta, in->buttons);
+        }
+        break;
+    case EV_LOCKS:
+        deliver_locks(in, e->code);
+        break;
+    }
+}
+
+static void on_wake(int fd, int event, void *opaque)
+{
+    struct fqxl_input *in = opaque;
+    struct ev *list, *e;
+    uint64_t n;
+
+    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        return;
+    pthread_mutex_lock(&in->lock);
+    list = in->head;
+    in->head = NULL;
+    in->tail = &in->head;
+    pthread_mutex_unlock(&in->lock);
+    while ((e = list)) {
+        list = e->next;
+        deliver(in, e);
+        free(e);
+    }
+}
+
+struct fqxl_input *fqxl_input_new(SpiceServer *s)
+{
+    struct fqxl_input *in = calloc(1, sizeof(*in));
+
+    if (!in)
+        return NULL;
+    in->s = s;
+    in->tail = &in->head;
+    pthread_mutex_init(&in->lock, NULL);
+    in->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (in->efd < 0) {
+        free(in);
+        return NULL;
+    }
+    in->watch = s->core->watch_add(in->efd, SPICE_WATCH_EVENT_READ, on_wake, in);
+    return in;
+}
+
+void fqxl_input_free(struct fqxl_input *in)
+{
+    struct ev *e;
+
+    if (!in)
+        return;
+    if (in->watch)
+        in->s->core->watch_remove(in->watch);
+    close(in->efd);
+    while ((e = in->head)) {
+        in->head = e->next;
+        free(e);
+    }
+    pthread_mutex_destroy(&in->lock);
+    free(in);
+}
+
+int fqxl_input_add(struct fqxl_input *in, SpiceBaseInstance *sin)
+{
+    const SpiceBaseInterface *sif = sin->sif;
+
+    if (!strcmp(sif->type, SPICE_INTERFACE_KEYBOARD)) {
+        SpiceKbdInstance *k = (SpiceKbdInstance *)sin;
+        if (sif->major_version != SPICE_INTERFACE_KEYBOARD_MAJOR || in->kbd)
+            return -1;
+        k->st = calloc(1, sizeof(*k->st));
+        if (!k->st)
+            return -1;
+        k->st->in = in;
+        in->kbd = k;
+    } else if (!strcmp(sif->type, SPICE_INTERFACE_MOUSE)) {
+        SpiceMouseInstance *m = (SpiceMouseInstance *)sin;
+        if (sif->major_version != SPICE_INTERFACE_MOUSE_MAJOR || in->mouse)
+            return -1;
+        m->st = calloc(1, sizeof(*m->st));
+        if (!m->st)
+            return -1;
+        m->st->in = in;
+        in->mouse = m;
+    } else {
+        SpiceTabletInstance *t = (SpiceTabletInstance *)sin;
+        if (sif->major_version != SPICE_INTERFACE_TABLET_MAJOR || in->tablet)
+            return -1;
+        t->st = calloc(1, sizeof(*t->st));
+        if (!t->st)
+            return -1;
+        t->st->in = in;
+        in->tablet = t;
+        in->logical_w = in->logical_h = 0;
+    }
+    return 0;
+}
+
+int fqxl_input_remove_instance(SpiceBaseInstance *sin)
+{
+    const SpiceBaseInterface *sif = sin->sif;
+
+    if (!strcmp(sif->type, SPICE_INTERFACE_KEYBOARD)) {
+        SpiceKbdInstance *k = (SpiceKbdInstance *)sin;
+        if (k->st && k->st->in->kbd == k)
+            k->st->in->kbd = NULL;
+        free(k->st);
+        k->st = NULL;
+    } else if (!strcmp(sif->type, SPICE_INTERFACE_MOUSE)) {
+        SpiceMouseInstance *m = (SpiceMouseInstance *)sin;
+        if (m->st && m->st->in->mouse == m)
+            m->st->in->mouse = NULL;
+        free(m->st);
+        m->st = NULL;
+    } else {
+        SpiceTabletInstance *t = (SpiceTabletInstance *)sin;
+        if (t->st && t->st->in->tablet == t)
+            t->st->in->tablet = NULL;
+        free(t->st);
+        t->st = NULL;
+    }
+    return 0;
+}
+
+int fqxl_input_is_server_mouse(const struct fqxl_input *in)
+{
+    return in->tablet == NULL;
+}
+
+static void do_leds(struct floe_server *srv, void *opaque)
+{
+    floe_server_set_keyboard_locks(srv, (uint32_t)(uintptr_t)opaque);
+}
+
+/* The guest's keyboard lights: clients' keyboards follow them. */
+FQXL_EXPORT int spice_server_kbd_leds(SpiceKbdInstance *sin, int leds)
+{
+    if (!sin->st)
+        return 0;
+    sin->st->leds = (uint8_t)leds;
+    if (sin->st->in->s->thread)
+        floe_server_thread_call(sin->st->in->s->thread, do_leds, (void *)(uintptr_t)(leds & 7));
+    return 0;
+}

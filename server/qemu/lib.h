@@ -1,0 +1,95 @@
+/* floe's libspice-server.so.1: what its files share. QEMU drives the
+ * library through Debian's spice.h; each object QEMU hands in (a QXL
+ * device, a keyboard, a sound card...) gets a state of ours in its `st`.
+ *
+ * Threads: QEMU's main loop calls spice_server_* and the input, audio and
+ * char-device functions; vCPU threads holding QEMU's big lock call the
+ * spice_qxl_* functions; floe's server runs on a thread of its own
+ * (floe_server_thread_*); each QXL device has a worker thread of its own
+ * that reads the device's rings and renders. Nothing waits for floe's
+ * thread while QEMU's lock may be held (it may itself wait for that lock
+ * in channel_event), and the worker never waits for QEMU's main loop. */
+#ifndef FLOE_QEMU_LIB_H
+#define FLOE_QEMU_LIB_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <spice.h>
+
+#include "floe/server.h"
+
+#define FQXL_EXPORT __attribute__((visibility("default")))
+
+struct fqxl_input;
+struct fqxl_events;
+
+/* SpiceServer: the settings QEMU makes before spice_server_init, then the
+ * running server. */
+struct RedsState {
+    SpiceCoreInterface *core;
+    /* settings */
+    int port, tls_port;
+    char *addr;
+    int addr_flags;
+    int noauth, sasl;
+    char ticket[61];
+    int ticket_set;
+    time_t ticket_expires;          /* 0 = never */
+    char *name;
+    uint8_t uuid[16];
+    enum floe_image_compression image_compression;
+    enum floe_wan jpeg_wan, zlib_glz_wan;
+    int streaming_video, playback_compression;
+    int agent_mouse, agent_copypaste, agent_file_xfer, seamless_migration;
+    int playback_rate, record_rate;
+    /* running */
+    int inited;
+    int vm_running;
+    struct floe_server_thread *thread;  /* NULL before spice_server_init */
+    struct fqxl_input *input;
+    struct fqxl_events *events;
+    QXLInstance *qxl[FLOE_SERVER_MAX_MONITORS]; /* by monitor */
+    int display_w, display_h;       /* monitor 0's primary (atomic): the tablet's size */
+    SpiceMigrateInstance *migrate;
+};
+
+/* The state every instance's `st` points at, for the kinds with nothing
+ * more to keep: which server it was added to. */
+struct fqxl_instance_state {
+    SpiceServer *server;
+};
+
+/* qxl-worker.c: a QXL device's worker. */
+QXLState *fqxl_worker_new(SpiceServer *s, QXLInstance *qxl, int monitor);
+void fqxl_worker_free(QXLState *w);
+/* VM run state: stop flushes and stops reading the rings (sync). */
+void fqxl_worker_set_running(QXLState *w, int running);
+/* spice_server_init made floe's server: the worker's output goes there now. */
+void fqxl_worker_attach(QXLState *w, struct floe_server_thread *t);
+SpiceServer *fqxl_worker_server(QXLState *w);
+
+/* input.c: client input to QEMU's keyboard, mouse and tablet. New on
+ * QEMU's main loop once the core interface is known. */
+struct fqxl_input *fqxl_input_new(SpiceServer *s);
+void fqxl_input_free(struct fqxl_input *in);
+/* The sink floe's server calls on its thread; it hands the events to
+ * QEMU's main loop. fqxl_input_attach sets it (on the server's thread). */
+void fqxl_input_sink(struct fqxl_input *in, struct floe_input_sink *sink);
+void fqxl_input_attach(struct floe_server *srv, void *input);
+int fqxl_input_add(struct fqxl_input *in, SpiceBaseInstance *sin);
+int fqxl_input_remove_instance(SpiceBaseInstance *sin);
+int fqxl_input_is_server_mouse(const struct fqxl_input *in);
+
+/* events.c: connections reported to QEMU's channel_event. */
+struct fqxl_events *fqxl_events_new(SpiceServer *s);
+void fqxl_events_attach(struct floe_server *srv, void *events);
+/* Clients (initialized MAIN channels) connected now; any thread. */
+int fqxl_events_clients(const struct fqxl_events *ev);
+
+/* devices.c: sound cards and char devices. */
+int fqxl_device_add(SpiceServer *s, SpiceBaseInstance *sin);
+int fqxl_device_remove(SpiceBaseInstance *sin);
+
+
+#endif

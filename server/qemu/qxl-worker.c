@@ -1,0 +1,635 @@
+/* A QXL device's worker thread: takes QEMU's requests in order, reads the
+ * command and cursor rings while the VM runs, renders each command into
+ * the surface's memory at once (so QEMU's own display and its screendump
+ * read the right picture after update_area) and hands floe's server the
+ * pixels that changed, copy-bits as copy-bits, in the commands' order. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "server/qemu/feed.h"
+#include "server/qemu/qxl-render.h"
+#include "server/qemu/worker.h"
+
+/* commands read in one go before requests are looked at again */
+#define RING_BATCH 64
+/* bad commands logged per device before the log falls silent */
+#define MAX_LOGGED 20
+
+static void bad_command(QXLState *w, const char *what, const char *why)
+{
+    if (w->logged < MAX_LOGGED)
+        floe_warn("QXL device %d: %s dropped: %s%s", w->qxl->id, what, why,
+                  ++w->logged == MAX_LOGGED ? " (further bad commands are not logged)" : "");
+}
+
+/* ---- surfaces ---- */
+
+static pixman_format_code_t pixman_format(uint32_t fmt)
+{
+    switch (fmt) {
+    case SPICE_SURFACE_FMT_32_xRGB: return PIXMAN_x8r8g8b8;
+    case SPICE_SURFACE_FMT_32_ARGB: return PIXMAN_a8r8g8b8;
+    case SPICE_SURFACE_FMT_16_555: return PIXMAN_x1r5g5b5;
+    case SPICE_SURFACE_FMT_16_565: return PIXMAN_r5g6b5;
+    case SPICE_SURFACE_FMT_8_A: return PIXMAN_a8;
+    default: return 0;
+    }
+}
+
+static pixman_image_t *surface_of(void *opaque, uint32_t id)
+{
+    QXLState *w = opaque;
+
+    return id < FQXL_MAX_SURFACES ? w->surf[id].img : NULL;
+}
+
+static void release(QXLState *w, QXLPHYSICAL addr, uint32_t group)
+{
+    QXLReleaseInfoExt ext = { .info = fqxl_release_info(&w->slots, group, addr),
+                              .group_id = group };
+
+    if (ext.info)
+        w->qif->release_resource(w->qxl, ext);
+}
+
+static void surface_drop(QXLState *w, uint32_t id)
+{
+    struct fqxl_surface *sf = &w->surf[id];
+
+    if (!sf->img)
+        return;
+    pixman_image_unref(sf->img);
+    sf->img = NULL;
+    pixman_region32_fini(&sf->qemu_dirty);
+    if (sf->have_create)
+        w->qif->release_resource(w->qxl, sf->create);
+    sf->have_create = 0;
+    if (id == 0) {
+        pixman_region32_clear(&w->pending);
+        w->primary_w = w->primary_h = 0;
+    }
+}
+
+/* Makes surface id over mem (row 0, the top row) and, unless the guest
+ * asked to keep what is there, clears it. */
+static int surface_make(QXLState *w, uint32_t id, uint32_t format, int width, int height,
+                        int32_t stride, uint8_t *mem, int keep)
+{
+    pixman_format_code_t pf = pixman_format(format);
+    struct fqxl_surface *sf = &w->surf[id];
+
+    if (!pf)
+        return -EINVAL;
+    surface_drop(w, id);
+    sf->img = pixman_image_create_bits(pf, width, height, (uint32_t *)mem, stride);
+    if (!sf->img)
+        return -ENOMEM;
+    pixman_region32_init(&sf->qemu_dirty);
+    if (!keep) {
+        for (int y = 0; y < height; y++)
+            memset(mem + (ptrdiff_t)y * stride, 0,
+                   (size_t)width * (PIXMAN_FORMAT_BPP(pf) / 8));
+    }
+    return 0;
+}
+
+/* ---- output to floe's server ---- */
+
+/* Hands floe's server the primary's pixels drawn since the last time. */
+static void flush_pending(QXLState *w)
+{
+    if (!w->surf[0].img || !pixman_region32_not_empty(&w->pending))
+        return;
+    fqxl_feed_region(w->feed, w->surf[0].img, &w->pending);
+    pixman_region32_clear(&w->pending);
+}
+
+static void send_feed(QXLState *w)
+{
+    flush_pending(w);
+    if (fqxl_feed_empty(w->feed))
+        return;
+    fqxl_feed_frame_end(w->feed);
+    if (!w->out || fqxl_feed_send(w->feed, w->out) < 0)
+        fqxl_feed_clear(w->feed);
+}
+
+/* ---- commands ---- */
+
+static void damage(QXLState *w, uint32_t id, pixman_region32_t *changed)
+{
+    pixman_region32_union(&w->surf[id].qemu_dirty, &w->surf[id].qemu_dirty, changed);
+    if (id == 0)
+        pixman_region32_union(&w->pending, &w->pending, changed);
+}
+
+static void do_draw(QXLState *w, const QXLCommandExt *ext)
+{
+    struct fqxl_draw d;
+    pixman_region32_t changed;
+    const char *why = "";
+    int compat = (ext->flags & QXL_COMMAND_FLAG_COMPAT) != 0;
+
+    if (fqxl_draw_parse(&w->slots, ext->group_id, ext->cmd.data, compat, &d, &why) < 0) {
+        bad_command(w, "a draw", why);
+        return;
+    }
+    if (!w->surf[d.surface_id].img) {
+        bad_command(w, "a draw", "its surface does not exist");
+        fqxl_draw_free(&d);
+        return;
+    }
+    /* a scroll of the whole of its area moves on as a scroll */
+    if (d.type == QXL_COPY_BITS && d.surface_id == 0 && !d.clip_rects) {
+        flush_pending(w);
+        pixman_region32_init(&changed);
+        if (fqxl_render(w->surf[0].img, &d, surface_of, w, &changed, &why) == 0) {
+            struct floe_rect r = { d.bbox.left, d.bbox.top, d.bbox.right - d.bbox.left,
+                                   d.bbox.bottom - d.bbox.top };
+            pixman_region32_union(&w->surf[0].qemu_dirty, &w->surf[0].qemu_dirty, &changed);
+            fqxl_feed_copy_bits(w->feed, d.src_x, d.src_y, &r);
+        } else {
+            bad_command(w, "a copy-bits", why);
+        }
+        pixman_region32_fini(&changed);
+        fqxl_draw_free(&d);
+        return;
+    }
+    pixman_region32_init(&changed);
+    if (fqxl_render(w->surf[d.surface_id].img, &d, surface_of, w, &changed, &why) == 0)
+        damage(w, d.surface_id, &changed);
+    else
+        bad_command(w, "a draw", why);
+    pixman_region32_fini(&changed);
+    fqxl_draw_free(&d);
+}
+
+static void do_surface_cmd(QXLState *w, const QXLCommandExt *ext)
+{
+    struct fqxl_surface_cmd c;
+    const char *why = "";
+
+    if (fqxl_surface_cmd_parse(&w->slots, ext->group_id, ext->cmd.data, &c, &why) < 0) {
+        bad_command(w, "a surface command", why);
+        release(w, ext->cmd.data, ext->group_id);
+        return;
+    }
+    if (c.surface_id == 0) {
+        bad_command(w, "a surface command", "surface 0 is the primary surface");
+        release(w, ext->cmd.data, ext->group_id);
+        return;
+    }
+    if (c.type == QXL_SURFACE_CMD_DESTROY) {
+        surface_drop(w, c.surface_id);
+        release(w, ext->cmd.data, ext->group_id);
+        return;
+    }
+    if (surface_make(w, c.surface_id, c.format, c.width, c.height, c.stride, c.mem,
+                     c.flags & QXL_SURF_FLAG_KEEP_DATA) < 0) {
+        bad_command(w, "a surface", "its format is not one floe renders");
+        release(w, ext->cmd.data, ext->group_id);
+        return;
+    }
+    /* the surface's memory is the guest's until it is destroyed */
+    w->surf[c.surface_id].create.info = fqxl_release_info(&w->slots, ext->group_id, ext->cmd.data);
+    w->surf[c.surface_id].create.group_id = ext->group_id;
+    w->surf[c.surface_id].have_create = w->surf[c.surface_id].create.info != NULL;
+}
+
+static void do_update_cmd(QXLState *w, const QXLCommandExt *ext)
+{
+    struct fqxl_update_cmd u;
+    const char *why = "";
+
+    if (fqxl_update_cmd_parse(&w->slots, ext->group_id, ext->cmd.data, &u, &why) < 0) {
+        bad_command(w, "an update command", why);
+        return;
+    }
+    /* everything is rendered already: the guest may look now */
+    w->qif->notify_update(w->qxl, u.update_id);
+}
+
+static void do_cursor(QXLState *w, const QXLCommandExt *ext)
+{
+    struct fqxl_cursor_cmd c;
+    const char *why = "";
+
+    if (fqxl_cursor_cmd_parse(&w->slots, ext->group_id, ext->cmd.data, &c, &why) < 0) {
+        bad_command(w, "a cursor command", why);
+        return;
+    }
+    if (w->monitor == 0)
+        fqxl_feed_cursor(w->feed, &c);
+    fqxl_cursor_cmd_free(&c);
+}
+
+static void do_command(QXLState *w, const QXLCommandExt *ext)
+{
+    switch (ext->cmd.type) {
+    case QXL_CMD_DRAW:
+        do_draw(w, ext);
+        break;
+    case QXL_CMD_SURFACE:
+        do_surface_cmd(w, ext);
+        return;   /* released there: a CREATE is kept */
+    case QXL_CMD_UPDATE:
+        do_update_cmd(w, ext);
+        break;
+    case QXL_CMD_CURSOR:
+        do_cursor(w, ext);
+        break;
+    case QXL_CMD_NOP:
+        break;
+    default:
+        bad_command(w, "a command", "its type is unknown");
+        break;
+    }
+    /* everything needed was copied: the guest gets its memory back */
+    release(w, ext->cmd.data, ext->group_id);
+}
+
+/* Reads up to RING_BATCH commands from both rings; 1 if more may wait. */
+static int read_rings(QXLState *w)
+{
+    QXLCommandExt ext;
+    int n = 0, cursor_done = 0, display_done = 0;
+
+    while (n < RING_BATCH && !(cursor_done && display_done)) {
+        if (!cursor_done) {
+            if (w->qif->get_cursor_command(w->qxl, &ext)) {
+                do_command(w, &ext);
+                n++;
+            } else if (w->qif->req_cursor_notification(w->qxl)) {
+                cursor_done = 1;
+            }
+        }
+        if (!display_done) {
+            if (w->qif->get_command(w->qxl, &ext)) {
+                do_command(w, &ext);
+                n++;
+            } else if (w->qif->req_cmd_notification(w->qxl)) {
+                display_done = 1;
+            }
+        }
+    }
+    send_feed(w);
+    return !(cursor_done && display_done);
+}
+
+/* ---- requests ---- */
+
+static void fill_dirty(QXLState *w, struct fqxl_req *r, QXLRect *out, uint32_t max, uint32_t *n,
+                       int clear)
+{
+    struct fqxl_surface *sf = &w->surf[r->surface_id];
+    pixman_region32_t want;
+    pixman_box32_t *b;
+    int nb;
+
+    *n = 0;
+    if (!sf->img || (max == 0 && !clear))
+        return;
+    pixman_region32_init_rect(&want, r->area.left, r->area.top,
+                              (unsigned)(r->area.right - r->area.left),
+                              (unsigned)(r->area.bottom - r->area.top));
+    pixman_region32_intersect(&want, &want, &sf->qemu_dirty);
+    b = pixman_region32_rectangles(&want, &nb);
+    if (max == 0) {
+        /* nothing to report */
+    } else if ((uint32_t)nb > max) {
+        /* more than the caller has room for: their bounds, once */
+        pixman_box32_t *e = pixman_region32_extents(&want);
+        out[0] = (QXLRect){ .top = e->y1, .left = e->x1, .bottom = e->y2, .right = e->x2 };
+        *n = 1;
+    } else {
+        for (int i = 0; i < nb; i++)
+            out[i] = (QXLRect){ .top = b[i].y1, .left = b[i].x1, .bottom = b[i].y2,
+                                .right = b[i].x2 };
+        *n = (uint32_t)nb;
+    }
+    if (clear)
+        pixman_region32_subtract(&sf->qemu_dirty, &sf->qemu_dirty, &want);
+    pixman_region32_fini(&want);
+}
+
+static void do_update_area(QXLState *w, struct fqxl_req *r)
+{
+    QXLRect rects[32];
+    uint32_t n = 0;
+
+    if (r->surface_id >= FQXL_MAX_SURFACES || r->area.left > r->area.right ||
+        r->area.top > r->area.bottom) {
+        bad_command(w, "an update_area", "its surface or area is out of range");
+        if (r->async)
+            w->qif->update_area_complete(w->qxl, r->surface_id, rects, 0);
+        return;
+    }
+    if (!r->async) {
+        /* the guest's own update: report, clear only if asked; what QEMU's
+         * display has not seen stays for its own update_area */
+        QXLRect *tmp = r->num_dirty ? calloc(r->num_dirty, sizeof(*tmp)) : NULL;
+        if (r->num_dirty && !tmp)
+            return;
+        fill_dirty(w, r, tmp ? tmp : rects, r->num_dirty, &n, 0);
+        if (r->dirty && tmp) {
+            memset(r->dirty, 0, r->num_dirty * sizeof(*r->dirty));
+            memcpy(r->dirty, tmp, n * sizeof(*tmp));
+        }
+        free(tmp);
+        return;
+    }
+    /* QEMU's display asks (its screen refresh and screendump): what changed
+     * since it last asked, then it is taken as seen */
+    fill_dirty(w, r, rects, 32, &n, 1);
+    w->qif->update_area_complete(w->qxl, r->surface_id, rects, n);
+}
+
+static void do_create_primary(QXLState *w, struct fqxl_req *r)
+{
+    const QXLDevSurfaceCreate *c = &r->create;
+    uint64_t rowbytes = (uint64_t)(c->stride < 0 ? -(int64_t)c->stride : c->stride);
+    uint64_t size = rowbytes * c->height;
+    const char *why = "";
+    uint8_t *mem;
+    int bpp;
+
+    if (r->surface_id != 0) {
+        bad_command(w, "a primary surface", "its id is not 0");
+        return;
+    }
+    bpp = PIXMAN_FORMAT_BPP(pixman_format(c->format)) / 8;
+    if (!pixman_format(c->format) || c->width == 0 || c->height == 0 ||
+        c->width > FQXL_MAX_DIM || c->height > FQXL_MAX_DIM || rowbytes < (uint64_t)c->width * bpp) {
+        floe_warn("QXL device %d: primary surface %ux%u stride %d format %u refused",
+                  w->qxl->id, c->width, c->height, c->stride, c->format);
+        return;
+    }
+    mem = (uint8_t *)fqxl_memslot_get(&w->slots, c->group_id, c->mem, size, &why);
+    if (!mem) {
+        floe_warn("QXL device %d: primary surface refused: %s", w->qxl->id, why);
+        return;
+    }
+    if (c->stride < 0)
+        mem += (size_t)rowbytes * (c->height - 1);
+    if (surface_make(w, 0, c->format, (int)c->width, (int)c->height, c->stride, mem,
+                     c->flags & QXL_SURF_FLAG_KEEP_DATA) < 0) {
+        floe_warn("QXL device %d: no memory for the primary surface", w->qxl->id);
+        return;
+    }
+    w->primary_w = (int)c->width;
+    w->primary_h = (int)c->height;
+    if (w->monitor == 0) {
+        __atomic_store_n(&w->server->display_w, w->primary_w, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&w->server->display_h, w->primary_h, __ATOMIC_SEQ_CST);
+    }
+    fqxl_feed_surface(w->feed, w->primary_w, w->primary_h);
+    if (c->flags & QXL_SURF_FLAG_KEEP_DATA) {
+        pixman_region32_t all;
+        pixman_region32_init_rect(&all, 0, 0, c->width, c->height);
+        damage(w, 0, &all);
+        pixman_region32_fini(&all);
+    }
+    send_feed(w);
+}
+
+static void destroy_all(QXLState *w)
+{
+    send_feed(w);
+    for (uint32_t id = 0; id < FQXL_MAX_SURFACES; id++)
+        surface_drop(w, id);
+}
+
+static void do_monitors_config(QXLState *w, struct fqxl_req *r)
+{
+    /* read through the checkpoint; floe serves the primary as one head */
+    const char *why = "";
+
+    if (!fqxl_memslot_get(&w->slots, r->group, r->monitors_config, sizeof(QXLMonitorsConfig), &why))
+        bad_command(w, "a monitors config", why);
+}
+
+static void handle(QXLState *w, struct fqxl_req *r)
+{
+    const char *why = "";
+
+    switch (r->kind) {
+    case FQXL_REQ_UPDATE_AREA:
+        do_update_area(w, r);
+        break;
+    case FQXL_REQ_ADD_MEMSLOT:
+        if (fqxl_memslot_add(&w->slots, &r->slot, &why) < 0)
+            floe_warn("QXL device %d: memslot refused: %s", w->qxl->id, why);
+        break;
+    case FQXL_REQ_DEL_MEMSLOT:
+        fqxl_memslot_del(&w->slots, r->group, r->slot_id);
+        break;
+    case FQXL_REQ_RESET_MEMSLOTS:
+        fqxl_memslots_reset(&w->slots);
+        break;
+    case FQXL_REQ_DESTROY_SURFACES:
+    case FQXL_REQ_DRIVER_UNLOAD:
+        destroy_all(w);
+        break;
+    case FQXL_REQ_DESTROY_PRIMARY:
+        send_feed(w);
+        surface_drop(w, 0);
+        break;
+    case FQXL_REQ_CREATE_PRIMARY:
+        do_create_primary(w, r);
+        break;
+    case FQXL_REQ_DESTROY_SURFACE:
+        if (r->surface_id < FQXL_MAX_SURFACES)
+            surface_drop(w, r->surface_id);
+        break;
+    case FQXL_REQ_LOADVM:
+        for (uint32_t i = 0; i < r->ncmds; i++)
+            do_command(w, &r->cmds[i]);
+        send_feed(w);
+        break;
+    case FQXL_REQ_FLUSH_SURFACES:
+    case FQXL_REQ_RESET_IMAGE_CACHE:
+        send_feed(w);
+        break;
+    case FQXL_REQ_RESET_CURSOR:
+        if (w->monitor == 0)
+            fqxl_feed_cursor_hide(w->feed);
+        send_feed(w);
+        break;
+    case FQXL_REQ_MONITORS_CONFIG:
+        do_monitors_config(w, r);
+        break;
+    case FQXL_REQ_OOM:
+        /* every command read is released at once: read what waits, then
+         * let the device hand the guest its releases */
+        if (w->running)
+            while (read_rings(w))
+                ;
+        w->qif->flush_resources(w->qxl);
+        break;
+    case FQXL_REQ_RUN:
+        if (!r->running)
+            send_feed(w);
+        w->running = r->running;
+        if (r->running) {
+            /* the rings may have filled while the VM was stopped */
+            pthread_mutex_lock(&w->lock);
+            w->woken = 1;
+            pthread_mutex_unlock(&w->lock);
+        }
+        break;
+    case FQXL_REQ_ATTACH:
+        w->out = r->thread;
+        break;
+    case FQXL_REQ_QUIT:
+        break;
+    }
+    /* (an update_area's update_area_complete went first, then its cookie) */
+    if (r->async)
+        w->qif->async_complete(w->qxl, r->cookie);
+}
+
+static void *worker_main(void *arg)
+{
+    QXLState *w = arg;
+    struct fqxl_req *r;
+    int more = 0, quit = 0;
+
+    while (!quit) {
+        pthread_mutex_lock(&w->lock);
+        while (!w->head && !(w->running && (w->woken || more)))
+            pthread_cond_wait(&w->cond, &w->lock);
+        r = w->head;
+        if (r) {
+            w->head = r->next;
+            if (!w->head)
+                w->tail = &w->head;
+        } else {
+            w->woken = 0;
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (!r) {
+            more = read_rings(w);
+            continue;
+        }
+        quit = r->kind == FQXL_REQ_QUIT;
+        handle(w, r);
+        if (r->async) {
+            free(r);
+        } else {
+            pthread_mutex_lock(&w->lock);
+            r->done = 1;
+            pthread_cond_broadcast(&w->done);
+            pthread_mutex_unlock(&w->lock);
+        }
+    }
+    destroy_all(w);
+    return NULL;
+}
+
+/* ---- what the other files call ---- */
+
+void fqxl_worker_request(QXLState *w, struct fqxl_req *r)
+{
+    r->next = NULL;
+    r->done = 0;
+    pthread_mutex_lock(&w->lock);
+    *w->tail = r;
+    w->tail = &r->next;
+    pthread_cond_signal(&w->cond);
+    if (!r->async)
+        while (!r->done)
+            pthread_cond_wait(&w->done, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void fqxl_worker_wake(QXLState *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->woken = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+SpiceServer *fqxl_worker_server(QXLState *w)
+{
+    return w->server;
+}
+
+void fqxl_worker_set_running(QXLState *w, int running)
+{
+    struct fqxl_req r = { .kind = FQXL_REQ_RUN, .running = running };
+
+    fqxl_worker_request(w, &r);
+}
+
+void fqxl_worker_attach(QXLState *w, struct floe_server_thread *t)
+{
+    struct fqxl_req r = { .kind = FQXL_REQ_ATTACH, .thread = t };
+
+    fqxl_worker_request(w, &r);
+}
+
+QXLState *fqxl_worker_new(SpiceServer *s, QXLInstance *qxl, int monitor)
+{
+    QXLState *w = calloc(1, sizeof(*w));
+    sigset_t all, old;
+
+    if (!w)
+        return NULL;
+    w->server = s;
+    w->qxl = qxl;
+    w->qif = (const QXLInterface *)qxl->base.sif;
+    w->monitor = monitor;
+    w->tail = &w->head;
+    w->qif->get_init_info(qxl, &w->init);
+    if (fqxl_memslots_init(&w->slots, &w->init) < 0) {
+        floe_err("QXL device %d: its memslots (%u groups of %u, %u id bits, %u generation "
+                 "bits) are beyond floe's limits", qxl->id, w->init.num_memslots_groups,
+                 w->init.num_memslots, w->init.memslot_id_bits, w->init.memslot_gen_bits);
+        free(w);
+        return NULL;
+    }
+    w->feed = fqxl_feed_new(monitor);
+    if (!w->feed) {
+        free(w);
+        return NULL;
+    }
+    pixman_region32_init(&w->pending);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    pthread_cond_init(&w->done, NULL);
+    qxl->st = w;
+    w->qif->attached_worker(qxl);
+    w->qif->set_compression_level(qxl, 0);
+    /* QEMU's signals are for its own threads */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        floe_err("QXL device %d: cannot start its worker", qxl->id);
+        fqxl_feed_free(w->feed);
+        free(w);
+        return NULL;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return w;
+}
+
+void fqxl_worker_free(QXLState *w)
+{
+    struct fqxl_req r = { .kind = FQXL_REQ_QUIT };
+
+    if (!w)
+        return;
+    fqxl_worker_request(w, &r);
+    pthread_join(w->thread, NULL);
+    pixman_region32_fini(&w->pending);
+    fqxl_feed_free(w->feed);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    pthread_cond_destroy(&w->done);
+    free(w);
+}
