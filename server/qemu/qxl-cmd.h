@@ -69,7 +69,8 @@ struct fqxl_draw {
     struct fqxl_rect src_area;
     struct fqxl_brush brush; /* FILL, OPAQUE, ROP3 */
     /* FILL/OPAQUE/COPY/BLEND/ROP3/BLACKNESS/WHITENESS/INVERS mask: parsed so
-     * a draw with one is known; mask.bitmap.pixels holds 1 word per pixel */
+     * a draw with one is known; a 1-bit bitmap whose mask.pixels hold, per
+     * pixel, 1 where its bit is set, else 0 */
     int has_mask;
     struct fqxl_image mask;
     uint8_t mask_flags;
