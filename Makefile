@@ -142,7 +142,7 @@ $(call INTERNAL,$(LIB_CLIENT)): $(call objs,$(CLIENT_SRC))
 $(call INTERNAL,$(LIB_VMHOST)): $(VMHOST_OBJ)
 LIB_QEMU_INTERNAL := $(LIB)/internal/libfloe-qemu.a
 $(LIB_QEMU_INTERNAL): $(call objs,$(QEMU_SRC))
-$(call objs,$(QEMU_SRC)) $(OBJ)/tests/unit/test_qxl_memslots.o: CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
+$(call objs,$(QEMU_SRC)) $(OBJ)/tests/unit/test_qxl_memslots.o $(OBJ)/tests/unit/test_qxl_cmd.o: CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
 
 # exactly the functions and versions QEMU imports (the map), nothing else
 $(SPICE_LIB): $(call objs,$(QEMU_SRC)) $(LIB_SERVER) $(BASE_LIBS) server/qemu/libspice-server.map
@@ -180,7 +180,7 @@ $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 # archives and may call a library's internals. Each is one program.
 WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TST)/test_client_canvas \
             $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue \
-            $(TST)/test_qxl_memslots
+            $(TST)/test_qxl_memslots $(TST)/test_qxl_cmd
 $(filter-out $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
 $(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIB_QEMU_INTERNAL) $(call INTERNAL,$(LIBS_ALL))
 $(TST)/%: $(OBJ)/tests/unit/%.o

@@ -95,6 +95,17 @@ const uint8_t *fqxl_memslot_get(const struct fqxl_memslots *m, uint32_t group,
     return (const uint8_t *)start;
 }
 
+int fqxl_memslot_read(const struct fqxl_memslots *m, uint32_t group, QXLPHYSICAL addr,
+                      void *out, size_t size, const char **why)
+{
+    const uint8_t *p = fqxl_memslot_get(m, group, addr, size, why);
+
+    if (!p)
+        return -EFAULT;
+    memcpy(out, p, size);
+    return 0;
+}
+
 /* Appends n bytes to the copy, within max; -E2BIG past it. */
 static int append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *src, size_t n,
                   size_t max)

@@ -42,6 +42,12 @@ void fqxl_memslots_reset(struct fqxl_memslots *m);
 const uint8_t *fqxl_memslot_get(const struct fqxl_memslots *m, uint32_t group,
                                 QXLPHYSICAL addr, size_t size, const char **why);
 
+/* Copies `size` bytes at QXL address `addr` into `out`, checked as
+ * fqxl_memslot_get checks them: 0, or -EFAULT with *why set. What a parser
+ * reads from this copy cannot change under it. */
+int fqxl_memslot_read(const struct fqxl_memslots *m, uint32_t group, QXLPHYSICAL addr,
+                      void *out, size_t size, const char **why);
+
 /* Copies the data of the chain of QXLDataChunks starting at `first` (each
  * chunk checked where it lies, its header read once) into a new buffer of
  * *len bytes: at most `max_bytes` in all and `max_chunks` chunks, so a

@@ -17,6 +17,7 @@
 #define FQXL_MAX_SURFACES 1024           /* ids 0 .. FQXL_MAX_SURFACES-1 */
 #define FQXL_MAX_DIM 16384               /* width or height of anything */
 #define FQXL_MAX_IMAGE_BYTES (64u << 20) /* a bitmap's data, all chunks */
+#define FQXL_MAX_IMAGE_PIXELS (32u << 20) /* w * h of a converted image (an 8K screen) */
 #define FQXL_MAX_CHUNKS 65536u
 #define FQXL_MAX_CLIP_RECTS 4096u
 #define FQXL_MAX_CURSOR_DIM 512
@@ -68,7 +69,8 @@ struct fqxl_draw {
     struct fqxl_rect src_area;
     struct fqxl_brush brush; /* FILL, OPAQUE, ROP3 */
     /* FILL/OPAQUE/COPY/BLEND/ROP3/BLACKNESS/WHITENESS/INVERS mask: parsed so
-     * a draw with one is known; mask.bitmap.pixels holds 1 word per pixel */
+     * a draw with one is known; a 1-bit bitmap whose mask.pixels hold, per
+     * pixel, 1 where its bit is set, else 0 */
     int has_mask;
     struct fqxl_image mask;
     uint8_t mask_flags;
@@ -99,7 +101,9 @@ struct fqxl_cursor_cmd {
     uint32_t type;       /* QXL_CURSOR_SET, MOVE, HIDE, TRAIL */
     int16_t x, y;        /* SET, MOVE */
     int visible;         /* SET */
-    /* SET: the shape as premultiplied ARGB words, w * h, owned */
+    /* SET: the shape as premultiplied ARGB words, w * h, owned. ALPHA shapes
+     * are read as straight alpha (as QEMU's own cursor code and spice-gtk
+     * read them) and premultiplied here. */
     int w, h, hot_x, hot_y;
     uint32_t *argb;
     uint64_t unique;
@@ -115,7 +119,10 @@ struct fqxl_update_cmd {
 /* Each parse reads the command at `addr` in memslot group `group` (the
  * QXLCommandExt's group_id); `compat` is the QXL_COMMAND_FLAG_COMPAT flag.
  * 0, or -EFAULT (bad address), -EINVAL (a rule broken), -E2BIG (past a
- * limit) or -ENOMEM, with *why saying which; on failure nothing is owned.
+ * limit), -ENOTSUP (valid, but a kind floe does not read: an image codec
+ * other than QUIC, a cursor type other than ALPHA, MONO and COLOR32) or
+ * -ENOMEM, with *why saying which (a string that stays valid until the next
+ * parse on the same thread); on failure nothing is owned.
  * A successful parse is freed with the matching _free. The device gets
  * each command back through fqxl_release_info, whether it parsed or not. */
 int fqxl_draw_parse(const struct fqxl_memslots *m, uint32_t group, QXLPHYSICAL addr, int compat,

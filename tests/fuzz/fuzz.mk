@@ -39,6 +39,11 @@ FUZZ_LIBS_qmp   := $(shell pkg-config --libs json-c 2>/dev/null)
 FUZZ_SRC_qxl    := server/qemu/memslots.c
 FUZZ_HDRS_qxl   := server/qemu/memslots.h
 FUZZ_CFLAGS_qxl := $(shell pkg-config --cflags spice-server spice-protocol 2>/dev/null)
+# fuzz_qxl_cmd drives the QXL command parser and the renderer over guest memory
+FUZZ_SRC_qxl_cmd    := $(wildcard server/qemu/*.c)
+FUZZ_HDRS_qxl_cmd   := $(wildcard server/qemu/*.h)
+FUZZ_CFLAGS_qxl_cmd := $(shell pkg-config --cflags spice-server spice-protocol pixman-1 2>/dev/null)
+FUZZ_LIBS_qxl_cmd   := $(shell pkg-config --libs pixman-1 2>/dev/null)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
