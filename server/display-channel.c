@@ -36,7 +36,7 @@ static void display_linked(struct fsrv_chan *c)
  * dictionary uses it; the others of the session use LZ instead of GLZ. */
 static int glz_taken(struct fsrv_chan *c, uint8_t id)
 {
-    for (int k = 0; c->sess && k < c->srv->monitors; k++) {
+    for (int k = 0; c->sess && k < FLOE_SERVER_MAX_MONITORS; k++) {
         struct fsrv_chan *o = c->sess->display[k];
         struct display_client *odc = o && o != c ? o->priv : NULL;
 

@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <pixman.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <uv.h>
 
 #include "floe/server.h"
@@ -114,11 +116,20 @@ struct fsrv_chan {
     void *priv;
     int model_synced;          /* display: the model sent it the whole picture and
                                 * sends it every change from then on */
+    /* for the host's channel events: a number of its own, its socket's two
+     * ends (taken when it starts: a closed socket has none) and the session
+     * it joined */
+    uint64_t conn;
+    struct sockaddr_storage laddr, paddr;
+    socklen_t llen, plen;
+    uint32_t session_id;
+    int reported;              /* the host was told it connected: it is told the rest */
 };
 
 struct fsrv_session {
     struct fsrv_session *next;
     uint32_t id;
+    int monitors;              /* the display channels it was offered (CHANNELS_LIST) */
     struct fsrv_chan *main, *inputs, *cursor;
     struct fsrv_chan *display[FLOE_SERVER_MAX_MONITORS];   /* by channel id: monitor */
     uint16_t mouse_mode;
@@ -163,6 +174,11 @@ struct fsrv_net_owner {
     void (*detach)(struct fsrv_chan *c);
     /* a connection was freed */
     void (*gone)(struct floe_server *s);
+    /* a connection started (before its link), finished its link, closed:
+     * every connection started is closed once, linked or not */
+    void (*connected)(struct fsrv_chan *c);
+    void (*initialized)(struct fsrv_chan *c);
+    void (*disconnected)(struct fsrv_chan *c);
 };
 
 struct floe_server {
@@ -170,6 +186,8 @@ struct floe_server {
     uv_loop_t *loop;
     uv_tcp_t listener;
     int listening;
+    uv_pipe_t *unix_listener;  /* floe_server_listen_unix; freed once closed */
+    char *unix_path;           /* its socket file, removed at close */
     struct floe_server_options opt;
     char *name;
     char *password_file;
@@ -178,6 +196,13 @@ struct floe_server {
     struct fsrv_chan *chans;
     struct fsrv_session *sessions;
     struct floe_input_sink sink;
+    struct floe_event_sink events;
+    uint64_t conns;            /* connections started: the last one's conn */
+    /* the ticket set in memory (floe_server_set_ticket), which wins over
+     * the password file */
+    int has_ticket;
+    char ticket[SPICE_MAX_PASSWORD + 1];
+    time_t ticket_expires;     /* 0 = never */
     uint32_t keyboard_locks;
     int monitors;
     struct fsrv_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
@@ -197,6 +222,7 @@ int fsrv_auth_init(struct floe_server *s);
 int fsrv_auth_check_ticket(struct floe_server *s, const uint8_t *ticket);
 
 /* net/chan.c */
+/* Accepts a connection from a TCP or unix listener. */
 void fsrv_chan_accept(struct floe_server *s, uv_stream_t *listener);
 /* A connection whose tcp handle is initialised but not yet connected. */
 struct fsrv_chan *fsrv_chan_new(struct floe_server *s);

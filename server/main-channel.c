@@ -23,7 +23,7 @@ static void main_linked(struct fsrv_chan *c)
     struct floe_wbuf w;
     struct spice_main_init init = {
         .session_id = c->sess->id,
-        .display_channels_hint = (uint32_t)s->monitors,
+        .display_channels_hint = (uint32_t)c->sess->monitors,
         .supported_mouse_modes = SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT,
         .current_mouse_mode = c->sess->mouse_mode,
         .multi_media_time = (uint32_t)(fsrv_now_ms() - s->start_ms + 1),
@@ -45,14 +45,15 @@ static void main_linked(struct fsrv_chan *c)
     c->sess->net_ping_big = fsrv_chan_ping_pad(c, FLOE_NET_TEST_BYTES);
 }
 
-/* DISPLAY 0..monitors-1, then INPUTS and CURSOR. */
+/* DISPLAY 0..monitors-1 (as many as when the session began), then INPUTS
+ * and CURSOR. */
 static void send_channels_list(struct fsrv_chan *c)
 {
     struct spice_channel_id ids[FLOE_SERVER_MAX_MONITORS + 2];
     struct floe_wbuf w;
     int n = 0;
 
-    for (int k = 0; k < c->srv->monitors; k++)
+    for (int k = 0; k < c->sess->monitors; k++)
         ids[n++] = (struct spice_channel_id){ SPICE_CHANNEL_DISPLAY, (uint8_t)k };
     ids[n++] = (struct spice_channel_id){ SPICE_CHANNEL_INPUTS, 0 };
     ids[n++] = (struct spice_channel_id){ SPICE_CHANNEL_CURSOR, 0 };

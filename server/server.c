@@ -1,9 +1,14 @@
-/* libfloe-server's top object: options, the TCP listener, the periodic
- * PING, client listing and statistics. */
+/* libfloe-server's top object: options, the TCP and unix listeners, the
+ * periodic PING, the host's channel events, client listing and statistics. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "common/log.h"
 #include "server/internal.h"
@@ -26,12 +31,63 @@ static const struct fsrv_chan_ops *channel_ops(struct floe_server *s, uint8_t ty
 
 static void chan_gone(struct floe_server *s);
 
+/* Tells the host's sink about c. A connection is reported only if its
+ * start was: then the host hears of all of it. */
+static void report(struct fsrv_chan *c, int event)
+{
+    struct floe_server *s = c->srv;
+    struct floe_channel_info info;
+
+    if (event == FLOE_CHANNEL_CONNECTED)
+        c->reported = s->events.channel_fn != NULL;
+    if (!c->reported || !s->events.channel_fn)
+        return;
+    memset(&info, 0, sizeof(info));
+    info.conn = c->conn;
+    if (c->state == LINK_DONE) {
+        info.type = c->type;
+        info.id = c->id;
+        info.session_id = c->session_id;
+    }
+    info.laddr = c->laddr;
+    info.llen = c->llen;
+    info.paddr = c->paddr;
+    info.plen = c->plen;
+    s->events.channel_fn(s->events.opaque, event, &info);
+}
+
+static void chan_connected(struct fsrv_chan *c)
+{
+    report(c, FLOE_CHANNEL_CONNECTED);
+}
+
+static void chan_initialized(struct fsrv_chan *c)
+{
+    report(c, FLOE_CHANNEL_INITIALIZED);
+}
+
+static void chan_disconnected(struct fsrv_chan *c)
+{
+    report(c, FLOE_CHANNEL_DISCONNECTED);
+}
+
 static const struct fsrv_net_owner net_owner = {
     .channel_ops = channel_ops,
     .attach = fsrv_session_attach,
     .detach = fsrv_session_detach,
     .gone = chan_gone,
+    .connected = chan_connected,
+    .initialized = chan_initialized,
+    .disconnected = chan_disconnected,
 };
+
+void floe_server_set_event_sink(struct floe_server *s, const struct floe_event_sink *sink)
+{
+    if (sink)
+        s->events = *sink;
+    else
+        memset(&s->events, 0, sizeof(s->events));
+}
 
 static void on_connection(uv_stream_t *listener, int status)
 {
@@ -124,6 +180,73 @@ int floe_server_listen(struct floe_server *s, const char *host, int port, int *b
     return 0;
 }
 
+static void free_handle(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Removes a socket file at path, refusing any other kind of file: 0 when
+ * path is free now, or -errno. */
+static int clear_socket_path(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISSOCK(st.st_mode))
+        return -EEXIST;
+    return unlink(path) < 0 ? -errno : 0;
+}
+
+int floe_server_listen_unix(struct floe_server *s, const char *path)
+{
+    struct sockaddr_un sun;
+    uv_pipe_t *p;
+    int rc, bound;
+
+    if (s->unix_listener)
+        return -EBUSY;
+    if (!path || !*path)
+        return -EINVAL;
+    if (strlen(path) >= sizeof(sun.sun_path))
+        return -ENAMETOOLONG;
+    if ((rc = clear_socket_path(path)) < 0)
+        return rc;
+    if (!(p = calloc(1, sizeof(*p))) || !(s->unix_path = strdup(path))) {
+        free(p);
+        return -ENOMEM;
+    }
+    uv_pipe_init(s->loop, p, 0);
+    p->data = s;
+    rc = uv_pipe_bind(p, path);
+    bound = rc == 0;
+    if (bound)
+        rc = uv_listen((uv_stream_t *)p, 64, on_connection);
+    if (rc < 0) {
+        if (bound)
+            unlink(path);
+        uv_close((uv_handle_t *)p, free_handle);
+        free(s->unix_path);
+        s->unix_path = NULL;
+        return rc;
+    }
+    s->unix_listener = p;
+    return 0;
+}
+
+static void unix_listener_close(struct floe_server *s)
+{
+    if (!s->unix_listener)
+        return;
+    /* libuv also unlinks the path it bound as the handle closes; removing
+     * it here keeps the promise without resting on that */
+    unlink(s->unix_path);
+    uv_close((uv_handle_t *)s->unix_listener, free_handle);
+    s->unix_listener = NULL;
+    free(s->unix_path);
+    s->unix_path = NULL;
+}
+
 static void chan_gone(struct floe_server *s)
 {
     /* the timer cuts clients that do not take their last bytes: it stays
@@ -138,6 +261,7 @@ void floe_server_close(struct floe_server *s)
         uv_close((uv_handle_t *)&s->listener, NULL);
         s->listening = 0;
     }
+    unix_listener_close(s);
     s->closing = 1;
     uv_ref((uv_handle_t *)&s->ping_timer);
     for (struct fsrv_chan *c = s->chans; c; c = c->next)
@@ -168,6 +292,8 @@ void floe_server_free(struct floe_server *s)
     EVP_PKEY_free(s->key);
     free(s->name);
     free(s->password_file);
+    free(s->unix_path);
+    OPENSSL_cleanse(s->ticket, sizeof(s->ticket));
     free(s);
 }
 
@@ -181,6 +307,25 @@ int floe_server_monitors(const struct floe_server *s)
     return s->monitors;
 }
 
+/* The model and every session hold state for FLOE_SERVER_MAX_MONITORS, so
+ * the count only says what is offered and drawn: a lowered monitor's
+ * surface stays until the server is freed. */
+int floe_server_set_monitors(struct floe_server *s, int monitors)
+{
+    if (monitors < 1 || monitors > FLOE_SERVER_MAX_MONITORS)
+        return -EINVAL;
+    if (monitors != s->monitors)
+        floe_info("monitors: %d, for the sessions linking from now on", monitors);
+    s->monitors = monitors;
+    s->opt.monitors = monitors;
+    return 0;
+}
+
+void floe_server_set_exclusive(struct floe_server *s, int on)
+{
+    s->opt.exclusive = on != 0;
+}
+
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st)
 {
     *st = s->stats;
@@ -188,14 +333,14 @@ void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st)
 
 /* " display" for monitor 0's channel, " display:K" for the others'; the
  * bytes pending on all of them into *pending. */
-static void describe_displays(const struct fsrv_session *ss, int monitors, char *out, size_t len,
+static void describe_displays(const struct fsrv_session *ss, char *out, size_t len,
                               size_t *pending)
 {
     size_t used = 0;
 
     out[0] = 0;
     *pending = 0;
-    for (int k = 0; k < monitors; k++) {
+    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++) {
         const struct fsrv_chan *d = ss->display[k];
 
         if (!d)
@@ -219,7 +364,7 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
         size_t pending;
         int n;
 
-        describe_displays(ss, s->monitors, displays, sizeof(displays), &pending);
+        describe_displays(ss, displays, sizeof(displays), &pending);
         n = snprintf(buf + used, len - used,
                      "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu "
                      "link=%s bandwidth_kbps=%llu\n",

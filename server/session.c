@@ -26,22 +26,52 @@ static struct fsrv_session *session_new(struct floe_server *s)
             ss->id = (uint32_t)fsrv_now_ms();
     } while (ss->id == 0 || session_find(s, ss->id));
     ss->mouse_mode = SPICE_MOUSE_MODE_CLIENT;
+    ss->monitors = s->monitors;
     ss->next = s->sessions;
     s->sessions = ss;
     s->stats.clients++;
     return ss;
 }
 
-/* The session's place for a channel; the link let only display ids below
- * the server's monitor count through. */
+/* The session's place for a channel: a display channel only among those it
+ * was offered (the server's count may have changed since). */
 static struct fsrv_chan **slot(struct fsrv_session *ss, uint8_t type, uint8_t id)
 {
     switch (type) {
     case SPICE_CHANNEL_MAIN: return &ss->main;
-    case SPICE_CHANNEL_DISPLAY: return id < FLOE_SERVER_MAX_MONITORS ? &ss->display[id] : NULL;
+    case SPICE_CHANNEL_DISPLAY:
+        return id < ss->monitors && id < FLOE_SERVER_MAX_MONITORS ? &ss->display[id] : NULL;
     case SPICE_CHANNEL_INPUTS: return &ss->inputs;
     case SPICE_CHANNEL_CURSOR: return &ss->cursor;
     default: return NULL;
+    }
+}
+
+/* Every channel of ss gets DISCONNECTING and closes; MAIN last, since its
+ * end frees the session. */
+static void session_disconnect(struct fsrv_session *ss, const char *why)
+{
+    struct fsrv_chan *chans[3 + FLOE_SERVER_MAX_MONITORS] = { ss->inputs, ss->cursor };
+
+    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
+        chans[2 + k] = ss->display[k];
+    chans[2 + FLOE_SERVER_MAX_MONITORS] = ss->main;
+    floe_info("session %u: %s", ss->id, why);
+    /* closing MAIN may free ss at once: only the list taken before is used */
+    for (int i = 0; i < 3 + FLOE_SERVER_MAX_MONITORS; i++)
+        if (chans[i])
+            fsrv_chan_disconnect(chans[i], SPICE_LINK_ERR_OK, why);
+}
+
+/* An exclusive server has one client: a new one ends the others' sessions. */
+static void end_other_sessions(struct floe_server *s, struct fsrv_session *keep)
+{
+    struct fsrv_session *ss = s->sessions, *next;
+
+    for (; ss; ss = next) {
+        next = ss->next;
+        if (ss != keep && ss->main && !ss->main->closing)
+            session_disconnect(ss, "replaced by a new client");
     }
 }
 
@@ -70,6 +100,9 @@ int fsrv_session_attach(struct fsrv_chan *c)
     }
     *sl = c;
     c->sess = ss;
+    c->session_id = ss->id;
+    if (c->type == SPICE_CHANNEL_MAIN && c->srv->opt.exclusive)
+        end_other_sessions(c->srv, ss);
     return SPICE_LINK_ERR_OK;
 }
 

@@ -100,6 +100,7 @@ static void chan_shutdown(struct fsrv_chan *c)
             c->ops->closed(c);
         c->srv->net->detach(c);
     }
+    c->srv->net->disconnected(c);
     uv_close((uv_handle_t *)&c->tcp, chan_free);
 }
 
@@ -573,22 +574,33 @@ void fsrv_chan_discard(struct fsrv_chan *c)
     uv_close((uv_handle_t *)&c->tcp, free_unlinked);
 }
 
-/* "ip:port" for a TCP peer; 0, or -1 for any other kind of socket. */
-static int peer_name(struct fsrv_chan *c, char *out, size_t len)
+/* Both ends of c's socket, kept for its events: a closed socket has none. */
+static void take_addresses(struct fsrv_chan *c)
 {
-    struct sockaddr_storage ss;
-    int sslen = sizeof(ss);
+    uv_os_fd_t fd;
+
+    c->llen = sizeof(c->laddr);
+    c->plen = sizeof(c->paddr);
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0 ||
+        getsockname(fd, (struct sockaddr *)&c->laddr, &c->llen) < 0)
+        c->llen = 0;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0 ||
+        getpeername(fd, (struct sockaddr *)&c->paddr, &c->plen) < 0)
+        c->plen = 0;
+}
+
+/* "ip:port" for a TCP peer; 0, or -1 for any other kind of socket. */
+static int peer_name(const struct fsrv_chan *c, char *out, size_t len)
+{
     char ip[48] = "?";
     int port;
 
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sslen) != 0)
-        return -1;
-    if (ss.ss_family == AF_INET) {
-        uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-        uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    if (c->plen && c->paddr.ss_family == AF_INET) {
+        uv_ip4_name((const struct sockaddr_in *)&c->paddr, ip, sizeof(ip));
+        port = ntohs(((const struct sockaddr_in *)&c->paddr)->sin_port);
+    } else if (c->plen && c->paddr.ss_family == AF_INET6) {
+        uv_ip6_name((const struct sockaddr_in6 *)&c->paddr, ip, sizeof(ip));
+        port = ntohs(((const struct sockaddr_in6 *)&c->paddr)->sin6_port);
     } else {
         return -1;
     }
@@ -602,9 +614,12 @@ void fsrv_chan_start(struct fsrv_chan *c, const char *fallback_peer)
 
     c->next = s->chans;
     s->chans = c;
+    c->conn = ++s->conns;
     uv_tcp_nodelay(&c->tcp, 1); /* fails harmlessly on a unix socket */
+    take_addresses(c);
     if (peer_name(c, c->peer, sizeof(c->peer)) < 0)
         snprintf(c->peer, sizeof(c->peer), "%s", fallback_peer);
+    s->net->connected(c);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
@@ -614,9 +629,11 @@ void fsrv_chan_accept(struct floe_server *s, uv_stream_t *listener)
 
     if (!c)
         return;
+    /* on unix, libuv accepts a unix listener's connection into a TCP
+     * handle as well: both are plain stream sockets */
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
         fsrv_chan_discard(c);
         return;
     }
-    fsrv_chan_start(c, "client");
+    fsrv_chan_start(c, listener->type == UV_NAMED_PIPE ? "unix client" : "client");
 }

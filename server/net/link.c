@@ -94,8 +94,15 @@ static void link_finish(struct fsrv_chan *c, const uint8_t *ticket)
     link_result(c, err);
     if (err != SPICE_LINK_ERR_OK)
         return;
+    if (c->closed) {
+        /* the result's write failed at once and shut the connection, which
+         * was not linked yet: it leaves the session it had joined */
+        c->srv->net->detach(c);
+        return;
+    }
     c->state = LINK_DONE;
     floe_info("%s: channel %u:%u linked (session %u)", c->peer, c->type, c->id, c->sess->id);
+    c->srv->net->initialized(c);
     if (c->ops->linked)
         c->ops->linked(c);
 }

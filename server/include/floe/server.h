@@ -4,6 +4,7 @@
 #define FLOE_SERVER_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <uv.h>
 
@@ -37,7 +38,9 @@ struct floe_server_options {
     const char *name;          /* shown by clients (MAIN NAME); may be NULL */
     uint8_t uuid[16];          /* MAIN UUID */
     int disable_ticketing;     /* accept any ticket */
-    const char *password_file; /* re-read on every link; NULL = none */
+    /* re-read on every link; NULL = none. A ticket set with
+     * floe_server_set_ticket wins over it. */
+    const char *password_file;
     enum floe_image_compression image_compression;
     enum floe_wan jpeg_wan;
     enum floe_wan zlib_glz_wan;
@@ -47,6 +50,11 @@ struct floe_server_options {
      * one graphics device per channel; remote-viewer opens one window per
      * channel. */
     int monitors;
+    /* one client at a time: a new client's MAIN link disconnects every
+     * other session (each of its channels gets DISCONNECTING, then is
+     * closed), as libspice-server does. 0 (the default): sessions share
+     * the server side by side. */
+    int exclusive;
 };
 
 #define FLOE_SERVER_MAX_MONITORS 4
@@ -104,6 +112,11 @@ struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_op
 void floe_server_free(struct floe_server *s);
 /* Listens on TCP host:port (port 0 picks one); *bound gets the port. 0 or -errno. */
 int floe_server_listen(struct floe_server *s, const char *host, int port, int *bound);
+/* Listens on a unix stream socket at path; its clients are served as TCP
+ * ones. A socket file already at path is removed first; any other file is
+ * left alone (-EEXIST). One unix listener per server (-EBUSY); the socket
+ * file is removed by floe_server_close. 0 or -errno. */
+int floe_server_listen_unix(struct floe_server *s, const char *path);
 /* Serves a connected TCP or unix stream socket as a client; owns fd from now on. 0 or -errno. */
 int floe_server_adopt_fd(struct floe_server *s, int fd);
 /* Stops listening, stops the server's timer and disconnects every client;
@@ -114,6 +127,57 @@ void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_s
 /* Reports the guest's keyboard lock state (FLOE_LOCK_*); every client's
  * keyboard follows it. */
 void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks);
+
+/* ---- access ---- */
+
+/* Sets the password clients must give (the SPICE ticket; at most 60
+ * characters, else -EINVAL), copied. Once the time is past `expires`
+ * (seconds since the epoch; 0 = never) every link is refused as expired.
+ * While set it wins over the options' password file; NULL clears it (then
+ * the password file, if any, decides; with none every client is refused).
+ * An empty password refuses every client, as no password does. Each link
+ * is checked when its ticket arrives: clients already linked stay; with
+ * disable_ticketing on no ticket is checked. 0 or -EINVAL. */
+int floe_server_set_ticket(struct floe_server *s, const char *password, time_t expires);
+/* Turns the options' disable_ticketing on (any ticket is accepted, the
+ * password is not asked) or off, for the links from now on. */
+void floe_server_set_disable_ticketing(struct floe_server *s, int on);
+/* Turns the options' exclusive on or off, for the MAIN links from now on. */
+void floe_server_set_exclusive(struct floe_server *s, int on);
+
+/* ---- channel events, for the host ---- */
+
+enum floe_channel_event {
+    FLOE_CHANNEL_CONNECTED = 1,   /* a socket was accepted (or adopted), before its link */
+    FLOE_CHANNEL_INITIALIZED = 2, /* its link succeeded: it serves a channel of a session */
+    FLOE_CHANNEL_DISCONNECTED = 3,/* it is closed, whether its link succeeded or not */
+};
+
+/* One connection, as an event describes it; valid during the callback. */
+struct floe_channel_info {
+    uint64_t conn;            /* the same in every event of one connection, never 0 */
+    int type, id;             /* SPICE channel type and id; 0 before INITIALIZED */
+    uint32_t session_id;      /* the session's id (MAIN_INIT's); 0 before INITIALIZED */
+    int tls;                  /* 1 on a TLS connection (none yet: 0) */
+    struct sockaddr_storage laddr, paddr;   /* the server's end and the peer's */
+    socklen_t llen, plen;     /* their lengths; AF_UNIX for a unix socket */
+};
+
+struct floe_event_sink {
+    /* event is a floe_channel_event. Called on the loop thread; it must not
+     * close or free the server. */
+    void (*channel_fn)(void *opaque, int event, const struct floe_channel_info *info);
+    void *opaque;
+};
+
+/* Sets where channel events go (copied; NULL for none). Each connection
+ * that starts while a sink is set gets CONNECTED, then INITIALIZED if its
+ * link succeeds, then exactly one DISCONNECTED: when its link fails, when
+ * its client leaves, is replaced or is disconnected, or when the server
+ * closes (after floe_server_close, as the loop runs on). The events of a
+ * connection go to the sink set when they happen; connections that started
+ * with no sink set are never reported. */
+void floe_server_set_event_sink(struct floe_server *s, const struct floe_event_sink *sink);
 
 /* ---- the server on a thread of its own ---- */
 
@@ -134,6 +198,15 @@ int floe_server_thread_call_wait(struct floe_server_thread *t, floe_server_call_
 /* Runs the calls already made, disconnects every client, closes the server,
  * joins its thread and frees everything. Not on the server's thread. */
 void floe_server_thread_free(struct floe_server_thread *t);
+
+/* Changes the number of monitors served (1..FLOE_SERVER_MAX_MONITORS, else
+ * -EINVAL), e.g. when a second graphics device comes after the start. Sessions
+ * that link from now on are offered that many DISPLAY channels; sessions
+ * already linked keep the ones they were offered. A monitor beyond a lowered
+ * count keeps its surface, but producer calls on it are ignored and its
+ * DISPLAY channels get nothing more until the count is raised again. 0 or
+ * -EINVAL. */
+int floe_server_set_monitors(struct floe_server *s, int monitors);
 
 /* ---- display producer API ----
  * surface_id k (0 <= k < monitors) is monitor k's primary surface: what is
