@@ -5,7 +5,9 @@
 # floe-viewer, spicy-screenshot and remote-viewer pixel for pixel as QEMU's
 # own screendump has them (which needs the library to answer QEMU's
 # update_area), keys typed in the viewer reach the guest (SeaBIOS's boot
-# menu), and QMP add_client hands floe a connected socket.
+# menu), QMP add_client hands floe a connected socket, query-spice lists
+# the client's channels, QEMU's passwords (set, changed, expired) hold, and
+# a second client replaces the first unless FLOE_SPICE_SHARED=1.
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
 . "$(dirname "$0")/../lib.sh"
 LIBDIR=$(cd "$BIN/../lib" && pwd)
@@ -89,6 +91,20 @@ relay_port=$(free_port)
 python3 - "$QMP_std" "$relay_port" "$PORT_std" >"$T/relay.log" 2>&1 <<'PY' &
 import array, json, socket, sys, threading
 qmp_path, relay_port, spice_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try: s.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+# QEMU gets its end of a socket pair now; the QMP connection is closed
+# right after, as QEMU's monitor serves one at a time
+mine, qemus = socket.socketpair()
 q = socket.socket(socket.AF_UNIX); q.connect(qmp_path); f = q.makefile("rw")
 def cmd(c, fd=None):
     data = (json.dumps(c) + "\n").encode()
@@ -101,45 +117,104 @@ def cmd(c, fd=None):
         if "return" in r or "error" in r:
             return r
 f.readline(); cmd({"execute": "qmp_capabilities"})
-def pipe(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d: break
-            b.sendall(d)
-    except OSError:
-        pass
-    for s in (a, b):
-        try: s.shutdown(socket.SHUT_RDWR)
-        except OSError: pass
+r1 = cmd({"execute": "getfd", "arguments": {"fdname": "floe-client"}}, qemus.fileno())
+r2 = cmd({"execute": "add_client", "arguments": {"protocol": "spice", "fdname": "floe-client"}})
+print("getfd", json.dumps(r1), "add_client", json.dumps(r2), flush=True)
+f.close(); q.close(); qemus.close()
 ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", relay_port)); ls.listen(8)
 print("listening", flush=True)
 first = True
 while True:
     c, _ = ls.accept()
-    if first:
-        mine, qemus = socket.socketpair()
-        r1 = cmd({"execute": "getfd", "arguments": {"fdname": "floe-client"}}, qemus.fileno())
-        r2 = cmd({"execute": "add_client", "arguments": {"protocol": "spice", "fdname": "floe-client"}})
-        print("getfd", json.dumps(r1), "add_client", json.dumps(r2), flush=True)
-        qemus.close(); other = mine; first = False
-    else:
-        other = socket.create_connection(("127.0.0.1", spice_port))
+    other = mine if first else socket.create_connection(("127.0.0.1", spice_port))
+    first = False
     threading.Thread(target=pipe, args=(c, other), daemon=True).start()
     threading.Thread(target=pipe, args=(other, c), daemon=True).start()
 PY
 PIDS+=($!)
 wait_for 10 grep -q listening "$T/relay.log" || fail "add_client relay did not start: $(cat "$T/relay.log")"
-snapshot_matches add-client "spice://127.0.0.1:$relay_port" "$QMP_std"
-if grep -q '"add_client" {"return": {}}\|add_client {"return": {}}' "$T/relay.log"; then
+if grep -q 'add_client {"return": {}}' "$T/relay.log"; then
     pass "add_client: QEMU accepted the socket ($(grep getfd "$T/relay.log"))"
 else
     fail "add_client: $(cat "$T/relay.log")"
 fi
+# one viewer run: the socket handed in serves one MAIN channel
+if "$VIEWER" --headless --duration 2 --snapshot "$T/add-client.png" "spice://127.0.0.1:$relay_port" \
+        >"$T/add-client.out" 2>"$T/add-client.err"; then
+    screendump "$QMP_std" "$T/add-client.ppm"
+    d=$(pixel_diff "$T/add-client.png" "$T/add-client.ppm")
+    [ "$d" = 0 ] && pass "add_client: the client on the handed-in socket got the picture ($(cat "$T/add-client.out"))" ||
+        fail "add_client: the picture differs from the screendump in $d pixels"
+else
+    fail "add_client: the viewer failed: $(cat "$T/add-client.err")"
+fi
+
+# ---- query-spice lists the connected client's channels ----
+"$VIEWER" --headless --duration 4 "spice://127.0.0.1:$PORT_std" >"$T/q1.out" 2>&1 &
+qpid=$!
+sleep 2
+reply=$(qmp_return "$QMP_std" query-spice || true)
+wait "$qpid" || true
+types=$(python3 -c 'import json,sys; print(" ".join(sorted(str(c["channel-type"]) for c in json.loads(sys.argv[1])["channels"])))' "$reply" 2>/dev/null || true)
+if [ "$types" = "1 2 3 4" ]; then
+    pass "query-spice lists the client's main, display, inputs and cursor channels"
+else
+    fail "query-spice channels: '$types' in $reply"
+fi
+reply=$(qmp_return "$QMP_std" query-spice || true)
+if grep -q '"channels": \[\]' <<<"$reply"; then
+    pass "query-spice lists no channel once the client has gone"
+else
+    fail "query-spice after the client left: $reply"
+fi
+
+# ---- tickets: QEMU's password, set at start and changed at run time ----
+start_vm pw "password-secret=sec0" -object secret,id=sec0,data=floe-pass -device VGA
+sleep 2
+snapshot_matches password "spice://127.0.0.1:$PORT_pw?password=floe-pass" "$QMP_pw"
+refused() { # what uri
+    local rc=0
+    "$VIEWER" --headless --duration 2 "$2" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
+    if [ $rc -ne 0 ] && grep -q "PERMISSION_DENIED" "$T/bad.err"; then
+        pass "$1 refused: $(cat "$T/bad.err")"
+    else
+        fail "$1: exit $rc, stderr: $(cat "$T/bad.err")"
+    fi
+}
+refused "a wrong password" "spice://127.0.0.1:$PORT_pw?password=wrong"
+refused "no password" "spice://127.0.0.1:$PORT_pw"
+qmp "$QMP_pw" set_password '{"protocol": "spice", "password": "second-pass"}'
+snapshot_matches password-changed "spice://127.0.0.1:$PORT_pw?password=second-pass" "$QMP_pw"
+refused "the old password after set_password" "spice://127.0.0.1:$PORT_pw?password=floe-pass"
+qmp "$QMP_pw" expire_password '{"protocol": "spice", "time": "now"}'
+refused "an expired password" "spice://127.0.0.1:$PORT_pw?password=second-pass"
+
+# ---- clients: a second replaces the first; with FLOE_SPICE_SHARED=1 both stay ----
+two_clients() { # name port: runs two viewers, the second starting 2 s after the first
+    "$VIEWER" --headless --duration 6 "spice://127.0.0.1:$2" >"$T/$1-a.out" 2>"$T/$1-a.err" &
+    local a=$!
+    sleep 2
+    "$VIEWER" --headless --duration 2 "spice://127.0.0.1:$2" >"$T/$1-b.out" 2>"$T/$1-b.err" || true
+    A_RC=0; wait "$a" || A_RC=$?
+}
+two_clients replace "$PORT_qxl"
+if [ "$A_RC" -ne 0 ] && [ -s "$T/replace-b.out" ]; then
+    pass "a second client replaced the first (the first ended: $(tail -n 1 "$T/replace-a.err"))"
+else
+    fail "the first client was not replaced: exit $A_RC, $(cat "$T/replace-a.err")"
+fi
+FLOE_SPICE_SHARED=1 start_vm shared "disable-ticketing=on" -device VGA
+sleep 2
+two_clients shared "$PORT_shared"
+if [ "$A_RC" -eq 0 ] && [ -s "$T/shared-b.out" ]; then
+    pass "FLOE_SPICE_SHARED=1: two clients at once ($(cat "$T/shared-a.out"); $(cat "$T/shared-b.out"))"
+else
+    fail "FLOE_SPICE_SHARED=1: the first client ended: exit $A_RC, $(cat "$T/shared-a.err")"
+fi
 
 # QEMU and floe logged no errors
-for vm in std qxl menu; do
+for vm in std qxl menu pw shared; do
     if grep -qi "error\|runtime error\|AddressSanitizer" "$T/$vm.qemu.log"; then
         fail "$vm: errors in QEMU's log: $(grep -i "error" "$T/$vm.qemu.log" | head -n 3)"
     fi
