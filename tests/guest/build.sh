@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the test guest from Debian packages: the distribution kernel and an
-# initramfs with busybox, the modules it needs and floe's init and workload.
+# initramfs with busybox, the modules it needs and floe's init and workloads
+# (floe-drmcursor is compiled here, statically, with the build machine's cc).
 # Usage: tests/guest/build.sh [OUTDIR]   (default build/guest)
 # Prints the kernel's and the initramfs's paths. Does nothing when the stamp
 # (this script, its inputs and the package versions) matches the last build.
@@ -15,11 +16,17 @@ MODULES="virtio_pci virtio_console"
 # Loaded only when the VM has more display heads than the standard VGA: the
 # DRM driver for QEMU's secondary VGA devices (see init).
 HEAD_MODULES="bochs"
+# Loaded only when the VM has a QXL device: its DRM driver then takes the
+# console over from vesafb and draws it with QXL commands (see init).
+QXL_MODULES="qxl"
 
 die() { echo "guest build: $*" >&2; exit 1; }
-for tool in apt-get apt-cache dpkg-deb cpio gzip sha256sum; do
+for tool in apt-get apt-cache dpkg-deb cpio gzip sha256sum cc; do
     command -v "$tool" >/dev/null || die "$tool is missing (make deps installs it)"
 done
+# the DRM headers (drm.h, drm_mode.h) come with libdrm-dev; nothing links libdrm
+DRM_CFLAGS=$(pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+CURSOR_CC="cc -static -Os -s -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes $DRM_CFLAGS"
 
 candidate() { # package -> version apt would fetch
     apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)' || true
@@ -38,8 +45,11 @@ resolve() {
 resolve
 
 stamp() {
-    { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip" "$SRC/floe-paint"
-      echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES $HEAD_MODULES"; } | sha256sum | cut -c1-64
+    { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip" "$SRC/floe-paint" \
+          "$SRC/floe-drmcursor.c"
+      cc --version | head -n 1
+      echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES $HEAD_MODULES $QXL_MODULES $CURSOR_CC"
+    } | sha256sum | cut -c1-64
 }
 STAMP=$(stamp)
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] &&
@@ -88,6 +98,8 @@ install -m 755 "$SRC/floe-demo" "$R/bin/floe-demo"
 install -m 755 "$SRC/floe-keyflip" "$R/bin/floe-keyflip"
 install -m 755 "$SRC/floe-paint" "$R/bin/floe-paint"
 install -m 644 "$SRC/inittab" "$R/etc/inittab"
+$CURSOR_CC -o "$R/bin/floe-drmcursor" "$SRC/floe-drmcursor.c" ||
+    die "floe-drmcursor does not build (libc6-dev and libdrm-dev give its headers)"
 
 # The packaged kernel has no modules.dep (depmod runs at install), so the
 # dependencies come from each module's own "depends=" field.
@@ -119,17 +131,25 @@ copy_modules() {
         echo "$p" >>"$R/lib/modules/$1"
     done
 }
-for m in $MODULES; do add_module "$m"; done
-copy_modules load.list
+# pack_list LIST MODULE...: the modules and what they depend on, copied and
+# listed in LIST in loading order (a module in two lists is copied twice)
+pack_list() {
+    local list=$1 m
+    shift
+    seen=(); ORDER=()
+    for m in "$@"; do add_module "$m"; done
+    copy_modules "$list"
+}
+pack_list load.list $MODULES
 BOOT_ORDER=("${ORDER[@]}")
-ORDER=()
-for m in $HEAD_MODULES; do add_module "$m"; done
-copy_modules heads.list
+pack_list heads.list $HEAD_MODULES
+HEAD_ORDER=("${ORDER[@]}")
+pack_list qxl.list $QXL_MODULES
 
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 >"$W/initrd.gz"
 cp "$W/kernel/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 mv "$W/initrd.gz" "$OUT/initrd.gz"
-echo "$KPKG $KVER_PKG; busybox-static $BB_VER; modules: ${BOOT_ORDER[*]}; for more heads: ${ORDER[*]}" >"$OUT/contents"
+echo "$KPKG $KVER_PKG; busybox-static $BB_VER; modules: ${BOOT_ORDER[*]}; for more heads: ${HEAD_ORDER[*]}; for QXL: ${ORDER[*]}" >"$OUT/contents"
 rm -rf "$W"
 echo "$STAMP" >"$OUT/stamp"
 echo "$OUT/vmlinuz"; echo "$OUT/initrd.gz"

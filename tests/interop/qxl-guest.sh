@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# The Linux test guest on QEMU's QXL device in native mode: its qxl DRM
+# driver draws the console with QXL commands and carries a hardware cursor.
+# Seen through SPICE, floe-viewer's picture after text typed through it
+# equals QEMU's screendump, and the cursor floe-drmcursor sets in the guest
+# reaches SPICE clients with its shape, pixels, hot spot and position, as
+# Wireshark's SPICE dissector reads them: a client connected meanwhile gets
+# it in CURSOR_SET (and CURSOR_MOVE), a client connecting later in
+# CURSOR_INIT. One boot serves every check.
+# Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64);
+# SPICE_LIB_DIR: a folder holding a libspice-server.so.1 for QEMU to run
+# with instead of Debian's (put first in QEMU's LD_LIBRARY_PATH, and checked
+# in its memory map), e.g. floe's own; unset, QEMU runs Debian's library,
+# the reference.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. tests/qemu-lib.sh
+command -v socat >/dev/null || { echo "FAIL: socat is not installed"; exit 1; }
+
+build_guest
+
+# ---- the VM: QXL as its VGA, the serial port on a socket (and a log) ----
+SER=$T/serial.sock
+boot() {
+    start_vm guest "disable-ticketing=on" -m 256 -vga qxl \
+        -kernel "$KERNEL" -initrd "$INITRD" -append "$GUEST_APPEND" \
+        -chardev "socket,id=ser,path=$SER,server=on,wait=off,logfile=$T/serial.log" -serial chardev:ser
+}
+if [ -n "${SPICE_LIB_DIR:-}" ]; then
+    LD_LIBRARY_PATH=$SPICE_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} boot
+else
+    boot
+fi
+QEMU_PID=${PIDS[-1]}
+URI="spice://127.0.0.1:$PORT_guest"
+
+lib=$(grep -o '/[^ ]*/libspice-server\.so[^ ]*' "/proc/$QEMU_PID/maps" | head -n 1 || true)
+if [ -z "$lib" ]; then
+    fail "QEMU holds no libspice-server"
+elif [ -n "${SPICE_LIB_DIR:-}" ]; then
+    [ "$lib" -ef "$SPICE_LIB_DIR/libspice-server.so.1" ] &&
+        pass "QEMU runs the libspice-server of SPICE_LIB_DIR ($lib)" ||
+        fail "QEMU runs $lib, not $SPICE_LIB_DIR/libspice-server.so.1"
+else
+    pass "QEMU runs Debian's libspice-server ($lib)"
+fi
+
+if ! wait_for 120 grep -q "floe-guest ready" "$T/serial.log"; then
+    fail "no banner from the guest"; tail -n 5 "$T/serial.log"; finish
+fi
+banner=$(grep -a -m 1 "floe-guest ready" "$T/serial.log" | tr -d '\r')
+if [[ "$banner" == *"framebuffer qxldrmfb "* && "$banner" == *"fb0 driver qxl" ]]; then
+    pass "the console is on the qxl DRM driver's framebuffer: $banner"
+else
+    fail "the guest's console is not on qxl: $banner"; finish
+fi
+
+guest_run() { # COMMAND: typed into the shell on the guest's serial port
+    printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SER" >/dev/null
+}
+
+# Everything SPICE carries from here on, for the dissector; should tshark
+# not capture here, the cursor's checks are skipped
+CAP=$T/spice.pcapng
+tshark -i lo -B 64 -f "tcp port $PORT_guest" -w "$CAP" >"$T/tshark.log" 2>&1 &
+TS=$!; PIDS+=("$TS")
+capturing=
+if wait_for 20 grep -q "Capturing on" "$T/tshark.log"; then
+    capturing=1
+    sleep 2 # the capture is live a moment after tshark says so
+fi
+sleep 1 # let the shell's prompt reach the screen
+
+# ---- the console: text typed through floe-viewer, drawn with QXL commands ----
+screendump "$QMP_guest" "$T/before.ppm"
+A=$((RANDOM % 900 + 100)); B=$((RANDOM % 900 + 100))
+DURATION=7 snapshot_matches typed "$URI" "$QMP_guest" --type-delay 1 \
+    --type "echo floe-qxl-\$(($A*$B)) | tee /dev/ttyS0
+"
+if wait_for 20 grep -q "floe-qxl-$((A * B))" "$T/serial.log"; then
+    pass "the typed command ran in the guest (floe-qxl-$((A * B)) on the serial port)"
+else
+    fail "the typed command did not run"; tail -n 5 "$T/serial.log"
+fi
+if [ -f "$T/typed.png" ]; then
+    d=$(pixel_diff "$T/before.ppm" "$T/typed.png")
+    [ "$d" -gt 500 ] && pass "the command and its output appeared on the picture ($d pixels changed)" ||
+        fail "the picture barely changed after typing ($d pixels)"
+fi
+
+# ---- the cursor: set in the guest while one client looks, seen by a later one ----
+cursor_checks() {
+    local x y line hash early
+    "$VIEWER" --headless --duration 120 "$URI" >"$T/early.out" 2>"$T/early.err" &
+    early=$!; PIDS+=("$early")
+    sleep 4 # linked, its cursor channel too, before the cursor is set
+    x=$((RANDOM % 700 + 100)); y=$((RANDOM % 500 + 100))
+    guest_run "floe-drmcursor $x $y &"
+    if ! wait_for 30 grep -q "floe-drmcursor: cursor" "$T/serial.log"; then
+        fail "floe-drmcursor set no cursor: $(grep -a 'floe-drmcursor' "$T/serial.log" | tail -n 2 | tr -d '\r')"
+        return
+    fi
+    line=$(grep -a -o "floe-drmcursor: cursor.*" "$T/serial.log" | tail -n 1 | tr -d '\r')
+    pass "the guest set its DRM cursor: ${line#floe-drmcursor: }"
+    hash=$(sed -n 's/.*pixels fnv1a \([0-9a-f]*\).*/\1/p' <<<"$line")
+    sleep 3 # the cursor commands reach the client
+    # one client after the other: QEMU's server lets a new client replace
+    # the one it has
+    kill -TERM "$early" 2>/dev/null || true
+    wait "$early" || fail "the first floe-viewer failed: $(tail -n 2 "$T/early.err")"
+    "$VIEWER" --headless --duration 3 "$URI" >"$T/late.out" 2>"$T/late.err" ||
+        fail "the later floe-viewer failed: $(tail -n 2 "$T/late.err")"
+    sleep 1
+    kill -INT "$TS"; wait "$TS" || true
+    judge_cursor "$x" "$y" "$hash"
+}
+
+# judge_cursor X Y HASH: the capture's cursor channels, as Wireshark reads
+# them: the first (connected before the cursor was set) got a CURSOR_SET of
+# the shape and ends at X,Y; the second got it in CURSOR_INIT at X,Y
+judge_cursor() {
+    local verdict what
+    tshark -r "$CAP" -d "tcp.port==$PORT_guest,spice" -T fields -E occurrence=a \
+        -e tcp.stream -e tcp.srcport -e spice.channel_type -e spice.message_type \
+        -e spice.point16.x -e spice.point16.y -e spice.cursor_type -e spice.cursor_width \
+        -e spice.cursor_height -e spice.cursor_hotspot_x -e spice.cursor_hotspot_y \
+        -e spice.cursor_data >"$T/cursor.fields" 2>"$T/tshark-read.err" ||
+        { fail "tshark cannot read the capture: $(tail -n 2 "$T/tshark-read.err")"; return; }
+    while IFS='|' read -r verdict what; do
+        case $verdict in ok) pass "$what" ;; note) echo "note: $what" ;; *) fail "$what" ;; esac
+    done < <(python3 - "$T/cursor.fields" "$PORT_guest" "$1" "$2" "$3" <<'PY'
+import sys
+path, port, x, y, want_hash = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+# cursor channel messages (server to client) that carry a position, a shape
+INIT, SET, MOVE = 101, 103, 104
+CURSOR_CHANNEL = "4"
+WANT = {"type": 0, "size": (64, 64), "hot": (4, 2)}  # ALPHA, floe-drmcursor's
+
+def fnv1a(data):
+    h = 2166136261
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xffffffff
+    return "%08x" % h
+
+def split(field):
+    return [v for v in field.split(",") if v != ""]
+
+order, events, shapes = [], {}, {}
+for row in open(path):
+    f = row.rstrip("\n").split("\t")
+    f += [""] * (12 - len(f))
+    stream, src = f[0], f[1]
+    if src != port:
+        if CURSOR_CHANNEL in split(f[2]) and stream not in events:
+            order.append(stream); events[stream] = []; shapes[stream] = []
+        continue
+    if stream not in events:
+        continue
+    xs, ys = split(f[4]), split(f[5])
+    for t in split(f[3]):
+        if int(t) in (INIT, SET, MOVE) and xs:
+            events[stream].append((int(t), int(xs.pop(0)), int(ys.pop(0))))
+    cols = [split(c) for c in f[6:12]]
+    for i in range(len(cols[0])):
+        data = bytes.fromhex(cols[5][i].replace(":", "")) if i < len(cols[5]) else b""
+        num = lambda c: int(cols[c][i], 0)  # the type comes as hex (0x00)
+        shapes[stream].append({"type": num(0), "size": (num(1), num(2)), "hot": (num(3), num(4)),
+                               "bytes": len(data), "hash": fnv1a(data)})
+
+def shape_ok(who, s):
+    got = "type %d, %dx%d, hot spot %d,%d, %d bytes, pixels fnv1a %s" % (
+        s["type"], *s["size"], *s["hot"], s["bytes"], s["hash"])
+    good = (s["type"] == WANT["type"] and s["size"] == WANT["size"] and s["hot"] == WANT["hot"]
+            and s["bytes"] == 64 * 64 * 4 and s["hash"] == want_hash)
+    print("%s|%s: the cursor's shape: %s%s" % ("ok" if good else "bad", who, got,
+          "" if good else " (want type 0 (ALPHA), 64x64, hot spot 4,2, 16384 bytes, fnv1a " + want_hash + ")"))
+
+def check(who, stream, first_type):
+    ev, sh = events[stream], shapes[stream]
+    kinds = [t for t, _, _ in ev]
+    if first_type not in kinds:
+        print("bad|%s: no %s on its cursor channel (messages with a position: %s)" % (
+            who, {INIT: "CURSOR_INIT", SET: "CURSOR_SET"}[first_type], kinds))
+        return
+    if not sh:
+        print("bad|%s: no cursor shape on its cursor channel" % who)
+        return
+    shape_ok(who, sh[-1])
+    t, px, py = ev[-1]
+    print("%s|%s: the cursor's hot spot ends at %d,%d (want %d,%d; %d positioned messages)" % (
+        "ok" if (px, py) == (x, y) else "bad", who, px, py, x, y, len(ev)))
+
+if len(order) < 2:
+    print("bad|%d cursor channel(s) in the capture, want 2 (one per floe-viewer)" % len(order))
+else:
+    check("client connected while it was set (CURSOR_SET)", order[-2], SET)
+    check("client connected later (CURSOR_INIT)", order[-1], INIT)
+PY
+)
+}
+
+if [ -n "$capturing" ]; then
+    cursor_checks
+    n=$(tshark -r "$CAP" -d "tcp.port==$PORT_guest,spice" -Y "spice.clip_type == 1" 2>/dev/null | wc -l)
+    echo "note: $n packets held draws clipped by rectangles, as the qxl driver sends them"
+    bad=$(tshark -r "$CAP" -d "tcp.port==$PORT_guest,spice" -Y _ws.malformed 2>/dev/null | wc -l)
+    [ "$bad" = 0 ] && pass "the dissector found no malformed packet" || fail "$bad malformed packets"
+else
+    skip "cursor" "tshark does not capture on lo here: $(tail -n 1 "$T/tshark.log")"
+fi
+finish
