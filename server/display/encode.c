@@ -766,7 +766,8 @@ struct fsrv_display_enc *fsrv_display_enc_new(struct fsrv_chan *c,
     /* with one cache for all its display channels the client's size is
      * shared: each monitor's channel fills its part only (of the monitors
      * its session was offered) */
-    e->cache_limit /= (uint64_t)(c->sess ? c->sess->monitors : FLOE_SERVER_MAX_MONITORS);
+    e->cache_limit /= (uint64_t)(c->sess && c->sess->monitors > 0 ? c->sess->monitors
+                                                                  : c->srv->monitors);
     e->params.jpeg_quality = c->srv->opt.jpeg_quality;
     e->params.glz_window = init->glz_dictionary_window_size > 0
                                ? (uint32_t)init->glz_dictionary_window_size : 0;

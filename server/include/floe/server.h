@@ -119,8 +119,8 @@ int floe_server_listen(struct floe_server *s, const char *host, int port, int *b
 int floe_server_listen_unix(struct floe_server *s, const char *path);
 /* Serves a connected TCP or unix stream socket as a client; owns fd from now on. 0 or -errno. */
 int floe_server_adopt_fd(struct floe_server *s, int fd);
-/* Stops listening, stops the server's timer and disconnects every client;
- * the loop ends once they are gone. */
+/* Stops listening (a unix socket's file is removed), stops the server's
+ * timer and disconnects every client; the loop ends once they are gone. */
 void floe_server_close(struct floe_server *s);
 /* Sets where client input goes; the sink is copied. */
 void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_sink *sink);
