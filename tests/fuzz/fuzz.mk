@@ -40,7 +40,7 @@ FUZZ_SRC_qxl    := server/qemu/memslots.c
 FUZZ_HDRS_qxl   := server/qemu/memslots.h
 FUZZ_CFLAGS_qxl := $(shell pkg-config --cflags spice-server spice-protocol 2>/dev/null)
 # fuzz_qxl_cmd drives the QXL command parser and the renderer over guest memory
-FUZZ_SRC_qxl_cmd    := $(wildcard server/qemu/*.c)
+FUZZ_SRC_qxl_cmd    := $(addprefix server/qemu/,memslots.c qxl-cmd.c qxl-image.c qxl-cursor.c qxl-render.c)
 FUZZ_HDRS_qxl_cmd   := $(wildcard server/qemu/*.h)
 FUZZ_CFLAGS_qxl_cmd := $(shell pkg-config --cflags spice-server spice-protocol pixman-1 2>/dev/null)
 FUZZ_LIBS_qxl_cmd   := $(shell pkg-config --libs pixman-1 2>/dev/null)

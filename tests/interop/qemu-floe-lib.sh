@@ -150,6 +150,21 @@ else
     fail "add_client: the viewer failed: $(cat "$T/add-client.err")"
 fi
 
+# ---- unix=on: SPICE on a unix socket ----
+rm -f "$T/spice.sock"
+"$QEMU" -accel tcg -m 64 -display none -nodefaults -no-user-config -device VGA \
+    -spice "unix=on,addr=$T/spice.sock,disable-ticketing=on" \
+    -qmp "unix:$T/unix.qmp,server=on,wait=off" >"$T/unix.qemu.log" 2>&1 &
+PIDS+=($!)
+if wait_for 30 test -S "$T/spice.sock"; then
+    sleep 2
+    matches_screendump unix "$T/unix.qmp" sh -c \
+        "spicy-screenshot --uri='spice+unix://$T/spice.sock' -o '$T/unix.ppm' >/dev/null 2>&1 &&
+         convert '$T/unix.ppm' '$T/unix.png' && echo spicy-screenshot over the unix socket"
+else
+    fail "unix=on: no socket at $T/spice.sock: $(tail -n 3 "$T/unix.qemu.log")"
+fi
+
 # ---- query-spice lists the connected client's channels ----
 "$VIEWER" --headless --duration 4 "spice://127.0.0.1:$PORT_std" >"$T/q1.out" 2>&1 &
 qpid=$!
@@ -214,7 +229,7 @@ else
 fi
 
 # neither QEMU nor the sanitizers complained
-for vm in std qxl menu pw shared; do
+for vm in std qxl menu pw shared unix; do
     bad=$(grep -E "AddressSanitizer|runtime error|Assertion|qemu-system-[a-z0-9_]*: " "$T/$vm.qemu.log" |
           grep -v "terminating on signal" | head -n 3 || true)
     [ -z "$bad" ] || fail "$vm: QEMU's log: $bad"
