@@ -190,6 +190,8 @@ matches_screendump() {
     shift 2
     for attempt in 1 2 3 4; do
         rm -f "$T/$name".dump*.ppm "$T/$name.png"
+        # a quick client may keep the picture from before its first dump
+        screendump "$qmp" "$T/$name.dump-pre.ppm" || true
         "$@" >"$T/$name.out" 2>"$T/$name.err" &
         pid=$!
         n=0
@@ -201,7 +203,8 @@ matches_screendump() {
             fail "$name: $(basename "$1") exited with an error: $(tail -n 3 "$T/$name.err")"; return
         fi
         screendump "$qmp" "$T/$name.dump$n.ppm"
-        for dump in "$T/$name.dump$n.ppm" "$T/$name.dump$((n - 1)).ppm" "$T/$name.dump$((n - 2)).ppm"; do
+        for dump in "$T/$name.dump$n.ppm" "$T/$name.dump$((n - 1)).ppm" "$T/$name.dump$((n - 2)).ppm" \
+                "$T/$name.dump-pre.ppm"; do
             [ -f "$dump" ] || continue
             d=$(pixel_diff "$T/$name.png" "$dump")
             if [ "$d" = 0 ]; then

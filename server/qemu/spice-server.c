@@ -41,6 +41,17 @@ static int fqxl_call(SpiceServer *s, floe_server_call_fn *fn, void *opaque)
     return floe_server_thread_call(s->thread, fn, opaque);
 }
 
+/* Monitors served: one per QXL device, up to the highest id. */
+static int monitors_wanted(const SpiceServer *s)
+{
+    int n = 1;
+
+    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
+        if (s->qxl[k])
+            n = k + 1;
+    return n;
+}
+
 struct listen_req {
     SpiceServer *s;
     int err;
@@ -109,7 +120,7 @@ FQXL_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
     opt.image_compression = s->image_compression;
     opt.jpeg_wan = s->jpeg_wan;
     opt.zlib_glz_wan = s->zlib_glz_wan;
-    opt.monitors = 1;
+    opt.monitors = monitors_wanted(s);
     /* a second client replaces the first, as with the reference; floe's
      * own setting FLOE_SPICE_SHARED=1 lets several share the VM */
     opt.exclusive = !(getenv("FLOE_SPICE_SHARED") && !strcmp(getenv("FLOE_SPICE_SHARED"), "1"));
@@ -375,6 +386,11 @@ static int version_ok(const SpiceBaseInterface *sif, unsigned major, unsigned mi
     return 1;
 }
 
+static void do_monitors(struct floe_server *srv, void *opaque)
+{
+    floe_server_set_monitors(srv, (int)(intptr_t)opaque);
+}
+
 static int add_qxl(SpiceServer *s, QXLInstance *qxl)
 {
     int k = qxl->id;
@@ -390,8 +406,11 @@ static int add_qxl(SpiceServer *s, QXLInstance *qxl)
     if (!qxl->st)
         return -1;
     s->qxl[k] = qxl;
-    if (s->thread)
+    if (s->thread) {
+        /* clients that link from now on see this device's monitor */
+        floe_server_thread_call(s->thread, do_monitors, (void *)(intptr_t)monitors_wanted(s));
         fqxl_worker_attach(qxl->st, s->thread);
+    }
     fqxl_worker_set_running(qxl->st, s->vm_running);
     return 0;
 }

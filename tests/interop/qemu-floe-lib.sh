@@ -84,9 +84,10 @@ else
 fi
 
 # ---- QMP add_client: a socket handed in through QMP becomes a client ----
-# A relay takes the viewer's first connection (MAIN) to a socket pair whose
-# other end QEMU is handed (getfd, add_client); the other channels go to
-# the SPICE port as they would.
+# A relay hands each MAIN connection of the viewer (its link message names
+# the channel) to QEMU as one end of a socket pair (getfd, add_client) and
+# carries it over the other end; the other channels go to the SPICE port,
+# as they would.
 relay_port=$(free_port)
 python3 - "$QMP_std" "$relay_port" "$PORT_std" >"$T/relay.log" 2>&1 <<'PY' &
 import array, json, socket, sys, threading
@@ -102,52 +103,51 @@ def pipe(a, b):
     for s in (a, b):
         try: s.shutdown(socket.SHUT_RDWR)
         except OSError: pass
-# QEMU gets its end of a socket pair now; the QMP connection is closed
-# right after, as QEMU's monitor serves one at a time
-mine, qemus = socket.socketpair()
-q = socket.socket(socket.AF_UNIX); q.connect(qmp_path); f = q.makefile("rw")
-def cmd(c, fd=None):
-    data = (json.dumps(c) + "\n").encode()
-    if fd is None:
-        q.sendall(data)
-    else:
-        q.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r or "error" in r:
-            return r
-f.readline(); cmd({"execute": "qmp_capabilities"})
-r1 = cmd({"execute": "getfd", "arguments": {"fdname": "floe-client"}}, qemus.fileno())
-r2 = cmd({"execute": "add_client", "arguments": {"protocol": "spice", "fdname": "floe-client"}})
-print("getfd", json.dumps(r1), "add_client", json.dumps(r2), flush=True)
-f.close(); q.close(); qemus.close()
+def hand_to_qemu():
+    # one QMP connection per client: QEMU's monitor serves one at a time
+    mine, qemus = socket.socketpair()
+    q = socket.socket(socket.AF_UNIX); q.connect(qmp_path); f = q.makefile("rw")
+    def cmd(c, fd=None):
+        data = (json.dumps(c) + "\n").encode()
+        if fd is None:
+            q.sendall(data)
+        else:
+            q.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+        while True:
+            r = json.loads(f.readline())
+            if "return" in r or "error" in r:
+                return r
+    f.readline(); cmd({"execute": "qmp_capabilities"})
+    r1 = cmd({"execute": "getfd", "arguments": {"fdname": "floe-client"}}, qemus.fileno())
+    r2 = cmd({"execute": "add_client", "arguments": {"protocol": "spice", "fdname": "floe-client"}})
+    print("getfd", json.dumps(r1), "add_client", json.dumps(r2), flush=True)
+    f.close(); q.close(); qemus.close()
+    return mine
 ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", relay_port)); ls.listen(8)
 print("listening", flush=True)
-first = True
 while True:
     c, _ = ls.accept()
-    other = mine if first else socket.create_connection(("127.0.0.1", spice_port))
-    first = False
+    head = b""
+    while len(head) < 21:
+        d = c.recv(21 - len(head))
+        if not d: break
+        head += d
+    # SpiceLinkHeader (16 bytes), then the link message: connection id, channel type
+    other = hand_to_qemu() if len(head) == 21 and head[20] == 1 else \
+        socket.create_connection(("127.0.0.1", spice_port))
+    other.sendall(head)
     threading.Thread(target=pipe, args=(c, other), daemon=True).start()
     threading.Thread(target=pipe, args=(other, c), daemon=True).start()
 PY
 PIDS+=($!)
 wait_for 10 grep -q listening "$T/relay.log" || fail "add_client relay did not start: $(cat "$T/relay.log")"
-if grep -q 'add_client {"return": {}}' "$T/relay.log"; then
-    pass "add_client: QEMU accepted the socket ($(grep getfd "$T/relay.log"))"
+snapshot_matches add-client "spice://127.0.0.1:$relay_port" "$QMP_std"
+n=$(grep -c 'add_client {"return": {}}' "$T/relay.log" || true)
+if [ "$n" -ge 1 ] && ! grep -q '"error"' "$T/relay.log"; then
+    pass "add_client: QEMU took $n client socket(s) through QMP, each serving the viewer's MAIN channel"
 else
     fail "add_client: $(cat "$T/relay.log")"
-fi
-# one viewer run: the socket handed in serves one MAIN channel
-if "$VIEWER" --headless --duration 2 --snapshot "$T/add-client.png" "spice://127.0.0.1:$relay_port" \
-        >"$T/add-client.out" 2>"$T/add-client.err"; then
-    screendump "$QMP_std" "$T/add-client.ppm"
-    d=$(pixel_diff "$T/add-client.png" "$T/add-client.ppm")
-    [ "$d" = 0 ] && pass "add_client: the client on the handed-in socket got the picture ($(cat "$T/add-client.out"))" ||
-        fail "add_client: the picture differs from the screendump in $d pixels"
-else
-    fail "add_client: the viewer failed: $(cat "$T/add-client.err")"
 fi
 
 # ---- unix=on: SPICE on a unix socket ----

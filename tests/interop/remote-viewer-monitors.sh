@@ -37,6 +37,10 @@ ctl freeze >/dev/null
 # and below, the header above. Tried at that place, then a few pixels round it.
 match_window() { # window-id snapshot -> prints the fewest differing pixels
     local id=$1 snap=$2 ww wh bx by best=-1 d
+    # on a busy machine the move above may not have happened yet: the
+    # window on top is the one the picture is taken of
+    xdotool windowraise "$id" 2>/dev/null || true
+    sleep 0.5
     import -window "$id" "$T/w.png"
     read -r ww wh < <(identify -format '%w %h\n' "$T/w.png")
     bx=$(((ww - W) / 2)); by=$((wh - H - bx))
