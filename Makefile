@@ -181,7 +181,10 @@ $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TST)/test_client_canvas \
             $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue \
             $(TST)/test_qxl_memslots $(TST)/test_qxl_cmd
-$(filter-out $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
+# qxl_host plays QEMU for any libspice-server.so.1 it is given (floe's or
+# the reference): it loads the library at run time and links none of floe's
+DLOPEN_TOOLS := $(TST)/qxl_host
+$(filter-out $(WHITEBOX) $(DLOPEN_TOOLS),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
 $(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIB_QEMU_INTERNAL) $(call INTERNAL,$(LIBS_ALL))
 $(TST)/%: $(OBJ)/tests/unit/%.o
 	@mkdir -p $(dir $@)
@@ -190,6 +193,11 @@ $(TST)/%: $(OBJ)/tests/unit/%.o
 $(TST)/%: $(OBJ)/tests/e2e/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(ALL_PC_LIBS)
+
+$(OBJ)/tests/e2e/qxl_host.o: CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
+$(DLOPEN_TOOLS): $(TST)/%: $(OBJ)/tests/e2e/%.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -ldl
 
 # The codec bench (bench/codecs.c): built like the programs, optimised and,
 # in make bench, without sanitizers.

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# floe's libspice-server.so.1 against Debian's, fed the same QXL commands by
+# qxl_host (QEMU's side of the QXL interface, loading either library):
+# for each scenario the primary surface's memory after update_area, the
+# reference client's pictures (spicy-screenshot; remote-viewer while the
+# commands arrive) and floe-viewer's equal the picture qxl_host computes by
+# itself, for both libraries. Scenarios: scroll (a console scrolling by
+# copy-bits, bottom-up primary), mixed (fills, 32-bit and 8-bit bitmaps in
+# every layout, clips, BLACKNESS/WHITENESS/INVERS, copy-bits, an
+# off-screen surface, the cursor) and bad (crafted bad commands among good
+# ones: floe's library logs one line per bad command, drops it and goes on;
+# a drawable whose bbox reaches past its surface is dropped whole, as the
+# reference's validate_drawable_bbox does). The reference aborts on an
+# address with a bad memslot id or generation (spice_critical) and
+# dereferences NULL on a clip whose chunk chain loops, so it is sent only
+# the bad commands it survives.
+# Environment: BIN, TESTBIN (default build/bin, build/tests).
+. "$(dirname "$0")/../lib.sh"
+HOST=$TESTBIN/qxl_host
+VIEWER=$BIN/floe-viewer
+FLOE_LIB=$BIN/../lib/libspice-server.so.1
+REF_LIB=/usr/lib/x86_64-linux-gnu/libspice-server.so.1
+COOKIE=24301   # qxl_host's update_area cookie
+for f in "$HOST" "$VIEWER" "$FLOE_LIB"; do
+    [ -e "$f" ] || { fail "$f is not built"; finish; }
+done
+for tool in compare import spicy-screenshot remote-viewer Xvfb openbox; do
+    command -v $tool >/dev/null || { fail "$tool is missing (make deps installs it)"; finish; }
+done
+
+# A library built with ASan needs the runtime loaded first when the host has none.
+PRELOAD=
+if ldd "$FLOE_LIB" | grep -q libasan && ! ldd "$HOST" | grep -q libasan; then
+    PRELOAD=$(ldd "$FLOE_LIB" | awk '/libasan/ { print $3 }')
+fi
+
+# start_host NAME LIB SCENARIO [options]: runs qxl_host on a free port;
+# sets HOST_PID and HOST_PORT. The reference leaks at exit: no leak check there.
+start_host() {
+    local name=$1 lib=$2 try asan=${ASAN_OPTIONS:-}
+    shift 2
+    [ "$lib" = "$REF_LIB" ] && asan=detect_leaks=0
+    for try in 1 2 3; do
+        HOST_PORT=$(free_port)
+        LD_PRELOAD=$PRELOAD ASAN_OPTIONS=$asan \
+            "$HOST" "$lib" "$HOST_PORT" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+        HOST_PID=$!; PIDS+=("$HOST_PID")
+        wait_for 60 grep -q '^listening' "$T/$name.out" && kill -0 "$HOST_PID" 2>/dev/null && return
+        echo "  $name: qxl_host did not start (try $try): $(tail -n 1 "$T/$name.err")"
+        kill "$HOST_PID" 2>/dev/null || true
+    done
+    fail "$name: qxl_host did not start"
+    return 1
+}
+
+# stop_host NAME: SIGTERM; it must exit cleanly (sanitizers included)
+stop_host() {
+    kill -TERM "$HOST_PID" 2>/dev/null || true
+    if wait "$HOST_PID"; then pass "$1: qxl_host exited cleanly"
+    else fail "$1: qxl_host exited with an error:"; tail -n 20 "$T/$1.err"; fi
+}
+
+same() { # NAME WHAT A B: A and B are the same picture
+    local d
+    d=$(pixel_diff "$3" "$4")
+    if [ "$d" = 0 ]; then pass "$1: $2 (0 differing pixels)"
+    else fail "$1: $2: $d pixels differ"; fi
+}
+
+# Once the scenario was fed: the library's update_area answered
+# (update_area_complete, then the cookie), its surface holds the picture.
+check_update() {
+    local name=$1 expect=$2 u a
+    if ! wait_for 60 grep -q '^ready' "$T/$name.out"; then
+        fail "$name: the final update_area never completed"; tail -n 20 "$T/$name.err"; return 1
+    fi
+    u=$(grep -n '^update_area_complete surface=0' "$T/$name.out" | head -n 1 | cut -d: -f1)
+    a=$(grep -n "^async_complete cookie=$COOKIE" "$T/$name.out" | head -n 1 | cut -d: -f1)
+    if [ -n "$u" ] && [ -n "$a" ] && [ "$u" -lt "$a" ]; then
+        pass "$name: update_area_async: update_area_complete, then async_complete"
+    else
+        fail "$name: update_area_async: update_area_complete line $u, async_complete line $a"
+    fi
+    [ -f "$T/$name.surface.ppm" ] && same "$name" "surface memory equals the expected picture" \
+        "$expect" "$T/$name.surface.ppm"
+}
+
+viewer_shot() { # NAME PORT FILE.png: floe-viewer's picture once nothing changes
+    timeout 90 "$VIEWER" --headless --duration 3 --settle 2 --snapshot "$3" \
+        "spice://127.0.0.1:$2" >"$T/$1.viewer.out" 2>&1
+}
+
+# rv_shot NAME FILE.png EXPECT: remote-viewer's full-screen window, taken
+# until it equals EXPECT (at most 20 s: the client may lag behind)
+rv_shot() {
+    local i
+    remote-viewer --full-screen "spice://127.0.0.1:$HOST_PORT" >"$T/$1.rv.log" 2>&1 &
+    local rv=$!
+    PIDS+=("$rv")
+    for i in $(seq 1 20); do
+        sleep 1
+        import -window root "$2" 2>/dev/null || continue
+        [ "$(pixel_diff "$3" "$2")" = 0 ] && break
+    done
+    kill "$rv" 2>/dev/null || true
+    wait "$rv" 2>/dev/null || true
+}
+
+# half LABEL LIB BAD-LIST: every scenario on one library
+half() {
+    local lab=$1 lib=$2 bad=$3 scen opts name n want
+    for scen in scroll mixed bad; do
+        opts=(--expect "$T/$scen.expect.ppm")
+        [ "$scen" = scroll ] && opts+=(--negative-stride)
+        [ "$scen" = bad ] && opts+=(--bad "$bad")
+
+        # fed before any client connects
+        name=$lab-$scen
+        start_host "$name" "$lib" "$scen" "${opts[@]}" --surface "$T/$name.surface.ppm" || continue
+        if check_update "$name" "$T/$scen.expect.ppm"; then
+            if timeout 60 spicy-screenshot -h 127.0.0.1 -p "$HOST_PORT" -o "$T/$name.spicy.ppm" \
+                >"$T/$name.spicy.log" 2>&1; then
+                same "$name" "spicy-screenshot's picture equals the expected picture" \
+                    "$T/$scen.expect.ppm" "$T/$name.spicy.ppm"
+            else
+                fail "$name: spicy-screenshot failed: $(tail -n 1 "$T/$name.spicy.log")"
+            fi
+            if viewer_shot "$name" "$HOST_PORT" "$T/$name.viewer.png"; then
+                same "$name" "floe-viewer's picture equals the expected picture" \
+                    "$T/$scen.expect.ppm" "$T/$name.viewer.png"
+            else
+                fail "$name: floe-viewer failed: $(tail -n 2 "$T/$name.viewer.out")"
+            fi
+        fi
+        if [ "$scen" = bad ]; then
+            want=$(grep -c '^bad command' "$T/$name.out" || true)
+            if [ "$lab" = floe ]; then
+                n=$(grep -c 'dropped' "$T/$name.err" || true)
+                if [ "$n" = "$want" ]; then pass "$name: one line logged per bad command ($n)"
+                else fail "$name: $n lines logged for $want bad commands"; fi
+            fi
+            if kill -0 "$HOST_PID" 2>/dev/null; then pass "$name: survived $want bad commands"
+            else fail "$name: died after the bad commands"; fi
+        fi
+        stop_host "$name"
+        [ "$scen" = bad ] && continue
+
+        # fed while floe-viewer watches: the library's live stream
+        name=$lab-$scen-live
+        start_host "$name" "$lib" "$scen" "${opts[@]}" --wait-client || continue
+        if viewer_shot "$name" "$HOST_PORT" "$T/$name.viewer.png"; then
+            if [ "$(pixel_diff "$T/$scen.expect.ppm" "$T/$name.viewer.png")" = 0 ]; then
+                pass "$name: floe-viewer's picture equals the expected picture"
+            else
+                fail "$name: floe-viewer's picture differs from the expected picture:" \
+                    "$(pixel_diff "$T/$scen.expect.ppm" "$T/$name.viewer.png") pixels" \
+                    "$(grep -h 'warning' "$T/$name.viewer.out" | head -n 3)"
+            fi
+        else
+            fail "$name: floe-viewer failed: $(tail -n 2 "$T/$name.viewer.out")"
+        fi
+        check_update "$name" "$T/$scen.expect.ppm" || true
+        stop_host "$name"
+
+        # and while the reference client watches
+        name=$lab-$scen-rv
+        start_host "$name" "$lib" "$scen" "${opts[@]}" --wait-client || continue
+        rv_shot "$name" "$T/$name.png" "$T/$scen.expect.ppm"
+        same "$name" "remote-viewer's window equals the expected picture" \
+            "$T/$scen.expect.ppm" "$T/$name.png"
+        check_update "$name" "$T/$scen.expect.ppm" || true
+        stop_host "$name"
+    done
+}
+
+start_xvfb 1024x768
+half floe "$FLOE_LIB" slot,gen,range,stride,loop,clip,surface,bbox
+if [ -f "$REF_LIB" ]; then
+    half ref "$REF_LIB" range,stride,loop,surface,bbox
+    # the two libraries side by side, client by client
+    for pic in scroll.spicy.ppm mixed.spicy.ppm bad.spicy.ppm scroll.viewer.png mixed.viewer.png \
+               scroll-live.viewer.png mixed-live.viewer.png scroll-rv.png mixed-rv.png; do
+        [ -f "$T/floe-$pic" ] && [ -f "$T/ref-$pic" ] || continue
+        same "${pic%%.*}" "floe's library and the reference give the same picture (${pic#*.})" \
+            "$T/floe-$pic" "$T/ref-$pic"
+    done
+else
+    skip "the reference library" "$REF_LIB is not installed"
+fi
+finish
