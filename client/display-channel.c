@@ -90,10 +90,16 @@ static int image_bitmap(struct fcli_display *d, const struct spice_image *img,
                         pixman_image_t **out)
 {
     int err;
-    pixman_image_t *px = fcli_bitmap_decode(img, &err);
+    pixman_image_t *px = fcli_bitmap_decode(d, img, &err);
 
     if (!px && err == -ENOTSUP) {
         warn_once(&d->warned_misc[MISC_BITMAP], "bitmap format", img->bitmap.format);
+        cache_placeholder(d, img);
+        return 1;
+    }
+    if (!px && err == -ENOENT) {
+        warn_once(&d->warned_misc[MISC_PALETTE], "bitmap with a palette not kept, id",
+                  (unsigned)img->palette_id);
         cache_placeholder(d, img);
         return 1;
     }

@@ -50,7 +50,7 @@ void fcli_image_cache_clear(struct fcli_image_cache *c);
 
 /* Decodes a BITMAP image to a new 32-bit pixman image. NULL with *err:
  * -ENOTSUP (a format floe does not draw), -EBADMSG, -ENOMEM. */
-pixman_image_t *fcli_bitmap_decode(const struct spice_image *img, int *err);
+pixman_image_t *fcli_bitmap_decode(struct fcli_display *d, const struct spice_image *img, int *err);
 /* Decodes any compressed type a registered codec handles (QUIC, LZ, GLZ,
  * JPEG, ...) through codecs/codec.h, with d's codec memory and palettes.
  * NULL with *err: -ENOTSUP (no decoder for the type), -EBADMSG, -ENOMEM. */

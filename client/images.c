@@ -1,5 +1,6 @@
 /* SPICE images turned into aligned 32-bit pixman images: uncompressed
- * BITMAPs (32BIT, RGBA, 24BIT, 16BIT, top-down or not), and every compressed
+ * BITMAPs (32BIT, RGBA, 24BIT, 16BIT, and 1, 4 and 8 bits with a palette,
+ * top-down or not), and every compressed
  * type through the codec registry. */
 #include "client/display.h"
 
@@ -36,30 +37,83 @@ static void row_16(uint32_t *dst, const uint8_t *src, uint32_t w)
     }
 }
 
-pixman_image_t *fcli_bitmap_decode(const struct spice_image *img, int *err)
+static const struct fcli_palette *palette_for(struct fcli_display *d,
+                                              const struct spice_image *img);
+
+/* A palette format's pixel x of a row: its index into the palette. */
+static unsigned index_of(uint8_t format, const uint8_t *row, uint32_t x)
+{
+    switch (format) {
+    case SPICE_BITMAP_1BIT_LE: return row[x >> 3] >> (x & 7) & 1;
+    case SPICE_BITMAP_1BIT_BE: return row[x >> 3] >> (7 - (x & 7)) & 1;
+    case SPICE_BITMAP_4BIT_LE: return x & 1 ? row[x >> 1] >> 4 : row[x >> 1] & 0xf;
+    case SPICE_BITMAP_4BIT_BE: return x & 1 ? row[x >> 1] & 0xf : row[x >> 1] >> 4;
+    default: return row[x];
+    }
+}
+
+/* Palette bitmaps (1, 4 and 8 bits): each index looked up, one past the
+ * palette's end drawn black. */
+static pixman_image_t *palette_bitmap(struct fcli_display *d, const struct spice_image *img,
+                                      int *err)
 {
     const struct spice_bitmap *b = &img->bitmap;
-    void (*row)(uint32_t *, const uint8_t *, uint32_t);
+    const struct fcli_palette *p = palette_for(d, img);
+    pixman_image_t *out;
+    uint32_t *bits;
+    int stride;
+
+    *err = -ENOENT;   /* a palette this client does not have: skip the draw */
+    if (!p)
+        return NULL;
+    *err = -ENOMEM;
+    out = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)b->x, (int)b->y, NULL, 0);
+    if (!out)
+        return NULL;
+    bits = pixman_image_get_data(out);
+    stride = pixman_image_get_stride(out) / 4;
+    for (uint32_t y = 0; y < b->y; y++) {
+        uint32_t src_y = (b->flags & SPICE_BITMAP_TOP_DOWN) ? y : b->y - 1 - y;
+        const uint8_t *src = img->data + (size_t)src_y * b->stride;
+        uint32_t *dst = bits + (size_t)y * stride;
+
+        for (uint32_t x = 0; x < b->x; x++) {
+            unsigned i = index_of(b->format, src, x);
+            dst[x] = i < p->n ? p->ents[i] : 0;
+        }
+    }
+    *err = 0;
+    return out;
+}
+
+pixman_image_t *fcli_bitmap_decode(struct fcli_display *d, const struct spice_image *img, int *err)
+{
+    const struct spice_bitmap *b = &img->bitmap;
+    void (*row)(uint32_t *, const uint8_t *, uint32_t) = NULL;
     pixman_format_code_t pf = PIXMAN_x8r8g8b8;
-    unsigned bpp;
     pixman_image_t *out;
     uint32_t *bits;
     int stride;
 
     switch (b->format) {
-    case SPICE_BITMAP_RGBA: pf = PIXMAN_a8r8g8b8; row = row_32; bpp = 4; break;
-    case SPICE_BITMAP_32BIT: row = row_32; bpp = 4; break;
-    case SPICE_BITMAP_24BIT: row = row_24; bpp = 3; break;
-    case 6 /* 16BIT */: row = row_16; bpp = 2; break;
+    case SPICE_BITMAP_RGBA: pf = PIXMAN_a8r8g8b8; row = row_32; break;
+    case SPICE_BITMAP_32BIT: row = row_32; break;
+    case SPICE_BITMAP_24BIT: row = row_24; break;
+    case SPICE_BITMAP_16BIT: row = row_16; break;
+    case SPICE_BITMAP_1BIT_LE: case SPICE_BITMAP_1BIT_BE:
+    case SPICE_BITMAP_4BIT_LE: case SPICE_BITMAP_4BIT_BE: case SPICE_BITMAP_8BIT:
+        break;
     default:
         *err = -ENOTSUP;
         return NULL;
     }
     *err = -EBADMSG;
     if (b->x == 0 || b->y == 0 || b->x > FLOE_CLIENT_MAX_SIDE || b->y > FLOE_CLIENT_MAX_SIDE ||
-        (uint64_t)b->stride < (uint64_t)b->x * bpp ||
+        (uint64_t)b->stride < spice_bitmap_row_bytes(b->format, b->x) ||
         (uint64_t)b->stride * b->y > img->data_len)
         return NULL;
+    if (!row)
+        return palette_bitmap(d, img, err);
     *err = -ENOMEM;
     out = pixman_image_create_bits(pf, (int)b->x, (int)b->y, NULL, 0);
     if (!out)

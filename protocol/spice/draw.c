@@ -52,10 +52,24 @@ unsigned spice_bitmap_bpp(uint8_t format)
     }
 }
 
-static int bitmap_get(struct floe_rbuf *r, struct spice_image *img)
+uint64_t spice_bitmap_row_bytes(uint8_t format, uint32_t width)
+{
+    switch (format) {
+    case SPICE_BITMAP_1BIT_LE: case SPICE_BITMAP_1BIT_BE: return ((uint64_t)width + 7) / 8;
+    case SPICE_BITMAP_4BIT_LE: case SPICE_BITMAP_4BIT_BE: return ((uint64_t)width + 1) / 2;
+    case SPICE_BITMAP_8BIT: return width;
+    case SPICE_BITMAP_16BIT: return (uint64_t)width * 2;
+    default: return (uint64_t)width * spice_bitmap_bpp(format);
+    }
+}
+
+/* A bitmap: format, flags, size, stride, its palette (an id, a pointer, or
+ * none), then the pixels. A palette format's palette is kept in the image
+ * as LZ_PLT's is: by id (flags PAL_FROM_CACHE) or inline. */
+static int bitmap_get(const struct floe_rbuf *whole, struct floe_rbuf *r, struct spice_image *img)
 {
     struct spice_bitmap *b = &img->bitmap;
-    unsigned bpp;
+    uint32_t at = 0;
 
     b->format = floe_get_u8(r);
     b->flags = floe_get_u8(r);
@@ -63,20 +77,23 @@ static int bitmap_get(struct floe_rbuf *r, struct spice_image *img)
     b->y = floe_get_u32(r);
     b->stride = floe_get_u32(r);
     if (b->flags & SPICE_BITMAP_PAL_FROM_CACHE)
-        (void)floe_get_u64(r);
+        img->palette_id = floe_get_u64(r);
     else
-        b->palette = floe_get_u32(r);
-    bpp = spice_bitmap_bpp(b->format);
+        at = b->palette = floe_get_u32(r);
     if (r->bad || b->x != img->desc.width || b->y != img->desc.height)
         return -EBADMSG;
-    /* palette formats are not drawn yet; their size is still checked */
-    if (bpp && (uint64_t)b->stride < (uint64_t)b->x * bpp)
+    if ((uint64_t)b->stride < spice_bitmap_row_bytes(b->format, b->x))
         return -EBADMSG;
     if ((uint64_t)b->stride * b->y > floe_rbuf_left(r))
         return -EBADMSG;
     img->data_len = (size_t)b->stride * b->y;
     img->data = floe_get_bytes(r, img->data_len);
-    return 0;
+    img->flags = b->flags & (SPICE_BITMAP_PAL_CACHE_ME | SPICE_BITMAP_PAL_FROM_CACHE);
+    if (b->format < SPICE_BITMAP_1BIT_LE || b->format > SPICE_BITMAP_8BIT ||
+        (b->flags & SPICE_BITMAP_PAL_FROM_CACHE))
+        return 0;
+    return spice_palette_parse(whole->p, whole->len, at, &img->palette_id, &img->palette,
+                               &img->palette_len);
 }
 
 /* LZ_PLT: flags, data_size, the palette (an id, or a pointer to unique,
@@ -127,7 +144,7 @@ int spice_image_parse(const uint8_t *body, size_t len, uint32_t offset, struct s
         return -EBADMSG;
     switch (img->desc.type) {
     case SPICE_IMAGE_BITMAP:
-        return bitmap_get(&r, img);
+        return bitmap_get(&whole, &r, img);
     case SPICE_IMAGE_FROM_CACHE:
     case SPICE_IMAGE_FROM_CACHE_LOSSLESS:
         return 0;

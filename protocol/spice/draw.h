@@ -37,9 +37,9 @@ struct spice_image {
     struct spice_bitmap bitmap;
     const uint8_t *data;
     size_t data_len;
-    uint8_t flags;          /* JPEG_ALPHA and LZ_PLT: their flags byte */
+    uint8_t flags;          /* JPEG_ALPHA and LZ_PLT: their flags byte; BITMAP: its palette flags */
     uint32_t aux;           /* JPEG_ALPHA: jpeg_size; ZLIB_GLZ_RGB: glz_data_size */
-    /* LZ_PLT: the palette, by id (flags & PAL_FROM_CACHE) or inline:
+    /* LZ_PLT and palette BITMAPs: the palette, by id (flags & PAL_FROM_CACHE) or inline:
      * palette_len little-endian u32 entries at palette */
     uint64_t palette_id;
     const uint8_t *palette;
@@ -89,6 +89,9 @@ int spice_copy_bits_parse(const uint8_t *body, size_t len, struct spice_copy_bit
 int spice_cursor_get(struct floe_rbuf *r, struct spice_cursor *c);
 /* Bytes per pixel of a bitmap format floe draws, 0 if unsupported. */
 unsigned spice_bitmap_bpp(uint8_t format);
+/* The bytes one row of `width` pixels of a bitmap format takes (palette
+ * formats pack pixels into bytes). */
+uint64_t spice_bitmap_row_bytes(uint8_t format, uint32_t width);
 
 /* Encoders. `body_at` is the offset in `w` where the message body starts
  * (pointers inside a body count from there). */

@@ -126,6 +126,31 @@ static void damage(QXLState *w, uint32_t id, pixman_region32_t *changed)
         pixman_region32_union(&w->pending, &w->pending, changed);
 }
 
+/* As the reference: a draw whose surface, or a surface it depends on, does
+ * not exist, or whose bbox leaves its surface, is dropped whole. */
+static int draw_fits(QXLState *w, const struct fqxl_draw *d, const char **why)
+{
+    pixman_image_t *img = w->surf[d->surface_id].img;
+
+    if (!img) {
+        *why = "its surface does not exist";
+        return 0;
+    }
+    if (d->bbox.left < 0 || d->bbox.top < 0 || d->bbox.right > pixman_image_get_width(img) ||
+        d->bbox.bottom > pixman_image_get_height(img)) {
+        *why = "its bbox leaves its surface";
+        return 0;
+    }
+    for (int i = 0; i < 3; i++) {
+        int32_t id = d->surfaces_dest[i];
+        if (id >= 0 && (id >= FQXL_MAX_SURFACES || !w->surf[id].img)) {
+            *why = "a surface it depends on does not exist";
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void do_draw(QXLState *w, const QXLCommandExt *ext)
 {
     struct fqxl_draw d;
@@ -137,8 +162,8 @@ static void do_draw(QXLState *w, const QXLCommandExt *ext)
         bad_command(w, "a draw", why);
         return;
     }
-    if (!w->surf[d.surface_id].img) {
-        bad_command(w, "a draw", "its surface does not exist");
+    if (!draw_fits(w, &d, &why)) {
+        bad_command(w, "a draw", why);
         fqxl_draw_free(&d);
         return;
     }

@@ -824,6 +824,50 @@ static void test_golden_draw_copy_bitmap_decode(void **state)
     free(body);
 }
 
+/* The same DRAW_COPY with an 8-bit palette bitmap: 4-byte rows of 3
+ * indices, then the palette (unique 0x77, two entries) after the pixels.
+ * The palette is found, its size checked, and a row shorter than the
+ * format needs is refused. */
+static void test_draw_copy_palette_bitmap(void **state)
+{
+    uint8_t buf[93 + 8 + 10 + 8];
+    struct spice_draw_copy m;
+    uint8_t *body;
+
+    memcpy(buf, golden_copy, 93);
+    buf[75] = SPICE_BITMAP_8BIT;
+    floe_wr_le32(buf + 85, 4);            /* stride */
+    floe_wr_le32(buf + 89, 101);          /* the palette's offset */
+    memcpy(buf + 93, "\x00\x01\x01\xee\x01\x00\x00\xee", 8);
+    floe_wr_le32(buf + 101, 0x77);
+    floe_wr_le32(buf + 105, 0);
+    buf[109] = 2;
+    buf[110] = 0;
+    floe_wr_le32(buf + 111, 0x00102030);
+    floe_wr_le32(buf + 115, 0x00405060);
+    body = dup_exact(buf, sizeof(buf));
+    assert_int_equal(spice_draw_copy_parse(body, sizeof(buf), &m), 0);
+    assert_int_equal(m.image.bitmap.format, SPICE_BITMAP_8BIT);
+    assert_int_equal(m.image.data_len, 8);
+    assert_ptr_equal(m.image.data, body + 93);
+    assert_true(m.image.palette_id == 0x77);
+    assert_int_equal(m.image.palette_len, 2);
+    assert_ptr_equal(m.image.palette, body + 111);
+    assert_int_equal(spice_bitmap_row_bytes(SPICE_BITMAP_1BIT_BE, 9), 2);
+    assert_int_equal(spice_bitmap_row_bytes(SPICE_BITMAP_4BIT_LE, 3), 2);
+    free(body);
+
+    /* the palette's entries run past the message */
+    body = dup_exact(buf, sizeof(buf) - 1);
+    assert_int_equal(spice_draw_copy_parse(body, sizeof(buf) - 1, &m), -EBADMSG);
+    free(body);
+    /* rows of 2 bytes cannot hold 3 8-bit pixels */
+    floe_wr_le32(buf + 85, 2);
+    body = dup_exact(buf, sizeof(buf));
+    assert_int_equal(spice_draw_copy_parse(body, sizeof(buf), &m), -EBADMSG);
+    free(body);
+}
+
 static void test_golden_draw_copy_with_clip_rects(void **state)
 {
     static const struct spice_rect clip = { 4, 8, 5, 9 };
@@ -1269,6 +1313,7 @@ int main(void)
         cmocka_unit_test(test_golden_copy_bits),
         cmocka_unit_test(test_golden_draw_copy_bitmap_encode),
         cmocka_unit_test(test_golden_draw_copy_bitmap_decode),
+        cmocka_unit_test(test_draw_copy_palette_bitmap),
         cmocka_unit_test(test_golden_draw_copy_with_clip_rects),
         cmocka_unit_test(test_image_other_kinds),
         cmocka_unit_test(test_golden_cursor_alpha),
