@@ -228,6 +228,27 @@ else
     fail "FLOE_SPICE_SHARED=1: the first client ended: exit $A_RC, $(cat "$T/shared-a.err")"
 fi
 
+# ---- start-up: -vga qxl without -spice; a TLS port, not built yet ----
+"$QEMU" -accel tcg -m 64 -display none -nodefaults -no-user-config -vga qxl \
+    -qmp "unix:$T/nospice.qmp,server=on,wait=off" >"$T/nospice.qemu.log" 2>&1 &
+PIDS+=($!)
+if wait_for 30 test -S "$T/nospice.qmp" && sleep 2 &&
+    grep -q "$LIBDIR" "/proc/${PIDS[-1]}/maps" && screendump "$T/nospice.qmp" "$T/nospice.ppm" &&
+    [ "$(convert "$T/nospice.ppm" -format %k info:)" -gt 1 ]; then
+    pass "-vga qxl without -spice: QEMU runs with floe's library, its screendump shows SeaBIOS"
+else
+    fail "-vga qxl without -spice: $(tail -n 3 "$T/nospice.qemu.log")"
+fi
+rc=0
+timeout 30 "$QEMU" -accel tcg -m 64 -display none -nodefaults -no-user-config -vga qxl \
+    -spice "tls-port=$(free_port),addr=127.0.0.1,x509-dir=$T" >"$T/tls.log" 2>&1 || rc=$?
+if [ $rc -ne 0 ] && grep -q "floe-spice: error: TLS" "$T/tls.log" &&
+    grep -q "failed to initialize spice server" "$T/tls.log"; then
+    pass "a TLS port stops QEMU with floe's reason: $(grep "floe-spice: error" "$T/tls.log")"
+else
+    fail "TLS port: exit $rc, $(cat "$T/tls.log")"
+fi
+
 # neither QEMU nor the sanitizers complained
 for vm in std qxl menu pw shared unix; do
     bad=$(grep -E "AddressSanitizer|runtime error|Assertion|qemu-system-[a-z0-9_]*: " "$T/$vm.qemu.log" |
