@@ -30,12 +30,31 @@ chmod +x "$T/qemu"
 QEMU=$T/qemu
 . "$(dirname "$0")/../qemu-lib.sh"
 
-start_vm std "disable-ticketing=on" -device VGA
+# the std VM also has what QEMU's SPICE modules register: the agent's port,
+# a USB redirection device and a sound card (accepted; their channels come later)
+start_vm std "disable-ticketing=on" -device VGA \
+    -device virtio-serial-pci -chardev spicevmc,id=vdagent,name=vdagent \
+    -device virtserialport,chardev=vdagent,name=com.redhat.spice.0 \
+    -device qemu-xhci -chardev spicevmc,id=usbredir0,name=usbredir -device usb-redir,chardev=usbredir0 \
+    -audiodev spice,id=snd0 -device intel-hda -device hda-duplex,audiodev=snd0
+start_vm lz "disable-ticketing=on,image-compression=lz" -device VGA
+start_vm quic "disable-ticketing=on,image-compression=quic" -device VGA
 start_vm qxl "disable-ticketing=on" -vga qxl
 sleep 3 # let SeaBIOS reach a quiet screen
 for vm in std qxl; do
     grep -q "$LIBDIR" "/proc/$(pgrep -f "$T/$vm.qmp" | head -n 1)/maps" ||
         fail "$vm: QEMU did not load floe's library"
+done
+
+# ---- QEMU's settings: image-compression as named ----
+for vm in lz:101 quic:1; do
+    name=${vm%%:*} type=${vm#*:} port_var=PORT_${vm%%:*} qmp_var=QMP_${vm%%:*}
+    mkdir -p "$T/dump-$name"
+    FLOE_DUMP_IMAGES="$T/dump-$name" snapshot_matches "$name" "spice://127.0.0.1:${!port_var}" \
+        "${!qmp_var}"
+    seen=$(ls "$T/dump-$name" | sed -n 's/.*-t\([0-9]*\)-.*/\1/p' | sort -u | tr '\n' ' ')
+    [ "$seen" = "$type " ] && pass "image-compression=$name: floe sent image type $type only" ||
+        fail "image-compression=$name: image types { $seen}, want $type"
 done
 
 # ---- pictures: floe-viewer, the reference client's screenshot, remote-viewer ----
