@@ -42,17 +42,26 @@ vm_table() {
              $1 ~ /ratio/ { printf "| floe / QEMU | | %.2f | | %.2f |\n", $3, $6 }' "$OUT/vm.csv"
 }
 
+qxl_table() {
+    awk -F, 'NR == 2 { printf "Median of %d run(s); bytes and CPU over %d s of scrolling, latency over %d keys.\n\n", $6, $7, $8 }' "$OUT/qxl.csv"
+    echo "| libspice-server | bytes per line | SPICE threads CPU ms / line | QEMU main loop CPU ms / line | key to pixel median ms |"
+    echo "|---|---|---|---|---|"
+    awk -F, 'NR > 1 && $1 !~ /ratio/ { printf "| %s | %.0f | %.2f | %.2f | %.1f |\n", $1, $2, $3, $4, $5 }
+             $1 ~ /ratio/ { printf "| floe / Debian | %s | %s | %s | %s |\n", $2, $3, $4, $5 }' "$OUT/qxl.csv"
+}
+
 {
     echo "# make bench"
     echo
     machine
-    for t in demo codecs vm; do
+    for t in demo codecs vm qxl; do
         [ -f "$OUT/$t.csv" ] || continue
         echo
         case $t in
             demo) demo_table ;;
             codecs) codec_table ;;
             vm) vm_table ;;
+            qxl) qxl_table ;;
         esac
     done
 } >"$OUT/results.md"
@@ -62,11 +71,11 @@ echo "wrote $OUT/results.md"
 [ -n "$README" ] && [ -f "$README" ] || exit 0
 tmp=$(mktemp)
 cp "$README" "$tmp"
-for t in demo codecs vm; do
+for t in demo codecs vm qxl; do
     [ -f "$OUT/$t.csv" ] || continue
     grep -q "<!-- bench:$t -->" "$tmp" || continue
     body=$(mktemp)
-    { machine; echo; case $t in demo) demo_table ;; codecs) codec_table ;; vm) vm_table ;; esac; } >"$body"
+    { machine; echo; case $t in demo) demo_table ;; codecs) codec_table ;; vm) vm_table ;; qxl) qxl_table ;; esac; } >"$body"
     awk -v tag="$t" -v body="$body" '
         $0 == "<!-- bench:" tag " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
         $0 == "<!-- /bench:" tag " -->" { skip = 0 }

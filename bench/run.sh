@@ -3,8 +3,9 @@
 # floe-viewer, asking for each image compression in turn (off, lz4, lz,
 # glz, quic, auto_glz: --preferred-compression), runs of the modes interleaved. Prints frames/s
 # delivered, bytes per frame and server CPU milliseconds per frame, each the
-# median of RUNS runs of SECONDS seconds; then the codec table (bench/codecs.sh)
-# and the VM table (bench/vm.sh; BENCH_NO_VM=1 skips it). bench/report.sh
+# median of RUNS runs of SECONDS seconds; then the codec table (bench/codecs.sh),
+# the VM table (bench/vm.sh; BENCH_NO_VM=1 skips it) and the qxl table
+# (bench/qxl.sh; BENCH_NO_QXL=1 skips it). bench/report.sh
 # then writes BUILD/bench/results.md and puts the tables into README.md.
 set -eu
 BIN=${1:-build/bin}
@@ -64,5 +65,6 @@ done
 echo
 [ -n "${BENCH_NO_CODECS:-}" ] || "$(dirname "$0")/codecs.sh" "$(dirname "$BIN")"
 [ -n "${BENCH_NO_VM:-}" ] || "$(dirname "$0")/vm.sh" "$BIN"
+[ -n "${BENCH_NO_QXL:-}" ] || "$(dirname "$0")/qxl.sh" "$BIN"
 # the README's figures are this run's: its tables are rewritten from the CSVs
 "$(dirname "$0")/report.sh" "$OUT" README.md
