@@ -66,3 +66,22 @@ summary_ok() { # name expected-size
     fi
 }
 
+
+# boot_menu_opens SPICE_OPTIONS: a VM whose SeaBIOS offers its boot menu;
+# Escape typed through floe-viewer opens it (the picture must equal the
+# screendump and the screen must change). Start it late in a test: SeaBIOS
+# offers the menu for 60 s at most.
+boot_menu_opens() {
+    local d
+    start_vm menu "$1" -device VGA -boot menu=on,splash-time=60000
+    sleep 3 # let SeaBIOS reach its prompt
+    screendump "$QMP_menu" "$T/menu-before.ppm"
+    snapshot_matches menu "spice://127.0.0.1:$PORT_menu" "$QMP_menu" --type $'\e' --type-delay 0.3
+    screendump "$QMP_menu" "$T/menu-after.ppm"
+    d=$(pixel_diff "$T/menu-before.ppm" "$T/menu-after.ppm")
+    if [ "$d" != 0 ] && [ "$d" -gt 200 ]; then
+        pass "menu: Escape typed through floe-viewer opened the boot menu ($d pixels changed)"
+    else
+        fail "menu: the guest's screen did not change after typing Escape ($d pixels)"
+    fi
+}
