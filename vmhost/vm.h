@@ -63,7 +63,8 @@ int floe_vm_screendump(struct floe_vm *vm, const char *file, int monitor, char *
                        size_t errlen);
 
 /* One line "state=... accel=... pid=... qmp=PATH size=WxH updates=N
- * last_exit=... op=... disk=PATH" (no newline) into buf. */
+ * last_exit=... op=... disk=PATH ... display=vnc|qxl [spice=URI]" (no
+ * newline) into buf. */
 void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len);
 
 /* The input sink to give the server: keys, pointer and wheel go to the guest. */
