@@ -37,7 +37,7 @@ int vm_has_suffix(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-#define MAX_FIXED_ARGS (64 + 4 * FLOE_VM_MAX_USB_REDIR + 4 * FLOE_VM_MAX_MONITORS)
+#define MAX_FIXED_ARGS (72 + 4 * FLOE_VM_MAX_USB_REDIR + 4 * FLOE_VM_MAX_MONITORS)
 
 static char *int_arg(int v)
 {
@@ -71,25 +71,34 @@ char **vm_qemu_args(const struct floe_vm *vm, char **own, int *n_own)
 #define OWN(s) (own[(*n_own)++] = argv[n++] = (s))
     ARG(vm_qemu_program());
     ARG("-nodefaults"); ARG("-no-user-config"); ARG("-display"); ARG("none");
-    /* one head: the standard VGA and its VNC server; more: a secondary VGA
-     * (no legacy ports) for each further head, with its own VNC server */
-    if (c->monitors == 1) {
+    /* one head: the standard VGA and its VNC server (or QXL); more: a
+     * secondary VGA (no legacy ports) or QXL device for each further head */
+    if (c->display == FLOE_VM_DISPLAY_QXL) {
+        ARG("-vga"); ARG("qxl");
+    } else if (c->monitors == 1) {
         ARG("-vga"); ARG("std");
     } else {
         ARG("-device"); ARG("VGA,id=head0");
-        for (int i = 1; i < c->monitors; i++) {
-            char id[32];
+    }
+    for (int i = 1; i < c->monitors; i++) {
+        char id[32];
 
-            snprintf(id, sizeof(id), "secondary-vga,id=head%d", i);
-            ARG("-device");
-            OWN(strdup(id));
-        }
+        snprintf(id, sizeof(id), "%s,id=head%d",
+                 c->display == FLOE_VM_DISPLAY_QXL ? "qxl" : "secondary-vga", i);
+        ARG("-device");
+        OWN(strdup(id));
     }
     ARG("-accel"); ARG(vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
     ARG("-m"); OWN(int_arg(c->memory_mib));
     ARG("-smp"); OWN(int_arg(c->cpus));
     ARG("-qmp"); OWN(vm_escape_commas("unix:", vm->qmp_path, ",server=on,wait=off"));
-    for (int i = 0; i < c->monitors; i++) {
+    if (c->display == FLOE_VM_DISPLAY_QXL) {
+        if (!c->spice.disable_ticketing) {
+            ARG("-object"); OWN(vm_spice_secret_object(vm));
+        }
+        ARG("-spice"); OWN(vm_spice_option(vm));
+    }
+    for (int i = 0; c->display == FLOE_VM_DISPLAY_VNC && i < c->monitors; i++) {
         char tail[48];
 
         snprintf(tail, sizeof(tail), ",id=vnc%d,display=head%d", i, i);

@@ -78,6 +78,13 @@ static int set_file(char **slot, const char *v, const char *key, char *err, size
     return *slot ? 0 : -1;
 }
 
+static int set_string(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = strdup(v);
+    return *slot ? 0 : -1;
+}
+
 static int set_key(struct floe_vm_config *cfg, const char *k, const char *v, char *err,
                    size_t errlen)
 {
@@ -103,14 +110,10 @@ static int set_key(struct floe_vm_config *cfg, const char *k, const char *v, cha
         return set_file(&cfg->cdrom, v, k, err, errlen);
     if (!strcmp(k, "template"))
         return set_file(&cfg->template_file, v, k, err, errlen);
-    if (!strcmp(k, "overlay")) {
-        free(cfg->overlay);
-        return (cfg->overlay = strdup(v)) ? 0 : -1;
-    }
-    if (!strcmp(k, "append")) {
-        free(cfg->append);
-        return (cfg->append = strdup(v)) ? 0 : -1;
-    }
+    if (!strcmp(k, "overlay"))
+        return set_string(&cfg->overlay, v);
+    if (!strcmp(k, "append"))
+        return set_string(&cfg->append, v);
     if (!strcmp(k, "accel")) {
         if (!strcmp(v, "auto"))
             cfg->accel = FLOE_VM_ACCEL_AUTO;
@@ -134,6 +137,19 @@ static int set_key(struct floe_vm_config *cfg, const char *k, const char *v, cha
     if (!strcmp(k, "boot_menu"))
         return parse_yes_no(v, &cfg->boot_menu) ? snprintf(err, errlen,
                "boot_menu must be yes or no, not '%s'", v), -1 : 0;
+    if (!strcmp(k, "display")) {
+        if (!strcmp(v, "vnc"))
+            cfg->display = FLOE_VM_DISPLAY_VNC;
+        else if (!strcmp(v, "qxl"))
+            cfg->display = FLOE_VM_DISPLAY_QXL;
+        else
+            return snprintf(err, errlen, "display must be vnc or qxl, not '%s'", v), -1;
+        return 0;
+    }
+    if (!strcmp(k, "spice_lib"))
+        return set_string(&cfg->spice_lib, v);
+    if (!strcmp(k, "spice_preload"))
+        return set_string(&cfg->spice_preload, v);
     if (!strcmp(k, "extra"))
         return split_extra(cfg, v);
     snprintf(err, errlen, "unknown key '%s'", k);
@@ -200,6 +216,13 @@ void floe_vm_config_clear(struct floe_vm_config *cfg)
     free(cfg->cdrom);
     free(cfg->template_file);
     free(cfg->overlay);
+    free(cfg->spice_lib);
+    free(cfg->spice_preload);
+    free(cfg->spice.host);
+    free(cfg->spice.password_file);
+    free(cfg->spice.image_compression);
+    free(cfg->spice.jpeg_wan);
+    free(cfg->spice.zlib_glz_wan);
     for (int i = 0; i < cfg->n_extra; i++)
         free(cfg->extra[i]);
     free(cfg->extra);

@@ -9,9 +9,23 @@
 #pragma GCC visibility push(default)
 
 enum floe_vm_accel { FLOE_VM_ACCEL_AUTO, FLOE_VM_ACCEL_KVM, FLOE_VM_ACCEL_TCG };
+/* vnc: QEMU's VNC sockets feed floe's server, which clients connect to;
+ * qxl: QEMU runs floe's libspice-server.so.1 and clients connect to it */
+enum floe_vm_display { FLOE_VM_DISPLAY_VNC, FLOE_VM_DISPLAY_QXL };
 
 #define FLOE_VM_MAX_USB_REDIR 8
 #define FLOE_VM_MAX_MONITORS 4
+
+/* How clients reach QEMU's own SPICE server (display = qxl): not read
+ * from the file, the host program fills it in from its own options. */
+struct floe_vm_spice {
+    char *host;                 /* the address to listen on (NULL: 127.0.0.1) */
+    int port;                   /* 0: a free port, chosen once by floe_vm_new() */
+    int disable_ticketing;
+    char *password_file;        /* the password on its first line, optionally expires=WHEN */
+    /* QEMU's names for them, NULL for QEMU's default */
+    char *image_compression, *jpeg_wan, *zlib_glz_wan;
+};
 
 struct floe_vm_config {
     int memory_mib;             /* memory: default 512 */
@@ -28,6 +42,10 @@ struct floe_vm_config {
     int n_extra;
     int kvm_probe_seconds;      /* kvm_probe_seconds: default 5 */
     int stop_timeout;           /* stop_timeout: seconds from powerdown to quit, default 10 */
+    enum floe_vm_display display;   /* display: vnc (default) or qxl */
+    char *spice_lib;            /* spice_lib: the folder of floe's libspice-server.so.1 */
+    char *spice_preload;        /* spice_preload: LD_PRELOAD for QEMU (default: found) */
+    struct floe_vm_spice spice; /* set by the host, not by the file */
 };
 
 /* Reads path into cfg (zeroed first). 0, or -1 with one line in err. */

@@ -62,11 +62,14 @@ static void feed_error(void *opaque, const char *message)
 static const struct floe_vnc_feed_cbs feed_cbs = { feed_resize, feed_damage, feed_copy,
                                                    feed_update, feed_error };
 
-/* Connects every head's feed: 0, or -1 when one could not be made. */
+/* Connects every head's feed: 0, or -1 when one could not be made. With
+ * display = qxl there are none: clients see QEMU's own SPICE server. */
 int vm_display_connect(struct floe_vm *vm)
 {
     int rc = 0;
 
+    if (vm->cfg.display == FLOE_VM_DISPLAY_QXL)
+        return 0;
     for (int i = 0; i < vm->cfg.monitors; i++) {
         struct vm_head *head = &vm->heads[i];
 

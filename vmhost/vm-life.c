@@ -23,7 +23,7 @@ static void connect_sockets(struct floe_vm *vm)
     if (!vm->incoming)
         feeds = vm_display_connect(vm);
     if (!vm->mon.qmp || feeds < 0)
-        floe_err("vm: cannot connect to QEMU's QMP and VNC sockets");
+        floe_err("vm: cannot connect to QEMU's QMP%s", feeds < 0 ? " and VNC sockets" : " socket");
 }
 
 static int is_socket(const char *path)
@@ -38,7 +38,7 @@ static void sock_tick(uv_timer_t *t)
     struct floe_vm *vm = t->data;
     int ready = is_socket(vm->qmp_path);
 
-    for (int i = 0; i < vm->cfg.monitors; i++)
+    for (int i = 0; vm->cfg.display == FLOE_VM_DISPLAY_VNC && i < vm->cfg.monitors; i++)
         ready = ready && is_socket(vm->heads[i].vnc_path);
     if (ready) {
         uv_timer_stop(t);
@@ -48,7 +48,8 @@ static void sock_tick(uv_timer_t *t)
     vm->sock_waited_ms += SOCKET_POLL_MS;
     if (vm->sock_waited_ms >= SOCKET_WAIT_MS) {
         uv_timer_stop(t);
-        floe_err("vm: QEMU did not open its QMP and VNC sockets within %d s: killing it",
+        floe_err("vm: QEMU did not open its QMP%s within %d s: killing it",
+                 vm->cfg.display == FLOE_VM_DISPLAY_VNC ? " and VNC sockets" : " socket",
                  SOCKET_WAIT_MS / 1000);
         vm_child_kill(vm->qemu);
     }
@@ -107,10 +108,14 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
                                       { .flags = UV_INHERIT_FD, .data.fd = 2 } };
     uv_process_options_t po = { .exit_cb = qemu_exited, .stdio_count = 3, .stdio = stdio };
     char *own[VM_MAX_OWNED] = { 0 };
-    int n_own = 0, rc;
-    char **argv = vm_qemu_args(vm, own, &n_own);
+    int n_own = 0, rc = -EINVAL;
+    char **argv = NULL, **env = NULL;
 
-    if (!argv) {
+    if (vm_spice_before_spawn(vm, err, errlen) < 0)
+        goto out;
+    argv = vm_qemu_args(vm, own, &n_own);
+    env = vm_spice_env(vm);
+    if (!argv || (vm->cfg.display == FLOE_VM_DISPLAY_QXL && !env)) {
         rc = -ENOMEM;
         snprintf(err, errlen, "out of memory");
         goto out;
@@ -118,6 +123,7 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
     vm_remove_sockets(vm);
     po.file = argv[0];
     po.args = argv;
+    po.env = env;
     vm->qemu = vm_child_spawn(vm, &po, &rc);
     if (!vm->qemu) {
         snprintf(err, errlen, "cannot run %s: %s", argv[0], uv_strerror(rc));
@@ -136,6 +142,7 @@ out:
     for (int i = 0; i < n_own; i++)
         free(own[i]);
     free(argv);
+    vm_spice_env_free(env);
     return rc;
 }
 

@@ -51,6 +51,7 @@ static void qmp_ready(struct floe_qmp *q, void *opaque)
     struct floe_vm *vm = opaque;
 
     vm->mon.ready = true;
+    vm_spice_qmp_ready(vm);
     if (vm->incoming) {
         vm_save_restore_poll(vm);
         return;

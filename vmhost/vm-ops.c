@@ -1,5 +1,5 @@
 /* The op= record of vm-status, and the operations that end with one QMP
- * answer: changing the CD-ROM and saving or loading snapshots. */
+ * answer: changing the CD-ROM, saving or loading snapshots, screendumps. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,4 +132,32 @@ int floe_vm_snapshot_save(struct floe_vm *vm, const char *name, char *err, size_
 int floe_vm_snapshot_load(struct floe_vm *vm, const char *name, char *err, size_t errlen)
 {
     return snapshot_op(vm, "loadvm", name, err, errlen);
+}
+
+int floe_vm_screendump(struct floe_vm *vm, const char *file, int monitor, char *err,
+                       size_t errlen)
+{
+    struct json_object *args;
+    char head[16];
+
+    if (vm_op_check_ready(vm, err, errlen) < 0)
+        return -1;
+    if (monitor < 0 || monitor >= vm->cfg.monitors) {
+        snprintf(err, errlen, "no monitor %d (monitors: 0 to %d)", monitor, vm->cfg.monitors - 1);
+        return -1;
+    }
+    if (!*file) {
+        snprintf(err, errlen, "no file given");
+        return -1;
+    }
+    args = json_object_new_object();
+    if (args) {
+        json_object_object_add(args, "filename", json_object_new_string(file));
+        json_object_object_add(args, "format", json_object_new_string("png"));
+        /* head 0 is QEMU's first console, the others have ids */
+        snprintf(head, sizeof(head), "head%d", monitor);
+        if (monitor > 0)
+            json_object_object_add(args, "device", json_object_new_string(head));
+    }
+    return start_op(vm, "screendump", "screendump", args, QMP_TIMEOUT_MS, err, errlen);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <uv.h>
 
@@ -53,6 +54,16 @@ struct vm_op {
     const char *name, *outcome;
 };
 
+/* display = qxl: QEMU's own SPICE server (vm-spice.c) */
+struct vm_spice {
+    char *lib_dir;            /* the folder of floe's libspice-server.so.1 */
+    char preload[256];        /* LD_PRELOAD for QEMU: the library's libasan, or "" */
+    char host[256];           /* where clients connect */
+    int port;
+    char password_path[96];   /* the password as QEMU's secret reads it */
+    time_t expiry;            /* the password file's expires=, 0 for none */
+};
+
 struct floe_vm {
     uv_loop_t *loop;
     struct floe_server *srv;
@@ -80,6 +91,7 @@ struct floe_vm {
     char overlay[4096];       /* the disk QEMU opens when the config names a template */
     bool overlay_is_ours;     /* made in the run folder: it goes with it */
     int open_handles;         /* timers and child processes not closed yet */
+    struct vm_spice spice;    /* display = qxl only */
 };
 
 /* vm.c: the object, its run folder and its handles */
@@ -95,7 +107,7 @@ void vm_child_close(struct vm_child *c, vm_child_closed_fn closed_fn);
 void vm_child_kill(struct vm_child *c);
 
 /* vm-cmdline.c: QEMU's command line and the syntax of its arguments */
-#define VM_MAX_OWNED (12 + 2 * FLOE_VM_MAX_USB_REDIR + 3 * FLOE_VM_MAX_MONITORS)
+#define VM_MAX_OWNED (16 + 2 * FLOE_VM_MAX_USB_REDIR + 3 * FLOE_VM_MAX_MONITORS)
 const char *vm_qemu_program(void);
 /* The VM's command line; the strings put in own[] (up to VM_MAX_OWNED) are
  * the caller's to free, as is the array. NULL when out of memory. */
@@ -105,6 +117,27 @@ char *vm_escape_commas(const char *prefix, const char *v, const char *suffix);
 /* prefix + s in single quotes for /bin/sh, which runs QEMU's exec: migration URIs. */
 char *vm_shell_quoted(const char *prefix, const char *s);
 int vm_has_suffix(const char *s, const char *suffix);
+
+/* vm-spice.c: QEMU's own SPICE server (display = qxl) */
+/* Finds floe's library (and the libasan it may need) and checks the
+ * address, choosing the port when it is 0. 0, or -1 with one line in err. */
+int vm_spice_init(struct floe_vm *vm, char *err, size_t errlen);
+void vm_spice_clear(struct floe_vm *vm);
+/* -spice's value, and -object's for the password; NULL when out of memory. */
+char *vm_spice_option(const struct floe_vm *vm);
+char *vm_spice_secret_object(const struct floe_vm *vm);
+/* Reads the password file into the secret's file: 0, or -1 with err. */
+int vm_spice_before_spawn(struct floe_vm *vm, char *err, size_t errlen);
+/* QEMU's environment (every string and the array are the caller's; free
+ * with vm_spice_env_free), or NULL to inherit floe-server's. */
+char **vm_spice_env(const struct floe_vm *vm);
+void vm_spice_env_free(char **env);
+/* QMP is ready: the password's expiry goes to QEMU. */
+void vm_spice_qmp_ready(struct floe_vm *vm);
+
+/* vm-elf.c: the first DT_NEEDED entry of a 64-bit ELF file starting with
+ * prefix into out: 1, 0 when there is none, -1 when the file is unreadable. */
+int vm_elf_needed(const char *path, const char *prefix, char *out, size_t outlen);
 
 /* vm-disk.c: the overlay on a template */
 int vm_disk_prepare(struct floe_vm *vm, char *err, size_t errlen);

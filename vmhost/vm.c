@@ -37,6 +37,7 @@ static void release_if_done(struct floe_vm *vm)
         vm_remove_sockets(vm);
         if (vm->overlay_is_ours)
             unlink(vm->overlay);
+        vm_spice_clear(vm);
         rmdir(vm->dir);
     }
     floe_vm_config_clear(&vm->cfg);
@@ -144,6 +145,13 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
     }
     snprintf(vm->agent_path, sizeof(vm->agent_path), "%s/agent.sock", vm->dir);
     snprintf(vm->probe_image, sizeof(vm->probe_image), "%s/kvm-probe.img", vm->dir);
+    if (vm->cfg.display == FLOE_VM_DISPLAY_QXL && vm_spice_init(vm, err, errlen) < 0) {
+        vm_spice_clear(vm);
+        rmdir(vm->dir);
+        floe_vm_config_clear(&vm->cfg);
+        free(vm);
+        return NULL;
+    }
     vm->loop = loop;
     vm->srv = srv;
     snprintf(vm->last_exit, sizeof(vm->last_exit), "none");
@@ -178,26 +186,42 @@ void floe_vm_free(struct floe_vm *vm)
     vm_child_kill(vm->qemu);
 }
 
+/* display=vnc, or display=qxl and the address QEMU serves clients on */
+static void display_status(const struct floe_vm *vm, char *buf, size_t len)
+{
+    const char *h = vm->spice.host;
+    int v6 = strchr(h, ':') != NULL;
+
+    if (vm->cfg.display == FLOE_VM_DISPLAY_VNC)
+        snprintf(buf, len, "display=vnc");
+    else
+        snprintf(buf, len, "display=qxl spice=spice://%s%s%s:%d", v6 ? "[" : "", h,
+                 v6 ? "]" : "", vm->spice.port);
+}
+
 void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
 {
-    char sizes[16 * FLOE_VM_MAX_MONITORS] = "";
+    char sizes[16 * FLOE_VM_MAX_MONITORS] = "none", display[320];
     const char *accel = vm->accel == FLOE_VM_ACCEL_KVM ? "kvm"
                         : vm->accel == FLOE_VM_ACCEL_TCG ? "tcg" : "none";
     const struct vm_op *op = &vm->op;
     size_t at = 0;
 
-    for (int i = 0; i < vm->cfg.monitors && at < sizeof(sizes); i++)
+    /* with display = qxl the heads' sizes are QEMU's, not seen here */
+    for (int i = 0; vm->cfg.display == FLOE_VM_DISPLAY_VNC && i < vm->cfg.monitors &&
+                    at < sizeof(sizes); i++)
         at += (size_t)snprintf(sizes + at, sizeof(sizes) - at, "%s%dx%d", i ? "," : "",
                                vm->heads[i].w, vm->heads[i].h);
+    display_status(vm, display, sizeof(display));
     if (vm->probe)
         accel = "kvm";
     snprintf(buf, len, "state=%s accel=%s%s pid=%d qmp=%s size=%s updates=%lu last_exit=%s "
-             "op=%s%s%s disk=%s agent=%s usb_redir=%d monitor=%s",
+             "op=%s%s%s disk=%s agent=%s usb_redir=%d monitor=%s %s",
              vm_state_name(vm->state, vm->incoming != NULL), accel, vm->probe ? "-probing" : "",
              vm->qemu ? vm->qemu->proc.pid : 0, vm->qemu ? vm->qmp_path : "none", sizes,
              vm->updates, vm->last_exit, op->name ? op->name : "none", op->name ? ":" : "",
              op->name ? op->outcome : "",
              vm->overlay[0] ? vm->overlay : vm->cfg.disk ? vm->cfg.disk : "none",
              vm->qemu ? vm->agent_path : "none", vm->cfg.usb_redir,
-             vm->mon.ready ? "ready" : vm->mon.qmp ? "connecting" : "down");
+             vm->mon.ready ? "ready" : vm->mon.qmp ? "connecting" : "down", display);
 }

@@ -53,8 +53,18 @@ int floe_vm_cdrom(struct floe_vm *vm, const char *file, char *err, size_t errlen
 int floe_vm_snapshot_save(struct floe_vm *vm, const char *name, char *err, size_t errlen);
 int floe_vm_snapshot_load(struct floe_vm *vm, const char *name, char *err, size_t errlen);
 
+/* With display = qxl: the port QEMU's SPICE server listens on (on the
+ * config's spice.host), chosen by floe_vm_new() when it was 0. With
+ * display = vnc: 0 (clients connect to the floe_server). */
+int floe_vm_spice_port(const struct floe_vm *vm);
+/* Writes monitor's picture as QEMU shows it (QMP screendump) into file, a
+ * PNG; an operation like the ones above (op=screendump). */
+int floe_vm_screendump(struct floe_vm *vm, const char *file, int monitor, char *err,
+                       size_t errlen);
+
 /* One line "state=... accel=... pid=... qmp=PATH size=WxH updates=N
- * last_exit=... op=... disk=PATH" (no newline) into buf. */
+ * last_exit=... op=... disk=PATH ... display=vnc|qxl [spice=URI]" (no
+ * newline) into buf. */
 void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len);
 
 /* The input sink to give the server: keys, pointer and wheel go to the guest. */

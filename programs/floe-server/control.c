@@ -208,6 +208,13 @@ static int run_program_command(struct ctl_conn *cc, const char *cmd, const char 
     return 0;
 }
 
+/* The commands that read this server's clients and pictures. */
+static int reads_display(const char *cmd)
+{
+    return !strcmp(cmd, "snapshot") || !strcmp(cmd, "clients") || !strcmp(cmd, "stats") ||
+           !strcmp(cmd, "disconnect");
+}
+
 static void run_line(struct ctl_conn *cc, char *line)
 {
     static char clients[16384];
@@ -217,7 +224,12 @@ static void run_line(struct ctl_conn *cc, char *line)
         *arg++ = 0;
     else
         arg = line + strlen(line);
-    if (strcmp(line, "snapshot") == 0) {
+    if (cc->ctl->hooks.display_elsewhere && reads_display(line)) {
+        char msg[512];
+
+        snprintf(msg, sizeof(msg), "error: %s: %s\n", line, cc->ctl->hooks.display_elsewhere);
+        reply(cc, msg);
+    } else if (strcmp(line, "snapshot") == 0) {
         cmd_snapshot(cc, arg);
     } else if (!strcmp(line, "freeze") || !strcmp(line, "thaw") || !strcmp(line, "typed")) {
         cmd_hook(cc, line);

@@ -23,6 +23,10 @@ struct floe_control_hooks {
      * -1 (an error: out says why) or 1 (not a command of the program's). */
     int (*command_fn)(void *opaque, const char *cmd, const char *arg, char *out, size_t len);
     const char *command_help;   /* e.g. "vm-status | vm-start", shown by help */
+    /* When clients are served by another server (a VM's QEMU with display
+     * = qxl): why snapshot, clients, stats and disconnect, which read this
+     * server, answer with an error. NULL: they work. */
+    const char *display_elsewhere;
 };
 
 /* Listens on `path` (replacing a stale socket). NULL with errno on failure. */

@@ -50,7 +50,10 @@ static void usage(FILE *f)
 "                          \"Monitor N\" on the wallpaper in another hue\n"
 "  --name NAME             name shown by clients (default floe demo, floe vm)\n"
 "  --vm CONFIG             run the QEMU VM that CONFIG describes and serve its\n"
-"                          display instead of the demo (see vmhost/README.md)\n"
+"                          display instead of the demo (see vmhost/README.md); with\n"
+"                          display = qxl in CONFIG, QEMU serves SPICE itself with\n"
+"                          floe's library at the --listen address, with these\n"
+"                          ticket and compression options\n"
 "  --image-compression MODE  off|auto_glz|auto_lz|quic|glz|lz|lz4 (default auto_glz);\n"
 "                          a client's preferred compression overrides it\n"
 "  --jpeg-wan-compression WHEN  auto|never|always: JPEG instead of QUIC for\n"
@@ -62,7 +65,7 @@ static void usage(FILE *f)
 "                          thaw, clients, stats, typed, quit, help; with --vm also\n"
 "                          vm-status, vm-start, vm-stop, vm-pause, vm-resume, vm-reset,\n"
 "                          vm-hibernate, vm-restore, vm-cdrom, vm-snapshot,\n"
-"                          vm-snapshot-load)\n"
+"                          vm-snapshot-load, vm-screendump)\n"
 "  -h, --help              this text\n\n"
 "On start it prints one line: 'floe-server: listening on spice://HOST:PORT'.\n"
 "FLOE_LOG=error|warn|info|debug sets the log level.\n");
@@ -238,6 +241,25 @@ static const char *on_typed(void *opaque)
     return a->demo ? floe_demo_typed_text(a->demo) : "";
 }
 
+/* vm-screendump FILE.png [MONITOR] */
+static int screendump(struct floe_vm *vm, const char *arg, char *out, size_t len)
+{
+    char file[1024];
+    const char *sp = strrchr(arg, ' ');
+    long monitor = 0;
+
+    snprintf(file, sizeof(file), "%s", arg);
+    if (sp && sp[1] && strspn(sp + 1, "0123456789") == strlen(sp + 1)) {
+        monitor = strtol(sp + 1, NULL, 10);
+        file[sp - arg] = 0;
+    }
+    if (!file[0]) {
+        snprintf(out, len, "usage: vm-screendump FILE.png [MONITOR]");
+        return -1;
+    }
+    return floe_vm_screendump(vm, file, monitor > 99 ? 99 : (int)monitor, out, len);
+}
+
 /* The vm-* control commands. */
 static int on_command(void *opaque, const char *cmd, const char *arg, char *out, size_t len)
 {
@@ -266,6 +288,8 @@ static int on_command(void *opaque, const char *cmd, const char *arg, char *out,
         return floe_vm_snapshot_save(a->vm, arg, out, len);
     if (!strcmp(cmd, "vm-snapshot-load"))
         return floe_vm_snapshot_load(a->vm, arg, out, len);
+    if (!strcmp(cmd, "vm-screendump"))
+        return screendump(a->vm, arg, out, len);
     if (!strcmp(cmd, "vm-stop"))
         rc = floe_vm_stop(a->vm);
     else if (!strcmp(cmd, "vm-pause"))
@@ -287,6 +311,8 @@ struct args {
     char host[256];
     int port;
     const char *password_file, *control, *name, *vm;
+    /* the compression options as given, for a QEMU that serves SPICE itself */
+    const char *image_compression_name, *jpeg_wan_name, *zlib_glz_wan_name;
     int disable_ticketing, demo_option;
     int image_compression, jpeg_wan, zlib_glz_wan, jpeg_quality;
     struct floe_demo_options demo;
@@ -372,13 +398,16 @@ static int parse_args(int argc, char **argv, struct args *ar)
                   ar->demo.monitors = (int)v; break;
         case 'n': ar->name = optarg; break;
         case 'c': ar->control = optarg; break;
-        case 'i': if ((ar->image_compression = floe_image_compression_parse(optarg)) < 0)
+        case 'i': ar->image_compression_name = optarg;
+                  if ((ar->image_compression = floe_image_compression_parse(optarg)) < 0)
                       return bad_arg("--image-compression", optarg);
                   break;
-        case 'j': if ((ar->jpeg_wan = floe_wan_parse(optarg)) < 0)
+        case 'j': ar->jpeg_wan_name = optarg;
+                  if ((ar->jpeg_wan = floe_wan_parse(optarg)) < 0)
                       return bad_arg("--jpeg-wan-compression", optarg);
                   break;
-        case 'z': if ((ar->zlib_glz_wan = floe_wan_parse(optarg)) < 0)
+        case 'z': ar->zlib_glz_wan_name = optarg;
+                  if ((ar->zlib_glz_wan = floe_wan_parse(optarg)) < 0)
                       return bad_arg("--zlib-glz-wan-compression", optarg);
                   break;
         case 'q': if (parse_long(optarg, 1, 100, &v)) return bad_arg("--jpeg-quality", optarg);
@@ -418,6 +447,43 @@ static int check_auth(const struct args *ar)
     return 0;
 }
 
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* A VM whose QEMU serves SPICE itself (display = qxl) does it where this
+ * server would, with its tickets and compression. */
+static void vm_spice_settings(struct args *ar)
+{
+    struct floe_vm_spice *s = &ar->vm_config.spice;
+
+    s->host = strdup(ar->host);
+    s->port = ar->port;
+    s->disable_ticketing = ar->disable_ticketing;
+    s->password_file = dup_or_null(ar->password_file);
+    s->image_compression = dup_or_null(ar->image_compression_name);
+    s->jpeg_wan = dup_or_null(ar->jpeg_wan_name);
+    s->zlib_glz_wan = dup_or_null(ar->zlib_glz_wan_name);
+}
+
+/* Clients connect to floe's server, or to the VM's QEMU (display = qxl):
+ * the port they use, or -1. */
+static int app_listen(struct app *a, struct args *ar)
+{
+    int port = 0, rc;
+
+    if (a->vm && floe_vm_spice_port(a->vm))
+        return floe_vm_spice_port(a->vm);
+    rc = floe_server_listen(a->srv, ar->host, ar->port, &port);
+    if (rc < 0) {
+        fprintf(stderr, "floe-server: cannot listen on %s:%d: %s\n", ar->host, ar->port,
+                rc == -EINVAL ? "bad address" : uv_strerror(rc));
+        return -1;
+    }
+    return port;
+}
+
 static int app_start(struct app *a, struct args *ar)
 {
     struct floe_server_options so = { .name = ar->name ? ar->name
@@ -437,7 +503,7 @@ static int app_start(struct app *a, struct args *ar)
     struct floe_control_hooks hooks = { .freeze_fn = on_freeze, .typed_fn = on_typed,
                                         .quit_fn = app_stop, .opaque = a };
     char err[512];
-    int port = 0, rc;
+    int port;
 
     for (int i = 0; i < 16; i++)
         so.uuid[i] = (uint8_t)(0xf1 + i * 7 + ar->demo.seed);
@@ -445,6 +511,7 @@ static int app_start(struct app *a, struct args *ar)
     if (!a->srv)
         return -1;
     if (ar->vm) {
+        vm_spice_settings(ar);
         a->vm = floe_vm_new(a->loop, a->srv, &ar->vm_config, err, sizeof(err));
         if (!a->vm) {
             fprintf(stderr, "floe-server: %s\n", err);
@@ -456,15 +523,16 @@ static int app_start(struct app *a, struct args *ar)
         hooks.command_fn = on_command;
         hooks.command_help = "vm-status | vm-start | vm-stop | vm-pause | vm-resume | vm-reset"
                              " | vm-hibernate FILE | vm-restore FILE | vm-cdrom FILE|eject"
-                             " | vm-snapshot NAME | vm-snapshot-load NAME";
+                             " | vm-snapshot NAME | vm-snapshot-load NAME"
+                             " | vm-screendump FILE.png [MONITOR]";
+        if (floe_vm_spice_port(a->vm))
+            hooks.display_elsewhere = "with display = qxl clients connect to the VM's QEMU, "
+                                      "which serves SPICE itself: see vm-screendump, or ask "
+                                      "QEMU (QMP query-spice)";
     }
     floe_server_set_input_sink(a->srv, &sink);
-    rc = floe_server_listen(a->srv, ar->host, ar->port, &port);
-    if (rc < 0) {
-        fprintf(stderr, "floe-server: cannot listen on %s:%d: %s\n", ar->host, ar->port,
-                rc == -EINVAL ? "bad address" : uv_strerror(rc));
+    if ((port = app_listen(a, ar)) < 0)
         return -1;
-    }
     if (a->vm && floe_vm_start(a->vm, err, sizeof(err)) < 0) {
         fprintf(stderr, "floe-server: %s\n", err);
         return -1;
