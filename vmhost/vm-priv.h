@@ -135,10 +135,6 @@ void vm_spice_env_free(char **env);
 /* QMP is ready: the password's expiry goes to QEMU. */
 void vm_spice_qmp_ready(struct floe_vm *vm);
 
-/* vm-elf.c: the first DT_NEEDED entry of a 64-bit ELF file starting with
- * prefix into out: 1, 0 when there is none, -1 when the file is unreadable. */
-int vm_elf_needed(const char *path, const char *prefix, char *out, size_t outlen);
-
 /* vm-disk.c: the overlay on a template */
 int vm_disk_prepare(struct floe_vm *vm, char *err, size_t errlen);
 /* Whether the disk QEMU writes can hold snapshots (qcow2). */

@@ -2,6 +2,7 @@
  * put first in its environment (with the sanitizer runtime it may need),
  * at the address floe-server was given, with floe-server's ticket settings. */
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
@@ -41,6 +42,33 @@ static char *default_lib_dir(void)
     return dir;
 }
 
+struct runtime_search {
+    const char *prefix;
+    char *out;
+    size_t len;
+};
+
+static int runtime_found(struct dl_phdr_info *info, size_t size, void *opaque)
+{
+    struct runtime_search *r = opaque;
+    const char *base = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+
+    if (!base || strncmp(base + 1, r->prefix, strlen(r->prefix)))
+        return 0;
+    snprintf(r->out, r->len, "%s", info->dlpi_name);
+    return 1;
+}
+
+/* The path of a shared object this process has loaded whose name starts
+ * with prefix, into out (empty when there is none). */
+static void own_runtime(const char *prefix, char *out, size_t len)
+{
+    struct runtime_search r = { prefix, out, len };
+
+    out[0] = 0;
+    dl_iterate_phdr(runtime_found, &r);
+}
+
 static int find_library(struct floe_vm *vm, char *err, size_t errlen)
 {
     char *lib = NULL;
@@ -57,11 +85,13 @@ static int find_library(struct floe_vm *vm, char *err, size_t errlen)
         return -1;
     }
     /* a library built with AddressSanitizer loads only after its runtime,
-     * which QEMU (built without) must then preload */
+     * which QEMU (built without) must then preload; the library beside
+     * floe-server is built as floe-server is, so the runtime this process
+     * runs with (if any) is the one it needs */
     if (vm->cfg.spice_preload)
         snprintf(vm->spice.preload, sizeof(vm->spice.preload), "%s", vm->cfg.spice_preload);
-    else if (vm_elf_needed(lib, "libasan.so", vm->spice.preload, sizeof(vm->spice.preload)) < 0)
-        floe_warn("vm: cannot read %s's ELF dynamic section", lib);
+    else
+        own_runtime("libasan.so", vm->spice.preload, sizeof(vm->spice.preload));
     free(lib);
     return 0;
 }

@@ -74,7 +74,7 @@ lib=$(grep -o '/[^ ]*/libspice-server\.so[^ ]*' "/proc/$QEMU_PID/maps" | head -n
     fail "QEMU runs '${lib:-no libspice-server}', not $LIB"
 asan=$(ldd "$LIB" | awk '/libasan/ { print $1 }')
 if [ -n "$asan" ]; then
-    grep -q "/${asan}" "/proc/$QEMU_PID/maps" && grep -q "preloading $asan" "$T/server.err" &&
+    grep -q "/${asan}" "/proc/$QEMU_PID/maps" && grep -q "preloading .*/$asan" "$T/server.err" &&
         pass "floe's library was built with sanitizers: QEMU preloads $asan" ||
         fail "QEMU does not preload $asan: $(grep 'display = qxl' "$T/server.err")"
 fi
