@@ -1,5 +1,5 @@
-/* QEMU's command line for the VM, and the syntax of the values put in it:
- * option values with commas, and shell words for exec: migration URIs. */
+/* QEMU's command line for the VM (the syntax of the values put in it is
+ * vm-quote.c's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,30 +11,6 @@ const char *vm_qemu_program(void)
     const char *qemu = getenv("QEMU");
 
     return qemu && *qemu ? qemu : "qemu-system-x86_64";
-}
-
-char *vm_escape_commas(const char *prefix, const char *v, const char *suffix)
-{
-    size_t n = strlen(prefix) + 2 * strlen(v) + strlen(suffix) + 1;
-    char *out = malloc(n), *o = out;
-
-    if (!out)
-        return NULL;
-    o += sprintf(o, "%s", prefix);
-    for (; *v; v++) {
-        *o++ = *v;
-        if (*v == ',')
-            *o++ = ',';
-    }
-    strcpy(o, suffix);
-    return out;
-}
-
-int vm_has_suffix(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-
-    return a >= b && !strcmp(s + a - b, suffix);
 }
 
 #define MAX_FIXED_ARGS (72 + 4 * FLOE_VM_MAX_USB_REDIR + 4 * FLOE_VM_MAX_MONITORS)
@@ -160,25 +136,5 @@ char **vm_qemu_args(const struct floe_vm *vm, char **own, int *n_own)
             return NULL;
         }
     return argv;
-}
-
-char *vm_shell_quoted(const char *prefix, const char *s)
-{
-    size_t n = strlen(prefix) + 4 * strlen(s) + 3;
-    char *out = malloc(n), *o = out;
-
-    if (!out)
-        return NULL;
-    o += sprintf(o, "%s'", prefix);
-    for (; *s; s++) {
-        if (*s == '\'') {
-            memcpy(o, "'\\''", 4);
-            o += 4;
-        } else {
-            *o++ = *s;
-        }
-    }
-    strcpy(o, "'");
-    return out;
 }
 

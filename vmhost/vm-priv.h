@@ -106,12 +106,13 @@ void vm_child_close(struct vm_child *c, vm_child_closed_fn closed_fn);
 /* SIGKILL to a child that has not exited; NULL is a no-op. */
 void vm_child_kill(struct vm_child *c);
 
-/* vm-cmdline.c: QEMU's command line and the syntax of its arguments */
+/* vm-cmdline.c: QEMU's command line */
 #define VM_MAX_OWNED (16 + 2 * FLOE_VM_MAX_USB_REDIR + 3 * FLOE_VM_MAX_MONITORS)
 const char *vm_qemu_program(void);
 /* The VM's command line; the strings put in own[] (up to VM_MAX_OWNED) are
  * the caller's to free, as is the array. NULL when out of memory. */
 char **vm_qemu_args(const struct floe_vm *vm, char **own, int *n_own);
+/* vm-quote.c: the syntax of QEMU's arguments */
 /* prefix + v + suffix, each comma of v doubled as QEMU's option syntax wants. */
 char *vm_escape_commas(const char *prefix, const char *v, const char *suffix);
 /* prefix + s in single quotes for /bin/sh, which runs QEMU's exec: migration URIs. */
