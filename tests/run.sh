@@ -29,36 +29,47 @@ rm -rf "$LOGS"; mkdir -p "$LOGS"
 # Seconds each test took in a run of this pool on two busy cores: the order
 # when there is no $TIMES from an earlier run. Others count as 20 s (unit programs 1 s).
 DEFAULT_TIMES="
-e2e/compression.sh 107
-interop/remote-viewer-codecs.sh 79
-fuzz/smoke 77
-interop/qemu-codecs.sh 68
-e2e/vm-lifecycle.sh 65
-interop/qemu-viewer.sh 61
-e2e/vm-monitors.sh 41
-e2e/vm-guest.sh 40
-e2e/codec-roundtrip.sh 37
-e2e/guest-boot.sh 34
-e2e/vm-serve.sh 33
+interop/qxl-guest-floe.sh 133
+interop/qxl-guest.sh 127
+e2e/qxl-diff.sh 126
+interop/qemu-floe-lib.sh 116
+e2e/compression.sh 111
+fuzz/smoke 91
+interop/remote-viewer-codecs.sh 88
+e2e/vm-qxl.sh 73
+interop/qemu-viewer.sh 71
+e2e/vm-lifecycle.sh 67
+e2e/codec-roundtrip.sh 62
+interop/qemu-codecs.sh 55
+e2e/vm-serve.sh 47
+e2e/vm-monitors.sh 43
+e2e/first-picture-overflow.sh 37
+e2e/vm-guest.sh 37
+e2e/slow-link.sh 36
 e2e/encode-pool.sh 33
-e2e/slow-link.sh 32
-e2e/slow-client.sh 26
-interop/wireshark.sh 20
-e2e/vnc-feed.sh 18
+e2e/slow-client.sh 29
+e2e/guest-boot.sh 28
+e2e/vnc-feed.sh 24
+interop/wireshark.sh 22
+e2e/viewer.sh 18
 unit/test_lz 18
-e2e/viewer.sh 16
-interop/remote-viewer.sh 13
-e2e/monitors.sh 13
+e2e/monitors.sh 15
+e2e/library-exports.sh 14
 e2e/viewer-latency.sh 13
-e2e/control.sh 11
-e2e/qmp.sh 10
-e2e/viewer-window.sh 10
-interop/remote-viewer-monitors.sh 9
+e2e/layering.sh 11
+e2e/control.sh 10
+interop/remote-viewer-monitors.sh 10
+interop/remote-viewer.sh 10
+e2e/viewer-window.sh 9
+e2e/qmp.sh 8
+e2e/unix-socket.sh 8
 e2e/vm-fake-qemu.sh 8
+e2e/first-picture.sh 6
 unit/test_quic 6
-e2e/session.sh 4
+e2e/session.sh 5
 e2e/link-errors.sh 3
-e2e/vm-kvm-probe.sh 3
+e2e/spice-abi.sh 3
+unit/test_server_api 3
 "
 
 # ---- the tests, their limits and what they need ----
