@@ -17,41 +17,14 @@
 #include "server/qemu/qxl-render.h"
 
 #define RAM (1u << 20)
-#define GUEST_BASE 0x100000ull
-#define ID_BITS 1
-#define GEN_BITS 8
+#include "tests/unit/qxl_world.h"
 
-static uint8_t ram[RAM];
 static size_t brk_at;
-
-struct world {
-    struct fqxl_memslots m;
-    const char *why;
-};
-
-static QXLPHYSICAL qxl_addr(uint64_t id, uint64_t gen, uint64_t phys)
-{
-    return id << (64 - ID_BITS) | gen << (64 - ID_BITS - GEN_BITS) | phys;
-}
-
-static QXLPHYSICAL at(size_t off)
-{
-    return qxl_addr(1, 3, GUEST_BASE + off);
-}
 
 static void world_up(struct world *w)
 {
-    QXLDevInitInfo info = { .num_memslots_groups = 2, .num_memslots = 2,
-                            .memslot_gen_bits = GEN_BITS, .memslot_id_bits = ID_BITS };
-    QXLDevMemSlot slot = { .slot_group_id = 1, .slot_id = 1, .generation = 3,
-                           .virt_start = (uintptr_t)ram, .virt_end = (uintptr_t)ram + RAM,
-                           .addr_delta = (uint64_t)(uintptr_t)ram - GUEST_BASE };
-
-    memset(w, 0, sizeof(*w));
-    memset(ram, 0, sizeof(ram));
+    world_setup(w);
     brk_at = 64;
-    assert_int_equal(fqxl_memslots_init(&w->m, &info), 0);
-    assert_int_equal(fqxl_memslot_add(&w->m, &slot, &w->why), 0);
 }
 
 /* Copies n bytes into the guest's RAM at the next free place; its offset. */

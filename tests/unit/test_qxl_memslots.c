@@ -16,42 +16,7 @@
 #include "server/qemu/memslots.h"
 
 #define RAM 65536
-#define GUEST_BASE 0x100000ull   /* the guest-physical address the slot starts at */
-#define ID_BITS 1
-#define GEN_BITS 8
-
-static uint8_t ram[RAM];
-
-struct world {
-    struct fqxl_memslots m;
-    const char *why;
-};
-
-/* A QXL address of guest-physical `phys` in slot `id`, generation `gen`. */
-static QXLPHYSICAL qxl_addr(uint64_t id, uint64_t gen, uint64_t phys)
-{
-    return id << (64 - ID_BITS) | gen << (64 - ID_BITS - GEN_BITS) | phys;
-}
-
-/* Guest-physical address of byte `off` of the slot's RAM. */
-static QXLPHYSICAL at(size_t off)
-{
-    return qxl_addr(1, 3, GUEST_BASE + off);
-}
-
-static void world_up(struct world *w)
-{
-    QXLDevInitInfo info = { .num_memslots_groups = 2, .num_memslots = 2,
-                            .memslot_gen_bits = GEN_BITS, .memslot_id_bits = ID_BITS };
-    QXLDevMemSlot slot = { .slot_group_id = 1, .slot_id = 1, .generation = 3,
-                           .virt_start = (uintptr_t)ram, .virt_end = (uintptr_t)ram + RAM,
-                           .addr_delta = (uint64_t)(uintptr_t)ram - GUEST_BASE };
-
-    memset(w, 0, sizeof(*w));
-    memset(ram, 0, sizeof(ram));
-    assert_int_equal(fqxl_memslots_init(&w->m, &info), 0);
-    assert_int_equal(fqxl_memslot_add(&w->m, &slot, &w->why), 0);
-}
+#include "tests/unit/qxl_world.h"
 
 /* Lays a QXLDataChunk at `off`: size, prev, next, then `size` bytes of `fill`. */
 static void put_chunk(size_t off, uint32_t size, QXLPHYSICAL next, uint8_t fill)
@@ -92,7 +57,7 @@ static void test_add_refused(void **st)
     struct world w;
     QXLDevMemSlot s = { .slot_group_id = 2, .slot_id = 0, .virt_start = 4096, .virt_end = 8192 };
 
-    world_up(&w);
+    world_setup(&w);
     assert_int_equal(fqxl_memslot_add(&w.m, &s, &w.why), -EINVAL);   /* group out of range */
     s.slot_group_id = 0;
     s.slot_id = 2;
@@ -111,7 +76,7 @@ static void test_translate(void **st)
     struct world w;
     const uint8_t *p;
 
-    world_up(&w);
+    world_setup(&w);
     p = fqxl_memslot_get(&w.m, 1, at(100), 16, &w.why);
     assert_ptr_equal(p, ram + 100);
     /* the very last byte, and the whole slot */
@@ -132,7 +97,7 @@ static void test_translate(void **st)
     /* deleted, then reset */
     fqxl_memslot_del(&w.m, 1, 1);
     assert_null(fqxl_memslot_get(&w.m, 1, at(100), 1, &w.why));
-    world_up(&w);
+    world_setup(&w);
     fqxl_memslots_reset(&w.m);
     assert_null(fqxl_memslot_get(&w.m, 1, at(100), 1, &w.why));
 }
@@ -143,7 +108,7 @@ static void test_chunks(void **st)
     uint8_t *out;
     size_t len;
 
-    world_up(&w);
+    world_setup(&w);
     /* two chunks: 10 bytes of 0xaa, then 5 of 0xbb */
     put_chunk(1000, 10, at(2000), 0xaa);
     put_chunk(2000, 5, 0, 0xbb);
