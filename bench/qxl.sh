@@ -67,24 +67,14 @@ cleanup() {
 trap cleanup EXIT
 
 die() { echo "bench qxl: $*" >&2; exit 1; }
+. bench/lib.sh
 for tool in "$QEMU" socat python3; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 [ -f "$LIB/libspice-server.so.1" ] || die "$LIB/libspice-server.so.1 is not built"
 tests/guest/build.sh "$GUEST" >"$T/guest.log" 2>&1 || { cat "$T/guest.log" >&2; die "guest build failed"; }
 
-wait_for() { # seconds, command...
-    local until=$((SECONDS + $1)); shift
-    while ! "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt "$until" ] || return 1
-        sleep 0.2
-    done
-}
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 port_open() {
     python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$1"
 }
-field() { sed -n "s/.*[ ^]$1=\([0-9.]*\).*/\1/p" <<<" $2"; }
 seen() { grep -a -q -- "$1" "$LOG"; }
 
 boot() { # floe|debian -> sets PID, URI, LOG; the serial shell reads fd 3
@@ -230,7 +220,6 @@ one_run() { # floe|debian -> appends "bytes/line spice-ms/line main-ms/line late
         awk '{ printf "%s bytes/line, SPICE threads %s ms/line, main loop %s ms/line", $1, $2, $3 }'); $lat" >&2
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 col() { cut -d' ' -f"$2" "$T/rows-$1" | median; }
 
 LIBS="floe debian"

@@ -28,20 +28,10 @@ PID=
 trap '[ -z "$PID" ] || kill $PID 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 
 die() { echo "bench vm: $*" >&2; exit 1; }
+. bench/lib.sh
 for tool in "$QEMU" socat python3; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 tests/guest/build.sh "$GUEST" >"$T/guest.log" 2>&1 || { cat "$T/guest.log" >&2; die "guest build failed"; }
 
-wait_for() { # seconds, command...
-    local until=$((SECONDS + $1)); shift
-    while ! "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt "$until" ] || return 1
-        sleep 0.2
-    done
-}
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-field() { sed -n "s/.*[ ^]$1=\([0-9.]*\).*/\1/p" <<<" $2"; }
 
 start_floe() { # serial log -> sets PID, URI
     cat >"$T/vm.conf" <<EOF
@@ -112,7 +102,6 @@ one_run() { # peer (floe|qemu) -> appends "min median max n fps" to $T/rows-PEER
     echo "$mn $md $mx $n $f" >>"$T/rows-$peer"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 col() { cut -d' ' -f"$2" "$T/rows-$1" | median | awk '{ printf "%.1f\n", $1 }'; }
 
 PEERS="floe qemu"
