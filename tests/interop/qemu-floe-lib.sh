@@ -258,6 +258,20 @@ else
     fail "TLS port: exit $rc, $(cat "$T/tls.log")"
 fi
 
+# ---- QEMU quits with a client connected: floe's threads go quietly ----
+std_pid=$(pgrep -f -- "$T/std.qmp" | head -n 1)
+"$VIEWER" --headless --duration 30 "spice://127.0.0.1:$PORT_std" >"$T/quit.out" 2>"$T/quit.err" &
+qv=$!
+sleep 3
+qmp "$QMP_std" quit || true
+rc=0; wait "$std_pid" 2>/dev/null || rc=$?
+vrc=0; wait "$qv" || vrc=$?
+if [ "$rc" = 0 ] && [ "$vrc" != 0 ] && grep -q "disconnected" "$T/quit.err"; then
+    pass "QEMU quit with a client connected: exit 0, the client told ($(tail -n 1 "$T/quit.err"))"
+else
+    fail "QEMU quit with a client connected: QEMU exit $rc, viewer exit $vrc: $(tail -n 2 "$T/quit.err")"
+fi
+
 # neither QEMU nor the sanitizers complained
 for vm in std qxl menu pw shared unix; do
     bad=$(grep -E "AddressSanitizer|runtime error|Assertion|qemu-system-[a-z0-9_]*: " "$T/$vm.qemu.log" |
