@@ -10,7 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void row_32(uint32_t *dst, const uint8_t *src, uint32_t w)
+/* One row of a bitmap into 32-bit words; palette formats look each index
+ * up in pal (n entries). */
+struct row_ctx {
+    uint8_t format;
+    const uint32_t *pal;
+    unsigned n;
+};
+
+static void row_32(uint32_t *dst, const uint8_t *src, uint32_t w, const struct row_ctx *c)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     memcpy(dst, src, (size_t)w * 4);
@@ -20,14 +28,14 @@ static void row_32(uint32_t *dst, const uint8_t *src, uint32_t w)
 #endif
 }
 
-static void row_24(uint32_t *dst, const uint8_t *src, uint32_t w)
+static void row_24(uint32_t *dst, const uint8_t *src, uint32_t w, const struct row_ctx *c)
 {
     for (uint32_t x = 0; x < w; x++, src += 3)
         dst[x] = (uint32_t)src[2] << 16 | (uint32_t)src[1] << 8 | src[0];
 }
 
 /* 16BIT is x555; each 5-bit channel is widened by repeating its top bits. */
-static void row_16(uint32_t *dst, const uint8_t *src, uint32_t w)
+static void row_16(uint32_t *dst, const uint8_t *src, uint32_t w, const struct row_ctx *c)
 {
     for (uint32_t x = 0; x < w; x++, src += 2) {
         uint32_t v = floe_le16(src);
@@ -36,9 +44,6 @@ static void row_16(uint32_t *dst, const uint8_t *src, uint32_t w)
         dst[x] = (r << 3 | r >> 2) << 16 | (g << 3 | g >> 2) << 8 | (b << 3 | b >> 2);
     }
 }
-
-static const struct fcli_palette *palette_for(struct fcli_display *d,
-                                              const struct spice_image *img);
 
 /* A palette format's pixel x of a row: its index into the palette. */
 static unsigned index_of(uint8_t format, const uint8_t *row, uint32_t x)
@@ -52,44 +57,23 @@ static unsigned index_of(uint8_t format, const uint8_t *row, uint32_t x)
     }
 }
 
-/* Palette bitmaps (1, 4 and 8 bits): each index looked up, one past the
- * palette's end drawn black. */
-static pixman_image_t *palette_bitmap(struct fcli_display *d, const struct spice_image *img,
-                                      int *err)
+/* Palette bitmaps (1, 4 and 8 bits): an index past the palette's end is black. */
+static void row_palette(uint32_t *dst, const uint8_t *src, uint32_t w, const struct row_ctx *c)
 {
-    const struct spice_bitmap *b = &img->bitmap;
-    const struct fcli_palette *p = palette_for(d, img);
-    pixman_image_t *out;
-    uint32_t *bits;
-    int stride;
-
-    *err = -ENOENT;   /* a palette this client does not have: skip the draw */
-    if (!p)
-        return NULL;
-    *err = -ENOMEM;
-    out = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)b->x, (int)b->y, NULL, 0);
-    if (!out)
-        return NULL;
-    bits = pixman_image_get_data(out);
-    stride = pixman_image_get_stride(out) / 4;
-    for (uint32_t y = 0; y < b->y; y++) {
-        uint32_t src_y = (b->flags & SPICE_BITMAP_TOP_DOWN) ? y : b->y - 1 - y;
-        const uint8_t *src = img->data + (size_t)src_y * b->stride;
-        uint32_t *dst = bits + (size_t)y * stride;
-
-        for (uint32_t x = 0; x < b->x; x++) {
-            unsigned i = index_of(b->format, src, x);
-            dst[x] = i < p->n ? p->ents[i] : 0;
-        }
+    for (uint32_t x = 0; x < w; x++) {
+        unsigned i = index_of(c->format, src, x);
+        dst[x] = i < c->n ? c->pal[i] : 0;
     }
-    *err = 0;
-    return out;
 }
+
+static const struct fcli_palette *palette_for(struct fcli_display *d,
+                                              const struct spice_image *img);
 
 pixman_image_t *fcli_bitmap_decode(struct fcli_display *d, const struct spice_image *img, int *err)
 {
     const struct spice_bitmap *b = &img->bitmap;
-    void (*row)(uint32_t *, const uint8_t *, uint32_t) = NULL;
+    void (*row)(uint32_t *, const uint8_t *, uint32_t, const struct row_ctx *);
+    struct row_ctx ctx = { .format = b->format };
     pixman_format_code_t pf = PIXMAN_x8r8g8b8;
     pixman_image_t *out;
     uint32_t *bits;
@@ -102,6 +86,7 @@ pixman_image_t *fcli_bitmap_decode(struct fcli_display *d, const struct spice_im
     case SPICE_BITMAP_16BIT: row = row_16; break;
     case SPICE_BITMAP_1BIT_LE: case SPICE_BITMAP_1BIT_BE:
     case SPICE_BITMAP_4BIT_LE: case SPICE_BITMAP_4BIT_BE: case SPICE_BITMAP_8BIT:
+        row = row_palette;
         break;
     default:
         *err = -ENOTSUP;
@@ -112,8 +97,15 @@ pixman_image_t *fcli_bitmap_decode(struct fcli_display *d, const struct spice_im
         (uint64_t)b->stride < spice_bitmap_row_bytes(b->format, b->x) ||
         (uint64_t)b->stride * b->y > img->data_len)
         return NULL;
-    if (!row)
-        return palette_bitmap(d, img, err);
+    if (row == row_palette) {
+        const struct fcli_palette *p = palette_for(d, img);
+
+        *err = -ENOENT;   /* a palette this client does not have: skip the draw */
+        if (!p)
+            return NULL;
+        ctx.pal = p->ents;
+        ctx.n = p->n;
+    }
     *err = -ENOMEM;
     out = pixman_image_create_bits(pf, (int)b->x, (int)b->y, NULL, 0);
     if (!out)
@@ -123,7 +115,7 @@ pixman_image_t *fcli_bitmap_decode(struct fcli_display *d, const struct spice_im
     for (uint32_t y = 0; y < b->y; y++) {
         uint32_t src_y = (b->flags & SPICE_BITMAP_TOP_DOWN) ? y : b->y - 1 - y;
 
-        row(bits + (size_t)y * stride, img->data + (size_t)src_y * b->stride, b->x);
+        row(bits + (size_t)y * stride, img->data + (size_t)src_y * b->stride, b->x, &ctx);
     }
     *err = 0;
     return out;

@@ -85,3 +85,22 @@ boot_menu_opens() {
         fail "menu: the guest's screen did not change after typing Escape ($d pixels)"
     fi
 }
+
+# remote_viewer_matches QMP TRIES: remote-viewer, full screen under this
+# test's Xvfb, shows QEMU's screendump pixel for pixel within TRIES seconds
+remote_viewer_matches() {
+    local best=-1 i
+    for i in $(seq 1 "$2"); do
+        sleep 1
+        screendump "$1" "$T/rv-dump.ppm"
+        import -window root "$T/rv.png" 2>/dev/null || continue
+        best=$(pixel_diff "$T/rv-dump.ppm" "$T/rv.png")
+        [ "$best" = 0 ] && break
+    done
+    if [ "$best" = 0 ]; then
+        pass "remote-viewer's window equals QEMU's screendump (0 of $(identify -format '%w x %h' "$T/rv.png") pixels differ)"
+    else
+        fail "remote-viewer's window differs from QEMU's screendump in $best pixels"
+        [ -f "$T/rv.log" ] && tail -n 5 "$T/rv.log"
+    fi
+}

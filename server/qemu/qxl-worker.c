@@ -355,15 +355,10 @@ static void do_update_area(QXLState *w, struct fqxl_req *r)
     if (!r->async) {
         /* the guest's own update: report, clear only if asked; what QEMU's
          * display has not seen stays for its own update_area */
-        QXLRect *tmp = r->num_dirty ? calloc(r->num_dirty, sizeof(*tmp)) : NULL;
-        if (r->num_dirty && !tmp)
-            return;
-        fill_dirty(w, r, tmp ? tmp : rects, r->num_dirty, &n, 0);
-        if (r->dirty && tmp) {
+        if (r->dirty && r->num_dirty) {
             memset(r->dirty, 0, r->num_dirty * sizeof(*r->dirty));
-            memcpy(r->dirty, tmp, n * sizeof(*tmp));
+            fill_dirty(w, r, r->dirty, r->num_dirty, &n, 0);
         }
-        free(tmp);
         return;
     }
     /* QEMU's display asks (its screen refresh and screendump): what changed

@@ -73,20 +73,7 @@ done
 start_xvfb 720x400
 remote-viewer --full-screen "spice://127.0.0.1:$PORT_qxl" >"$T/rv.log" 2>&1 &
 PIDS+=($!)
-best=-1
-for i in $(seq 1 20); do
-    sleep 1
-    screendump "$QMP_qxl" "$T/rv-dump.ppm"
-    import -window root "$T/rv.png" 2>/dev/null || continue
-    best=$(pixel_diff "$T/rv-dump.ppm" "$T/rv.png")
-    [ "$best" = 0 ] && break
-done
-if [ "$best" = 0 ]; then
-    pass "remote-viewer's window equals QEMU's screendump (0 of $((720 * 400)) pixels differ)"
-else
-    fail "remote-viewer's window differs from QEMU's screendump: $best pixels"
-    cat "$T/rv.log"
-fi
+remote_viewer_matches "$QMP_qxl" 20
 
 # ---- keyboard: Escape through floe-viewer opens SeaBIOS's boot menu ----
 # started now: SeaBIOS offers its menu for 60 s at most

@@ -260,16 +260,7 @@ if command -v xdotool >/dev/null; then
     else
         fail "the command typed through remote-viewer did not run"; tail -n 3 "$T/rv.log"
     fi
-    best=-1
-    for i in $(seq 1 15); do
-        sleep 1
-        screendump "$QMP_guest" "$T/rv-dump.ppm"
-        import -window root "$T/rv.png" 2>/dev/null || continue
-        best=$(pixel_diff "$T/rv-dump.ppm" "$T/rv.png")
-        [ "$best" = 0 ] && break
-    done
-    [ "$best" = 0 ] && pass "remote-viewer's window equals QEMU's screendump (0 of $((1024 * 768)) pixels differ)" ||
-        fail "remote-viewer's window differs from QEMU's screendump in $best pixels"
+    remote_viewer_matches "$QMP_guest" 15
     kill "$RV" 2>/dev/null || true
     wait "$RV" 2>/dev/null || true
 else
