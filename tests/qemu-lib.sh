@@ -17,7 +17,8 @@ port_open() {
         2>/dev/null
 }
 
-# start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME> and QMP_<NAME>.
+# start_vm NAME SPICE_OPTIONS [QEMU args...]: sets PORT_<NAME>, QMP_<NAME> and
+# PID_<NAME> (QEMU's process, a child of the test).
 # The port is chosen free, then taken by QEMU; should another program take
 # it in between (tests run side by side), QEMU exits and another is tried.
 start_vm() {
@@ -45,6 +46,7 @@ start_vm() {
     fi
     printf -v "PORT_$name" '%s' "$port"
     printf -v "QMP_$name" '%s' "$qmp"
+    printf -v "PID_$name" '%s' "$pid"
 }
 
 # snapshot_matches NAME URI QMP [viewer options...]: floe-viewer --headless's

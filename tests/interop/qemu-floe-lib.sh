@@ -42,7 +42,8 @@ start_vm quic "disable-ticketing=on,image-compression=quic" -device VGA
 start_vm qxl "disable-ticketing=on" -vga qxl
 sleep 3 # let SeaBIOS reach a quiet screen
 for vm in std qxl; do
-    grep -q "$LIBDIR" "/proc/$(pgrep -f "$T/$vm.qmp" | head -n 1)/maps" ||
+    pid_var=PID_$vm
+    grep -q "$LIBDIR" "/proc/${!pid_var}/maps" ||
         fail "$vm: QEMU did not load floe's library"
 done
 
@@ -246,12 +247,11 @@ else
 fi
 
 # ---- QEMU quits with a client connected: floe's threads go quietly ----
-std_pid=$(pgrep -f -- "$T/std.qmp" | head -n 1)
 "$VIEWER" --headless --duration 30 "spice://127.0.0.1:$PORT_std" >"$T/quit.out" 2>"$T/quit.err" &
 qv=$!
 sleep 3
 qmp "$QMP_std" quit || true
-rc=0; wait "$std_pid" 2>/dev/null || rc=$?
+rc=0; wait "$PID_std" 2>/dev/null || rc=$?
 vrc=0; wait "$qv" || vrc=$?
 if [ "$rc" = 0 ] && [ "$vrc" != 0 ] && grep -q "disconnected" "$T/quit.err"; then
     pass "QEMU quit with a client connected: exit 0, the client told ($(tail -n 1 "$T/quit.err"))"
