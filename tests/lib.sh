@@ -17,11 +17,15 @@ T=$(mktemp -d /tmp/floe-test.XXXXXX)
 PIDS=()
 FAILS=0 PASSES=0 SKIPS=0
 
+# mine PID: the process is still a child of this test. A process that has
+# ended leaves its pid free, and with tests side by side another test's
+# process (a QEMU, say) may have it by now: that one is not ours to kill.
+mine() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
 cleanup() {
     local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do mine "$p" && kill "$p" 2>/dev/null || true; done
     sleep 0.3
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do mine "$p" && kill -9 "$p" 2>/dev/null || true; done
     [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
