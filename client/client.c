@@ -449,29 +449,28 @@ void floe_client_get_title(struct floe_client *c, char *buf, size_t len)
 
 int floe_client_monitors(struct floe_client *c)
 {
-    return atomic_load(&c->n_displays);
-}
+    int n;
 
-static int monitor_ok(int monitor)
-{
-    return monitor >= 0 && monitor < FLOE_CLIENT_MAX_DISPLAYS;
+    pthread_mutex_lock(&c->lock);
+    n = fcli_views_count(c);
+    pthread_mutex_unlock(&c->lock);
+    return n;
 }
 
 void floe_client_get_monitor_stats(struct floe_client *c, int monitor,
                                    struct floe_client_stats *st)
 {
-    const struct fcli_display *d = &c->displays[monitor_ok(monitor) ? monitor : 0];
+    struct fcli_view v;
 
     memset(st, 0, sizeof(*st));
     pthread_mutex_lock(&c->lock);
-    if (monitor_ok(monitor)) {
+    if (fcli_view_find(c, monitor, &v) == 0) {
+        const struct fcli_display *d = &c->displays[v.display];
         st->frames = d->frames + (d->dirty ? 1 : 0); /* a burst in progress counts */
         st->marks = d->marks;
         st->draws = d->draws;
-        if (d->primary) {
-            st->width = d->primary->width;
-            st->height = d->primary->height;
-        }
+        st->width = v.w;
+        st->height = v.h;
     }
     pthread_mutex_unlock(&c->lock);
     st->bytes_in = atomic_load(&c->bytes_in);
@@ -483,34 +482,29 @@ void floe_client_get_stats(struct floe_client *c, struct floe_client_stats *st)
     floe_client_get_monitor_stats(c, 0, st);
 }
 
-/* Describes a display's primary surface; the caller holds c->lock. */
+/* Describes a monitor: its display's primary surface, or the head of it
+ * that the monitor is; the caller holds c->lock. */
 static int canvas_describe(struct floe_client *c, int monitor, struct floe_client_canvas *out,
                            int take_damage)
 {
     struct fcli_display *d;
-    struct fcli_surface *p;
-    pixman_box32_t *e;
+    struct fcli_view v;
+    int stride;
 
     memset(out, 0, sizeof(*out));
-    if (!monitor_ok(monitor))
+    if (fcli_view_find(c, monitor, &v))
         return -ENOENT;
-    d = &c->displays[monitor];
-    p = d->primary;
-    if (!p)
-        return -ENOENT;
-    out->pixels = pixman_image_get_data(p->image);
-    out->width = p->width;
-    out->height = p->height;
-    out->stride = pixman_image_get_stride(p->image);
+    d = &c->displays[v.display];
+    stride = pixman_image_get_stride(d->primary->image);
+    out->pixels = (const uint32_t *)((const uint8_t *)pixman_image_get_data(d->primary->image) +
+                                     (ptrdiff_t)v.y * stride) + v.x;
+    out->width = v.w;
+    out->height = v.h;
+    out->stride = stride;
     out->serial = d->primary_serial;
-    if (take_damage && pixman_region32_not_empty(&d->damage)) {
-        e = pixman_region32_extents(&d->damage);
-        out->damage_x = e->x1;
-        out->damage_y = e->y1;
-        out->damage_w = e->x2 - e->x1;
-        out->damage_h = e->y2 - e->y1;
-        pixman_region32_clear(&d->damage);
-    }
+    if (take_damage)
+        fcli_view_take_damage(d, &v, &out->damage_x, &out->damage_y, &out->damage_w,
+                              &out->damage_h);
     return 0;
 }
 

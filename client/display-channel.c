@@ -37,6 +37,8 @@ void fcli_display_init(struct fcli_display *d, uint64_t cache_pixels)
 {
     memset(d, 0, sizeof(*d));
     pixman_region32_init(&d->damage);
+    for (int i = 0; i < FLOE_CLIENT_MAX_HEADS; i++)
+        pixman_region32_init(&d->head_damage[i]);
     fcli_image_cache_init(&d->cache, cache_pixels);
     d->glz_window = FLOE_CLIENT_GLZ_WINDOW;
 }
@@ -48,6 +50,8 @@ void fcli_display_fini(struct fcli_display *d)
     memset(d->surfaces, 0, sizeof(d->surfaces));
     d->primary = NULL;
     pixman_region32_fini(&d->damage);
+    for (int i = 0; i < FLOE_CLIENT_MAX_HEADS; i++)
+        pixman_region32_fini(&d->head_damage[i]);
     fcli_image_cache_fini(&d->cache);
     fcli_display_codecs_reset(d);
 }
@@ -461,10 +465,14 @@ static int inval_list(struct fcli_display *d, const uint8_t *body, size_t len)
     return 0;
 }
 
-static int monitors_config(const uint8_t *body, size_t len)
+/* The heads to show: those on the primary surface (surface 0), in order;
+ * 1 if they changed. */
+static int monitors_config(struct fcli_display *d, const uint8_t *body, size_t len)
 {
+    struct fcli_head keep[FLOE_CLIENT_MAX_HEADS];
     const uint8_t *heads;
     uint16_t count, max;
+    int n = 0;
 
     if (spice_monitors_config_parse(body, len, &count, &max, &heads))
         return -EBADMSG;
@@ -474,8 +482,17 @@ static int monitors_config(const uint8_t *body, size_t len)
         spice_monitor_head_at(heads, i, &h);
         floe_debug("display: monitor %u: surface %u %ux%u+%u+%u", h.monitor_id, h.surface_id,
                    h.width, h.height, h.x, h.y);
+        if (h.surface_id != 0 || h.width == 0 || h.height == 0 || h.width > 16384 ||
+            h.height > 16384 || h.x > 16384 || h.y > 16384)
+            continue;
+        if (n == FLOE_CLIENT_MAX_HEADS) {
+            floe_warn("display: more than %d heads: the others are not shown",
+                      FLOE_CLIENT_MAX_HEADS);
+            break;
+        }
+        keep[n++] = (struct fcli_head){ (int)h.x, (int)h.y, (int)h.width, (int)h.height };
     }
-    return 0;
+    return fcli_display_set_heads(d, n, keep);
 }
 
 static void reset(struct fcli_display *d)
@@ -537,7 +554,9 @@ static int display_locked(struct fcli_display *d, uint16_t type, const uint8_t *
     case SPICE_MSG_DISPLAY_MODE:
         return 0;
     case SPICE_MSG_DISPLAY_MONITORS_CONFIG:
-        return monitors_config(body, len);
+        rc = monitors_config(d, body, len);
+        *ev = rc == 1 ? FLOE_CLIENT_EVENT_RESIZE : -1;
+        return rc < 0 ? rc : 0;
     default:
         if (type < sizeof(d->warned_msg) && !d->warned_msg[type]) {
             d->warned_msg[type] = 1;

@@ -97,7 +97,16 @@ void floe_client_mouse_position_monitor(struct floe_client *c, int monitor, int 
 {
     struct fcli_chan *ch;
     struct fcli_inputs_state *s = &c->inputs;
+    struct fcli_view v;
 
+    /* a head's position is on its display channel's surface */
+    pthread_mutex_lock(&c->lock);
+    if (fcli_view_find(c, monitor, &v) == 0) {
+        monitor = v.display;
+        x = (x < 0 ? 0 : x) + v.x;
+        y = (y < 0 ? 0 : y) + v.y;
+    }
+    pthread_mutex_unlock(&c->lock);
     if (monitor < 0 || monitor > 255)
         return;
     ch = inputs_lock(c);

@@ -23,6 +23,8 @@
 #define FLOE_CLIENT_GLZ_WINDOW (16u << 20)
 #define FLOE_CLIENT_MAX_PIXELS (64u << 20)
 #define FLOE_CLIENT_MAX_SURFACES 1024
+/* heads of one display channel the client shows */
+#define FLOE_CLIENT_MAX_HEADS 16
 /* Display channels (monitors) linked: ids 0 .. this - 1. */
 #define FLOE_CLIENT_MAX_DISPLAYS 16
 
@@ -92,12 +94,22 @@ struct fcli_image_cache {
     size_t count;
 };
 
+/* A head the server's MONITORS_CONFIG names: a rectangle of the primary. */
+struct fcli_head {
+    int x, y, w, h;
+};
+
 struct fcli_display {
     struct fcli_surface *surfaces[FLOE_CLIENT_MAX_SURFACES];
     struct fcli_surface *primary;
     uint64_t primary_serial;
     uint64_t surface_bytes;
     pixman_region32_t damage;   /* on the primary, since the last canvas lock */
+    /* the heads of MONITORS_CONFIG (none: the whole primary is shown) and
+     * what changed on each since its view was last looked at (views.c) */
+    int nheads;
+    struct fcli_head heads[FLOE_CLIENT_MAX_HEADS];
+    pixman_region32_t head_damage[FLOE_CLIENT_MAX_HEADS];
     int dirty;                  /* primary changed since the last frame count */
     struct fcli_image_cache cache;
     /* codec memory across images (the GLZ window), per codec of floe_codecs[] */
@@ -165,6 +177,15 @@ static inline int fcli_slot_display(int slot)
     return slot == FLOE_CHAN_DISPLAY ? 0 : slot > FLOE_CHAN_CURSOR ? slot - FLOE_CHAN_CURSOR : -1;
 }
 
+/* Messages to the guest's agent (agent.c), under send_lock. */
+struct fcli_agent_out {
+    int inited;                 /* MAIN INIT came: tokens counts */
+    uint32_t tokens;            /* AGENT_DATA messages the server takes now */
+    int pending;                /* the monitors below wait for a token */
+    int count;
+    struct floe_client_monitor mons[FLOE_CLIENT_MAX_ASKED];
+};
+
 struct floe_client {
     char *host, *password;
     int port, timeout_ms;
@@ -192,10 +213,30 @@ struct floe_client {
     atomic_int n_displays;
     struct fcli_cursor_state cursor;
     struct fcli_inputs_state inputs;
+    struct fcli_agent_out agent;
     char title[256];
     char error[256];
     atomic_uint_fast64_t bytes_in, messages_in;
 };
+
+/* views.c: the monitors shown (a display's primary, or each of its heads),
+ * with client->lock held */
+struct fcli_view {
+    int display, head;
+    int x, y, w, h;             /* on the display's primary */
+};
+int fcli_views_count(struct floe_client *c);
+/* Monitor `view`: 0, or -1 when there is none (or it has no surface yet). */
+int fcli_view_find(struct floe_client *c, int view, struct fcli_view *out);
+/* The bounds of what changed in v since it was last looked at, in v's
+ * coordinates (w = 0: nothing), and forgets them. */
+void fcli_view_take_damage(struct fcli_display *d, const struct fcli_view *v, int *x, int *y,
+                           int *w, int *h);
+/* MONITORS_CONFIG: 1 if the heads changed. */
+int fcli_display_set_heads(struct fcli_display *d, int count, const struct fcli_head *heads);
+
+/* agent.c: tokens from INIT (inited: they replace the count) or AGENT_TOKEN */
+void fcli_agent_tokens(struct floe_client *c, uint32_t tokens, int inited);
 
 /* link.c: TCP connect + SPICE link + ticket, blocking with a timeout. */
 struct fcli_link_request {

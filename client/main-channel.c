@@ -39,6 +39,7 @@ static int handle_init(struct fcli_chan *ch, const uint8_t *body, size_t len)
                m.agent_connected);
     fcli_chan_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
     request_mouse_mode(ch, m.supported_mouse_modes, m.current_mouse_mode);
+    fcli_agent_tokens(c, m.agent_tokens, 1);
     ch->owner->emit_fn(c, FLOE_CLIENT_EVENT_MOUSE_MODE);
     return 0;
 }
@@ -161,10 +162,19 @@ static int main_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body
         return handle_uuid(body, len);
     case SPICE_MSG_MAIN_MULTI_MEDIA_TIME:
         return len < 4 ? -EBADMSG : 0;
+    case SPICE_MSG_MAIN_AGENT_TOKEN: {
+        struct spice_agent_token t;
+        struct floe_rbuf r;
+        floe_rbuf_init(&r, body, len);
+        spice_agent_token_get(&r, &t);
+        if (r.bad)
+            return -EBADMSG;
+        fcli_agent_tokens(ch->client, t.num_tokens, 0);
+        return 0;
+    }
     case SPICE_MSG_MAIN_AGENT_CONNECTED:
     case SPICE_MSG_MAIN_AGENT_DISCONNECTED:
     case SPICE_MSG_MAIN_AGENT_DATA:
-    case SPICE_MSG_MAIN_AGENT_TOKEN:
         floe_debug("main: agent message %u ignored (no agent support yet)", type);
         return 0;
     case SPICE_MSG_MAIN_MIGRATE_BEGIN:

@@ -126,6 +126,21 @@ struct fsrv_chan {
     int reported;              /* the host was told it connected: it is told the rest */
 };
 
+/* A guest-agent message arriving from a client in AGENT_DATA pieces
+ * (main-agent.c): its header, then its body, kept only for the kinds the
+ * server reads itself. */
+struct fsrv_agent_in {
+    uint8_t head[SPICE_SIZE_vd_agent_header];
+    uint32_t head_len;
+    struct spice_vd_agent_header hdr;
+    uint32_t left;             /* body bytes still to come */
+    uint8_t *body;             /* kept: a MONITORS_CONFIG */
+    uint32_t body_len;
+    uint32_t tokens;           /* pieces the client may send now */
+};
+/* the pieces a client may send before the server gives tokens back */
+#define FSRV_AGENT_TOKENS 10
+
 struct fsrv_session {
     struct fsrv_session *next;
     uint32_t id;
@@ -142,6 +157,7 @@ struct fsrv_session {
     uint64_t net_small_us;
     uint64_t bandwidth_bps;    /* 0 until measured */
     int slow_link;             /* measured below FLOE_SLOW_LINK_BPS */
+    struct fsrv_agent_in agent_in;
 };
 #define FLOE_SLOW_LINK_BPS 10000000ull
 #define FLOE_NET_TEST_BYTES (256u << 10)
@@ -152,6 +168,13 @@ struct fsrv_surface {
     int width, height;
     pixman_image_t *image;
     uint32_t *pixels;
+};
+
+/* The heads a monitor's surface shows (floe_server_set_heads); none: the
+ * whole surface is one head. */
+struct fsrv_heads {
+    int count;
+    struct floe_rect r[FLOE_SERVER_MAX_HEADS];
 };
 
 struct fsrv_cursor_state {
@@ -206,6 +229,7 @@ struct floe_server {
     uint32_t keyboard_locks;
     int monitors;
     struct fsrv_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
+    struct fsrv_heads heads[FLOE_SERVER_MAX_MONITORS];       /* by monitor */
     struct fsrv_cursor_state cursor;
     uint64_t image_ids;
     uint64_t start_ms;
@@ -266,6 +290,9 @@ extern const struct fsrv_chan_ops fsrv_main_ops, fsrv_display_ops, fsrv_inputs_o
 int fsrv_session_attach(struct fsrv_chan *c);
 void fsrv_session_detach(struct fsrv_chan *c);
 void fsrv_main_send_mouse_mode(struct fsrv_session *ss);
+/* main-agent.c: a client's AGENT_DATA (negative: bad input) */
+int fsrv_agent_data(struct fsrv_chan *c, const uint8_t *data, uint32_t len);
+void fsrv_agent_in_reset(struct fsrv_agent_in *a);
 
 /* display/encode.c: images encoded per client when written */
 /* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b

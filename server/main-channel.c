@@ -1,4 +1,5 @@
-/* The MAIN channel: INIT, NAME/UUID, the channel list and mouse modes. */
+/* The MAIN channel: INIT, NAME/UUID, the channel list, mouse modes and the
+ * agent's messages (main-agent.c). */
 #include <errno.h>
 
 #include "common/log.h"
@@ -26,9 +27,12 @@ static void main_linked(struct fsrv_chan *c)
         .display_channels_hint = (uint32_t)c->sess->monitors,
         .supported_mouse_modes = SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT,
         .current_mouse_mode = c->sess->mouse_mode,
+        .agent_tokens = FSRV_AGENT_TOKENS,
         .multi_media_time = (uint32_t)(fsrv_now_ms() - s->start_ms + 1),
     };
 
+    fsrv_agent_in_reset(&c->sess->agent_in);
+    c->sess->agent_in.tokens = FSRV_AGENT_TOKENS;
     floe_wbuf_init(&w, 0);
     spice_main_init_put(&w, &init);
     fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_INIT, &w);
@@ -80,11 +84,12 @@ static int main_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body, 
             c->sess->mouse_mode = req.mode;
         fsrv_main_send_mouse_mode(c->sess);
         return 0;
+    case SPICE_MSGC_MAIN_AGENT_DATA:
+        return fsrv_agent_data(c, body, len);
     case SPICE_MSGC_MAIN_CLIENT_INFO:
     case SPICE_MSGC_MAIN_AGENT_START:
-    case SPICE_MSGC_MAIN_AGENT_DATA:
     case SPICE_MSGC_MAIN_AGENT_TOKEN:
-        return 0; /* no guest agent yet */
+        return 0; /* no guest agent yet: nothing goes to the client */
     default:
         floe_debug("%s: main: ignoring message %u", c->peer, type);
         return 0;

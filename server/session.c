@@ -114,6 +114,7 @@ static void session_free(struct floe_server *s, struct fsrv_session *ss)
             break;
         }
     s->stats.clients--;
+    fsrv_agent_in_reset(&ss->agent_in);
     free(ss);
 }
 

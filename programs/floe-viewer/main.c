@@ -35,6 +35,10 @@ static void usage(FILE *f)
             "  --measure-latency N   headless: once the display is up, N times wait for a\n"
             "                        still picture, press a key (a to h in turn) and time\n"
             "                        until a pixel changes; then print the times and stop\n"
+            "  --guest-size WxH[,WxH...]\n"
+            "                        ask the guest for monitors of these sizes, placed\n"
+            "                        left to right (its display driver or agent takes\n"
+            "                        them as the preferred modes)\n"
             "  --password-file FILE  read the password from the first line of FILE\n"
             "  --preferred-compression MODE\n"
             "                        image compression to ask of the server: off, auto_glz,\n"
@@ -90,6 +94,30 @@ static int parse_seconds(const char *s, double *out)
     return 0;
 }
 
+/* --guest-size: monitors side by side, left to right. */
+static int parse_sizes(const char *s, struct viewer_options *o)
+{
+    int n = 0, x = 0;
+
+    while (*s) {
+        char *end;
+        long w = strtol(s, &end, 10), h;
+        if (end == s || *end != 'x' || w < 1 || w > 16384 || n == FLOE_CLIENT_MAX_ASKED)
+            return -1;
+        s = end + 1;
+        h = strtol(s, &end, 10);
+        if (end == s || (*end && *end != ',') || h < 1 || h > 16384)
+            return -1;
+        o->guest_size[n++] = (struct floe_client_monitor){ x, 0, (int)w, (int)h };
+        x += (int)w;
+        s = *end ? end + 1 : end;
+        if (*end && !*s)
+            return -1;
+    }
+    o->guest_monitors = n;
+    return n > 0 ? 0 : -1;
+}
+
 /* SPICE image_compression value of a mode name; -1 for "server", 0 if unknown. */
 static int parse_compression(const char *s)
 {
@@ -117,6 +145,7 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         { "password-file", required_argument, NULL, 'p' },
         { "preferred-compression", required_argument, NULL, 'c' },
         { "measure-latency", required_argument, NULL, 'm' },
+        { "guest-size", required_argument, NULL, 'g' },
         { 0 },
     };
     double delay;
@@ -146,6 +175,11 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
                 return die(2, "bad --measure-latency: %s (1 to 100000 keys)", optarg);
             o->measure_latency = (int)n;
             o->headless = 1;
+            break;
+        case 'g':
+            if (parse_sizes(optarg, o))
+                return die(2, "bad --guest-size: %s (WxH[,WxH...], 1 to 16 monitors of "
+                              "at most 16384x16384)", optarg);
             break;
         case 'd':
             if (parse_seconds(optarg, &o->duration))
@@ -373,6 +407,8 @@ int main(int argc, char **argv)
     c = floe_client_new(&co);
     if (!c)
         return die(1, "%s", "out of memory");
+    if (o.guest_monitors)
+        floe_client_ask_monitors(c, o.guest_monitors, o.guest_size);
     if (floe_client_connect(c, err, sizeof(err))) {
         floe_client_free(c);
         if (window)

@@ -20,6 +20,8 @@ struct viewer_options {
     int64_t type_delay_ms;   /* --type starts this long after the picture is up */
     int preferred_compression;  /* see floe_client_options */
     int measure_latency;     /* > 0: headless, time this many keys, then stop */
+    int guest_monitors;      /* > 0: --guest-size, the monitors to ask the guest for */
+    struct floe_client_monitor guest_size[FLOE_CLIENT_MAX_ASKED];
 };
 
 /* Types text as key presses once the display and inputs are up, delay_ms

@@ -42,6 +42,10 @@ typedef int32_t floe_i32_t;
     M(mouse_mode,    F(u16, supported_modes) F(u16, current_mode)) \
     M(mouse_mode_request, F(u16, mode)) \
     M(agent_start,   F(u32, num_tokens)) \
+    M(agent_token,   F(u32, num_tokens)) \
+    M(vd_agent_header, F(u32, protocol) F(u32, type) F(u64, opaque) F(u32, size)) \
+    M(vd_agent_monitors_config, F(u32, num_of_monitors) F(u32, flags)) \
+    M(vd_agent_mon_config, F(u32, height) F(u32, width) F(u32, depth) F(i32, x) F(i32, y)) \
     M(display_init,  F(u8, pixmap_cache_id) F(u64, pixmap_cache_size) \
                      F(u8, glz_dictionary_id) F(i32, glz_dictionary_window_size)) \
     M(preferred_compression, F(u8, image_compression)) \

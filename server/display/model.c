@@ -122,15 +122,28 @@ static struct fsrv_msg *surface_create_msg(const struct fsrv_surface *sf)
     return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_CREATE, &w);
 }
 
-/* One head on each channel, as QEMU's server says for one graphics device
- * per channel: head 0 on surface 0. */
-static struct fsrv_msg *monitors_msg(const struct fsrv_surface *sf)
+/* The heads of a monitor's surface (each channel's surface 0), clipped to
+ * it; without heads, or with none left, the whole surface is head 0. */
+static struct fsrv_msg *monitors_msg(const struct fsrv_surface *sf, const struct fsrv_heads *hs)
 {
+    struct spice_monitor_head head[FLOE_SERVER_MAX_HEADS];
     struct floe_wbuf w;
-    struct spice_monitor_head head = { 0, 0, (uint32_t)sf->width, (uint32_t)sf->height, 0, 0, 0 };
+    uint16_t n = 0;
 
+    for (int i = 0; i < hs->count; i++) {
+        pixman_box32_t b;
+        if (!clip_to_surface(sf, &hs->r[i], &b))
+            continue;
+        head[n] = (struct spice_monitor_head){ n, 0, (uint32_t)(b.x2 - b.x1),
+                                               (uint32_t)(b.y2 - b.y1), (uint32_t)b.x1,
+                                               (uint32_t)b.y1, 0 };
+        n++;
+    }
+    if (n == 0)
+        head[n++] = (struct spice_monitor_head){ 0, 0, (uint32_t)sf->width,
+                                                 (uint32_t)sf->height, 0, 0, 0 };
     floe_wbuf_init(&w, 0);
-    spice_monitors_config_put(&w, &head, 1, 1);
+    spice_monitors_config_put(&w, head, n, n);
     return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_MONITORS_CONFIG, &w);
 }
 
@@ -155,7 +168,7 @@ void fsrv_display_client_sync(struct fsrv_chan *c)
     fsrv_display_send_region(c, &all);
     pixman_region32_fini(&all);
     if (spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
-        send_built(c, monitors_msg(sf));
+        send_built(c, monitors_msg(sf, &c->srv->heads[c->id]));
     send_empty(c, SPICE_MSG_DISPLAY_MARK);
 }
 
@@ -205,8 +218,32 @@ int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int w
     sf->width = width;
     sf->height = height;
     fsrv_display_broadcast(s, k, surface_create_msg(sf));
-    fsrv_display_broadcast(s, k, monitors_msg(sf));
+    fsrv_display_broadcast(s, k, monitors_msg(sf, &s->heads[k]));
     fsrv_display_broadcast(s, k, fsrv_msg_new(SPICE_MSG_DISPLAY_MARK, NULL, 0));
+    return 0;
+}
+
+int floe_server_set_heads(struct floe_server *s, uint32_t surface_id, int count,
+                          const struct floe_rect *heads)
+{
+    struct fsrv_surface *sf = monitor_surface(s, surface_id, "set_heads");
+    struct fsrv_heads *hs;
+
+    if (!sf)
+        return -ENOTSUP;
+    if (count < 0 || count > FLOE_SERVER_MAX_HEADS)
+        return -EINVAL;
+    for (int i = 0; i < count; i++)
+        if (heads[i].x < 0 || heads[i].y < 0 || heads[i].w <= 0 || heads[i].h <= 0 ||
+            heads[i].w > 8192 || heads[i].h > 8192 || heads[i].x > 8192 || heads[i].y > 8192)
+            return -EINVAL;
+    hs = &s->heads[surface_id];
+    if (hs->count == count && !memcmp(hs->r, heads, (size_t)count * sizeof(*heads)))
+        return 0;
+    hs->count = count;
+    memcpy(hs->r, heads, (size_t)count * sizeof(*heads));
+    if (sf->image)
+        fsrv_display_broadcast(s, (int)surface_id, monitors_msg(sf, hs));
     return 0;
 }
 

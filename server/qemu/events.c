@@ -2,7 +2,8 @@
  * server reports each connection on its thread; QEMU's channel_event gets
  * one SpiceChannelEventInfo per connection, the same pointer from
  * CONNECTED to DISCONNECTED (QEMU keeps it in its channel list and reads
- * it from its main loop until then), with the extended addresses. */
+ * it from its main loop until then), with the extended addresses. The
+ * first client to come and the last to go are told to the guest too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,7 +85,8 @@ static void on_channel(void *opaque, int event, const struct floe_channel_info *
         fill(&c->info, ci);
         if (ci->type == SPICE_CHANNEL_MAIN && !c->main_channel) {
             c->main_channel = 1;
-            __atomic_add_fetch(&ev->clients, 1, __ATOMIC_SEQ_CST);
+            if (__atomic_add_fetch(&ev->clients, 1, __ATOMIC_SEQ_CST) == 1)
+                fqxl_server_tell_clients(ev->s, 1);
         }
         core->channel_event(SPICE_CHANNEL_EVENT_INITIALIZED, &c->info);
         return;
@@ -92,8 +94,8 @@ static void on_channel(void *opaque, int event, const struct floe_channel_info *
         if (!c)
             return;
         core->channel_event(SPICE_CHANNEL_EVENT_DISCONNECTED, &c->info);
-        if (c->main_channel)
-            __atomic_sub_fetch(&ev->clients, 1, __ATOMIC_SEQ_CST);
+        if (c->main_channel && __atomic_sub_fetch(&ev->clients, 1, __ATOMIC_SEQ_CST) == 0)
+            fqxl_server_tell_clients(ev->s, 0);
         *p = c->next;
         free(c);
         return;

@@ -11,13 +11,15 @@
 #define MAX_RECTS 64
 
 enum op_kind { OP_SURFACE, OP_IMAGE, OP_COPY_BITS, OP_CURSOR_SET, OP_CURSOR_MOVE,
-               OP_CURSOR_HIDE, OP_FRAME_END };
+               OP_CURSOR_HIDE, OP_HEADS, OP_FRAME_END };
 
 struct op {
     enum op_kind kind;
     struct floe_rect r;     /* SURFACE: w, h; IMAGE, COPY_BITS: the destination */
-    int x, y;               /* COPY_BITS: source; CURSOR: position or hot spot */
+    int x, y;               /* COPY_BITS: source; CURSOR: position or hot spot;
+                             * HEADS: x is their count */
     uint32_t *px;           /* IMAGE, CURSOR_SET: owned */
+    struct floe_rect *heads; /* HEADS: owned */
 };
 
 struct batch {
@@ -44,8 +46,10 @@ static void batch_free(struct batch *b)
 {
     if (!b)
         return;
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
         free(b->ops[i].px);
+        free(b->ops[i].heads);
+    }
     free(b->ops);
     free(b);
 }
@@ -99,8 +103,10 @@ int fqxl_feed_empty(const struct fqxl_feed *f)
 
 void fqxl_feed_clear(struct fqxl_feed *f)
 {
-    for (size_t i = 0; i < f->b->n; i++)
+    for (size_t i = 0; i < f->b->n; i++) {
         free(f->b->ops[i].px);
+        free(f->b->ops[i].heads);
+    }
     f->b->n = 0;
 }
 
@@ -213,6 +219,23 @@ void fqxl_feed_cursor_hide(struct fqxl_feed *f)
     add(f, OP_CURSOR_HIDE);
 }
 
+void fqxl_feed_heads(struct fqxl_feed *f, int count, const struct floe_rect *heads)
+{
+    struct floe_rect *copy = malloc((size_t)(count > 0 ? count : 1) * sizeof(*copy));
+    struct op *o;
+
+    if (!copy)
+        return;
+    memcpy(copy, heads, (size_t)count * sizeof(*copy));
+    o = add(f, OP_HEADS);
+    if (!o) {
+        free(copy);
+        return;
+    }
+    o->x = count;
+    o->heads = copy;
+}
+
 void fqxl_feed_frame_end(struct fqxl_feed *f)
 {
     add(f, OP_FRAME_END);
@@ -244,6 +267,10 @@ static void run_batch(struct floe_server *s, void *opaque)
             break;
         case OP_CURSOR_HIDE:
             floe_server_cursor_hide(s);
+            break;
+        case OP_HEADS:
+            if (floe_server_set_heads(s, m, o->x, o->heads) < 0)
+                floe_warn("monitor %u: the guest's %d heads are not served", m, o->x);
             break;
         case OP_FRAME_END:
             floe_server_frame_end(s);

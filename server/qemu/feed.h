@@ -25,6 +25,8 @@ void fqxl_feed_region(struct fqxl_feed *f, pixman_image_t *img, pixman_region32_
 void fqxl_feed_copy_bits(struct fqxl_feed *f, int src_x, int src_y, const struct floe_rect *dst);
 void fqxl_feed_cursor(struct fqxl_feed *f, const struct fqxl_cursor_cmd *c);
 void fqxl_feed_cursor_hide(struct fqxl_feed *f);
+/* The heads the primary surface shows (floe_server_set_heads). */
+void fqxl_feed_heads(struct fqxl_feed *f, int count, const struct floe_rect *heads);
 void fqxl_feed_frame_end(struct fqxl_feed *f);
 
 /* Hands what was queued to the server's thread and starts an empty batch:

@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "server/qemu/lib.h"
 
-enum ev_kind { EV_KEY, EV_POINTER, EV_WHEEL, EV_LOCKS };
+enum ev_kind { EV_KEY, EV_POINTER, EV_WHEEL, EV_LOCKS, EV_MONITORS };
 
 struct ev {
     struct ev *next;
@@ -20,6 +20,7 @@ struct ev {
     int down;
     int x, y, delta;
     uint32_t buttons;
+    VDAgentMonitorsConfig *mc; /* MONITORS: the client's layout, owned */
 };
 
 struct fqxl_input {
@@ -80,6 +81,21 @@ static void on_locks(void *opaque, uint32_t locks)
     push(opaque, &(struct ev){ .kind = EV_LOCKS, .code = locks });
 }
 
+static void on_monitors(void *opaque, int count, const struct floe_monitor_request *mons)
+{
+    VDAgentMonitorsConfig *mc = calloc(1, sizeof(*mc) + (size_t)count * sizeof(mc->monitors[0]));
+
+    if (!mc)
+        return;
+    mc->num_of_monitors = (uint32_t)count;
+    mc->flags = VD_AGENT_CONFIG_MONITORS_FLAG_USE_POS;
+    for (int i = 0; i < count; i++)
+        mc->monitors[i] = (VDAgentMonConfig){ .height = (uint32_t)mons[i].height,
+                                              .width = (uint32_t)mons[i].width, .depth = 32,
+                                              .x = mons[i].x, .y = mons[i].y };
+    push(opaque, &(struct ev){ .kind = EV_MONITORS, .mc = mc });
+}
+
 void fqxl_input_sink(struct fqxl_input *in, struct floe_input_sink *sink)
 {
     memset(sink, 0, sizeof(*sink));
@@ -87,6 +103,7 @@ void fqxl_input_sink(struct fqxl_input *in, struct floe_input_sink *sink)
     sink->pointer_fn = on_pointer;
     sink->wheel_fn = on_wheel;
     sink->locks_fn = on_locks;
+    sink->monitors_fn = on_monitors;
     sink->opaque = in;
 }
 
@@ -165,6 +182,24 @@ static void deliver_locks(struct fqxl_input *in, uint32_t want)
     }
 }
 
+/* A client's monitors go to every QXL device that takes them (QEMU's qxl
+ * hands them to its guest driver; its simple display to the console's
+ * UI size); each device reads the heads it has. */
+static void deliver_monitors(struct fqxl_input *in, VDAgentMonitorsConfig *mc)
+{
+    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++) {
+        QXLInstance *qxl = in->s->qxl[k];
+        const QXLInterface *qif;
+        if (!qxl)
+            continue;
+        qif = (const QXLInterface *)qxl->base.sif;
+        if (qif->base.minor_version < 3 || !qif->client_monitors_config)
+            continue;
+        if (!qif->client_monitors_config(qxl, mc))
+            floe_info("QXL device %d: its guest does not take a client's monitors", qxl->id);
+    }
+}
+
 static void deliver(struct fqxl_input *in, const struct ev *e)
 {
     switch (e->kind) {
@@ -187,6 +222,9 @@ static void deliver(struct fqxl_input *in, const struct ev *e)
     case EV_LOCKS:
         deliver_locks(in, e->code);
         break;
+    case EV_MONITORS:
+        deliver_monitors(in, e->mc);
+        break;
     }
 }
 
@@ -206,6 +244,7 @@ static void on_wake(int fd, int event, void *opaque)
     while ((e = list)) {
         list = e->next;
         deliver(in, e);
+        free(e->mc);
         free(e);
     }
 }
@@ -239,6 +278,7 @@ void fqxl_input_free(struct fqxl_input *in)
     close(in->efd);
     while ((e = in->head)) {
         in->head = e->next;
+        free(e->mc);
         free(e);
     }
     pthread_mutex_destroy(&in->lock);

@@ -49,7 +49,8 @@ struct RedsState {
     struct floe_server_thread *thread;  /* NULL before spice_server_init */
     struct fqxl_input *input;
     struct fqxl_events *events;
-    QXLInstance *qxl[FLOE_SERVER_MAX_MONITORS]; /* by monitor */
+    QXLInstance *qxl[FLOE_SERVER_MAX_MONITORS]; /* by monitor; changed under qxl_lock */
+    pthread_mutex_t qxl_lock;       /* for threads other than QEMU's main loop */
     int display_w, display_h;       /* monitor 0's primary (atomic): the tablet's size */
     SpiceMigrateInstance *migrate;
 };
@@ -68,6 +69,12 @@ void fqxl_worker_set_running(QXLState *w, int running);
 /* spice_server_init made floe's server: the worker's output goes there now. */
 void fqxl_worker_attach(QXLState *w, struct floe_server_thread *t);
 SpiceServer *fqxl_worker_server(QXLState *w);
+/* Clients came or went: the guest is told (set_client_capabilities) from
+ * the worker's thread. Any thread; does not wait. */
+void fqxl_worker_clients(QXLState *w, int clients);
+/* Calls fqxl_worker_clients on every QXL device, under qxl_lock (floe's
+ * thread, while QEMU's main loop may remove a device). */
+void fqxl_server_tell_clients(SpiceServer *s, int clients);
 
 /* input.c: client input to QEMU's keyboard, mouse and tablet. New on
  * QEMU's main loop once the core interface is known. */

@@ -21,6 +21,7 @@
 #define FQXL_MAX_CHUNKS 65536u
 #define FQXL_MAX_CLIP_RECTS 4096u
 #define FQXL_MAX_CURSOR_DIM 512
+#define FQXL_MAX_HEADS 64                /* in a monitors config */
 
 /* A rectangle as QXL spells it, checked: left <= right, top <= bottom, each
  * within 0..FQXL_MAX_DIM. */

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <spice/protocol.h>
+
 #include "common/log.h"
 #include "server/qemu/feed.h"
+#include "server/qemu/qxl-image.h"
 #include "server/qemu/qxl-render.h"
 #include "server/qemu/worker.h"
 
@@ -422,13 +425,63 @@ static void destroy_all(QXLState *w)
         surface_drop(w, id);
 }
 
+/* The guest's outputs on this device (its monitors config): the heads of
+ * the primary surface that clients show, read through the checkpoint and
+ * copied. Heads of other surfaces and switched-off heads are left out. */
 static void do_monitors_config(QXLState *w, struct fqxl_req *r)
 {
-    /* read through the checkpoint; floe serves the primary as one head */
+    struct floe_rect heads[FLOE_SERVER_MAX_HEADS];
+    const QXLMonitorsConfig *mc;
+    const QXLHead *h;
     const char *why = "";
+    int n = 0;
 
-    if (!fqxl_memslot_get(&w->slots, r->group, r->monitors_config, sizeof(QXLMonitorsConfig), &why))
+    mc = (const void *)fqxl_memslot_get(&w->slots, r->group, r->monitors_config,
+                                        sizeof(*mc), &why);
+    if (!mc) {
         bad_command(w, "a monitors config", why);
+        return;
+    }
+    uint16_t count = mc->count;
+    if (count > FQXL_MAX_HEADS) {
+        bad_command(w, "a monitors config", fqxl_whyf("%u heads", count));
+        return;
+    }
+    h = (const void *)fqxl_memslot_get(&w->slots, r->group, r->monitors_config + sizeof(*mc),
+                                       (uint64_t)count * sizeof(*h), &why);
+    if (!h && count) {
+        bad_command(w, "a monitors config", why);
+        return;
+    }
+    for (uint16_t i = 0; i < count && n < FLOE_SERVER_MAX_HEADS; i++) {
+        QXLHead hd = h[i];   /* once: the guest may change it meanwhile */
+        if (hd.surface_id != 0 || hd.width == 0 || hd.height == 0)
+            continue;
+        if (hd.width > FQXL_MAX_DIM || hd.height > FQXL_MAX_DIM || hd.x > FQXL_MAX_DIM ||
+            hd.y > FQXL_MAX_DIM) {
+            bad_command(w, "a monitors config", "a head beyond floe's limits");
+            return;
+        }
+        heads[n++] = (struct floe_rect){ (int)hd.x, (int)hd.y, (int)hd.width, (int)hd.height };
+    }
+    fqxl_feed_heads(w->feed, n, heads);
+    send_feed(w);
+}
+
+/* Tells the guest whether a client is there and what it can be sent: the
+ * commands floe's server can serve to every client. floe renders on the
+ * server and serves each head as a monitor of its own, so that is the
+ * monitors config; COMPOSITE and A8 surfaces are not rendered yet, and no
+ * command goes to a client as it is (SIZED_STREAM). */
+static void tell_client_caps(QXLState *w)
+{
+    uint8_t caps[SPICE_CAPABILITIES_SIZE] = { 0 };
+
+    if (!w->running || w->qif->base.minor_version < 2 || !w->qif->set_client_capabilities)
+        return;
+    if (w->clients)
+        caps[SPICE_DISPLAY_CAP_MONITORS_CONFIG / 8] |= 1u << (SPICE_DISPLAY_CAP_MONITORS_CONFIG % 8);
+    w->qif->set_client_capabilities(w->qxl, (uint8_t)(w->clients != 0), caps);
 }
 
 static void handle(QXLState *w, struct fqxl_req *r)
@@ -493,6 +546,7 @@ static void handle(QXLState *w, struct fqxl_req *r)
         if (!r->running)
             send_feed(w);
         w->running = r->running;
+        tell_client_caps(w);
         if (r->running) {
             /* the rings may have filled while the VM was stopped */
             pthread_mutex_lock(&w->lock);
@@ -503,11 +557,17 @@ static void handle(QXLState *w, struct fqxl_req *r)
     case FQXL_REQ_ATTACH:
         w->out = r->thread;
         break;
+    case FQXL_REQ_CLIENTS:
+        if (w->clients != r->clients) {
+            w->clients = r->clients;
+            tell_client_caps(w);
+        }
+        break;
     case FQXL_REQ_QUIT:
         break;
     }
     /* (an update_area's update_area_complete went first, then its cookie) */
-    if (r->async)
+    if (r->async && r->kind != FQXL_REQ_CLIENTS)
         w->qif->async_complete(w->qxl, r->cookie);
 }
 
@@ -583,6 +643,20 @@ void fqxl_worker_set_running(QXLState *w, int running)
     struct fqxl_req r = { .kind = FQXL_REQ_RUN, .running = running };
 
     fqxl_worker_request(w, &r);
+}
+
+void fqxl_worker_clients(QXLState *w, int clients)
+{
+    struct fqxl_req *r = calloc(1, sizeof(*r));
+
+    if (!r) {
+        floe_err("QXL device %d: out of memory: the guest is not told of clients", w->qxl->id);
+        return;
+    }
+    r->kind = FQXL_REQ_CLIENTS;
+    r->async = 1;
+    r->clients = clients != 0;
+    fqxl_worker_request(w, r);
 }
 
 void fqxl_worker_attach(QXLState *w, struct floe_server_thread *t)

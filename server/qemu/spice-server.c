@@ -19,6 +19,7 @@ FQXL_EXPORT SpiceServer *spice_server_new(void)
      * as its own allocator would abort */
     if (!s)
         abort();
+    pthread_mutex_init(&s->qxl_lock, NULL);
     s->image_compression = FLOE_IMAGE_AUTO_GLZ;
     s->jpeg_wan = FLOE_WAN_AUTO;
     s->zlib_glz_wan = FLOE_WAN_AUTO;
@@ -405,7 +406,11 @@ static int add_qxl(SpiceServer *s, QXLInstance *qxl)
     qxl->st = fqxl_worker_new(s, qxl, k);
     if (!qxl->st)
         return -1;
+    pthread_mutex_lock(&s->qxl_lock);
     s->qxl[k] = qxl;
+    pthread_mutex_unlock(&s->qxl_lock);
+    if (s->events && fqxl_events_clients(s->events) > 0)
+        fqxl_worker_clients(qxl->st, 1);
     if (s->thread) {
         /* clients that link from now on see this device's monitor */
         floe_server_thread_call(s->thread, do_monitors, (void *)(intptr_t)monitors_wanted(s));
@@ -450,8 +455,10 @@ FQXL_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
         QXLInstance *qxl = (QXLInstance *)sin;
         SpiceServer *s = fqxl_worker_server(qxl->st);
 
+        pthread_mutex_lock(&s->qxl_lock);
         if (qxl->id >= 0 && qxl->id < FLOE_SERVER_MAX_MONITORS && s->qxl[qxl->id] == qxl)
             s->qxl[qxl->id] = NULL;
+        pthread_mutex_unlock(&s->qxl_lock);
         fqxl_worker_free(qxl->st);
         qxl->st = NULL;
         return 0;
@@ -463,6 +470,15 @@ FQXL_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
         !strcmp(sif->type, SPICE_INTERFACE_CHAR_DEVICE))
         return fqxl_device_remove(sin);
     return 0;
+}
+
+void fqxl_server_tell_clients(SpiceServer *s, int clients)
+{
+    pthread_mutex_lock(&s->qxl_lock);
+    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
+        if (s->qxl[k])
+            fqxl_worker_clients(s->qxl[k]->st, clients);
+    pthread_mutex_unlock(&s->qxl_lock);
 }
 
 /* ---- the VM's run state ---- */

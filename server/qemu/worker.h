@@ -31,6 +31,7 @@ enum fqxl_req_kind {
     FQXL_REQ_OOM,
     FQXL_REQ_RUN,         /* start or stop reading the rings */
     FQXL_REQ_ATTACH,      /* floe's server thread to hand output to */
+    FQXL_REQ_CLIENTS,     /* clients came or went (floe's own: no async_complete) */
     FQXL_REQ_QUIT,
 };
 
@@ -52,6 +53,7 @@ struct fqxl_req {
     uint32_t ncmds;
     QXLPHYSICAL monitors_config;
     int running;
+    int clients;          /* CLIENTS: any client connected */
     struct floe_server_thread *thread;
 };
 
@@ -80,6 +82,7 @@ struct QXLState {
     struct fqxl_memslots slots;
     struct fqxl_surface surf[FQXL_MAX_SURFACES];
     int running;
+    int clients;                   /* what set_client_capabilities says next */
     struct floe_server_thread *out;
     struct fqxl_feed *feed;        /* what goes to floe's server next */
     pixman_region32_t pending;     /* primary pixels drawn, not yet handed on */

@@ -12,6 +12,11 @@
 # it runs. The VM saved to a file and restored into a new QEMU shows the
 # picture it was saved with, to QEMU and to clients, and runs on; after a
 # reset (the device reset, the driver loaded again) the picture is right.
+# The guest's QXL ROM says whether a client is present (and what it can
+# take) as clients come and go (the reference: as they come), and the
+# monitors floe-viewer asks for become the guest's outputs (floe's library;
+# the reference needs an agent); the guest then shows its console on two
+# heads of its one QXL device, and clients show them as two monitors.
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64);
 # SPICE_LIB_DIR: a folder holding a libspice-server.so.1 for QEMU to run
 # with instead of Debian's (put first in QEMU's LD_LIBRARY_PATH, and checked
@@ -322,6 +327,126 @@ if wait_for 150 sh -c "[ \$(grep -a -c 'floe-guest ready' '$serial_log') -gt $be
         pass "a command typed after the reset ran" || fail "the command typed after the reset did not run"
 else
     fail "the guest did not come back after a reset"
+fi
+
+# ---- what the guest learns of clients ----
+# set_client_capabilities lands in the QXL ROM (client_present at byte 69,
+# the capability bits from byte 70, as spice/qxl_dev.h lays QXLRom out),
+# read through QEMU's monitor; the monitors a client asks for
+# (VD_AGENT_MONITORS_CONFIG) reach the guest's qxl driver as its outputs'
+# preferred modes
+rom_client() { # QMP: prints "PRESENT CAPS0" from the QXL device's ROM
+    local rom
+    rom=$(qmp_return "$1" query-pci | python3 -c '
+import json, sys
+for bus in json.load(sys.stdin):
+    for d in bus["devices"]:
+        if d["id"]["vendor"] == 0x1b36 and d["id"]["device"] == 0x0100:
+            print([r["address"] for r in d["regions"] if r["bar"] == 2][0])')
+    qmp_return "$1" human-monitor-command "{\"command-line\": \"xp /2xb $((rom + 69))\"}" |
+        grep -o '0x[0-9a-f][0-9a-f]' | tail -n 2 | while read -r b; do printf '%d ' "$b"; done
+}
+heads_line() { # N: the guest's outputs, as its DRM driver lists them, on the serial port
+    guest_run "echo floe-heads-$1 \$(for c in /sys/class/drm/card0-Virtual-*; do echo \${c##*-} \$(cat \$c/status) \$(head -n 1 \$c/modes); done) > /dev/ttyS0"
+    # (the console echoes the command too: its output starts with a number)
+    wait_for 20 grep -a -q "floe-heads-$1 [0-9]" "$serial_log" &&
+        grep -a -o "floe-heads-$1 [0-9].*" "$serial_log" | tail -n 1 | tr -d '\r'
+}
+absent_ok() { # WHEN PRESENT: no client, so the ROM should say none
+    if [ "$2" = 0 ]; then
+        pass "$1 the guest's QXL ROM says no client is present"
+    elif [ -z "${SPICE_LIB_DIR:-}" ]; then
+        # the reference tells the guest when a client comes, not when the
+        # last one goes
+        echo "note: Debian's library, $1: client_present=$2"
+    else
+        fail "$1 the QXL ROM says client_present=$2"
+    fi
+}
+sleep 2 # the last client has gone
+read -r present caps <<<"$(rom_client "$QMP_guest")"
+absent_ok "with no client" "$present"
+"$VIEWER" --headless --duration 15 --guest-size 800x600,640x480 "$URI" >"$T/heads.out" 2>"$T/heads.err" &
+hv=$!; PIDS+=("$hv")
+sleep 5
+read -r present caps <<<"$(rom_client "$QMP_guest")"
+if [ "$present" = 1 ] && [ $((caps & 2)) = 2 ]; then
+    pass "with a client the QXL ROM says one is present, with the MONITORS_CONFIG capability (caps byte 0x$(printf %02x "$caps"))"
+else
+    fail "with a client the QXL ROM says client_present=$present, capability byte $caps"
+fi
+line=$(heads_line 1 || true)
+heads=
+if [[ "$line" == *"1 connected 800x600"*"2 connected 640x480"* ]]; then
+    pass "the monitors a client asked for reached the guest's driver: ${line#floe-heads-1 }"
+    heads=1
+elif [ -z "${SPICE_LIB_DIR:-}" ]; then
+    # the reference hands a client's monitors to the device only through
+    # a running guest agent, which this guest has not
+    echo "note: Debian's library without a guest agent: ${line#floe-heads-1 }"
+else
+    fail "the guest's outputs after a client asked for 800x600 and 640x480: ${line:-none}"
+fi
+kill -TERM "$hv" 2>/dev/null || true
+wait "$hv" 2>/dev/null || true
+sleep 2
+read -r present caps <<<"$(rom_client "$QMP_guest")"
+absent_ok "after the client left" "$present"
+
+# ---- two heads on one QXL device: the guest's console on both outputs ----
+# The guest's driver shows its console on both outputs it now has and says
+# so in its monitors config; clients show each head as a monitor of its own:
+# floe-viewer's two pictures equal their rectangles of QEMU's screendump,
+# and remote-viewer opens a window for each, sized after its head.
+heads_match() { # the viewer's heads against the dump's rectangles
+    local k f geo
+    for k in 0 1; do
+        f=$T/heads.png; [ "$k" = 0 ] || f=$T/heads-$k.png
+        geo=$(grep -o "display: monitor $k: surface 0 [0-9x+]*" "$T/heads.err" | tail -n 1 | awk '{print $NF}')
+        [ -n "$geo" ] && [ -f "$f" ] || return 1
+        convert "$T/heads-dump.ppm" -crop "$geo" +repage "$T/heads-want-$k.png"
+        [ "$(pixel_diff "$T/heads-want-$k.png" "$f")" = 0 ] || return 1
+        echo -n "head $k $geo; "
+    done
+}
+if [ -n "$heads" ]; then
+    guest_run "echo floe-two-heads > /dev/tty1"
+    sleep 2
+    ok=
+    for attempt in 1 2 3 4; do
+        FLOE_LOG=debug "$VIEWER" --headless --duration 4 --snapshot "$T/heads.png" "$URI" \
+            >"$T/heads.out" 2>"$T/heads.err" || true
+        screendump "$QMP_guest" "$T/heads-dump.ppm"
+        ok=$(heads_match || true)
+        [ -n "$ok" ] && break
+    done
+    if [ -n "$ok" ] && grep -q "^monitor=1 .*size=640x480" "$T/heads.out"; then
+        pass "the guest's two heads are two monitors to floe-viewer, each equal to its rectangle of QEMU's screendump ($ok$(tr '\n' ' ' <"$T/heads.out"))"
+    else
+        fail "the guest's two heads as floe-viewer shows them: $(tr '\n' ' ' <"$T/heads.out"), $(grep -o 'display: monitor.*' "$T/heads.err" | tail -n 2 | tr '\n' ' ')"
+    fi
+    if command -v xdotool >/dev/null; then
+        remote-viewer "$URI" >"$T/rv-heads.log" 2>&1 &
+        rv=$!; PIDS+=("$rv")
+        wins=
+        for i in $(seq 1 20); do
+            sleep 1
+            wins=$(for id in $(xdotool search --onlyvisible --name ' \([12]\)' 2>/dev/null); do
+                       echo "$(xdotool getwindowname "$id" | grep -o '([12])') $(xdotool getwindowgeometry "$id" | sed -n 's/.*Geometry: //p')"
+                   done | sort)
+            [ "$(wc -l <<<"$wins")" = 2 ] && break
+        done
+        read -r _ g1 <<<"$(sed -n 1p <<<"$wins")"; read -r _ g2 <<<"$(sed -n 2p <<<"$wins")"
+        # the same frame around each: the windows differ as the heads do
+        if [ -n "${g1:-}" ] && [ -n "${g2:-}" ] &&
+           [ $((${g1%x*} - 800)) = $((${g2%x*} - 640)) ] && [ $((${g1#*x} - 600)) = $((${g2#*x} - 480)) ]; then
+            pass "remote-viewer opened a window for each head, sized after it: $(tr '\n' ' ' <<<"$wins")"
+        else
+            fail "remote-viewer's windows for the two heads: ${wins:-none}"
+        fi
+        kill "$rv" 2>/dev/null || true
+        wait "$rv" 2>/dev/null || true
+    fi
 fi
 
 # neither QEMU nor the sanitizers complained

@@ -103,8 +103,11 @@ void floe_client_get_stats(struct floe_client *c, struct floe_client_stats *st);
  * with a primary surface of its own. The calls without a monitor are
  * about monitor 0. ---- */
 
-/* How many monitors there are: 1 + the highest display channel id linked
- * (0 before the first is linked). */
+/* How many monitors there are: for each display channel up to the highest
+ * linked, its primary surface, or each head its MONITORS_CONFIG names (a
+ * guest's outputs on one graphics device), in order; 0 before the first
+ * display is linked. Every call taking a monitor counts this way: a
+ * monitor's canvas is its head's rectangle of the surface. */
 int floe_client_monitors(struct floe_client *c);
 /* Like floe_client_get_stats for one monitor (bytes and messages are the
  * session's). */
@@ -139,12 +142,26 @@ int floe_client_inputs_ready(struct floe_client *c);
 void floe_client_key(struct floe_client *c, uint32_t scancode, int down);
 /* Absolute pointer position on the primary surface (client mouse mode). */
 void floe_client_mouse_position(struct floe_client *c, int x, int y);
-/* The same on monitor `monitor`'s surface (sent with its display id). */
+/* The same on monitor `monitor` (sent with its display channel's id, on
+ * that channel's surface). */
 void floe_client_mouse_position_monitor(struct floe_client *c, int monitor, int x, int y);
 /* Relative pointer motion (server mouse mode). */
 void floe_client_mouse_motion(struct floe_client *c, int dx, int dy);
 /* Button 1 left, 2 middle, 3 right, 4 wheel up, 5 wheel down. */
 void floe_client_mouse_button(struct floe_client *c, int button, int down);
+
+/* A monitor asked of the guest: its size and its place on the client's
+ * desktop; width and height 0 switch it off. */
+struct floe_client_monitor {
+    int x, y, width, height;
+};
+#define FLOE_CLIENT_MAX_ASKED 16
+/* Asks the guest for these monitors (SPICE's VD_AGENT_MONITORS_CONFIG, which
+ * floe's server and QEMU hand to the guest's QXL driver): sent once the
+ * session has begun and the server's tokens allow; a newer request replaces
+ * one not sent yet. 0, or -EINVAL. */
+int floe_client_ask_monitors(struct floe_client *c, int count,
+                             const struct floe_client_monitor *mons);
 
 #pragma GCC visibility pop
 

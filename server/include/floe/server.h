@@ -70,6 +70,12 @@ int floe_server_password_file_check(const char *path);
 int floe_image_compression_parse(const char *name);
 int floe_wan_parse(const char *name);
 
+/* A monitor a client asks the guest for (one of its windows): its size, and
+ * its place on the client's desktop; width and height 0: the monitor is off. */
+struct floe_monitor_request {
+    int x, y, width, height;
+};
+
 /* Input from clients, delivered on the loop thread. Any member may be NULL. */
 struct floe_input_sink {
     /* PC XT set-1 scancode (0xE0-prefixed codes as 0xE0xx), down=1 / up=0 */
@@ -88,6 +94,10 @@ struct floe_input_sink {
      * When set it is called for every monitor and pointer_fn is not;
      * otherwise pointer_fn gets monitor 0's positions only. */
     void (*pointer_monitor_fn)(void *opaque, int monitor, int x, int y, uint32_t buttons);
+    /* optional: a client asks for `count` monitors (1 to 16) of these sizes,
+     * as SPICE's VD_AGENT_MONITORS_CONFIG carries them; the array is valid
+     * during the call */
+    void (*monitors_fn)(void *opaque, int count, const struct floe_monitor_request *mons);
 };
 
 /* Keyboard lock states, as SPICE sends them. */
@@ -218,6 +228,17 @@ int floe_server_set_monitors(struct floe_server *s, int monitors);
 /* Creates (or re-creates, at a new size) monitor surface_id's primary
  * surface, black. 0 or -errno. */
 int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int width, int height);
+
+#define FLOE_SERVER_MAX_HEADS 16
+/* Says that monitor surface_id's surface is shown as `count` heads (a
+ * guest's several outputs on one graphics device), each a rectangle of the
+ * surface; count 0: one head, the whole surface (the default). Clients told
+ * of heads (SPICE's MONITORS_CONFIG) show a window for each; a head is
+ * clipped to the surface, and one left empty is not told. Kept across
+ * surface_create. 0, -EINVAL (count or a rectangle out of range) or
+ * -ENOTSUP (no such monitor). */
+int floe_server_set_heads(struct floe_server *s, uint32_t surface_id, int count,
+                          const struct floe_rect *heads);
 /* Fills r with an opaque colour 0xRRGGBB. */
 void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                            uint32_t rgb);
