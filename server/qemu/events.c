@@ -86,7 +86,7 @@ static void on_channel(void *opaque, int event, const struct floe_channel_info *
         if (ci->type == SPICE_CHANNEL_MAIN && !c->main_channel) {
             c->main_channel = 1;
             if (__atomic_add_fetch(&ev->clients, 1, __ATOMIC_SEQ_CST) == 1)
-                fqxl_server_tell_clients(ev->s, 1);
+                fqxl_workers_clients(ev->s, 1);
         }
         core->channel_event(SPICE_CHANNEL_EVENT_INITIALIZED, &c->info);
         return;
@@ -95,7 +95,7 @@ static void on_channel(void *opaque, int event, const struct floe_channel_info *
             return;
         core->channel_event(SPICE_CHANNEL_EVENT_DISCONNECTED, &c->info);
         if (c->main_channel && __atomic_sub_fetch(&ev->clients, 1, __ATOMIC_SEQ_CST) == 0)
-            fqxl_server_tell_clients(ev->s, 0);
+            fqxl_workers_clients(ev->s, 0);
         *p = c->next;
         free(c);
         return;

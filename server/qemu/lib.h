@@ -74,7 +74,7 @@ SpiceServer *fqxl_worker_server(QXLState *w);
 void fqxl_worker_clients(QXLState *w, int clients);
 /* Calls fqxl_worker_clients on every QXL device, under qxl_lock (floe's
  * thread, while QEMU's main loop may remove a device). */
-void fqxl_server_tell_clients(SpiceServer *s, int clients);
+void fqxl_workers_clients(SpiceServer *s, int clients);
 
 /* input.c: client input to QEMU's keyboard, mouse and tablet. New on
  * QEMU's main loop once the core interface is known. */

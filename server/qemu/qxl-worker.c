@@ -659,6 +659,15 @@ void fqxl_worker_clients(QXLState *w, int clients)
     fqxl_worker_request(w, r);
 }
 
+void fqxl_workers_clients(SpiceServer *s, int clients)
+{
+    pthread_mutex_lock(&s->qxl_lock);
+    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
+        if (s->qxl[k])
+            fqxl_worker_clients(s->qxl[k]->st, clients);
+    pthread_mutex_unlock(&s->qxl_lock);
+}
+
 void fqxl_worker_attach(QXLState *w, struct floe_server_thread *t)
 {
     struct fqxl_req r = { .kind = FQXL_REQ_ATTACH, .thread = t };

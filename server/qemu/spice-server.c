@@ -472,15 +472,6 @@ FQXL_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
     return 0;
 }
 
-void fqxl_server_tell_clients(SpiceServer *s, int clients)
-{
-    pthread_mutex_lock(&s->qxl_lock);
-    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
-        if (s->qxl[k])
-            fqxl_worker_clients(s->qxl[k]->st, clients);
-    pthread_mutex_unlock(&s->qxl_lock);
-}
-
 /* ---- the VM's run state ---- */
 
 FQXL_EXPORT void spice_server_vm_start(SpiceServer *s)
