@@ -132,7 +132,7 @@ struct fsrv_session {
     int monitors;              /* the display channels it was offered (CHANNELS_LIST) */
     struct fsrv_chan *main, *inputs, *cursor;
     struct fsrv_chan *display[FLOE_SERVER_MAX_MONITORS];   /* by channel id: monitor */
-    uint16_t mouse_mode;
+    uint16_t mouse_mode;       /* SPICE_MOUSE_MODE_*: one of the server's mouse_modes */
     int mouse_monitor;         /* the monitor the pointer is on (MOUSE_POSITION's display) */
     int mouse_x, mouse_y;
     uint32_t buttons;
@@ -204,6 +204,8 @@ struct floe_server {
     char ticket[SPICE_MAX_PASSWORD + 1];
     time_t ticket_expires;     /* 0 = never */
     uint32_t keyboard_locks;
+    uint32_t mouse_modes;      /* FLOE_MOUSE_MODE_* bits clients may use */
+    uint32_t mouse_mode_now;   /* the mode in effect, as last told to the sink */
     int monitors;
     struct fsrv_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
     struct fsrv_cursor_state cursor;
@@ -266,6 +268,10 @@ extern const struct fsrv_chan_ops fsrv_main_ops, fsrv_display_ops, fsrv_inputs_o
 int fsrv_session_attach(struct fsrv_chan *c);
 void fsrv_session_detach(struct fsrv_chan *c);
 void fsrv_main_send_mouse_mode(struct fsrv_session *ss);
+/* main-channel.c: the mode a new session starts in; tells the input sink
+ * when the mode in effect changed (a session began, ended or switched) */
+uint16_t fsrv_mouse_mode_initial(const struct floe_server *s);
+void fsrv_mouse_mode_update(struct floe_server *s);
 
 /* display/encode.c: images encoded per client when written */
 /* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b
