@@ -1,5 +1,6 @@
-/* The INPUTS channel: keyboard scancodes and the pointer, handed to the
- * embedding host's input sink; motion is acknowledged in bunches. */
+/* The INPUTS channel: keyboard scancodes and the pointer (absolute in
+ * client mouse mode, relative in server mode), handed to the embedding
+ * host's input sink; motion is acknowledged in bunches. */
 #include <errno.h>
 
 #include "common/log.h"
@@ -59,13 +60,31 @@ static int clampi(long long v, int lo, int hi)
     return v < lo ? lo : v > hi ? hi : (int)v;
 }
 
-/* Relative motion (server mouse mode) moves the pointer on monitor 0,
- * where the one cursor is. */
+/* A host with motion_fn takes relative motion (and the buttons) from a
+ * client in server mouse mode. */
+static int relative(const struct fsrv_chan *c)
+{
+    return c->srv->sink.motion_fn && c->sess->mouse_mode == SPICE_MOUSE_MODE_SERVER;
+}
+
+/* Relative motion (server mouse mode) goes to the host's motion_fn; a host
+ * without one sees it move the pointer on monitor 0, where the one cursor
+ * is. */
 static void on_motion(struct fsrv_chan *c, const struct spice_mouse_motion *m)
 {
+    const struct floe_input_sink *sink = &c->srv->sink;
     struct fsrv_session *ss = c->sess;
     int w = c->srv->primary[0].width, h = c->srv->primary[0].height;
 
+    if (sink->motion_fn) {
+        if (!relative(c)) {
+            floe_debug("%s: inputs: relative motion in client mouse mode ignored", c->peer);
+            return;
+        }
+        ss->buttons = m->buttons & 7;
+        sink->motion_fn(sink->opaque, m->dx, m->dy, ss->buttons);
+        return;
+    }
     /* in 64 bits: MOUSE_POSITION may have left the pointer near INT_MAX, and
      * adding the client's delta to it overflowed int */
     ss->mouse_x = clampi((long long)ss->mouse_x + m->dx, 0, w > 0 ? w - 1 : 0);
@@ -86,7 +105,10 @@ static void on_button(struct fsrv_chan *c, const struct spice_mouse_button *b, i
         return;
     }
     c->sess->buttons = b->buttons & 7;
-    pointer_update(c);
+    if (relative(c))
+        sink->motion_fn(sink->opaque, 0, 0, c->sess->buttons);
+    else
+        pointer_update(c);
 }
 
 /* An absolute position on the surface of the monitor display_id names; an
@@ -97,6 +119,10 @@ static void on_position(struct fsrv_chan *c, const struct spice_mouse_position *
     const struct fsrv_surface *sf;
     int w, h;
 
+    if (c->srv->sink.motion_fn && ss->mouse_mode != SPICE_MOUSE_MODE_CLIENT) {
+        floe_debug("%s: inputs: absolute position in server mouse mode ignored", c->peer);
+        return;
+    }
     if (p->display_id >= c->srv->monitors) {
         floe_debug("%s: inputs: pointer on display %u ignored: %d monitor%s", c->peer,
                    p->display_id, c->srv->monitors, c->srv->monitors == 1 ? "" : "s");

@@ -147,7 +147,7 @@ struct fsrv_session {
     int monitors;              /* the display channels it was offered (CHANNELS_LIST) */
     struct fsrv_chan *main, *inputs, *cursor;
     struct fsrv_chan *display[FLOE_SERVER_MAX_MONITORS];   /* by channel id: monitor */
-    uint16_t mouse_mode;
+    uint16_t mouse_mode;       /* SPICE_MOUSE_MODE_*: one of the server's mouse_modes */
     int mouse_monitor;         /* the monitor the pointer is on (MOUSE_POSITION's display) */
     int mouse_x, mouse_y;
     uint32_t buttons;
@@ -227,6 +227,8 @@ struct floe_server {
     char ticket[SPICE_MAX_PASSWORD + 1];
     time_t ticket_expires;     /* 0 = never */
     uint32_t keyboard_locks;
+    uint32_t mouse_modes;      /* FLOE_MOUSE_MODE_* bits clients may use */
+    uint32_t mouse_mode_now;   /* the mode in effect, as last told to the sink */
     int monitors;
     struct fsrv_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
     struct fsrv_heads heads[FLOE_SERVER_MAX_MONITORS];       /* by monitor */
@@ -293,6 +295,10 @@ void fsrv_main_send_mouse_mode(struct fsrv_session *ss);
 /* main-agent.c: a client's AGENT_DATA (negative: bad input) */
 int fsrv_agent_data(struct fsrv_chan *c, const uint8_t *data, uint32_t len);
 void fsrv_agent_in_reset(struct fsrv_agent_in *a);
+/* main-channel.c: the mode a new session starts in; tells the input sink
+ * when the mode in effect changed (a session began, ended or switched) */
+uint16_t fsrv_mouse_mode_initial(const struct floe_server *s);
+void fsrv_mouse_mode_update(struct floe_server *s);
 
 /* display/encode.c: images encoded per client when written */
 /* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b

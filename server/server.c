@@ -143,6 +143,8 @@ struct floe_server *floe_server_new(uv_loop_t *loop, const struct floe_server_op
     s->monitors = opt->monitors > 0 ? opt->monitors : 1;
     s->opt.monitors = s->monitors;
     s->start_ms = fsrv_now_ms();
+    s->mouse_modes = FLOE_MOUSE_MODE_SERVER | FLOE_MOUSE_MODE_CLIENT;
+    s->mouse_mode_now = FLOE_MOUSE_MODE_CLIENT;
     if (fsrv_auth_init(s) < 0) {
         floe_err("could not create the RSA key for tickets");
         free(s->name);
@@ -300,6 +302,8 @@ void floe_server_free(struct floe_server *s)
 void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_sink *sink)
 {
     s->sink = *sink;
+    if (s->sink.mouse_mode_fn)
+        s->sink.mouse_mode_fn(s->sink.opaque, s->mouse_mode_now);
 }
 
 int floe_server_monitors(const struct floe_server *s)

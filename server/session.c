@@ -25,11 +25,12 @@ static struct fsrv_session *session_new(struct floe_server *s)
         if (RAND_bytes((unsigned char *)&ss->id, sizeof(ss->id)) != 1)
             ss->id = (uint32_t)fsrv_now_ms();
     } while (ss->id == 0 || session_find(s, ss->id));
-    ss->mouse_mode = SPICE_MOUSE_MODE_CLIENT;
+    ss->mouse_mode = fsrv_mouse_mode_initial(s);
     ss->monitors = s->monitors;
     ss->next = s->sessions;
     s->sessions = ss;
     s->stats.clients++;
+    fsrv_mouse_mode_update(s);
     return ss;
 }
 
@@ -116,6 +117,7 @@ static void session_free(struct floe_server *s, struct fsrv_session *ss)
     s->stats.clients--;
     fsrv_agent_in_reset(&ss->agent_in);
     free(ss);
+    fsrv_mouse_mode_update(s);
 }
 
 void fsrv_session_detach(struct fsrv_chan *c)

@@ -39,6 +39,12 @@ static void usage(FILE *f)
             "                        ask the guest for monitors of these sizes, placed\n"
             "                        left to right (its display driver or agent takes\n"
             "                        them as the preferred modes)\n"
+            "  --pointer STEPS       headless: once the display is up (after --type-delay),\n"
+            "                        send the pointer steps, separated by commas: rel DX DY\n"
+            "                        (a relative move, sent in server mouse mode), abs X Y\n"
+            "                        (a position, sent in client mode), press N, release N\n"
+            "                        (1 left, 2 middle, 3 right, 4/5 wheel up/down); a move\n"
+            "                        waits for its mode; each step sent is printed on stderr\n"
             "  --password-file FILE  read the password from the first line of FILE\n"
             "  --preferred-compression MODE\n"
             "                        image compression to ask of the server: off, auto_glz,\n"
@@ -146,6 +152,7 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         { "preferred-compression", required_argument, NULL, 'c' },
         { "measure-latency", required_argument, NULL, 'm' },
         { "guest-size", required_argument, NULL, 'g' },
+        { "pointer", required_argument, NULL, 'P' },
         { 0 },
     };
     double delay;
@@ -164,6 +171,12 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         case 's': o->snapshot = optarg; break;
         case 't': o->type_text = optarg; break;
         case 'p': o->password_file = optarg; break;
+        case 'P':
+            if (viewer_pointer_parse(&(struct viewer_pointer){ 0 }, optarg))
+                return die(2, "bad --pointer: %s (see --help)", optarg);
+            o->pointer = optarg;
+            o->headless = 1;
+            break;
         case 'c':
             o->preferred_compression = parse_compression(optarg);
             if (!o->preferred_compression)
@@ -254,7 +267,7 @@ static void settle_picture(struct floe_client *c, double settle)
 /* 0 when the duration passed (or SIGINT/SIGTERM came), -1 when the session
  * ended first, -2 when --measure-latency took fewer samples than asked. */
 static int run_headless(struct floe_client *c, const struct viewer_options *o,
-                        struct viewer_typer *t)
+                        struct viewer_typer *t, struct viewer_pointer *p)
 {
     int64_t end;
 
@@ -275,6 +288,12 @@ static int run_headless(struct floe_client *c, const struct viewer_options *o,
             return 0;
         }
         wait = viewer_typer_step(t, c, now);
+        if (p->n) {
+            int pw = viewer_pointer_step(p, c, now);
+
+            if (pw >= 0 && (wait < 0 || pw < wait))
+                wait = pw;
+        }
         if (wait < 0 || wait > 20)
             wait = 20;
         if (wait > end - now)
@@ -353,14 +372,22 @@ static int want_window(struct viewer_options *o)
 static int session(struct floe_client *c, struct viewer_options *o, int window)
 {
     struct viewer_typer typer = { .text = o->type_text, .delay_ms = o->type_delay_ms };
+    struct viewer_pointer pointer = { .delay_ms = o->type_delay_ms };
     char err[256];
     int64_t start = viewer_now_ms();
     int rc, status = 0;
 
     if (floe_client_start(c))
         return die(1, "%s", "cannot start the network thread");
-    rc = window ? viewer_sdl_run(c, o, &typer) : run_headless(c, o, &typer);
+    if (o->pointer)
+        viewer_pointer_parse(&pointer, o->pointer);
+    rc = window ? viewer_sdl_run(c, o, &typer) : run_headless(c, o, &typer, &pointer);
     floe_client_stop(c);
+    if (pointer.pos < pointer.n) {
+        fprintf(stderr, PROG ": --pointer: %d of %d steps not sent (the mouse mode they "
+                        "need did not come)\n", pointer.n - pointer.pos, pointer.n);
+        status = 1;
+    }
     if (rc == -2)
         status = die(1, "%s", "--measure-latency: fewer samples than asked (see --help)");
     else if (rc < 0) {

@@ -1,5 +1,6 @@
-/* floe-viewer's clock and its --type key sender, shared by the headless
- * loop, the SDL window and the latency probe; it calls none of them. */
+/* floe-viewer's clock, the wait for the picture, and its --type key
+ * sender, shared by the headless loop, the SDL window, the latency probe
+ * and the pointer script; it calls none of them. */
 #include <time.h>
 
 #include "programs/floe-viewer/keymap.h"
@@ -14,21 +15,29 @@ int64_t viewer_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int viewer_typer_step(struct viewer_typer *t, struct floe_client *c, int64_t now)
+int viewer_wait_up(int64_t *up_ms, int64_t delay_ms, struct floe_client *c, int64_t now)
 {
     struct floe_client_stats st;
-    uint32_t sc;
-    int shift;
 
-    if (!t->text || !t->text[t->pos])
-        return -1;
     floe_client_get_stats(c, &st);
     if (!floe_client_inputs_ready(c) || st.marks == 0)
         return 20;
-    if (!t->up_ms)
-        t->up_ms = now;
-    if (now < t->up_ms + t->delay_ms)
-        return (int)(t->up_ms + t->delay_ms - now);
+    if (!*up_ms)
+        *up_ms = now;
+    if (now < *up_ms + delay_ms)
+        return (int)(*up_ms + delay_ms - now);
+    return 0;
+}
+
+int viewer_typer_step(struct viewer_typer *t, struct floe_client *c, int64_t now)
+{
+    uint32_t sc;
+    int shift, wait;
+
+    if (!t->text || !t->text[t->pos])
+        return -1;
+    if ((wait = viewer_wait_up(&t->up_ms, t->delay_ms, c, now)) > 0)
+        return wait;
     if (now < t->next_ms)
         return (int)(t->next_ms - now);
     sc = floe_keymap_ascii_to_xt((unsigned char)t->text[t->pos], &shift);

@@ -22,6 +22,7 @@ struct viewer_options {
     int measure_latency;     /* > 0: headless, time this many keys, then stop */
     int guest_monitors;      /* > 0: --guest-size, the monitors to ask the guest for */
     struct floe_client_monitor guest_size[FLOE_CLIENT_MAX_ASKED];
+    const char *pointer;     /* headless: the --pointer script */
 };
 
 /* Types text as key presses once the display and inputs are up, delay_ms
@@ -35,13 +36,41 @@ struct viewer_typer {
     int64_t up_ms;           /* when the display and inputs were first seen up */
 };
 
+/* --pointer: steps sent in order once the picture is up (after delay_ms),
+ * 50 ms apart; a relative move waits for server mouse mode, an absolute
+ * position for client mode. */
+enum viewer_pointer_kind { POINTER_REL, POINTER_ABS, POINTER_PRESS, POINTER_RELEASE };
+#define VIEWER_POINTER_MAX 64
+struct viewer_pointer_step {
+    enum viewer_pointer_kind kind;
+    int a, b;                /* REL: dx, dy; ABS: x, y; PRESS, RELEASE: the button in a */
+};
+struct viewer_pointer {
+    struct viewer_pointer_step steps[VIEWER_POINTER_MAX];
+    int n, pos;
+    int64_t delay_ms, up_ms, next_ms;
+};
+
 /* ---- typer.c ---- */
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t viewer_now_ms(void);
+/* 0 once the picture and the inputs channel are up and delay_ms has passed
+ * since (*up_ms keeps when they were first seen up); else ms to wait. */
+int viewer_wait_up(int64_t *up_ms, int64_t delay_ms, struct floe_client *c, int64_t now);
 /* Sends the key event that is due; returns ms until the next one, or -1 when
  * there is nothing (left) to type. */
 int viewer_typer_step(struct viewer_typer *t, struct floe_client *c, int64_t now);
+
+/* ---- pointer.c ---- */
+
+/* Parses a --pointer script ("rel DX DY", "abs X Y", "press N", "release N"
+ * separated by commas; N 1 left, 2 middle, 3 right, 4 and 5 the wheel):
+ * 0, or -1 when it is not one. */
+int viewer_pointer_parse(struct viewer_pointer *p, const char *script);
+/* Sends the step that is due (printing it, with the mouse mode, on
+ * stderr); returns ms until the next one, or -1 when all were sent. */
+int viewer_pointer_step(struct viewer_pointer *p, struct floe_client *c, int64_t now);
 
 /* ---- latency.c ---- */
 

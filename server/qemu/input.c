@@ -1,7 +1,11 @@
 /* Client input to QEMU's keyboard, mouse and tablet. floe's server calls
  * the input sink on its own thread; the events wait in a queue and an
  * eventfd that QEMU's main loop watches (through the core interface) has
- * them delivered there, where QEMU's input devices may be touched. */
+ * them delivered there, where QEMU's input devices may be touched.
+ * Mouse modes as the reference server has them: client mode (absolute
+ * positions to the tablet) only while QEMU has registered its tablet,
+ * which it does while the guest's active pointer is absolute; otherwise
+ * server mode, relative motion to the mouse. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +15,14 @@
 #include "common/log.h"
 #include "server/qemu/lib.h"
 
-enum ev_kind { EV_KEY, EV_POINTER, EV_WHEEL, EV_LOCKS, EV_MONITORS };
+enum ev_kind { EV_KEY, EV_POINTER, EV_MOTION, EV_WHEEL, EV_LOCKS, EV_MONITORS };
 
 struct ev {
     struct ev *next;
     enum ev_kind kind;
     uint32_t code;       /* KEY: scancode; LOCKS: FLOE_LOCK_* */
     int down;
-    int x, y, delta;
+    int x, y, delta;     /* POINTER: x, y absolute; MOTION: relative */
     uint32_t buttons;
     VDAgentMonitorsConfig *mc; /* MONITORS: the client's layout, owned */
 };
@@ -29,11 +33,11 @@ struct fqxl_input {
     SpiceWatch *watch;
     pthread_mutex_t lock;
     struct ev *head, **tail;   /* under lock */
+    int server_mouse;          /* the mode in effect is server mode (atomic) */
     /* QEMU's main loop's own */
     SpiceKbdInstance *kbd;
     SpiceMouseInstance *mouse;
     SpiceTabletInstance *tablet;
-    int have_last, last_x, last_y;
     uint32_t buttons;
     int logical_w, logical_h;
 };
@@ -71,6 +75,18 @@ static void on_pointer(void *opaque, int x, int y, uint32_t buttons)
     push(opaque, &(struct ev){ .kind = EV_POINTER, .x = x, .y = y, .buttons = buttons });
 }
 
+static void on_motion(void *opaque, int dx, int dy, uint32_t buttons)
+{
+    push(opaque, &(struct ev){ .kind = EV_MOTION, .x = dx, .y = dy, .buttons = buttons });
+}
+
+static void on_mouse_mode(void *opaque, uint32_t mode)
+{
+    struct fqxl_input *in = opaque;
+
+    __atomic_store_n(&in->server_mouse, mode == FLOE_MOUSE_MODE_SERVER, __ATOMIC_SEQ_CST);
+}
+
 static void on_wheel(void *opaque, int delta)
 {
     push(opaque, &(struct ev){ .kind = EV_WHEEL, .delta = delta });
@@ -104,15 +120,37 @@ void fqxl_input_sink(struct fqxl_input *in, struct floe_input_sink *sink)
     sink->wheel_fn = on_wheel;
     sink->locks_fn = on_locks;
     sink->monitors_fn = on_monitors;
+    sink->motion_fn = on_motion;
+    sink->mouse_mode_fn = on_mouse_mode;
     sink->opaque = in;
 }
 
+/* QEMU registers its tablet only after spice_server_init: server mode
+ * until then. */
 void fqxl_input_attach(struct floe_server *srv, void *opaque)
 {
     struct floe_input_sink sink;
 
+    floe_server_set_mouse_modes(srv, FLOE_MOUSE_MODE_SERVER);
     fqxl_input_sink(opaque, &sink);
     floe_server_set_input_sink(srv, &sink);
+}
+
+static void do_mouse_modes(struct floe_server *srv, void *opaque)
+{
+    floe_server_set_mouse_modes(srv, (uint32_t)(uintptr_t)opaque);
+}
+
+/* The tablet came or went (QEMU's main loop): the modes clients may use
+ * follow, on floe's thread, without waiting for it. */
+static void tablet_changed(struct fqxl_input *in)
+{
+    uint32_t modes = FLOE_MOUSE_MODE_SERVER | (in->tablet ? FLOE_MOUSE_MODE_CLIENT : 0);
+
+    if (in->s->thread &&
+        floe_server_thread_call(in->s->thread, do_mouse_modes, (void *)(uintptr_t)modes) < 0)
+        floe_warn("the mouse modes could not be changed: the tablet was %s",
+                  in->tablet ? "added" : "removed");
 }
 
 /* ---- QEMU's main loop: delivery ---- */
@@ -133,33 +171,56 @@ static uint32_t local_buttons(uint32_t b)
     return (b & 1) | ((b & 2) << 1) | ((b & 4) >> 1);
 }
 
+/* An absolute position goes to the tablet; one still queued when the
+ * tablet went is dropped. */
 static void deliver_pointer(struct fqxl_input *in, const struct ev *e)
 {
     uint32_t b = local_buttons(e->buttons);
+    const SpiceTabletInterface *tif;
+    int w, h;
 
-    if (in->tablet) {
-        const SpiceTabletInterface *tif = (const SpiceTabletInterface *)in->tablet->base.sif;
-        int w = __atomic_load_n(&in->s->display_w, __ATOMIC_SEQ_CST);
-        int h = __atomic_load_n(&in->s->display_h, __ATOMIC_SEQ_CST);
-        if (w > 0 && h > 0 && (w != in->logical_w || h != in->logical_h)) {
-            tif->set_logical_size(in->tablet, w, h);
-            in->logical_w = w;
-            in->logical_h = h;
-        }
-        tif->position(in->tablet, e->x, e->y, b);
-    } else if (in->mouse) {
-        /* a relative mouse: the moves between positions */
-        const SpiceMouseInterface *mif = (const SpiceMouseInterface *)in->mouse->base.sif;
-        int dx = in->have_last ? e->x - in->last_x : 0, dy = in->have_last ? e->y - in->last_y : 0;
-        if (dx || dy)
-            mif->motion(in->mouse, dx, dy, 0, b);
-        else if (b != in->buttons)
-            mif->buttons(in->mouse, b);
+    if (!in->tablet)
+        return;
+    tif = (const SpiceTabletInterface *)in->tablet->base.sif;
+    w = __atomic_load_n(&in->s->display_w, __ATOMIC_SEQ_CST);
+    h = __atomic_load_n(&in->s->display_h, __ATOMIC_SEQ_CST);
+    if (w > 0 && h > 0 && (w != in->logical_w || h != in->logical_h)) {
+        tif->set_logical_size(in->tablet, w, h);
+        in->logical_w = w;
+        in->logical_h = h;
     }
-    in->have_last = 1;
-    in->last_x = e->x;
-    in->last_y = e->y;
+    tif->position(in->tablet, e->x, e->y, b);
     in->buttons = b;
+}
+
+/* Relative motion, or the buttons alone, to the mouse. */
+static void deliver_motion(struct fqxl_input *in, const struct ev *e)
+{
+    uint32_t b = local_buttons(e->buttons);
+    const SpiceMouseInterface *mif;
+
+    if (!in->mouse)
+        return;
+    mif = (const SpiceMouseInterface *)in->mouse->base.sif;
+    if (e->x || e->y)
+        mif->motion(in->mouse, e->x, e->y, 0, b);
+    else
+        mif->buttons(in->mouse, b);
+    in->buttons = b;
+}
+
+/* The wheel goes with the pointer of the mode in effect. */
+static void deliver_wheel(struct fqxl_input *in, int delta)
+{
+    int server = __atomic_load_n(&in->server_mouse, __ATOMIC_SEQ_CST);
+
+    if (in->tablet && !(server && in->mouse)) {
+        const SpiceTabletInterface *tif = (const SpiceTabletInterface *)in->tablet->base.sif;
+        tif->wheel(in->tablet, delta, in->buttons);
+    } else if (in->mouse) {
+        const SpiceMouseInterface *mif = (const SpiceMouseInterface *)in->mouse->base.sif;
+        mif->motion(in->mouse, 0, 0, delta, in->buttons);
+    }
 }
 
 static void deliver_locks(struct fqxl_input *in, uint32_t want)
@@ -210,14 +271,11 @@ static void deliver(struct fqxl_input *in, const struct ev *e)
     case EV_POINTER:
         deliver_pointer(in, e);
         break;
+    case EV_MOTION:
+        deliver_motion(in, e);
+        break;
     case EV_WHEEL:
-        if (in->tablet) {
-            const SpiceTabletInterface *tif = (const SpiceTabletInterface *)in->tablet->base.sif;
-            tif->wheel(in->tablet, e->delta, in->buttons);
-        } else if (in->mouse) {
-            const SpiceMouseInterface *mif = (const SpiceMouseInterface *)in->mouse->base.sif;
-            mif->motion(in->mouse, 0, 0, e->delta, in->buttons);
-        }
+        deliver_wheel(in, e->delta);
         break;
     case EV_LOCKS:
         deliver_locks(in, e->code);
@@ -257,6 +315,7 @@ struct fqxl_input *fqxl_input_new(SpiceServer *s)
         return NULL;
     in->s = s;
     in->tail = &in->head;
+    in->server_mouse = 1;
     pthread_mutex_init(&in->lock, NULL);
     in->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (in->efd < 0) {
@@ -317,6 +376,7 @@ int fqxl_input_add(struct fqxl_input *in, SpiceBaseInstance *sin)
         t->st->in = in;
         in->tablet = t;
         in->logical_w = in->logical_h = 0;
+        tablet_changed(in);
     }
     return 0;
 }
@@ -339,17 +399,20 @@ int fqxl_input_remove_instance(SpiceBaseInstance *sin)
         m->st = NULL;
     } else {
         SpiceTabletInstance *t = (SpiceTabletInstance *)sin;
-        if (t->st && t->st->in->tablet == t)
+        if (t->st && t->st->in->tablet == t) {
             t->st->in->tablet = NULL;
+            tablet_changed(t->st->in);
+        }
         free(t->st);
         t->st = NULL;
     }
     return 0;
 }
 
+/* The mode floe's server last reported: the clients' own. */
 int fqxl_input_is_server_mouse(const struct fqxl_input *in)
 {
-    return in->tablet == NULL;
+    return __atomic_load_n(&in->server_mouse, __ATOMIC_SEQ_CST);
 }
 
 static void do_leds(struct floe_server *srv, void *opaque)

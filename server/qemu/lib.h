@@ -81,11 +81,13 @@ void fqxl_workers_clients(SpiceServer *s, int clients);
 struct fqxl_input *fqxl_input_new(SpiceServer *s);
 void fqxl_input_free(struct fqxl_input *in);
 /* The sink floe's server calls on its thread; it hands the events to
- * QEMU's main loop. fqxl_input_attach sets it (on the server's thread). */
+ * QEMU's main loop. fqxl_input_attach sets it (on the server's thread),
+ * with server mouse mode only until QEMU adds its tablet. */
 void fqxl_input_sink(struct fqxl_input *in, struct floe_input_sink *sink);
 void fqxl_input_attach(struct floe_server *srv, void *input);
 int fqxl_input_add(struct fqxl_input *in, SpiceBaseInstance *sin);
 int fqxl_input_remove_instance(SpiceBaseInstance *sin);
+/* The clients' mouse mode, as floe's server last reported it; any thread. */
 int fqxl_input_is_server_mouse(const struct fqxl_input *in);
 
 /* events.c: connections reported to QEMU's channel_event. */

@@ -19,6 +19,10 @@ HEAD_MODULES="bochs"
 # Loaded only when the VM has a QXL device: its DRM driver then takes the
 # console over from vesafb and draws it with QXL commands (see init).
 QXL_MODULES="qxl"
+# Loaded only when the kernel's command line says floe.input=1: the PS/2
+# mouse, evdev, and USB HID on QEMU's xHCI controller (a tablet added at
+# run time), for the pointer tests (see init and floe-evlog.c).
+INPUT_MODULES="psmouse evdev xhci_pci usbhid hid_generic"
 
 die() { echo "guest build: $*" >&2; exit 1; }
 for tool in apt-get apt-cache dpkg-deb cpio gzip sha256sum cc; do
@@ -46,9 +50,9 @@ resolve
 
 stamp() {
     { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip" "$SRC/floe-paint" \
-          "$SRC/floe-drmcursor.c"
+          "$SRC/floe-drmcursor.c" "$SRC/floe-evlog.c"
       cc --version | head -n 1
-      echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES $HEAD_MODULES $QXL_MODULES $CURSOR_CC"
+      echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES $HEAD_MODULES $QXL_MODULES $INPUT_MODULES $CURSOR_CC"
     } | sha256sum | cut -c1-64
 }
 STAMP=$(stamp)
@@ -100,12 +104,18 @@ install -m 755 "$SRC/floe-paint" "$R/bin/floe-paint"
 install -m 644 "$SRC/inittab" "$R/etc/inittab"
 $CURSOR_CC -o "$R/bin/floe-drmcursor" "$SRC/floe-drmcursor.c" ||
     die "floe-drmcursor does not build (libc6-dev and libdrm-dev give its headers)"
+$CURSOR_CC -o "$R/bin/floe-evlog" "$SRC/floe-evlog.c" ||
+    die "floe-evlog does not build (libc6-dev and linux-libc-dev give its headers)"
 
 # The packaged kernel has no modules.dep (depmod runs at install), so the
 # dependencies come from each module's own "depends=" field.
 declare -A seen=()
 ORDER=()
-module_path() { find "$KMOD/kernel" -name "$1.ko" -o -name "$1.ko.xz" | head -n 1; }
+# a module's file may spell its name with hyphens (xhci-pci.ko is xhci_pci)
+module_path() {
+    find "$KMOD/kernel" \( -name "$1.ko" -o -name "$1.ko.xz" -o -name "${1//_/-}.ko" \
+        -o -name "${1//_/-}.ko.xz" \) | head -n 1
+}
 add_module() {
     local name=${1//-/_} path deps d
     [ -n "${seen[$name]:-}" ] && return
@@ -144,12 +154,14 @@ pack_list load.list $MODULES
 BOOT_ORDER=("${ORDER[@]}")
 pack_list heads.list $HEAD_MODULES
 HEAD_ORDER=("${ORDER[@]}")
+pack_list input.list $INPUT_MODULES
+INPUT_ORDER=("${ORDER[@]}")
 pack_list qxl.list $QXL_MODULES
 
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 >"$W/initrd.gz"
 cp "$W/kernel/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 mv "$W/initrd.gz" "$OUT/initrd.gz"
-echo "$KPKG $KVER_PKG; busybox-static $BB_VER; modules: ${BOOT_ORDER[*]}; for more heads: ${HEAD_ORDER[*]}; for QXL: ${ORDER[*]}" >"$OUT/contents"
+echo "$KPKG $KVER_PKG; busybox-static $BB_VER; modules: ${BOOT_ORDER[*]}; for more heads: ${HEAD_ORDER[*]}; for input tests: ${INPUT_ORDER[*]}; for QXL: ${ORDER[*]}" >"$OUT/contents"
 rm -rf "$W"
 echo "$STAMP" >"$OUT/stamp"
 echo "$OUT/vmlinuz"; echo "$OUT/initrd.gz"

@@ -98,7 +98,22 @@ struct floe_input_sink {
      * as SPICE's VD_AGENT_MONITORS_CONFIG carries them; the array is valid
      * during the call */
     void (*monitors_fn)(void *opaque, int count, const struct floe_monitor_request *mons);
+    /* optional: relative motion from a client in server mouse mode, and the
+     * button mask (a press or release alone comes as 0, 0). When set, such
+     * a client's pointer goes through it only, and its absolute positions
+     * are dropped; when NULL, relative motion moves the absolute position
+     * handed to pointer_fn, whatever the mode. */
+    void (*motion_fn)(void *opaque, int dx, int dy, uint32_t buttons);
+    /* optional: the mouse mode in effect (FLOE_MOUSE_MODE_CLIENT while any
+     * client uses client mode, or with no client when a new one would start
+     * in it; else FLOE_MOUSE_MODE_SERVER): once when the sink is set, then
+     * at every change */
+    void (*mouse_mode_fn)(void *opaque, uint32_t mode);
 };
+
+/* Mouse modes, as SPICE numbers them: in server mode clients grab the
+ * pointer and send relative motion; in client mode, absolute positions. */
+enum { FLOE_MOUSE_MODE_SERVER = 1, FLOE_MOUSE_MODE_CLIENT = 2 };
 
 /* Keyboard lock states, as SPICE sends them. */
 enum { FLOE_LOCK_SCROLL = 1, FLOE_LOCK_NUM = 2, FLOE_LOCK_CAPS = 4 };
@@ -137,6 +152,15 @@ void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_s
 /* Reports the guest's keyboard lock state (FLOE_LOCK_*); every client's
  * keyboard follows it. */
 void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks);
+/* Sets the mouse modes clients may use (FLOE_MOUSE_MODE_* bits; server
+ * mode always is): client mode only while the host can take absolute
+ * positions (a tablet). Both by default. A new client starts in client
+ * mode when it is allowed, else in server mode; a client asking for a mode
+ * not allowed stays in its own. On a change every client is told (MAIN
+ * MOUSE_MODE), and clients in client mode when it stops being allowed are
+ * switched to server mode (they may ask for client mode again when it
+ * comes back, as SPICE clients do). */
+void floe_server_set_mouse_modes(struct floe_server *s, uint32_t modes);
 
 /* ---- access ---- */
 
