@@ -166,7 +166,7 @@ static inline int fcli_slot_display(int slot)
 }
 
 struct floe_client {
-    char *host, *password;
+    char *host, *password, *unix_path;
     int port, timeout_ms;
     int preferred_compression;  /* sent in PREFERRED_COMPRESSION; -1: nothing */
     uint64_t pixmap_cache_bytes;
@@ -197,10 +197,11 @@ struct floe_client {
     atomic_uint_fast64_t bytes_in, messages_in;
 };
 
-/* link.c: TCP connect + SPICE link + ticket, blocking with a timeout. */
+/* link.c: TCP or unix connect + SPICE link + ticket, blocking with a timeout. */
 struct fcli_link_request {
     const char *host;
     int port;
+    const char *unix_path;      /* NULL: TCP to host:port */
     int timeout_ms;
     uint32_t connection_id;
     uint8_t channel_type, channel_id;
