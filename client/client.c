@@ -28,9 +28,12 @@ struct floe_client *floe_client_new(const struct floe_client_options *opt)
         return NULL;
     c->host = strdup(opt->host ? opt->host : "");
     c->password = opt->password ? strdup(opt->password) : NULL;
-    if (!c->host || (opt->password && !c->password) || pipe2(c->wake, O_CLOEXEC | O_NONBLOCK)) {
+    c->unix_path = opt->unix_path ? strdup(opt->unix_path) : NULL;
+    if (!c->host || (opt->password && !c->password) || (opt->unix_path && !c->unix_path) ||
+        pipe2(c->wake, O_CLOEXEC | O_NONBLOCK)) {
         free(c->host);
         free(c->password);
+        free(c->unix_path);
         free(c);
         return NULL;
     }
@@ -78,6 +81,7 @@ void floe_client_free(struct floe_client *c)
     close(c->wake[1]);
     free(c->host);
     free(c->password);
+    free(c->unix_path);
     free(c);
 }
 
@@ -162,9 +166,13 @@ static int open_channel(struct floe_client *c, uint8_t type, uint8_t id, char *e
     const struct fcli_chan_ops *ops = NULL;
     int slot = slot_for(type, id, &ops);
     struct spice_caps caps;
-    struct fcli_link_request req = { c->host, c->port, c->timeout_ms,
-                                     type == SPICE_CHANNEL_MAIN ? 0 : c->session_id,
-                                     type, id, &caps, c->password, &c->stop };
+    struct fcli_link_request req = {
+        .host = c->host, .port = c->port, .unix_path = c->unix_path,
+        .timeout_ms = c->timeout_ms,
+        .connection_id = type == SPICE_CHANNEL_MAIN ? 0 : c->session_id,
+        .channel_type = type, .channel_id = id, .caps = &caps, .password = c->password,
+        .cancel = &c->stop,
+    };
     struct fcli_link_reply rep;
     struct fcli_chan *ch;
     int rc;
@@ -219,7 +227,10 @@ int floe_client_connect(struct floe_client *c, char *err, size_t errlen)
     if (rc)
         return rc;
     atomic_store(&c->connected, 1);
-    floe_debug("connected to %s:%d", c->host, c->port);
+    if (c->unix_path)
+        floe_debug("connected to %s", c->unix_path);
+    else
+        floe_debug("connected to %s:%d", c->host, c->port);
     return 0;
 }
 

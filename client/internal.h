@@ -187,7 +187,7 @@ struct fcli_agent_out {
 };
 
 struct floe_client {
-    char *host, *password;
+    char *host, *password, *unix_path;
     int port, timeout_ms;
     int preferred_compression;  /* sent in PREFERRED_COMPRESSION; -1: nothing */
     uint64_t pixmap_cache_bytes;
@@ -238,10 +238,11 @@ int fcli_display_set_heads(struct fcli_display *d, int count, const struct fcli_
 /* agent.c: tokens from INIT (inited: they replace the count) or AGENT_TOKEN */
 void fcli_agent_tokens(struct floe_client *c, uint32_t tokens, int inited);
 
-/* link.c: TCP connect + SPICE link + ticket, blocking with a timeout. */
+/* link.c: TCP or unix connect + SPICE link + ticket, blocking with a timeout. */
 struct fcli_link_request {
     const char *host;
     int port;
+    const char *unix_path;      /* NULL: TCP to host:port */
     int timeout_ms;
     uint32_t connection_id;
     uint8_t channel_type, channel_id;

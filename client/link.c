@@ -1,5 +1,5 @@
-/* Opens one SPICE channel: TCP connect, link message, reply, auth mechanism
- * and the RSA-OAEP ticket, all blocking but bounded by a deadline. */
+/* Opens one SPICE channel: TCP or unix connect, link message, reply, auth
+ * mechanism and the RSA-OAEP ticket, all blocking but bounded by a deadline. */
 #include "client/internal.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,16 +113,18 @@ static int read_all(int fd, uint8_t *p, size_t len, int64_t deadline)
     return 0;
 }
 
-static int connect_one(const struct addrinfo *ai, int64_t deadline)
+/* A non-blocking stream socket of family connected to addr within the
+ * deadline: the fd, or -errno. */
+static int connect_one(int family, const struct sockaddr *addr, socklen_t addrlen,
+                       int64_t deadline)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int rc = 0, one = 1;
     socklen_t sl = sizeof(rc);
 
     if (fd < 0)
         return -errno;
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+    if (connect(fd, addr, addrlen) < 0) {
         if (errno != EINPROGRESS) {
             rc = -errno;
             goto fail;
@@ -134,7 +137,8 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline)
             goto fail;
         }
     }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (family != AF_UNIX)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     return fd;
 fail:
     close(fd);
@@ -154,13 +158,30 @@ static int tcp_connect(const char *host, int port, int64_t deadline, char *err, 
         return -EHOSTUNREACH;
     }
     for (ai = res; ai; ai = ai->ai_next) {
-        fd = connect_one(ai, deadline);
+        fd = connect_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, deadline);
         if (fd >= 0)
             break;
     }
     freeaddrinfo(res);
     if (fd < 0)
         snprintf(err, errlen, "cannot connect to %s:%d: %s", host, port, strerror(-fd));
+    return fd;
+}
+
+static int unix_connect(const char *path, int64_t deadline, char *err, size_t errlen)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        snprintf(err, errlen, "unix socket path too long (over %zu bytes): %s",
+                 sizeof(sa.sun_path) - 1, path);
+        return -ENAMETOOLONG;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = connect_one(AF_UNIX, (const struct sockaddr *)&sa, sizeof(sa), deadline);
+    if (fd < 0)
+        snprintf(err, errlen, "cannot connect to %s: %s", path, strerror(-fd));
     return fd;
 }
 
@@ -308,7 +329,8 @@ int fcli_link_open(const struct fcli_link_request *req, struct fcli_link_reply *
         snprintf(err, errlen, "password longer than %d characters", SPICE_MAX_PASSWORD);
         return -EINVAL;
     }
-    fd = tcp_connect(req->host, req->port, deadline, err, errlen);
+    fd = req->unix_path ? unix_connect(req->unix_path, deadline, err, errlen)
+                        : tcp_connect(req->host, req->port, deadline, err, errlen);
     if (fd < 0)
         return fd;
     rc = send_link_mess(fd, req, deadline);

@@ -1,5 +1,5 @@
 /* spice:// URIs as remote-viewer accepts them: host, port in the authority or
- * as ?port=, and an optional password (percent-decoded). */
+ * as ?port=, and an optional password (percent-decoded); spice+unix://PATH. */
 #include "client/internal.h"
 
 #include <errno.h>
@@ -126,6 +126,19 @@ static int parse_query(const char *q, struct floe_client_uri *out, char *err, si
     return 0;
 }
 
+/* spice+unix://PATH: like remote-viewer (spice-gtk), everything after the
+ * scheme is the path, taken as it is (no query, no percent-decoding). */
+static int parse_unix(const char *path, struct floe_client_uri *out, char *err, size_t errlen)
+{
+    if (!*path)
+        return fail(err, errlen, "no socket path after spice+unix://");
+    if (strlen(path) >= sizeof(out->unix_path))
+        return fail(err, errlen, "unix socket path too long");
+    strcpy(out->unix_path, path);
+    out->port = 0;
+    return 0;
+}
+
 int floe_client_parse_uri(const char *uri, struct floe_client_uri *out, char *err, size_t errlen)
 {
     const char *a, *end;
@@ -133,10 +146,12 @@ int floe_client_parse_uri(const char *uri, struct floe_client_uri *out, char *er
 
     memset(out, 0, sizeof(*out));
     out->port = -1;
+    if (!strncmp(uri, "spice+unix://", 13))
+        return parse_unix(uri + 13, out, err, errlen);
     if (!strncmp(uri, "spice+tls://", 12))
         return fail(err, errlen, "spice+tls:// is not supported yet");
     if (strncmp(uri, "spice://", 8))
-        return fail(err, errlen, "the URI must start with spice://");
+        return fail(err, errlen, "the URI must start with spice:// or spice+unix://");
     a = uri + 8;
     end = a + strcspn(a, "/?");
     rc = parse_authority(a, (size_t)(end - a), out, err, errlen);

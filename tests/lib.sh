@@ -129,6 +129,20 @@ stop_server() {
     else fail "floe-server exited with an error:"; tail -20 "$T/server.err"; fi
 }
 
+# tcp_listeners PID: the TCP ports process PID listens on, one line (its
+# sockets in LISTEN state in its network namespace's /proc/net/tcp and tcp6)
+tcp_listeners() {
+    local fd link inodes=" " sl addr rem st x1 x2 x3 x4 x5 inode rest
+    for fd in /proc/"$1"/fd/*; do
+        link=$(readlink "$fd" 2>/dev/null) || continue
+        [[ $link == "socket:["*"]" ]] && inodes+="${link:8:-1} "
+    done
+    cat /proc/"$1"/net/tcp /proc/"$1"/net/tcp6 2>/dev/null |
+        while read -r sl addr rem st x1 x2 x3 x4 x5 inode rest; do
+            [ "$st" = 0A ] && [[ $inodes == *" $inode "* ]] && echo $((16#${addr##*:}))
+        done | paste -sd ' '
+}
+
 pixel_diff() { # a.png b.png -> number of differing pixels
     compare -metric AE "$1" "$2" null: 2>&1 | cut -d' ' -f1 || true
 }

@@ -219,6 +219,7 @@ void floe_vm_config_clear(struct floe_vm_config *cfg)
     free(cfg->spice_lib);
     free(cfg->spice_preload);
     free(cfg->spice.host);
+    free(cfg->spice.unix_path);
     free(cfg->spice.password_file);
     free(cfg->spice.image_compression);
     free(cfg->spice.jpeg_wan);

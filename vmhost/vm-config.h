@@ -21,6 +21,9 @@ enum floe_vm_display { FLOE_VM_DISPLAY_VNC, FLOE_VM_DISPLAY_QXL };
 struct floe_vm_spice {
     char *host;                 /* the address to listen on (NULL: 127.0.0.1) */
     int port;                   /* 0: a free port, chosen once by floe_vm_new() */
+    /* an absolute unix socket path to listen on instead of host and port
+     * (NULL: TCP); the socket exists, mode 0600, while QEMU runs */
+    char *unix_path;
     int disable_ticketing;
     char *password_file;        /* the password on its first line, optionally expires=WHEN */
     /* QEMU's names for them, NULL for QEMU's default */

@@ -40,8 +40,13 @@ static void sock_tick(uv_timer_t *t)
 
     for (int i = 0; vm->cfg.display == FLOE_VM_DISPLAY_VNC && i < vm->cfg.monitors; i++)
         ready = ready && is_socket(vm->heads[i].vnc_path);
+    ready = ready && !vm_spice_unix_pending(vm);
     if (ready) {
         uv_timer_stop(t);
+        if (vm_spice_unix_publish(vm) < 0) {
+            vm_child_kill(vm->qemu);
+            return;
+        }
         connect_sockets(vm);
         return;
     }
@@ -49,7 +54,8 @@ static void sock_tick(uv_timer_t *t)
     if (vm->sock_waited_ms >= SOCKET_WAIT_MS) {
         uv_timer_stop(t);
         floe_err("vm: QEMU did not open its QMP%s within %d s: killing it",
-                 vm->cfg.display == FLOE_VM_DISPLAY_VNC ? " and VNC sockets" : " socket",
+                 vm->cfg.display == FLOE_VM_DISPLAY_VNC ? " and VNC sockets"
+                 : vm->spice.unix_path[0] ? " and SPICE sockets" : " socket",
                  SOCKET_WAIT_MS / 1000);
         vm_child_kill(vm->qemu);
     }
@@ -77,6 +83,7 @@ static void qemu_exited(uv_process_t *p, int64_t status, int sig)
     uv_timer_stop(&vm->op_timer);
     vm_monitor_close(vm);
     vm_display_disconnect(vm);
+    vm_spice_unix_withdraw(vm);
     describe_exit(vm, status, sig);
     vm_child_close(c, NULL);
     if (vm_state_qemu_exited(&vm->state, vm->guest_powered_off && !sig && status == 0) < 0)
@@ -139,6 +146,8 @@ static int spawn_qemu(struct floe_vm *vm, char *err, size_t errlen)
     floe_info("vm: QEMU started (pid %d, %s)", vm->qemu->proc.pid,
               vm->accel == FLOE_VM_ACCEL_KVM ? "kvm" : "tcg");
 out:
+    if (rc < 0)
+        vm_spice_unix_withdraw(vm);
     for (int i = 0; i < n_own; i++)
         free(own[i]);
     free(argv);

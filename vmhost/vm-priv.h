@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <uv.h>
@@ -62,6 +63,12 @@ struct vm_spice {
     int port;
     char password_path[96];   /* the password as QEMU's secret reads it */
     time_t expiry;            /* the password file's expires=, 0 for none */
+    /* on a unix socket (vm-spice-unix.c): the path clients use ("" for
+     * TCP), and while QEMU starts, the private folder it binds it in */
+    char unix_path[108], unix_dir[108], unix_bound[108];
+    bool unix_published;      /* moved to unix_path: it is ours to remove */
+    dev_t unix_dev;           /* what was put there */
+    ino_t unix_ino;
 };
 
 struct floe_vm {
@@ -135,6 +142,20 @@ char **vm_spice_env(const struct floe_vm *vm);
 void vm_spice_env_free(char **env);
 /* QMP is ready: the password's expiry goes to QEMU. */
 void vm_spice_qmp_ready(struct floe_vm *vm);
+
+/* vm-spice-unix.c: display = qxl on a unix socket */
+/* Checks the path (cfg.spice.unix_path) and that no live server or other
+ * file is at it (a stale socket is removed). 0, or -1 with one line in err. */
+int vm_spice_unix_init(struct floe_vm *vm, char *err, size_t errlen);
+/* The same check again, and a new private folder for QEMU to bind in. */
+int vm_spice_unix_before_spawn(struct floe_vm *vm, char *err, size_t errlen);
+/* QEMU has not bound its socket in the private folder yet. */
+bool vm_spice_unix_pending(const struct floe_vm *vm);
+/* QEMU listens: the socket goes to its path, mode 0600. 0 or -1 (logged). */
+int vm_spice_unix_publish(struct floe_vm *vm);
+/* QEMU ended: the socket put at the path (if still there) and the private
+ * folder are removed. */
+void vm_spice_unix_withdraw(struct floe_vm *vm);
 
 /* vm-disk.c: the overlay on a template */
 int vm_disk_prepare(struct floe_vm *vm, char *err, size_t errlen);

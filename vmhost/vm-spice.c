@@ -142,11 +142,18 @@ int vm_spice_init(struct floe_vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "display = qxl: a password file or disabled ticketing is needed");
         return -1;
     }
-    if (find_library(vm, err, errlen) < 0 || pick_port(vm, err, errlen) < 0)
+    if (find_library(vm, err, errlen) < 0)
         return -1;
-    floe_info("vm: display = qxl: QEMU serves SPICE on %s:%d with %s/" SPICE_LIB "%s%s",
-              vm->spice.host, vm->spice.port, vm->spice.lib_dir,
-              vm->spice.preload[0] ? ", preloading " : "", vm->spice.preload);
+    if (s->unix_path ? vm_spice_unix_init(vm, err, errlen) < 0 : pick_port(vm, err, errlen) < 0)
+        return -1;
+    if (s->unix_path)
+        floe_info("vm: display = qxl: QEMU serves SPICE on unix:%s with %s/" SPICE_LIB "%s%s",
+                  vm->spice.unix_path, vm->spice.lib_dir,
+                  vm->spice.preload[0] ? ", preloading " : "", vm->spice.preload);
+    else
+        floe_info("vm: display = qxl: QEMU serves SPICE on %s:%d with %s/" SPICE_LIB "%s%s",
+                  vm->spice.host, vm->spice.port, vm->spice.lib_dir,
+                  vm->spice.preload[0] ? ", preloading " : "", vm->spice.preload);
     return 0;
 }
 
@@ -156,11 +163,22 @@ void vm_spice_clear(struct floe_vm *vm)
     vm->spice.lib_dir = NULL;
     if (vm->spice.password_path[0])
         unlink(vm->spice.password_path);
+    vm_spice_unix_withdraw(vm);
 }
 
-int floe_vm_spice_port(const struct floe_vm *vm)
+int floe_vm_spice_uri(const struct floe_vm *vm, char *buf, size_t len)
 {
-    return vm->cfg.display == FLOE_VM_DISPLAY_QXL ? vm->spice.port : 0;
+    const char *h = vm->spice.host;
+    int v6 = strchr(h, ':') != NULL;
+
+    if (vm->cfg.display != FLOE_VM_DISPLAY_QXL)
+        return -1;
+    if (vm->spice.unix_path[0])
+        snprintf(buf, len, "spice+unix://%s", vm->spice.unix_path);
+    else
+        snprintf(buf, len, "spice://%s%s%s:%d", v6 ? "[" : "", h, v6 ? "]" : "",
+                 vm->spice.port);
+    return 0;
 }
 
 /* ---- QEMU's arguments ---- */
@@ -168,9 +186,18 @@ int floe_vm_spice_port(const struct floe_vm *vm)
 char *vm_spice_option(const struct floe_vm *vm)
 {
     const struct floe_vm_spice *s = &vm->cfg.spice;
-    char *addr = vm_escape_commas("addr=", vm->spice.host, ""), *out = NULL;
+    char *addr = NULL, *out = NULL;
+    char port[32];
 
-    if (addr && asprintf(&out, "port=%d,%s,%s%s%s%s%s%s%s", vm->spice.port, addr,
+    /* on a unix socket QEMU binds it in the private folder, not at its path */
+    if (vm->spice.unix_path[0]) {
+        addr = vm_escape_commas("addr=", vm->spice.unix_bound, "");
+        snprintf(port, sizeof(port), "unix=on");
+    } else {
+        addr = vm_escape_commas("addr=", vm->spice.host, "");
+        snprintf(port, sizeof(port), "port=%d", vm->spice.port);
+    }
+    if (addr && asprintf(&out, "%s,%s,%s%s%s%s%s%s%s", port, addr,
                          s->disable_ticketing ? "disable-ticketing=on"
                                               : "password-secret=" SECRET_ID,
                          s->image_compression ? ",image-compression=" : "",
@@ -246,6 +273,8 @@ int vm_spice_before_spawn(struct floe_vm *vm, char *err, size_t errlen)
     int fd;
     ssize_t n;
 
+    if (vm_spice_unix_before_spawn(vm, err, errlen) < 0)
+        return -1;
     if (vm->cfg.display != FLOE_VM_DISPLAY_QXL || vm->cfg.spice.disable_ticketing)
         return 0;
     if (read_password(vm->cfg.spice.password_file, pw, sizeof(pw), &vm->spice.expiry, err,

@@ -189,14 +189,12 @@ void floe_vm_free(struct floe_vm *vm)
 /* display=vnc, or display=qxl and the address QEMU serves clients on */
 static void display_status(const struct floe_vm *vm, char *buf, size_t len)
 {
-    const char *h = vm->spice.host;
-    int v6 = strchr(h, ':') != NULL;
+    char uri[160];
 
-    if (vm->cfg.display == FLOE_VM_DISPLAY_VNC)
+    if (floe_vm_spice_uri(vm, uri, sizeof(uri)) < 0)
         snprintf(buf, len, "display=vnc");
     else
-        snprintf(buf, len, "display=qxl spice=spice://%s%s%s:%d", v6 ? "[" : "", h,
-                 v6 ? "]" : "", vm->spice.port);
+        snprintf(buf, len, "display=qxl spice=%s", uri);
 }
 
 void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)

@@ -53,10 +53,11 @@ int floe_vm_cdrom(struct floe_vm *vm, const char *file, char *err, size_t errlen
 int floe_vm_snapshot_save(struct floe_vm *vm, const char *name, char *err, size_t errlen);
 int floe_vm_snapshot_load(struct floe_vm *vm, const char *name, char *err, size_t errlen);
 
-/* With display = qxl: the port QEMU's SPICE server listens on (on the
- * config's spice.host), chosen by floe_vm_new() when it was 0. With
- * display = vnc: 0 (clients connect to the floe_server). */
-int floe_vm_spice_port(const struct floe_vm *vm);
+/* With display = qxl: where clients connect to QEMU's SPICE server, as a
+ * URI into buf (spice://HOST:PORT, the port chosen by floe_vm_new() when it
+ * was 0, or spice+unix:///PATH), and 0. With display = vnc: -1 (clients
+ * connect to the floe_server). */
+int floe_vm_spice_uri(const struct floe_vm *vm, char *buf, size_t len);
 /* Writes monitor's picture as QEMU shows it (QMP screendump) into file, a
  * PNG; an operation like the ones above (op=screendump). */
 int floe_vm_screendump(struct floe_vm *vm, const char *file, int monitor, char *err,

@@ -6,13 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "codecs/codec.h"
 #include "common/log.h"
+#include "programs/floe-server/unix-path.h"
 #include "protocol/spice/enums.h"
 
 #define LINE_MAX_BYTES 4096
@@ -318,32 +316,6 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&cc->pipe, on_alloc, on_read);
 }
 
-/* Removes `path` only if it is a socket nobody listens on: a mistyped path
- * must not delete a file, nor a second server take over a live socket. */
-static int remove_stale_socket(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    struct stat st;
-    int fd, rc;
-
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    if (!S_ISSOCK(st.st_mode))
-        return UV_EEXIST;
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return UV_ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -errno;
-    rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-    close(fd);
-    if (rc == 0)
-        return UV_EADDRINUSE;
-    unlink(path);
-    return 0;
-}
-
 struct floe_control *floe_control_new(uv_loop_t *loop, struct floe_server *s, const char *path,
                                       const struct floe_control_hooks *hooks)
 {
@@ -357,13 +329,19 @@ struct floe_control *floe_control_new(uv_loop_t *loop, struct floe_server *s, co
     ctl->path = strdup(path);
     uv_pipe_init(loop, &ctl->pipe, 0);
     ctl->pipe.data = ctl;
-    rc = remove_stale_socket(path);
-    if (rc == 0)
-        rc = uv_pipe_bind(&ctl->pipe, path);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&ctl->pipe, 8, on_connection);
+    /* a mistyped path must not delete a file, nor a second server take
+     * over a live socket */
+    rc = floe_unix_path_claim(path, NULL);
     if (rc < 0) {
-        floe_err("control socket %s: %s", path, uv_strerror(rc));
+        floe_err("control socket %s: %s", path, floe_unix_path_error(rc));
+    } else {
+        rc = uv_pipe_bind(&ctl->pipe, path);
+        if (rc == 0)
+            rc = uv_listen((uv_stream_t *)&ctl->pipe, 8, on_connection);
+        if (rc < 0)
+            floe_err("control socket %s: %s", path, uv_strerror(rc));
+    }
+    if (rc < 0) {
         uv_close((uv_handle_t *)&ctl->pipe, NULL);
         uv_run(loop, UV_RUN_NOWAIT);
         free(ctl->path);

@@ -4,16 +4,19 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "floe/server.h"
 #include "common/log.h"
 #include "programs/floe-server/control.h"
+#include "programs/floe-server/unix-path.h"
 #include "demo/demo.h"
 #include "vmhost/vm.h"
 
@@ -37,6 +40,9 @@ static void usage(FILE *f)
 "form sends one command to a running server's control socket, prints the\n"
 "reply and exits with 0 for ok, 1 for an error reply, 2 when it cannot ask.\n\n"
 "  --listen HOST:PORT      address to listen on (default 127.0.0.1:5930; port 0 picks one)\n"
+"  --listen unix:PATH      listen on a unix socket at PATH instead, owner-only (mode\n"
+"                          0600); a stale socket there is replaced, a live one or any\n"
+"                          other file refused, and the socket removed at the end\n"
 "  --password-file FILE    clients must give this password; FILE holds it on its\n"
 "                          first line, and optionally a line expires=WHEN (seconds\n"
 "                          since the epoch or YYYY-MM-DDTHH:MM:SSZ)\n"
@@ -52,8 +58,9 @@ static void usage(FILE *f)
 "  --vm CONFIG             run the QEMU VM that CONFIG describes and serve its\n"
 "                          display instead of the demo (see vmhost/README.md); with\n"
 "                          display = qxl in CONFIG, QEMU serves SPICE itself with\n"
-"                          floe's library at the --listen address, with these\n"
-"                          ticket and compression options\n"
+"                          floe's library at the --listen address (a unix socket\n"
+"                          too: it exists while QEMU runs), with these ticket and\n"
+"                          compression options\n"
 "  --image-compression MODE  off|auto_glz|auto_lz|quic|glz|lz|lz4 (default auto_glz);\n"
 "                          a client's preferred compression overrides it\n"
 "  --jpeg-wan-compression WHEN  auto|never|always: JPEG instead of QUIC for\n"
@@ -67,7 +74,8 @@ static void usage(FILE *f)
 "                          vm-hibernate, vm-restore, vm-cdrom, vm-snapshot,\n"
 "                          vm-snapshot-load, vm-screendump)\n"
 "  -h, --help              this text\n\n"
-"On start it prints one line: 'floe-server: listening on spice://HOST:PORT'.\n"
+"On start it prints one line: 'floe-server: listening on spice://HOST:PORT', or\n"
+"with a unix socket 'floe-server: listening on spice+unix:///PATH'.\n"
 "FLOE_LOG=error|warn|info|debug sets the log level.\n");
 }
 
@@ -310,6 +318,7 @@ static int on_command(void *opaque, const char *cmd, const char *arg, char *out,
 struct args {
     char host[256];
     int port;
+    char unix_path[108];      /* --listen unix:PATH, made absolute; "" for TCP */
     const char *password_file, *control, *name, *vm;
     /* the compression options as given, for a QEMU that serves SPICE itself */
     const char *image_compression_name, *jpeg_wan_name, *zlib_glz_wan_name;
@@ -344,18 +353,51 @@ static int parse_hostport(const char *v, struct args *ar)
     return 0;
 }
 
+static int bad_arg(const char *opt, const char *v)
+{
+    fprintf(stderr, "floe-server: bad value for %s: '%s' (see --help)\n", opt, v);
+    return -1;
+}
+
+/* unix:PATH, relative to the current folder unless absolute (clients and
+ * QEMU need the absolute path). */
+static int parse_unix_path(const char *v, struct args *ar)
+{
+    char cwd[4096];
+    int n;
+
+    if (!*v)
+        return -1;
+    if (v[0] == '/')
+        n = snprintf(ar->unix_path, sizeof(ar->unix_path), "%s", v);
+    else if (getcwd(cwd, sizeof(cwd)))
+        n = snprintf(ar->unix_path, sizeof(ar->unix_path), "%s/%s", cwd, v);
+    else
+        return -1;
+    return n < 0 || (size_t)n >= sizeof(ar->unix_path) ? -1 : 0;
+}
+
+/* --listen HOST:PORT or unix:PATH; the last one given counts. */
+static int parse_listen(const char *v, struct args *ar)
+{
+    if (!strncmp(v, "unix:", 5)) {
+        if (parse_unix_path(v + 5, ar) < 0) {
+            fprintf(stderr, "floe-server: bad value for --listen: '%s' (a unix socket's "
+                            "absolute path must be 1..%zu bytes)\n", v, sizeof(ar->unix_path) - 1);
+            return -1;
+        }
+        return 0;
+    }
+    ar->unix_path[0] = 0;
+    return parse_hostport(v, ar) < 0 ? bad_arg("--listen", v) : 0;
+}
+
 static int parse_long(const char *v, long lo, long hi, long *out)
 {
     char *end;
 
     *out = strtol(v, &end, 10);
     return *v && !*end && *out >= lo && *out <= hi ? 0 : -1;
-}
-
-static int bad_arg(const char *opt, const char *v)
-{
-    fprintf(stderr, "floe-server: bad value for %s: '%s' (see --help)\n", opt, v);
-    return -1;
 }
 
 static int parse_args(int argc, char **argv, struct args *ar)
@@ -375,7 +417,7 @@ static int parse_args(int argc, char **argv, struct args *ar)
 
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
-        case 'l': if (parse_hostport(optarg, ar)) return bad_arg("--listen", optarg); break;
+        case 'l': if (parse_listen(optarg, ar)) return -1; break;
         case 'p': ar->password_file = optarg; break;
         case 'D': ar->disable_ticketing = 1; break;
         case 'v': ar->vm = optarg; break;
@@ -460,6 +502,7 @@ static void vm_spice_settings(struct args *ar)
 
     s->host = strdup(ar->host);
     s->port = ar->port;
+    s->unix_path = ar->unix_path[0] ? strdup(ar->unix_path) : NULL;
     s->disable_ticketing = ar->disable_ticketing;
     s->password_file = dup_or_null(ar->password_file);
     s->image_compression = dup_or_null(ar->image_compression_name);
@@ -467,21 +510,53 @@ static void vm_spice_settings(struct args *ar)
     s->zlib_glz_wan = dup_or_null(ar->zlib_glz_wan_name);
 }
 
-/* Clients connect to floe's server, or to the VM's QEMU (display = qxl):
- * the port they use, or -1. */
-static int app_listen(struct app *a, struct args *ar)
+/* floe's own server on a unix socket, owner-only: the socket file takes its
+ * mode from the umask as it is bound, so the umask is narrowed for that call
+ * (nothing else runs yet; a chmod afterwards would leave a moment when the
+ * socket is open to others). */
+static int listen_unix(struct app *a, const char *path)
 {
-    int port = 0, rc;
+    bool stale;
+    mode_t old;
+    int rc = floe_unix_path_claim(path, &stale);
 
-    if (a->vm && floe_vm_spice_port(a->vm))
-        return floe_vm_spice_port(a->vm);
+    if (rc < 0) {
+        fprintf(stderr, "floe-server: cannot listen on unix:%s: %s\n", path,
+                floe_unix_path_error(rc));
+        return -1;
+    }
+    if (stale)
+        floe_info("replaced the stale socket %s (nothing listened on it)", path);
+    old = umask(0177);
+    rc = floe_server_listen_unix(a->srv, path);
+    umask(old);
+    if (rc < 0) {
+        fprintf(stderr, "floe-server: cannot listen on unix:%s: %s\n", path, strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* Clients connect to floe's server, or to the VM's QEMU (display = qxl):
+ * where, as a URI into uri. 0 or -1. */
+static int app_listen(struct app *a, struct args *ar, char *uri, size_t len)
+{
+    int port = 0, rc, v6 = strchr(ar->host, ':') != NULL;
+
+    if (a->vm && floe_vm_spice_uri(a->vm, uri, len) == 0)
+        return 0;
+    if (ar->unix_path[0]) {
+        snprintf(uri, len, "spice+unix://%s", ar->unix_path);
+        return listen_unix(a, ar->unix_path);
+    }
     rc = floe_server_listen(a->srv, ar->host, ar->port, &port);
     if (rc < 0) {
         fprintf(stderr, "floe-server: cannot listen on %s:%d: %s\n", ar->host, ar->port,
                 rc == -EINVAL ? "bad address" : uv_strerror(rc));
         return -1;
     }
-    return port;
+    snprintf(uri, len, "spice://%s%s%s:%d", v6 ? "[" : "", ar->host, v6 ? "]" : "", port);
+    return 0;
 }
 
 static int app_start(struct app *a, struct args *ar)
@@ -502,8 +577,7 @@ static int app_start(struct app *a, struct args *ar)
                                     .pointer_monitor_fn = on_pointer_monitor };
     struct floe_control_hooks hooks = { .freeze_fn = on_freeze, .typed_fn = on_typed,
                                         .quit_fn = app_stop, .opaque = a };
-    char err[512];
-    int port;
+    char err[512], uri[512];
 
     for (int i = 0; i < 16; i++)
         so.uuid[i] = (uint8_t)(0xf1 + i * 7 + ar->demo.seed);
@@ -525,13 +599,13 @@ static int app_start(struct app *a, struct args *ar)
                              " | vm-hibernate FILE | vm-restore FILE | vm-cdrom FILE|eject"
                              " | vm-snapshot NAME | vm-snapshot-load NAME"
                              " | vm-screendump FILE.png [MONITOR]";
-        if (floe_vm_spice_port(a->vm))
+        if (floe_vm_spice_uri(a->vm, uri, sizeof(uri)) == 0)
             hooks.display_elsewhere = "with display = qxl clients connect to the VM's QEMU, "
                                       "which serves SPICE itself: see vm-screendump, or ask "
                                       "QEMU (QMP query-spice)";
     }
     floe_server_set_input_sink(a->srv, &sink);
-    if ((port = app_listen(a, ar)) < 0)
+    if (app_listen(a, ar, uri, sizeof(uri)) < 0)
         return -1;
     if (a->vm && floe_vm_start(a->vm, err, sizeof(err)) < 0) {
         fprintf(stderr, "floe-server: %s\n", err);
@@ -541,8 +615,7 @@ static int app_start(struct app *a, struct args *ar)
         return -1;
     if (ar->control && !(a->ctl = floe_control_new(a->loop, a->srv, ar->control, &hooks)))
         return -1;
-    printf("floe-server: listening on spice://%s%s%s:%d\n", strchr(ar->host, ':') ? "[" : "",
-           ar->host, strchr(ar->host, ':') ? "]" : "", port);
+    printf("floe-server: listening on %s\n", uri);
     fflush(stdout);
     return 0;
 }

@@ -18,7 +18,10 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: " PROG " [options] spice://HOST:PORT[?password=PASS]\n"
             "       " PROG " [options] spice://HOST?port=PORT[&password=PASS]\n"
-            "Connects to a SPICE server and shows its display.\n"
+            "       " PROG " [options] spice+unix:///PATH/TO/SOCKET\n"
+            "Connects to a SPICE server and shows its display. A spice+unix:// URI\n"
+            "names a unix socket (everything after the scheme is its path, as\n"
+            "remote-viewer reads it); give its password with --password-file.\n"
             "\n"
             "  --headless            no window: run for --duration, then stop\n"
             "  --duration SECONDS    how long to run (default 5 headless; forever with a window)\n"
@@ -212,7 +215,7 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         }
     }
     if (optind != argc - 1)
-        return die(2, "%s", optind >= argc ? "missing spice:// URI (see --help)"
+        return die(2, "%s", optind >= argc ? "missing spice:// or spice+unix:// URI (see --help)"
                                            : "more than one URI given (see --help)");
     o->uri = argv[optind];
     return 0;
@@ -418,6 +421,7 @@ int main(int argc, char **argv)
         return die(2, "bad URI: %s", err);
     co.host = uri.host;
     co.port = uri.port;
+    co.unix_path = uri.unix_path[0] ? uri.unix_path : NULL;
     co.password = uri.has_password ? uri.password : NULL;
     co.preferred_compression = o.preferred_compression;
     if (o.password_file) {

@@ -3,8 +3,39 @@
 # API (api_host) listens with floe_server_listen_unix, exclusive; remote-viewer
 # links every channel over spice+unix:// and shows the host's picture pixel
 # for pixel; a second remote-viewer replaces the first; the channel events
-# pair up and the socket file goes with the server.
+# pair up and the socket file goes with the server. And floe-server itself
+# with --listen unix:PATH: an owner-only socket whatever the umask,
+# floe-viewer's spice+unix:// picture equal to the server's, no TCP.
 . "$(dirname "$0")/../lib.sh"
+
+# ---- floe-server --listen unix:PATH, floe-viewer over spice+unix:// ----
+FSOCK=$T/floe.sock
+old_umask=$(umask)
+umask 000
+start_server --disable-ticketing --size 640x480 --listen "unix:$FSOCK"
+umask "$old_umask"
+[ "$URI" = "spice+unix://$FSOCK" ] && pass "floe-server prints $URI" ||
+    fail "floe-server printed '$URI', not spice+unix://$FSOCK"
+mode=$(stat -c %a "$FSOCK" 2>/dev/null || echo none)
+[ "$mode" = 600 ] && pass "floe-server's socket is owner-only under umask 000 (mode $mode)" ||
+    fail "floe-server's socket: mode $mode, not 600"
+tcp=$(tcp_listeners "$SRV_PID")
+[ -z "$tcp" ] && pass "floe-server listens on no TCP port" || fail "floe-server listens on TCP: $tcp"
+ctl freeze >/dev/null
+ctl "snapshot $T/floe-server.png" >/dev/null
+if "$BIN/floe-viewer" --headless --duration 2 --settle 1 --snapshot "$T/floe-viewer.png" "$URI" \
+        >"$T/floe-viewer.out" 2>"$T/floe-viewer.err"; then
+    d=$(pixel_diff "$T/floe-server.png" "$T/floe-viewer.png")
+    [ "$d" = 0 ] && pass "floe-viewer over $URI shows the server's picture (0 pixels differ)" ||
+        fail "floe-viewer's picture differs from the server's in $d pixels"
+else
+    fail "floe-viewer over $URI: $(tail -n 1 "$T/floe-viewer.err")"
+fi
+grep -q "unix client: channel 1:0 linked" "$T/server.err" &&
+    pass "the server saw the viewer come in over the unix socket" ||
+    fail "the server's log shows no unix client"
+stop_server
+[ -e "$FSOCK" ] && fail "$FSOCK is still there" || pass "the socket is gone once floe-server quit"
 
 if ! command -v remote-viewer >/dev/null || ! command -v Xvfb >/dev/null; then
     skip "remote-viewer on a unix socket" "remote-viewer or Xvfb is not installed"

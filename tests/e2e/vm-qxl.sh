@@ -7,6 +7,10 @@
 # (pause, resume, stop, start; vm-screendump) and refuses the commands that
 # read floe's own display. With --password-file a wrong password is refused,
 # the right one let in, and an expired one refused after a restart of QEMU.
+# With --listen unix:PATH QEMU listens on that socket and on no TCP port:
+# floe-viewer and remote-viewer (spice+unix://) see SeaBIOS's screen, the
+# socket is owner-only whatever the umask, a stale one is replaced, a live
+# one refused, and it is gone once QEMU stops.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/qemu-lib.sh
@@ -68,6 +72,9 @@ args=$(tr '\0' ' ' <"/proc/$QEMU_PID/cmdline")
     pass "QEMU runs with -vga qxl and -spice on the port floe-server printed, no -vnc" ||
     fail "QEMU's command line: $args"
 port_open "$PORT" && pass "QEMU's SPICE server listens on $PORT" || fail "nothing listens on $PORT"
+listening=$(tcp_listeners "$QEMU_PID")
+[ "$listening" = "$PORT" ] && pass "QEMU's TCP listeners, read from /proc: $listening" ||
+    fail "QEMU's TCP listeners: '$listening', not $PORT"
 
 lib=$(grep -o '/[^ ]*/libspice-server\.so[^ ]*' "/proc/$QEMU_PID/maps" | head -n 1 || true)
 [ -n "$lib" ] && [ "$lib" -ef "$LIB" ] && pass "QEMU runs floe's libspice-server ($lib)" ||
@@ -142,6 +149,88 @@ else
 fi
 stop_server
 quiet_log "the guest's run"
+
+# ---- a unix socket: --listen unix:PATH (SeaBIOS's screen is enough) ----
+USOCK=$T/spice.sock
+UQMP=$T/unix-qmp.sock
+cat >"$T/unix.conf" <<EOF
+memory = 64
+accel = tcg
+display = qxl
+stop_timeout = 1
+extra = -qmp unix:$UQMP,server=on,wait=off
+EOF
+# a stale socket, as a server that died leaves it
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$USOCK"
+stale_ino=$(stat -c %i "$USOCK")
+old_umask=$(umask)
+umask 000 # the socket must be owner-only whatever the umask
+start_server --disable-ticketing --image-compression auto_lz --listen "unix:$USOCK" \
+    --vm "$T/unix.conf"
+umask "$old_umask"
+[ "$URI" = "spice+unix://$USOCK" ] && pass "floe-server prints the unix address: $URI" ||
+    fail "floe-server printed '$URI', not spice+unix://$USOCK"
+grep -q "removed the stale socket $USOCK" "$T/server.err" &&
+    pass "the stale socket was found stale and removed, and said so" ||
+    fail "no word of the stale socket: $(grep -m 1 stale "$T/server.err" || true)"
+status=$(ctl vm-status | head -n 1)
+[[ "$status" == *" display=qxl spice=spice+unix://$USOCK" ]] &&
+    pass "vm-status: display=qxl spice=spice+unix://$USOCK" || fail "vm-status: $status"
+wait_for 30 test -S "$USOCK" || { fail "no socket at $USOCK"; tail -n 5 "$T/server.err"; }
+[ "$(stat -c %i "$USOCK")" != "$stale_ino" ] && pass "a new socket replaced the stale one" ||
+    fail "the stale socket is still there"
+mode=$(stat -c %a "$USOCK")
+[ "$mode" = 600 ] && pass "the socket is owner-only (mode $mode, under umask 000)" ||
+    fail "the socket's mode is $mode, not 600"
+leftover=$(find "$T" -maxdepth 1 -name '.floe-*' | head -n 1)
+[ -z "$leftover" ] && pass "QEMU's private folder is gone once the socket is in place" ||
+    fail "a private folder is left: $leftover"
+QEMU_PID=$(vm_field pid)
+args=$(tr '\0' ' ' <"/proc/$QEMU_PID/cmdline")
+[[ "$args" == *"-spice unix=on,addr=$T/.floe-"*",disable-ticketing=on,image-compression=auto_lz"* &&
+   "$args" != *"port="* ]] &&
+    pass "QEMU runs with -spice unix=on in a private folder beside the socket, no port" ||
+    fail "QEMU's command line: $args"
+listening=$(tcp_listeners "$QEMU_PID")
+[ -z "$listening" ] && pass "QEMU listens on no TCP port" || fail "QEMU listens on TCP: $listening"
+listening=$(tcp_listeners "$SRV_PID")
+[ -z "$listening" ] && pass "floe-server listens on no TCP port" ||
+    fail "floe-server listens on TCP: $listening"
+
+# a live socket is not taken over, by a VM or a demo
+bad_config "a live socket (vm)" "cannot listen on unix:$USOCK: another server is listening there" \
+    --listen "unix:$USOCK" --vm "$T/unix.conf"
+bad_config "a live socket (demo)" "cannot listen on unix:$USOCK: another server is listening there" \
+    --listen "unix:$USOCK"
+echo precious >"$T/plain"
+bad_config "a file at the path" "cannot listen on unix:$T/plain: a file that is not a socket is there" \
+    --listen "unix:$T/plain" --vm "$T/unix.conf"
+grep -q precious "$T/plain" && pass "the file was left alone" || fail "the file was changed"
+
+sleep 3 # SeaBIOS reaches its last words
+DURATION=2 snapshot_matches unix-bios "$URI" "$UQMP"
+grep -q "unix client: channel 1:0 linked" "$T/server.err" &&
+    pass "floe-viewer came in over the unix socket (QEMU's log)" ||
+    fail "QEMU's log shows no client on the unix socket"
+if command -v remote-viewer >/dev/null && command -v Xvfb >/dev/null; then
+    start_xvfb 720x400
+    remote-viewer --full-screen "$URI" >"$T/rv.log" 2>&1 &
+    RV_PID=$!; PIDS+=("$RV_PID")
+    remote_viewer_matches "$UQMP" 30
+    kill "$RV_PID" 2>/dev/null || true
+else
+    skip "remote-viewer on the unix socket" "remote-viewer or Xvfb is not installed"
+fi
+
+ctl vm-stop >/dev/null
+wait_for 20 state_is stopped || fail "vm-stop: $(ctl vm-status | head -n 1)"
+[ ! -e "$USOCK" ] && pass "the socket is gone once QEMU stopped" || fail "$USOCK is still there"
+ctl vm-start >/dev/null || fail "vm-start refused"
+wait_for 30 test -S "$USOCK" && [ "$(stat -c %a "$USOCK")" = 600 ] &&
+    pass "vm-start: the socket is back, mode 600" || fail "vm-start: no owner-only socket at $USOCK"
+stop_server
+[ ! -e "$USOCK" ] && pass "the socket is gone once floe-server quit" || fail "$USOCK is still there"
+quiet_log "the unix socket's run"
 
 # ---- tickets: a restart with a password file (SeaBIOS is enough) ----
 printf 'floe-right-pw\n' >"$T/pw"

@@ -11,12 +11,13 @@
 
 struct floe_client;
 
-/* What a spice:// URI names. */
+/* What a spice:// or spice+unix:// URI names. */
 struct floe_client_uri {
     char host[256];
     int port;
     char password[128];
     int has_password;
+    char unix_path[108];         /* spice+unix:// only (then host is empty, port 0) */
 };
 
 /* Display events may be about any monitor: look at each (floe_client_monitors). */
@@ -34,6 +35,9 @@ enum floe_client_event {
 struct floe_client_options {
     const char *host;            /* copied */
     int port;
+    /* copied; when set, the client connects to this unix stream socket
+     * and host and port are not used */
+    const char *unix_path;
     const char *password;        /* copied; NULL sends an empty ticket */
     uint64_t pixmap_cache_bytes; /* image cache size; 0 = 20 MiB */
     int timeout_ms;              /* connect and link timeout; 0 = 10 s */
@@ -73,8 +77,10 @@ struct floe_client_stats {
     int width, height;        /* primary surface size (0 if none) */
 };
 
-/* Parses spice://HOST:PORT[?password=P] or spice://HOST?port=N[&password=P]
- * into *out. 0, or -EINVAL with a reason in err. */
+/* Parses spice://HOST:PORT[?password=P] or spice://HOST?port=N[&password=P],
+ * or spice+unix://PATH (everything after the scheme is the socket's path, as
+ * remote-viewer reads it: spice+unix:///run/vm.sock), into *out. 0, or
+ * -EINVAL with a reason in err. */
 int floe_client_parse_uri(const char *uri, struct floe_client_uri *out, char *err, size_t errlen);
 
 /* Creates a client (not yet connected); copies every string of opt. NULL on ENOMEM. */
