@@ -38,6 +38,7 @@ fuzz/smoke 91
 interop/remote-viewer-codecs.sh 88
 e2e/vm-qxl.sh 73
 interop/qemu-viewer.sh 71
+interop/qxl-record.sh 60
 e2e/vm-lifecycle.sh 67
 e2e/codec-roundtrip.sh 62
 interop/qemu-codecs.sh 55
