@@ -16,8 +16,10 @@
  * left out with everything in it, and counted.
  *
  * It links nothing of floe's. Lines on standard output: "listening PORT",
- * the channel events, "replayed ...", "skipped ...", "released N of M",
- * "update_area_complete ...", then "ready"; it runs until SIGTERM. */
+ * the channel events, a "memslot ... left out" line per memslot left out,
+ * "async_complete cookie=N" for the last update_area, "replayed ...",
+ * "skipped ...", "released N of M (...)", then "ready"; it runs until
+ * SIGTERM. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -4,9 +4,10 @@
 # (FLOE_QXL_RECORD) while its console draws (lines written through the
 # serial console, the screen scrolling, cleared, coloured text); the VM
 # stopped and QEMU's screendump taken; then qxl_replay plays the recording
-# into floe's library and into Debian's. For each: the primary surface's
-# memory after the last update_area, spicy-screenshot's and floe-viewer's
-# pictures equal the screendump; every command of the guest's memslot group
+# into floe's library and into Debian's, each watched by floe-viewer from
+# the start. For each: the primary surface's memory after the last
+# update_area, floe-viewer's picture and spicy-screenshot's (linking after
+# the replay) equal the screendump; every command of the guest's memslot group
 # was played and every release named a command that was handed over; and
 # the two libraries give the same pictures. A damaged recording is refused
 # with one line.
@@ -67,7 +68,7 @@ wait_for 60 grep -a -q "floe-record-drawn" "$T/serial.log" ||
 kill -0 "$PID_guest" 2>/dev/null || { fail "QEMU ended: $(tail -n 5 "$T/guest.qemu.log")"; finish; }
 # the console catches up with what was written: a still picture
 for i in $(seq 1 20); do
-    sleep 1
+    sleep 0.5
     screendump "$QMP_guest" "$T/still-a.ppm"; sleep 0.5; screendump "$QMP_guest" "$T/still-b.ppm"
     [ "$(pixel_diff "$T/still-a.ppm" "$T/still-b.ppm")" = 0 ] && break
 done
@@ -96,14 +97,32 @@ same() { # NAME WHAT A B
     if [ "$d" = 0 ]; then pass "$1: $2 (0 differing pixels)"
     else fail "$1: $2: $d pixels differ"; fi
 }
-declare -A RPID RPORT
-start_play() { # LABEL LIB: qxl_replay on a free port (the reference leaks at exit)
+declare -A RPID RPORT VPID BAD
+# start_play LABEL LIB: qxl_replay on a free port, which plays once
+# floe-viewer, started here, has its display channel (the reference leaks
+# at exit: no leak check there)
+start_play() {
     local asan=${ASAN_OPTIONS:-}
     [ "$2" = "$REF_LIB" ] && asan=detect_leaks=0
     RPORT[$1]=$(free_port)
-    LD_PRELOAD=$ASAN_LIB ASAN_OPTIONS=$asan "$REPLAY" "$2" "${RPORT[$1]}" "$REC" \
+    LD_PRELOAD=$ASAN_LIB ASAN_OPTIONS=$asan "$REPLAY" "$2" "${RPORT[$1]}" "$REC" --wait-client \
         --surface "$T/$1.surface.ppm" >"$T/$1.out" 2>"$T/$1.err" &
     RPID[$1]=$!; PIDS+=("${RPID[$1]}")
+    wait_for 30 grep -q '^listening' "$T/$1.out" || { fail "$1: qxl_replay did not start"; return; }
+    "$BIN/floe-viewer" --headless --duration 90 --snapshot "$T/$1.viewer.png" \
+        "spice://127.0.0.1:${RPORT[$1]}" >"$T/$1.viewer.out" 2>&1 &
+    VPID[$1]=$!; PIDS+=("${VPID[$1]}")
+}
+# viewer_end LABEL: floe-viewer, which watched the whole replay, writes its
+# picture when told to end
+viewer_end() {
+    kill -TERM "${VPID[$1]}" 2>/dev/null || true
+    if wait "${VPID[$1]}"; then
+        same "$1" "floe-viewer's picture, having watched the replay, equals QEMU's screendump" \
+            "$T/end.ppm" "$T/$1.viewer.png"
+    else
+        fail "$1: floe-viewer failed: $(tail -n 2 "$T/$1.viewer.out")"
+    fi
 }
 check_play() { # LABEL: played whole, released right, the surface right
     local lab=$1 line cmds cursor guest_skipped unknown
@@ -125,21 +144,14 @@ check_play() { # LABEL: played whole, released right, the surface right
         fail "$lab: $unknown releases of nothing handed over"
     same "$lab" "the surface's memory equals QEMU's screendump" "$T/end.ppm" "$T/$lab.surface.ppm"
 }
-shots() { # LABEL: spicy-screenshot's and floe-viewer's pictures
-    local lab=$1 port=${RPORT[$1]}
-    if timeout 60 spicy-screenshot -h 127.0.0.1 -p "$port" -o "$T/$lab.spicy.ppm" \
+spicy_shot() { # LABEL: spicy-screenshot's picture, from a client linking after the replay
+    local lab=$1
+    if timeout 60 spicy-screenshot -h 127.0.0.1 -p "${RPORT[$lab]}" -o "$T/$lab.spicy.ppm" \
         >"$T/$lab.spicy.log" 2>&1; then
         same "$lab" "spicy-screenshot's picture equals QEMU's screendump" \
             "$T/end.ppm" "$T/$lab.spicy.ppm"
     else
         fail "$lab: spicy-screenshot failed: $(tail -n 1 "$T/$lab.spicy.log")"
-    fi
-    if timeout 60 "$BIN/floe-viewer" --headless --duration 2 --settle 1 \
-        --snapshot "$T/$lab.viewer.png" "spice://127.0.0.1:$port" >"$T/$lab.viewer.out" 2>&1; then
-        same "$lab" "floe-viewer's picture equals QEMU's screendump" \
-            "$T/end.ppm" "$T/$lab.viewer.png"
-    else
-        fail "$lab: floe-viewer failed: $(tail -n 2 "$T/$lab.viewer.out")"
     fi
 }
 stop_play() { # LABEL: SIGTERM; it must exit cleanly (sanitizers included)
@@ -147,7 +159,7 @@ stop_play() { # LABEL: SIGTERM; it must exit cleanly (sanitizers included)
     if wait "${RPID[$1]}"; then pass "$1: qxl_replay exited cleanly"
     else fail "$1: qxl_replay exited with an error:"; tail -n 20 "$T/$1.err"; fi
 }
-# both libraries side by side: the clients of each take their pictures in turn
+# both libraries side by side, each watched by floe-viewer as it plays
 LABS=(floe)
 start_play floe "$FLOE_LIB"
 if [ -f "$REF_LIB" ]; then
@@ -157,10 +169,12 @@ else
     skip "the reference library" "$REF_LIB is not installed"
 fi
 for lab in "${LABS[@]}"; do check_play "$lab" || true; done
+sleep 2 # the viewers draw the last of it
+for lab in "${LABS[@]}"; do viewer_end "$lab"; done
 SHOTS=()
-for lab in "${LABS[@]}"; do shots "$lab" >"$T/$lab.shots" & SHOTS+=($!); done
+for lab in "${LABS[@]}"; do spicy_shot "$lab" >"$T/$lab.shots" & SHOTS+=($!); done
 for j in "${SHOTS[@]}"; do wait "$j" || true; done
-# (the checks ran in subshells: their verdicts are counted here)
+# (those checks ran in subshells: their verdicts are counted here)
 for lab in "${LABS[@]}"; do
     cat "$T/$lab.shots"
     FAILS=$((FAILS + $(grep -c '^FAIL' "$T/$lab.shots" || true)))
@@ -178,9 +192,13 @@ fi
 # ---- a damaged recording: refused with one line, nothing played ----
 head -c 3000 "$REC" >"$T/cut.qxlrec"   # the primary's memory cut short
 { printf 'FLQXLREC\002\000\000\000'; tail -c +13 "$REC" | head -c 100; } >"$T/version.qxlrec"
+# (both at once: each only reads its file)
 for bad in cut version; do
-    rc=0
-    timeout 30 "$REPLAY" "$FLOE_LIB" "$(free_port)" "$T/$bad.qxlrec" >"$T/$bad.out" 2>"$T/$bad.err" || rc=$?
+    timeout 30 "$REPLAY" "$FLOE_LIB" "$(free_port)" "$T/$bad.qxlrec" >"$T/$bad.out" 2>"$T/$bad.err" &
+    BAD[$bad]=$!
+done
+for bad in cut version; do
+    rc=0; wait "${BAD[$bad]}" || rc=$?
     if [ "$rc" = 2 ] && [ "$(wc -l <"$T/$bad.err")" = 1 ]; then
         pass "a $bad recording is refused: $(cat "$T/$bad.err")"
     else
