@@ -142,7 +142,8 @@ $(call INTERNAL,$(LIB_CLIENT)): $(call objs,$(CLIENT_SRC))
 $(call INTERNAL,$(LIB_VMHOST)): $(VMHOST_OBJ)
 LIB_QEMU_INTERNAL := $(LIB)/internal/libfloe-qemu.a
 $(LIB_QEMU_INTERNAL): $(call objs,$(QEMU_SRC))
-$(call objs,$(QEMU_SRC)) $(OBJ)/tests/unit/test_qxl_memslots.o $(OBJ)/tests/unit/test_qxl_cmd.o: CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
+$(call objs,$(QEMU_SRC)) $(OBJ)/tests/unit/test_qxl_memslots.o $(OBJ)/tests/unit/test_qxl_cmd.o \
+    $(OBJ)/tests/unit/test_qxl_record.o: CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
 
 # exactly the functions and versions QEMU imports (the map), nothing else
 $(SPICE_LIB): $(call objs,$(QEMU_SRC)) $(LIB_SERVER) $(BASE_LIBS) server/qemu/libspice-server.map
@@ -180,10 +181,11 @@ $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 # archives and may call a library's internals. Each is one program.
 WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TST)/test_client_canvas \
             $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue \
-            $(TST)/test_qxl_memslots $(TST)/test_qxl_cmd
-# qxl_host plays QEMU for any libspice-server.so.1 it is given (floe's or
-# the reference): it loads the library at run time and links none of floe's
-DLOPEN_TOOLS := $(TST)/qxl_host
+            $(TST)/test_qxl_memslots $(TST)/test_qxl_cmd $(TST)/test_qxl_record
+# qxl_host and qxl_replay play QEMU for any libspice-server.so.1 they are
+# given (floe's or the reference): they load the library at run time and
+# link none of floe's, only the host helpers under tests/host/
+DLOPEN_TOOLS := $(TST)/qxl_host $(TST)/qxl_replay
 $(filter-out $(WHITEBOX) $(DLOPEN_TOOLS),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
 $(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIB_QEMU_INTERNAL) $(call INTERNAL,$(LIBS_ALL))
 $(TST)/%: $(OBJ)/tests/unit/%.o
@@ -194,10 +196,12 @@ $(TST)/%: $(OBJ)/tests/e2e/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(ALL_PC_LIBS)
 
-$(OBJ)/tests/e2e/qxl_host.o: CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
-$(DLOPEN_TOOLS): $(TST)/%: $(OBJ)/tests/e2e/%.o
+HOST_OBJ := $(call objs,$(wildcard tests/host/*.c))
+$(OBJ)/tests/e2e/qxl_host.o $(OBJ)/tests/e2e/qxl_replay.o $(HOST_OBJ): \
+    CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
+$(DLOPEN_TOOLS): $(TST)/%: $(OBJ)/tests/e2e/%.o $(HOST_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< -ldl
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(HOST_OBJ) -ldl -lpthread
 
 # The codec bench (bench/codecs.c): built like the programs, optimised and,
 # in make bench, without sanitizers.

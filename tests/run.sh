@@ -39,6 +39,7 @@ interop/remote-viewer-codecs.sh 88
 e2e/vm-qxl.sh 73
 interop/qemu-viewer.sh 71
 interop/qemu-mouse-modes.sh 60
+interop/qxl-record.sh 60
 e2e/vm-lifecycle.sh 67
 e2e/codec-roundtrip.sh 62
 interop/qemu-codecs.sh 55

@@ -92,6 +92,9 @@ const uint8_t *fqxl_memslot_get(const struct fqxl_memslots *m, uint32_t group,
         *why = "address outside its memslot";
         return NULL;
     }
+    if (m->seen)
+        m->seen(m->seen_opaque, group, (uint32_t)id, start - sl->virt_start,
+                (const uint8_t *)start, size);
     return (const uint8_t *)start;
 }
 

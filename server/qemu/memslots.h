@@ -20,10 +20,17 @@ struct fqxl_slot {
     uint64_t addr_delta;             /* host address - the address's offset bits */
 };
 
+/* Told of every range the checkpoint lets through, with the slot it lies
+ * in, its offset from the slot's start and its bytes as they are then. */
+typedef void fqxl_memslot_seen_fn(void *opaque, uint32_t group, uint32_t slot_id,
+                                  uint64_t offset, const uint8_t *bytes, size_t size);
+
 struct fqxl_memslots {
     unsigned groups, slots;
     unsigned id_bits, gen_bits;
     struct fqxl_slot slot[FQXL_MAX_GROUPS][FQXL_MAX_SLOTS];
+    fqxl_memslot_seen_fn *seen;   /* NULL: nobody watches (the recorder does) */
+    void *seen_opaque;
 };
 
 /* Sets up empty slots as the device describes them. 0, or -EINVAL for a

@@ -14,6 +14,7 @@
 #include "server/qemu/feed.h"
 #include "server/qemu/qxl-image.h"
 #include "server/qemu/qxl-render.h"
+#include "server/qemu/record.h"
 #include "server/qemu/worker.h"
 
 /* commands read in one go before requests are looked at again */
@@ -256,6 +257,7 @@ static void do_cursor(QXLState *w, const QXLCommandExt *ext)
 
 static void do_command(QXLState *w, const QXLCommandExt *ext)
 {
+    fqxl_record_cmd(w->rec, ext);
     switch (ext->cmd.type) {
     case QXL_CMD_DRAW:
         do_draw(w, ext);
@@ -488,6 +490,7 @@ static void handle(QXLState *w, struct fqxl_req *r)
 {
     const char *why = "";
 
+    fqxl_record_req(w->rec, r);
     switch (r->kind) {
     case FQXL_REQ_UPDATE_AREA:
         do_update_area(w, r);
@@ -700,6 +703,7 @@ QXLState *fqxl_worker_new(SpiceServer *s, QXLInstance *qxl, int monitor)
         free(w);
         return NULL;
     }
+    w->rec = fqxl_recorder_new(&w->slots, &w->init, qxl->id);
     pixman_region32_init(&w->pending);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
@@ -713,6 +717,7 @@ QXLState *fqxl_worker_new(SpiceServer *s, QXLInstance *qxl, int monitor)
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         floe_err("QXL device %d: cannot start its worker", qxl->id);
+        fqxl_recorder_free(w->rec);
         fqxl_feed_free(w->feed);
         free(w);
         return NULL;
@@ -729,6 +734,7 @@ void fqxl_worker_free(QXLState *w)
         return;
     fqxl_worker_request(w, &r);
     pthread_join(w->thread, NULL);
+    fqxl_recorder_free(w->rec);
     pixman_region32_fini(&w->pending);
     fqxl_feed_free(w->feed);
     pthread_mutex_destroy(&w->lock);

@@ -88,6 +88,7 @@ struct QXLState {
     pixman_region32_t pending;     /* primary pixels drawn, not yet handed on */
     int primary_w, primary_h;
     int logged;                    /* bad commands logged, for the log's sake */
+    struct fqxl_recorder *rec;     /* NULL unless FLOE_QXL_RECORD is set (record.c) */
 };
 
 /* qxl-worker.c */

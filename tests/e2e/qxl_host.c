@@ -27,19 +27,17 @@
  * "async_complete cookie=N", "released N of M", then "ready"; it then runs
  * until SIGTERM or SIGINT. */
 #include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <spice.h>
+
+#include "tests/host/spice-core.h"
 
 /* ---- the library's functions, with spice.h's prototypes ---- */
 
@@ -107,7 +105,6 @@ struct host {
     int display_up, async_done, update_done, update_rects;
     SpiceServer *server;
     QXLInstance qxl;
-    int pipe[2];                    /* wakes the main loop */
 };
 
 static struct host H;
@@ -130,14 +127,6 @@ static void die(const char *what)
 {
     fprintf(stderr, "qxl_host: %s\n", what);
     exit(2);
-}
-
-static void wake_loop(void)
-{
-    char c = 1;
-
-    if (write(H.pipe[1], &c, 1) < 0 && errno != EAGAIN)
-        perror("qxl_host: wake");
 }
 
 /* Guest memory for n bytes, zeroed, 8-aligned; *addr is its QXL address. */
@@ -854,109 +843,6 @@ static void scenario_bad(void)
     }
 }
 
-/* ---- the main loop: the core interface ---- */
-
-struct SpiceTimer {
-    SpiceTimerFunc func;
-    void *opaque;
-    int64_t due;            /* ms; armed when >= 0 */
-    int removed;
-    struct SpiceTimer *next;
-};
-
-struct SpiceWatch {
-    int fd, mask, removed;
-    SpiceWatchFunc func;
-    void *opaque;
-    struct SpiceWatch *next;
-};
-
-static pthread_mutex_t loop_lock = PTHREAD_MUTEX_INITIALIZER;
-static SpiceTimer *timers;
-static SpiceWatch *watches;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static SpiceTimer *timer_add(SpiceTimerFunc func, void *opaque)
-{
-    SpiceTimer *t = calloc(1, sizeof(*t));
-
-    if (!t)
-        return NULL;
-    t->func = func;
-    t->opaque = opaque;
-    t->due = -1;
-    pthread_mutex_lock(&loop_lock);
-    t->next = timers;
-    timers = t;
-    pthread_mutex_unlock(&loop_lock);
-    return t;
-}
-
-static void timer_start(SpiceTimer *t, uint32_t ms)
-{
-    pthread_mutex_lock(&loop_lock);
-    t->due = now_ms() + ms;
-    pthread_mutex_unlock(&loop_lock);
-    wake_loop();
-}
-
-static void timer_cancel(SpiceTimer *t)
-{
-    pthread_mutex_lock(&loop_lock);
-    t->due = -1;
-    pthread_mutex_unlock(&loop_lock);
-}
-
-static void timer_remove(SpiceTimer *t)
-{
-    pthread_mutex_lock(&loop_lock);
-    t->due = -1;
-    t->removed = 1;     /* freed by the loop, which may be about to call it */
-    pthread_mutex_unlock(&loop_lock);
-    wake_loop();
-}
-
-static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque)
-{
-    SpiceWatch *w = calloc(1, sizeof(*w));
-
-    if (!w)
-        return NULL;
-    w->fd = fd;
-    w->mask = mask;
-    w->func = func;
-    w->opaque = opaque;
-    pthread_mutex_lock(&loop_lock);
-    w->next = watches;
-    watches = w;
-    pthread_mutex_unlock(&loop_lock);
-    wake_loop();
-    return w;
-}
-
-static void watch_update_mask(SpiceWatch *w, int mask)
-{
-    pthread_mutex_lock(&loop_lock);
-    w->mask = mask;
-    pthread_mutex_unlock(&loop_lock);
-    wake_loop();
-}
-
-static void watch_remove(SpiceWatch *w)
-{
-    pthread_mutex_lock(&loop_lock);
-    w->removed = 1;
-    pthread_mutex_unlock(&loop_lock);
-    wake_loop();
-}
-
 static void channel_event(int event, SpiceChannelEventInfo *info)
 {
     static const char *const names[] = { "?", "connected", "initialized", "disconnected" };
@@ -967,113 +853,16 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
         pthread_mutex_lock(&H.lock);
         H.display_up = 1;
         pthread_mutex_unlock(&H.lock);
-        wake_loop();
+        host_core_wake();
     }
 }
 
-static SpiceCoreInterface core = {
-    .base = { .type = SPICE_INTERFACE_CORE, .description = "qxl_host",
-              .major_version = SPICE_INTERFACE_CORE_MAJOR,
-              .minor_version = SPICE_INTERFACE_CORE_MINOR },
-    .timer_add = timer_add, .timer_start = timer_start, .timer_cancel = timer_cancel,
-    .timer_remove = timer_remove, .watch_add = watch_add,
-    .watch_update_mask = watch_update_mask, .watch_remove = watch_remove,
-    .channel_event = channel_event,
-};
-
-/* Frees what was removed; only the loop's thread calls it. */
-static void sweep(void)
-{
-    SpiceTimer **tp = &timers;
-    SpiceWatch **wp = &watches;
-
-    while (*tp) {
-        SpiceTimer *t = *tp;
-
-        if (t->removed) {
-            *tp = t->next;
-            free(t);
-        } else {
-            tp = &t->next;
-        }
-    }
-    while (*wp) {
-        SpiceWatch *w = *wp;
-
-        if (w->removed) {
-            *wp = w->next;
-            free(w);
-        } else {
-            wp = &w->next;
-        }
-    }
-}
 
 static volatile sig_atomic_t quitting;
 
 static void on_signal(int sig)
 {
     quitting = 1;
-}
-
-/* One turn: poll the watches and the wake-up pipe until the next timer. */
-static void loop_once(int max_ms)
-{
-    struct pollfd fds[64];
-    SpiceWatch *ws[64];
-    int n = 1, timeout = max_ms;
-    int64_t now;
-    char buf[64];
-
-    pthread_mutex_lock(&loop_lock);
-    sweep();
-    now = now_ms();
-    for (SpiceTimer *t = timers; t; t = t->next)
-        if (t->due >= 0 && t->due - now < timeout)
-            timeout = t->due > now ? (int)(t->due - now) : 0;
-    fds[0] = (struct pollfd){ .fd = H.pipe[0], .events = POLLIN };
-    for (SpiceWatch *w = watches; w && n < 64; w = w->next) {
-        if (w->removed)
-            continue;
-        ws[n] = w;
-        fds[n++] = (struct pollfd){ .fd = w->fd,
-                                    .events = (w->mask & SPICE_WATCH_EVENT_READ ? POLLIN : 0) |
-                                              (w->mask & SPICE_WATCH_EVENT_WRITE ? POLLOUT : 0) };
-    }
-    pthread_mutex_unlock(&loop_lock);
-    if (poll(fds, n, timeout) < 0 && errno != EINTR)
-        die("poll failed");
-    if (fds[0].revents & POLLIN)
-        while (read(H.pipe[0], buf, sizeof(buf)) > 0)
-            ;
-    for (int i = 1; i < n; i++) {
-        int ev = (fds[i].revents & (POLLIN | POLLHUP | POLLERR) ? SPICE_WATCH_EVENT_READ : 0) |
-                 (fds[i].revents & (POLLOUT | POLLERR) ? SPICE_WATCH_EVENT_WRITE : 0);
-        int live;
-
-        pthread_mutex_lock(&loop_lock);
-        live = !ws[i]->removed;
-        ev &= ws[i]->mask;
-        pthread_mutex_unlock(&loop_lock);
-        if (live && ev)
-            ws[i]->func(ws[i]->fd, ev, ws[i]->opaque);
-    }
-    /* due timers, one at a time: a callback may change the list */
-    for (;;) {
-        SpiceTimer *due = NULL;
-
-        pthread_mutex_lock(&loop_lock);
-        now = now_ms();
-        for (SpiceTimer *t = timers; t && !due; t = t->next)
-            if (!t->removed && t->due >= 0 && t->due <= now)
-                due = t;
-        if (due)
-            due->due = -1;
-        pthread_mutex_unlock(&loop_lock);
-        if (!due)
-            break;
-        due->func(due->opaque);
-    }
 }
 
 /* ---- the QXL device ---- */
@@ -1115,7 +904,7 @@ static int ring_get(struct ring *r, QXLCommandExt *cmd)
     }
     pthread_mutex_unlock(&H.lock);
     if (last)
-        wake_loop();    /* the last one: time for the final update_area */
+        host_core_wake();    /* the last one: time for the final update_area */
     return got;
 }
 
@@ -1128,7 +917,7 @@ static int ring_req_notification(struct ring *r)
     r->want_wakeup = empty;
     pthread_mutex_unlock(&H.lock);
     if (empty && r == &H.disp)
-        wake_loop();
+        host_core_wake();
     return empty;
 }
 
@@ -1178,7 +967,7 @@ static void async_complete(QXLInstance *qin, uint64_t cookie)
         pthread_mutex_lock(&H.lock);
         H.async_done = 1;
         pthread_mutex_unlock(&H.lock);
-        wake_loop();
+        host_core_wake();
     }
 }
 
@@ -1301,7 +1090,7 @@ static void server_start(int port)
     api.spice_server_set_image_compression(H.server, SPICE_IMAGE_COMPRESSION_OFF);
     /* no lossy video streams for the repeated text lines */
     api.spice_server_set_streaming_video(H.server, SPICE_STREAM_VIDEO_OFF);
-    if (api.spice_server_init(H.server, &core) != 0)
+    if (api.spice_server_init(H.server, host_core()) != 0)
         die("spice_server_init failed");
 }
 
@@ -1365,17 +1154,17 @@ static void run(int wait_client, const char *surface_ppm)
     while (!quitting) {
         int display_up, drained, async_done;
 
-        loop_once(asked && reported ? 1000 : 5);
+        host_core_turn(asked && reported ? 1000 : 5);
         pthread_mutex_lock(&H.lock);
         display_up = H.display_up;
         drained = H.fed == H.nseq && H.disp.taken == H.disp.n && H.disp.want_wakeup;
         async_done = H.async_done;
         pthread_mutex_unlock(&H.lock);
         if (feed_from < 0 && display_up)
-            feed_from = now_ms() + 1000;    /* let the client see the empty screen first */
-        if (feed_from >= 0 && now_ms() >= feed_from && H.fed < H.nseq && now_ms() >= next_feed) {
+            feed_from = host_now_ms() + 1000;    /* let the client see the empty screen first */
+        if (feed_from >= 0 && host_now_ms() >= feed_from && H.fed < H.nseq && host_now_ms() >= next_feed) {
             feed(16);
-            next_feed = now_ms() + 5;
+            next_feed = host_now_ms() + 5;
             if (H.fed == H.nseq)
                 say("fed %zu commands", H.nseq);
         }
@@ -1423,8 +1212,7 @@ int main(int argc, char **argv)
             die("unknown option (see the top of qxl_host.c)");
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (pipe2(H.pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-        die("pipe failed");
+    host_core_init("qxl_host", channel_event);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);

@@ -44,6 +44,10 @@ FUZZ_SRC_qxl_cmd    := $(addprefix server/qemu/,memslots.c qxl-cmd.c qxl-image.c
 FUZZ_HDRS_qxl_cmd   := $(wildcard server/qemu/*.h)
 FUZZ_CFLAGS_qxl_cmd := $(shell pkg-config --cflags spice-server spice-protocol pixman-1 2>/dev/null)
 FUZZ_LIBS_qxl_cmd   := $(shell pkg-config --libs pixman-1 2>/dev/null)
+# fuzz_qxl_record drives the reader of QXL recordings that qxl_replay plays
+FUZZ_SRC_qxl_record    := tests/host/qxl-record-read.c
+FUZZ_HDRS_qxl_record   := tests/host/qxl-record-read.h server/qemu/record.h
+FUZZ_CFLAGS_qxl_record := $(shell pkg-config --cflags spice-server spice-protocol 2>/dev/null)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer \
