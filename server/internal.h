@@ -136,7 +136,6 @@ struct fsrv_agent_in {
     uint32_t left;             /* body bytes still to come */
     uint8_t *body;             /* kept: a MONITORS_CONFIG */
     uint32_t body_len;
-    uint32_t tokens;           /* pieces the client may send now */
 };
 /* the pieces a client may send before the server gives tokens back */
 #define FSRV_AGENT_TOKENS 10

@@ -1,6 +1,6 @@
 /* Guest-agent messages from a client (MAIN AGENT_DATA): put together from
  * their pieces, with the tokens that pace them given back as each piece is
- * taken. The server reads one kind itself, VD_AGENT_MONITORS_CONFIG: the
+ * taken (it is read at once: nothing waits in the server). The server reads one kind itself, VD_AGENT_MONITORS_CONFIG: the
  * monitors a client asks the guest for, handed to the host's input sink.
  * Until a guest agent is relayed the other kinds are skipped. */
 #include <errno.h>
@@ -79,11 +79,6 @@ int fsrv_agent_data(struct fsrv_chan *c, const uint8_t *data, uint32_t len)
 {
     struct fsrv_agent_in *a = &c->sess->agent_in;
 
-    if (a->tokens == 0) {
-        floe_warn("%s: agent data beyond the tokens it was given", c->peer);
-        return -EPROTO;
-    }
-    a->tokens--;
     while (len > 0) {
         if (a->head_len < sizeof(a->head)) {
             /* the header, perhaps cut between pieces */
@@ -130,8 +125,7 @@ int fsrv_agent_data(struct fsrv_chan *c, const uint8_t *data, uint32_t len)
             a->head_len = 0;
         }
     }
-    /* taken: the client may send another piece */
-    a->tokens++;
+    /* taken at once: the client may send another piece */
     give_tokens(c, 1);
     return 0;
 }

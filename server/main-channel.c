@@ -90,7 +90,6 @@ static void main_linked(struct fsrv_chan *c)
     };
 
     fsrv_agent_in_reset(&c->sess->agent_in);
-    c->sess->agent_in.tokens = FSRV_AGENT_TOKENS;
     floe_wbuf_init(&w, 0);
     spice_main_init_put(&w, &init);
     fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_INIT, &w);
