@@ -106,3 +106,14 @@ remote_viewer_matches() {
         [ -f "$T/rv.log" ] && tail -n 5 "$T/rv.log"
     fi
 }
+
+# qemu_logs_clean LOG...: neither QEMU nor the sanitizers complained in
+# these QEMU logs (a line each that failed)
+qemu_logs_clean() {
+    local log bad
+    for log in "$@"; do
+        bad=$(grep -E "AddressSanitizer|runtime error|Assertion|qemu-system-[a-z0-9_]*: " "$log" |
+              grep -v "terminating on signal\|warning: Spice: " | head -n 3 || true)
+        [ -z "$bad" ] || fail "$(basename "$log" .qemu.log): QEMU's log: $bad"
+    done
+}

@@ -260,9 +260,5 @@ else
 fi
 
 # neither QEMU nor the sanitizers complained
-for vm in std qxl menu pw shared unix; do
-    bad=$(grep -E "AddressSanitizer|runtime error|Assertion|qemu-system-[a-z0-9_]*: " "$T/$vm.qemu.log" |
-          grep -v "terminating on signal\|warning: Spice: " | head -n 3 || true)
-    [ -z "$bad" ] || fail "$vm: QEMU's log: $bad"
-done
+qemu_logs_clean "$T"/{std,qxl,menu,pw,shared,unix}.qemu.log
 finish

@@ -225,9 +225,5 @@ mode=$(spice_mouse_mode)
     fail "after the tablet went, query-spice says '$mode'"
 kill -TERM "$VIEW" "$VIEW2" 2>/dev/null; wait "$VIEW" "$VIEW2" 2>/dev/null
 
-for log in "$T"/*.qemu.log; do
-    bad=$(grep -E "AddressSanitizer|runtime error|Assertion|qemu-system-[a-z0-9_]*: " "$log" |
-          grep -v "terminating on signal\|warning: Spice: " | head -n 3 || true)
-    [ -z "$bad" ] || fail "$(basename "$log"): $bad"
-done
+qemu_logs_clean "$T"/*.qemu.log
 finish

@@ -450,9 +450,5 @@ if [ -n "$heads" ]; then
 fi
 
 # neither QEMU nor the sanitizers complained
-for log in "$T"/*.qemu.log; do
-    bad=$(grep -E "AddressSanitizer|runtime error|Assertion|qemu-system-[a-z0-9_]*: " "$log" |
-          grep -v "terminating on signal\|warning: Spice: " | head -n 3 || true)
-    [ -z "$bad" ] || fail "$(basename "$log"): $bad"
-done
+qemu_logs_clean "$T"/*.qemu.log
 finish
