@@ -55,7 +55,8 @@ int fcli_view_find(struct floe_client *c, int view, struct fcli_view *out)
             out->w = h->w < d->primary->width - out->x ? h->w : d->primary->width - out->x;
             out->h = h->h < d->primary->height - out->y ? h->h : d->primary->height - out->y;
         }
-        return 0;
+        /* a head wholly off the surface shows nothing */
+        return out->w > 0 && out->h > 0 ? 0 : -1;
     }
     return -1;
 }

@@ -237,6 +237,10 @@ static void update_canvas(struct ui *u)
         if (!had && w->tex)
             set_title(u);   /* the window has its picture and size now */
     }
+    /* a monitor gone (a guest's head switched off): its window goes */
+    for (int k = n > 1 ? n : 1; k < MAX_WINDOWS; k++)
+        if (u->wins[k].win)
+            win_close(&u->wins[k]);
 }
 
 static void update_cursor(struct ui *u)
