@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codecs/codec.h"
@@ -335,7 +336,11 @@ struct floe_control *floe_control_new(uv_loop_t *loop, struct floe_server *s, co
     if (rc < 0) {
         floe_err("control socket %s: %s", path, floe_unix_path_error(rc));
     } else {
+        /* the socket takes its mode from the umask as it is bound: the
+         * owner's only, whatever the umask (it can stop the server) */
+        mode_t old = umask(0177);
         rc = uv_pipe_bind(&ctl->pipe, path);
+        umask(old);
         if (rc == 0)
             rc = uv_listen((uv_stream_t *)&ctl->pipe, 8, on_connection);
         if (rc < 0)

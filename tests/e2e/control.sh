@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # floe-server's command line and control socket: clear refusals at start,
-# every command, bad lines, several connections at once, and a clean exit
+# the socket the owner's only whatever the umask, every command, bad lines, several connections at once, and a clean exit
 # on quit even with a client that stopped reading.
 . "$(dirname "$0")/../lib.sh"
 
@@ -23,7 +23,13 @@ refuses "--control on a regular file" --disable-ticketing --control "$T/file"
 grep -q precious "$T/file" && pass "the file was left alone" || fail "the file was changed"
 
 echo "ctl-pass" >"$T/pw"
+# under umask 000, so that a socket left to the umask would be anyone's
+old_umask=$(umask); umask 000
 start_server --password-file "$T/pw" --size 640x480
+umask "$old_umask"
+mode=$(stat -c %a "$CTL")
+[ "$mode" = 600 ] && pass "the control socket is the owner's only (mode $mode under umask 000)" ||
+    fail "the control socket's mode is $mode under umask 000"
 refuses "--control on a live socket" --disable-ticketing --control "$CTL"
 ctl help | grep -q "snapshot FILE.png" && pass "help lists the commands" || fail "help"
 out=$(ctl frobnicate || true)
