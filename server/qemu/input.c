@@ -4,8 +4,8 @@
  * them delivered there, where QEMU's input devices may be touched.
  * Mouse modes as the reference server has them: client mode (absolute
  * positions to the tablet) only while QEMU has registered its tablet,
- * which it does while the guest's active pointer is absolute; otherwise
- * server mode, relative motion to the mouse. */
+ * which it does while the guest's active pointer is absolute, and has one
+ * display device; otherwise server mode, relative motion to the mouse. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +38,7 @@ struct fqxl_input {
     SpiceKbdInstance *kbd;
     SpiceMouseInstance *mouse;
     SpiceTabletInstance *tablet;
+    uint32_t modes;            /* the mouse modes floe's server was told of */
     uint32_t buttons;
     int logical_w, logical_h;
 };
@@ -141,16 +142,25 @@ static void do_mouse_modes(struct floe_server *srv, void *opaque)
     floe_server_set_mouse_modes(srv, (uint32_t)(uintptr_t)opaque);
 }
 
-/* The tablet came or went (QEMU's main loop): the modes clients may use
- * follow, on floe's thread, without waiting for it. */
-static void tablet_changed(struct fqxl_input *in)
+/* The tablet or a display came or went (QEMU's main loop): the modes
+ * clients may use follow, on floe's thread, without waiting for it. As in
+ * the reference, client mode needs the tablet and one display device: the
+ * tablet's positions span one surface. */
+void fqxl_input_modes_update(struct fqxl_input *in)
 {
-    uint32_t modes = FLOE_MOUSE_MODE_SERVER | (in->tablet ? FLOE_MOUSE_MODE_CLIENT : 0);
+    int displays = 0;
+    uint32_t modes;
 
+    for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
+        displays += in->s->qxl[k] != NULL;
+    modes = FLOE_MOUSE_MODE_SERVER | (in->tablet && displays == 1 ? FLOE_MOUSE_MODE_CLIENT : 0);
+    if (modes == in->modes)
+        return;
+    in->modes = modes;
     if (in->s->thread &&
         floe_server_thread_call(in->s->thread, do_mouse_modes, (void *)(uintptr_t)modes) < 0)
-        floe_warn("the mouse modes could not be changed: the tablet was %s",
-                  in->tablet ? "added" : "removed");
+        floe_warn("the mouse modes could not be changed (%s client mode)",
+                  modes & FLOE_MOUSE_MODE_CLIENT ? "to allow" : "to end");
 }
 
 /* ---- QEMU's main loop: delivery ---- */
@@ -314,6 +324,7 @@ struct fqxl_input *fqxl_input_new(SpiceServer *s)
     if (!in)
         return NULL;
     in->s = s;
+    in->modes = FLOE_MOUSE_MODE_SERVER;   /* as fqxl_input_attach says */
     in->tail = &in->head;
     in->server_mouse = 1;
     pthread_mutex_init(&in->lock, NULL);
@@ -376,7 +387,7 @@ int fqxl_input_add(struct fqxl_input *in, SpiceBaseInstance *sin)
         t->st->in = in;
         in->tablet = t;
         in->logical_w = in->logical_h = 0;
-        tablet_changed(in);
+        fqxl_input_modes_update(in);
     }
     return 0;
 }
@@ -401,7 +412,7 @@ int fqxl_input_remove_instance(SpiceBaseInstance *sin)
         SpiceTabletInstance *t = (SpiceTabletInstance *)sin;
         if (t->st && t->st->in->tablet == t) {
             t->st->in->tablet = NULL;
-            tablet_changed(t->st->in);
+            fqxl_input_modes_update(t->st->in);
         }
         free(t->st);
         t->st = NULL;

@@ -89,6 +89,9 @@ int fqxl_input_add(struct fqxl_input *in, SpiceBaseInstance *sin);
 int fqxl_input_remove_instance(SpiceBaseInstance *sin);
 /* The clients' mouse mode, as floe's server last reported it; any thread. */
 int fqxl_input_is_server_mouse(const struct fqxl_input *in);
+/* The tablet or a display device came or went (QEMU's main loop): client
+ * mouse mode is allowed with the tablet and one display device. */
+void fqxl_input_modes_update(struct fqxl_input *in);
 
 /* events.c: connections reported to QEMU's channel_event. */
 struct fqxl_events *fqxl_events_new(SpiceServer *s);

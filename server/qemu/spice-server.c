@@ -411,6 +411,8 @@ static int add_qxl(SpiceServer *s, QXLInstance *qxl)
     pthread_mutex_unlock(&s->qxl_lock);
     if (s->events && fqxl_events_clients(s->events) > 0)
         fqxl_worker_clients(qxl->st, 1);
+    if (s->input)
+        fqxl_input_modes_update(s->input);
     if (s->thread) {
         /* clients that link from now on see this device's monitor */
         floe_server_thread_call(s->thread, do_monitors, (void *)(intptr_t)monitors_wanted(s));
@@ -459,6 +461,8 @@ FQXL_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
         if (qxl->id >= 0 && qxl->id < FLOE_SERVER_MAX_MONITORS && s->qxl[qxl->id] == qxl)
             s->qxl[qxl->id] = NULL;
         pthread_mutex_unlock(&s->qxl_lock);
+        if (s->input)
+            fqxl_input_modes_update(s->input);
         fqxl_worker_free(qxl->st);
         qxl->st = NULL;
         return 0;

@@ -10,7 +10,9 @@
 # allowed and take it (MAIN_MOUSE_MODE), and positions and clicks from
 # remote-viewer, then from a new floe-viewer, reach the guest's tablet at
 # the place asked for; the tablet removed again puts the clients back in
-# server mode. The clients share the VM (FLOE_SPICE_SHARED=1).
+# server mode. The clients share the VM (FLOE_SPICE_SHARED=1). A guest
+# with two display devices and a tablet gets server mode only (as the
+# reference: the tablet's positions span one surface).
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
 . "$(dirname "$0")/../lib.sh"
 LIBDIR=$(cd "$BIN/../lib" && pwd)
@@ -45,6 +47,13 @@ start_vm mouse "disable-ticketing=on" -machine pc,vmport=off -m 256 -device VGA 
     -chardev "socket,id=ser,path=$SER,server=on,wait=off,logfile=$T/serial.log" -serial chardev:ser
 URI="spice://127.0.0.1:$PORT_mouse"
 grep -q "$LIBDIR" "/proc/$PID_mouse/maps" || fail "QEMU did not load floe's library"
+# and, booting meanwhile for the last part, one with two display devices
+# and a tablet from the start
+start_vm two "disable-ticketing=on" -machine pc,vmport=off -m 256 -device VGA -device secondary-vga \
+    -device qemu-xhci,id=xhci -device usb-tablet,bus=xhci.0 \
+    -kernel "$KERNEL" -initrd "$INITRD" -append "$GUEST_APPEND floe.input=1" \
+    -chardev "socket,id=ser2,path=$T/serial2.sock,server=on,wait=off,logfile=$T/serial2.log" \
+    -serial chardev:ser2
 
 guest_run() { # COMMAND: typed into the shell on the guest's serial port
     printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SER" >/dev/null
@@ -224,6 +233,25 @@ mode=$(spice_mouse_mode)
 [ "$mode" = server ] && pass "query-spice says server mouse mode again" ||
     fail "after the tablet went, query-spice says '$mode'"
 kill -TERM "$VIEW" "$VIEW2" 2>/dev/null; wait "$VIEW" "$VIEW2" 2>/dev/null
+
+# ---- two display devices: with the tablet, client mode is not offered
+# (as the reference: the tablet's positions span one surface) ----
+wait_for 120 grep -a -q "floe-guest ready" "$T/serial2.log" || true
+printf '%s\n' "floe-evlog >/dev/ttyS0 &" | socat -t 2 - "UNIX-CONNECT:$T/serial2.sock" >/dev/null || true
+if wait_for 60 grep -a -q "floe-evlog: watching.*$TABLET" "$T/serial2.log"; then
+    sleep 2   # as long as client mode took to come with one display device
+    mode=$(qmp_return "$QMP_two" query-spice | sed -n 's/.*"mouse-mode": "\([a-z]*\)".*/\1/p')
+    FLOE_LOG=debug "$VIEWER" --headless --duration 2 "spice://127.0.0.1:$PORT_two" \
+        >"$T/two.out" 2>"$T/two.err" || true
+    init=$(grep -o "mouse modes supported 0x[0-9a-f]* current [0-9]*" "$T/two.err" | head -n 1)
+    if [ "$mode" = server ] && [ "$init" = "mouse modes supported 0x1 current 1" ]; then
+        pass "with two display devices and the guest's tablet, server mode only (query-spice: $mode; $init)"
+    else
+        fail "with two display devices and the guest's tablet: query-spice '$mode', MAIN_INIT '$init'"
+    fi
+else
+    fail "the guest with two display devices did not open its tablet"; tail -n 3 "$T/serial2.log"
+fi
 
 qemu_logs_clean "$T"/*.qemu.log
 finish
