@@ -26,10 +26,8 @@
  * channel events, "fed N commands", "update_area_complete ...",
  * "async_complete cookie=N", "released N of M", then "ready"; it then runs
  * until SIGTERM or SIGINT. */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,21 +35,12 @@
 
 #include <spice.h>
 
+#include "tests/host/spice-api.h"
 #include "tests/host/spice-core.h"
 
 /* ---- the library's functions, with spice.h's prototypes ---- */
 
-#define SPICE_FUNCS(X)                                                                          \
-    X(spice_server_new) X(spice_server_init) X(spice_server_set_port) X(spice_server_set_addr) \
-    X(spice_server_set_noauth) X(spice_server_set_image_compression)                           \
-    X(spice_server_set_streaming_video) X(spice_server_add_interface)                          \
-    X(spice_server_vm_start) X(spice_server_vm_stop) X(spice_qxl_wakeup)                       \
-    X(spice_qxl_add_memslot) X(spice_qxl_create_primary_surface)                               \
-    X(spice_qxl_update_area_async)
-#define DECLARE(f) __typeof__(f) *f;
-static struct {
-    SPICE_FUNCS(DECLARE)
-} api;
+static struct host_spice_api api;
 
 /* ---- guest memory and addresses, as QEMU's qxl device makes them ---- */
 
@@ -109,24 +98,9 @@ struct host {
 
 static struct host H;
 
-static void say(const char *fmt, ...)
-{
-    static pthread_mutex_t out = PTHREAD_MUTEX_INITIALIZER;
-    va_list ap;
-
-    pthread_mutex_lock(&out);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    fflush(stdout);
-    pthread_mutex_unlock(&out);
-}
-
 static void die(const char *what)
 {
-    fprintf(stderr, "qxl_host: %s\n", what);
-    exit(2);
+    host_die("qxl_host", what);
 }
 
 /* Guest memory for n bytes, zeroed, 8-aligned; *addr is its QXL address. */
@@ -829,7 +803,7 @@ static void bad_command(enum bad_kind k, int x, int y)
     default:
         break;
     }
-    say("bad command: %s", bad_names[k]);
+    host_say("bad command: %s", bad_names[k]);
     draw_push(a);
 }
 
@@ -847,7 +821,7 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
 {
     static const char *const names[] = { "?", "connected", "initialized", "disconnected" };
 
-    say("channel %s type=%d id=%d", names[event >= 1 && event <= 3 ? event : 0], info->type,
+    host_say("channel %s type=%d id=%d", names[event >= 1 && event <= 3 ? event : 0], info->type,
         info->id);
     if (event == SPICE_CHANNEL_EVENT_INITIALIZED && info->type == SPICE_CHANNEL_DISPLAY) {
         pthread_mutex_lock(&H.lock);
@@ -869,7 +843,7 @@ static void on_signal(int sig)
 
 static void attached_worker(QXLInstance *qin)
 {
-    say("attached_worker");
+    host_say("attached_worker");
 }
 
 static void set_compression_level(QXLInstance *qin, int level)
@@ -952,7 +926,7 @@ static void release_resource(QXLInstance *qin, QXLReleaseInfoExt ext)
 
 static void notify_update(QXLInstance *qin, uint32_t update_id)
 {
-    say("notify_update %u", update_id);
+    host_say("notify_update %u", update_id);
 }
 
 static int flush_resources(QXLInstance *qin)
@@ -962,7 +936,7 @@ static int flush_resources(QXLInstance *qin)
 
 static void async_complete(QXLInstance *qin, uint64_t cookie)
 {
-    say("async_complete cookie=%llu", (unsigned long long)cookie);
+    host_say("async_complete cookie=%llu", (unsigned long long)cookie);
     if (cookie == UPDATE_COOKIE) {
         pthread_mutex_lock(&H.lock);
         H.async_done = 1;
@@ -981,20 +955,20 @@ static void update_area_complete(QXLInstance *qin, uint32_t surface_id, QXLRect 
     H.update_rects = (int)n;
     late = H.async_done;
     pthread_mutex_unlock(&H.lock);
-    say("update_area_complete surface=%u rects=%u%s", surface_id, n,
+    host_say("update_area_complete surface=%u rects=%u%s", surface_id, n,
         late ? " (after its async_complete)" : "");
 }
 
 static void set_client_capabilities(QXLInstance *qin, uint8_t client_present,
                                     uint8_t caps[SPICE_CAPABILITIES_SIZE])
 {
-    say("client_capabilities present=%u", client_present);
+    host_say("client_capabilities present=%u", client_present);
 }
 
 static int client_monitors_config(QXLInstance *qin, VDAgentMonitorsConfig *mc)
 {
     if (mc)
-        say("client_monitors_config monitors=%u", mc->num_of_monitors);
+        host_say("client_monitors_config monitors=%u", mc->num_of_monitors);
     return 1;
 }
 
@@ -1039,23 +1013,6 @@ static void feed(size_t batch)
         api.spice_qxl_wakeup(&H.qxl);
 }
 
-static void load_library(const char *path)
-{
-    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-
-    if (!lib) {
-        fprintf(stderr, "qxl_host: %s\n", dlerror());
-        exit(2);
-    }
-#define LOAD(f)                                               \
-    if (!(api.f = (__typeof__(api.f))dlsym(lib, #f))) {       \
-        fprintf(stderr, "qxl_host: %s lacks %s\n", path, #f); \
-        exit(2);                                              \
-    }
-    SPICE_FUNCS(LOAD)
-#undef LOAD
-}
-
 static void device_start(void)
 {
     QXLDevMemSlot slot = {
@@ -1077,21 +1034,6 @@ static void device_start(void)
     /* the address carries the slot's id and generation, as QEMU's does */
     primary.mem = qxl_addr_of(MEM_SLOT, MEM_GEN, H.primary_off);
     api.spice_qxl_create_primary_surface(&H.qxl, 0, &primary);
-}
-
-static void server_start(int port)
-{
-    H.server = api.spice_server_new();
-    if (!H.server)
-        die("spice_server_new failed");
-    api.spice_server_set_port(H.server, port);
-    api.spice_server_set_addr(H.server, "127.0.0.1", 0);
-    api.spice_server_set_noauth(H.server);
-    api.spice_server_set_image_compression(H.server, SPICE_IMAGE_COMPRESSION_OFF);
-    /* no lossy video streams for the repeated text lines */
-    api.spice_server_set_streaming_video(H.server, SPICE_STREAM_VIDEO_OFF);
-    if (api.spice_server_init(H.server, host_core()) != 0)
-        die("spice_server_init failed");
 }
 
 static unsigned bad_parse(const char *list)
@@ -1166,7 +1108,7 @@ static void run(int wait_client, const char *surface_ppm)
             feed(16);
             next_feed = host_now_ms() + 5;
             if (H.fed == H.nseq)
-                say("fed %zu commands", H.nseq);
+                host_say("fed %zu commands", H.nseq);
         }
         if (!asked && drained) {
             QXLRect all = rect(0, 0, SCREEN_W, SCREEN_H);
@@ -1177,12 +1119,12 @@ static void run(int wait_client, const char *surface_ppm)
         if (asked && async_done && !reported) {
             reported = 1;
             pthread_mutex_lock(&H.lock);
-            say("released %zu of %zu", H.released, H.disp.n + H.curs.n);
-            say("update_area %s", H.update_done ? "complete" : "never completed");
+            host_say("released %zu of %zu", H.released, H.disp.n + H.curs.n);
+            host_say("update_area %s", H.update_done ? "complete" : "never completed");
             pthread_mutex_unlock(&H.lock);
             if (surface_ppm)
                 surface_dump(surface_ppm);
-            say("ready");
+            host_say("ready");
         }
     }
 }
@@ -1224,13 +1166,13 @@ int main(int argc, char **argv)
     scenario_build(argv[3], negative_stride);
     if (expect)
         ppm_write(expect, SCREEN_W, SCREEN_H, (const uint8_t *)H.model[0].px, SCREEN_W * 4);
-    load_library(argv[1]);
-    server_start(atoi(argv[2]));
+    host_spice_load(&api, "qxl_host", argv[1]);
+    H.server = host_spice_server_start(&api, "qxl_host", atoi(argv[2]));
     device_start();
     api.spice_server_vm_start(H.server);
-    say("listening %s", argv[2]);
+    host_say("listening %s", argv[2]);
     run(wait_client, surface_ppm);
     api.spice_server_vm_stop(H.server);
-    say("stopped");
+    host_say("stopped");
     return 0;
 }

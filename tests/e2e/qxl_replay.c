@@ -20,12 +20,10 @@
  * "async_complete cookie=N" for the last update_area, "replayed ...",
  * "skipped ...", "released N of M (...)", then "ready"; it runs until
  * SIGTERM. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,25 +34,10 @@
 
 #include "tests/host/guest-mem.h"
 #include "tests/host/qxl-record-read.h"
+#include "tests/host/spice-api.h"
 #include "tests/host/spice-core.h"
 
-#define SPICE_FUNCS(X)                                                                          \
-    X(spice_server_new) X(spice_server_init) X(spice_server_set_port) X(spice_server_set_addr) \
-    X(spice_server_set_noauth) X(spice_server_set_image_compression)                           \
-    X(spice_server_set_streaming_video) X(spice_server_add_interface)                          \
-    X(spice_server_vm_start) X(spice_server_vm_stop) X(spice_qxl_wakeup) X(spice_qxl_oom)      \
-    X(spice_qxl_add_memslot) X(spice_qxl_del_memslot) X(spice_qxl_reset_memslots)              \
-    X(spice_qxl_create_primary_surface) X(spice_qxl_destroy_primary_surface)                   \
-    X(spice_qxl_destroy_primary_surface_async) X(spice_qxl_destroy_surfaces)                   \
-    X(spice_qxl_destroy_surfaces_async) X(spice_qxl_destroy_surface_wait)                      \
-    X(spice_qxl_destroy_surface_async) X(spice_qxl_update_area)                                \
-    X(spice_qxl_update_area_async) X(spice_qxl_reset_image_cache) X(spice_qxl_reset_cursor)    \
-    X(spice_qxl_flush_surfaces_async) X(spice_qxl_monitors_config_async)                       \
-    X(spice_qxl_driver_unload) X(spice_qxl_loadvm_commands)
-#define DECLARE(f) __typeof__(f) *f;
-static struct {
-    SPICE_FUNCS(DECLARE)
-} api;
+static struct host_spice_api api;
 
 #define RING_SIZE 32u            /* as QEMU's rings */
 #define NUDGE_MS 100
@@ -93,24 +76,9 @@ static struct {
     int display_up;
 } H;
 
-static void say(const char *fmt, ...)
-{
-    static pthread_mutex_t out = PTHREAD_MUTEX_INITIALIZER;
-    va_list ap;
-
-    pthread_mutex_lock(&out);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    fflush(stdout);
-    pthread_mutex_unlock(&out);
-}
-
 static void die(const char *what)
 {
-    fprintf(stderr, "qxl_replay: %s\n", what);
-    exit(2);
+    host_die("qxl_replay", what);
 }
 
 /* While memory to write is held: what a guest short of memory does. */
@@ -280,7 +248,7 @@ static void slot_add(const struct qrec_event *ev)
                         .qxl_ram_size = ev->u.slot_add.qxl_ram_size };
 
     if (!base) {
-        say("memslot %u:%u of %llu bytes left out (too large to map)", m.slot_group_id,
+        host_say("memslot %u:%u of %llu bytes left out (too large to map)", m.slot_group_id,
             m.slot_id, (unsigned long long)(end - start));
         return;
     }
@@ -510,7 +478,7 @@ static void async_complete(QXLInstance *qin, uint64_t cookie)
         H.waiting = 0;
     pthread_mutex_unlock(&H.lock);
     if (cookie == FINAL_COOKIE)
-        say("async_complete cookie=%llu", (unsigned long long)cookie);
+        host_say("async_complete cookie=%llu", (unsigned long long)cookie);
     host_core_wake();
 }
 
@@ -556,7 +524,7 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
 {
     static const char *const names[] = { "?", "connected", "initialized", "disconnected" };
 
-    say("channel %s type=%d id=%d", names[event >= 1 && event <= 3 ? event : 0], info->type,
+    host_say("channel %s type=%d id=%d", names[event >= 1 && event <= 3 ? event : 0], info->type,
         info->id);
     if (event == SPICE_CHANNEL_EVENT_INITIALIZED && info->type == SPICE_CHANNEL_DISPLAY) {
         pthread_mutex_lock(&H.lock);
@@ -614,46 +582,12 @@ static void load_recording(const char *path)
         die("out of memory");
 }
 
-static void load_library(const char *path)
-{
-    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-
-    if (!lib) {
-        fprintf(stderr, "qxl_replay: %s\n", dlerror());
-        exit(2);
-    }
-#define LOAD(f)                                                 \
-    if (!(api.f = (__typeof__(api.f))dlsym(lib, #f))) {         \
-        fprintf(stderr, "qxl_replay: %s lacks %s\n", path, #f); \
-        exit(2);                                                \
-    }
-    SPICE_FUNCS(LOAD)
-#undef LOAD
-}
-
-static void server_start(int port)
-{
-    H.server = api.spice_server_new();
-    if (!H.server)
-        die("spice_server_new failed");
-    api.spice_server_set_port(H.server, port);
-    api.spice_server_set_addr(H.server, "127.0.0.1", 0);
-    api.spice_server_set_noauth(H.server);
-    api.spice_server_set_image_compression(H.server, SPICE_IMAGE_COMPRESSION_OFF);
-    api.spice_server_set_streaming_video(H.server, SPICE_STREAM_VIDEO_OFF);
-    if (api.spice_server_init(H.server, host_core()) != 0)
-        die("spice_server_init failed");
-    H.qxl.base.sif = &qxl_interface.base;
-    if (api.spice_server_add_interface(H.server, &H.qxl.base) != 0)
-        die("spice_server_add_interface refused the QXL device");
-}
-
 static void surface_dump(const char *path)
 {
     FILE *f;
 
     if (!H.have_primary || !H.primary_bpp) {
-        say("no 32-bit primary surface to write");
+        host_say("no 32-bit primary surface to write");
         return;
     }
     f = fopen(path, "wb");
@@ -678,13 +612,13 @@ static void report(void)
     size_t held = gmem_held_count(H.mem);
 
     pthread_mutex_lock(&H.lock);
-    say("replayed %zu commands (display %zu, cursor %zu, saved %zu), %zu device calls, "
+    host_say("replayed %zu commands (display %zu, cursor %zu, saved %zu), %zu device calls, "
         "%zu bytes of guest memory", H.commands, H.ring_cmds[FQXL_REC_RING_DISPLAY],
         H.ring_cmds[FQXL_REC_RING_CURSOR], H.ring_cmds[FQXL_REC_RING_SAVED], H.calls, H.bytes);
     for (uint32_t g = 0; g < H.hdr.groups; g++)
-        say("skipped commands group=%u %zu", g, H.skipped_cmds[g]);
-    say("skipped calls %zu bytes %zu", H.skipped_calls, H.skipped_bytes);
-    say("released %zu of %zu (%zu held, %zu unknown releases, %zu writes waited for a "
+        host_say("skipped commands group=%u %zu", g, H.skipped_cmds[g]);
+    host_say("skipped calls %zu bytes %zu", H.skipped_calls, H.skipped_bytes);
+    host_say("released %zu of %zu (%zu held, %zu unknown releases, %zu writes waited for a "
         "release, %zu held writes forced)", H.released, H.commands, held, H.unknown_releases,
         H.waits, H.overwritten);
     pthread_mutex_unlock(&H.lock);
@@ -725,7 +659,7 @@ static void run(int wait_client, const char *surface_ppm)
             report();
             if (surface_ppm)
                 surface_dump(surface_ppm);
-            say("ready");
+            host_say("ready");
         }
     }
 }
@@ -754,12 +688,15 @@ int main(int argc, char **argv)
     H.disp.want_wakeup = H.curs.want_wakeup = 1;
     load_recording(argv[3]);
     host_core_init("qxl_replay", channel_event);
-    load_library(argv[1]);
-    server_start(atoi(argv[2]));
-    say("listening %s", argv[2]);
+    host_spice_load(&api, "qxl_replay", argv[1]);
+    H.server = host_spice_server_start(&api, "qxl_replay", atoi(argv[2]));
+    H.qxl.base.sif = &qxl_interface.base;
+    if (api.spice_server_add_interface(H.server, &H.qxl.base) != 0)
+        die("spice_server_add_interface refused the QXL device");
+    host_say("listening %s", argv[2]);
     run(wait_client, surface_ppm);
     if (H.running)
         api.spice_server_vm_stop(H.server);
-    say("stopped");
+    host_say("stopped");
     return 0;
 }
