@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -187,33 +185,19 @@ static void free_handle(uv_handle_t *h)
     free(h);
 }
 
-/* Removes a socket file at path, refusing any other kind of file: 0 when
- * path is free now, or -errno. */
-static int clear_socket_path(const char *path)
-{
-    struct stat st;
-
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    if (!S_ISSOCK(st.st_mode))
-        return -EEXIST;
-    return unlink(path) < 0 ? -errno : 0;
-}
-
 int floe_server_listen_unix(struct floe_server *s, const char *path)
 {
-    struct sockaddr_un sun;
     uv_pipe_t *p;
-    int rc, bound;
+    int rc, bound, stale;
 
     if (s->unix_listener)
         return -EBUSY;
     if (!path || !*path)
         return -EINVAL;
-    if (strlen(path) >= sizeof(sun.sun_path))
-        return -ENAMETOOLONG;
-    if ((rc = clear_socket_path(path)) < 0)
+    if ((rc = floe_server_unix_path_claim(path, &stale)) < 0)
         return rc;
+    if (stale)
+        floe_info("replaced the stale socket %s (nothing listened on it)", path);
     if (!(p = calloc(1, sizeof(*p))) || !(s->unix_path = strdup(path))) {
         free(p);
         return -ENOMEM;

@@ -6,12 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "floe/server.h"
 #include "vmhost/vm-priv.h"
 
 /* QEMU creates the socket (floe's library binds it inside QEMU), with the
@@ -29,42 +28,20 @@ static bool is_unix(const struct floe_vm *vm)
     return vm->cfg.display == FLOE_VM_DISPLAY_QXL && vm->spice.unix_path[0];
 }
 
-/* Makes path free to bind: nothing there, or a stale socket (nobody
- * answers) removed with a log line. A live socket or another kind of file
- * is refused: 0, or -1 with one line in err. */
+/* Makes path free to bind (floe_server_unix_path_claim): 0, or -1 with one
+ * line in err. */
 static int claim_path(const char *path, char *err, size_t errlen)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    struct stat st;
-    int fd, rc;
+    int stale, rc = floe_server_unix_path_claim(path, &stale);
 
-    if (lstat(path, &st) < 0)
-        rc = errno;
-    else
-        rc = S_ISSOCK(st.st_mode) ? 0 : EEXIST;
-    if (rc == ENOENT)
-        return 0;
-    if (rc == 0 && (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
-        rc = errno;
-    if (rc == 0) {
-        /* non-blocking: a live listener with a full backlog answers EAGAIN
-         * at once rather than keeping us waiting */
-        memcpy(sa.sun_path, path, strlen(path) + 1);
-        rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? EADDRINUSE : errno;
-        close(fd);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot listen on unix:%s: %s", path,
+                 floe_server_unix_path_error(rc));
+        return -1;
     }
-    if (rc == ECONNREFUSED) {   /* a socket nobody answers on: left by a dead run */
-        if (unlink(path) == 0 || errno == ENOENT) {
-            floe_info("vm: removed the stale socket %s (nothing listened on it)", path);
-            return 0;
-        }
-        rc = errno;
-    }
-    snprintf(err, errlen, "cannot listen on unix:%s: %s", path,
-             rc == EEXIST ? "a file that is not a socket is there"
-             : rc == EADDRINUSE || rc == EAGAIN ? "another server is listening there"
-             : strerror(rc));
-    return -1;
+    if (stale)
+        floe_info("vm: removed the stale socket %s (nothing listened on it)", path);
+    return 0;
 }
 
 int vm_spice_unix_init(struct floe_vm *vm, char *err, size_t errlen)

@@ -11,7 +11,6 @@
 
 #include "codecs/codec.h"
 #include "common/log.h"
-#include "programs/floe-server/unix-path.h"
 #include "protocol/spice/enums.h"
 
 #define LINE_MAX_BYTES 4096
@@ -332,9 +331,9 @@ struct floe_control *floe_control_new(uv_loop_t *loop, struct floe_server *s, co
     ctl->pipe.data = ctl;
     /* a mistyped path must not delete a file, nor a second server take
      * over a live socket */
-    rc = floe_unix_path_claim(path, NULL);
+    rc = floe_server_unix_path_claim(path, NULL);
     if (rc < 0) {
-        floe_err("control socket %s: %s", path, floe_unix_path_error(rc));
+        floe_err("control socket %s: %s", path, floe_server_unix_path_error(rc));
     } else {
         /* the socket takes its mode from the umask as it is bound: the
          * owner's only, whatever the umask (it can stop the server) */

@@ -16,7 +16,6 @@
 #include "floe/server.h"
 #include "common/log.h"
 #include "programs/floe-server/control.h"
-#include "programs/floe-server/unix-path.h"
 #include "demo/demo.h"
 #include "vmhost/vm.h"
 
@@ -516,22 +515,13 @@ static void vm_spice_settings(struct args *ar)
  * socket is open to others). */
 static int listen_unix(struct app *a, const char *path)
 {
-    bool stale;
-    mode_t old;
-    int rc = floe_unix_path_claim(path, &stale);
+    mode_t old = umask(0177);
+    int rc = floe_server_listen_unix(a->srv, path);
 
-    if (rc < 0) {
-        fprintf(stderr, "floe-server: cannot listen on unix:%s: %s\n", path,
-                floe_unix_path_error(rc));
-        return -1;
-    }
-    if (stale)
-        floe_info("replaced the stale socket %s (nothing listened on it)", path);
-    old = umask(0177);
-    rc = floe_server_listen_unix(a->srv, path);
     umask(old);
     if (rc < 0) {
-        fprintf(stderr, "floe-server: cannot listen on unix:%s: %s\n", path, strerror(-rc));
+        fprintf(stderr, "floe-server: cannot listen on unix:%s: %s\n", path,
+                floe_server_unix_path_error(rc));
         return -1;
     }
     return 0;

@@ -15,9 +15,6 @@
 
 /* guest bytes one event may gather before the recorder gives up */
 #define MAX_EVENT_BYTES (512u << 20)
-/* heads of a monitors config read for the record */
-#define MAX_HEADS 64u
-#define HEAD_BYTES 28u
 
 /* A range the checkpoint let through, with a copy of its bytes. */
 struct seen {
@@ -254,21 +251,6 @@ static void put_primary(struct fqxl_recorder *r, uint32_t id, const QXLDevSurfac
     floe_put_u64(&r->event, c->mem);
 }
 
-/* The worker reads only a monitors config's header; a player needs its
- * heads too, read through the checkpoint like everything else. */
-static void monitors_heads(struct fqxl_recorder *r, uint32_t group, QXLPHYSICAL addr)
-{
-    uint8_t head[4];
-    const char *why = "";
-    unsigned count;
-
-    if (fqxl_memslot_read(r->slots, group, addr, head, sizeof(head), &why) < 0)
-        return;
-    count = floe_le16(head);
-    count = count < MAX_HEADS ? count : MAX_HEADS;
-    (void)fqxl_memslot_get(r->slots, group, addr, sizeof(head) + (size_t)count * HEAD_BYTES, &why);
-}
-
 static const uint32_t call_of[] = {
     [FQXL_REQ_UPDATE_AREA] = FQXL_REC_CALL_UPDATE_AREA,
     [FQXL_REQ_DESTROY_SURFACES] = FQXL_REC_CALL_DESTROY_SURFACES,
@@ -321,8 +303,6 @@ void fqxl_record_req(struct fqxl_recorder *r, const struct fqxl_req *q)
     default:
         if ((size_t)q->kind < sizeof(call_of) / sizeof(call_of[0]) && call_of[q->kind])
             put_call(r, call_of[q->kind], q);
-        if (q->kind == FQXL_REQ_MONITORS_CONFIG)
-            monitors_heads(r, q->group, q->monitors_config);
         break;
     }
 }

@@ -2,8 +2,8 @@
  * the players' reader: the checkpoint tells its watcher every range it
  * lets through (and none it refuses); what a device call or command read
  * comes before it, overlapping reads merged with the later bytes winning;
- * loadvm's commands are marked saved; a monitors config's heads are
- * recorded too; nothing is recorded unless FLOE_QXL_RECORD names a file,
+ * loadvm's commands are marked saved; a monitors config's heads, as the
+ * worker reads them, are recorded too; nothing is recorded unless FLOE_QXL_RECORD names a file,
  * and a file that cannot be written stops the recording, not the worker. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,6 +140,9 @@ static void test_round_trip(void **st)
     fqxl_record_req(r, &stop);
     ram[2000] = 2;   /* two heads */
     fqxl_record_req(r, &mon);
+    /* the worker reads the config's header, then its heads */
+    fqxl_memslot_get(&w.m, 1, at(2000), 4, &w.why);
+    fqxl_memslot_get(&w.m, 1, at(2004), 2 * 28, &w.why);
     fqxl_record_req(r, &loadvm);
     fqxl_record_cmd(r, &saved[0]);
     fqxl_recorder_free(r);

@@ -138,10 +138,20 @@ void floe_server_free(struct floe_server *s);
 /* Listens on TCP host:port (port 0 picks one); *bound gets the port. 0 or -errno. */
 int floe_server_listen(struct floe_server *s, const char *host, int port, int *bound);
 /* Listens on a unix stream socket at path; its clients are served as TCP
- * ones. A socket file already at path is removed first; any other file is
- * left alone (-EEXIST). One unix listener per server (-EBUSY); the socket
- * file is removed by floe_server_close. 0 or -errno. */
+ * ones. The path is claimed first (floe_server_unix_path_claim: a stale
+ * socket is replaced, with a log line; a live one or another file refused).
+ * One unix listener per server (-EBUSY); the socket file is removed by
+ * floe_server_close. 0 or -errno. */
 int floe_server_listen_unix(struct floe_server *s, const char *path);
+/* Makes a unix socket path free to bind, for this library and for hosts
+ * that bind one themselves: 0 when nothing was there, or when a socket
+ * nobody listens on was there and is removed (*stale set to 1, if stale is
+ * not NULL); -EADDRINUSE when a server answers on it, -EEXIST when it is
+ * another kind of file, -ENAMETOOLONG, or another -errno. */
+int floe_server_unix_path_claim(const char *path, int *stale);
+/* One line's reason for a negative floe_server_unix_path_claim() or
+ * floe_server_listen_unix() result. */
+const char *floe_server_unix_path_error(int rc);
 /* Serves a connected TCP or unix stream socket as a client; owns fd from now on. 0 or -errno. */
 int floe_server_adopt_fd(struct floe_server *s, int fd);
 /* Stops listening (a unix socket's file is removed), stops the server's

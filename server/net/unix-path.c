@@ -1,7 +1,6 @@
-/* Claiming a unix socket path (see unix-path.h): a connect() tells a live
- * socket from a stale one, so a second server never takes over a first. */
-#include "programs/floe-server/unix-path.h"
-
+/* Claiming a unix socket path (floe_server_unix_path_claim): a connect()
+ * tells a live socket from a stale one, so a second server never takes over
+ * a first. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,14 +8,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int floe_unix_path_claim(const char *path, bool *stale)
+#include "floe/server.h"
+
+int floe_server_unix_path_claim(const char *path, int *stale)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     struct stat st;
     int fd, rc;
 
     if (stale)
-        *stale = false;
+        *stale = 0;
     if (strlen(path) >= sizeof(sa.sun_path))
         return -ENAMETOOLONG;
     if (lstat(path, &st) < 0)
@@ -38,11 +39,11 @@ int floe_unix_path_claim(const char *path, bool *stale)
     if (unlink(path) < 0 && errno != ENOENT)
         return -errno;
     if (stale)
-        *stale = true;
+        *stale = 1;
     return 0;
 }
 
-const char *floe_unix_path_error(int rc)
+const char *floe_server_unix_path_error(int rc)
 {
     switch (rc) {
     case -EADDRINUSE: return "another server is listening there";
