@@ -33,8 +33,8 @@
 # (a name other than the process's own, save "SPICE Worker", Debian's
 # display worker), and not the earliest started of the unnamed ones (the
 # call_rcu thread). For Debian's library that leaves exactly its
-# "SPICE Worker" (checked each boot); for floe's, its server thread, its QXL
-# worker and libuv's encoding pool. Neither count holds what a library does
+# "SPICE Worker" (checked each boot); for floe's, its server thread (where
+# its QXL workers run) and libuv's encoding pool. Neither count holds what a library does
 # on QEMU's main loop: Debian's main and inputs channels and their sockets,
 # floe's input delivery; the main loop column shows that thread whole (it
 # also runs QEMU's own timers and display refresh).

@@ -2,8 +2,11 @@
  * server reports each connection on its thread; QEMU's channel_event gets
  * one SpiceChannelEventInfo per connection, the same pointer from
  * CONNECTED to DISCONNECTED (QEMU keeps it in its channel list and reads
- * it from its main loop until then), with the extended addresses. The
- * first client to come and the last to go are told to the guest too. */
+ * it from its main loop until then), with the extended addresses. Each
+ * event is told on QEMU's main loop, where channel_event belongs (called
+ * elsewhere it takes QEMU's big lock, which floe's thread never waits
+ * for). The first client to come and the last to go are told to the
+ * guest too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,16 +14,24 @@
 #include "server/qemu/lib.h"
 
 struct conn {
-    struct conn *next;
+    struct conn *next;     /* the server's thread's list */
     uint64_t id;
-    int main_channel;      /* an initialized MAIN: a client */
-    SpiceChannelEventInfo info;
+    int main_channel;      /* an initialized MAIN: a client (main loop) */
+    SpiceChannelEventInfo info; /* QEMU's main loop's own */
 };
 
 struct fqxl_events {
     SpiceServer *s;
     struct conn *list;     /* the server's thread's own */
-    int clients;           /* read from QEMU's threads: atomic */
+    int clients;           /* changed on QEMU's main loop, read anywhere: atomic */
+};
+
+/* One event on its way to the main loop. */
+struct event_call {
+    struct fqxl_events *ev;
+    struct conn *c;        /* freed after DISCONNECTED is told */
+    int event;
+    struct floe_channel_info ci;
 };
 
 struct fqxl_events *fqxl_events_new(SpiceServer *s)
@@ -58,47 +69,75 @@ static void fill(SpiceChannelEventInfo *info, const struct floe_channel_info *ci
     info->plen_ext = ci->plen;
 }
 
-static void on_channel(void *opaque, int event, const struct floe_channel_info *ci)
+/* QEMU's main loop: the event told. */
+static void tell(void *arg, int run)
 {
-    struct fqxl_events *ev = opaque;
+    struct event_call *e = arg;
+    struct fqxl_events *ev = e->ev;
     SpiceCoreInterface *core = ev->s->core;
-    struct conn **p = find(ev, ci->conn), *c = *p;
+    struct conn *c = e->c;
 
-    switch (event) {
+    switch (run ? e->event : -1) {
     case FLOE_CHANNEL_CONNECTED:
-        if (c)
-            return;
-        c = calloc(1, sizeof(*c));
-        if (!c) {
-            floe_err("out of memory: QEMU is not told of a connection");
-            return;
-        }
-        c->id = ci->conn;
-        fill(&c->info, ci);
-        c->next = ev->list;
-        ev->list = c;
+        fill(&c->info, &e->ci);
         core->channel_event(SPICE_CHANNEL_EVENT_CONNECTED, &c->info);
-        return;
+        break;
     case FLOE_CHANNEL_INITIALIZED:
-        if (!c)
-            return;
-        fill(&c->info, ci);
-        if (ci->type == SPICE_CHANNEL_MAIN && !c->main_channel) {
+        fill(&c->info, &e->ci);
+        if (e->ci.type == SPICE_CHANNEL_MAIN && !c->main_channel) {
             c->main_channel = 1;
             if (__atomic_add_fetch(&ev->clients, 1, __ATOMIC_SEQ_CST) == 1)
                 fqxl_workers_clients(ev->s, 1);
         }
         core->channel_event(SPICE_CHANNEL_EVENT_INITIALIZED, &c->info);
-        return;
+        break;
     case FLOE_CHANNEL_DISCONNECTED:
-        if (!c)
-            return;
         core->channel_event(SPICE_CHANNEL_EVENT_DISCONNECTED, &c->info);
         if (c->main_channel && __atomic_sub_fetch(&ev->clients, 1, __ATOMIC_SEQ_CST) == 0)
             fqxl_workers_clients(ev->s, 0);
-        *p = c->next;
+        break;
+    }
+    if (e->event == FLOE_CHANNEL_DISCONNECTED)
         free(c);
+    free(e);
+}
+
+/* floe's thread: the connection looked up (made at CONNECTED, taken off the
+ * list at DISCONNECTED) and the event queued. */
+static void on_channel(void *opaque, int event, const struct floe_channel_info *ci)
+{
+    struct fqxl_events *ev = opaque;
+    struct conn **p = find(ev, ci->conn), *c = *p;
+    struct event_call *e;
+
+    if (event == FLOE_CHANNEL_CONNECTED ? c != NULL : c == NULL)
         return;
+    e = calloc(1, sizeof(*e));
+    if (event == FLOE_CHANNEL_CONNECTED && e) {
+        c = calloc(1, sizeof(*c));
+        if (c) {
+            c->id = ci->conn;
+            c->next = ev->list;
+            ev->list = c;
+        }
+    }
+    if (!e || !c) {
+        floe_err("out of memory: QEMU is not told of a connection");
+        free(e);
+        return;
+    }
+    if (event == FLOE_CHANNEL_DISCONNECTED)
+        *p = c->next;
+    *e = (struct event_call){ ev, c, event, *ci };
+    if (fqxl_main_call(ev->s->main_loop, tell, e) < 0) {
+        floe_err("out of memory: QEMU is not told of a connection");
+        if (event == FLOE_CHANNEL_CONNECTED) {
+            /* QEMU never had it: its later events are not told either */
+            ev->list = c->next;
+            free(c);
+        }
+        /* (after DISCONNECTED QEMU may keep the pointer: it stays) */
+        free(e);
     }
 }
 

@@ -6,11 +6,8 @@
  * positions to the tablet) only while QEMU has registered its tablet,
  * which it does while the guest's active pointer is absolute, and has one
  * display device; otherwise server mode, relative motion to the mouse. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "common/log.h"
 #include "server/qemu/lib.h"
@@ -18,7 +15,7 @@
 enum ev_kind { EV_KEY, EV_POINTER, EV_MOTION, EV_WHEEL, EV_LOCKS, EV_MONITORS };
 
 struct ev {
-    struct ev *next;
+    struct fqxl_input *in;
     enum ev_kind kind;
     uint32_t code;       /* KEY: scancode; LOCKS: FLOE_LOCK_* */
     int down;
@@ -29,10 +26,6 @@ struct ev {
 
 struct fqxl_input {
     SpiceServer *s;
-    int efd;
-    SpiceWatch *watch;
-    pthread_mutex_t lock;
-    struct ev *head, **tail;   /* under lock */
     int server_mouse;          /* the mode in effect is server mode (atomic) */
     /* QEMU's main loop's own */
     SpiceKbdInstance *kbd;
@@ -47,23 +40,24 @@ struct SpiceKbdState { struct fqxl_input *in; uint8_t leds; };
 struct SpiceMouseState { struct fqxl_input *in; };
 struct SpiceTabletState { struct fqxl_input *in; };
 
-/* ---- the server's thread: queue ---- */
+/* ---- the server's thread: to the main loop ---- */
+
+static void run_ev(void *arg, int run);
 
 static void push(struct fqxl_input *in, const struct ev *tmpl)
 {
     struct ev *e = malloc(sizeof(*e));
-    uint64_t one = 1;
 
-    if (!e)
+    if (!e) {
+        free(tmpl->mc);
         return;
+    }
     *e = *tmpl;
-    e->next = NULL;
-    pthread_mutex_lock(&in->lock);
-    *in->tail = e;
-    in->tail = &e->next;
-    pthread_mutex_unlock(&in->lock);
-    if (write(in->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        floe_warn("input wake-up: %s", strerror(errno));
+    e->in = in;
+    if (fqxl_main_call(in->s->main_loop, run_ev, e) < 0) {
+        free(e->mc);
+        free(e);
+    }
 }
 
 static void on_key(void *opaque, uint32_t scancode, int down)
@@ -296,25 +290,14 @@ static void deliver(struct fqxl_input *in, const struct ev *e)
     }
 }
 
-static void on_wake(int fd, int event, void *opaque)
+static void run_ev(void *arg, int run)
 {
-    struct fqxl_input *in = opaque;
-    struct ev *list, *e;
-    uint64_t n;
+    struct ev *e = arg;
 
-    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-        return;
-    pthread_mutex_lock(&in->lock);
-    list = in->head;
-    in->head = NULL;
-    in->tail = &in->head;
-    pthread_mutex_unlock(&in->lock);
-    while ((e = list)) {
-        list = e->next;
-        deliver(in, e);
-        free(e->mc);
-        free(e);
-    }
+    if (run)
+        deliver(e->in, e);
+    free(e->mc);
+    free(e);
 }
 
 struct fqxl_input *fqxl_input_new(SpiceServer *s)
@@ -325,33 +308,13 @@ struct fqxl_input *fqxl_input_new(SpiceServer *s)
         return NULL;
     in->s = s;
     in->modes = FLOE_MOUSE_MODE_SERVER;   /* as fqxl_input_attach says */
-    in->tail = &in->head;
     in->server_mouse = 1;
-    pthread_mutex_init(&in->lock, NULL);
-    in->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (in->efd < 0) {
-        free(in);
-        return NULL;
-    }
-    in->watch = s->core->watch_add(in->efd, SPICE_WATCH_EVENT_READ, on_wake, in);
     return in;
 }
 
+/* (after the main loop's calls: fqxl_main_free runs them) */
 void fqxl_input_free(struct fqxl_input *in)
 {
-    struct ev *e;
-
-    if (!in)
-        return;
-    if (in->watch)
-        in->s->core->watch_remove(in->watch);
-    close(in->efd);
-    while ((e = in->head)) {
-        in->head = e->next;
-        free(e->mc);
-        free(e);
-    }
-    pthread_mutex_destroy(&in->lock);
     free(in);
 }
 

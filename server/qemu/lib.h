@@ -5,10 +5,12 @@
  * Threads: QEMU's main loop calls spice_server_* and the input, audio and
  * char-device functions; vCPU threads holding QEMU's big lock call the
  * spice_qxl_* functions; floe's server runs on a thread of its own
- * (floe_server_thread_*); each QXL device has a worker thread of its own
- * that reads the device's rings and renders. Nothing waits for floe's
- * thread while QEMU's lock may be held (it may itself wait for that lock
- * in channel_event), and the worker never waits for QEMU's main loop. */
+ * (floe_server_thread_*), and so does every QXL device's worker, which
+ * reads the device's rings and renders there and hands what changed to
+ * the server without a hop between threads. QEMU's threads wait for
+ * floe's (a synchronous spice_qxl_* call, with QEMU's big lock held), so
+ * floe's thread never waits for QEMU's lock or main loop: what must run
+ * there (input, channel_event) is queued to it (fqxl_main_call). */
 #ifndef FLOE_QEMU_LIB_H
 #define FLOE_QEMU_LIB_H
 
@@ -23,6 +25,7 @@
 
 struct fqxl_input;
 struct fqxl_events;
+struct fqxl_main;
 
 /* SpiceServer: the settings QEMU makes before spice_server_init, then the
  * running server. */
@@ -47,10 +50,10 @@ struct RedsState {
     int inited;
     int vm_running;
     struct floe_server_thread *thread;  /* NULL before spice_server_init */
+    struct fqxl_main *main_loop;        /* calls to run on QEMU's main loop */
     struct fqxl_input *input;
     struct fqxl_events *events;
-    QXLInstance *qxl[FLOE_SERVER_MAX_MONITORS]; /* by monitor; changed under qxl_lock */
-    pthread_mutex_t qxl_lock;       /* for threads other than QEMU's main loop */
+    QXLInstance *qxl[FLOE_SERVER_MAX_MONITORS]; /* by monitor; QEMU's main loop's own */
     int display_w, display_h;       /* monitor 0's primary (atomic): the tablet's size */
     SpiceMigrateInstance *migrate;
 };
@@ -70,11 +73,19 @@ void fqxl_worker_set_running(QXLState *w, int running);
 void fqxl_worker_attach(QXLState *w, struct floe_server_thread *t);
 SpiceServer *fqxl_worker_server(QXLState *w);
 /* Clients came or went: the guest is told (set_client_capabilities) from
- * the worker's thread. Any thread; does not wait. */
+ * the worker. Any thread; does not wait. */
 void fqxl_worker_clients(QXLState *w, int clients);
-/* Calls fqxl_worker_clients on every QXL device, under qxl_lock (floe's
- * thread, while QEMU's main loop may remove a device). */
+/* Calls fqxl_worker_clients on every QXL device (QEMU's main loop). */
 void fqxl_workers_clients(SpiceServer *s, int clients);
+
+/* main-loop.c: calls run on QEMU's main loop, in the order queued, from
+ * any thread. fn(arg, 1) runs there; fn(arg, 0) when the queue is freed
+ * first (then it only frees arg). New on QEMU's main loop. */
+typedef void fqxl_main_fn(void *arg, int run);
+struct fqxl_main *fqxl_main_new(SpiceCoreInterface *core);
+/* 0, or -ENOMEM (fn was not queued). */
+int fqxl_main_call(struct fqxl_main *m, fqxl_main_fn *fn, void *arg);
+void fqxl_main_free(struct fqxl_main *m);
 
 /* input.c: client input to QEMU's keyboard, mouse and tablet. New on
  * QEMU's main loop once the core interface is known. */

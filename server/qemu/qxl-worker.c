@@ -1,10 +1,11 @@
-/* A QXL device's worker thread: takes QEMU's requests in order, reads the
- * command and cursor rings while the VM runs, renders each command into
- * the surface's memory at once (so QEMU's own display and its screendump
- * read the right picture after update_area) and hands floe's server the
- * pixels that changed, copy-bits as copy-bits, in the commands' order. */
+/* A QXL device's worker, run on floe's server thread: takes QEMU's requests
+ * in order, reads the command and cursor rings while the VM runs, renders
+ * each command into the surface's memory at once (so QEMU's own display
+ * and its screendump read the right picture after update_area) and hands
+ * floe's server the pixels that changed, copy-bits as copy-bits, in the
+ * commands' order, with no hop between threads on the way: a guest's
+ * drawing reaches the clients' sockets in the call that read it. */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,11 +115,7 @@ static void flush_pending(QXLState *w)
 static void send_feed(QXLState *w)
 {
     flush_pending(w);
-    if (fqxl_feed_empty(w->feed))
-        return;
     fqxl_feed_frame_end(w->feed);
-    if (!w->out || fqxl_feed_send(w->feed, w->out) < 0)
-        fqxl_feed_clear(w->feed);
 }
 
 /* ---- commands ---- */
@@ -557,9 +554,6 @@ static void handle(QXLState *w, struct fqxl_req *r)
             pthread_mutex_unlock(&w->lock);
         }
         break;
-    case FQXL_REQ_ATTACH:
-        w->out = r->thread;
-        break;
     case FQXL_REQ_CLIENTS:
         if (w->clients != r->clients) {
             w->clients = r->clients;
@@ -574,66 +568,136 @@ static void handle(QXLState *w, struct fqxl_req *r)
         w->qif->async_complete(w->qxl, r->cookie);
 }
 
-static void *worker_main(void *arg)
+/* Ends request r: an asynchronous one is freed, the caller of a
+ * synchronous one goes on (and may free w at once after QUIT). */
+static void finish(QXLState *w, struct fqxl_req *r)
 {
-    QXLState *w = arg;
-    struct fqxl_req *r;
-    int more = 0, quit = 0;
+    if (r->async) {
+        free(r);
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    r->done = 1;
+    pthread_cond_broadcast(&w->done);
+    pthread_mutex_unlock(&w->lock);
+}
 
-    while (!quit) {
+static void service(struct floe_server *srv, void *opaque);
+
+/* Under w->lock: 0 when the worker's call must be queued now (then the
+ * caller does), -1 when it is queued or running already, or there is no
+ * floe thread yet. */
+static int needs_call(QXLState *w)
+{
+    if (!w->out || w->scheduled)
+        return -1;
+    w->scheduled = 1;
+    return 0;
+}
+
+/* Queues the worker's call (scheduled is set). Should floe's thread take
+ * no call (out of memory), the worker runs here and now instead, its
+ * output to clients dropped unless this is floe's thread (srv): QEMU's
+ * requests still end. */
+static void queue_call(QXLState *w, struct floe_server *srv)
+{
+    if (floe_server_thread_call(w->out, service, w) == 0)
+        return;
+    floe_err("QXL device %d: its worker runs on QEMU's thread: out of memory", w->qxl->id);
+    service(srv, w);
+}
+
+/* On floe's thread: the requests in order, and the rings between them, a
+ * batch at a time; past one batch the call queues itself again behind
+ * what else the thread has to do (the clients' sockets). */
+static void service(struct floe_server *srv, void *opaque)
+{
+    QXLState *w = opaque;
+    struct fqxl_req *r;
+    int again = 0;
+
+    fqxl_feed_bind(w->feed, srv);
+    for (;;) {
         pthread_mutex_lock(&w->lock);
-        while (!w->head && !(w->running && (w->woken || more)))
-            pthread_cond_wait(&w->cond, &w->lock);
         r = w->head;
         if (r) {
             w->head = r->next;
             if (!w->head)
                 w->tail = &w->head;
-        } else {
+        } else if (w->running && (w->woken || w->more) && !again) {
             w->woken = 0;
+        } else {
+            /* nothing waits, or the next batch goes behind the rest */
+            again = again && w->running;
+            w->scheduled = again;
+            pthread_mutex_unlock(&w->lock);
+            break;
         }
         pthread_mutex_unlock(&w->lock);
-        if (!r) {
-            more = read_rings(w);
+        if (r) {
+            int quit = r->kind == FQXL_REQ_QUIT;
+
+            handle(w, r);
+            if (quit) {
+                /* no call of the worker's is queued now, nor will be:
+                 * its owner frees it once told */
+                fqxl_feed_bind(w->feed, NULL);
+                finish(w, r);
+                return;
+            }
+            finish(w, r);
             continue;
         }
-        quit = r->kind == FQXL_REQ_QUIT;
-        handle(w, r);
-        if (r->async) {
-            free(r);
-        } else {
-            pthread_mutex_lock(&w->lock);
-            r->done = 1;
-            pthread_cond_broadcast(&w->done);
-            pthread_mutex_unlock(&w->lock);
-        }
+        w->more = read_rings(w);
+        again = w->more;
     }
-    destroy_all(w);
-    return NULL;
+    fqxl_feed_bind(w->feed, NULL);
+    if (again)
+        queue_call(w, srv);
 }
 
 /* ---- what the other files call ---- */
 
 void fqxl_worker_request(QXLState *w, struct fqxl_req *r)
 {
+    int call;
+
     r->next = NULL;
     r->done = 0;
     pthread_mutex_lock(&w->lock);
+    if (!w->out) {
+        /* before floe's thread: QEMU's calls come one at a time (under
+         * its big lock), nothing else runs the worker */
+        pthread_mutex_unlock(&w->lock);
+        handle(w, r);
+        if (r->async)
+            free(r);
+        return;
+    }
     *w->tail = r;
     w->tail = &r->next;
-    pthread_cond_signal(&w->cond);
-    if (!r->async)
+    call = needs_call(w) == 0;
+    pthread_mutex_unlock(&w->lock);
+    if (call)
+        queue_call(w, NULL);
+    if (!r->async) {
+        pthread_mutex_lock(&w->lock);
         while (!r->done)
             pthread_cond_wait(&w->done, &w->lock);
-    pthread_mutex_unlock(&w->lock);
+        pthread_mutex_unlock(&w->lock);
+    }
 }
 
 void fqxl_worker_wake(QXLState *w)
 {
+    int call;
+
     pthread_mutex_lock(&w->lock);
     w->woken = 1;
-    pthread_cond_signal(&w->cond);
+    call = needs_call(w) == 0;
     pthread_mutex_unlock(&w->lock);
+    if (call)
+        queue_call(w, NULL);
 }
 
 SpiceServer *fqxl_worker_server(QXLState *w)
@@ -664,24 +728,28 @@ void fqxl_worker_clients(QXLState *w, int clients)
 
 void fqxl_workers_clients(SpiceServer *s, int clients)
 {
-    pthread_mutex_lock(&s->qxl_lock);
     for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
         if (s->qxl[k])
             fqxl_worker_clients(s->qxl[k]->st, clients);
-    pthread_mutex_unlock(&s->qxl_lock);
 }
 
+/* From now on the worker runs on floe's thread t; what woke it meanwhile
+ * is read there. */
 void fqxl_worker_attach(QXLState *w, struct floe_server_thread *t)
 {
-    struct fqxl_req r = { .kind = FQXL_REQ_ATTACH, .thread = t };
+    int call;
 
-    fqxl_worker_request(w, &r);
+    pthread_mutex_lock(&w->lock);
+    w->out = t;
+    call = w->woken && needs_call(w) == 0;
+    pthread_mutex_unlock(&w->lock);
+    if (call)
+        queue_call(w, NULL);
 }
 
 QXLState *fqxl_worker_new(SpiceServer *s, QXLInstance *qxl, int monitor)
 {
     QXLState *w = calloc(1, sizeof(*w));
-    sigset_t all, old;
 
     if (!w)
         return NULL;
@@ -706,23 +774,10 @@ QXLState *fqxl_worker_new(SpiceServer *s, QXLInstance *qxl, int monitor)
     w->rec = fqxl_recorder_new(&w->slots, &w->init, qxl->id);
     pixman_region32_init(&w->pending);
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
     pthread_cond_init(&w->done, NULL);
     qxl->st = w;
     w->qif->attached_worker(qxl);
     w->qif->set_compression_level(qxl, 0);
-    /* QEMU's signals are for its own threads */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        floe_err("QXL device %d: cannot start its worker", qxl->id);
-        fqxl_recorder_free(w->rec);
-        fqxl_feed_free(w->feed);
-        free(w);
-        return NULL;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return w;
 }
 
@@ -733,12 +788,10 @@ void fqxl_worker_free(QXLState *w)
     if (!w)
         return;
     fqxl_worker_request(w, &r);
-    pthread_join(w->thread, NULL);
     fqxl_recorder_free(w->rec);
     pixman_region32_fini(&w->pending);
     fqxl_feed_free(w->feed);
     pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->cond);
     pthread_cond_destroy(&w->done);
     free(w);
 }

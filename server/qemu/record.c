@@ -297,7 +297,6 @@ void fqxl_record_req(struct fqxl_recorder *r, const struct fqxl_req *q)
                 give_up(r, strerror(errno));
         }
         break;
-    case FQXL_REQ_ATTACH:
     case FQXL_REQ_QUIT:
         break;
     default:

@@ -19,7 +19,6 @@ FQXL_EXPORT SpiceServer *spice_server_new(void)
      * as its own allocator would abort */
     if (!s)
         abort();
-    pthread_mutex_init(&s->qxl_lock, NULL);
     s->image_compression = FLOE_IMAGE_AUTO_GLZ;
     s->jpeg_wan = FLOE_WAN_AUTO;
     s->zlib_glz_wan = FLOE_WAN_AUTO;
@@ -131,9 +130,10 @@ FQXL_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
         floe_err("cannot start floe's server: %s", strerror(errno));
         return -1;
     }
+    s->main_loop = fqxl_main_new(core);
     s->input = fqxl_input_new(s);
     s->events = fqxl_events_new(s);
-    if (!s->input || !s->events) {
+    if (!s->main_loop || !s->input || !s->events) {
         floe_err("out of memory starting the server");
         return -1;
     }
@@ -406,9 +406,7 @@ static int add_qxl(SpiceServer *s, QXLInstance *qxl)
     qxl->st = fqxl_worker_new(s, qxl, k);
     if (!qxl->st)
         return -1;
-    pthread_mutex_lock(&s->qxl_lock);
     s->qxl[k] = qxl;
-    pthread_mutex_unlock(&s->qxl_lock);
     if (s->events && fqxl_events_clients(s->events) > 0)
         fqxl_worker_clients(qxl->st, 1);
     if (s->input)
@@ -457,10 +455,8 @@ FQXL_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
         QXLInstance *qxl = (QXLInstance *)sin;
         SpiceServer *s = fqxl_worker_server(qxl->st);
 
-        pthread_mutex_lock(&s->qxl_lock);
         if (qxl->id >= 0 && qxl->id < FLOE_SERVER_MAX_MONITORS && s->qxl[qxl->id] == qxl)
             s->qxl[qxl->id] = NULL;
-        pthread_mutex_unlock(&s->qxl_lock);
         if (s->input)
             fqxl_input_modes_update(s->input);
         fqxl_worker_free(qxl->st);

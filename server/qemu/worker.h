@@ -1,8 +1,9 @@
-/* A QXL device's worker: the thread that owns the device's memslots and
- * surfaces, reads its rings, renders into guest memory and hands floe's
- * server what changed. QEMU's calls (qxl-api.c) reach it as requests:
- * synchronous ones wait for it, asynchronous ones end with the device's
- * async_complete. */
+/* A QXL device's worker: owns the device's memslots and surfaces, reads its
+ * rings, renders into guest memory and hands floe's server what changed,
+ * all on floe's server thread (before spice_server_init has made it, on
+ * the calling thread of QEMU's). QEMU's calls (qxl-api.c) reach it as
+ * requests: synchronous ones wait for it, asynchronous ones end with the
+ * device's async_complete. */
 #ifndef FLOE_QEMU_WORKER_H
 #define FLOE_QEMU_WORKER_H
 
@@ -30,7 +31,6 @@ enum fqxl_req_kind {
     FQXL_REQ_DRIVER_UNLOAD,
     FQXL_REQ_OOM,
     FQXL_REQ_RUN,         /* start or stop reading the rings */
-    FQXL_REQ_ATTACH,      /* floe's server thread to hand output to */
     FQXL_REQ_CLIENTS,     /* clients came or went (floe's own: no async_complete) */
     FQXL_REQ_QUIT,
 };
@@ -54,7 +54,6 @@ struct fqxl_req {
     QXLPHYSICAL monitors_config;
     int running;
     int clients;          /* CLIENTS: any client connected */
-    struct floe_server_thread *thread;
 };
 
 /* One surface of the device, over guest memory (or QEMU's host buffer). */
@@ -72,19 +71,20 @@ struct QXLState {
     int monitor;
     QXLDevInitInfo init;
 
-    pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t cond, done;
+    pthread_cond_t done;
     struct fqxl_req *head, **tail; /* under lock */
     int woken;                     /* under lock: the rings may hold commands */
+    int scheduled;                 /* under lock: the worker's call is queued or running */
+    struct floe_server_thread *out; /* under lock: where the worker runs; NULL at first */
 
-    /* the worker thread's own */
+    /* the worker's own */
     struct fqxl_memslots slots;
     struct fqxl_surface surf[FQXL_MAX_SURFACES];
     int running;
+    int more;                      /* the rings held more than one batch */
     int clients;                   /* what set_client_capabilities says next */
-    struct floe_server_thread *out;
-    struct fqxl_feed *feed;        /* what goes to floe's server next */
+    struct fqxl_feed *feed;        /* floe's server, while the worker runs on its thread */
     pixman_region32_t pending;     /* primary pixels drawn, not yet handed on */
     int primary_w, primary_h;
     int logged;                    /* bad commands logged, for the log's sake */
