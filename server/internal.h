@@ -124,6 +124,7 @@ struct fsrv_chan {
     socklen_t llen, plen;
     uint32_t session_id;
     int reported;              /* the host was told it connected: it is told the rest */
+    struct fsrv_host_reader *hosted; /* read on the host's thread (host-reader.c) */
 };
 
 /* A guest-agent message arriving from a client in AGENT_DATA pieces
@@ -218,6 +219,7 @@ struct floe_server {
     struct fsrv_chan *chans;
     struct fsrv_session *sessions;
     struct floe_input_sink sink;
+    struct floe_input_host input_host;  /* call_fn NULL: none */
     struct floe_event_sink events;
     uint64_t conns;            /* connections started: the last one's conn */
     /* the ticket set in memory (floe_server_set_ticket), which wins over
@@ -247,6 +249,7 @@ int fsrv_auth_init(struct floe_server *s);
 int fsrv_auth_check_ticket(struct floe_server *s, const uint8_t *ticket);
 
 /* net/chan.c */
+#define FSRV_READ_LIMIT (1u << 20)     /* biggest client message accepted */
 /* Accepts a connection from a TCP or unix listener. */
 void fsrv_chan_accept(struct floe_server *s, uv_stream_t *listener);
 /* A connection whose tcp handle is initialised but not yet connected. */
@@ -265,6 +268,18 @@ void fsrv_chan_flush(struct fsrv_chan *c);
 void fsrv_chan_close(struct fsrv_chan *c, const char *why);
 /* Cuts a closing channel whose peer has not taken its last bytes in time. */
 void fsrv_chan_expire(struct fsrv_chan *c, uint64_t now_ms);
+/* A message read from the peer, handled: 0, or <0 on bad input. */
+int fsrv_chan_dispatch(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len);
+/* The peer closed the connection (or it failed): c closes now. */
+void fsrv_chan_peer_closed(struct fsrv_chan *c);
+/* net/host-reader.c: a linked INPUTS channel read on the host's thread
+ * from now on: 0, or <0 (nothing changed; c is read here still). */
+struct fsrv_host_reader;
+int fsrv_host_reader_start(struct fsrv_chan *c, const struct floe_input_host *host);
+/* The channel is closing: the host reads no more of it. */
+void fsrv_host_reader_stop_reading(struct fsrv_host_reader *r);
+/* The channel is closed: the reader's server side ends. */
+void fsrv_host_reader_end(struct fsrv_host_reader *r);
 /* Sends DISCONNECTING with `reason` and closes. */
 void fsrv_chan_disconnect(struct fsrv_chan *c, uint32_t reason, const char *why);
 /* Rewrites the queue (the messages not yet written) in place: edit_fn is
@@ -298,6 +313,8 @@ void fsrv_agent_in_reset(struct fsrv_agent_in *a);
  * when the mode in effect changed (a session began, ended or switched) */
 uint16_t fsrv_mouse_mode_initial(const struct floe_server *s);
 void fsrv_mouse_mode_update(struct floe_server *s);
+/* inputs-channel.c: a SPICE key code as the sink takes it */
+uint32_t fsrv_inputs_scancode(uint32_t code);
 
 /* display/encode.c: images encoded per client when written */
 /* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b

@@ -290,6 +290,14 @@ void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_s
         s->sink.mouse_mode_fn(s->sink.opaque, s->mouse_mode_now);
 }
 
+void floe_server_set_input_host(struct floe_server *s, const struct floe_input_host *h)
+{
+    if (h && h->call_fn && h->watch_fn && h->unwatch_fn)
+        s->input_host = *h;
+    else
+        memset(&s->input_host, 0, sizeof(s->input_host));
+}
+
 int floe_server_monitors(const struct floe_server *s)
 {
     return s->monitors;

@@ -7,7 +7,6 @@
 #include "common/log.h"
 #include "server/internal.h"
 
-#define READ_LIMIT (1u << 20)          /* biggest client message accepted */
 #define INFLIGHT_LIMIT (4u << 20)      /* bytes handed to the socket at once */
 #define QUEUE_LIMIT (1u << 20)         /* default queue limit of a channel */
 #define LINK_DEADLINE_MS 30000         /* to finish the link handshake */
@@ -95,6 +94,10 @@ static void chan_shutdown(struct fsrv_chan *c)
         return;
     c->closed = 1;
     uv_read_stop((uv_stream_t *)&c->tcp);
+    if (c->hosted) {
+        fsrv_host_reader_end(c->hosted);
+        c->hosted = NULL;
+    }
     if (c->state == LINK_DONE) {
         if (c->ops && c->ops->closed)
             c->ops->closed(c);
@@ -113,6 +116,8 @@ void fsrv_chan_close(struct fsrv_chan *c, const char *why)
     if (why)
         floe_info("%s: closing channel %u:%u: %s", c->peer, c->type, c->id, why);
     uv_read_stop((uv_stream_t *)&c->tcp);
+    if (c->hosted)
+        fsrv_host_reader_stop_reading(c->hosted);
     fsrv_chan_flush(c);
 }
 
@@ -249,7 +254,7 @@ void fsrv_chan_flush(struct fsrv_chan *c)
         return;
     while (write_one(c))
         ;
-    if (c->throttled && !c->closing && c->queued_bytes < c->queue_limit / 2) {
+    if (c->throttled && !c->closing && !c->hosted && c->queued_bytes < c->queue_limit / 2) {
         c->throttled = 0;
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     }
@@ -460,7 +465,7 @@ static int common_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body
     return r.bad ? -EBADMSG : 1;
 }
 
-static int dispatch(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+int fsrv_chan_dispatch(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     int rc = common_handle(c, type, body, len);
 
@@ -482,13 +487,13 @@ static long parse_messages(struct fsrv_chan *c)
 
         if (hl == 0)
             break;
-        if (h.size > READ_LIMIT) {
+        if (h.size > FSRV_READ_LIMIT) {
             floe_warn("%s: message %u of %u bytes is too large", c->peer, h.type, h.size);
             return -1;
         }
         if (c->rlen - off - hl < h.size)
             break;
-        if (dispatch(c, h.type, c->rbuf + off + hl, h.size) < 0) {
+        if (fsrv_chan_dispatch(c, h.type, c->rbuf + off + hl, h.size) < 0) {
             floe_warn("%s: bad message %u (%u bytes) on channel %u", c->peer, h.type, h.size,
                       c->type);
             return -1;
@@ -523,17 +528,34 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     *buf = uv_buf_init((char *)c->rbuf + c->rlen, (unsigned)(c->rcap - c->rlen));
 }
 
+void fsrv_chan_peer_closed(struct fsrv_chan *c)
+{
+    floe_debug("%s: channel %u closed by peer", c->peer, c->type);
+    chan_shutdown(c);
+}
+
+/* A linked INPUTS channel goes to the host's thread, if the host has one. */
+static void maybe_hand_over(struct fsrv_chan *c)
+{
+    if (c->type != SPICE_CHANNEL_INPUTS || !c->srv->input_host.call_fn || c->hosted ||
+        c->closing || c->throttled || !c->sess)
+        return;
+    if (fsrv_host_reader_start(c, &c->srv->input_host) < 0)
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
     struct fsrv_chan *c = st->data;
     long used;
 
     if (n < 0) {
-        if (n != UV_EOF)
+        if (n != UV_EOF) {
             floe_info("%s: read error: %s", c->peer, uv_strerror((int)n));
-        else
-            floe_debug("%s: channel %u closed by peer", c->peer, c->type);
-        chan_shutdown(c);
+            chan_shutdown(c);
+        } else {
+            fsrv_chan_peer_closed(c);
+        }
         return;
     }
     c->rlen += (size_t)n;
@@ -548,6 +570,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
         return;
     }
     consume(c, (size_t)used);
+    maybe_hand_over(c);
 }
 
 static void free_unlinked(uv_handle_t *h)

@@ -6,6 +6,7 @@
  * positions to the tablet) only while QEMU has registered its tablet,
  * which it does while the guest's active pointer is absolute, and has one
  * display device; otherwise server mode, relative motion to the mouse. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,15 +121,109 @@ void fqxl_input_sink(struct fqxl_input *in, struct floe_input_sink *sink)
     sink->opaque = in;
 }
 
+/* ---- the INPUTS channels read on QEMU's main loop ---- */
+
+struct host_call {
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+static void run_host_call(void *p, int run)
+{
+    struct host_call *h = p;
+
+    if (run)
+        h->fn(h->arg);
+    free(h);
+}
+
+/* any thread */
+static int host_call(void *opaque, void (*fn)(void *arg), void *arg)
+{
+    struct fqxl_input *in = opaque;
+    struct host_call *h = malloc(sizeof(*h));
+
+    if (!h)
+        return -ENOMEM;
+    *h = (struct host_call){ fn, arg };
+    if (fqxl_main_call(in->s->main_loop, run_host_call, h) < 0) {
+        free(h);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+struct host_watch {
+    SpiceWatch *watch;
+    void (*ready)(void *arg);
+    void *arg;
+};
+
+static void on_host_watch(int fd, int event, void *opaque)
+{
+    struct host_watch *w = opaque;
+
+    w->ready(w->arg);
+}
+
+static void *host_watch(void *opaque, int fd, void (*ready)(void *arg), void *arg)
+{
+    struct fqxl_input *in = opaque;
+    struct host_watch *w = malloc(sizeof(*w));
+
+    if (!w)
+        return NULL;
+    *w = (struct host_watch){ NULL, ready, arg };
+    w->watch = in->s->core->watch_add(fd, SPICE_WATCH_EVENT_READ, on_host_watch, w);
+    if (!w->watch) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void host_unwatch(void *opaque, void *handle)
+{
+    struct fqxl_input *in = opaque;
+    struct host_watch *w = handle;
+
+    in->s->core->watch_remove(w->watch);
+    free(w);
+}
+
+static void push_scancode(SpiceKbdInstance *kbd, uint32_t sc, int down);
+static void deliver_locks(struct fqxl_input *in, uint32_t want);
+
+/* A key read on the main loop: what was queued before it goes first. */
+static void host_key(void *opaque, uint32_t scancode, int down)
+{
+    struct fqxl_input *in = opaque;
+
+    fqxl_main_run(in->s->main_loop);
+    if (in->kbd)
+        push_scancode(in->kbd, scancode, down);
+}
+
+static void host_locks(void *opaque, uint32_t locks)
+{
+    struct fqxl_input *in = opaque;
+
+    fqxl_main_run(in->s->main_loop);
+    deliver_locks(in, locks);
+}
+
 /* QEMU registers its tablet only after spice_server_init: server mode
  * until then. */
 void fqxl_input_attach(struct floe_server *srv, void *opaque)
 {
     struct floe_input_sink sink;
+    struct floe_input_host host = { host_call, host_watch, host_unwatch, host_key,
+                                    host_locks, opaque };
 
     floe_server_set_mouse_modes(srv, FLOE_MOUSE_MODE_SERVER);
     fqxl_input_sink(opaque, &sink);
     floe_server_set_input_sink(srv, &sink);
+    floe_server_set_input_host(srv, &host);
 }
 
 static void do_mouse_modes(struct floe_server *srv, void *opaque)

@@ -85,6 +85,8 @@ typedef void fqxl_main_fn(void *arg, int run);
 struct fqxl_main *fqxl_main_new(SpiceCoreInterface *core);
 /* 0, or -ENOMEM (fn was not queued). */
 int fqxl_main_call(struct fqxl_main *m, fqxl_main_fn *fn, void *arg);
+/* On QEMU's main loop: runs the calls queued so far now. */
+void fqxl_main_run(struct fqxl_main *m);
 void fqxl_main_free(struct fqxl_main *m);
 
 /* input.c: client input to QEMU's keyboard, mouse and tablet. New on
@@ -93,7 +95,9 @@ struct fqxl_input *fqxl_input_new(SpiceServer *s);
 void fqxl_input_free(struct fqxl_input *in);
 /* The sink floe's server calls on its thread; it hands the events to
  * QEMU's main loop. fqxl_input_attach sets it (on the server's thread),
- * with server mouse mode only until QEMU adds its tablet. */
+ * with server mouse mode only until QEMU adds its tablet, and has the
+ * INPUTS channels read on QEMU's main loop (floe_input_host), where keys
+ * reach QEMU's keyboard in the call that read them, as the reference's do. */
 void fqxl_input_sink(struct fqxl_input *in, struct floe_input_sink *sink);
 void fqxl_input_attach(struct floe_server *srv, void *input);
 int fqxl_input_add(struct fqxl_input *in, SpiceBaseInstance *sin);

@@ -26,14 +26,10 @@ struct fqxl_main {
     struct call *head, **tail;   /* under lock */
 };
 
-static void on_wake(int fd, int event, void *opaque)
+void fqxl_main_run(struct fqxl_main *m)
 {
-    struct fqxl_main *m = opaque;
     struct call *list, *c;
-    uint64_t n;
 
-    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-        return;
     pthread_mutex_lock(&m->lock);
     list = m->head;
     m->head = NULL;
@@ -44,6 +40,15 @@ static void on_wake(int fd, int event, void *opaque)
         c->fn(c->arg, 1);
         free(c);
     }
+}
+
+static void on_wake(int fd, int event, void *opaque)
+{
+    uint64_t n;
+
+    if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        return;
+    fqxl_main_run(opaque);
 }
 
 struct fqxl_main *fqxl_main_new(SpiceCoreInterface *core)

@@ -159,6 +159,38 @@ int floe_server_adopt_fd(struct floe_server *s, int fd);
 void floe_server_close(struct floe_server *s);
 /* Sets where client input goes; the sink is copied. */
 void floe_server_set_input_sink(struct floe_server *s, const struct floe_input_sink *sink);
+/* Keys read on the host's thread. A host whose input devices belong to a
+ * thread of its own (QEMU's, on its main loop) may have each INPUTS
+ * channel's socket read on that thread once the channel has linked: key
+ * and keyboard-lock messages then reach the host there, in the call that
+ * read them, with no hop through the server's thread; every other message
+ * (the pointer, acknowledgements, pings) goes on to the server's thread
+ * and the sink as before. Order holds per channel: while a message read
+ * before a key is still on its way to the server's thread, the key goes
+ * that way too (to the sink's key_fn). call_fn may be called on any
+ * thread; every other callback is called on the host's thread. */
+struct floe_input_host {
+    /* runs fn(arg) on the host's thread soon, calls in the order asked; 0,
+     * or <0 when it cannot (the channel is then read on the server's
+     * thread, as without a host) */
+    int (*call_fn)(void *opaque, void (*fn)(void *arg), void *arg);
+    /* watches fd for reading: ready(arg) is called while it has data or
+     * has been shut down; returns a handle, NULL on failure (the channel
+     * is then closed) */
+    void *(*watch_fn)(void *opaque, int fd, void (*ready)(void *arg), void *arg);
+    /* ends a watch (from inside its ready callback too) */
+    void (*unwatch_fn)(void *opaque, void *handle);
+    /* as the sink's key_fn and locks_fn */
+    void (*key_fn)(void *opaque, uint32_t scancode, int down);
+    void (*locks_fn)(void *opaque, uint32_t locks);
+    void *opaque;
+};
+
+/* Sets the input host (copied; NULL for none) for the INPUTS channels that
+ * link from now on. The host outlives every channel it took: the server
+ * shuts the socket down when it closes one, and the host's last call for
+ * it ends its watch. */
+void floe_server_set_input_host(struct floe_server *s, const struct floe_input_host *h);
 /* Reports the guest's keyboard lock state (FLOE_LOCK_*); every client's
  * keyboard follows it. */
 void floe_server_set_keyboard_locks(struct floe_server *s, uint32_t locks);
