@@ -534,7 +534,9 @@ void fsrv_chan_peer_closed(struct fsrv_chan *c)
     chan_shutdown(c);
 }
 
-/* A linked INPUTS channel goes to the host's thread, if the host has one. */
+/* A linked INPUTS channel goes to the host's thread, if the host has one
+ * (its bytes are the socket's as they are: a channel that needs its own
+ * transport state to read them, such as TLS, must stay). */
 static void maybe_hand_over(struct fsrv_chan *c)
 {
     if (c->type != SPICE_CHANNEL_INPUTS || !c->srv->input_host.call_fn || c->hosted ||

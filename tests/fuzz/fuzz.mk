@@ -24,6 +24,11 @@ FUZZ_SRC_server  := $(wildcard server/*.c server/net/*.c \
 FUZZ_HDRS_server := $(wildcard server/*.h server/include/floe/*.h)
 FUZZ_CFLAGS_server := -Iserver/include $(shell pkg-config --cflags $(FUZZ_PKGS_server) 2>/dev/null)
 FUZZ_LIBS_server := $(shell pkg-config --libs $(FUZZ_PKGS_server) 2>/dev/null) -lm
+# fuzz_inputs_host is fuzz_server with an input host (INPUTS read by the host)
+FUZZ_SRC_inputs_host    := $(FUZZ_SRC_server)
+FUZZ_HDRS_inputs_host   := $(FUZZ_HDRS_server) tests/fuzz/fuzz_server.c
+FUZZ_CFLAGS_inputs_host := $(FUZZ_CFLAGS_server)
+FUZZ_LIBS_inputs_host   := $(FUZZ_LIBS_server)
 # fuzz_client drives libfloe-client's read path and its canvas drawing
 FUZZ_PKGS_client := pixman-1 openssl libpng zlib
 FUZZ_SRC_client  := $(wildcard client/*.c)

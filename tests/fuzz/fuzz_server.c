@@ -58,6 +58,110 @@ static void on_wheel(void *opaque, int delta)
     sink_sum += (uint32_t)delta;
 }
 
+#ifdef FUZZ_INPUT_HOST
+/* The input host (floe_input_host) of fuzz_inputs_host: on the same loop,
+ * the fuzzer's one thread, so its calls run at a later turn of the loop
+ * and its watches are poll handles. */
+struct host_call {
+    struct host_call *next;
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+struct host_watch {
+    uv_poll_t poll;
+    void (*ready)(void *arg);
+    void *arg;
+};
+
+static uv_async_t host_wake;
+static struct host_call *host_calls, **host_calls_tail = &host_calls;
+
+static void on_host_wake(uv_async_t *a)
+{
+    struct host_call *c;
+
+    while ((c = host_calls)) {
+        host_calls = c->next;
+        if (!host_calls)
+            host_calls_tail = &host_calls;
+        c->fn(c->arg);
+        free(c);
+    }
+}
+
+static int host_call(void *opaque, void (*fn)(void *arg), void *arg)
+{
+    struct host_call *c = malloc(sizeof(*c));
+
+    if (!c)
+        return -1;
+    *c = (struct host_call){ NULL, fn, arg };
+    *host_calls_tail = c;
+    host_calls_tail = &c->next;
+    uv_async_send(&host_wake);
+    return 0;
+}
+
+static void on_host_poll(uv_poll_t *p, int status, int events)
+{
+    struct host_watch *w = p->data;
+
+    w->ready(w->arg);
+}
+
+static void *host_watch(void *opaque, int fd, void (*ready)(void *arg), void *arg)
+{
+    struct host_watch *w = malloc(sizeof(*w));
+
+    if (!w)
+        return NULL;
+    w->ready = ready;
+    w->arg = arg;
+    if (uv_poll_init(&loop, &w->poll, fd) < 0) {
+        free(w);
+        return NULL;
+    }
+    w->poll.data = w;
+    uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_host_poll);
+    return w;
+}
+
+static void free_handle(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void host_unwatch(void *opaque, void *handle)
+{
+    struct host_watch *w = handle;
+
+    uv_poll_stop(&w->poll);
+    uv_close((uv_handle_t *)&w->poll, free_handle);
+}
+
+static void host_key(void *opaque, uint32_t scancode, int down)
+{
+    sink_sum += scancode * 3 + (uint32_t)down;
+}
+
+static void host_locks(void *opaque, uint32_t locks)
+{
+    sink_sum += locks;
+}
+
+static void set_input_host(void)
+{
+    static const struct floe_input_host host = { host_call, host_watch, host_unwatch,
+                                                 host_key, host_locks, NULL };
+
+    if (uv_async_init(&loop, &host_wake, on_host_wake) < 0)
+        fail("no host wake-up");
+    uv_unref((uv_handle_t *)&host_wake);
+    floe_server_set_input_host(srv, &host);
+}
+#endif
+
 static void setup(void)
 {
     static const struct floe_input_sink sink = { .key_fn = on_key, .pointer_fn = on_pointer,
@@ -68,6 +172,9 @@ static void setup(void)
     if (uv_loop_init(&loop) < 0 || !(srv = floe_server_new(&loop, &opt)))
         fail("no server");
     floe_server_set_input_sink(srv, &sink);
+#ifdef FUZZ_INPUT_HOST
+    set_input_host();
+#endif
     if (floe_server_surface_create(srv, 0, 64, 48) < 0)
         fail("no surface");
     for (int i = 0; i < 16 * 16; i++)
@@ -230,13 +337,13 @@ static void feed(int fd, const uint8_t *p, size_t n, uint8_t opt, const int *fds
 
 static void count_stream(uv_handle_t *h, void *arg)
 {
-    if (h->type == UV_TCP)
+    if (h->type == UV_TCP || h->type == UV_POLL)
         ++*(int *)arg;
 }
 
-/* Connections the server has not freed yet: a connection that stopped
- * reading and writing leaves the loop without keeping it alive, so
- * uv_loop_alive() alone would miss it. */
+/* Connections the server has not freed yet (and the input host's watches
+ * of them): a connection that stopped reading and writing leaves the loop
+ * without keeping it alive, so uv_loop_alive() alone would miss it. */
 static int open_connections(void)
 {
     int n = 0;
