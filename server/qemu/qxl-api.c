@@ -217,11 +217,32 @@ FQXL_EXPORT void spice_qxl_driver_unload(QXLInstance *qxl)
     sync_req(qxl, &r);
 }
 
+/* Where the device is in the guest (its address, e.g. pci/0000/02.0) and
+ * the display ids its outputs have there: kept for the guest agent's
+ * GRAPHICS_DEVICE_INFO, which maps a client's monitors to the guest's
+ * outputs. As the reference, at most 16 ids. */
 FQXL_EXPORT void spice_qxl_set_device_info(QXLInstance *qxl, const char *device_address,
                                            uint32_t device_display_id_start,
                                            uint32_t device_display_id_count)
 {
-    /* the guest agent's monitor mapping uses it (the agent issue) */
+    QXLState *w = qxl->st;
+
+    if (!w || !device_address)
+        return;
+    if (strlen(device_address) >= sizeof(w->device_address) || device_display_id_count > 16 ||
+        device_display_id_start > UINT32_MAX - device_display_id_count) {
+        floe_warn("QXL device %d: its device info (%.40s, %u ids from %u) is refused",
+                  qxl->id, device_address, device_display_id_count, device_display_id_start);
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    strcpy(w->device_address, device_address);
+    w->display_id_start = device_display_id_start;
+    w->display_id_count = device_display_id_count;
+    pthread_mutex_unlock(&w->lock);
+    floe_info("QXL device %d is %s in the guest, display ids %u to %u", qxl->id,
+              device_address, device_display_id_start,
+              device_display_id_start + device_display_id_count - (device_display_id_count > 0));
 }
 
 /* OpenGL scan-out (QEMU's gl=on) is not served: QEMU only calls these

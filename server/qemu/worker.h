@@ -77,6 +77,8 @@ struct QXLState {
     int woken;                     /* under lock: the rings may hold commands */
     int scheduled;                 /* under lock: the worker's call is queued or running */
     struct floe_server_thread *out; /* under lock: where the worker runs; NULL at first */
+    char device_address[256];      /* under lock: set_device_info's, for the guest agent */
+    uint32_t display_id_start, display_id_count;
 
     /* the worker's own */
     struct fqxl_memslots slots;

@@ -17,6 +17,7 @@
 # monitors floe-viewer asks for become the guest's outputs (floe's library;
 # the reference needs an agent); the guest then shows its console on two
 # heads of its one QXL device, and clients show them as two monitors.
+# floe's library takes the device's address QEMU gives (set_device_info).
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64);
 # SPICE_LIB_DIR: a folder holding a libspice-server.so.1 for QEMU to run
 # with instead of Debian's (put first in QEMU's LD_LIBRARY_PATH, and checked
@@ -61,6 +62,11 @@ elif [ -n "${SPICE_LIB_DIR:-}" ]; then
     [ "$lib" -ef "$SPICE_LIB_DIR/libspice-server.so.1" ] &&
         pass "QEMU runs the libspice-server of SPICE_LIB_DIR ($lib)" ||
         fail "QEMU runs $lib, not $SPICE_LIB_DIR/libspice-server.so.1"
+    # QEMU tells the library where its qxl device is (set_device_info)
+    info=$(grep -a -o "QXL device 0 is pci/[0-9a-f/.]* in the guest, display ids 0 to [0-9]*" \
+        "$T/guest.qemu.log" | head -n 1)
+    [ -n "$info" ] && pass "the device's address and display ids were taken: $info" ||
+        fail "no device info from QEMU: $(grep -a 'QXL device' "$T/guest.qemu.log" | head -n 2)"
 else
     pass "QEMU runs Debian's libspice-server ($lib)"
 fi
