@@ -170,6 +170,16 @@ struct fsrv_surface {
     uint32_t *pixels;
 };
 
+/* display/scroll.c: rows y1..y2 (exclusive) of a new picture equal the
+ * surface's rows dy further down (dy < 0: up), inside the picture's box. */
+struct fsrv_scroll {
+    int dy, y1, y2;
+};
+/* Looks for the picture px (its box b on surface sf, stride in bytes, px
+ * at the box's corner) being the surface scrolled: 1 and *out, or 0. */
+int fsrv_scroll_find(const struct fsrv_surface *sf, const pixman_box32_t *b, const uint32_t *px,
+                     int stride, struct fsrv_scroll *out);
+
 /* The heads a monitor's surface shows (floe_server_set_heads); none: the
  * whole surface is one head. */
 struct fsrv_heads {

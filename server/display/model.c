@@ -269,23 +269,84 @@ void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const str
     fsrv_display_broadcast(s, (int)surface_id, finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, &b));
 }
 
+/* rows alike between two changed bands of a picture before they go as two
+ * DRAW_COPYs rather than one */
+#define BAND_GAP 16
+
+/* Writes the rows of box b from px (at b's corner) into the surface where
+ * they differ, and sends the clients what changed: a DRAW_COPY per band of
+ * changed rows, as narrow as its changed columns. */
+static void update_rows(struct floe_server *s, int monitor, struct fsrv_surface *sf,
+                        const pixman_box32_t *b, const uint32_t *px, int stride)
+{
+    pixman_box32_t band = { 0, 0, 0, 0 };
+    int open = 0, last = 0;
+
+    for (int y = b->y1; y <= b->y2; y++) {
+        int x1 = b->x2, x2 = b->x1;
+
+        if (y < b->y2) {
+            /* src[0] and dst[0] are the box's first column */
+            const uint32_t *src = (const uint32_t *)((const uint8_t *)px +
+                                                     (ptrdiff_t)(y - b->y1) * stride);
+            uint32_t *dst = sf->pixels + (size_t)y * sf->width + b->x1;
+            int w = b->x2 - b->x1, first = w, end = 0;
+
+            for (int x = 0; x < w; x++)
+                if ((src[x] ^ dst[x]) & 0xffffff) {
+                    first = x;
+                    break;
+                }
+            for (int x = w - 1; x >= first; x--)
+                if ((src[x] ^ dst[x]) & 0xffffff) {
+                    end = x + 1;
+                    break;
+                }
+            for (int x = first; x < end; x++)
+                dst[x] = src[x] & 0xffffff;
+            if (first < end) {
+                x1 = b->x1 + first;
+                x2 = b->x1 + end;
+            }
+        }
+        if (x1 < x2) {
+            if (!open) {
+                band = (pixman_box32_t){ x1, y, x2, y + 1 };
+                open = 1;
+            }
+            band.x1 = x1 < band.x1 ? x1 : band.x1;
+            band.x2 = x2 > band.x2 ? x2 : band.x2;
+            last = y;
+            continue;
+        }
+        if (open && (y == b->y2 || y - last >= BAND_GAP)) {
+            band.y2 = last + 1;
+            fsrv_display_broadcast(s, monitor, copy_msg(s, monitor, &band));
+            open = 0;
+        }
+    }
+}
+
 void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                             const uint32_t *pixels, int stride)
 {
     struct fsrv_surface *sf = monitor_surface(s, surface_id, "draw_image");
+    struct fsrv_scroll sc;
+    const uint32_t *px;
     pixman_box32_t b;
 
     if (!sf || !clip_to_surface(sf, r, &b))
         return;
-    for (int y = b.y1; y < b.y2; y++) {
-        const uint32_t *src = (const uint32_t *)((const uint8_t *)pixels +
-                                                 (size_t)(y - r->y) * stride) + (b.x1 - r->x);
-        uint32_t *dst = sf->pixels + (size_t)y * sf->width;
-
-        for (int x = b.x1; x < b.x2; x++)
-            dst[x] = *src++ & 0xffffff;
+    px = (const uint32_t *)((const uint8_t *)pixels + (ptrdiff_t)(b.y1 - r->y) * stride) +
+         (b.x1 - r->x);
+    /* a picture that is the surface scrolled: the clients move what they
+     * have (COPY_BITS), and only what is new goes as pixels */
+    if (fsrv_scroll_find(sf, &b, px, stride, &sc)) {
+        floe_server_copy_bits(s, surface_id, b.x1, sc.y1 + sc.dy,
+                              &(struct floe_rect){ b.x1, sc.y1, b.x2 - b.x1, sc.y2 - sc.y1 });
+        s->stats.scrolls++;
     }
-    fsrv_display_broadcast(s, (int)surface_id, copy_msg(s, (int)surface_id, &b));
+    update_rows(s, (int)surface_id, sf, &b, px, stride);
 }
 
 static void move_pixels(struct fsrv_surface *sf, int sx, int sy, const pixman_box32_t *d)

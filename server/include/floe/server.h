@@ -308,7 +308,10 @@ int floe_server_set_heads(struct floe_server *s, uint32_t surface_id, int count,
 /* Fills r with an opaque colour 0xRRGGBB. */
 void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                            uint32_t rgb);
-/* Copies opaque xRGB pixels (stride in bytes; the server copies them) to r. */
+/* Copies opaque xRGB pixels (stride in bytes, negative for rows bottom up;
+ * the server copies them) to r. Clients are sent what differs from the
+ * surface only, and a picture that is the surface scrolled goes as a
+ * COPY_BITS and the rows that are new. */
 void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                             const uint32_t *pixels, int stride);
 /* Moves the pixels at (src_x, src_y) of size dst->w x dst->h to dst
@@ -348,6 +351,8 @@ struct floe_server_stats {
     uint64_t image_bytes_coded;   /* their size as sent (cache hits not counted) */
     uint64_t cache_hits;    /* images sent as FROM_CACHE */
     uint64_t images_by_type[128];  /* by SPICE image type (BITMAP 0, QUIC 1, LZ_RGB 101, ...) */
+    uint64_t scrolls;       /* pictures found to be the surface scrolled (sent as
+                             * COPY_BITS and what is new) */
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 
