@@ -16,21 +16,12 @@ static void inputs_linked(struct fsrv_chan *c)
     fsrv_chan_send_wbuf(c, SPICE_MSG_INPUTS_INIT, &w);
 }
 
-/* SPICE packs a scancode low byte first: 0xE0 then the code for extended
- * keys, with 0x80 set on the code for a release. */
-uint32_t fsrv_inputs_scancode(uint32_t code)
-{
-    if ((code & 0xff) == 0xe0)
-        return 0xe000 | ((code >> 8) & 0x7f);
-    return code & 0x7f;
-}
-
 static void on_key(struct fsrv_chan *c, uint32_t code, int down)
 {
     const struct floe_input_sink *sink = &c->srv->sink;
 
     if (sink->key_fn)
-        sink->key_fn(sink->opaque, fsrv_inputs_scancode(code), down);
+        sink->key_fn(sink->opaque, spice_key_scancode(code), down);
 }
 
 /* The pointer on the session's monitor goes to pointer_monitor_fn, or,

@@ -278,17 +278,28 @@ void fsrv_chan_flush(struct fsrv_chan *c);
 void fsrv_chan_close(struct fsrv_chan *c, const char *why);
 /* Cuts a closing channel whose peer has not taken its last bytes in time. */
 void fsrv_chan_expire(struct fsrv_chan *c, uint64_t now_ms);
-/* A message read from the peer, handled: 0, or <0 on bad input. */
-int fsrv_chan_dispatch(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len);
-/* The peer closed the connection (or it failed): c closes now. */
-void fsrv_chan_peer_closed(struct fsrv_chan *c);
-/* net/host-reader.c: a linked INPUTS channel read on the host's thread
- * from now on: 0, or <0 (nothing changed; c is read here still). */
+/* net/host-reader.c: a socket read on the host's thread (floe_input_host)
+ * for its owner, a channel on the server's thread, which it learns of
+ * through these (called on the server's thread). */
 struct fsrv_host_reader;
-int fsrv_host_reader_start(struct fsrv_chan *c, const struct floe_input_host *host);
-/* The channel is closing: the host reads no more of it. */
+struct fsrv_host_reader_owner {
+    /* a message the host handed on: 0, or 1 when the owner takes no more */
+    int (*message)(void *owner, uint16_t type, const uint8_t *body, uint32_t len);
+    /* the host's side ended: at the socket's end (bad 0) or on bad input */
+    void (*ended)(void *owner, int bad);
+    void *owner;
+};
+/* Has the host's thread read fd (the server's own descriptor of a socket,
+ * whose messages have `mini` headers; `pending` holds bytes already read
+ * of the next message) from now on: the reader, or NULL (nothing changed). */
+struct fsrv_host_reader *fsrv_host_reader_start(uv_loop_t *loop, int fd, int mini,
+                                                const uint8_t *pending, size_t pending_len,
+                                                const struct floe_input_host *host,
+                                                const struct fsrv_host_reader_owner *owner);
+/* The owner is closing: the host reads no more. */
 void fsrv_host_reader_stop_reading(struct fsrv_host_reader *r);
-/* The channel is closed: the reader's server side ends. */
+/* The owner is gone (before its descriptor closes): the reader's server
+ * side ends. */
 void fsrv_host_reader_end(struct fsrv_host_reader *r);
 /* Sends DISCONNECTING with `reason` and closes. */
 void fsrv_chan_disconnect(struct fsrv_chan *c, uint32_t reason, const char *why);
@@ -323,8 +334,6 @@ void fsrv_agent_in_reset(struct fsrv_agent_in *a);
  * when the mode in effect changed (a session began, ended or switched) */
 uint16_t fsrv_mouse_mode_initial(const struct floe_server *s);
 void fsrv_mouse_mode_update(struct floe_server *s);
-/* inputs-channel.c: a SPICE key code as the sink takes it */
-uint32_t fsrv_inputs_scancode(uint32_t code);
 
 /* display/encode.c: images encoded per client when written */
 /* A DRAW_COPY of width x height pixels (rows `stride` bytes apart) at box b

@@ -265,3 +265,10 @@ void spice_monitors_config_put(struct floe_wbuf *w, const struct spice_monitor_h
     for (uint16_t i = 0; i < count; i++)
         spice_monitor_head_put(w, &heads[i]);
 }
+
+uint32_t spice_key_scancode(uint32_t code)
+{
+    if ((code & 0xff) == 0xe0)
+        return 0xe000 | ((code >> 8) & 0x7f);
+    return code & 0x7f;
+}

@@ -153,6 +153,10 @@ void spice_name_put(struct floe_wbuf *w, const char *name);
 void spice_uuid_put(struct floe_wbuf *w, const uint8_t uuid[SPICE_UUID_BYTES]);
 /* 0, or -EBADMSG when fewer than 16 bytes came */
 int spice_uuid_get(struct floe_rbuf *r, uint8_t uuid[SPICE_UUID_BYTES]);
+/* An INPUTS KEY_DOWN/KEY_UP code as a PC XT set-1 scancode: SPICE packs it
+ * low byte first, 0xE0 then the code for extended keys (0x80 set on the
+ * code for a release); an extended key comes back as 0xE0xx. */
+uint32_t spice_key_scancode(uint32_t code);
 
 /* ---- display: monitors ---- */
 void spice_monitors_config_put(struct floe_wbuf *w, const struct spice_monitor_head *heads,

@@ -465,7 +465,7 @@ static int common_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body
     return r.bad ? -EBADMSG : 1;
 }
 
-int fsrv_chan_dispatch(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
+static int dispatch(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len)
 {
     int rc = common_handle(c, type, body, len);
 
@@ -493,7 +493,7 @@ static long parse_messages(struct fsrv_chan *c)
         }
         if (c->rlen - off - hl < h.size)
             break;
-        if (fsrv_chan_dispatch(c, h.type, c->rbuf + off + hl, h.size) < 0) {
+        if (dispatch(c, h.type, c->rbuf + off + hl, h.size) < 0) {
             floe_warn("%s: bad message %u (%u bytes) on channel %u", c->peer, h.type, h.size,
                       c->type);
             return -1;
@@ -528,10 +528,37 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     *buf = uv_buf_init((char *)c->rbuf + c->rlen, (unsigned)(c->rcap - c->rlen));
 }
 
-void fsrv_chan_peer_closed(struct fsrv_chan *c)
+static void peer_closed(struct fsrv_chan *c)
 {
     floe_debug("%s: channel %u closed by peer", c->peer, c->type);
     chan_shutdown(c);
+}
+
+/* ---- a channel read on the host's thread (host-reader.c) ---- */
+
+static int hosted_message(void *owner, uint16_t type, const uint8_t *body, uint32_t len)
+{
+    struct fsrv_chan *c = owner;
+
+    if (c->closing)
+        return 1;
+    if (dispatch(c, type, body, len) < 0) {
+        floe_warn("%s: bad message %u (%u bytes) on channel %u", c->peer, type, len, c->type);
+        fsrv_chan_close(c, "bad input");
+    }
+    return c->closing || c->closed;
+}
+
+static void hosted_ended(void *owner, int bad)
+{
+    struct fsrv_chan *c = owner;
+
+    if (c->closing || c->closed)
+        return;
+    if (bad)
+        fsrv_chan_close(c, "bad input");
+    else
+        peer_closed(c);
 }
 
 /* A linked INPUTS channel goes to the host's thread, if the host has one
@@ -539,11 +566,18 @@ void fsrv_chan_peer_closed(struct fsrv_chan *c)
  * transport state to read them, such as TLS, must stay). */
 static void maybe_hand_over(struct fsrv_chan *c)
 {
+    struct fsrv_host_reader_owner owner = { hosted_message, hosted_ended, c };
+    uv_os_fd_t fd;
+
     if (c->type != SPICE_CHANNEL_INPUTS || !c->srv->input_host.call_fn || c->hosted ||
-        c->closing || c->throttled || !c->sess)
+        c->closing || c->throttled || !c->sess || uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0)
         return;
-    if (fsrv_host_reader_start(c, &c->srv->input_host) < 0)
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    c->hosted = fsrv_host_reader_start(c->srv->loop, fd, c->mini, c->rbuf, c->rlen,
+                                       &c->srv->input_host, &owner);
+    if (c->hosted) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->rlen = 0;
+    }
 }
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
@@ -556,7 +590,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
             floe_info("%s: read error: %s", c->peer, uv_strerror((int)n));
             chan_shutdown(c);
         } else {
-            fsrv_chan_peer_closed(c);
+            peer_closed(c);
         }
         return;
     }

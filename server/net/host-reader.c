@@ -1,18 +1,17 @@
-/* An INPUTS channel read on the host's thread (floe_input_host): once the
- * channel has linked, its socket is read there, through a second
- * descriptor of it that the host watches. Key and keyboard-lock messages
- * go to the host's key_fn and locks_fn in the call that read them; every
- * other message is handed to the server's thread (an async handle on its
- * loop) and dispatched there as if read there. A key read while a message
+/* A channel's socket read on the host's thread (floe_input_host), through
+ * a second descriptor of it that the host watches: key and keyboard-lock
+ * messages go to the host's key_fn and locks_fn in the call that read
+ * them; every other message is handed to the server's thread (an async
+ * handle on its loop) and to the owner there. A key read while a message
  * before it is still on that way follows it, so the order holds.
  *
- * The reader is shared by two threads: the server's (the channel, the
- * async handle) and the host's (the descriptor, the watch, the read
- * buffer); the lock guards the queue between them, each side's end, and
- * the two references. The server ends its side when the channel closes:
- * it shuts the socket down, so the host's next read sees the end and ends
- * the watch. The host ends its side at the end of the socket or bad input,
- * which the server learns through the same queue. */
+ * The reader is shared by two threads: the server's (the owner, the async
+ * handle) and the host's (the descriptor, the watch, the read buffer); the
+ * lock guards the queue between them, each side's end, and the two
+ * references. The owner ends the server's side when it closes: the socket
+ * is shut down, so the host's next read sees the end and ends the watch.
+ * The host ends its side at the end of the socket or bad input, which the
+ * owner learns through the same queue. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -47,7 +46,8 @@ struct fsrv_host_reader {
     int pending;               /* atomic: handed on, not yet dispatched */
 
     /* the server's thread's own */
-    struct fsrv_chan *c;
+    struct fsrv_host_reader_owner owner;   /* owner.owner NULL: gone */
+    int server_fd;             /* the owner's descriptor of the socket */
     uv_async_t async;
 
     /* the host's thread's own */
@@ -146,7 +146,7 @@ static int host_message(struct fsrv_host_reader *r, uint16_t type, const uint8_t
         spice_key_get(&rb, &k);
         if (rb.bad)
             return -1;
-        r->host.key_fn(r->host.opaque, fsrv_inputs_scancode(k.code),
+        r->host.key_fn(r->host.opaque, spice_key_scancode(k.code),
                        type == SPICE_MSGC_INPUTS_KEY_DOWN);
         return 0;
     }
@@ -252,12 +252,12 @@ static void server_closed(uv_handle_t *h)
 static void on_forwarded(uv_async_t *a)
 {
     struct fsrv_host_reader *r = a->data;
-    struct fsrv_chan *c = r->c;
     struct fwd *list, *f;
     enum host_end end;
+    int done = 0;
 
-    if (!c)
-        return;   /* the channel is gone (its handle is closing) */
+    if (!r->owner.owner)
+        return;   /* the owner is gone (the handle is closing) */
     uv_mutex_lock(&r->lock);
     list = r->head;
     r->head = NULL;
@@ -267,100 +267,74 @@ static void on_forwarded(uv_async_t *a)
     uv_mutex_unlock(&r->lock);
     while ((f = list)) {
         list = f->next;
-        if (!c->closing && fsrv_chan_dispatch(c, f->type, f->body, f->len) < 0) {
-            floe_warn("%s: bad message %u (%u bytes) on channel %u", c->peer, f->type, f->len,
-                      c->type);
-            fsrv_chan_close(c, "bad input");
-        }
+        if (!done)
+            done = r->owner.message(r->owner.owner, f->type, f->body, f->len);
         free(f);
         __atomic_sub_fetch(&r->pending, 1, __ATOMIC_SEQ_CST);
-        if (c->closed)
-            break;   /* (the rest was freed with the reader's side) */
     }
-    while ((f = list)) {
-        list = f->next;
-        free(f);
-    }
-    if (c->closed || c->closing || end == HOST_READING)
-        return;
-    if (end == HOST_BAD)
-        fsrv_chan_close(c, "bad input");
-    else
-        fsrv_chan_peer_closed(c);
+    /* (the owner may have ended the reader: r stays until the handle's close) */
+    if (end != HOST_READING && r->owner.owner)
+        r->owner.ended(r->owner.owner, end == HOST_BAD);
 }
 
-int fsrv_host_reader_start(struct fsrv_chan *c, const struct floe_input_host *host)
+struct fsrv_host_reader *fsrv_host_reader_start(uv_loop_t *loop, int fd, int mini,
+                                                const uint8_t *pending, size_t pending_len,
+                                                const struct floe_input_host *host,
+                                                const struct fsrv_host_reader_owner *owner)
 {
-    struct fsrv_host_reader *r;
-    uv_os_fd_t fd;
+    struct fsrv_host_reader *r = calloc(1, sizeof(*r));
 
-    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0)
-        return -EBADF;
-    r = calloc(1, sizeof(*r));
     if (!r)
-        return -ENOMEM;
+        return NULL;
     r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (r->fd < 0) {
         free(r);
-        return -errno;
+        return NULL;
     }
     /* a message begun before the hand-over goes with it */
-    if (c->rlen) {
-        r->buf = malloc(c->rlen);
+    if (pending_len) {
+        r->buf = malloc(pending_len);
         if (!r->buf) {
             close(r->fd);
             free(r);
-            return -ENOMEM;
+            return NULL;
         }
-        memcpy(r->buf, c->rbuf, c->rlen);
-        r->len = r->cap = c->rlen;
+        memcpy(r->buf, pending, pending_len);
+        r->len = r->cap = pending_len;
     }
     uv_mutex_init(&r->lock);
     r->refs = 2;
     r->tail = &r->head;
-    r->c = c;
+    r->owner = *owner;
+    r->server_fd = fd;
     r->host = *host;
-    r->mini = c->mini;
-    uv_async_init(c->srv->loop, &r->async, on_forwarded);
+    r->mini = mini;
+    uv_async_init(loop, &r->async, on_forwarded);
     r->async.data = r;
-    uv_read_stop((uv_stream_t *)&c->tcp);
-    c->rlen = 0;
-    c->hosted = r;
     if (host->call_fn(host->opaque, host_start, r) < 0) {
-        /* read here after all (the caller reads again); the host never
-         * saw it */
-        c->hosted = NULL;
-        if (r->len)
-            memcpy(c->rbuf, r->buf, r->len);
-        c->rlen = r->len;
+        /* the host never saw it */
         close(r->fd);
         r->refs = 1;
-        r->c = NULL;
+        r->owner.owner = NULL;
         uv_close((uv_handle_t *)&r->async, server_closed);
-        return -EAGAIN;
+        return NULL;
     }
-    return 0;
+    return r;
 }
 
 void fsrv_host_reader_stop_reading(struct fsrv_host_reader *r)
 {
-    uv_os_fd_t fd;
-
-    if (uv_fileno((uv_handle_t *)&r->c->tcp, &fd) == 0)
-        shutdown(fd, SHUT_RD);
+    shutdown(r->server_fd, SHUT_RD);
 }
 
 void fsrv_host_reader_end(struct fsrv_host_reader *r)
 {
-    uv_os_fd_t fd;
-
     uv_mutex_lock(&r->lock);
     r->server_gone = 1;
     uv_mutex_unlock(&r->lock);
     /* the host's next read sees the end; the peer sees it once both
      * descriptors are closed, or now for the writing side */
-    if (uv_fileno((uv_handle_t *)&r->c->tcp, &fd) == 0)
-        shutdown(fd, SHUT_RDWR);
-    r->c = NULL;
+    shutdown(r->server_fd, SHUT_RDWR);
+    r->owner.owner = NULL;
     uv_close((uv_handle_t *)&r->async, server_closed);
 }

@@ -607,14 +607,16 @@ static void queue_call(QXLState *w, struct floe_server *srv)
     service(srv, w);
 }
 
-/* On floe's thread: the requests in order, and the rings between them, a
- * batch at a time; past one batch the call queues itself again behind
- * what else the thread has to do (the clients' sockets). */
+/* On floe's thread: the requests in order, and one batch of the rings;
+ * when more may wait (the rings held more, or the guest notified again
+ * meanwhile) the call queues itself again behind what else the thread has
+ * to do, so that a guest that never stops drawing never starves the
+ * clients' sockets. */
 static void service(struct floe_server *srv, void *opaque)
 {
     QXLState *w = opaque;
     struct fqxl_req *r;
-    int again = 0;
+    int read = 0, again = 0;
 
     fqxl_feed_bind(w->feed, srv);
     for (;;) {
@@ -624,11 +626,11 @@ static void service(struct floe_server *srv, void *opaque)
             w->head = r->next;
             if (!w->head)
                 w->tail = &w->head;
-        } else if (w->running && (w->woken || w->more) && !again) {
+        } else if (w->running && (w->woken || w->more) && !read) {
             w->woken = 0;
         } else {
             /* nothing waits, or the next batch goes behind the rest */
-            again = again && w->running;
+            again = w->running && (w->woken || w->more);
             w->scheduled = again;
             pthread_mutex_unlock(&w->lock);
             break;
@@ -649,7 +651,7 @@ static void service(struct floe_server *srv, void *opaque)
             continue;
         }
         w->more = read_rings(w);
-        again = w->more;
+        read = 1;
     }
     fqxl_feed_bind(w->feed, NULL);
     if (again)
