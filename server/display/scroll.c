@@ -74,12 +74,13 @@ int fsrv_scroll_find(const struct fsrv_surface *sf, const pixman_box32_t *b, con
     }
     /* each sample row that changed and is unlike its neighbour (a blank
      * row matches every blank row) votes for the shifts that bring an old
-     * row of the same hash there */
-    for (int s = 0; s < SAMPLES; s++) {
-        int i = (int)((long)h * (2 * s + 1) / (2 * SAMPLES));
-
-        if (hn[i] == ho[i] || (i > 0 && hn[i] == hn[i - 1]))
+     * row of the same hash there; the rows looked at are 7 apart, which no
+     * text's line height is a multiple of, so a sample does not fall on
+     * the blank top row of every line */
+    for (int i = 3, used = 0; i < h && used < SAMPLES; i += 7) {
+        if (hn[i] == ho[i] || hn[i] == hn[i - 1])
             continue;
+        used++;
         for (int j = 0; j < h; j++)
             if (ho[j] == hn[i] && j != i)
                 vote(cand, &ncand, j - i);
