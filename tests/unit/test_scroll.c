@@ -21,6 +21,7 @@
 #include "floe/client.h"
 #include "floe/server.h"
 #include "protocol/spice/draw.h"
+#include "server/internal.h"
 
 #define W 320
 #define H 240
@@ -592,6 +593,36 @@ static void test_blank_rows(void **st)
     rig_down(&g);
 }
 
+/* The detection itself on a 1024x768 console of 16-row lines, each with
+ * blank rows above and below its glyphs, scrolled up one line: the shift
+ * is found whatever rows the samples fall on (rows 16 apart would all be a
+ * line's blank top row), the run covers every line that moved. */
+static void test_console_1024x768(void **st)
+{
+    enum { CW = 1024, CH = 768 };
+    uint32_t *old = malloc((size_t)CW * CH * 4), *now = malloc((size_t)CW * CH * 4);
+    struct fsrv_surface sf = { .width = CW, .height = CH, .pixels = old };
+    pixman_box32_t box = { 0, 0, CW, CH };
+    struct fsrv_scroll sc;
+
+    (void)st;
+    assert_non_null(old);
+    assert_non_null(now);
+    for (int y = 0; y < CH; y++)
+        for (int x = 0; x < CW; x++) {
+            /* the text ends at column 400, as a shell's lines do */
+            old[y * CW + x] = x < 400 ? text_px(y / 16, y % 16, x) : BG;
+            now[y * CW + x] = x < 400 ? text_px(y / 16 + 1, y % 16, x) : BG;
+        }
+    assert_int_equal(fsrv_scroll_find(&sf, &box, now, CW * 4, &sc), 1);
+    assert_int_equal(sc.dy, 16);
+    assert_true(sc.y1 <= 16 && sc.y2 >= CH - 32);
+    for (int y = sc.y1; y < sc.y2; y++)
+        assert_memory_equal(now + (size_t)y * CW, old + (size_t)(y + 16) * CW, CW * 4);
+    free(old);
+    free(now);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_two_bands),
         cmocka_unit_test(test_noise_no_scroll),
         cmocka_unit_test(test_blank_rows),
+        cmocka_unit_test(test_console_1024x768),
     };
 
     return cmocka_run_group_tests_name("scroll", tests, NULL, NULL);
