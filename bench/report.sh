@@ -3,16 +3,25 @@
 # OUT/results.md, and into README.md between its "bench:NAME" markers, so
 # every figure the README quotes is the last run's, with the machine named.
 #
-#   bench/report.sh OUT [README]
+#   bench/report.sh OUT [README [TABLE...]]
+#
+# TABLE names the tables to write into the README (demo, codecs, vm, qxl);
+# without them every table whose CSV exists is written. Each table is dated
+# by its CSV's time, so a table from an older run keeps its own date.
 set -eu
 OUT=$1
 README=${2:-}
+shift $(($# > 2 ? 2 : $#))
+TABLES=${*:-demo codecs vm qxl}
 
+# machine [CSV]: the machine, dated by CSV's time (today without one)
 machine() {
-    local cpu cores
+    local cpu cores day
+    day=$(date -u +%Y-%m-%d)
+    [ -n "${1:-}" ] && day=$(date -u -r "$1" +%Y-%m-%d)
     cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
     cores=$(nproc)
-    echo "Measured $(date -u +%Y-%m-%d) on $(uname -m) Linux $(uname -r | cut -d- -f1), $cores cores (${cpu:-unknown CPU}), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)."
+    echo "Measured $day on $(uname -m) Linux $(uname -r | cut -d- -f1), $cores cores (${cpu:-unknown CPU}), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)."
 }
 
 demo_table() {
@@ -71,11 +80,11 @@ echo "wrote $OUT/results.md"
 [ -n "$README" ] && [ -f "$README" ] || exit 0
 tmp=$(mktemp)
 cp "$README" "$tmp"
-for t in demo codecs vm qxl; do
+for t in $TABLES; do
     [ -f "$OUT/$t.csv" ] || continue
     grep -q "<!-- bench:$t -->" "$tmp" || continue
     body=$(mktemp)
-    { machine; echo; case $t in demo) demo_table ;; codecs) codec_table ;; vm) vm_table ;; qxl) qxl_table ;; esac; } >"$body"
+    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; vm) vm_table ;; qxl) qxl_table ;; esac; } >"$body"
     awk -v tag="$t" -v body="$body" '
         $0 == "<!-- bench:" tag " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
         $0 == "<!-- /bench:" tag " -->" { skip = 0 }
