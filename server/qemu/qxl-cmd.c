@@ -181,9 +181,10 @@ static unsigned glyph_bits(uint16_t flags)
     return flags & SPICE_STRING_FLAGS_RASTER_A8 ? 8 : 0;
 }
 
-/* The glyphs of a string: exactly `length` of them fill its data. */
-static int glyphs_check(const struct ctx *c, const uint8_t *data, size_t len, unsigned bits,
-                        unsigned length)
+/* The glyphs of a string: exactly `length` of them fill its data; with
+ * `out`, each is placed (render_pos + glyph_origin) with its rows. */
+static int glyphs_get(const struct ctx *c, const uint8_t *data, size_t len, unsigned bits,
+                      unsigned length, struct fqxl_glyph *out)
 {
     size_t at = 0;
     unsigned n = 0;
@@ -203,6 +204,17 @@ static int glyphs_check(const struct ctx *c, const uint8_t *data, size_t len, un
             *c->why = fqxl_whyf("glyph of %ux%u past its string's data", g.width, g.height);
             return -EINVAL;
         }
+        if (out && n < length) {
+            int64_t x = (int64_t)g.render_pos.x + g.glyph_origin.x;
+            int64_t y = (int64_t)g.render_pos.y + g.glyph_origin.y;
+
+            if (x < -FQXL_MAX_DIM || x > FQXL_MAX_DIM || y < -FQXL_MAX_DIM || y > FQXL_MAX_DIM) {
+                *c->why = fqxl_whyf("glyph at (%lld,%lld), out of range", (long long)x,
+                                    (long long)y);
+                return -EINVAL;
+            }
+            out[n] = (struct fqxl_glyph){ (int32_t)x, (int32_t)y, g.width, g.height, data + at };
+        }
         at += (size_t)size;
         n++;
     }
@@ -213,10 +225,9 @@ static int glyphs_check(const struct ctx *c, const uint8_t *data, size_t len, un
     return 0;
 }
 
-static int text_check(const struct ctx *c, const QXLText *t)
+static int text_get(const struct ctx *c, const QXLText *t, struct fqxl_draw *d)
 {
     QXLString s;
-    uint8_t *data = NULL;
     size_t len;
     int rc = fqxl_memslot_read(c->m, c->group, t->str, &s, offsetof(QXLString, chunk), c->why);
 
@@ -226,22 +237,29 @@ static int text_check(const struct ctx *c, const QXLText *t)
     }
     if (!rc)
         rc = chunked_get(c, t->str, offsetof(QXLString, chunk), FQXL_MAX_IMAGE_BYTES,
-                         s.data_size, &data, &len, "string");
+                         s.data_size, &d->text_data, &len, "string");
+    if (!rc && s.length) {
+        d->glyphs = calloc(s.length, sizeof(*d->glyphs));
+        if (!d->glyphs) {
+            *c->why = "out of memory";
+            rc = -ENOMEM;
+        }
+    }
     if (!rc)
-        rc = glyphs_check(c, data, len, glyph_bits(s.flags), s.length);
-    free(data);
+        rc = glyphs_get(c, d->text_data, len, glyph_bits(s.flags), s.length, d->glyphs);
+    d->n_glyphs = s.length;
+    d->glyph_bits = (int)glyph_bits(s.flags);
     if (!rc)
         rc = mode_check(c, t->fore_mode);
     if (!rc)
         rc = mode_check(c, t->back_mode);
-    if (!rc && t->back_mode) {
-        struct fqxl_rect r;
-
-        rc = rect_get(&t->back_area, &r, "text background", c->why);
-    }
+    d->fore_mode = t->fore_mode;
+    d->back_mode = t->back_mode;
     if (!rc)
-        rc = brush_check(c, &t->fore_brush);
-    return rc ? rc : brush_check(c, &t->back_brush);
+        rc = rect_get(&t->back_area, &d->back_area, "text background", c->why);
+    if (!rc)
+        rc = brush_get(c, &t->fore_brush, &d->brush);
+    return rc ? rc : brush_get(c, &t->back_brush, &d->back_brush);
 }
 
 /* A path's segments: each a flags word, a count and count fixed points. */
@@ -303,20 +321,49 @@ static int composite_op_check(const struct ctx *c, uint32_t flags)
     return 0;
 }
 
-static int composite_check(const struct ctx *c, const QXLComposite *q)
+static int transform_get(const struct ctx *c, QXLPHYSICAL addr, int32_t m[6])
 {
-    struct fqxl_image img;
     QXLTransform t;
+    int rc = fqxl_memslot_read(c->m, c->group, addr, &t, sizeof(t), c->why);
+
+    if (!rc) {
+        m[0] = (int32_t)t.t00;
+        m[1] = (int32_t)t.t01;
+        m[2] = (int32_t)t.t02;
+        m[3] = (int32_t)t.t10;
+        m[4] = (int32_t)t.t11;
+        m[5] = (int32_t)t.t12;
+    }
+    return rc;
+}
+
+/* The guest's operator, filters and repeats; what it has (mask,
+ * transforms) is told by its pointers, as the reference reads it. */
+static int composite_get(const struct ctx *c, const QXLComposite *q, struct fqxl_draw *d)
+{
     int rc = composite_op_check(c, q->flags);
 
-    if (!rc && (rc = image_get(c, q->src, 0, &img)) == 0)
-        fqxl_image_free(&img);
-    if (!rc && q->src_transform)
-        rc = fqxl_memslot_read(c->m, c->group, q->src_transform, &t, sizeof(t), c->why);
-    if (!rc && q->mask && (rc = image_get(c, q->mask, 0, &img)) == 0)
-        fqxl_image_free(&img);
-    if (!rc && q->mask && q->mask_transform)
-        rc = fqxl_memslot_read(c->m, c->group, q->mask_transform, &t, sizeof(t), c->why);
+    d->composite_flags = q->flags & ~(uint32_t)(SPICE_COMPOSITE_HAS_MASK |
+                                                SPICE_COMPOSITE_HAS_SRC_TRANSFORM |
+                                                SPICE_COMPOSITE_HAS_MASK_TRANSFORM);
+    if (!rc)
+        rc = image_get(c, q->src, 0, &d->src);
+    if (!rc && q->src_transform) {
+        d->composite_flags |= SPICE_COMPOSITE_HAS_SRC_TRANSFORM;
+        rc = transform_get(c, q->src_transform, d->src_transform);
+    }
+    if (!rc && q->mask) {
+        d->composite_flags |= SPICE_COMPOSITE_HAS_MASK;
+        rc = image_get(c, q->mask, 0, &d->composite_mask);
+    }
+    if (!rc && q->mask && q->mask_transform) {
+        d->composite_flags |= SPICE_COMPOSITE_HAS_MASK_TRANSFORM;
+        rc = transform_get(c, q->mask_transform, d->mask_transform);
+    }
+    d->src_origin_x = q->src_origin.x;
+    d->src_origin_y = q->src_origin.y;
+    d->mask_origin_x = q->mask_origin.x;
+    d->mask_origin_y = q->mask_origin.y;
     return rc;
 }
 
@@ -478,12 +525,12 @@ static int body_get(const struct ctx *c, uint8_t type, const union body *b, int 
     case QXL_DRAW_INVERS:
         return mask_get(c, &b->blackness.mask, d);
     case QXL_DRAW_TEXT:
-        return text_check(c, &b->text);
+        return text_get(c, &b->text, d);
     case QXL_DRAW_STROKE:
         return stroke_check(c, &b->stroke);
     case QXL_DRAW_COMPOSITE:
         if (!compat)
-            return composite_check(c, &b->composite);
+            return composite_get(c, &b->composite, d);
         break;
     }
     *c->why = fqxl_whyf("drawable type %u unknown%s", type, compat ? " in the compat layout" : "");
@@ -586,7 +633,11 @@ void fqxl_draw_free(struct fqxl_draw *d)
     free(d->clip);
     fqxl_image_free(&d->src);
     fqxl_image_free(&d->mask);
+    fqxl_image_free(&d->composite_mask);
     brush_free(&d->brush);
+    brush_free(&d->back_brush);
+    free(d->text_data);
+    free(d->glyphs);
     memset(d, 0, sizeof(*d));
 }
 

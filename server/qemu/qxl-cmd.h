@@ -50,6 +50,14 @@ struct fqxl_brush {
     int32_t pos_x, pos_y;
 };
 
+/* A glyph of a TEXT string: its top-left (render_pos + glyph_origin), its
+ * size and its rows (bottom row first) inside the draw's text_data. */
+struct fqxl_glyph {
+    int32_t x, y;
+    int32_t w, h;
+    const uint8_t *rows;
+};
+
 /* A drawable (QXL_CMD_DRAW), compat or not. Members a type does not use are
  * zero. Types parsed: every QXL_DRAW_*; the renderer says which it draws. */
 struct fqxl_draw {
@@ -81,8 +89,22 @@ struct fqxl_draw {
     uint8_t alpha;           /* ALPHA_BLEND */
     uint8_t alpha_flags;
     uint8_t rop3;            /* ROP3 */
-    /* TEXT, STROKE and COMPOSITE are parsed for validity only for now:
-     * their payloads are checked, not kept */
+    /* TEXT: the string's data, copied and owned, its glyphs (owned) pointing
+     * into it; the fore brush is `brush` */
+    uint8_t *text_data;
+    struct fqxl_glyph *glyphs;
+    uint32_t n_glyphs;
+    int glyph_bits;          /* 1, 4 or 8 */
+    struct fqxl_rect back_area;
+    struct fqxl_brush back_brush;
+    uint16_t fore_mode, back_mode;
+    /* COMPOSITE: the source is `src`; HAS_MASK and the transform flags are
+     * set from the guest's pointers */
+    uint32_t composite_flags;
+    struct fqxl_image composite_mask;
+    int32_t src_transform[6], mask_transform[6];
+    int16_t src_origin_x, src_origin_y, mask_origin_x, mask_origin_y;
+    /* STROKE is parsed for validity only for now: its path is checked, not kept */
 };
 
 /* A surface command (QXL_CMD_SURFACE). */

@@ -16,18 +16,13 @@
 typedef pixman_image_t *fqxl_surface_fn(void *opaque, uint32_t id);
 
 /* Draws `d` into `dst`, the pixels of surface d->surface_id (a 16- or 32-bit
- * pixman format), clipped to d's clip (or its bbox) and to dst's bounds,
- * and adds every pixel it may have changed to `damage`. Colours (solid
- * brushes, BLACKNESS, WHITENESS) are written as raw pixel values of dst's
- * format, as SPICE's canvas writes them; ROPs work on those raw values.
- * Drawn: NOP; FILL (solid, none or pattern brush, any rop descriptor);
- * COPY and BLEND (bitmaps or surfaces, any rop descriptor, scaled through
- * pixman when src_area and bbox differ in size); OPAQUE (the image, then
- * the brush over it through the rop); COPY_BITS (overlap-safe);
- * BLACKNESS, WHITENESS, INVERS. Anything else, and any draw with a mask:
- * -ENOTSUP with *why saying what; -EINVAL for a draw that cannot be drawn
- * (its source surface missing, an empty source area for a non-empty bbox).
- * Nothing is drawn when an error other than -ENOMEM is returned. */
+ * pixman format), clipped to d's clip (or its bbox), its mask and dst's
+ * bounds, and adds every pixel it may have changed to `damage`, with
+ * floe_raster_draw (codecs/raster.h): every QXL drawable but STROKE, as
+ * SPICE's software canvas draws it. STROKE: -ENOTSUP with *why saying so;
+ * -EINVAL for a draw that cannot be drawn (its source surface missing, an
+ * empty source area for a non-empty bbox, a ROP3 source smaller than its
+ * area). Nothing is drawn when an error other than -ENOMEM is returned. */
 int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
                 void *opaque, pixman_region32_t *damage, const char **why);
 

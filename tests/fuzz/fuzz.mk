@@ -15,7 +15,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 # every target is built with the protocol and codec sources and their libraries
 FUZZ_SRC     := $(wildcard common/*.c protocol/spice/*.c protocol/rfb/*.c codecs/*.c)
 FUZZ_HDRS    := $(wildcard common/*.h protocol/*.h protocol/spice/*.h protocol/rfb/*.h codecs/*.h) tests/unit/data/seabios_capture.h
-FUZZ_LIBS    := $(shell pkg-config --libs libpng zlib liblz4 libturbojpeg 2>/dev/null) -lm
+FUZZ_LIBS    := $(shell pkg-config --libs libpng zlib liblz4 libturbojpeg pixman-1 2>/dev/null) -lm
 # fuzz_server runs a whole libfloe-server (no demo source: it needs fonts);
 # FUZZ_SRC_<t>, FUZZ_CFLAGS_<t> and FUZZ_LIBS_<t> add to target <t>'s build
 FUZZ_PKGS_server := libuv pixman-1 openssl libpng zlib
@@ -55,7 +55,7 @@ FUZZ_HDRS_qxl_record   := tests/host/qxl-record-read.h server/qemu/record.h
 FUZZ_CFLAGS_qxl_record := $(shell pkg-config --cflags spice-server spice-protocol 2>/dev/null)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
-                -Wno-unused-parameter -fno-omit-frame-pointer \
+                -Wno-unused-parameter -fno-omit-frame-pointer $(shell pkg-config --cflags pixman-1 2>/dev/null) \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_RUN_FLAGS ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 

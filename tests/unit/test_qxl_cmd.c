@@ -1223,7 +1223,7 @@ static void test_render_copy_bits(void **st)
     canvas_down(&c);
 }
 
-static void test_render_opaque_and_refused(void **st)
+static void test_render_opaque_stroke_and_mask(void **st)
 {
     uint32_t src[4] = { 0x0f, 0x0f, 0x0f, 0x0f };
     uint32_t m[1] = { 1 };
@@ -1242,15 +1242,22 @@ static void test_render_opaque_and_refused(void **st)
     canvas_down(&c);
 
     canvas_up(&c);
-    d = draw_in(QXL_DRAW_TEXT, 0, 0, 2, 2);
+    d = draw_in(QXL_DRAW_STROKE, 0, 0, 2, 2);
     assert_int_equal(fqxl_render(c.img, &d, no_surface, NULL, &c.damage, &c.why), -ENOTSUP);
     assert_non_null(c.why);
+    assert_int_equal(c.px[0], start_px(0, 0));
+    assert_false(pixman_region32_not_empty(&c.damage));
+    /* a mask of one set pixel at (0,0): only that pixel goes black */
     d = draw_in(QXL_DRAW_BLACKNESS, 0, 0, 2, 2);
     d.has_mask = 1;
     d.mask = (struct fqxl_image){ .kind = FQXL_IMAGE_PIXELS, .w = 1, .h = 1, .pixels = m };
-    assert_int_equal(fqxl_render(c.img, &d, no_surface, NULL, &c.damage, &c.why), -ENOTSUP);
-    assert_int_equal(c.px[0], start_px(0, 0));
-    assert_false(pixman_region32_not_empty(&c.damage));
+    assert_int_equal(fqxl_render(c.img, &d, no_surface, NULL, &c.damage, &c.why), 0);
+    assert_int_equal(c.px[0], 0);
+    assert_int_equal(c.px[1], start_px(1, 0));
+    assert_int_equal(c.px[W], start_px(0, 1));
+    assert_int_equal(pixman_region32_n_rects(&c.damage), 1);
+    assert_int_equal(pixman_region32_extents(&c.damage)->x2, 1);
+    assert_int_equal(pixman_region32_extents(&c.damage)->y2, 1);
     canvas_down(&c);
 }
 
@@ -1327,7 +1334,7 @@ int main(void)
         cmocka_unit_test(test_render_copy),
         cmocka_unit_test(test_render_copy_surface),
         cmocka_unit_test(test_render_copy_bits),
-        cmocka_unit_test(test_render_opaque_and_refused),
+        cmocka_unit_test(test_render_opaque_stroke_and_mask),
         cmocka_unit_test(test_render_16bit),
         cmocka_unit_test(test_parse_then_render),
     };

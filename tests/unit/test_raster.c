@@ -1,0 +1,516 @@
+/* Unit tests for floe_raster_draw, each operation on a small xRGB surface
+ * of known pixels, checked pixel by pixel against what the test computes
+ * by itself from SPICE's rules: ROP descriptors, pattern brushes tiled from
+ * their position, 1-bit masks (set and inverted, nothing outside them),
+ * TRANSPARENT's key, ALPHA_BLEND's overall alpha, ternary ROPs with a
+ * colour and a pattern, TEXT (1-bit glyphs stored bottom row first, their
+ * top bit leftmost; 4-bit glyphs taking the larger coverage where they
+ * overlap; the back area), COMPOSITE's operator and transform, overlapping
+ * COPY_BITS; and operations no canvas could draw refused before anything
+ * is drawn. (The same operations against the reference's own rendering
+ * are in e2e/qxl-diff.) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/raster.h"
+
+#define W 16
+#define H 12
+
+/* SPICE's ROP descriptor bits */
+#define INVERS_SRC (1u << 0)
+#define INVERS_BRUSH (1u << 1)
+#define OP_PUT (1u << 3)
+#define OP_AND (1u << 5)
+#define OP_XOR (1u << 6)
+
+struct surf {
+    uint32_t px[W * H];
+    uint32_t was[W * H];
+    pixman_image_t *img;
+    pixman_region32_t damage;
+    const char *why;
+};
+
+static uint32_t start_px(int x, int y)
+{
+    return (uint32_t)(0x10203 * (x + 1) + 0x70401 * (y * 3 + 1)) & 0xffffff;
+}
+
+static void surf_up(struct surf *s)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            s->px[y * W + x] = start_px(x, y);
+    memcpy(s->was, s->px, sizeof(s->px));
+    s->img = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H, s->px, W * 4);
+    pixman_region32_init(&s->damage);
+    s->why = NULL;
+}
+
+static void surf_down(struct surf *s)
+{
+    pixman_image_unref(s->img);
+    pixman_region32_fini(&s->damage);
+}
+
+static uint32_t at(const struct surf *s, int x, int y)
+{
+    return s->px[y * W + x] & 0xffffff;
+}
+
+static int inside(int x, int y, struct floe_raster_rect r)
+{
+    return x >= r.left && x < r.right && y >= r.top && y < r.bottom;
+}
+
+static struct floe_raster_op op_in(enum floe_raster_kind k, int l, int t, int r, int b)
+{
+    return (struct floe_raster_op){ .kind = k, .bbox = { l, t, r, b } };
+}
+
+/* img still reads as its own w x h pixels: no transform left on it */
+static void untouched(pixman_image_t *img, const uint32_t *px, int w, int h)
+{
+    uint32_t out[16] = { 0 };
+    pixman_image_t *o = pixman_image_create_bits(pixman_image_get_format(img), w, h, out, w * 4);
+
+    pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, o, 0, 0, 0, 0, 0, 0, w, h);
+    assert_memory_equal(out, px, (size_t)w * h * 4);
+    pixman_image_unref(o);
+}
+
+static void draw_ok(struct surf *s, const struct floe_raster_op *op)
+{
+    int rc = floe_raster_draw(s->img, op, &s->damage, &s->why);
+
+    if (rc)
+        fail_msg("floe_raster_draw: %d (%s)", rc, s->why ? s->why : "?");
+}
+
+static void test_fill_rop_and_clip(void **st)
+{
+    struct surf s;
+    struct floe_raster_op op = op_in(FLOE_RASTER_FILL, 2, 2, 10, 8);
+    pixman_region32_t clip;
+
+    (void)st;
+    surf_up(&s);
+    /* XOR with the brush, inside a clip of two boxes */
+    pixman_region32_init_rect(&clip, 0, 0, 5, 5);
+    pixman_region32_union_rect(&clip, &clip, 7, 6, 9, 9);
+    op.clip = &clip;
+    op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0x00ff0f };
+    op.rop_descriptor = OP_XOR;
+    draw_ok(&s, &op);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int in = inside(x, y, op.bbox) && pixman_region32_contains_point(&clip, x, y, NULL);
+
+            assert_int_equal(at(&s, x, y), in ? start_px(x, y) ^ 0x00ff0f : start_px(x, y));
+        }
+    /* the damage holds what was drawn, nothing past the bbox */
+    assert_true(pixman_region32_contains_point(&s.damage, 3, 3, NULL));
+    assert_false(pixman_region32_contains_point(&s.damage, 9, 4, NULL));
+    /* PUT with the brush inverted */
+    op = op_in(FLOE_RASTER_FILL, 0, 0, 1, 1);
+    op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0x0000ff };
+    op.rop_descriptor = OP_PUT | INVERS_BRUSH;
+    draw_ok(&s, &op);
+    assert_int_equal(at(&s, 0, 0), 0xffff00);
+    pixman_region32_fini(&clip);
+    surf_down(&s);
+}
+
+static void test_fill_pattern(void **st)
+{
+    uint32_t pat[3 * 2] = { 0x100000, 0x200000, 0x300000, 0x000010, 0x000020, 0x000030 };
+    pixman_image_t *p = pixman_image_create_bits(PIXMAN_x8r8g8b8, 3, 2, pat, 12);
+    struct floe_raster_op op = op_in(FLOE_RASTER_FILL, 1, 1, 12, 9);
+    struct surf s;
+
+    (void)st;
+    surf_up(&s);
+    op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_PATTERN, .pattern = p,
+                                           .x0 = 5, .y0 = -3 };
+    op.rop_descriptor = OP_PUT;
+    draw_ok(&s, &op);
+    for (int y = 1; y < 9; y++)
+        for (int x = 1; x < 12; x++) {
+            int px = ((x - 5) % 3 + 3) % 3, py = ((y + 3) % 2 + 2) % 2;
+
+            assert_int_equal(at(&s, x, y), pat[py * 3 + px]);
+        }
+    assert_int_equal(at(&s, 12, 1), start_px(12, 1));
+    /* the pattern's properties are left as they were */
+    untouched(p, pat, 3, 2);
+    pixman_image_unref(p);
+    surf_down(&s);
+}
+
+/* A 1-bit mask of mw x mh from a bit per pixel, as PIXMAN_a1. */
+static pixman_image_t *mask_new(int mw, int mh, int (*set)(int, int))
+{
+    pixman_image_t *m = pixman_image_create_bits(PIXMAN_a1, mw, mh, NULL, 0);
+    uint32_t *row = pixman_image_get_data(m);
+    int stride = pixman_image_get_stride(m) / 4;
+
+    for (int y = 0; y < mh; y++, row += stride)
+        for (int x = 0; x < mw; x++)
+            if (set(x, y))
+                row[x / 32] |= 1u << (x % 32);
+    return m;
+}
+
+static int checker(int x, int y)
+{
+    return (x + y) % 2;
+}
+
+static void test_masks(void **st)
+{
+    pixman_image_t *m = mask_new(5, 4, checker);
+    struct floe_raster_op op = op_in(FLOE_RASTER_WHITENESS, 2, 3, 10, 10);
+    struct surf s;
+
+    (void)st;
+    for (int invert = 0; invert < 2; invert++) {
+        surf_up(&s);
+        /* mask pixel (1, 2) lies on the bbox's top-left */
+        op.mask = (struct floe_raster_mask){ .bits = m, .invert = invert, .x0 = 1, .y0 = 2 };
+        draw_ok(&s, &op);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int mx = x - 2 + 1, my = y - 3 + 2;
+                int in_mask = mx >= 0 && mx < 5 && my >= 0 && my < 4;
+                int on = inside(x, y, op.bbox) && in_mask && (checker(mx, my) != invert);
+
+                assert_int_equal(at(&s, x, y), on ? 0xffffff : start_px(x, y));
+            }
+        surf_down(&s);
+    }
+    pixman_image_unref(m);
+}
+
+static void test_copy_rop_and_scale(void **st)
+{
+    uint32_t src[4 * 3];
+    pixman_image_t *img;
+    struct floe_raster_op op = op_in(FLOE_RASTER_COPY, 5, 4, 8, 6);
+    struct surf s;
+
+    (void)st;
+    for (int i = 0; i < 12; i++)
+        src[i] = 0x0a0b0c * (uint32_t)(i + 1);
+    img = pixman_image_create_bits(PIXMAN_x8r8g8b8, 4, 3, src, 16);
+    surf_up(&s);
+    /* (not src) AND dst, from src_area (1,1)-(4,3) */
+    op.src = img;
+    op.src_area = (struct floe_raster_rect){ 1, 1, 4, 3 };
+    op.rop_descriptor = OP_AND | INVERS_SRC;
+    draw_ok(&s, &op);
+    for (int y = 4; y < 6; y++)
+        for (int x = 5; x < 8; x++)
+            assert_int_equal(at(&s, x, y),
+                             ~src[(y - 4 + 1) * 4 + x - 5 + 1] & start_px(x, y) & 0xffffff);
+    /* doubled, nearest: each source pixel covers 2x2 */
+    op = op_in(FLOE_RASTER_COPY, 0, 0, 8, 6);
+    op.src = img;
+    op.src_area = (struct floe_raster_rect){ 0, 0, 4, 3 };
+    op.scale_mode = 1;
+    op.rop_descriptor = OP_PUT;
+    draw_ok(&s, &op);
+    for (int y = 0; y < 6; y++)
+        for (int x = 0; x < 8; x++)
+            assert_int_equal(at(&s, x, y), src[(y / 2) * 4 + x / 2] & 0xffffff);
+    pixman_image_unref(img);
+    surf_down(&s);
+}
+
+static void test_transparent(void **st)
+{
+    uint32_t src[3 * 2] = { 0xff00ff, 0x123456, 0xaaff00ff, 0x00ff00, 0xff00ff, 0x010203 };
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, 3, 2, src, 12);
+    struct floe_raster_op op = op_in(FLOE_RASTER_TRANSPARENT, 4, 4, 7, 6);
+    struct surf s;
+
+    (void)st;
+    surf_up(&s);
+    op.src = img;
+    op.src_area = (struct floe_raster_rect){ 0, 0, 3, 2 };
+    op.transparent_color = 0xff00ff;   /* the top byte does not count */
+    draw_ok(&s, &op);
+    for (int i = 0; i < 6; i++) {
+        int x = 4 + i % 3, y = 4 + i / 3;
+
+        assert_int_equal(at(&s, x, y), (src[i] & 0xffffff) == 0xff00ff ? start_px(x, y) :
+                                       (src[i] & 0xffffff));
+    }
+    pixman_image_unref(img);
+    surf_down(&s);
+}
+
+/* pixman's product of two 8-bit values, rounded */
+static unsigned mul8(unsigned a, unsigned b)
+{
+    unsigned t = a * b + 0x80;
+
+    return ((t >> 8) + t) >> 8;
+}
+
+static void near(uint32_t got, uint32_t want)
+{
+    for (int sh = 0; sh < 24; sh += 8) {
+        int g = (int)(got >> sh & 0xff), w = (int)(want >> sh & 0xff);
+
+        if (g - w > 1 || w - g > 1)
+            fail_msg("0x%06x is not 0x%06x within 1 per channel", got, want);
+    }
+}
+
+static void test_alpha_blend(void **st)
+{
+    uint32_t src[2] = { 0xff804020, 0x80400000 };   /* opaque; half alpha, premultiplied */
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_a8r8g8b8, 2, 1, src, 8);
+    struct floe_raster_op op = op_in(FLOE_RASTER_ALPHA_BLEND, 3, 3, 5, 4);
+    struct surf s;
+
+    (void)st;
+    surf_up(&s);
+    op.src = img;
+    op.src_area = (struct floe_raster_rect){ 0, 0, 2, 1 };
+    op.alpha = 0x80;
+    draw_ok(&s, &op);
+    for (int i = 0; i < 2; i++) {
+        uint32_t d = start_px(3 + i, 3), want = 0;
+        unsigned sa = mul8(src[i] >> 24, 0x80);
+
+        for (int sh = 0; sh < 24; sh += 8) {
+            unsigned sc = mul8(src[i] >> sh & 0xff, 0x80);
+
+            want |= (sc + mul8(d >> sh & 0xff, 255 - sa)) << sh;
+        }
+        near(at(&s, 3 + i, 3), want);
+    }
+    /* alpha 0 draws nothing */
+    memcpy(s.was, s.px, sizeof(s.px));
+    op.alpha = 0;
+    draw_ok(&s, &op);
+    assert_memory_equal(s.px, s.was, sizeof(s.px));
+    pixman_image_unref(img);
+    surf_down(&s);
+}
+
+static uint32_t rop3_ref(uint8_t code, uint32_t p, uint32_t sv, uint32_t d)
+{
+    uint32_t r = 0;
+
+    for (int bit = 0; bit < 24; bit++) {
+        unsigned i = (p >> bit & 1) << 2 | (sv >> bit & 1) << 1 | (d >> bit & 1);
+
+        r |= (uint32_t)(code >> i & 1) << bit;
+    }
+    return r;
+}
+
+static void test_rop3(void **st)
+{
+    uint32_t src[4 * 4], pat[2 * 2] = { 0xf0f0f0, 0x0f0f0f, 0x333333, 0xcccccc };
+    pixman_image_t *img, *p = pixman_image_create_bits(PIXMAN_x8r8g8b8, 2, 2, pat, 8);
+    static const uint8_t codes[] = { 0x96, 0xb8, 0xe2, 0x5a, 0xf0, 0xcc };
+    struct surf s;
+
+    (void)st;
+    for (int i = 0; i < 16; i++)
+        src[i] = 0x135799u * (uint32_t)(i + 3) & 0xffffff;
+    img = pixman_image_create_bits(PIXMAN_x8r8g8b8, 4, 4, src, 16);
+    for (size_t c = 0; c < sizeof(codes); c++) {
+        for (int with_pat = 0; with_pat < 2; with_pat++) {
+            struct floe_raster_op op = op_in(FLOE_RASTER_ROP3, 6, 5, 9, 8);
+
+            surf_up(&s);
+            op.src = img;
+            op.src_area = (struct floe_raster_rect){ 1, 0, 4, 3 };
+            op.rop3 = codes[c];
+            op.brush = with_pat ?
+                (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_PATTERN, .pattern = p,
+                                            .x0 = 1, .y0 = 0 } :
+                (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0x5a3c0f };
+            draw_ok(&s, &op);
+            for (int y = 5; y < 8; y++)
+                for (int x = 6; x < 9; x++) {
+                    uint32_t pv = with_pat ? pat[(y % 2) * 2 + (x - 1) % 2] : 0x5a3c0f;
+                    uint32_t sv = src[(y - 5) * 4 + x - 6 + 1];
+
+                    assert_int_equal(at(&s, x, y), rop3_ref(codes[c], pv, sv, start_px(x, y)));
+                }
+            assert_int_equal(at(&s, 9, 5), start_px(9, 5));
+            surf_down(&s);
+        }
+    }
+    pixman_image_unref(img);
+    pixman_image_unref(p);
+}
+
+static void test_text(void **st)
+{
+    /* a 3x2 1-bit glyph, bottom row first: top row X.X, bottom row .X. */
+    static const uint8_t g1[2] = { 0x40, 0xa0 };
+    /* two 2x1 4-bit glyphs overlapping on one pixel */
+    static const uint8_t ga[1] = { 0x3c }, gb[1] = { 0x80 };
+    struct floe_raster_glyph glyphs[1] = { { 4, 5, 3, 2, g1 } };
+    struct floe_raster_glyph glyphs4[2] = { { 2, 2, 2, 1, ga }, { 3, 2, 2, 1, gb } };
+    struct floe_raster_op op = op_in(FLOE_RASTER_TEXT, 0, 0, W, H);
+    struct surf s;
+
+    (void)st;
+    surf_up(&s);
+    op.glyphs = glyphs;
+    op.n_glyphs = 1;
+    op.glyph_bpp = 1;
+    op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0x112233 };
+    op.back_area = (struct floe_raster_rect){ 3, 4, 8, 8 };
+    op.back_brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0xeeeeee };
+    op.fore_mode = OP_PUT;
+    draw_ok(&s, &op);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int gx = x - 4, gy = y - 5;
+            int ink = gx >= 0 && gx < 3 && gy >= 0 && gy < 2 &&
+                      (gy == 0 ? gx != 1 : gx == 1);
+            uint32_t want = ink ? 0x112233 : inside(x, y, op.back_area) ? 0xeeeeee : start_px(x, y);
+
+            assert_int_equal(at(&s, x, y), want);
+        }
+    surf_down(&s);
+
+    /* with a back area, a mode other than PUT draws nothing */
+    surf_up(&s);
+    op.fore_mode = OP_XOR;
+    draw_ok(&s, &op);
+    assert_memory_equal(s.px, s.was, sizeof(s.px));
+    surf_down(&s);
+
+    /* 4-bit coverage: white over black shows the coverage, the larger one where glyphs meet */
+    surf_up(&s);
+    memset(s.px, 0, sizeof(s.px));
+    op = op_in(FLOE_RASTER_TEXT, 0, 0, W, H);
+    op.glyphs = glyphs4;
+    op.n_glyphs = 2;
+    op.glyph_bpp = 4;
+    op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0xffffff };
+    op.fore_mode = OP_PUT;
+    draw_ok(&s, &op);
+    assert_int_equal(at(&s, 2, 2), 0x303030);
+    assert_int_equal(at(&s, 3, 2), 0xc0c0c0);   /* max(0xc0, 0x80) */
+    assert_int_equal(at(&s, 4, 2), 0);
+    assert_int_equal(at(&s, 1, 2), 0);
+    surf_down(&s);
+}
+
+static void test_composite(void **st)
+{
+    uint32_t src[2 * 2] = { 0x80400000, 0xff00ff00, 0x00000000, 0xff0000ff };
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_a8r8g8b8, 2, 2, src, 8);
+    struct floe_raster_op op = op_in(FLOE_RASTER_COMPOSITE, 8, 8, 10, 10);
+    struct surf s;
+
+    (void)st;
+    surf_up(&s);
+    op.src = img;
+    op.composite_flags = PIXMAN_OP_OVER;
+    draw_ok(&s, &op);
+    for (int i = 0; i < 4; i++) {
+        int x = 8 + i % 2, y = 8 + i / 2;
+        uint32_t d = start_px(x, y), want = 0;
+
+        for (int sh = 0; sh < 24; sh += 8)
+            want |= ((src[i] >> sh & 0xff) + mul8(d >> sh & 0xff, 255 - (src[i] >> 24))) << sh;
+        near(at(&s, x, y), want);
+    }
+    /* SRC with a transform that reads the source one pixel to the right,
+     * repeating (flags: src_repeat NORMAL in bits 14-15) */
+    op.composite_flags = PIXMAN_OP_SRC | (PIXMAN_REPEAT_NORMAL << 14) | (1u << 20);
+    op.src_transform[0] = pixman_fixed_1;
+    op.src_transform[2] = pixman_fixed_1;
+    op.src_transform[4] = pixman_fixed_1;
+    draw_ok(&s, &op);
+    assert_int_equal(at(&s, 8, 8), 0x00ff00);
+    assert_int_equal(at(&s, 9, 8), 0x400000);
+    assert_int_equal(at(&s, 8, 9), 0x0000ff);
+    untouched(img, src, 2, 2);
+    pixman_image_unref(img);
+    surf_down(&s);
+}
+
+static void test_copy_bits_overlap(void **st)
+{
+    struct floe_raster_op op = op_in(FLOE_RASTER_COPY_BITS, 0, 0, W, H - 3);
+    struct surf s;
+
+    (void)st;
+    surf_up(&s);
+    op.src_x = 0;
+    op.src_y = 3;   /* up by 3 rows */
+    draw_ok(&s, &op);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(at(&s, x, y), y < H - 3 ? start_px(x, y + 3) : start_px(x, y));
+    surf_down(&s);
+}
+
+static void test_refused(void **st)
+{
+    uint32_t one = 0xffffff;
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, 1, 1, &one, 4);
+    pixman_image_t *a8 = pixman_image_create_bits(PIXMAN_a8, 4, 4, NULL, 0);
+    struct floe_raster_op ops[5];
+    struct surf s;
+
+    (void)st;
+    ops[0] = op_in(FLOE_RASTER_COPY, 0, 0, 4, 4);                 /* no source */
+    ops[1] = op_in(FLOE_RASTER_COPY_BITS + 1, 0, 0, 4, 4);        /* no such kind */
+    ops[2] = op_in(FLOE_RASTER_WHITENESS, 0, 0, 4, 4);            /* an 8-bit mask */
+    ops[2].mask.bits = a8;
+    ops[3] = op_in(FLOE_RASTER_ROP3, 0, 0, 4, 4);                 /* a source too small */
+    ops[3].src = img;
+    ops[3].src_area = (struct floe_raster_rect){ 0, 0, 4, 4 };
+    ops[4] = op_in(FLOE_RASTER_COPY, 0, 0, 4, 4);                 /* an empty source area */
+    ops[4].src = img;
+    for (int i = 0; i < 5; i++) {
+        surf_up(&s);
+        assert_int_equal(floe_raster_draw(s.img, &ops[i], &s.damage, &s.why), -EINVAL);
+        assert_non_null(s.why);
+        assert_memory_equal(s.px, s.was, sizeof(s.px));
+        assert_false(pixman_region32_not_empty(&s.damage));
+        surf_down(&s);
+    }
+    pixman_image_unref(img);
+    pixman_image_unref(a8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fill_rop_and_clip),
+        cmocka_unit_test(test_fill_pattern),
+        cmocka_unit_test(test_masks),
+        cmocka_unit_test(test_copy_rop_and_scale),
+        cmocka_unit_test(test_transparent),
+        cmocka_unit_test(test_alpha_blend),
+        cmocka_unit_test(test_rop3),
+        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_composite),
+        cmocka_unit_test(test_copy_bits_overlap),
+        cmocka_unit_test(test_refused),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
