@@ -298,12 +298,12 @@ static int draw_fill(struct fcli_display *d, const uint8_t *body, size_t len)
     if (!s)
         return -EBADMSG;
     rc = fcli_canvas_region(s, &m.base, &rgn);
-    if (!rc && m.brush_type == SPICE_BRUSH_SOLID) {
+    if (!rc && m.brush.type == SPICE_BRUSH_SOLID) {
         check_extras(d, m.rop, m.mask.bitmap);
-        fcli_canvas_fill(s, &rgn, m.color);
+        fcli_canvas_fill(s, &rgn, m.brush.color);
         touched(d, s, &rgn);
-    } else if (!rc && m.brush_type == SPICE_BRUSH_PATTERN) {
-        warn_once(&d->warned_misc[MISC_BRUSH], "DRAW_FILL brush type", m.brush_type);
+    } else if (!rc && m.brush.type == SPICE_BRUSH_PATTERN) {
+        warn_once(&d->warned_misc[MISC_BRUSH], "DRAW_FILL brush type", m.brush.type);
     }
     pixman_region32_fini(&rgn);
     return rc;
