@@ -298,12 +298,12 @@ static int draw_fill(struct fcli_display *d, const uint8_t *body, size_t len)
     if (!s)
         return -EBADMSG;
     rc = fcli_canvas_region(s, &m.base, &rgn);
-    if (!rc && m.brush_type == SPICE_BRUSH_SOLID) {
+    if (!rc && m.brush.type == SPICE_BRUSH_SOLID) {
         check_extras(d, m.rop, m.mask.bitmap);
-        fcli_canvas_fill(s, &rgn, m.color);
+        fcli_canvas_fill(s, &rgn, m.brush.color);
         touched(d, s, &rgn);
-    } else if (!rc && m.brush_type == SPICE_BRUSH_PATTERN) {
-        warn_once(&d->warned_misc[MISC_BRUSH], "DRAW_FILL brush type", m.brush_type);
+    } else if (!rc && m.brush.type == SPICE_BRUSH_PATTERN) {
+        warn_once(&d->warned_misc[MISC_BRUSH], "DRAW_FILL brush type", m.brush.type);
     }
     pixman_region32_fini(&rgn);
     return rc;
@@ -337,19 +337,17 @@ static int copy_bits(struct fcli_display *d, const uint8_t *body, size_t len)
 /* BLACKNESS, WHITENESS and INVERS: a display base and a mask, no source. */
 static int draw_solid_op(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len)
 {
-    struct spice_display_base base;
+    struct spice_draw_mask_only m;
     struct fcli_surface *s;
-    struct floe_rbuf r;
     pixman_region32_t rgn;
     int rc;
 
-    floe_rbuf_init(&r, body, len);
-    if (spice_display_base_get(&r, &base) || floe_rbuf_left(&r) < 13)
+    if (spice_draw_mask_only_parse(body, len, &m))
         return -EBADMSG;
-    s = surface_get(d, base.surface_id);
+    s = surface_get(d, m.base.surface_id);
     if (!s)
         return -EBADMSG;
-    rc = fcli_canvas_region(s, &base, &rgn);
+    rc = fcli_canvas_region(s, &m.base, &rgn);
     if (!rc && type != SPICE_MSG_DISPLAY_DRAW_INVERS) {
         fcli_canvas_fill(s, &rgn, type == SPICE_MSG_DISPLAY_DRAW_BLACKNESS ? 0xff000000u
                                                                           : 0xffffffffu);

@@ -64,6 +64,7 @@ typedef int32_t floe_i32_t;
     M(point16,       F(i16, x) F(i16, y)) \
     M(point,         F(i32, x) F(i32, y)) \
     M(rect,          F(i32, top) F(i32, left) F(i32, bottom) F(i32, right)) \
+    M(transform,     F(u32, t00) F(u32, t01) F(u32, t02) F(u32, t10) F(u32, t11) F(u32, t12)) \
     M(cursor_header, F(u64, unique) F(u8, type) F(u16, width) F(u16, height) \
                      F(u16, hot_x) F(u16, hot_y)) \
     M(image_desc,    F(u64, id) F(u8, type) F(u8, flags) F(u32, width) F(u32, height)) \

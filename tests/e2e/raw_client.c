@@ -777,11 +777,11 @@ static void canvas_fill(struct canvas *cv, const uint8_t *body, uint32_t len)
 
     assert_int_equal(spice_draw_fill_parse(body, len, &f), 0);
     draw_box(cv, &f.base, &x, &y, &w, &h);
-    assert_int_equal(f.brush_type, SPICE_BRUSH_SOLID);
+    assert_int_equal(f.brush.type, SPICE_BRUSH_SOLID);
     assert_int_equal(f.rop, SPICE_ROPD_OP_PUT);
     for (int r = y; r < y + h; r++) {
         for (int c = x; c < x + w; c++)
-            cv->px[(size_t)r * cv->w + c] = f.color & 0xffffff;
+            cv->px[(size_t)r * cv->w + c] = f.brush.color & 0xffffff;
         memset(cv->drawn + (size_t)r * cv->w + x, 1, (size_t)w);
     }
 }

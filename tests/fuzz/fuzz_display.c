@@ -86,9 +86,9 @@ static void fuzz_fill(const uint8_t *body, size_t len)
     if (spice_draw_fill_parse(body, len, &m) != 0)
         return;
     rects = touch_clip(body, len, &m.base.clip);
-    if (m.brush_type == SPICE_BRUSH_SOLID && m.rop == SPICE_ROPD_OP_PUT && mask_is_none(&m.mask)) {
+    if (m.brush.type == SPICE_BRUSH_SOLID && m.rop == SPICE_ROPD_OP_PUT && mask_is_none(&m.mask)) {
         floe_wbuf_init(&w, 0);
-        spice_draw_fill_put(&w, &m.base, rects, m.color);
+        spice_draw_fill_put(&w, &m.base, rects, m.brush.color);
         expect_prefix(&w, body, len);
         floe_wbuf_free(&w);
     }

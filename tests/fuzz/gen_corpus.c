@@ -164,6 +164,101 @@ static void stream_seeds(void)
     floe_wbuf_free(&w);
 }
 
+/* draw seeds start with the selector byte of fuzz_draw.c */
+static void save_draw(const char *name, uint8_t kind, struct floe_wbuf *w)
+{
+    uint8_t *buf = malloc(w->len + 1);
+
+    if (!buf || w->failed)
+        exit(1);
+    buf[0] = kind;
+    memcpy(buf + 1, w->data, w->len);
+    save("draw", name, buf, w->len + 1);
+    free(buf);
+    floe_wbuf_free(w);
+    floe_wbuf_init(w, 0);
+}
+
+/* One message of each kind fuzz_draw.c decodes, with its images (a 1-bit
+ * mask, a cached pattern, a BITMAP with a palette), path and glyphs. */
+static void draw_kind_seeds(void)
+{
+    static const uint8_t mask_px[2] = { 0xa0, 0x40 };
+    static const uint8_t src_px[8] = { 0, 1, 1, 0, 1, 0, 0, 1 };
+    static const uint8_t pal[8] = { 0x10, 0x20, 0x30, 0, 0x40, 0x50, 0x60, 0 };
+    static const uint8_t dashes[8] = { 16, 0, 0, 0, 32, 0, 0, 0 };
+    static const struct spice_point pts[3] = { { 0, 0 }, { 160, 16 }, { 32, -48 } };
+    static const struct spice_rect clip = { 0, 0, 4, 4 };
+    struct spice_display_base base = { 0, { 0, 0, 8, 8 }, { SPICE_CLIP_RECTS, 1, NULL } };
+    struct spice_image mask = {
+        .desc = { 1, SPICE_IMAGE_BITMAP, 0, 3, 2 },
+        .bitmap = { SPICE_BITMAP_1BIT_BE, SPICE_BITMAP_TOP_DOWN, 3, 2, 1, 0 },
+        .data = mask_px, .data_len = 2,
+    };
+    struct spice_image src = { .desc = { 2, SPICE_IMAGE_BITMAP, 0, 4, 2 },
+                               .bitmap = { SPICE_BITMAP_8BIT, 0, 4, 2, 4, 0 },
+                               .data = src_px, .data_len = 8, .palette_id = 7,
+                               .palette = pal, .palette_len = 2 };
+    struct spice_image cached = { .desc = { 3, SPICE_IMAGE_FROM_CACHE, 0, 4, 4 } };
+    struct spice_brush pattern = { SPICE_BRUSH_PATTERN, 0, 0, { 1, 1 }, cached };
+    struct spice_brush solid = { .type = SPICE_BRUSH_SOLID, .color = 0x00ff8000 };
+    struct spice_mask with_mask = { SPICE_MASK_FLAGS_INVERS, { 2, 2 }, 1, mask };
+    struct spice_rect area = { 0, 0, 2, 4 };
+    struct spice_glyph glyph = { { 1, 8 }, { 0, -6 }, 3, 2, mask_px, 2 };
+    struct floe_wbuf w, tmp;
+
+    floe_wbuf_init(&w, 0);
+    spice_draw_fill_brush_put(&w, 0, &(struct spice_draw_fill){ base, pattern, 8, with_mask },
+                              &clip);
+    save_draw("fill_pattern_mask", 0, &w);
+    spice_draw_opaque_put(&w, 0, &(struct spice_draw_opaque){ base, 0, area, solid, 8, 1,
+                                                               with_mask, src }, &clip);
+    save_draw("opaque", 1, &w);
+    spice_draw_copy_put(&w, 0, &(struct spice_draw_copy){ base, 0, area, 8, 1, with_mask, src },
+                        &clip);
+    save_draw("copy_mask", 2, &w);
+    spice_draw_mask_only_put(&w, 0, &(struct spice_draw_mask_only){ base, with_mask }, &clip);
+    save_draw("invers_mask", 3, &w);
+    spice_draw_rop3_put(&w, 0, &(struct spice_draw_rop3){ base, 0, area, pattern, 0xb8, 0,
+                                                           with_mask, cached }, &clip);
+    save_draw("rop3", 4, &w);
+
+    floe_wbuf_init(&tmp, 0);
+    spice_path_seg_put(&tmp, SPICE_PATH_BEGIN, 2, pts);
+    spice_path_seg_put(&tmp, SPICE_PATH_END | SPICE_PATH_BEZIER, 3, pts);
+    spice_draw_stroke_put(&w, 0, &(struct spice_draw_stroke){
+                              base, 0, { 2, tmp.data, tmp.len },
+                              { SPICE_LINE_FLAGS_STYLED, 2, 0, dashes }, solid, 8, 8 }, &clip);
+    save_draw("stroke", 5, &w);
+    floe_wbuf_free(&tmp);
+
+    floe_wbuf_init(&tmp, 0);
+    spice_glyph_put(&tmp, &glyph);
+    glyph.render_pos.x = 5;
+    spice_glyph_put(&tmp, &glyph);
+    spice_draw_text_put(&w, 0, &(struct spice_draw_text){
+                            base, 0, { 2, SPICE_STRING_FLAGS_RASTER_A1, tmp.data, tmp.len },
+                            area, solid, pattern, 8, 8 }, &clip);
+    save_draw("text", 6, &w);
+    floe_wbuf_free(&tmp);
+
+    spice_draw_transparent_put(&w, 0, &(struct spice_draw_transparent){
+                                   base, 0, area, 0xff00ff, 0xff00ff, src }, &clip);
+    save_draw("transparent", 7, &w);
+    spice_draw_alpha_blend_put(&w, 0, &(struct spice_draw_alpha_blend){
+                                   base, SPICE_ALPHA_FLAGS_DEST_HAS_ALPHA, 0x80, 0, area, src },
+                               &clip);
+    save_draw("alpha_blend", 8, &w);
+    spice_draw_composite_put(&w, 0, &(struct spice_draw_composite){
+                                 base, 3 | SPICE_COMPOSITE_HAS_MASK |
+                                 SPICE_COMPOSITE_HAS_SRC_TRANSFORM |
+                                 SPICE_COMPOSITE_HAS_MASK_TRANSFORM, 0, 0,
+                                 { 1 << 16, 0, 0, 0, 1 << 16, 0 }, { 1 << 16, 0, 2, 0, 1 << 16, 3 },
+                                 { 0, 0 }, { 1, 1 }, src, cached }, &clip);
+    save_draw("composite", 9, &w);
+    floe_wbuf_free(&w);
+}
+
 /* CHANNELS_LIST as the reference sent it, without its header */
 static void channels_seed(void)
 {
@@ -190,5 +285,6 @@ int main(int argc, char **argv)
     cursor_seeds();
     stream_seeds();
     channels_seed();
+    draw_kind_seeds();
     return 0;
 }

@@ -147,7 +147,7 @@ static void replay_fill(struct replay *r, const struct fsrv_msg *m)
     replay_box(r, &f.base, &x, &y, &w, &h);
     for (int i = y; i < y + h; i++) {
         for (int j = x; j < x + w; j++)
-            r->px[(size_t)i * r->w + j] = f.color;
+            r->px[(size_t)i * r->w + j] = f.brush.color;
         memset(r->drawn + (size_t)i * r->w + x, 1, (size_t)w);
     }
 }

@@ -668,8 +668,8 @@ static void test_golden_draw_fill_clip_none(void **state)
     expect_rect(&m.base.box, 10, 20, 30, 40);
     assert_int_equal(m.base.clip.type, SPICE_CLIP_NONE);
     assert_int_equal(m.base.clip.num_rects, 0);
-    assert_int_equal(m.brush_type, SPICE_BRUSH_SOLID);
-    assert_int_equal(m.color, 0x00ff8000);
+    assert_int_equal(m.brush.type, SPICE_BRUSH_SOLID);
+    assert_int_equal(m.brush.color, 0x00ff8000);
     assert_int_equal(m.rop, SPICE_ROPD_OP_PUT);
     expect_mask_none(&m.mask);
 }
@@ -698,7 +698,7 @@ static void test_golden_draw_fill_clip_rects(void **state)
     expect_rect(&r, 0, 0, 5, 6);
     spice_clip_rect(&m.base.clip, 1, &r);
     expect_rect(&r, 10, 11, 20, 21);
-    assert_int_equal(m.color, 0xff123456);
+    assert_int_equal(m.brush.color, 0xff123456);
     assert_int_equal(m.rop, SPICE_ROPD_OP_PUT);
     expect_mask_none(&m.mask);
 }
@@ -719,11 +719,11 @@ static void test_draw_fill_other_brushes(void **state)
     struct spice_draw_fill m;
 
     assert_int_equal(spice_draw_fill_parse(none, sizeof(none), &m), 0);
-    assert_int_equal(m.brush_type, SPICE_BRUSH_NONE);
-    assert_int_equal(m.color, 0);
+    assert_int_equal(m.brush.type, SPICE_BRUSH_NONE);
+    assert_int_equal(m.brush.color, 0);
     assert_int_equal(m.rop, 8);
     assert_int_equal(spice_draw_fill_parse(pattern, sizeof(pattern), &m), 0);
-    assert_int_equal(m.brush_type, SPICE_BRUSH_PATTERN);
+    assert_int_equal(m.brush.type, SPICE_BRUSH_PATTERN);
     assert_int_equal(m.rop, 8);
     assert_int_equal(m.mask.flags, 1);
     assert_int_equal(m.mask.pos.x, -5);
