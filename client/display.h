@@ -14,23 +14,31 @@ struct fcli_surface *fcli_surface_new(uint32_t id, uint32_t width, uint32_t heig
                                       uint32_t format, uint32_t flags, int *err);
 void fcli_surface_free(struct fcli_surface *s);
 
-/* The pixels a draw command may touch: box, clipped by the surface and the
- * clip rects. 0, or -EBADMSG for an inverted or absurd rectangle. The
- * caller finishes *out. */
-int fcli_canvas_region(const struct fcli_surface *s, const struct spice_display_base *b,
-                       pixman_region32_t *out);
-/* Writes the raw 32-bit colour into every pixel of rgn. */
-void fcli_canvas_fill(struct fcli_surface *s, pixman_region32_t *rgn, uint32_t color);
-/* Copies the pixels at (x - dx, y - dy) to (x, y) for every (x, y) in rgn,
- * overlap allowed; rgn is first clipped so every source is on the surface. */
-void fcli_canvas_copy_bits(struct fcli_surface *s, pixman_region32_t *rgn, int dx, int dy);
-/* Copies src_area of src into box of s (scaled when sizes differ), limited
- * to rgn. src_area must lie within src. 0 or -ENOMEM. */
-int fcli_canvas_blit(struct fcli_surface *s, pixman_region32_t *rgn, pixman_image_t *src,
-                     const struct spice_rect *src_area, const struct spice_rect *box,
-                     int scale_mode);
 /* Clears every pixel of the surface to black. */
 void fcli_canvas_clear(struct fcli_surface *s);
+
+/* ---- draw-source.c ---- */
+
+/* Surface `id`, or NULL (logged) when there is none. */
+struct fcli_surface *fcli_display_surface(struct fcli_display *d, uint32_t id);
+/* Records that rgn of s changed. */
+void fcli_display_touched(struct fcli_display *d, struct fcli_surface *s, pixman_region32_t *rgn);
+/* Logs "display: WHAT V not supported yet" once per flag. */
+void fcli_display_warn_once(uint8_t *flag, const char *what, unsigned v);
+/* The pixels an image names (the image at `offset` of body, parsed into
+ * img): 0 with a new reference in *out, 1 when the draw is to be skipped
+ * (already logged), or -errno for bad input. */
+int fcli_draw_image(struct fcli_display *d, const uint8_t *body, size_t len, uint32_t offset,
+                    const struct spice_image *img, pixman_image_t **out);
+/* A draw's 1-bit mask as a new A1 image in *out (NULL without a mask): 0,
+ * 1 when the draw is to be skipped (a mask not in the cache), or -errno. */
+int fcli_draw_mask(struct fcli_display *d, const struct spice_mask *mask, pixman_image_t **out);
+
+/* ---- draw.c ---- */
+
+/* Draws one draw message (DRAW_* or COPY_BITS) on its surface. 0 (also
+ * for a draw skipped or not drawable, logged), or -EBADMSG. */
+int fcli_draw(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len);
 
 /* ---- image-cache.c ---- */
 

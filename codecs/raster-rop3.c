@@ -64,7 +64,8 @@ static int mod(int a, int m)
     return r < 0 ? r + m : r;
 }
 
-/* d = rop3(pattern or colour, s, d) over all of d; s is read from (sx, sy). */
+/* d = rop3(pattern or colour, s, d) over all of d; s is read from (sx, sy),
+ * the pattern from (px0, py0), both for d's top-left. */
 static void apply(struct rjob *j, pixman_image_t *d, pixman_image_t *s, int sx, int sy,
                   pixman_image_t *p, int px0, int py0)
 {
@@ -91,7 +92,9 @@ int fraster_rop3(struct rjob *j)
 {
     const struct floe_raster_op *op = j->op;
     int w = op->bbox.right - op->bbox.left, h = op->bbox.bottom - op->bbox.top, sx = 0, sy = 0;
-    pixman_box32_t box = { op->bbox.left, op->bbox.top, op->bbox.right, op->bbox.bottom };
+    /* the result at a pixel depends on that pixel alone: only the region's extents are worked */
+    pixman_box32_t box = *pixman_region32_extents(&j->region);
+    int dx = box.x1 - op->bbox.left, dy = box.y1 - op->bbox.top;
     pixman_image_t *d, *s, *p = NULL;
     int rc = 0;
 
@@ -121,10 +124,11 @@ int fraster_rop3(struct rjob *j)
         rc = fraster_no_memory(j);
     } else {
         /* the bbox's current pixels; the region is within dst, the bbox may not be */
-        pixman_image_composite32(PIXMAN_OP_SRC, j->dst, NULL, d, box.x1, box.y1, 0, 0, 0, 0, w, h);
-        apply(j, d, s, sx, sy, p,
-              p ? mod(op->bbox.left - op->brush.x0, pixman_image_get_width(p)) : 0,
-              p ? mod(op->bbox.top - op->brush.y0, pixman_image_get_height(p)) : 0);
+        pixman_image_composite32(PIXMAN_OP_SRC, j->dst, NULL, d, box.x1, box.y1, 0, 0, 0, 0,
+                                 box.x2 - box.x1, box.y2 - box.y1);
+        apply(j, d, s, sx + dx, sy + dy, p,
+              p ? mod(op->bbox.left - op->brush.x0 + dx, pixman_image_get_width(p)) : 0,
+              p ? mod(op->bbox.top - op->brush.y0 + dy, pixman_image_get_height(p)) : 0);
         fraster_combine(j, &j->region, d, box.x1, box.y1, 0, ROP_COPY);
     }
     if (d)

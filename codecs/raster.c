@@ -297,8 +297,10 @@ static int composite_draw(struct rjob *j)
 {
     const struct floe_raster_op *op = j->op;
     uint32_t f = op->composite_flags;
-    int bw = area_w(&op->bbox), bh = area_h(&op->bbox);
-    pixman_box32_t box = { op->bbox.left, op->bbox.top, op->bbox.right, op->bbox.bottom };
+    /* only the region's extents are worked, read from where the bbox would read them */
+    pixman_box32_t box = *pixman_region32_extents(&j->region);
+    int dx = box.x1 - op->bbox.left, dy = box.y1 - op->bbox.top;
+    int bw = box.x2 - box.x1, bh = box.y2 - box.y1;
     pixman_image_t *d = fraster_layer(j, &box), *s = j->src, *m = NULL;
     int own_s = 0;
 
@@ -327,8 +329,9 @@ static int composite_draw(struct rjob *j)
         pixman_image_set_filter(m, (pixman_filter_t)bits_of(f, 11, 14), NULL, 0);
         pixman_image_set_component_alpha(m, bits_of(f, 18, 19));
     }
-    pixman_image_composite32((pixman_op_t)bits_of(f, 0, 8), s, m, d, op->src_origin_x,
-                             op->src_origin_y, op->mask_origin_x, op->mask_origin_y, 0, 0, bw, bh);
+    pixman_image_composite32((pixman_op_t)bits_of(f, 0, 8), s, m, d, op->src_origin_x + dx,
+                             op->src_origin_y + dy, op->mask_origin_x + dx,
+                             op->mask_origin_y + dy, 0, 0, bw, bh);
     fraster_untransform(s);
     if (m) {
         fraster_untransform(m);
@@ -402,6 +405,16 @@ static int uses_mask(enum floe_raster_kind k)
            k == FLOE_RASTER_INVERS || k == FLOE_RASTER_ROP3;
 }
 
+static int coord_ok(int32_t v)
+{
+    return v >= -FLOE_RASTER_MAX_COORD && v <= FLOE_RASTER_MAX_COORD;
+}
+
+static int coords_ok(const struct floe_raster_rect *r)
+{
+    return coord_ok(r->left) && coord_ok(r->top) && coord_ok(r->right) && coord_ok(r->bottom);
+}
+
 /* Operators pixman defines (not the gaps between its groups); filters
  * that need no parameters. */
 static int composite_flags_ok(uint32_t f)
@@ -433,6 +446,12 @@ static int check(struct rjob *j)
         return fail(j, -EINVAL, "an unknown draw operation");
     if (op->bbox.right < op->bbox.left || op->bbox.bottom < op->bbox.top)
         return fail(j, -EINVAL, "a bbox whose right or bottom comes before its left or top");
+    if (!coords_ok(&op->bbox) || area_w(&op->bbox) > FLOE_RASTER_MAX_SIDE ||
+        area_h(&op->bbox) > FLOE_RASTER_MAX_SIDE || !coords_ok(&op->src_area) ||
+        !coords_ok(&op->back_area) || op->src_x < -FLOE_RASTER_MAX_COORD ||
+        op->src_x > FLOE_RASTER_MAX_COORD || op->src_y < -FLOE_RASTER_MAX_COORD ||
+        op->src_y > FLOE_RASTER_MAX_COORD)
+        return fail(j, -EINVAL, "coordinates out of range");
     if (uses_src(op->kind)) {
         if (!op->src)
             return fail(j, -EINVAL, "a draw without its source image");
@@ -462,6 +481,13 @@ static int check(struct rjob *j)
     if (op->kind == FLOE_RASTER_TEXT && op->glyph_bpp != 1 && op->glyph_bpp != 4 &&
         op->glyph_bpp != 8)
         return fail(j, -ENOTSUP, "glyphs of other than 1, 4 or 8 bits per pixel");
+    for (uint32_t i = 0; op->kind == FLOE_RASTER_TEXT && i < op->n_glyphs; i++) {
+        const struct floe_raster_glyph *g = &op->glyphs[i];
+
+        if (!coord_ok(g->x) || !coord_ok(g->y) || g->w < 0 || g->h < 0 ||
+            g->w > FLOE_RASTER_MAX_SIDE || g->h > FLOE_RASTER_MAX_SIDE || (!g->rows && g->w && g->h))
+            return fail(j, -EINVAL, "a glyph out of range");
+    }
     return 0;
 }
 

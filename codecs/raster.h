@@ -15,6 +15,11 @@
 /* the library's interface: exported, unlike everything else in it */
 #pragma GCC visibility push(default)
 
+/* Limits on what an operation may name: any coordinate (also a glyph's
+ * corners), and a bbox's width or height. */
+#define FLOE_RASTER_MAX_COORD 65536
+#define FLOE_RASTER_MAX_SIDE 16384
+
 enum floe_raster_kind {
     FLOE_RASTER_NOP,
     FLOE_RASTER_FILL,

@@ -1,9 +1,10 @@
-/* Unit tests for libfloe-client's canvas and image cache (white-box: they
- * call the library's internals): surfaces refuse bad sizes and formats,
- * draw regions are clipped to the surface and the clip rects, fills and
- * blits touch exactly their region, overlapping COPY_BITS moves like
- * memmove in every direction, and the image cache evicts the least
- * recently used entries at its limit. */
+/* Unit tests for libfloe-client's surfaces, draw messages and image cache
+ * (white-box: they call the library's internals): surfaces refuse bad
+ * sizes and formats; DRAW_FILL, DRAW_COPY and COPY_BITS messages, decoded
+ * and drawn, touch exactly their box within the surface and the clip
+ * rects, overlapping COPY_BITS moving like memmove in every direction, a
+ * draw on a missing surface being bad input; and the image cache evicts
+ * the least recently used entries at its limit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,55 +73,80 @@ static void test_surface_limits(void **st)
     assert_int_equal(err, -EBADMSG);
 }
 
-static void test_region_clipped_to_surface(void **st)
+/* A display holding `s` as its surface 0. */
+static void display_with(struct fcli_display *d, struct fcli_surface *s)
 {
-    struct fcli_surface *s = surface();
-    struct spice_display_base b = base_of(-10, -5, 20, 10);
-    pixman_region32_t r;
-    pixman_box32_t *e;
-
-    assert_int_equal(fcli_canvas_region(s, &b, &r), 0);
-    e = pixman_region32_extents(&r);
-    assert_int_equal(e->x1, 0);
-    assert_int_equal(e->y1, 0);
-    assert_int_equal(e->x2, 20);
-    assert_int_equal(e->y2, 10);
-    pixman_region32_fini(&r);
-
-    /* wholly off the surface: empty, not an error */
-    b = base_of(W + 5, 0, W + 10, 5);
-    assert_int_equal(fcli_canvas_region(s, &b, &r), 0);
-    assert_false(pixman_region32_not_empty(&r));
-    pixman_region32_fini(&r);
-
-    /* inverted and absurd boxes are bad input */
-    b = base_of(10, 10, 5, 20);
-    assert_int_equal(fcli_canvas_region(s, &b, &r), -EBADMSG);
-    pixman_region32_fini(&r);
-    b = base_of(0, 0, 1 << 30, 10);
-    assert_int_equal(fcli_canvas_region(s, &b, &r), -EBADMSG);
-    pixman_region32_fini(&r);
-    fcli_surface_free(s);
+    fcli_display_init(d, 1u << 20);
+    d->surfaces[0] = s;
+    d->primary = s;
 }
 
-/* A fill touches its region and nothing else. */
-static void test_fill_exact(void **st)
+static void display_done(struct fcli_display *d)
+{
+    fcli_display_fini(d);
+}
+
+/* Draws the message in w (its body from offset 0) and frees w. */
+static int draw_msg(struct fcli_display *d, uint16_t type, struct floe_wbuf *w)
+{
+    int rc = fcli_draw(d, type, w->data, w->len);
+
+    floe_wbuf_free(w);
+    return rc;
+}
+
+/* A DRAW_FILL whose box runs off the surface touches its part on the
+ * surface and nothing else; wholly off the surface it draws nothing; an
+ * inverted or absurd box is bad input. */
+static void test_fill_clipped_to_surface(void **st)
 {
     struct fcli_surface *s = surface();
-    struct spice_display_base b = base_of(5, 3, 45, 8);   /* runs off the right edge */
-    pixman_region32_t r;
+    struct fcli_display d;
+    struct floe_wbuf w;
+    struct spice_display_base b = base_of(-10, 3, 45, 8);
 
+    display_with(&d, s);
     number_pixels(s);
-    assert_int_equal(fcli_canvas_region(s, &b, &r), 0);
-    fcli_canvas_fill(s, &r, 0xff00ff);
-    pixman_region32_fini(&r);
+    floe_wbuf_init(&w, 1 << 20);
+    spice_draw_fill_put(&w, &b, NULL, 0xff00ff);
+    assert_int_equal(draw_msg(&d, SPICE_MSG_DISPLAY_DRAW_FILL, &w), 0);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
-            int in = x >= 5 && y >= 3 && y < 8;
+            int in = y >= 3 && y < 8;
 
-            assert_int_equal(px(s, x, y), in ? 0xff00ff : (uint32_t)(y << 8 | x));
+            assert_int_equal(px(s, x, y) & 0xffffff, in ? 0xff00ff : (uint32_t)(y << 8 | x));
         }
-    fcli_surface_free(s);
+    assert_true(pixman_region32_contains_point(&d.damage, 0, 3, NULL));
+    assert_false(pixman_region32_contains_point(&d.damage, 0, 8, NULL));
+
+    number_pixels(s);
+    b = base_of(W + 5, 0, W + 10, 5);
+    floe_wbuf_init(&w, 1 << 20);
+    spice_draw_fill_put(&w, &b, NULL, 0xff00ff);
+    assert_int_equal(draw_msg(&d, SPICE_MSG_DISPLAY_DRAW_FILL, &w), 0);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(px(s, x, y), (uint32_t)(y << 8 | x));
+
+    /* inverted and absurd boxes draw nothing */
+    b = base_of(10, 10, 5, 20);
+    floe_wbuf_init(&w, 1 << 20);
+    spice_draw_fill_put(&w, &b, NULL, 0xff00ff);
+    draw_msg(&d, SPICE_MSG_DISPLAY_DRAW_FILL, &w);
+    b = base_of(0, 0, 1 << 30, 10);
+    floe_wbuf_init(&w, 1 << 20);
+    spice_draw_fill_put(&w, &b, NULL, 0xff00ff);
+    draw_msg(&d, SPICE_MSG_DISPLAY_DRAW_FILL, &w);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(px(s, x, y), (uint32_t)(y << 8 | x));
+    /* a message on a surface that does not exist is bad input */
+    b = base_of(0, 0, 4, 4);
+    b.surface_id = 7;
+    floe_wbuf_init(&w, 1 << 20);
+    spice_draw_fill_put(&w, &b, NULL, 0xff00ff);
+    assert_int_equal(draw_msg(&d, SPICE_MSG_DISPLAY_DRAW_FILL, &w), -EBADMSG);
+    display_done(&d);
 }
 
 /* COPY_BITS with overlapping source and destination, in four directions. */
@@ -130,13 +156,17 @@ static void test_copy_bits_overlap(void **st)
 
     for (size_t m = 0; m < sizeof(moves) / sizeof(moves[0]); m++) {
         struct fcli_surface *s = surface();
+        struct fcli_display d;
+        struct floe_wbuf w;
         int dx = moves[m][0], dy = moves[m][1];
-        pixman_region32_t r;
+        /* the box the move may fill from the surface: the whole surface */
+        struct spice_display_base b = base_of(0, 0, W, H);
 
+        display_with(&d, s);
         number_pixels(s);
-        pixman_region32_init_rect(&r, 0, 0, W, H);
-        fcli_canvas_copy_bits(s, &r, dx, dy);
-        pixman_region32_fini(&r);
+        floe_wbuf_init(&w, 1 << 20);
+        spice_copy_bits_put(&w, &b, NULL, (struct spice_point){ -dx, -dy });
+        assert_int_equal(draw_msg(&d, SPICE_MSG_DISPLAY_COPY_BITS, &w), 0);
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
                 int sx = x - dx, sy = y - dy;
@@ -148,36 +178,38 @@ static void test_copy_bits_overlap(void **st)
                     fail_msg("move (%d,%d): pixel (%d,%d) is %#x, want %#x", dx, dy, x, y,
                              px(s, x, y), want);
             }
-        fcli_surface_free(s);
+        display_done(&d);
     }
 }
 
-/* A blit of a source image limited to a clip rect inside its box. */
+/* A DRAW_COPY of a bitmap limited to a clip rect inside its box. */
 static void test_blit_clipped(void **st)
 {
     struct fcli_surface *s = surface();
-    pixman_image_t *src = pixman_image_create_bits(PIXMAN_x8r8g8b8, 8, 8, NULL, 0);
-    uint32_t *sp = pixman_image_get_data(src);
-    struct spice_rect area = { .top = 0, .left = 0, .bottom = 8, .right = 8 };
-    struct spice_rect box = { .top = 10, .left = 10, .bottom = 18, .right = 18 };
-    pixman_region32_t r;
+    struct fcli_display d;
+    struct floe_wbuf w;
+    uint32_t sp[64];
+    struct spice_display_base b = base_of(10, 10, 18, 18);
+    struct spice_rect clip = { .top = 12, .left = 12, .bottom = 16, .right = 16 };
 
     for (int i = 0; i < 64; i++)
         sp[i] = 0x100000u + (uint32_t)i;
+    display_with(&d, s);
     number_pixels(s);
-    pixman_region32_init_rect(&r, 12, 12, 4, 4);   /* the clip: the box's middle */
-    assert_int_equal(fcli_canvas_blit(s, &r, src, &area, &box, SPICE_SCALE_NEAREST), 0);
-    pixman_region32_fini(&r);
+    b.clip.type = SPICE_CLIP_RECTS;
+    b.clip.num_rects = 1;
+    floe_wbuf_init(&w, 1 << 20);
+    spice_draw_copy_bitmap_put(&w, 0, &b, &clip, 0x77, 8, 8, (const uint8_t *)sp, 32);
+    assert_int_equal(draw_msg(&d, SPICE_MSG_DISPLAY_DRAW_COPY, &w), 0);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             int in = x >= 12 && x < 16 && y >= 12 && y < 16;
             uint32_t want = in ? 0x100000u + (uint32_t)((y - 10) * 8 + (x - 10))
                                : (uint32_t)(y << 8 | x);
 
-            assert_int_equal(px(s, x, y), want);
+            assert_int_equal(px(s, x, y) & 0xffffff, want);
         }
-    pixman_image_unref(src);
-    fcli_surface_free(s);
+    display_done(&d);
 }
 
 static pixman_image_t *image(void)
@@ -224,8 +256,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_surface_limits),
-        cmocka_unit_test(test_region_clipped_to_surface),
-        cmocka_unit_test(test_fill_exact),
+        cmocka_unit_test(test_fill_clipped_to_surface),
         cmocka_unit_test(test_copy_bits_overlap),
         cmocka_unit_test(test_blit_clipped),
         cmocka_unit_test(test_image_cache_lru),
