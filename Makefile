@@ -196,12 +196,15 @@ $(TST)/%: $(OBJ)/tests/e2e/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(ALL_PC_LIBS)
 
+# (qxl_host's scenarios beyond its own file live in tests/e2e/qxl_host/)
 HOST_OBJ := $(call objs,$(wildcard tests/host/*.c))
-$(OBJ)/tests/e2e/qxl_host.o $(OBJ)/tests/e2e/qxl_replay.o $(HOST_OBJ): \
+QXL_HOST_OBJ := $(call objs,$(wildcard tests/e2e/qxl_host/*.c))
+$(OBJ)/tests/e2e/qxl_host.o $(OBJ)/tests/e2e/qxl_replay.o $(HOST_OBJ) $(QXL_HOST_OBJ): \
     CFLAGS += $(call pc_cflags,$(PKGS_QEMU))
+$(TST)/qxl_host: $(QXL_HOST_OBJ)
 $(DLOPEN_TOOLS): $(TST)/%: $(OBJ)/tests/e2e/%.o $(HOST_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(HOST_OBJ) -ldl -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter $(QXL_HOST_OBJ),$^) $(HOST_OBJ) -ldl -lpthread
 
 # The codec bench (bench/codecs.c): built like the programs, optimised and,
 # in make bench, without sanitizers.

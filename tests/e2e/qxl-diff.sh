@@ -14,8 +14,35 @@
 # address with a bad memslot id or generation (spice_critical) and
 # dereferences NULL on a clip whose chunk chain loops, so it is sent only
 # the bad commands it survives.
-# Environment: BIN, TESTBIN (default build/bin, build/tests).
+#
+# The ops scenario (one draw operation kind per 128x96 tile: every QXL
+# drawable type with its rop descriptors, brushes, masks, scaling, glyphs,
+# paths and operators) has no picture of qxl_host's own: Debian's library
+# is the reference. Its surface, spicy-screenshot's picture and
+# remote-viewer's (the reference's client drawing the reference server's
+# draw messages) must agree tile by tile, which validates the scenario;
+# then floe's library's surface and floe-viewer's picture of the
+# reference's messages must equal the reference's surface, tile by tile,
+# for the ops floe renders (the two lists below); every other op is named
+# as not compared.
+# Environment: BIN, TESTBIN (default build/bin, build/tests); SCENARIOS
+# (default "scroll mixed bad ops").
 . "$(dirname "$0")/../lib.sh"
+
+# The ops floe renders today, by tile name (qxl_host --list-ops): on the
+# server (floe's library, into the surface) and in floe-viewer (from the
+# reference server's draw messages). Grown as floe learns the rest.
+FLOE_SERVER_OPS="fill_put fill_xor fill_and fill_or fill_put_invb fill_or_invd fill_and_invr
+    fill_or_invb_invr fill_invers fill_pat8 fill_pat_npot fill_pat_xor fill_clip
+    copy_xor copy_and_invs copy_or_invd copy_put_invs copy_up_nearest copy_up_interp
+    copy_down_nearest copy_down_interp copy_1bit copy_argb
+    opaque_xor opaque_and_pat opaque_or_invs blend_and blend_or_invs blend_xor_invd"
+FLOE_VIEWER_OPS="fill_put fill_clip copy_up_nearest copy_up_interp copy_down_nearest
+    copy_down_interp copy_1bit copy_argb"
+# Ops where the reference's own client and server disagree: their tiles are
+# left out of the comparison of the two (one line says so).
+REF_CLIENT_DIFFERS=""
+SCENARIOS=${SCENARIOS:-scroll mixed bad ops}
 HOST=$TESTBIN/qxl_host
 VIEWER=$BIN/floe-viewer
 FLOE_LIB=$BIN/../lib/libspice-server.so.1
@@ -68,7 +95,8 @@ same() { # NAME WHAT A B: A and B are the same picture
 }
 
 # Once the scenario was fed: the library's update_area answered
-# (update_area_complete, then the cookie), its surface holds the picture.
+# (update_area_complete, then the cookie), its surface holds the picture
+# (EXPECT; not checked when empty).
 check_update() {
     local name=$1 expect=$2 u a
     if ! wait_for 60 grep -q '^ready' "$T/$name.out"; then
@@ -81,8 +109,9 @@ check_update() {
     else
         fail "$name: update_area_async: update_area_complete line $u, async_complete line $a"
     fi
-    [ -f "$T/$name.surface.ppm" ] && same "$name" "surface memory equals the expected picture" \
-        "$expect" "$T/$name.surface.ppm"
+    [ -n "$expect" ] && [ -f "$T/$name.surface.ppm" ] &&
+        same "$name" "surface memory equals the expected picture" "$expect" "$T/$name.surface.ppm"
+    return 0
 }
 
 viewer_shot() { # NAME PORT FILE.png: floe-viewer's picture once nothing changes
@@ -109,7 +138,8 @@ rv_shot() {
 # half LABEL LIB BAD-LIST: every scenario on one library
 half() {
     local lab=$1 lib=$2 bad=$3 scen opts name n want
-    for scen in scroll mixed bad; do
+    for scen in $SCENARIOS; do
+        [ "$scen" = ops ] && continue
         opts=(--expect "$T/$scen.expect.ppm")
         [ "$scen" = scroll ] && opts+=(--negative-stride)
         [ "$scen" = bad ] && opts+=(--bad "$bad")
@@ -173,6 +203,119 @@ half() {
     done
 }
 
+# ---- the ops scenario ----
+
+# tile_diffs A B: for each op of the tile table, "NAME N": the pixels of its
+# tile that differ between pictures A and B (one ImageMagick run)
+tile_diffs() {
+    local crops=() name x y w h
+    while read -r name x y w h; do
+        crops+=('(' mpr:d -crop "${w}x${h}+${x}+${y}" +repage ')')
+    done <"$T/ops.table"
+    convert "$1" "$2" -compose difference -composite -separate -evaluate-sequence max \
+        -threshold 0 -write mpr:d +delete "${crops[@]}" -format '%[fx:int(mean*w*h+0.5)]\n' info: |
+        paste -d' ' <(cut -d' ' -f1 "$T/ops.table") -
+}
+
+listed() { [[ " $2 " == *" $1 "* ]]; }   # NAME LIST: NAME is in the list (one space apart)
+
+# ops_compare WHAT A B [ONLY [LEFT-OUT]]: a PASS or FAIL line per op, its
+# tile of picture A against B's. Ops not in ONLY (a list, or all) are named
+# as not rendered by floe yet; ops in LEFT-OUT as ones where the reference's
+# client and server disagree. Neither counts.
+ops_compare() {
+    local what=$1 a=$2 b=$3 only name n diffs out
+    only=$(echo ${4:-all}) out=$(echo ${5:-})
+    diffs=$( ([ -s "$a" ] && [ -s "$b" ] && tile_diffs "$a" "$b") 2>/dev/null || true)
+    [ "$(printf '%s' "$diffs" | grep -c .)" = "$(grep -c . "$T/ops.table")" ] ||
+        diffs=$(cut -d' ' -f1 "$T/ops.table" | sed 's/$/ none/')
+    while read -r name n; do
+        if [ "$only" != all ] && ! listed "$name" "$only"; then
+            echo "ops: $name: floe does not render it yet (not compared)"
+        elif listed "$name" "$out"; then
+            echo "ops: $name: $what: the reference's client and server disagree" \
+                "(not compared; $n pixels differ)"
+        elif [ "$n" = none ]; then
+            fail "ops: $name: $what: no picture to compare"
+        elif [ "$n" = 0 ]; then
+            pass "ops: $name: $what"
+        else
+            fail "ops: $name: $what: $n pixels differ"
+        fi
+    done <<<"$diffs"
+}
+
+# ops_rv_shot NAME FILE.png REF: remote-viewer's window while the commands
+# arrive, taken until every tile compared equals REF's (at most 20 s)
+ops_rv_shot() {
+    local i out
+    out=$(echo $REF_CLIENT_DIFFERS)
+    remote-viewer --full-screen "spice://127.0.0.1:$HOST_PORT" >"$T/$1.rv.log" 2>&1 &
+    local rv=$!
+    PIDS+=("$rv")
+    for i in $(seq 1 20); do
+        sleep 1
+        import -window root "$2" 2>/dev/null || continue
+        tile_diffs "$3" "$2" | while read -r name n; do
+            [ "$n" = 0 ] || listed "$name" "$out" || echo "$name"
+        done | grep -q . || break
+    done
+    kill "$rv" 2>/dev/null || true
+    wait "$rv" 2>/dev/null || true
+}
+
+# ops_ready NAME: qxl_host's update_area came back (its surface was written)
+ops_ready() {
+    wait_for 60 grep -q '^ready' "$T/$1.out" && return
+    fail "$1: the final update_area never completed: $(tail -n 1 "$T/$1.err")"
+    return 1
+}
+
+ops_all() {
+    local ref=$T/ref-ops.surface.ppm
+    if ! "$HOST" --list-ops >"$T/ops.table" || [ ! -s "$T/ops.table" ]; then
+        fail "ops: qxl_host --list-ops gave no table"; return
+    fi
+    # the reference's surface, then the reference's clients: spicy-screenshot
+    # (fed before it came: the server sends its surface), remote-viewer
+    # (fed while it watches: every draw message)
+    if start_host ref-ops "$REF_LIB" ops --surface "$ref"; then
+        if ops_ready ref-ops; then
+            timeout 60 spicy-screenshot -h 127.0.0.1 -p "$HOST_PORT" -o "$T/ref-ops.spicy.ppm" \
+                >"$T/ref-ops.spicy.log" 2>&1 ||
+                fail "ref-ops: spicy-screenshot failed: $(tail -n 1 "$T/ref-ops.spicy.log")"
+        fi
+        stop_host ref-ops
+    fi
+    [ -s "$ref" ] || { fail "ops: no surface from the reference: nothing to compare"; return; }
+    if start_host ref-ops-rv "$REF_LIB" ops --wait-client --surface "$T/ref-ops-rv.surface.ppm"; then
+        ops_rv_shot ref-ops-rv "$T/ref-ops-rv.png" "$ref"
+        ops_ready ref-ops-rv && same ref-ops-rv "the surface fed live equals the one fed at once" \
+            "$ref" "$T/ref-ops-rv.surface.ppm"
+        stop_host ref-ops-rv
+    fi
+    ops_compare "the reference's spicy-screenshot equals its surface" "$ref" "$T/ref-ops.spicy.ppm"
+    ops_compare "the reference's remote-viewer equals its surface" "$ref" "$T/ref-ops-rv.png" all \
+        "$REF_CLIENT_DIFFERS"
+
+    # floe-viewer drawing the reference's draw messages
+    if start_host ref-ops-live "$REF_LIB" ops --wait-client; then
+        viewer_shot ref-ops-live "$HOST_PORT" "$T/ref-ops-live.viewer.png" ||
+            fail "ref-ops-live: floe-viewer failed: $(tail -n 2 "$T/ref-ops-live.viewer.out")"
+        stop_host ref-ops-live
+    fi
+    ops_compare "floe-viewer (the reference's messages) equals the reference's surface" \
+        "$ref" "$T/ref-ops-live.viewer.png" "$FLOE_VIEWER_OPS"
+
+    # floe's library
+    if start_host floe-ops "$FLOE_LIB" ops --surface "$T/floe-ops.surface.ppm"; then
+        ops_ready floe-ops || true
+        stop_host floe-ops
+    fi
+    ops_compare "floe's surface equals the reference's" "$ref" "$T/floe-ops.surface.ppm" \
+        "$FLOE_SERVER_OPS"
+}
+
 start_xvfb 1024x768
 half floe "$FLOE_LIB" slot,gen,range,stride,loop,clip,surface,bbox
 if [ -f "$REF_LIB" ]; then
@@ -184,6 +327,7 @@ if [ -f "$REF_LIB" ]; then
         same "${pic%%.*}" "floe's library and the reference give the same picture (${pic#*.})" \
             "$T/floe-$pic" "$T/ref-$pic"
     done
+    listed ops "$SCENARIOS" && ops_all
 else
     skip "the reference library" "$REF_LIB is not installed"
 fi

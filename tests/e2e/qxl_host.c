@@ -10,16 +10,23 @@
  * direct and chunked, top-down and bottom-up, clip rectangles, BLACKNESS,
  * WHITENESS, INVERS, copy-bits, an off-screen surface copied from, the
  * cursor), bad (mixed's start, then crafted bad commands among good
- * ones). Options:
+ * ones), ops (a busy background, then one draw operation kind per 128x96
+ * tile: every QXL drawable type with its rop descriptors, brushes, masks,
+ * scaling, glyphs, paths and operators; tests/e2e/qxl_host/ops.c). Options:
  *   --wait-client       feed the scenario once a display channel is up
  *                       (else at once, before any client)
  *   --negative-stride   the primary surface bottom-up
  *   --bad LIST          the bad commands sent (comma list of slot, gen,
  *                       range, stride, loop, clip, surface, bbox; default
  *                       all)
- *   --expect FILE.ppm   write the picture the scenario must give
+ *   --ops LIST          ops only: the ops drawn (comma list; default all)
+ *   --expect FILE.ppm   write the picture the scenario must give (not for
+ *                       ops, whose reference is Debian's library itself)
  *   --surface FILE.ppm  write the primary surface's memory after the last
  *                       update_area
+ *
+ *   qxl_host --list-ops
+ * prints the ops scenario's tile table, a line "NAME X Y W H" per op.
  *
  * It links nothing of floe's: every spice_* function comes from the
  * library through dlsym. Lines on standard output: "listening PORT", the
@@ -35,6 +42,7 @@
 
 #include <spice.h>
 
+#include "tests/e2e/qxl_host/guest.h"
 #include "tests/host/spice-api.h"
 #include "tests/host/spice-core.h"
 
@@ -103,8 +111,7 @@ static void die(const char *what)
     host_die("qxl_host", what);
 }
 
-/* Guest memory for n bytes, zeroed, 8-aligned; *addr is its QXL address. */
-static void *galloc(size_t n, uint64_t *addr)
+void *guest_alloc(size_t n, uint64_t *addr)
 {
     size_t off = (H.used + 7) & ~(size_t)7;
 
@@ -134,13 +141,6 @@ static void push(struct ring *r, char which, uint64_t addr, uint32_t type)
 }
 
 /* ---- the expected picture ---- */
-
-/* A drawable's clip: none (n == 0, the bbox alone) or n rectangles that do
- * not overlap. */
-struct clip {
-    int n;
-    QXLRect r[8];
-};
 
 enum model_op { SET, INVERT, COPY };
 
@@ -204,10 +204,10 @@ static QXLRect rect(int l, int t, int w, int h)
     return (QXLRect){ .top = t, .left = l, .bottom = t + h, .right = l + w };
 }
 
-static QXLDrawable *drawable_new(uint32_t surface, uint8_t type, uint8_t effect, QXLRect bbox,
-                                 const struct clip *clip, uint64_t *addr)
+QXLDrawable *guest_drawable_new(uint32_t surface, uint8_t type, uint8_t effect, QXLRect bbox,
+                                const struct clip *clip, uint64_t *addr)
 {
-    QXLDrawable *d = galloc(sizeof(*d), addr);
+    QXLDrawable *d = guest_alloc(sizeof(*d), addr);
 
     d->release_info.id = *addr;
     d->surface_id = surface;
@@ -219,7 +219,7 @@ static QXLDrawable *drawable_new(uint32_t surface, uint8_t type, uint8_t effect,
         d->surfaces_dest[i] = -1;
     if (clip && clip->n) {
         uint64_t caddr;
-        QXLClipRects *cr = galloc(sizeof(*cr) + clip->n * sizeof(QXLRect), &caddr);
+        QXLClipRects *cr = guest_alloc(sizeof(*cr) + clip->n * sizeof(QXLRect), &caddr);
 
         cr->num_rects = clip->n;
         cr->chunk.data_size = clip->n * sizeof(QXLRect);
@@ -230,7 +230,7 @@ static QXLDrawable *drawable_new(uint32_t surface, uint8_t type, uint8_t effect,
     return d;
 }
 
-static void draw_push(uint64_t addr)
+void guest_draw_push(uint64_t addr)
 {
     push(&H.disp, 'd', addr, QXL_CMD_DRAW);
 }
@@ -238,12 +238,12 @@ static void draw_push(uint64_t addr)
 static void fill(uint32_t surface, QXLRect bbox, const struct clip *clip, uint32_t color)
 {
     uint64_t a;
-    QXLDrawable *d = drawable_new(surface, QXL_DRAW_FILL, QXL_EFFECT_OPAQUE, bbox, clip, &a);
+    QXLDrawable *d = guest_drawable_new(surface, QXL_DRAW_FILL, QXL_EFFECT_OPAQUE, bbox, clip, &a);
 
     d->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
     d->u.fill.brush.u.color = color;
     d->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
-    draw_push(a);
+    guest_draw_push(a);
     model_apply(&H.model[surface], bbox, clip, SET, color, NULL, 0, 0, 0);
 }
 
@@ -255,8 +255,8 @@ static void rop_draw(uint32_t surface, uint8_t type, QXLRect bbox, const struct 
                      type == QXL_DRAW_BLACKNESS ? QXL_EFFECT_BLACKNESS_ON_DUP :
                      QXL_EFFECT_WHITENESS_ON_DUP;
 
-    drawable_new(surface, type, effect, bbox, clip, &a);
-    draw_push(a);
+    guest_drawable_new(surface, type, effect, bbox, clip, &a);
+    guest_draw_push(a);
     model_apply(&H.model[surface], bbox, clip, type == QXL_DRAW_INVERS ? INVERT : SET,
                 type == QXL_DRAW_WHITENESS ? 0xffffff : 0, NULL, 0, 0, 0);
 }
@@ -267,36 +267,26 @@ static void copy_bits(uint32_t surface, int src_x, int src_y, QXLRect bbox, cons
     size_t bytes = (size_t)c->w * c->h * 4;
     uint32_t *before = malloc(bytes);
     uint64_t a;
-    QXLDrawable *d = drawable_new(surface, QXL_COPY_BITS, QXL_EFFECT_OPAQUE, bbox, clip, &a);
+    QXLDrawable *d = guest_drawable_new(surface, QXL_COPY_BITS, QXL_EFFECT_OPAQUE, bbox, clip, &a);
 
     if (!before)
         die("out of memory");
     d->u.copy_bits.src_pos.x = src_x;
     d->u.copy_bits.src_pos.y = src_y;
-    draw_push(a);
+    guest_draw_push(a);
     memcpy(before, c->px, bytes);
     model_apply(c, bbox, clip, COPY, 0, before, c->w, src_x - bbox.left, src_y - bbox.top);
     free(before);
 }
 
-/* How a bitmap lies in guest memory. */
-struct layout {
-    int bottom_up;
-    int chunks;      /* 0: direct (QXL_BITMAP_DIRECT), else this many chunks */
-    int pad;         /* extra bytes at the end of each row */
-};
-
-/* A bitmap image of w x h pixels in format fmt, its rows (rowbytes each,
- * top-down) from `rows`; palette formats take n_ents entries of `palette`
- * (unique id pal_id). */
-static uint64_t bitmap_image(const void *rows, int w, int h, size_t rowbytes, uint8_t fmt,
-                             const uint32_t *palette, int n_ents, uint64_t pal_id,
-                             struct layout lay)
+uint64_t guest_bitmap_image(const void *rows, int w, int h, size_t rowbytes, uint8_t fmt,
+                            const uint32_t *palette, int n_ents, uint64_t pal_id,
+                            struct layout lay)
 {
     uint32_t stride = (uint32_t)(rowbytes + 3) / 4u * 4u + (uint32_t)lay.pad;
     size_t size = (size_t)stride * h;
     uint64_t iaddr, daddr;
-    QXLImage *im = galloc(sizeof(im->descriptor) + sizeof(QXLBitmap), &iaddr);
+    QXLImage *im = guest_alloc(sizeof(im->descriptor) + sizeof(QXLBitmap), &iaddr);
     uint8_t *data;
 
     im->descriptor.id = (uint64_t)++H.next_id << 32;
@@ -310,7 +300,7 @@ static uint64_t bitmap_image(const void *rows, int w, int h, size_t rowbytes, ui
     im->bitmap.stride = stride;
     if (palette) {
         uint64_t paddr;
-        QXLPalette *p = galloc(sizeof(*p) + (size_t)n_ents * 4, &paddr);
+        QXLPalette *p = guest_alloc(sizeof(*p) + (size_t)n_ents * 4, &paddr);
 
         p->unique = pal_id;
         p->num_ents = n_ents;
@@ -325,7 +315,7 @@ static uint64_t bitmap_image(const void *rows, int w, int h, size_t rowbytes, ui
         memcpy(data + (size_t)(lay.bottom_up ? h - 1 - y : y) * stride,
                (const uint8_t *)rows + (size_t)y * rowbytes, rowbytes);
     if (!lay.chunks) {
-        memcpy(galloc(size, &daddr), data, size);
+        memcpy(guest_alloc(size, &daddr), data, size);
         im->bitmap.data = daddr;
     } else {
         /* uneven chunks, cut in the middle of rows */
@@ -336,7 +326,7 @@ static uint64_t bitmap_image(const void *rows, int w, int h, size_t rowbytes, ui
         for (int i = 0; i < lay.chunks; i++) {
             size_t n = i == lay.chunks - 1 ? size - at : (size - at) / 3 + 5;
             uint64_t caddr;
-            QXLDataChunk *ch = galloc(sizeof(*ch) + n, &caddr);
+            QXLDataChunk *ch = guest_alloc(sizeof(*ch) + n, &caddr);
 
             ch->data_size = n;
             ch->prev_chunk = prev_addr;
@@ -358,7 +348,8 @@ static uint64_t bitmap_image(const void *rows, int w, int h, size_t rowbytes, ui
 static QXLDrawable *copy_image(uint32_t surface, QXLRect bbox, const struct clip *clip,
                                uint64_t image, QXLRect src_area, uint64_t *addr)
 {
-    QXLDrawable *d = drawable_new(surface, QXL_DRAW_COPY, QXL_EFFECT_OPAQUE, bbox, clip, addr);
+    QXLDrawable *d = guest_drawable_new(surface, QXL_DRAW_COPY, QXL_EFFECT_OPAQUE, bbox, clip,
+                                        addr);
 
     d->u.copy.src_bitmap = image;
     d->u.copy.src_area = src_area;
@@ -371,11 +362,12 @@ static QXLDrawable *copy_image(uint32_t surface, QXLRect bbox, const struct clip
 static void copy32(uint32_t surface, int x, int y, const uint32_t *px, int w, int h, QXLRect src,
                    const struct clip *clip, struct layout lay)
 {
-    uint64_t a, im = bitmap_image(px, w, h, (size_t)w * 4, SPICE_BITMAP_FMT_32BIT, NULL, 0, 0, lay);
+    uint64_t a, im = guest_bitmap_image(px, w, h, (size_t)w * 4, SPICE_BITMAP_FMT_32BIT, NULL, 0,
+                                        0, lay);
     QXLRect bbox = rect(x, y, src.right - src.left, src.bottom - src.top);
 
     copy_image(surface, bbox, clip, im, src, &a);
-    draw_push(a);
+    guest_draw_push(a);
     model_apply(&H.model[surface], bbox, clip, COPY, 0, px, w, src.left - x, src.top - y);
 }
 
@@ -384,8 +376,8 @@ static void copy8(uint32_t surface, int x, int y, const uint8_t *idx, int w, int
                   const uint32_t *palette, uint64_t pal_id, struct layout lay)
 {
     uint32_t *px = malloc((size_t)w * h * 4);
-    uint64_t a, im = bitmap_image(idx, w, h, (size_t)w, SPICE_BITMAP_FMT_8BIT, palette, 256, pal_id,
-                                   lay);
+    uint64_t a, im = guest_bitmap_image(idx, w, h, (size_t)w, SPICE_BITMAP_FMT_8BIT, palette, 256,
+                                        pal_id, lay);
     QXLRect bbox = rect(x, y, w, h);
 
     if (!px)
@@ -393,7 +385,7 @@ static void copy8(uint32_t surface, int x, int y, const uint8_t *idx, int w, int
     for (size_t i = 0; i < (size_t)w * h; i++)
         px[i] = palette[idx[i]] & 0xffffff;
     copy_image(surface, bbox, NULL, im, rect(0, 0, w, h), &a);
-    draw_push(a);
+    guest_draw_push(a);
     model_apply(&H.model[surface], bbox, NULL, COPY, 0, px, w, -x, -y);
     free(px);
 }
@@ -401,7 +393,7 @@ static void copy8(uint32_t surface, int x, int y, const uint8_t *idx, int w, int
 static void surface_cmd(uint32_t id, int create, int w, int h)
 {
     uint64_t a;
-    QXLSurfaceCmd *c = galloc(sizeof(*c), &a);
+    QXLSurfaceCmd *c = guest_alloc(sizeof(*c), &a);
 
     c->release_info.id = a;
     c->surface_id = id;
@@ -409,7 +401,7 @@ static void surface_cmd(uint32_t id, int create, int w, int h)
     if (create) {
         uint64_t daddr;
 
-        galloc((size_t)w * h * 4, &daddr);
+        guest_alloc((size_t)w * h * 4, &daddr);
         c->u.surface_create.format = SPICE_SURFACE_FMT_32_xRGB;
         c->u.surface_create.width = w;
         c->u.surface_create.height = h;
@@ -428,7 +420,7 @@ static void surface_cmd(uint32_t id, int create, int w, int h)
 static void copy_surface(uint32_t src, QXLRect area, int x, int y)
 {
     uint64_t a, iaddr;
-    QXLImage *im = galloc(sizeof(im->descriptor) + sizeof(QXLSurfaceId), &iaddr);
+    QXLImage *im = guest_alloc(sizeof(im->descriptor) + sizeof(QXLSurfaceId), &iaddr);
     QXLRect bbox = rect(x, y, area.right - area.left, area.bottom - area.top);
     QXLDrawable *d;
 
@@ -440,7 +432,7 @@ static void copy_surface(uint32_t src, QXLRect area, int x, int y)
     d = copy_image(0, bbox, NULL, iaddr, area, &a);
     d->surfaces_dest[0] = src;
     d->surfaces_rects[0] = area;
-    draw_push(a);
+    guest_draw_push(a);
     model_apply(&H.model[0], bbox, NULL, COPY, 0, H.model[src].px, H.model[src].w,
                 area.left - x, area.top - y);
 }
@@ -448,13 +440,13 @@ static void copy_surface(uint32_t src, QXLRect area, int x, int y)
 static void cursor_cmd(uint8_t type, int x, int y)
 {
     uint64_t a;
-    QXLCursorCmd *c = galloc(sizeof(*c), &a);
+    QXLCursorCmd *c = guest_alloc(sizeof(*c), &a);
 
     c->release_info.id = a;
     c->type = type;
     if (type == QXL_CURSOR_SET) {
         uint64_t saddr;
-        QXLCursor *s = galloc(sizeof(*s) + 32 * 32 * 4, &saddr);
+        QXLCursor *s = guest_alloc(sizeof(*s) + 32 * 32 * 4, &saddr);
         uint32_t argb[32 * 32];
 
         s->header.unique = 0;
@@ -572,9 +564,9 @@ static void copy_fmt(int x, int y, int w, int h, uint8_t fmt, struct layout lay)
             }
         }
     }
-    im = bitmap_image(rows, w, h, rowbytes, fmt, pal, bits == 1 ? 2 : 16, 100 + fmt, lay);
+    im = guest_bitmap_image(rows, w, h, rowbytes, fmt, pal, bits == 1 ? 2 : 16, 100 + fmt, lay);
     copy_image(0, bbox, NULL, im, rect(0, 0, w, h), &a);
-    draw_push(a);
+    guest_draw_push(a);
     model_apply(&H.model[0], bbox, NULL, COPY, 0, px, w, -x, -y);
     free(rows);
     free(px);
@@ -740,8 +732,8 @@ static QXLDrawable *bad_copy(int x, int y, uint64_t *addr, QXLImage **im, const 
 
     for (int i = 0; i < 32 * 32; i++)
         red[i] = 0xff0000;
-    iaddr = bitmap_image(red, 32, 32, 32 * 4, SPICE_BITMAP_FMT_32BIT, NULL, 0, 0,
-                         (struct layout){ .chunks = 1 });
+    iaddr = guest_bitmap_image(red, 32, 32, 32 * 4, SPICE_BITMAP_FMT_32BIT, NULL, 0, 0,
+                               (struct layout){ .chunks = 1 });
     *im = (QXLImage *)(H.mem + (iaddr & 0xffffffffffffull) - GUEST_PHYS);
     return copy_image(0, rect(x, y, 32, 32), clip, iaddr, rect(0, 0, 32, 32), addr);
 }
@@ -774,7 +766,7 @@ static void bad_command(enum bad_kind k, int x, int y)
         uint64_t c2;
         QXLDataChunk *first = (QXLDataChunk *)(H.mem + (im->bitmap.data & 0xffffffffffffull) -
                                                GUEST_PHYS);
-        QXLDataChunk *second = galloc(sizeof(*second) + 512, &c2);
+        QXLDataChunk *second = guest_alloc(sizeof(*second) + 512, &c2);
 
         first->data_size = 512;
         second->data_size = 512;
@@ -804,7 +796,7 @@ static void bad_command(enum bad_kind k, int x, int y)
         break;
     }
     host_say("bad command: %s", bad_names[k]);
-    draw_push(a);
+    guest_draw_push(a);
 }
 
 static void scenario_bad(void)
@@ -1061,7 +1053,7 @@ static void scenario_build(const char *name, int negative_stride)
     /* the primary first, then commands behind it */
     H.primary_off = 0;
     H.primary_stride = negative_stride ? -SCREEN_W * 4 : SCREEN_W * 4;
-    galloc(bytes, NULL);
+    guest_alloc(bytes, NULL);
     H.model[0] = (struct canvas){ SCREEN_W, SCREEN_H, calloc(bytes, 1) };
     if (!H.model[0].px)
         die("out of memory");
@@ -1072,8 +1064,10 @@ static void scenario_build(const char *name, int negative_stride)
         scenario_mixed();
     else if (strcmp(name, "bad") == 0)
         scenario_bad();
+    else if (strcmp(name, "ops") == 0)
+        ops_scenario(SCREEN_W, SCREEN_H);
     else
-        die("unknown scenario (scroll, mixed, bad)");
+        die("unknown scenario (scroll, mixed, bad, ops)");
 }
 
 static void surface_dump(const char *path)
@@ -1135,9 +1129,14 @@ int main(int argc, char **argv)
     int wait_client = 0, negative_stride = 0;
     struct sigaction sa = { .sa_handler = on_signal };
 
+    if (argc == 2 && strcmp(argv[1], "--list-ops") == 0) {
+        ops_list(stdout);
+        return 0;
+    }
     if (argc < 4)
         die("usage: qxl_host LIBRARY PORT SCENARIO [--wait-client] [--negative-stride] "
-            "[--bad LIST] [--expect FILE.ppm] [--surface FILE.ppm]");
+            "[--bad LIST] [--ops LIST] [--expect FILE.ppm] [--surface FILE.ppm]; "
+            "qxl_host --list-ops");
     H.bad_mask = (1u << BAD_KINDS) - 1;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--wait-client") == 0)
@@ -1146,6 +1145,8 @@ int main(int argc, char **argv)
             negative_stride = 1;
         else if (strcmp(argv[i], "--bad") == 0 && i + 1 < argc)
             H.bad_mask = bad_parse(argv[++i]);
+        else if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc)
+            ops_select(argv[++i]);
         else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc)
             expect = argv[++i];
         else if (strcmp(argv[i], "--surface") == 0 && i + 1 < argc)
@@ -1153,6 +1154,8 @@ int main(int argc, char **argv)
         else
             die("unknown option (see the top of qxl_host.c)");
     }
+    if (expect && strcmp(argv[3], "ops") == 0)
+        die("the ops scenario has no expected picture: Debian's library renders its reference");
     setvbuf(stdout, NULL, _IOLBF, 0);
     host_core_init("qxl_host", channel_event);
     sigaction(SIGTERM, &sa, NULL);

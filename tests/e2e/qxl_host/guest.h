@@ -1,0 +1,56 @@
+/* What qxl_host's scenarios build their commands with: guest memory,
+ * drawables and bitmaps in QXL's layouts (qxl_host.c), and the ops scenario
+ * (ops.c), which draws one operation kind per tile. */
+#ifndef FLOE_TESTS_QXL_HOST_GUEST_H
+#define FLOE_TESTS_QXL_HOST_GUEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <spice.h>
+
+/* A drawable's clip: none (n == 0, the bbox alone) or n rectangles that do
+ * not overlap. */
+struct clip {
+    int n;
+    QXLRect r[8];
+};
+
+/* How a bitmap lies in guest memory. */
+struct layout {
+    int bottom_up;
+    int chunks;      /* 0: direct (QXL_BITMAP_DIRECT), else this many chunks */
+    int pad;         /* extra bytes at the end of each row */
+};
+
+/* Guest memory for n bytes, zeroed, 8-aligned; *addr (if not NULL) is its
+ * QXL address. Exits when the guest memory is full. */
+void *guest_alloc(size_t n, uint64_t *addr);
+
+/* A drawable of `type` on `surface` in guest memory, its clip built beside
+ * it; *addr is its QXL address. The caller fills in the union. */
+QXLDrawable *guest_drawable_new(uint32_t surface, uint8_t type, uint8_t effect, QXLRect bbox,
+                                const struct clip *clip, uint64_t *addr);
+
+/* Queues the drawable at addr on the display ring, after what is queued. */
+void guest_draw_push(uint64_t addr);
+
+/* A bitmap image of w x h pixels in format fmt, its rows (rowbytes each,
+ * top-down) from `rows`; palette formats take n_ents entries of `palette`
+ * (unique id pal_id; 0 for a palette the server must not cache). Returns
+ * the image's QXL address. */
+uint64_t guest_bitmap_image(const void *rows, int w, int h, size_t rowbytes, uint8_t fmt,
+                            const uint32_t *palette, int n_ents, uint64_t pal_id,
+                            struct layout lay);
+
+/* ---- the ops scenario (ops.c) ---- */
+
+/* Draws only the ops of the comma list (all when never called); exits on
+ * a name the table does not hold. */
+void ops_select(const char *list);
+/* The tile table, a line per op: "NAME X Y W H". */
+void ops_list(FILE *f);
+/* The scenario: a busy background on a primary of w x h, then the ops. */
+void ops_scenario(int w, int h);
+
+#endif
