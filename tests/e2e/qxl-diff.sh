@@ -33,12 +33,16 @@
 # server (floe's library, into the surface) and in floe-viewer (from the
 # reference server's draw messages). Grown as floe learns the rest.
 FLOE_SERVER_OPS="fill_put fill_xor fill_and fill_or fill_put_invb fill_or_invd fill_and_invr
-    fill_or_invb_invr fill_invers fill_pat8 fill_pat_npot fill_pat_xor fill_clip
-    copy_xor copy_and_invs copy_or_invd copy_put_invs copy_up_nearest copy_up_interp
-    copy_down_nearest copy_down_interp copy_1bit copy_argb
-    opaque_xor opaque_and_pat opaque_or_invs blend_and blend_or_invs blend_xor_invd"
-FLOE_VIEWER_OPS="fill_put fill_clip copy_up_nearest copy_up_interp copy_down_nearest
-    copy_down_interp copy_1bit copy_argb"
+    fill_or_invb_invr fill_invers fill_pat8 fill_pat_npot fill_pat_xor fill_mask
+    fill_mask_inv fill_clip copy_xor copy_and_invs copy_or_invd copy_put_invs copy_mask
+    copy_mask_inv copy_up_nearest copy_up_interp copy_down_nearest copy_down_interp
+    copy_1bit copy_argb opaque_xor opaque_and_pat opaque_or_invs blend_and blend_or_invs
+    blend_xor_invd blackness_mask whiteness_mask_inv invers_mask transparent_32
+    transparent_8 alpha_80 alpha_ff alpha_80_srca alpha_ff_srca alpha_scaled rop3_96
+    rop3_b8 rop3_e2 rop3_ca rop3_1e rop3_96_mask rop3_b8_solid_mask text_a1 text_a1_back
+    text_a4_back text_a1_xor comp_over comp_src comp_add comp_mask
+    comp_transform"
+FLOE_VIEWER_OPS=$FLOE_SERVER_OPS
 # Ops where the reference's own client and server disagree: their tiles are
 # left out of the comparison of the two (one line says so).
 REF_CLIENT_DIFFERS=""
@@ -230,7 +234,9 @@ ops_compare() {
     [ "$(printf '%s' "$diffs" | grep -c .)" = "$(grep -c . "$T/ops.table")" ] ||
         diffs=$(cut -d' ' -f1 "$T/ops.table" | sed 's/$/ none/')
     while read -r name n; do
-        if [ "$only" != all ] && ! listed "$name" "$only"; then
+        if [ "$only" != all ] && [ "$name" = text_a8_pat ]; then
+            echo "ops: $name: not compared: the reference reads each A8 glyph's rows one off (its first row from past the glyph's data); floe reads them as stored"
+        elif [ "$only" != all ] && ! listed "$name" "$only"; then
             echo "ops: $name: floe does not render it yet (not compared)"
         elif listed "$name" "$out"; then
             echo "ops: $name: $what: the reference's client and server disagree" \

@@ -5,7 +5,7 @@
  * TRANSPARENT's key, ALPHA_BLEND's overall alpha, ternary ROPs with a
  * colour and a pattern, TEXT (1-bit glyphs stored bottom row first, their
  * top bit leftmost; 4-bit glyphs taking the larger coverage where they
- * overlap; the back area), COMPOSITE's operator and transform, overlapping
+ * overlap; 8-bit ones; the back area), COMPOSITE's operator and transform, overlapping
  * COPY_BITS; and operations no canvas could draw refused before anything
  * is drawn. (The same operations against the reference's own rendering
  * are in e2e/qxl-diff.) */
@@ -367,6 +367,8 @@ static void test_text(void **st)
     static const uint8_t ga[1] = { 0x3c }, gb[1] = { 0x80 };
     struct floe_raster_glyph glyphs[1] = { { 4, 5, 3, 2, g1 } };
     struct floe_raster_glyph glyphs4[2] = { { 2, 2, 2, 1, ga }, { 3, 2, 2, 1, gb } };
+    static const uint8_t g8[4] = { 0x11, 0x22, 0x33, 0x44 };
+    struct floe_raster_glyph glyphs8[1] = { { 5, 6, 2, 2, g8 } };
     struct floe_raster_op op = op_in(FLOE_RASTER_TEXT, 0, 0, W, H);
     struct surf s;
 
@@ -412,6 +414,21 @@ static void test_text(void **st)
     assert_int_equal(at(&s, 3, 2), 0xc0c0c0);   /* max(0xc0, 0x80) */
     assert_int_equal(at(&s, 4, 2), 0);
     assert_int_equal(at(&s, 1, 2), 0);
+    surf_down(&s);
+
+    /* 8-bit coverage, read as stored: bottom row first (the reference's
+     * canvas reads these rows one off, from past the glyph's data) */
+    surf_up(&s);
+    memset(s.px, 0, sizeof(s.px));
+    op.glyphs = glyphs8;
+    op.n_glyphs = 1;
+    op.glyph_bpp = 8;
+    draw_ok(&s, &op);
+    assert_int_equal(at(&s, 5, 6), 0x333333);
+    assert_int_equal(at(&s, 6, 6), 0x444444);
+    assert_int_equal(at(&s, 5, 7), 0x111111);
+    assert_int_equal(at(&s, 6, 7), 0x222222);
+    assert_int_equal(at(&s, 5, 8), 0);
     surf_down(&s);
 }
 
