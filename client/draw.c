@@ -1,9 +1,9 @@
 /* The draw messages of a DISPLAY channel, each decoded and handed to floe's
  * renderer (codecs/raster.h) as one operation on its surface: DRAW_FILL,
  * OPAQUE, COPY, BLEND, BLACKNESS, WHITENESS, INVERS, ROP3, TEXT,
- * TRANSPARENT, ALPHA_BLEND, COMPOSITE and COPY_BITS, with their clips,
- * masks, brushes and surface sources, drawn as SPICE's software canvas
- * draws them. DRAW_STROKE is not drawn yet (logged once). */
+ * TRANSPARENT, ALPHA_BLEND, COMPOSITE, STROKE and COPY_BITS, with their
+ * clips, masks, brushes and surface sources, drawn as SPICE's software
+ * canvas draws them; a dashed STROKE is not drawn (logged once). */
 #include "client/display.h"
 
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include "codecs/raster.h"
 #include "common/log.h"
 
-enum { MISC_STROKE = 6, MISC_RASTER = 7 };
+enum { MISC_RASTER = 7 };
 
 /* What one draw holds while it is drawn; released by held_fini. */
 struct held {
@@ -21,6 +21,8 @@ struct held {
     int n;
     pixman_region32_t clip;
     struct floe_raster_glyph *glyphs;
+    struct floe_raster_seg *segs;
+    struct floe_raster_pointfix *points;
 };
 
 static void held_fini(struct held *h)
@@ -29,6 +31,8 @@ static void held_fini(struct held *h)
         pixman_image_unref(h->img[i]);
     pixman_region32_fini(&h->clip);
     free(h->glyphs);
+    free(h->segs);
+    free(h->points);
 }
 
 static void keep(struct held *h, pixman_image_t *img)
@@ -155,6 +159,40 @@ static int glyphs_set(const struct spice_draw_text *m, struct held *h, struct fl
     return 0;
 }
 
+/* A path's segments and their 28.4 points, in the renderer's form. */
+static int path_set(const struct spice_draw_stroke *m, struct held *h, struct floe_raster_op *op)
+{
+    struct spice_path_seg seg;
+    size_t at = 0, npts = 0, k = 0;
+    uint32_t n = 0;
+
+    /* every point takes 8 bytes of the path: the path's length bounds them */
+    h->segs = calloc(m->path.num_segments ? m->path.num_segments : 1, sizeof(*h->segs));
+    h->points = calloc(m->path.len / 8 + 1, sizeof(*h->points));
+    if (!h->segs || !h->points)
+        return -ENOMEM;
+    while (n < m->path.num_segments && spice_path_seg_next(&m->path, &at, &seg) == 0) {
+        if (seg.count > m->path.len / 8 + 1 - npts)
+            return -EBADMSG;
+        h->segs[n] = (struct floe_raster_seg){ seg.flags, seg.count, h->points + npts };
+        for (uint32_t i = 0; i < seg.count; i++, k++) {
+            struct spice_point p;
+
+            spice_path_point(&seg, i, &p);
+            h->points[k] = (struct floe_raster_pointfix){ p.x, p.y };
+        }
+        npts += seg.count;
+        n++;
+    }
+    if (n != m->path.num_segments)
+        return -EBADMSG;
+    op->segs = h->segs;
+    op->n_segs = n;
+    op->line_flags = m->attr.flags;
+    op->fore_mode = m->fore_mode;
+    return 0;
+}
+
 static void transform_of(const struct spice_transform *t, int32_t out[6])
 {
     out[0] = (int32_t)t->t00;
@@ -180,6 +218,7 @@ static int op_make(struct fcli_display *d, uint16_t type, const uint8_t *body, s
         struct spice_draw_alpha_blend ab;
         struct spice_draw_composite comp;
         struct spice_copy_bits bits;
+        struct spice_draw_stroke stroke;
     } m;
     int rc;
 
@@ -273,6 +312,13 @@ static int op_make(struct fcli_display *d, uint16_t type, const uint8_t *body, s
             rc = image_set(d, body, len, m.comp.mask_bitmap, &m.comp.mask_image, h,
                            &op->composite_mask, NULL);
         return rc;
+    case SPICE_MSG_DISPLAY_DRAW_STROKE:
+        if (spice_draw_stroke_parse(body, len, &m.stroke) ||
+            (rc = base_set(d, &m.stroke.base, h, op, s)))
+            return -EBADMSG;
+        op->kind = FLOE_RASTER_STROKE;
+        rc = path_set(&m.stroke, h, op);
+        return rc ? rc : brush_set(d, body, len, &m.stroke.brush, h, &op->brush);
     case SPICE_MSG_DISPLAY_COPY_BITS:
         if (spice_copy_bits_parse(body, len, &m.bits) || (rc = base_set(d, &m.bits.base, h, op, s)))
             return -EBADMSG;
@@ -293,15 +339,6 @@ int fcli_draw(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t
     const char *why = NULL;
     int rc;
 
-    if (type == SPICE_MSG_DISPLAY_DRAW_STROKE) {
-        struct spice_draw_stroke m;
-
-        if (spice_draw_stroke_parse(body, len, &m))
-            return -EBADMSG;
-        fcli_display_warn_once(&d->warned_misc[MISC_STROKE], "DRAW_STROKE (not drawn) message",
-                               type);
-        return 0;
-    }
     pixman_region32_init(&h.clip);
     pixman_region32_init(&damage);
     rc = op_make(d, type, body, len, &h, &op, &s);

@@ -35,6 +35,10 @@ struct rjob {
     const char **why;
 };
 
+/* The two-input ROP a descriptor names, for the inputs whose inversion
+ * bits are inv_s_bit and inv_d_bit; and that ROP on two raw pixels. */
+unsigned fraster_rop_of(uint16_t desc, unsigned inv_s_bit, unsigned inv_d_bit);
+uint32_t fraster_rop_apply(unsigned rop, uint32_t s, uint32_t d);
 uint8_t *fraster_row(pixman_image_t *img, int y);
 /* Pixel x of a row of bpp (2 or 4) bytes per pixel, raw. */
 uint32_t fraster_px(const uint8_t *row, int x, int bpp);
@@ -55,5 +59,6 @@ pixman_image_t *fraster_layer(struct rjob *j, const pixman_box32_t *box);
 
 int fraster_text(struct rjob *j);
 int fraster_rop3(struct rjob *j);
+int fraster_stroke(struct rjob *j);
 
 #endif

@@ -5,10 +5,40 @@
 
 #include "codecs/raster-internal.h"
 
-static uint32_t rop_apply(unsigned rop, uint32_t s, uint32_t d)
+uint32_t fraster_rop_apply(unsigned rop, uint32_t s, uint32_t d)
 {
     return (rop & 1 ? ~s & ~d : 0) | (rop & 2 ? ~s & d : 0) | (rop & 4 ? s & ~d : 0) |
            (rop & 8 ? s & d : 0);
+}
+
+/* The ROP a descriptor names, as the canvas reads it: the inversion bits of
+ * the draw's two inputs (source or brush, destination or source) apply to
+ * them; PUT, OR, AND and XOR go first, in that order. */
+unsigned fraster_rop_of(uint16_t desc, unsigned inv_s_bit, unsigned inv_d_bit)
+{
+    unsigned inv_s = !!(desc & inv_s_bit), inv_d = !!(desc & inv_d_bit);
+    unsigned inv_r = !!(desc & RD_INVERS_RES), rop = 0;
+    int op;
+
+    if (desc & (RD_OP_PUT | RD_OP_OR | RD_OP_AND | RD_OP_XOR))
+        op = desc & RD_OP_PUT ? 0 : desc & RD_OP_OR ? 1 : desc & RD_OP_AND ? 2 : 3;
+    else if (desc & RD_OP_BLACKNESS)
+        return ROP_CLEAR;
+    else if (desc & RD_OP_WHITENESS)
+        return ROP_SET;
+    else if (desc & RD_OP_INVERS)
+        return ROP_INVERT;
+    else
+        return ROP_COPY;
+    for (unsigned s = 0; s < 2; s++) {
+        for (unsigned d = 0; d < 2; d++) {
+            unsigned a = s ^ inv_s, b = d ^ inv_d;
+            unsigned r = op == 0 ? a : op == 1 ? (a | b) : op == 2 ? (a & b) : (a ^ b);
+
+            rop |= (r ^ inv_r) << (s << 1 | d);
+        }
+    }
+    return rop;
 }
 
 uint32_t fraster_px(const uint8_t *row, int x, int bpp)
@@ -64,7 +94,7 @@ void fraster_combine(struct rjob *j, pixman_region32_t *where, pixman_image_t *l
             for (int x = b[i].x1; x < b[i].x2; x++) {
                 uint32_t s = lrow ? fraster_px(lrow, x - lx, bpp) : color;
 
-                fraster_put(drow, x, bpp, rop_apply(rop, s, fraster_px(drow, x, bpp)));
+                fraster_put(drow, x, bpp, fraster_rop_apply(rop, s, fraster_px(drow, x, bpp)));
             }
         }
     }

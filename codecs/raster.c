@@ -19,36 +19,6 @@
 #define COMPOSITE_SOURCE_OPAQUE (1u << 22)
 #define SCALE_NEAREST 1
 
-/* The ROP a descriptor names, as the canvas reads it: the inversion bits of
- * the draw's two inputs (source or brush, destination or source) apply to
- * them; PUT, OR, AND and XOR go first, in that order. */
-static unsigned rop_of(uint16_t desc, unsigned inv_s_bit, unsigned inv_d_bit)
-{
-    unsigned inv_s = !!(desc & inv_s_bit), inv_d = !!(desc & inv_d_bit);
-    unsigned inv_r = !!(desc & RD_INVERS_RES), rop = 0;
-    int op;
-
-    if (desc & (RD_OP_PUT | RD_OP_OR | RD_OP_AND | RD_OP_XOR))
-        op = desc & RD_OP_PUT ? 0 : desc & RD_OP_OR ? 1 : desc & RD_OP_AND ? 2 : 3;
-    else if (desc & RD_OP_BLACKNESS)
-        return ROP_CLEAR;
-    else if (desc & RD_OP_WHITENESS)
-        return ROP_SET;
-    else if (desc & RD_OP_INVERS)
-        return ROP_INVERT;
-    else
-        return ROP_COPY;
-    for (unsigned s = 0; s < 2; s++) {
-        for (unsigned d = 0; d < 2; d++) {
-            unsigned a = s ^ inv_s, b = d ^ inv_d;
-            unsigned r = op == 0 ? a : op == 1 ? (a | b) : op == 2 ? (a & b) : (a ^ b);
-
-            rop |= (r ^ inv_r) << (s << 1 | d);
-        }
-    }
-    return rop;
-}
-
 static int area_w(const struct floe_raster_rect *r)
 {
     return r->right - r->left;
@@ -352,15 +322,15 @@ static int draw(struct rjob *j)
 
     switch (op->kind) {
     case FLOE_RASTER_FILL:
-        rop = rop_of(op->rop_descriptor, RD_INVERS_BRUSH, RD_INVERS_DEST);
+        rop = fraster_rop_of(op->rop_descriptor, RD_INVERS_BRUSH, RD_INVERS_DEST);
         return rop == ROP_NOOP ? 0 : fraster_brush(j, &j->region, &op->brush, rop);
     case FLOE_RASTER_COPY:
     case FLOE_RASTER_BLEND:
-        rop = rop_of(op->rop_descriptor, RD_INVERS_SRC, RD_INVERS_DEST);
+        rop = fraster_rop_of(op->rop_descriptor, RD_INVERS_SRC, RD_INVERS_DEST);
         return rop == ROP_NOOP ? 0 : image_draw(j, rop);
     case FLOE_RASTER_OPAQUE:
         /* the image, then the brush combined with it */
-        rop = rop_of(op->rop_descriptor, RD_INVERS_BRUSH, RD_INVERS_SRC);
+        rop = fraster_rop_of(op->rop_descriptor, RD_INVERS_BRUSH, RD_INVERS_SRC);
         if (rop == ROP_NOOP)
             return 0;
         rc = image_draw(j, ROP_COPY);
@@ -386,6 +356,8 @@ static int draw(struct rjob *j)
         return fraster_text(j);
     case FLOE_RASTER_COMPOSITE:
         return composite_draw(j);
+    case FLOE_RASTER_STROKE:
+        return fraster_stroke(j);
     default:
         return 0;
     }
@@ -442,7 +414,7 @@ static int check(struct rjob *j)
 
     if (bits != 16 && bits != 32)
         return fail(j, -ENOTSUP, "a surface of other than 16 or 32 bits per pixel");
-    if (op->kind < FLOE_RASTER_NOP || op->kind > FLOE_RASTER_COPY_BITS)
+    if (op->kind < FLOE_RASTER_NOP || op->kind > FLOE_RASTER_STROKE)
         return fail(j, -EINVAL, "an unknown draw operation");
     if (op->bbox.right < op->bbox.left || op->bbox.bottom < op->bbox.top)
         return fail(j, -EINVAL, "a bbox whose right or bottom comes before its left or top");
@@ -462,7 +434,8 @@ static int check(struct rjob *j)
             return fail(j, -EINVAL, "an empty source area for a non-empty bbox");
     }
     if ((op->kind == FLOE_RASTER_FILL || op->kind == FLOE_RASTER_OPAQUE ||
-         op->kind == FLOE_RASTER_ROP3 || op->kind == FLOE_RASTER_TEXT) &&
+         op->kind == FLOE_RASTER_ROP3 || op->kind == FLOE_RASTER_TEXT ||
+         op->kind == FLOE_RASTER_STROKE) &&
         op->brush.kind == FLOE_RASTER_BRUSH_PATTERN &&
         (!op->brush.pattern || !pixman_image_get_width(op->brush.pattern) ||
          !pixman_image_get_height(op->brush.pattern)))
@@ -481,6 +454,10 @@ static int check(struct rjob *j)
     if (op->kind == FLOE_RASTER_TEXT && op->glyph_bpp != 1 && op->glyph_bpp != 4 &&
         op->glyph_bpp != 8)
         return fail(j, -ENOTSUP, "glyphs of other than 1, 4 or 8 bits per pixel");
+    for (uint32_t i = 0; op->kind == FLOE_RASTER_STROKE && i < op->n_segs; i++) {
+        if (op->segs[i].count && !op->segs[i].points)
+            return fail(j, -EINVAL, "a path segment without its points");
+    }
     for (uint32_t i = 0; op->kind == FLOE_RASTER_TEXT && i < op->n_glyphs; i++) {
         const struct floe_raster_glyph *g = &op->glyphs[i];
 

@@ -35,6 +35,7 @@ enum floe_raster_kind {
     FLOE_RASTER_TEXT,
     FLOE_RASTER_COMPOSITE,
     FLOE_RASTER_COPY_BITS,
+    FLOE_RASTER_STROKE,
 };
 
 /* A rectangle as SPICE spells it: right and bottom are exclusive. */
@@ -69,6 +70,19 @@ struct floe_raster_glyph {
     const uint8_t *rows;
 };
 
+/* A point in 28.4 fixed point, as paths carry them. */
+struct floe_raster_pointfix {
+    int32_t x, y;
+};
+
+/* A segment of a STROKE's path: SPICE_PATH_* flags (BEGIN 1, END 2, CLOSE
+ * 8, BEZIER 16) and its points. */
+struct floe_raster_seg {
+    uint32_t flags;
+    uint32_t count;
+    const struct floe_raster_pointfix *points;
+};
+
 /* One operation. Members a kind does not use are ignored. Images are any
  * format pixman reads; the renderer may set an image's transform, filter
  * and repeat while drawing and puts them back. A source may be the
@@ -87,7 +101,7 @@ struct floe_raster_op {
     int src_surface;                 /* src is a surface, not an image: ALPHA_BLEND reads an
                                       * xRGB one's alpha only when flagged, COMPOSITE drops
                                       * its alpha when flagged opaque */
-    struct floe_raster_brush brush;  /* FILL, OPAQUE, ROP3; TEXT: the fore brush */
+    struct floe_raster_brush brush;  /* FILL, OPAQUE, ROP3, STROKE; TEXT: the fore brush */
     uint32_t transparent_color;      /* TRANSPARENT: the key, 0xRRGGBB */
     uint8_t alpha;                   /* ALPHA_BLEND */
     uint8_t alpha_flags;             /* ALPHA_BLEND: SPICE_ALPHA_FLAGS_* */
@@ -98,13 +112,19 @@ struct floe_raster_op {
     int glyph_bpp;                   /* 1, 4 or 8 */
     struct floe_raster_rect back_area;
     struct floe_raster_brush back_brush;
-    uint16_t fore_mode;              /* SPICE_ROPD_* */
+    uint16_t fore_mode;              /* SPICE_ROPD_*: TEXT, STROKE */
     /* COMPOSITE */
     uint32_t composite_flags;        /* SPICE_COMPOSITE_*: operator, filters, repeats, ... */
     pixman_image_t *composite_mask;  /* with SPICE_COMPOSITE_HAS_MASK */
     int32_t src_transform[6];        /* t00 t01 t02 t10 t11 t12, 16.16 fixed */
     int32_t mask_transform[6];
     int32_t src_origin_x, src_origin_y, mask_origin_x, mask_origin_y;
+    /* STROKE: the path, drawn as one-pixel lines through the brush and
+     * fore_mode (a styled line, SPICE_LINE_FLAGS_STYLED in line_flags, is
+     * not drawn: -ENOTSUP) */
+    const struct floe_raster_seg *segs;
+    uint32_t n_segs;
+    uint8_t line_flags;
     /* COPY_BITS: the source rectangle's top-left on the same surface */
     int32_t src_x, src_y;
 };

@@ -136,16 +136,6 @@ static void brush_free(struct fqxl_brush *b)
     memset(b, 0, sizeof(*b));
 }
 
-/* A brush whose validity is all that is kept. */
-static int brush_check(const struct ctx *c, const QXLBrush *q)
-{
-    struct fqxl_brush b = { 0 };
-    int rc = brush_get(c, q, &b);
-
-    brush_free(&b);
-    return rc;
-}
-
 static int mode_check(const struct ctx *c, uint16_t rop)
 {
     if (rop & ~SPICE_ROPD_MASK) {
@@ -285,28 +275,30 @@ static int segments_check(const struct ctx *c, const uint8_t *data, size_t len)
     return 0;
 }
 
-static int stroke_check(const struct ctx *c, const QXLStroke *s)
+static int stroke_get(const struct ctx *c, const QXLStroke *s, struct fqxl_draw *d)
 {
     uint32_t data_size;
-    uint8_t *data = NULL;
-    size_t len;
+    size_t len = 0;
     int rc = fqxl_memslot_read(c->m, c->group, s->path, &data_size, sizeof(data_size), c->why);
 
     if (!rc)
         rc = chunked_get(c, s->path, offsetof(QXLPath, chunk), FQXL_MAX_IMAGE_BYTES, data_size,
-                         &data, &len, "path");
+                         &d->path_data, &len, "path");
+    d->path_len = len;
     if (!rc)
-        rc = segments_check(c, data, len);
-    free(data);
+        rc = segments_check(c, d->path_data, d->path_len);
     if (!rc && (s->attr.flags & SPICE_LINE_FLAGS_STYLED) &&
         !fqxl_memslot_get(c->m, c->group, s->attr.style,
                           (size_t)s->attr.style_nseg * sizeof(QXLFIXED), c->why))
         rc = -EFAULT;
+    d->line_flags = s->attr.flags;
     if (!rc)
         rc = mode_check(c, s->fore_mode);
     if (!rc)
         rc = mode_check(c, s->back_mode);
-    return rc ? rc : brush_check(c, &s->brush);
+    d->fore_mode = s->fore_mode;
+    d->back_mode = s->back_mode;
+    return rc ? rc : brush_get(c, &s->brush, &d->brush);
 }
 
 static int composite_op_check(const struct ctx *c, uint32_t flags)
@@ -527,7 +519,7 @@ static int body_get(const struct ctx *c, uint8_t type, const union body *b, int 
     case QXL_DRAW_TEXT:
         return text_get(c, &b->text, d);
     case QXL_DRAW_STROKE:
-        return stroke_check(c, &b->stroke);
+        return stroke_get(c, &b->stroke, d);
     case QXL_DRAW_COMPOSITE:
         if (!compat)
             return composite_get(c, &b->composite, d);
@@ -638,6 +630,7 @@ void fqxl_draw_free(struct fqxl_draw *d)
     brush_free(&d->back_brush);
     free(d->text_data);
     free(d->glyphs);
+    free(d->path_data);
     memset(d, 0, sizeof(*d));
 }
 

@@ -104,7 +104,12 @@ struct fqxl_draw {
     struct fqxl_image composite_mask;
     int32_t src_transform[6], mask_transform[6];
     int16_t src_origin_x, src_origin_y, mask_origin_x, mask_origin_y;
-    /* STROKE is parsed for validity only for now: its path is checked, not kept */
+    /* STROKE: the path's data (QXLPathSeg after QXLPathSeg, each checked to
+     * hold its points), copied and owned; the brush is `brush`, the modes
+     * are TEXT's */
+    uint8_t *path_data;
+    size_t path_len;
+    uint8_t line_flags;      /* SPICE_LINE_FLAGS_* */
 };
 
 /* A surface command (QXL_CMD_SURFACE). */

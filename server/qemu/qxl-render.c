@@ -16,6 +16,7 @@ struct held {
     int n;
     pixman_region32_t clip;
     struct floe_raster_glyph *glyphs;
+    struct floe_raster_seg *segs;
 };
 
 static pixman_image_t *hold(struct held *h, pixman_image_t *img)
@@ -118,6 +119,7 @@ static enum floe_raster_kind kind_of(uint32_t type)
     case QXL_DRAW_TEXT: return FLOE_RASTER_TEXT;
     case QXL_DRAW_COMPOSITE: return FLOE_RASTER_COMPOSITE;
     case QXL_COPY_BITS: return FLOE_RASTER_COPY_BITS;
+    case QXL_DRAW_STROKE: return FLOE_RASTER_STROKE;
     default: return FLOE_RASTER_NOP;
     }
 }
@@ -132,7 +134,35 @@ static int uses_image(uint32_t type)
 static int uses_brush(uint32_t type)
 {
     return type == QXL_DRAW_FILL || type == QXL_DRAW_OPAQUE || type == QXL_DRAW_ROP3 ||
-           type == QXL_DRAW_TEXT;
+           type == QXL_DRAW_TEXT || type == QXL_DRAW_STROKE;
+}
+
+/* A STROKE's path as segments pointing into its data (checked by the
+ * parser: every segment holds its points). */
+static int path_of(struct held *h, const struct fqxl_draw *d, struct floe_raster_op *op,
+                   const char **why)
+{
+    size_t at = 0, n = 0;
+
+    h->segs = calloc(d->path_len / sizeof(QXLPathSeg) + 1, sizeof(*h->segs));
+    if (!h->segs) {
+        *why = "out of memory";
+        return -ENOMEM;
+    }
+    while (d->path_len - at >= sizeof(QXLPathSeg)) {
+        QXLPathSeg seg;
+
+        memcpy(&seg, d->path_data + at, sizeof(seg));
+        at += sizeof(seg);
+        h->segs[n++] = (struct floe_raster_seg){
+            seg.flags, seg.count, (const struct floe_raster_pointfix *)(d->path_data + at) };
+        at += (size_t)seg.count * sizeof(QXLPointFix);
+    }
+    op->segs = h->segs;
+    op->n_segs = (uint32_t)n;
+    op->line_flags = d->line_flags;
+    op->fore_mode = d->fore_mode;
+    return 0;
 }
 
 /* The raster operation for d, its images and clip held in h. */
@@ -194,6 +224,8 @@ static int op_make(struct held *h, const struct fqxl_draw *d, fqxl_surface_fn *s
         op->fore_mode = d->fore_mode;
         rc = brush_of(h, &d->back_brush, surface, opaque, &op->back_brush, why);
     }
+    if (!rc && d->type == QXL_DRAW_STROKE)
+        rc = path_of(h, d, op, why);
     if (!rc && d->type == QXL_DRAW_COMPOSITE) {
         op->composite_flags = d->composite_flags;
         memcpy(op->src_transform, d->src_transform, sizeof(op->src_transform));
@@ -215,10 +247,6 @@ int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn 
     struct floe_raster_op op = { 0 };
     int rc;
 
-    if (d->type == QXL_DRAW_STROKE) {
-        *why = "STROKE not rendered";
-        return -ENOTSUP;
-    }
     if (d->type == QXL_DRAW_NOP)
         return 0;
     pixman_region32_init(&h.clip);
@@ -229,5 +257,6 @@ int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn 
         pixman_image_unref(h.img[i]);
     pixman_region32_fini(&h.clip);
     free(h.glyphs);
+    free(h.segs);
     return rc;
 }

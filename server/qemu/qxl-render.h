@@ -18,8 +18,9 @@ typedef pixman_image_t *fqxl_surface_fn(void *opaque, uint32_t id);
 /* Draws `d` into `dst`, the pixels of surface d->surface_id (a 16- or 32-bit
  * pixman format), clipped to d's clip (or its bbox), its mask and dst's
  * bounds, and adds every pixel it may have changed to `damage`, with
- * floe_raster_draw (codecs/raster.h): every QXL drawable but STROKE, as
- * SPICE's software canvas draws it. STROKE: -ENOTSUP with *why saying so;
+ * floe_raster_draw (codecs/raster.h): every QXL drawable, as SPICE's
+ * software canvas draws it, but a styled (dashed) STROKE: -ENOTSUP with
+ * *why saying so;
  * -EINVAL for a draw that cannot be drawn (its source surface missing, an
  * empty source area for a non-empty bbox, a ROP3 source smaller than its
  * area). Nothing is drawn when an error other than -ENOMEM is returned. */

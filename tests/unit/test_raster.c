@@ -6,7 +6,9 @@
  * colour and a pattern, TEXT (1-bit glyphs stored bottom row first, their
  * top bit leftmost; 4-bit glyphs taking the larger coverage where they
  * overlap; 8-bit ones; the back area), COMPOSITE's operator and transform, overlapping
- * COPY_BITS; and operations no canvas could draw refused before anything
+ * COPY_BITS, STROKE (X11's zero-width lines without their last point,
+ * its octant bias, 28.4 rounding, a start far off the surface, a closed
+ * path drawn XOR); and operations no canvas could draw refused before anything
  * is drawn. (The same operations against the reference's own rendering
  * are in e2e/qxl-diff.) */
 #include <stdarg.h>
@@ -483,6 +485,80 @@ static void test_copy_bits_overlap(void **st)
     surf_down(&s);
 }
 
+/* pixels of the surface equal to `v` are exactly those listed */
+static void only_these(const struct surf *s, const int (*xy)[2], int n, uint32_t v)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int listed = 0;
+
+            for (int i = 0; i < n; i++)
+                listed |= xy[i][0] == x && xy[i][1] == y;
+            if (listed != (at(s, x, y) == v))
+                fail_msg("pixel (%d,%d) is 0x%06x", x, y, at(s, x, y));
+        }
+}
+
+static void stroke(struct surf *s, const struct floe_raster_pointfix *pts, uint32_t n,
+                   uint32_t flags, uint16_t mode)
+{
+    struct floe_raster_seg seg = { flags, n, pts };
+    struct floe_raster_op op = op_in(FLOE_RASTER_STROKE, 0, 0, W, H);
+
+    op.segs = &seg;
+    op.n_segs = 1;
+    op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0xffffff };
+    op.fore_mode = mode;
+    draw_ok(s, &op);
+}
+
+#define FX(v) ((v) * 16)
+
+static void test_stroke(void **st)
+{
+    struct surf s;
+    /* X11's zero-width lines leave out their last point; a tie steps the
+     * major axis only in the octants of its bias (here: going left and up) */
+    static const int fwd[][2] = { { 0, 0 }, { 1, 1 }, { 2, 1 }, { 3, 2 } };
+    static const int back[][2] = { { 4, 2 }, { 3, 2 }, { 2, 1 }, { 1, 1 } };
+    static const int far[][2] = { { 0, 0 }, { 1, 1 }, { 2, 2 }, { 3, 3 }, { 4, 4 }, { 5, 5 },
+                                  { 6, 6 }, { 7, 7 } };
+    static const int closed[][2] = { { 2, 2 }, { 3, 2 }, { 4, 2 }, { 5, 2 }, { 5, 3 }, { 5, 4 },
+                                     { 4, 4 }, { 3, 4 }, { 2, 4 }, { 2, 3 } };
+
+    (void)st;
+    surf_up(&s);
+    memset(s.px, 0, sizeof(s.px));
+    stroke(&s, (struct floe_raster_pointfix[]){ { FX(0), FX(0) }, { FX(4), FX(2) } }, 2,
+           1 | 2, OP_PUT);
+    only_these(&s, fwd, 4, 0xffffff);
+    memset(s.px, 0, sizeof(s.px));
+    stroke(&s, (struct floe_raster_pointfix[]){ { FX(4), FX(2) }, { FX(0), FX(0) } }, 2,
+           1 | 2, OP_PUT);
+    only_these(&s, back, 4, 0xffffff);
+    /* 28.4 points round up from past the half: 0.5 is 0, 0.5625 is 1 */
+    memset(s.px, 0, sizeof(s.px));
+    stroke(&s, (struct floe_raster_pointfix[]){ { 8, 9 }, { FX(4) + 8, FX(2) + 9 } }, 2, 1 | 2,
+           OP_PUT);
+    {
+        static const int up[][2] = { { 0, 1 }, { 1, 2 }, { 2, 2 }, { 3, 3 } };
+
+        only_these(&s, up, 4, 0xffffff);
+    }
+    /* from far off the surface: the same pixels the whole walk would give */
+    memset(s.px, 0, sizeof(s.px));
+    stroke(&s, (struct floe_raster_pointfix[]){ { FX(-100000), FX(-100000) }, { FX(8), FX(8) } },
+           2, 1 | 2, OP_PUT);
+    only_these(&s, far, 8, 0xffffff);
+    /* a closed rectangle drawn XOR: every pixel once, the corners too */
+    memset(s.px, 0, sizeof(s.px));
+    stroke(&s, (struct floe_raster_pointfix[]){ { FX(2), FX(2) }, { FX(5), FX(2) },
+                                                { FX(5), FX(4) }, { FX(2), FX(4) } },
+           4, 1 | 2 | 8, OP_XOR);
+    only_these(&s, closed, 10, 0xffffff);
+    surf_down(&s);
+}
+
 static void test_refused(void **st)
 {
     uint32_t one = 0xffffff;
@@ -493,7 +569,7 @@ static void test_refused(void **st)
 
     (void)st;
     ops[0] = op_in(FLOE_RASTER_COPY, 0, 0, 4, 4);                 /* no source */
-    ops[1] = op_in(FLOE_RASTER_COPY_BITS + 1, 0, 0, 4, 4);        /* no such kind */
+    ops[1] = op_in(FLOE_RASTER_STROKE + 1, 0, 0, 4, 4);           /* no such kind */
     ops[2] = op_in(FLOE_RASTER_WHITENESS, 0, 0, 4, 4);            /* an 8-bit mask */
     ops[2].mask.bits = a8;
     ops[3] = op_in(FLOE_RASTER_ROP3, 0, 0, 4, 4);                 /* a source too small */
@@ -526,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_composite),
         cmocka_unit_test(test_copy_bits_overlap),
+        cmocka_unit_test(test_stroke),
         cmocka_unit_test(test_refused),
     };
 
