@@ -239,7 +239,7 @@ guest_run '(i=0; while [ $i -lt 300 ]; do echo floe-scroll-$i > /dev/tty1; i=$((
 "$VIEWER" --headless --duration 8 "$URI" >"$T/first.out" 2>"$T/first.err" &
 first=$!
 sleep 3
-"$VIEWER" --headless --duration 2 "$URI" >"$T/second.out" 2>"$T/second.err" ||
+"$VIEWER" --headless --duration 4 "$URI" >"$T/second.out" 2>"$T/second.err" ||
     fail "the second client failed: $(tail -n 2 "$T/second.err")"
 rc=0; wait "$first" || rc=$?
 if [ "$rc" -ne 0 ] && grep -q "disconnected" "$T/first.err"; then
