@@ -247,12 +247,21 @@ int floe_server_set_heads(struct floe_server *s, uint32_t surface_id, int count,
     return 0;
 }
 
+static struct fsrv_msg *fill_msg(const pixman_box32_t *b, uint32_t rgb)
+{
+    struct spice_display_base base;
+    struct floe_wbuf w;
+
+    base_init(&base, b);
+    floe_wbuf_init(&w, 0);
+    spice_draw_fill_put(&w, &base, NULL, rgb & 0xffffff);
+    return finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, b);
+}
+
 void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,
                            uint32_t rgb)
 {
     struct fsrv_surface *sf = monitor_surface(s, surface_id, "draw_fill");
-    struct spice_display_base base;
-    struct floe_wbuf w;
     pixman_box32_t b;
 
     if (!sf || !clip_to_surface(sf, r, &b))
@@ -263,19 +272,48 @@ void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const str
         for (int x = b.x1; x < b.x2; x++)
             row[x] = rgb & 0xffffff;
     }
-    base_init(&base, &b);
-    floe_wbuf_init(&w, 0);
-    spice_draw_fill_put(&w, &base, NULL, rgb & 0xffffff);
-    fsrv_display_broadcast(s, (int)surface_id, finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, &b));
+    fsrv_display_broadcast(s, (int)surface_id, fill_msg(&b, rgb));
+}
+
+/* Whether every pixel of box b of the surface is one colour (*rgb). */
+static int one_colour(const struct fsrv_surface *sf, const pixman_box32_t *b, uint32_t *rgb)
+{
+    uint32_t c = sf->pixels[(size_t)b->y1 * sf->width + b->x1] & 0xffffff;
+
+    for (int y = b->y1; y < b->y2; y++) {
+        const uint32_t *row = sf->pixels + (size_t)y * sf->width;
+
+        for (int x = b->x1; x < b->x2; x++)
+            if ((row[x] & 0xffffff) != c)
+                return 0;
+    }
+    *rgb = c;
+    return 1;
 }
 
 /* rows alike between two changed bands of a picture before they go as two
  * DRAW_COPYs rather than one */
 #define BAND_GAP 16
 
+/* Sends a band of changed rows: a DRAW_FILL when it is one colour, else a
+ * DRAW_COPY of its pixels. */
+static void band_send(struct floe_server *s, int monitor, struct fsrv_surface *sf,
+                      const pixman_box32_t *band)
+{
+    uint32_t rgb;
+
+    if (one_colour(sf, band, &rgb)) {
+        fsrv_display_broadcast(s, monitor, fill_msg(band, rgb));
+        s->stats.fills++;
+        return;
+    }
+    fsrv_display_broadcast(s, monitor, copy_msg(s, monitor, band));
+}
+
 /* Writes the rows of box b from px (at b's corner) into the surface where
- * they differ, and sends the clients what changed: a DRAW_COPY per band of
- * changed rows, as narrow as its changed columns. */
+ * they differ, and sends the clients what changed: per band of changed
+ * rows, as narrow as its changed columns, a DRAW_FILL when it is one
+ * colour, else a DRAW_COPY. */
 static void update_rows(struct floe_server *s, int monitor, struct fsrv_surface *sf,
                         const pixman_box32_t *b, const uint32_t *px, int stride)
 {
@@ -321,7 +359,7 @@ static void update_rows(struct floe_server *s, int monitor, struct fsrv_surface 
         }
         if (open && (y == b->y2 || y - last >= BAND_GAP)) {
             band.y2 = last + 1;
-            fsrv_display_broadcast(s, monitor, copy_msg(s, monitor, &band));
+            band_send(s, monitor, sf, &band);
             open = 0;
         }
     }

@@ -147,6 +147,7 @@ struct got {
     uint16_t type[MAX_MSGS];
     struct spice_rect box[MAX_MSGS];
     struct spice_point src[MAX_MSGS];   /* COPY_BITS */
+    uint32_t rgb[MAX_MSGS];             /* DRAW_FILL */
 };
 
 static void check_base(const struct spice_display_base *b)
@@ -170,18 +171,22 @@ static void collect(struct rig *g, const uint32_t *now, struct got *m)
 
         if (!type)
             fail_msg("no sentinel DRAW_FILL within 10 s (%d messages before)", m->n);
+        if (m->n == MAX_MSGS)
+            fail_msg("more than %d display messages for one draw", MAX_MSGS);
+        m->type[m->n] = type;
         if (type == SPICE_MSG_DISPLAY_DRAW_FILL) {
             struct spice_draw_fill f;
 
             assert_int_equal(spice_draw_fill_parse(g->body, len, &f), 0);
-            assert_true(f.base.box.left == 0 && f.base.box.top == 0 &&
-                        f.base.box.right == 1 && f.base.box.bottom == 1);
-            return;
-        }
-        if (m->n == MAX_MSGS)
-            fail_msg("more than %d display messages for one draw", MAX_MSGS);
-        m->type[m->n] = type;
-        if (type == SPICE_MSG_DISPLAY_DRAW_COPY) {
+            check_base(&f.base);
+            assert_int_equal(f.brush.type, SPICE_BRUSH_SOLID);
+            /* the sentinel (no band of these tests is pixel (0,0) alone) */
+            if (f.base.box.left == 0 && f.base.box.top == 0 && f.base.box.right == 1 &&
+                f.base.box.bottom == 1)
+                return;
+            m->box[m->n] = f.base.box;
+            m->rgb[m->n] = f.brush.color;
+        } else if (type == SPICE_MSG_DISPLAY_DRAW_COPY) {
             struct spice_draw_copy dc;
 
             assert_int_equal(spice_draw_copy_parse(g->body, len, &dc), 0);
@@ -387,10 +392,20 @@ static void step(struct rig *g, struct floe_rect r, const uint32_t *next, int qu
         }
     }
     if (m->n - k != nb)
-        fail_msg("%d DRAW_COPYs after %d COPY_BITS, want %d", m->n - k, k, nb);
-    for (int i = 0; i < nb; i++)
-        assert_msg(m, k + i, SPICE_MSG_DISPLAY_DRAW_COPY, want[i].left, want[i].top,
-                   want[i].right, want[i].bottom, 0, 0);
+        fail_msg("%d bands after %d COPY_BITS, want %d", m->n - k, k, nb);
+    for (int i = 0; i < nb; i++) {
+        /* a band of one colour goes as a DRAW_FILL of it, any other as a DRAW_COPY */
+        uint32_t c = next[want[i].top * W + want[i].left] & 0xffffff;
+        int one = 1;
+
+        for (int y = want[i].top; y < want[i].bottom; y++)
+            for (int x = want[i].left; x < want[i].right; x++)
+                one &= (next[y * W + x] & 0xffffff) == c;
+        assert_msg(m, k + i, one ? SPICE_MSG_DISPLAY_DRAW_FILL : SPICE_MSG_DISPLAY_DRAW_COPY,
+                   want[i].left, want[i].top, want[i].right, want[i].bottom, 0, 0);
+        if (one)
+            assert_int_equal(m->rgb[k + i], c);
+    }
     memcpy(g->exp, next, (size_t)W * H * 4);
     assert_picture(g);
 }
@@ -516,6 +531,14 @@ static void test_unchanged(void **st)
 }
 
 /* Changes the colour of every pixel of (x1,y1)-(x2,y2). */
+static uint64_t fills(struct rig *r)
+{
+    struct call st = { .op = OP_STATS };
+
+    call(r, &st);
+    return st.st.fills;
+}
+
 static void flip(uint32_t *px, int x1, int y1, int x2, int y2, uint32_t bits)
 {
     for (int y = y1; y < y2; y++)
@@ -540,12 +563,17 @@ static void test_two_bands(void **st)
     assert_msg(&m, 0, dc, 50, 10, 100, 13, 0, 0);
     assert_msg(&m, 1, dc, 130, 200, 170, 204, 0, 0);
 
+    /* rows 30..31 and 48..49 are blank between lines: each changed band
+     * is one colour and goes as a DRAW_FILL of it */
     flip(b, 8, 30, 16, 32, 0x0000ff);       /* rows 32..47 alike */
     flip(b, 200, 48, 210, 50, 0xff0000);
     step(&g, ALL, b, 0, &m);
     assert_int_equal(m.n, 2);
-    assert_msg(&m, 0, dc, 8, 30, 16, 32, 0, 0);
-    assert_msg(&m, 1, dc, 200, 48, 210, 50, 0, 0);
+    assert_msg(&m, 0, SPICE_MSG_DISPLAY_DRAW_FILL, 8, 30, 16, 32, 0, 0);
+    assert_int_equal(m.rgb[0], BG ^ 0x0000ff);
+    assert_msg(&m, 1, SPICE_MSG_DISPLAY_DRAW_FILL, 200, 48, 210, 50, 0, 0);
+    assert_int_equal(m.rgb[1], BG ^ 0xff0000);
+    assert_int_equal(fills(&g), 2);
 
     flip(b, 8, 60, 16, 61, 0x0000ff);       /* rows 61..75 alike */
     flip(b, 200, 76, 210, 77, 0xff0000);

@@ -353,6 +353,8 @@ struct floe_server_stats {
     uint64_t images_by_type[128];  /* by SPICE image type (BITMAP 0, QUIC 1, LZ_RGB 101, ...) */
     uint64_t scrolls;       /* pictures found to be the surface scrolled (sent as
                              * COPY_BITS and what is new) */
+    uint64_t fills;         /* changed bands of pictures found to be one colour (sent
+                             * as DRAW_FILL) */
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 
