@@ -56,40 +56,54 @@ static pixman_image_t *scaled_new(struct rjob *j, int nearest)
     return out;
 }
 
-/* COPY, BLEND and OPAQUE's image: src_area placed on the bbox, scaled when
- * their sizes differ, combined through rop. */
-static int image_draw(struct rjob *j, unsigned rop)
+/* The source's src_area placed on the bbox (scaled when their sizes
+ * differ) in a new layer in dst's format over the region's extents *ext;
+ * *cover (initialised here) is where it has pixels: like the canvas's
+ * blit, an unscaled source draws nothing past its own size. NULL on no
+ * memory, with nothing to finish. */
+static pixman_image_t *src_layer(struct rjob *j, int nearest, pixman_box32_t *ext,
+                                 pixman_region32_t *cover)
 {
     const struct floe_raster_op *op = j->op;
-    pixman_region32_t cover;
-    pixman_box32_t ext = *pixman_region32_extents(&j->region);
-    pixman_image_t *layer = fraster_layer(j, &ext);
+    pixman_image_t *layer, *scaled;
 
+    *ext = *pixman_region32_extents(&j->region);
+    layer = fraster_layer(j, ext);
     if (!layer)
-        return fraster_no_memory(j);
+        return NULL;
     if (same_size(op)) {
         int offx = op->bbox.left - op->src_area.left, offy = op->bbox.top - op->src_area.top;
 
-        pixman_image_composite32(PIXMAN_OP_SRC, j->src, NULL, layer, ext.x1 - offx, ext.y1 - offy,
-                                 0, 0, 0, 0, ext.x2 - ext.x1, ext.y2 - ext.y1);
-        /* like the canvas's blit, nothing is drawn where the source has no pixels */
-        pixman_region32_init_rect(&cover, offx, offy, pixman_image_get_width(j->src),
+        pixman_image_composite32(PIXMAN_OP_SRC, j->src, NULL, layer, ext->x1 - offx,
+                                 ext->y1 - offy, 0, 0, 0, 0, ext->x2 - ext->x1, ext->y2 - ext->y1);
+        pixman_region32_init_rect(cover, offx, offy, pixman_image_get_width(j->src),
                                   pixman_image_get_height(j->src));
-        pixman_region32_intersect(&cover, &cover, &j->region);
-    } else {
-        pixman_image_t *scaled = scaled_new(j, op->scale_mode == SCALE_NEAREST);
-
-        if (!scaled) {
-            pixman_image_unref(layer);
-            return fraster_no_memory(j);
-        }
-        pixman_image_composite32(PIXMAN_OP_SRC, scaled, NULL, layer, ext.x1 - op->bbox.left,
-                                 ext.y1 - op->bbox.top, 0, 0, 0, 0, ext.x2 - ext.x1,
-                                 ext.y2 - ext.y1);
-        pixman_image_unref(scaled);
-        pixman_region32_init(&cover);
-        pixman_region32_copy(&cover, &j->region);
+        pixman_region32_intersect(cover, cover, &j->region);
+        return layer;
     }
+    scaled = scaled_new(j, nearest);
+    if (!scaled) {
+        pixman_image_unref(layer);
+        return NULL;
+    }
+    pixman_image_composite32(PIXMAN_OP_SRC, scaled, NULL, layer, ext->x1 - op->bbox.left,
+                             ext->y1 - op->bbox.top, 0, 0, 0, 0, ext->x2 - ext->x1,
+                             ext->y2 - ext->y1);
+    pixman_image_unref(scaled);
+    pixman_region32_init(cover);
+    pixman_region32_copy(cover, &j->region);
+    return layer;
+}
+
+/* COPY, BLEND and OPAQUE's image, combined through rop. */
+static int image_draw(struct rjob *j, unsigned rop)
+{
+    pixman_region32_t cover;
+    pixman_box32_t ext;
+    pixman_image_t *layer = src_layer(j, j->op->scale_mode == SCALE_NEAREST, &ext, &cover);
+
+    if (!layer)
+        return fraster_no_memory(j);
     fraster_combine(j, &cover, layer, ext.x1, ext.y1, 0, rop);
     pixman_region32_fini(&cover);
     pixman_image_unref(layer);
@@ -128,42 +142,19 @@ static int copy_bits_draw(struct rjob *j)
     return 0;
 }
 
-/* TRANSPARENT: the source's pixels but those of the key colour. */
+/* TRANSPARENT: the source's pixels but those of the key colour; scaled,
+ * always nearest. */
 static int transparent_draw(struct rjob *j)
 {
     const struct floe_raster_op *op = j->op;
-    pixman_box32_t ext = *pixman_region32_extents(&j->region);
-    pixman_image_t *layer = fraster_layer(j, &ext);
     uint32_t key = op->transparent_color & 0xffffff, mask = j->bpp == 4 ? 0xffffff : 0xffff;
     pixman_region32_t cover;
-    pixman_box32_t *b;
+    pixman_box32_t ext, *b;
+    pixman_image_t *layer = src_layer(j, 1, &ext, &cover);
     int n;
 
     if (!layer)
         return fraster_no_memory(j);
-    pixman_region32_init(&cover);
-    if (same_size(op)) {
-        int offx = op->bbox.left - op->src_area.left, offy = op->bbox.top - op->src_area.top;
-
-        pixman_image_composite32(PIXMAN_OP_SRC, j->src, NULL, layer, ext.x1 - offx, ext.y1 - offy,
-                                 0, 0, 0, 0, ext.x2 - ext.x1, ext.y2 - ext.y1);
-        pixman_region32_init_rect(&cover, offx, offy, pixman_image_get_width(j->src),
-                                  pixman_image_get_height(j->src));
-        pixman_region32_intersect(&cover, &cover, &j->region);
-    } else {
-        pixman_image_t *scaled = scaled_new(j, 1);
-
-        if (!scaled) {
-            pixman_image_unref(layer);
-            pixman_region32_fini(&cover);
-            return fraster_no_memory(j);
-        }
-        pixman_image_composite32(PIXMAN_OP_SRC, scaled, NULL, layer, ext.x1 - op->bbox.left,
-                                 ext.y1 - op->bbox.top, 0, 0, 0, 0, ext.x2 - ext.x1,
-                                 ext.y2 - ext.y1);
-        pixman_image_unref(scaled);
-        pixman_region32_copy(&cover, &j->region);
-    }
     if (j->bpp == 2) /* the key in the surface's 16-bit format */
         key = pixman_image_get_format(j->dst) == PIXMAN_r5g6b5 ?
               ((key >> 8) & 0xf800) | ((key >> 5) & 0x07e0) | ((key >> 3) & 0x001f) :
