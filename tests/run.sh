@@ -50,6 +50,7 @@ e2e/encode-pool.sh 33
 e2e/vm-guest.sh 33
 e2e/slow-client.sh 29
 e2e/vm-serve.sh 29
+e2e/shape-proxy.sh 28
 e2e/guest-boot.sh 26
 unit/test_lz 25
 e2e/vnc-feed.sh 22
