@@ -79,6 +79,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(TST)/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/e2e/*.c)
 TOOL_BIN := $(patsubst tests/e2e/%.c,$(TST)/%,$(TOOL_SRC))
 BENCH_CODECS := $(BUILD)/bench/codec-bench
+BENCH_DETECT := $(BUILD)/bench/detect-bench
 
 ifeq ($(V),0)
 Q := @
@@ -102,10 +103,10 @@ test: deps
 	$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) BUILD=build/san SAN=1 test-build
 	@BUILD=build/san tests/run.sh
 
-test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) fuzz-build
+test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) $(BENCH_DETECT) fuzz-build
 
 bench: deps
-	$(MAKE) --no-print-directory all $(BENCH_CODECS)
+	$(MAKE) --no-print-directory all $(BENCH_CODECS) $(BENCH_DETECT)
 	@bench/run.sh $(BIN)
 
 clean:
@@ -212,6 +213,15 @@ $(BENCH_CODECS): $(OBJ)/bench/codecs.o $(BASE_LIBS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BASE_LIBS) $(call pc_libs,$(PKGS_COMMON)) -lm
+
+# The detection bench (bench/detect.c): built the same way; it times
+# fsrv_scroll_find, an internal, so it links the plain archives as the
+# white-box tests do.
+BENCH_DETECT_LIBS := $(call INTERNAL,$(LIB_SERVER) $(BASE_LIBS))
+$(BENCH_DETECT): $(OBJ)/bench/detect.o $(BENCH_DETECT_LIBS)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BENCH_DETECT_LIBS) $(call pc_libs,$(PKGS_SERVER) $(PKGS_COMMON)) -lm
 
 include tests/fuzz/fuzz.mk
 

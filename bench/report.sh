@@ -5,14 +5,14 @@
 #
 #   bench/report.sh OUT [README [TABLE...]]
 #
-# TABLE names the tables to write into the README (demo, codecs, vm, qxl);
-# without them every table whose CSV exists is written. Each table is dated
-# by its CSV's time, so a table from an older run keeps its own date.
+# TABLE names the tables to write into the README (demo, codecs, detect, vm,
+# qxl); without them every table whose CSV exists is written. Each table is
+# dated by its CSV's time, so a table from an older run keeps its own date.
 set -eu
 OUT=$1
 README=${2:-}
 shift $(($# > 2 ? 2 : $#))
-TABLES=${*:-demo codecs vm qxl}
+TABLES=${*:-demo codecs detect vm qxl}
 
 # machine [CSV]: the machine, dated by CSV's time (today without one)
 machine() {
@@ -43,6 +43,29 @@ codec_table() {
     }' "$OUT/codecs.csv"
 }
 
+# one row per picture: its stages (scroll_find, draw_image, server_frame) side by side
+detect_table() {
+    awk -F, 'NR == 2 { printf "Budget 5 ms per 1920x1080 frame, one core. CPU time of one thread, median / 90th percentile of %d frames per picture; a figure is within budget when its 90th percentile is.\n\n", $3 }' "$OUT/detect.csv"
+    echo "| picture | fsrv_scroll_find ms | within 5 ms | floe_server_draw_image ms | within 5 ms | page faults in the call | server thread ms per frame |"
+    echo "|---|---|---|---|---|---|---|"
+    awk -F, 'NR == 1 { next }
+        !($1 in seen) { seen[$1] = 1; order[++n] = $1 }
+        { med[$1, $2] = $4; p90[$1, $2] = $5; faults[$1, $2] = $7; ok[$1, $2] = $9 }
+        END {
+            name["scroll"] = "text scrolled up one line"
+            name["unchanged"] = "text, unchanged"
+            name["small"] = "text, a 200x20 area changed"
+            name["noise"] = "noise, a new picture each frame"
+            for (i = 1; i <= n; i++) {
+                p = order[i]
+                printf "| %s | %.2f / %.2f | %s | %.2f / %.2f | %s | %s | %.2f / %.2f |\n", (p in name) ? name[p] : p,
+                    med[p, "scroll_find"], p90[p, "scroll_find"], ok[p, "scroll_find"],
+                    med[p, "draw_image"], p90[p, "draw_image"], ok[p, "draw_image"],
+                    faults[p, "draw_image"], med[p, "server_frame"], p90[p, "server_frame"]
+            }
+        }' "$OUT/detect.csv"
+}
+
 vm_table() {
     awk -F, 'NR == 2 { printf "Median of %d run(s), %d keys each.\n\n", $7, $5 }' "$OUT/vm.csv"
     echo "| server | latency min ms | median ms | max ms | frames/s |"
@@ -63,12 +86,13 @@ qxl_table() {
     echo "# make bench"
     echo
     machine
-    for t in demo codecs vm qxl; do
+    for t in demo codecs detect vm qxl; do
         [ -f "$OUT/$t.csv" ] || continue
         echo
         case $t in
             demo) demo_table ;;
             codecs) codec_table ;;
+            detect) detect_table ;;
             vm) vm_table ;;
             qxl) qxl_table ;;
         esac
@@ -84,7 +108,7 @@ for t in $TABLES; do
     [ -f "$OUT/$t.csv" ] || continue
     grep -q "<!-- bench:$t -->" "$tmp" || continue
     body=$(mktemp)
-    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; vm) vm_table ;; qxl) qxl_table ;; esac; } >"$body"
+    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; esac; } >"$body"
     awk -v tag="$t" -v body="$body" '
         $0 == "<!-- bench:" tag " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
         $0 == "<!-- /bench:" tag " -->" { skip = 0 }

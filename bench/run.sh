@@ -4,7 +4,8 @@
 # glz, quic, auto_glz: --preferred-compression), runs of the modes interleaved. Prints frames/s
 # delivered, bytes per frame and server CPU milliseconds per frame, each the
 # median of RUNS runs of SECONDS seconds; then the codec table (bench/codecs.sh),
-# the VM table (bench/vm.sh; BENCH_NO_VM=1 skips it) and the qxl table
+# the detection table (detect-bench, bench/detect.c; BENCH_NO_DETECT=1 skips
+# it), the VM table (bench/vm.sh; BENCH_NO_VM=1 skips it) and the qxl table
 # (bench/qxl.sh; BENCH_NO_QXL=1 skips it). bench/report.sh
 # then writes BUILD/bench/results.md and puts the tables into README.md.
 set -eu
@@ -64,6 +65,7 @@ for mode in $MODES; do
 done
 echo
 [ -n "${BENCH_NO_CODECS:-}" ] || "$(dirname "$0")/codecs.sh" "$(dirname "$BIN")"
+[ -n "${BENCH_NO_DETECT:-}" ] || { FLOE_LOG=warn "$OUT/detect-bench" --csv "$OUT/detect.csv"; echo; }
 [ -n "${BENCH_NO_VM:-}" ] || "$(dirname "$0")/vm.sh" "$BIN"
 [ -n "${BENCH_NO_QXL:-}" ] || "$(dirname "$0")/qxl.sh" "$BIN"
 # the README's figures are this run's: its tables are rewritten from the CSVs
