@@ -15,15 +15,29 @@
 #define CANDIDATES 4
 
 /* FNV-1a over a row's 24 colour bits */
+/* A row's hash over its 24 colour bits: four lanes of FNV-1a, each taking
+ * two pixels at a time, so that their multiplies overlap instead of each
+ * waiting for the one before (the scan hashes every row of two pictures). */
 static uint64_t row_hash(const uint32_t *p, int w)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    const uint64_t prime = 0x100000001b3ull, rgb2 = 0x00ffffff00ffffffull;
+    uint64_t h0 = 0xcbf29ce484222325ull, h1 = 0x9e3779b97f4a7c15ull;
+    uint64_t h2 = 0xbf58476d1ce4e5b9ull, h3 = 0x94d049bb133111ebull, v;
+    int x = 0;
 
-    for (int x = 0; x < w; x++) {
-        h ^= p[x] & 0xffffff;
-        h *= 0x100000001b3ull;
+    for (; x + 8 <= w; x += 8) {
+        memcpy(&v, p + x, 8);
+        h0 = (h0 ^ (v & rgb2)) * prime;
+        memcpy(&v, p + x + 2, 8);
+        h1 = (h1 ^ (v & rgb2)) * prime;
+        memcpy(&v, p + x + 4, 8);
+        h2 = (h2 ^ (v & rgb2)) * prime;
+        memcpy(&v, p + x + 6, 8);
+        h3 = (h3 ^ (v & rgb2)) * prime;
     }
-    return h;
+    for (; x < w; x++)
+        h0 = (h0 ^ (p[x] & 0xffffff)) * prime;
+    return h0 ^ (h1 << 17 | h1 >> 47) ^ (h2 << 31 | h2 >> 33) ^ (h3 << 45 | h3 >> 19);
 }
 
 static int rows_equal(const uint32_t *a, const uint32_t *b, int w)
