@@ -112,7 +112,7 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
 fuzz-corpus:
 	@mkdir -p $(FUZZ_DIR)
 	$(Q)$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -Wno-unused-parameter \
-	    -o $(FUZZ_DIR)/gen_corpus \
+	    $(shell pkg-config --cflags pixman-1 2>/dev/null) -o $(FUZZ_DIR)/gen_corpus \
 	    tests/fuzz/gen_corpus.c $(FUZZ_SRC) $(FUZZ_LIBS)
 	$(Q)rm -rf tests/fuzz/corpus/link tests/fuzz/corpus/display tests/fuzz/corpus/draw && \
 	    $(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
