@@ -14,7 +14,7 @@ void spice_clip_rect(const struct spice_clip *c, uint32_t i, struct spice_rect *
     spice_rect_get(&r, out);
 }
 
-static int clip_get(struct floe_rbuf *r, struct spice_clip *c)
+int spice_clip_get(struct floe_rbuf *r, struct spice_clip *c)
 {
     c->type = floe_get_u8(r);
     c->num_rects = 0;
@@ -34,7 +34,7 @@ int spice_display_base_get(struct floe_rbuf *r, struct spice_display_base *b)
 {
     b->surface_id = floe_get_u32(r);
     spice_rect_get(r, &b->box);
-    return clip_get(r, &b->clip);
+    return spice_clip_get(r, &b->clip);
 }
 
 /* ---- decoding: the shared parts ---- */
@@ -321,21 +321,27 @@ int spice_cursor_get(struct floe_rbuf *r, struct spice_cursor *c)
 
 /* ---- encoding: the shared parts ---- */
 
+void spice_clip_put(struct floe_wbuf *w, const struct spice_clip *c,
+                    const struct spice_rect *clip_rects)
+{
+    floe_put_u8(w, c->type);
+    if (c->type != SPICE_CLIP_RECTS)
+        return;
+    floe_put_u32(w, c->num_rects);
+    if (!clip_rects) {
+        floe_put_bytes(w, c->rects, (size_t)c->num_rects * SPICE_SIZE_rect);
+        return;
+    }
+    for (uint32_t i = 0; i < c->num_rects; i++)
+        spice_rect_put(w, &clip_rects[i]);
+}
+
 void spice_display_base_put(struct floe_wbuf *w, const struct spice_display_base *b,
                             const struct spice_rect *clip_rects)
 {
     floe_put_u32(w, b->surface_id);
     spice_rect_put(w, &b->box);
-    floe_put_u8(w, b->clip.type);
-    if (b->clip.type != SPICE_CLIP_RECTS)
-        return;
-    floe_put_u32(w, b->clip.num_rects);
-    if (!clip_rects) {
-        floe_put_bytes(w, b->clip.rects, (size_t)b->clip.num_rects * SPICE_SIZE_rect);
-        return;
-    }
-    for (uint32_t i = 0; i < b->clip.num_rects; i++)
-        spice_rect_put(w, &clip_rects[i]);
+    spice_clip_put(w, &b->clip, clip_rects);
 }
 
 /* The image pointers of a body being written: each is written as 0 and

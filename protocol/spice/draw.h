@@ -217,6 +217,10 @@ struct spice_cursor {
 
 /* Decoders: 0 on success, -EBADMSG on malformed input. Every pointer is
  * checked, and what it points to decoded; source images are required. */
+/* A clip: its type, then for RECTS the count and the rects inline (they stay
+ * in the reader's bytes). -EBADMSG for another type or rects past the end.
+ * Display bases and the video stream messages share it. */
+int spice_clip_get(struct floe_rbuf *r, struct spice_clip *c);
 int spice_display_base_get(struct floe_rbuf *r, struct spice_display_base *b);
 int spice_image_parse(const uint8_t *body, size_t len, uint32_t offset, struct spice_image *img);
 /* A palette at `offset` in body: unique id, num_ents, then num_ents
@@ -267,8 +271,10 @@ int spice_glyph_next(const struct spice_glyph_string *s, size_t *at, struct spic
 
 /* Encoders. `body_at` is the offset in `w` where the message body starts
  * (pointers inside a body count from there). A clip of RECTS takes its
- * rects from clip_rects or, when that is NULL, from b->clip.rects in wire
- * form (as a decoder left them). */
+ * rects from clip_rects or, when that is NULL, from the clip's own rects in
+ * wire form (as a decoder left them). */
+void spice_clip_put(struct floe_wbuf *w, const struct spice_clip *c,
+                    const struct spice_rect *clip_rects);
 void spice_display_base_put(struct floe_wbuf *w, const struct spice_display_base *b,
                             const struct spice_rect *clip_rects);
 /* An image as spice_image_parse reads it: the descriptor and what its type

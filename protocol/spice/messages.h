@@ -54,6 +54,11 @@ typedef int32_t floe_i32_t;
     M(surface_destroy, F(u32, surface_id)) \
     M(monitor_head,  F(u32, monitor_id) F(u32, surface_id) F(u32, width) F(u32, height) \
                      F(u32, x) F(u32, y) F(u32, flags)) \
+    M(stream_activate_report, F(u32, stream_id) F(u32, unique_id) F(u32, max_window_size) \
+                     F(u32, timeout_ms)) \
+    M(stream_report, F(u32, stream_id) F(u32, unique_id) F(u32, start_frame_mm_time) \
+                     F(u32, end_frame_mm_time) F(u32, num_frames) F(u32, num_drops) \
+                     F(i32, last_frame_delay) F(u32, audio_delay)) \
     M(inputs_init,   F(u16, modifiers)) \
     M(key_modifiers, F(u16, modifiers)) \
     M(cursor_inval_one, F(u64, id)) \

@@ -107,14 +107,15 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
 	    > $(FUZZ_DIR)/fuzz-$*.log 2>&1 || { tail -n 60 $(FUZZ_DIR)/fuzz-$*.log; exit 1; }
 	@grep -E '^(stat::number_of_executed_units|Done)' $(FUZZ_DIR)/fuzz-$*.log || true
 
-# Rewrites tests/fuzz/corpus/{link,display,draw}/ from floe's encoders and the
-# reference capture (corpus/server/ is hand-made and holds found bugs: kept).
+# Rewrites tests/fuzz/corpus/{link,display,draw,stream}/ from floe's encoders and
+# the reference capture (corpus/server/ is hand-made and holds found bugs: kept).
 fuzz-corpus:
 	@mkdir -p $(FUZZ_DIR)
 	$(Q)$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -Wno-unused-parameter \
-	    -o $(FUZZ_DIR)/gen_corpus \
+	    $(shell pkg-config --cflags pixman-1 2>/dev/null) -o $(FUZZ_DIR)/gen_corpus \
 	    tests/fuzz/gen_corpus.c $(FUZZ_SRC) $(FUZZ_LIBS)
-	$(Q)rm -rf tests/fuzz/corpus/link tests/fuzz/corpus/display tests/fuzz/corpus/draw && \
+	$(Q)rm -rf tests/fuzz/corpus/link tests/fuzz/corpus/display tests/fuzz/corpus/draw \
+	    tests/fuzz/corpus/stream && \
 	    $(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
 
 .DEFAULT_GOAL := $(_fuzz_saved_goal)

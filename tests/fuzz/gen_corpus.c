@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "protocol/spice/draw.h"
+#include "protocol/spice/stream.h"
 #include "tests/unit/data/seabios_capture.h"
 
 static const char *root;
@@ -164,8 +165,10 @@ static void stream_seeds(void)
     floe_wbuf_free(&w);
 }
 
-/* draw seeds start with the selector byte of fuzz_draw.c */
-static void save_draw(const char *name, uint8_t kind, struct floe_wbuf *w)
+/* draw and stream seeds start with the selector byte of fuzz_draw.c or
+ * fuzz_stream.c; `w` is emptied for the next seed */
+static void save_selected(const char *target, const char *name, uint8_t kind,
+                          struct floe_wbuf *w)
 {
     uint8_t *buf = malloc(w->len + 1);
 
@@ -173,10 +176,15 @@ static void save_draw(const char *name, uint8_t kind, struct floe_wbuf *w)
         exit(1);
     buf[0] = kind;
     memcpy(buf + 1, w->data, w->len);
-    save("draw", name, buf, w->len + 1);
+    save(target, name, buf, w->len + 1);
     free(buf);
     floe_wbuf_free(w);
     floe_wbuf_init(w, 0);
+}
+
+static void save_draw(const char *name, uint8_t kind, struct floe_wbuf *w)
+{
+    save_selected("draw", name, kind, w);
 }
 
 /* One message of each kind fuzz_draw.c decodes, with its images (a 1-bit
@@ -259,6 +267,45 @@ static void draw_kind_seeds(void)
     floe_wbuf_free(&w);
 }
 
+/* One of each video stream message fuzz_stream.c decodes (selectors in
+ * its order): a clipped H264 stream, a plain and a sized frame, a new clip,
+ * its end, a report asked for and given, the multimedia clock. */
+static void video_stream_seeds(void)
+{
+    static const uint8_t frame[6] = { 0xff, 0xd8, 0xff, 0xe0, 0xff, 0xd9 };
+    static const struct spice_rect clip[2] = { { 0, 0, 90, 160 }, { 90, 0, 180, 100 } };
+    struct spice_stream_create create = {
+        0, 3, SPICE_STREAM_FLAGS_TOP_DOWN, SPICE_VIDEO_CODEC_TYPE_H264, 0x1234,
+        320, 180, 160, 180, { 0, 0, 180, 160 }, { SPICE_CLIP_RECTS, 2, NULL } };
+    struct spice_stream_data plain = { .id = 3, .mm_time = 40000, .data = frame,
+                                       .data_size = sizeof(frame) };
+    struct spice_stream_data sized = { 3, 40040, 1, 320, 180, { 0, 0, 180, 160 },
+                                       frame, sizeof(frame) };
+    struct spice_stream_activate_report activate = { 3, 77, 30, 500 };
+    struct spice_stream_report report = { 3, 77, 40000, 41000, 25, 1, -20, 0xffffffffu };
+    struct floe_wbuf w;
+
+    floe_wbuf_init(&w, 0);
+    spice_stream_create_put(&w, &create, clip);
+    save_selected("stream", "create_clipped", 0, &w);
+    spice_stream_data_put(&w, &plain);
+    save_selected("stream", "data", 1, &w);
+    spice_stream_data_put(&w, &sized);
+    save_selected("stream", "data_sized", 2, &w);
+    spice_stream_clip_put(&w, &(struct spice_stream_clip){ 3, { SPICE_CLIP_RECTS, 1, NULL } },
+                          clip);
+    save_selected("stream", "clip", 3, &w);
+    spice_stream_destroy_put(&w, 3);
+    save_selected("stream", "destroy", 4, &w);
+    spice_stream_activate_report_put(&w, &activate);
+    save_selected("stream", "activate_report", 5, &w);
+    spice_stream_report_put(&w, &report);
+    save_selected("stream", "report", 6, &w);
+    spice_multi_media_time_put(&w, 40000);
+    save_selected("stream", "multi_media_time", 7, &w);
+    floe_wbuf_free(&w);
+}
+
 /* CHANNELS_LIST as the reference sent it, without its header */
 static void channels_seed(void)
 {
@@ -286,5 +333,6 @@ int main(int argc, char **argv)
     stream_seeds();
     channels_seed();
     draw_kind_seeds();
+    video_stream_seeds();
     return 0;
 }
