@@ -205,7 +205,7 @@ $(OBJ)/tests/e2e/qxl_host.o $(OBJ)/tests/e2e/qxl_replay.o $(HOST_OBJ) $(QXL_HOST
 $(TST)/qxl_host: $(QXL_HOST_OBJ)
 $(DLOPEN_TOOLS): $(TST)/%: $(OBJ)/tests/e2e/%.o $(HOST_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter $(QXL_HOST_OBJ),$^) $(HOST_OBJ) -ldl -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter $(QXL_HOST_OBJ),$^) $(HOST_OBJ) -ldl -lpthread -lm
 
 # The codec bench (bench/codecs.c): built like the programs, optimised and,
 # in make bench, without sanitizers.

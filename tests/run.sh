@@ -30,7 +30,7 @@ rm -rf "$LOGS"; mkdir -p "$LOGS"
 # when there is no $TIMES from an earlier run. Others count as 20 s (unit programs 1 s).
 DEFAULT_TIMES="
 interop/qxl-guest-floe.sh 198
-e2e/qxl-diff.sh 181
+e2e/qxl-diff.sh 209
 interop/qxl-guest.sh 149
 interop/qemu-floe-lib.sh 140
 e2e/compression.sh 114

@@ -25,9 +25,23 @@
 # reference's messages must equal the reference's surface, tile by tile,
 # for the ops floe renders (the two lists below); every other op is named
 # as not compared.
+#
+# The video scenario (a still desktop, a 320x240 area redrawn 25 times a
+# second for 3 s as a video player's frames come, its last frame left
+# still) goes to Debian's library only, with video streams on: a capture
+# of the display channel must show the reference streaming it to
+# remote-viewer (STREAM_CREATE, STREAM_DATA, STREAM_DESTROY), and once the
+# picture stood still remote-viewer's window must equal the reference's
+# surface. floe-viewer watches the same video; its checks wait for it to
+# play streams (FLOE_VIEWER_STREAMS below).
 # Environment: BIN, TESTBIN (default build/bin, build/tests); SCENARIOS
-# (default "scroll mixed bad ops").
+# (default "scroll mixed bad ops video").
 . "$(dirname "$0")/../lib.sh"
+
+# 1 once floe-viewer plays video streams: its summary line then carries
+# stream_frames=N (the STREAM_DATA frames it drew), and its picture of the
+# video scenario is held to remote-viewer's bound. 0: named, not compared.
+FLOE_VIEWER_STREAMS=0
 
 # The ops floe renders today, by tile name (qxl_host --list-ops): on the
 # server (floe's library, into the surface) and in floe-viewer (from the
@@ -46,7 +60,7 @@ FLOE_VIEWER_OPS=$FLOE_SERVER_OPS
 # Ops where the reference's own client and server disagree: their tiles are
 # left out of the comparison of the two (one line says so).
 REF_CLIENT_DIFFERS=""
-SCENARIOS=${SCENARIOS:-scroll mixed bad ops}
+SCENARIOS=${SCENARIOS:-scroll mixed bad ops video}
 HOST=$TESTBIN/qxl_host
 VIEWER=$BIN/floe-viewer
 FLOE_LIB=$BIN/../lib/libspice-server.so.1
@@ -65,14 +79,16 @@ if ldd "$FLOE_LIB" | grep -q libasan && ! ldd "$HOST" | grep -q libasan; then
     PRELOAD=$(ldd "$FLOE_LIB" | awk '/libasan/ { print $3 }')
 fi
 
-# start_host NAME LIB SCENARIO [options]: runs qxl_host on a free port;
-# sets HOST_PID and HOST_PORT. The reference leaks at exit: no leak check there.
+# start_host NAME LIB SCENARIO [options]: runs qxl_host on a free port
+# (WANT_PORT first, when set); sets HOST_PID and HOST_PORT. The reference leaks at exit: no leak check there.
 start_host() {
     local name=$1 lib=$2 try asan=${ASAN_OPTIONS:-}
     shift 2
     [ "$lib" = "$REF_LIB" ] && asan=detect_leaks=0
     for try in 1 2 3; do
         HOST_PORT=$(free_port)
+        # WANT_PORT: the port to try first (one a capture already watches)
+        [ "$try" = 1 ] && [ -n "${WANT_PORT:-}" ] && HOST_PORT=$WANT_PORT
         LD_PRELOAD=$PRELOAD ASAN_OPTIONS=$asan \
             "$HOST" "$lib" "$HOST_PORT" "$@" >"$T/$name.out" 2>"$T/$name.err" &
         HOST_PID=$!; PIDS+=("$HOST_PID")
@@ -143,7 +159,7 @@ rv_shot() {
 half() {
     local lab=$1 lib=$2 bad=$3 scen opts name n want
     for scen in $SCENARIOS; do
-        [ "$scen" = ops ] && continue
+        [ "$scen" = ops ] || [ "$scen" = video ] && continue
         opts=(--expect "$T/$scen.expect.ppm")
         [ "$scen" = scroll ] && opts+=(--negative-stride)
         [ "$scen" = bad ] && opts+=(--bad "$bad")
@@ -322,6 +338,161 @@ ops_all() {
         "$FLOE_SERVER_OPS"
 }
 
+# ---- the video scenario (Debian's library only) ----
+
+VIDEO_AREA=320x240+200+150   # where qxl_host's video plays (tests/e2e/qxl_host/video.c)
+STREAM_DATA_MIN=30           # of the 55 frames from the one that starts the stream (the 21st)
+
+video_crop() { convert "$1" -crop "$VIDEO_AREA" +repage "$2"; }   # FILE OUT
+
+# stream_counts PORT: "CREATE DATA DESTROY ENDING", the display messages the
+# server on PORT sent as the dissector reads the capture; ENDING is
+# "redrawn" when a DRAW_COPY came after the last STREAM_DATA and before
+# the STREAM_DESTROY that followed it, else "none"
+stream_counts() {
+    tshark -r "$T/video.pcapng" -d "tcp.port==$1,spice" -T fields -E occurrence=a \
+        -e tcp.srcport -e spice.message_type 2>/dev/null |
+        awk -F'\t' -v p="$1" '$1 == p && $2 != "" { print $2 }' | tr ',' '\n' |
+        awk '{ t[NR] = $1; n[$1]++ } $1 == 123 { last = NR }
+             END { end = "none"; up = 0
+                   for (i = last + 1; last && i <= NR; i++) {
+                       if (t[i] == 304) up = 1
+                       if (t[i] == 125) { end = up ? "redrawn" : "none"; break }
+                   }
+                   print n[122] + 0, n[123] + 0, n[125] + 0, end }'
+}
+
+# streamed WHO PORT: the capture shows the reference streaming the video
+# to the client on PORT
+streamed() {
+    local c d x end
+    read -r c d x end <<<"$(stream_counts "$2")"
+    if [ "$c" -ge 1 ] && [ "$d" -ge "$STREAM_DATA_MIN" ] && [ "$x" -ge 1 ]; then
+        pass "video: the reference streamed the video to $1 (STREAM_CREATE $c, STREAM_DATA $d, STREAM_DESTROY $x)"
+    else
+        fail "video: the reference did not stream the video to $1 as it should: STREAM_CREATE $c," \
+            "STREAM_DATA $d (at least $STREAM_DATA_MIN wanted), STREAM_DESTROY $x"
+    fi
+    STREAM_DATA=$d STREAM_END=$end
+}
+
+# video_area_same WHO SURFACE PICTURE: the picture equals the surface in
+# the video area, pixel for pixel. The bound is exact because the
+# reference ends a stream losslessly: a second after its last frame it
+# empties the stream's clip (the client stops showing frames), sends the
+# last frame's area again as an ordinary DRAW_COPY of the frame's bitmap
+# (never lossy: uncompressed here), then STREAM_DESTROY. The lossy MJPEG
+# frames therefore never stay on the screen of a client that follows the
+# protocol.
+video_area_same() {
+    local d psnr
+    video_crop "$2" "$T/video.want.png" && video_crop "$3" "$T/video.got.png" || {
+        fail "video: $1: no picture to compare"; return; }
+    d=$(pixel_diff "$T/video.want.png" "$T/video.got.png")
+    psnr=$(compare -metric PSNR "$T/video.want.png" "$T/video.got.png" null: 2>&1 || true)
+    if [ "$d" = 0 ]; then
+        pass "video: $1 equals the reference's surface in the video area once the video ended (0 differing pixels, PSNR: $psnr)"
+    else
+        fail "video: $1 differs from the reference's surface in the video area: $d pixels (PSNR: $psnr)"
+    fi
+}
+
+# remote-viewer watches the video on PORT's qxl_host (started), until it
+# stood still; its window once the video area is the surface's (at most 10 s)
+video_rv() {
+    local name=$1 rv i
+    remote-viewer --full-screen "spice://127.0.0.1:$HOST_PORT" >"$T/$name.rv.log" 2>&1 &
+    rv=$!; PIDS+=("$rv")
+    if check_update "$name" "$T/video.expect.ppm"; then
+        video_crop "$T/$name.surface.ppm" "$T/$name.want.png"
+        for i in $(seq 1 10); do
+            if import -window root "$T/$name.png" 2>/dev/null && video_crop "$T/$name.png" "$T/$name.got.png" &&
+                [ "$(pixel_diff "$T/$name.want.png" "$T/$name.got.png")" = 0 ]; then
+                break
+            fi
+            sleep 1
+        done
+        video_area_same "remote-viewer's window" "$T/$name.surface.ppm" "$T/$name.png"
+        same "$name" "remote-viewer's whole window equals the reference's surface" \
+            "$T/$name.surface.ppm" "$T/$name.png"
+    fi
+    kill "$rv" 2>/dev/null || true
+    wait "$rv" 2>/dev/null || true
+}
+
+# floe-viewer watches the video on qxl_host (started) until it stood still
+video_viewer() {
+    local name=$1 fv
+    "$VIEWER" --headless --duration 90 --snapshot "$T/$name.viewer.png" \
+        "spice://127.0.0.1:$HOST_PORT" >"$T/$name.viewer.out" 2>&1 &
+    fv=$!; PIDS+=("$fv")
+    check_update "$name" "" && sleep 1.5
+    kill -TERM "$fv" 2>/dev/null || true
+    if wait "$fv"; then pass "video: floe-viewer went through the reference's video and wrote its picture"
+    else fail "video: floe-viewer failed: $(tail -n 2 "$T/$name.viewer.out")"; fi
+}
+
+video_all() {
+    local p1 p2 ts rv_port= fv_port= n start=$SECONDS
+    command -v tshark >/dev/null || { skip "video" "tshark is missing (make deps installs it)"; return; }
+    p1=$(free_port)
+    p2=$(free_port)
+    while [ "$p2" = "$p1" ]; do p2=$(free_port); done
+    tshark -i lo -B 64 -f "tcp port $p1 or tcp port $p2" -w "$T/video.pcapng" >"$T/video.tshark.log" 2>&1 &
+    ts=$!; PIDS+=("$ts")
+    if ! wait_for 20 grep -q "Capturing on" "$T/video.tshark.log"; then
+        skip "video" "tshark does not capture on lo here: $(tail -n 1 "$T/video.tshark.log")"
+        kill "$ts" 2>/dev/null || true
+        return
+    fi
+    sleep 2   # the capture is live a moment after tshark says so
+
+    # remote-viewer: the reference's surface (checked against qxl_host's own
+    # picture), the stream in the capture, the window once still
+    if WANT_PORT=$p1 start_host ref-video-rv "$REF_LIB" video --wait-client \
+            --expect "$T/video.expect.ppm" --surface "$T/ref-video-rv.surface.ppm"; then
+        rv_port=$HOST_PORT
+        video_rv ref-video-rv
+        stop_host ref-video-rv
+    fi
+    # floe-viewer, in a session of its own (the reference serves one client)
+    if WANT_PORT=$p2 start_host ref-video-live "$REF_LIB" video --wait-client \
+            --surface "$T/ref-video-live.surface.ppm"; then
+        fv_port=$HOST_PORT
+        video_viewer ref-video-live
+        stop_host ref-video-live
+    fi
+    sleep 0.5
+    kill -INT "$ts" 2>/dev/null || true
+    wait "$ts" 2>/dev/null || true
+
+    if [ -n "$rv_port" ]; then
+        streamed remote-viewer "$rv_port"
+        if [ "$STREAM_END" = redrawn ]; then
+            pass "video: the reference redrew the stream's area (DRAW_COPY) before STREAM_DESTROY"
+        else
+            fail "video: no DRAW_COPY between the last STREAM_DATA and STREAM_DESTROY"
+        fi
+    fi
+    if [ -n "$fv_port" ]; then
+        streamed floe-viewer "$fv_port"
+        if [ "$FLOE_VIEWER_STREAMS" = 1 ]; then
+            n=$(sed -n 's/.*\bstream_frames=\([0-9]*\).*/\1/p' "$T/ref-video-live.viewer.out" | tail -n 1)
+            if [ "${n:-0}" -ge 1 ] && [ $((2 * n)) -ge "$STREAM_DATA" ]; then
+                pass "video: floe-viewer drew $n of the $STREAM_DATA stream frames"
+            else
+                fail "video: floe-viewer drew ${n:-no} stream frames of $STREAM_DATA (half wanted):" \
+                    "$(tail -n 1 "$T/ref-video-live.viewer.out")"
+            fi
+            video_area_same "floe-viewer's picture" "$T/ref-video-live.surface.ppm" \
+                "$T/ref-video-live.viewer.png"
+        else
+            echo "video: floe-viewer does not play streams yet (not compared)"
+        fi
+    fi
+    echo "video: $((SECONDS - start)) s"
+}
+
 start_xvfb 1024x768
 half floe "$FLOE_LIB" slot,gen,range,stride,loop,clip,surface,bbox
 if [ -f "$REF_LIB" ]; then
@@ -334,6 +505,7 @@ if [ -f "$REF_LIB" ]; then
             "$T/floe-$pic" "$T/ref-$pic"
     done
     listed ops "$SCENARIOS" && ops_all
+    listed video "$SCENARIOS" && video_all
 else
     skip "the reference library" "$REF_LIB is not installed"
 fi

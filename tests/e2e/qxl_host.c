@@ -12,7 +12,10 @@
  * cursor), bad (mixed's start, then crafted bad commands among good
  * ones), ops (a busy background, then one draw operation kind per 128x96
  * tile: every QXL drawable type with its rop descriptors, brushes, masks,
- * scaling, glyphs, paths and operators; tests/e2e/qxl_host/ops.c). Options:
+ * scaling, glyphs, paths and operators; tests/e2e/qxl_host/ops.c), video
+ * (a still desktop, then a 320x240 area redrawn 25 times a second for 3 s
+ * as a video player's frames come, then left still: the server is asked
+ * for video streams; tests/e2e/qxl_host/video.c). Options:
  *   --wait-client       feed the scenario once a display channel is up
  *                       (else at once, before any client)
  *   --negative-stride   the primary surface bottom-up
@@ -94,7 +97,10 @@ struct host {
     uint32_t surface_off[MAX_SURFACES];
     struct ring disp, curs;
     char *seq;                      /* per command in order: 'd' or 'c' */
+    int64_t *seq_at;                /* per command: not handed over before this (ms of feeding) */
     size_t nseq, seqcap, fed;
+    int64_t clock_ms;               /* the scenario's clock (guest_wait) */
+    int stream_video;               /* SPICE_STREAM_VIDEO_*: OFF but for video */
     unsigned bad_mask;
     uint32_t next_id;
     pthread_mutex_t lock;           /* the rings, counters and flags below */
@@ -132,12 +138,19 @@ static void push(struct ring *r, char which, uint64_t addr, uint32_t type)
     if (H.nseq == H.seqcap) {
         H.seqcap = H.seqcap ? H.seqcap * 2 : 512;
         H.seq = realloc(H.seq, H.seqcap);
+        H.seq_at = realloc(H.seq_at, H.seqcap * sizeof(*H.seq_at));
     }
-    if (!r->cmd || !H.seq)
+    if (!r->cmd || !H.seq || !H.seq_at)
         die("out of memory");
     r->cmd[r->n++] = (QXLCommandExt){ .cmd = { .data = addr, .type = type },
                                       .group_id = MEM_GROUP };
+    H.seq_at[H.nseq] = H.clock_ms;
     H.seq[H.nseq++] = which;
+}
+
+void guest_wait(int ms)
+{
+    H.clock_ms += ms;
 }
 
 /* ---- the expected picture ---- */
@@ -388,6 +401,16 @@ static void copy8(uint32_t surface, int x, int y, const uint8_t *idx, int w, int
     guest_draw_push(a);
     model_apply(&H.model[surface], bbox, NULL, COPY, 0, px, w, -x, -y);
     free(px);
+}
+
+void guest_fill(QXLRect bbox, uint32_t color)
+{
+    fill(0, bbox, NULL, color);
+}
+
+void guest_copy32(int x, int y, const uint32_t *px, int w, int h)
+{
+    copy32(0, x, y, px, w, h, rect(0, 0, w, h), NULL, (struct layout){ 0 });
 }
 
 static void surface_cmd(uint32_t id, int create, int w, int h)
@@ -987,13 +1010,14 @@ static const QXLInterface qxl_interface = {
 
 /* ---- feeding ---- */
 
-/* Hands the next `batch` commands of the scenario to their rings. */
-static void feed(size_t batch)
+/* Hands the next `batch` commands of the scenario to their rings, those
+ * due `elapsed` ms after feeding began. */
+static void feed(size_t batch, int64_t elapsed)
 {
     int wake = 0;
 
     pthread_mutex_lock(&H.lock);
-    for (size_t i = 0; i < batch && H.fed < H.nseq; i++, H.fed++) {
+    for (size_t i = 0; i < batch && H.fed < H.nseq && H.seq_at[H.fed] <= elapsed; i++, H.fed++) {
         struct ring *r = H.seq[H.fed] == 'd' ? &H.disp : &H.curs;
 
         r->avail++;
@@ -1066,8 +1090,11 @@ static void scenario_build(const char *name, int negative_stride)
         scenario_bad();
     else if (strcmp(name, "ops") == 0)
         ops_scenario(SCREEN_W, SCREEN_H);
+    else if (strcmp(name, "video") == 0)
+        video_scenario(SCREEN_W, SCREEN_H);
     else
-        die("unknown scenario (scroll, mixed, bad, ops)");
+        die("unknown scenario (scroll, mixed, bad, ops, video)");
+    H.stream_video = strcmp(name, "video") == 0 ? SPICE_STREAM_VIDEO_ALL : SPICE_STREAM_VIDEO_OFF;
 }
 
 static void surface_dump(const char *path)
@@ -1080,11 +1107,12 @@ static void surface_dump(const char *path)
     ppm_write(path, SCREEN_W, SCREEN_H, row0, stride);
 }
 
-/* The main loop's steps: feed when allowed, ask for the whole primary once
- * everything was taken, report when it came back. */
+/* The main loop's steps: feed when allowed and due, ask for the whole
+ * primary once everything was taken and the scenario's clock ran out,
+ * report when it came back. */
 static void run(int wait_client, const char *surface_ppm)
 {
-    int64_t feed_from = wait_client ? -1 : 0, next_feed = 0;
+    int64_t feed_from = wait_client ? -1 : host_now_ms(), next_feed = 0;
     int asked = 0, reported = 0;
 
     while (!quitting) {
@@ -1099,12 +1127,12 @@ static void run(int wait_client, const char *surface_ppm)
         if (feed_from < 0 && display_up)
             feed_from = host_now_ms() + 1000;    /* let the client see the empty screen first */
         if (feed_from >= 0 && host_now_ms() >= feed_from && H.fed < H.nseq && host_now_ms() >= next_feed) {
-            feed(16);
+            feed(16, host_now_ms() - feed_from);
             next_feed = host_now_ms() + 5;
             if (H.fed == H.nseq)
                 host_say("fed %zu commands", H.nseq);
         }
-        if (!asked && drained) {
+        if (!asked && drained && host_now_ms() - feed_from >= H.clock_ms) {
             QXLRect all = rect(0, 0, SCREEN_W, SCREEN_H);
 
             asked = 1;
@@ -1170,7 +1198,7 @@ int main(int argc, char **argv)
     if (expect)
         ppm_write(expect, SCREEN_W, SCREEN_H, (const uint8_t *)H.model[0].px, SCREEN_W * 4);
     host_spice_load(&api, "qxl_host", argv[1]);
-    H.server = host_spice_server_start(&api, "qxl_host", atoi(argv[2]));
+    H.server = host_spice_server_start(&api, "qxl_host", atoi(argv[2]), H.stream_video);
     device_start();
     api.spice_server_vm_start(H.server);
     host_say("listening %s", argv[2]);

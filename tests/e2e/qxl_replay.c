@@ -689,7 +689,7 @@ int main(int argc, char **argv)
     load_recording(argv[3]);
     host_core_init("qxl_replay", channel_event);
     host_spice_load(&api, "qxl_replay", argv[1]);
-    H.server = host_spice_server_start(&api, "qxl_replay", atoi(argv[2]));
+    H.server = host_spice_server_start(&api, "qxl_replay", atoi(argv[2]), SPICE_STREAM_VIDEO_OFF);
     H.qxl.base.sif = &qxl_interface.base;
     if (api.spice_server_add_interface(H.server, &H.qxl.base) != 0)
         die("spice_server_add_interface refused the QXL device");

@@ -27,7 +27,8 @@ void host_spice_load(struct host_spice_api *api, const char *prog, const char *p
 #undef LOAD
 }
 
-SpiceServer *host_spice_server_start(const struct host_spice_api *api, const char *prog, int port)
+SpiceServer *host_spice_server_start(const struct host_spice_api *api, const char *prog, int port,
+                                     int streaming_video)
 {
     SpiceServer *s = api->spice_server_new();
 
@@ -37,8 +38,9 @@ SpiceServer *host_spice_server_start(const struct host_spice_api *api, const cha
     api->spice_server_set_addr(s, "127.0.0.1", 0);
     api->spice_server_set_noauth(s);
     api->spice_server_set_image_compression(s, SPICE_IMAGE_COMPRESSION_OFF);
-    /* no lossy video streams: the pictures are compared pixel for pixel */
-    api->spice_server_set_streaming_video(s, SPICE_STREAM_VIDEO_OFF);
+    /* OFF, but where a test means the server to stream: the pictures are
+     * compared pixel for pixel, and video streams are lossy */
+    api->spice_server_set_streaming_video(s, streaming_video);
     if (api->spice_server_init(s, host_core()) != 0)
         host_die(prog, "spice_server_init failed");
     return s;

@@ -30,8 +30,10 @@ struct host_spice_api {
  * status 2 and one line naming `prog`. */
 void host_spice_load(struct host_spice_api *api, const char *prog, const char *path);
 /* spice_server_new and _init with the host's core interface, listening on
- * 127.0.0.1:port, no ticket, no image compression, no video streams. */
-SpiceServer *host_spice_server_start(const struct host_spice_api *api, const char *prog, int port);
+ * 127.0.0.1:port, no ticket, no image compression, video streams as
+ * streaming_video says (SPICE_STREAM_VIDEO_OFF, _ALL or _FILTER). */
+SpiceServer *host_spice_server_start(const struct host_spice_api *api, const char *prog, int port,
+                                     int streaming_video);
 
 /* One line on standard output, whole whatever thread writes it. */
 void host_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

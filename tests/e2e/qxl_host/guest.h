@@ -1,6 +1,7 @@
 /* What qxl_host's scenarios build their commands with: guest memory,
- * drawables and bitmaps in QXL's layouts (qxl_host.c), and the ops scenario
- * (ops.c), which draws one operation kind per tile. */
+ * drawables and bitmaps in QXL's layouts (qxl_host.c), and the scenarios
+ * in files of their own: ops (ops.c, one operation kind per tile) and
+ * video (video.c). */
 #ifndef FLOE_TESTS_QXL_HOST_GUEST_H
 #define FLOE_TESTS_QXL_HOST_GUEST_H
 
@@ -42,6 +43,24 @@ void guest_draw_push(uint64_t addr);
 uint64_t guest_bitmap_image(const void *rows, int w, int h, size_t rowbytes, uint8_t fmt,
                             const uint32_t *palette, int n_ents, uint64_t pal_id,
                             struct layout lay);
+
+/* Commands queued from now on are handed to the rings no sooner than ms
+ * after those queued before (the scenario's clock; everything is due at
+ * once otherwise). The final update_area waits for the clock too: a wait
+ * after the last command leaves the picture still that long. */
+void guest_wait(int ms);
+
+/* On the primary, with the picture it must give: a solid fill of bbox, and
+ * a DRAW_COPY of a whole w x h 32-bit picture (xRGB, top-down, direct) at
+ * (x, y), each queued now. */
+void guest_fill(QXLRect bbox, uint32_t color);
+void guest_copy32(int x, int y, const uint32_t *px, int w, int h);
+
+/* ---- the video scenario (video.c) ---- */
+
+/* A still desktop on a primary of w x h, a video played in a 320x240 area,
+ * its last frame left still. */
+void video_scenario(int w, int h);
 
 /* ---- the ops scenario (ops.c) ---- */
 
