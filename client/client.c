@@ -480,6 +480,8 @@ void floe_client_get_monitor_stats(struct floe_client *c, int monitor,
         st->frames = d->frames + (d->dirty ? 1 : 0); /* a burst in progress counts */
         st->marks = d->marks;
         st->draws = d->draws;
+        st->streams = d->streams_created;
+        st->stream_frames = d->stream_frames;
         st->width = v.w;
         st->height = v.h;
     }

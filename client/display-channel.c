@@ -35,6 +35,7 @@ void fcli_display_fini(struct fcli_display *d)
         pixman_region32_fini(&d->head_damage[i]);
     fcli_image_cache_fini(&d->cache);
     fcli_display_codecs_reset(d);
+    fcli_streams_fini(d);
 }
 
 /* Returns a RESIZE event to emit (1) or not (0), or -errno. */
@@ -187,6 +188,10 @@ static int display_locked(struct fcli_display *d, uint16_t type, const uint8_t *
     case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT: case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND:
     case SPICE_MSG_DISPLAY_DRAW_COMPOSITE: case SPICE_MSG_DISPLAY_COPY_BITS:
         return fcli_draw(d, type, body, len);
+    case SPICE_MSG_DISPLAY_STREAM_CREATE: case SPICE_MSG_DISPLAY_STREAM_DATA:
+    case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED: case SPICE_MSG_DISPLAY_STREAM_CLIP:
+    case SPICE_MSG_DISPLAY_STREAM_DESTROY: case SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL:
+        return fcli_stream_message(d, type, body, len);
     case SPICE_MSG_DISPLAY_SURFACE_CREATE:
         rc = surface_create(d, body, len);
         *ev = rc == 1 ? FLOE_CLIENT_EVENT_RESIZE : -1;

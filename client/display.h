@@ -40,6 +40,13 @@ int fcli_draw_mask(struct fcli_display *d, const struct spice_mask *mask, pixman
  * for a draw skipped or not drawable, logged), or -EBADMSG. */
 int fcli_draw(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len);
 
+/* ---- stream.c ---- */
+
+/* Handles a STREAM_* message. 0 or -EBADMSG. */
+int fcli_stream_message(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len);
+/* Ends every stream and frees the frame decoder. */
+void fcli_streams_fini(struct fcli_display *d);
+
 /* ---- image-cache.c ---- */
 
 void fcli_image_cache_init(struct fcli_image_cache *c, uint64_t limit_pixels);

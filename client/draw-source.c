@@ -12,7 +12,6 @@
 #include "common/log.h"
 #include "protocol/spice/varmsgs.h"
 
-enum { MISC_MASK, MISC_ROP, MISC_BRUSH, MISC_CACHE_MISS, MISC_BITMAP, MISC_PALETTE };
 
 static const char *const image_type_names[] = {
     [SPICE_IMAGE_BITMAP] = "BITMAP", [SPICE_IMAGE_QUIC] = "QUIC",
@@ -71,12 +70,12 @@ static int image_bitmap(struct fcli_display *d, const struct spice_image *img,
     pixman_image_t *px = fcli_bitmap_decode(d, img, &err);
 
     if (!px && err == -ENOTSUP) {
-        fcli_display_warn_once(&d->warned_misc[MISC_BITMAP], "bitmap format", img->bitmap.format);
+        fcli_display_warn_once(&d->warned_misc[FCLI_WARN_BITMAP], "bitmap format", img->bitmap.format);
         cache_placeholder(d, img);
         return 1;
     }
     if (!px && err == -ENOENT) {
-        fcli_display_warn_once(&d->warned_misc[MISC_PALETTE], "bitmap with a palette not kept, id",
+        fcli_display_warn_once(&d->warned_misc[FCLI_WARN_PALETTE], "bitmap with a palette not kept, id",
                   (unsigned)img->palette_id);
         cache_placeholder(d, img);
         return 1;
@@ -107,7 +106,7 @@ static int image_coded(struct fcli_display *d, const struct spice_image *img,
         return 1;
     }
     if (!px && err == -ENOENT) {
-        fcli_display_warn_once(&d->warned_misc[MISC_PALETTE], "LZ_PLT image with a palette not kept, id",
+        fcli_display_warn_once(&d->warned_misc[FCLI_WARN_PALETTE], "LZ_PLT image with a palette not kept, id",
                   (unsigned)img->palette_id);
         cache_placeholder(d, img);
         return 1;
@@ -130,7 +129,7 @@ static int image_from_cache(struct fcli_display *d, const struct spice_image *im
     pixman_image_t *px;
 
     if (!fcli_image_cache_get(&d->cache, img->desc.id, &px)) {
-        if (!d->warned_misc[MISC_CACHE_MISS] && (d->warned_misc[MISC_CACHE_MISS] = 1))
+        if (!d->warned_misc[FCLI_WARN_CACHE_MISS] && (d->warned_misc[FCLI_WARN_CACHE_MISS] = 1))
             floe_warn("display: image %llu is not in the cache, draw skipped",
                       (unsigned long long)img->desc.id);
         return 1;

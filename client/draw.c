@@ -13,7 +13,6 @@
 #include "codecs/raster.h"
 #include "common/log.h"
 
-enum { MISC_RASTER = 7 };
 
 /* What one draw holds while it is drawn; released by held_fini. */
 struct held {
@@ -346,8 +345,8 @@ int fcli_draw(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t
         rc = floe_raster_draw(s->image, &op, &damage, &why);
         if (rc) {
             /* a message no canvas could draw is dropped, the channel goes on */
-            if (!d->warned_misc[MISC_RASTER]) {
-                d->warned_misc[MISC_RASTER] = 1;
+            if (!d->warned_misc[FCLI_WARN_RASTER]) {
+                d->warned_misc[FCLI_WARN_RASTER] = 1;
                 floe_warn("display: draw message %u not drawn: %s (logged once)", type,
                           why ? why : "?");
             }

@@ -99,6 +99,25 @@ struct fcli_head {
     int x, y, w, h;
 };
 
+/* What a display logs once (warned_misc): */
+enum fcli_warn { FCLI_WARN_CACHE_MISS, FCLI_WARN_BITMAP, FCLI_WARN_PALETTE, FCLI_WARN_RASTER,
+                 FCLI_WARN_CODEC, FCLI_WARN_N };
+
+/* A video stream (stream.c): frames of width x height drawn on dest of
+ * surface_id within clip. */
+#define FLOE_CLIENT_MAX_STREAMS 64
+struct fcli_stream {
+    int used;
+    uint32_t surface_id;
+    uint8_t codec;             /* SPICE_VIDEO_CODEC_TYPE_* */
+    int top_down;
+    uint32_t width, height;
+    struct spice_rect dest;
+    pixman_region32_t clip;
+    uint32_t last_mm_time;
+    uint64_t frames, drops;
+};
+
 struct fcli_display {
     struct fcli_surface *surfaces[FLOE_CLIENT_MAX_SURFACES];
     struct fcli_surface *primary;
@@ -124,7 +143,10 @@ struct fcli_display {
     int64_t last_ms;            /* when display data last arrived (network thread) */
     uint8_t warned_msg[512];    /* log-once flags by message type */
     uint8_t warned_image[256];  /* log-once flags by image type */
-    uint8_t warned_misc[8];
+    uint8_t warned_misc[FCLI_WARN_N];
+    struct fcli_stream streams[FLOE_CLIENT_MAX_STREAMS];
+    struct floe_jpeg *stream_jpeg;  /* made with the first MJPEG frame */
+    uint64_t streams_created, stream_frames, stream_drops;
 };
 
 /* ---- cursor state (guarded by client->lock) ---- */

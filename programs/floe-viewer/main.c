@@ -56,7 +56,7 @@ static void usage(FILE *f)
             "  --help                this text\n"
             "\n"
             "Headless runs print one line at the end:\n"
-            "  frames=N bytes=N fps=N size=WxH\n"
+            "  frames=N bytes=N fps=N size=WxH [streams=N stream_draws=N]\n"
             "and with several monitors one line for each, starting monitor=K (from 0).\n"
             "frames counts canvas updates: bursts of drawing on the primary surface,\n"
             "a burst ending when no display data came for 8 ms; bytes counts every byte\n"
@@ -318,8 +318,12 @@ static void print_summary(struct floe_client *c, int64_t elapsed_ms)
         floe_client_get_monitor_stats(c, k, &st);
         if (n > 1)
             printf("monitor=%d ", k);
-        printf("frames=%llu bytes=%llu fps=%.1f size=%dx%d\n", (unsigned long long)st.frames,
+        printf("frames=%llu bytes=%llu fps=%.1f size=%dx%d", (unsigned long long)st.frames,
                (unsigned long long)st.bytes_in, secs > 0 ? st.frames / secs : 0.0, st.width, st.height);
+        if (st.streams)
+            printf(" streams=%llu stream_draws=%llu", (unsigned long long)st.streams,
+                   (unsigned long long)st.stream_frames);
+        printf("\n");
     }
     fflush(stdout);
 }

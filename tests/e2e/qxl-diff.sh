@@ -38,10 +38,10 @@
 # (default "scroll mixed bad ops video").
 . "$(dirname "$0")/../lib.sh"
 
-# 1 once floe-viewer plays video streams: its summary line then carries
-# stream_frames=N (the STREAM_DATA frames it drew), and its picture of the
+# floe-viewer plays video streams: its summary line carries
+# stream_draws=N (the STREAM_DATA frames it drew), and its picture of the
 # video scenario is held to remote-viewer's bound. 0: named, not compared.
-FLOE_VIEWER_STREAMS=0
+FLOE_VIEWER_STREAMS=1
 
 # The ops floe renders today, by tile name (qxl_host --list-ops): on the
 # server (floe's library, into the surface) and in floe-viewer (from the
@@ -477,7 +477,7 @@ video_all() {
     if [ -n "$fv_port" ]; then
         streamed floe-viewer "$fv_port"
         if [ "$FLOE_VIEWER_STREAMS" = 1 ]; then
-            n=$(sed -n 's/.*\bstream_frames=\([0-9]*\).*/\1/p' "$T/ref-video-live.viewer.out" | tail -n 1)
+            n=$(sed -n 's/.*\bstream_draws=\([0-9]*\).*/\1/p' "$T/ref-video-live.viewer.out" | tail -n 1)
             if [ "${n:-0}" -ge 1 ] && [ $((2 * n)) -ge "$STREAM_DATA" ]; then
                 pass "video: floe-viewer drew $n of the $STREAM_DATA stream frames"
             else

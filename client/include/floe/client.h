@@ -75,6 +75,8 @@ struct floe_client_stats {
     uint64_t bytes_in;        /* bytes received on every channel */
     uint64_t messages_in;     /* messages received on every channel */
     int width, height;        /* primary surface size (0 if none) */
+    uint64_t streams;         /* video streams the server created */
+    uint64_t stream_frames;   /* their frames drawn */
 };
 
 /* Parses spice://HOST:PORT[?password=P] or spice://HOST?port=N[&password=P],
