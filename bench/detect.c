@@ -277,34 +277,9 @@ static void call(struct rig *g, struct call *c)
 static uint16_t next_msg(struct rig *g, uint32_t *len)
 {
     for (;;) {
-        struct spice_msg_header h;
-        uint8_t hb[6];
-
-        recv_all(g->disp, hb, sizeof(hb));
-        spice_header_parse(hb, sizeof(hb), 1, &h);
-        if (h.size > BODY_MAX)
-            die("a display message of %u bytes", h.size);
-        recv_all(g->disp, g->body, h.size);
-        if (h.type == SPICE_MSG_SET_ACK) {
-            struct spice_set_ack a;
-            struct floe_rbuf r;
-
-            floe_rbuf_init(&r, g->body, h.size);
-            spice_set_ack_get(&r, &a);
-            g->ack_window = a.window;
-            g->since_ack = 0;
-            RAW_SEND(g->disp, SPICE_MSGC_ACK_SYNC,
-                     spice_ack_sync_put(&w_, &(struct spice_ack_sync){ a.generation }));
-            continue;
-        }
-        if (g->ack_window && ++g->since_ack == g->ack_window) {
-            RAW_SEND(g->disp, SPICE_MSGC_ACK, (void)0);
-            g->since_ack = 0;
-        }
-        if (h.type == SPICE_MSG_PING)
-            continue;
-        *len = h.size;
-        return h.type;
+        uint16_t type = raw_display_read(g->disp, &g->ack_window, &g->since_ack, g->body, BODY_MAX, len);
+        if (type)
+            return type;
     }
 }
 

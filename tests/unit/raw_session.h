@@ -108,4 +108,40 @@ static uint16_t raw_read(int fd, const uint16_t *want, uint8_t *body, size_t cap
         floe_wbuf_free(&w_);                                                    \
     } while (0)
 
+/* One message of a display channel, read whole into body (at most cap
+ * bytes) and answered as a client answers: SET_ACK with ACK_SYNC, then an
+ * ACK every window of messages. SET_ACK and PING are handled here (0); any
+ * other message's type is returned, its size in *len. */
+static uint16_t raw_display_read(int fd, uint32_t *ack_window, uint32_t *since_ack, uint8_t *body,
+                                 size_t cap, uint32_t *len)
+{
+    struct spice_msg_header h;
+    uint8_t hb[6];
+
+    recv_all(fd, hb, sizeof(hb));
+    spice_header_parse(hb, sizeof(hb), 1, &h);
+    assert_true(h.size <= cap);
+    recv_all(fd, body, h.size);
+    if (h.type == SPICE_MSG_SET_ACK) {
+        struct spice_set_ack a;
+        struct floe_rbuf r;
+
+        floe_rbuf_init(&r, body, h.size);
+        spice_set_ack_get(&r, &a);
+        *ack_window = a.window;
+        *since_ack = 0;
+        RAW_SEND(fd, SPICE_MSGC_ACK_SYNC,
+                 spice_ack_sync_put(&w_, &(struct spice_ack_sync){ a.generation }));
+        return 0;
+    }
+    if (*ack_window && ++*since_ack == *ack_window) {
+        RAW_SEND(fd, SPICE_MSGC_ACK, (void)0);
+        *since_ack = 0;
+    }
+    if (h.type == SPICE_MSG_PING)
+        return 0;
+    *len = h.size;
+    return h.type;
+}
+
 #endif
