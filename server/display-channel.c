@@ -175,6 +175,8 @@ static struct fsrv_msg *display_prepare(struct fsrv_chan *c, struct fsrv_msg *m)
 {
     struct display_client *dc = c->priv;
 
+    if (m->type == SPICE_MSG_DISPLAY_STREAM_DATA)
+        c->srv->stats.stream_frames++;
     return fsrv_display_enc_prepare(c, dc ? dc->enc : NULL, m);
 }
 

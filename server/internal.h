@@ -125,6 +125,8 @@ struct fsrv_chan {
     uint32_t session_id;
     int reported;              /* the host was told it connected: it is told the rest */
     struct fsrv_host_reader *hosted; /* read on the host's thread (host-reader.c) */
+    uint32_t stream_joined;    /* display: 1 + the id of its monitor's stream it was
+                                * sent STREAM_CREATE for; 0: none */
 };
 
 /* A guest-agent message arriving from a client in AGENT_DATA pieces
@@ -187,6 +189,23 @@ struct fsrv_heads {
     struct floe_rect r[FLOE_SERVER_MAX_HEADS];
 };
 
+/* display/stream.c: a box of a monitor redrawn at video rate, and the
+ * MJPEG stream it goes as once it is one. */
+struct fsrv_stream {
+    struct floe_server *srv;
+    int monitor;
+    /* detection: the last changed picture's box, when it came, and how many
+     * came in a row on that box less than FSRV_STREAM_GAP_MS apart */
+    pixman_box32_t last_box;
+    uint64_t last_ms;
+    int run;
+    int active;
+    uint32_t id;
+    pixman_box32_t box;
+    uv_timer_t timer;          /* ends the stream once the box stood still */
+    int timer_on;              /* initialised (closed with the server) */
+};
+
 struct fsrv_cursor_state {
     uint32_t *argb;
     int w, h, hot_x, hot_y;
@@ -244,6 +263,9 @@ struct floe_server {
     struct fsrv_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
     struct fsrv_heads heads[FLOE_SERVER_MAX_MONITORS];       /* by monitor */
     struct fsrv_cursor_state cursor;
+    struct fsrv_stream stream[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
+    struct floe_jpeg *stream_jpeg;   /* made on the first stream */
+    uint32_t stream_ids;
     uint64_t image_ids;
     uint64_t start_ms;
     struct floe_server_stats stats;
@@ -350,6 +372,28 @@ int fsrv_display_enc_prefer(struct fsrv_display_enc *e, uint8_t compression);
  * NULL with c->held set while the encoding runs on the worker pool. */
 struct fsrv_msg *fsrv_display_enc_prepare(struct fsrv_chan *c, struct fsrv_display_enc *e,
                                           struct fsrv_msg *m);
+
+/* Marks a DRAW_COPY from fsrv_image_msg_new to go losslessly whatever the
+ * client's settings (a stream's last picture). */
+void fsrv_image_msg_lossless(struct fsrv_msg *m);
+/* Whether w x h pixels (rows stride_px pixels apart) look like a photograph. */
+int fsrv_pixels_photographic(const uint32_t *px, int w, int h, int stride_px);
+
+/* display/stream.c */
+/* A picture for box b of the monitor (px at b's corner): ends a stream it
+ * overlaps, and when it is a stream's frame (one running, or the one that
+ * starts it) writes it into the surface, sends it and returns 1; else 0
+ * (the caller sends it as usual). */
+int fsrv_stream_picture(struct floe_server *s, int monitor, const pixman_box32_t *b,
+                        const uint32_t *px, int stride);
+/* Another draw touches box b: a stream it overlaps ends first. */
+void fsrv_stream_touch(struct floe_server *s, int monitor, const pixman_box32_t *b);
+/* Ends the monitor's stream: with `redraw`, lossless pixels of its box
+ * first (each client ends exact); without, only STREAM_DESTROY (the
+ * surface goes). */
+void fsrv_stream_end(struct floe_server *s, int monitor, int redraw);
+/* The server closes: the streams' timers close. */
+void fsrv_stream_close(struct floe_server *s);
 
 /* display/model.c */
 void fsrv_display_client_sync(struct fsrv_chan *c);

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "codecs/jpeg.h"
 #include "common/log.h"
 #include "server/internal.h"
 
@@ -249,6 +250,7 @@ void floe_server_close(struct floe_server *s)
     }
     unix_listener_close(s);
     s->closing = 1;
+    fsrv_stream_close(s);
     uv_ref((uv_handle_t *)&s->ping_timer);
     for (struct fsrv_chan *c = s->chans; c; c = c->next)
         fsrv_chan_disconnect(c, SPICE_LINK_ERR_OK, "server shutting down");
@@ -275,6 +277,7 @@ void floe_server_free(struct floe_server *s)
     for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
         fsrv_surface_free(&s->primary[k]);
     free(s->cursor.argb);
+    floe_jpeg_free(s->stream_jpeg);
     EVP_PKEY_free(s->key);
     free(s->name);
     free(s->password_file);

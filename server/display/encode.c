@@ -36,6 +36,7 @@ struct fsrv_msg_image {
     int width, height;
     uint64_t hash;         /* of the pixels and size: the image id when cached */
     int photo;             /* -1 until classified */
+    int lossless;          /* never JPEG, whatever the client's settings */
     unsigned pending;      /* by floe_codecs index: shared encodings a job is making */
     int n_shared;
     struct shared_enc shared[MAX_SHARED];
@@ -132,18 +133,18 @@ struct fsrv_msg *fsrv_image_msg_new(int monitor, const pixman_box32_t *b, const 
 /* Photographs have mostly small, non-zero steps between neighbours; text
  * and UI have runs of equal pixels and sharp edges. Samples a grid of
  * horizontal and vertical neighbour pairs. */
-static int looks_photographic(const struct fsrv_msg_image *img)
+int fsrv_pixels_photographic(const uint32_t *px, int w, int h, int stride_px)
 {
-    int w = img->width, h = img->height, equal = 0, smooth = 0, sharp = 0;
+    int equal = 0, smooth = 0, sharp = 0;
     int ystep = h / 48 + 1, xstep = w / 48 + 1;
 
     if (w < 16 || h < 16)
         return 0;
     for (int y = 0; y + 1 < h; y += ystep) {
         for (int x = 0; x + 1 < w; x += xstep) {
-            uint32_t p = img->pixels[(size_t)y * w + x];
-            uint32_t q[2] = { img->pixels[(size_t)y * w + x + 1],
-                              img->pixels[(size_t)(y + 1) * w + x] };
+            uint32_t p = px[(size_t)y * stride_px + x];
+            uint32_t q[2] = { px[(size_t)y * stride_px + x + 1],
+                              px[(size_t)(y + 1) * stride_px + x] };
 
             for (int k = 0; k < 2; k++) {
                 int d = abs((int)(p >> 16 & 255) - (int)(q[k] >> 16 & 255)) +
@@ -160,6 +161,17 @@ static int looks_photographic(const struct fsrv_msg_image *img)
         }
     }
     return smooth > 2 * equal && smooth > 3 * sharp;
+}
+
+static int looks_photographic(const struct fsrv_msg_image *img)
+{
+    return fsrv_pixels_photographic(img->pixels, img->width, img->height, img->width);
+}
+
+void fsrv_image_msg_lossless(struct fsrv_msg *m)
+{
+    if (m && m->image)
+        m->image->lossless = 1;
 }
 
 static struct shared_enc *shared_find(struct fsrv_msg_image *img, const struct floe_codec *codec)
@@ -345,7 +357,7 @@ static int choose(struct fsrv_display_enc *e, const struct fsrv_chan *c,
     case FLOE_IMAGE_QUIC:
         if (!quic_ok)
             return 0;
-        first = wan_on(e->srv->opt.jpeg_wan, c) ? "jpeg" : "quic";
+        first = wan_on(e->srv->opt.jpeg_wan, c) && !img->lossless ? "jpeg" : "quic";
         break;
     case FLOE_IMAGE_AUTO_GLZ:
     case FLOE_IMAGE_GLZ:

@@ -209,6 +209,7 @@ int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int w
 
         floe_wbuf_init(&w, 0);
         /* each monitor's primary surface is its channel's surface 0 */
+        fsrv_stream_end(s, k, 0);
         spice_surface_destroy_put(&w, &(struct spice_surface_destroy){ .surface_id = 0 });
         fsrv_display_broadcast(s, k, fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w));
         fsrv_surface_free(sf);
@@ -266,6 +267,7 @@ void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const str
 
     if (!sf || !clip_to_surface(sf, r, &b))
         return;
+    fsrv_stream_touch(s, (int)surface_id, &b);
     for (int y = b.y1; y < b.y2; y++) {
         uint32_t *row = sf->pixels + (size_t)y * sf->width;
 
@@ -377,6 +379,9 @@ void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const st
         return;
     px = (const uint32_t *)((const uint8_t *)pixels + (ptrdiff_t)(b.y1 - r->y) * stride) +
          (b.x1 - r->x);
+    /* a box redrawn at video rate goes as a video stream's frames */
+    if (fsrv_stream_picture(s, (int)surface_id, &b, px, stride))
+        return;
     /* a picture that is the surface scrolled: the clients move what they
      * have (COPY_BITS), and only what is new goes as pixels */
     if (fsrv_scroll_find(sf, &b, px, stride, &sc)) {
@@ -420,6 +425,10 @@ void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x
         return;
     src_x = sb.x1 + (b.x1 - d.x);
     src_y = sb.y1 + (b.y1 - d.y);
+    /* the clients copy what they show: a stream's area must be exact first */
+    fsrv_stream_touch(s, (int)surface_id,
+                      &(pixman_box32_t){ src_x, src_y, src_x + b.x2 - b.x1, src_y + b.y2 - b.y1 });
+    fsrv_stream_touch(s, (int)surface_id, &b);
     move_pixels(sf, src_x, src_y, &b);
     base_init(&base, &b);
     floe_wbuf_init(&w, 0);

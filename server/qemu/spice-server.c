@@ -121,6 +121,10 @@ FQXL_EXPORT int spice_server_init(SpiceServer *s, SpiceCoreInterface *core)
     opt.jpeg_wan = s->jpeg_wan;
     opt.zlib_glz_wan = s->zlib_glz_wan;
     opt.monitors = monitors_wanted(s);
+    opt.streaming_video = s->streaming_video == SPICE_STREAM_VIDEO_ALL ? FLOE_STREAM_VIDEO_ALL
+                          : s->streaming_video == SPICE_STREAM_VIDEO_FILTER
+                              ? FLOE_STREAM_VIDEO_FILTER
+                              : FLOE_STREAM_VIDEO_OFF;
     /* a second client replaces the first, as with the reference; floe's
      * own setting FLOE_SPICE_SHARED=1 lets several share the VM */
     opt.exclusive = !(getenv("FLOE_SPICE_SHARED") && !strcmp(getenv("FLOE_SPICE_SHARED"), "1"));

@@ -28,20 +28,16 @@
 #
 # The video scenario (a still desktop, a 320x240 area redrawn 25 times a
 # second for 3 s as a video player's frames come, its last frame left
-# still) goes to Debian's library only, with video streams on: a capture
-# of the display channel must show the reference streaming it to
-# remote-viewer (STREAM_CREATE, STREAM_DATA, STREAM_DESTROY), and once the
-# picture stood still remote-viewer's window must equal the reference's
-# surface. floe-viewer watches the same video; its checks wait for it to
-# play streams (FLOE_VIEWER_STREAMS below).
+# still) goes to both libraries with video streams on: a capture of the
+# display channel must show each streaming it to remote-viewer and to
+# floe-viewer (STREAM_CREATE, STREAM_DATA, a DRAW_COPY of the area, then
+# STREAM_DESTROY), floe-viewer must have drawn the frames, and once the
+# picture stood still both viewers' pictures must equal that library's
+# surface. remote-viewer playing floe's streams shows that the reference's
+# client takes them.
 # Environment: BIN, TESTBIN (default build/bin, build/tests); SCENARIOS
 # (default "scroll mixed bad ops video").
 . "$(dirname "$0")/../lib.sh"
-
-# floe-viewer plays video streams: its summary line carries
-# stream_draws=N (the STREAM_DATA frames it drew), and its picture of the
-# video scenario is held to remote-viewer's bound. 0: named, not compared.
-FLOE_VIEWER_STREAMS=1
 
 # The ops floe renders today, by tile name (qxl_host --list-ops): on the
 # server (floe's library, into the surface) and in floe-viewer (from the
@@ -345,14 +341,19 @@ STREAM_DATA_MIN=30           # of the 55 frames from the one that starts the str
 
 video_crop() { convert "$1" -crop "$VIDEO_AREA" +repage "$2"; }   # FILE OUT
 
-# stream_counts PORT: "CREATE DATA DESTROY ENDING", the display messages the
-# server on PORT sent as the dissector reads the capture; ENDING is
-# "redrawn" when a DRAW_COPY came after the last STREAM_DATA and before
-# the STREAM_DESTROY that followed it, else "none"
-stream_counts() {
+# spice_messages PORT: the type of every message the server on PORT sent,
+# one a line, as the dissector reads the capture
+spice_messages() {
     tshark -r "$T/video.pcapng" -d "tcp.port==$1,spice" -T fields -E occurrence=a \
         -e tcp.srcport -e spice.message_type 2>/dev/null |
-        awk -F'\t' -v p="$1" '$1 == p && $2 != "" { print $2 }' | tr ',' '\n' |
+        awk -F'\t' -v p="$1" '$1 == p && $2 != "" { print $2 }' | tr ',' '\n'
+}
+
+# stream_counts PORT: "CREATE DATA DESTROY ENDING", the display messages the
+# server on PORT sent; ENDING is "redrawn" when a DRAW_COPY came after the
+# last STREAM_DATA and before the STREAM_DESTROY that followed it, else "none"
+stream_counts() {
+    spice_messages "$1" |
         awk '{ t[NR] = $1; n[$1]++ } $1 == 123 { last = NR }
              END { end = "none"; up = 0
                    for (i = last + 1; last && i <= NR; i++) {
@@ -362,18 +363,42 @@ stream_counts() {
                    print n[122] + 0, n[123] + 0, n[125] + 0, end }'
 }
 
-# streamed WHO PORT: the capture shows the reference streaming the video
-# to the client on PORT
+# The library under test, in messages: "the reference" or "floe's library".
+VIDEO_LIB="the reference"
+
+# streamed WHO PORT: the capture shows the library streaming the video to
+# the client on PORT, and ending the stream with a redraw of its area
 streamed() {
     local c d x end
     read -r c d x end <<<"$(stream_counts "$2")"
     if [ "$c" -ge 1 ] && [ "$d" -ge "$STREAM_DATA_MIN" ] && [ "$x" -ge 1 ]; then
-        pass "video: the reference streamed the video to $1 (STREAM_CREATE $c, STREAM_DATA $d, STREAM_DESTROY $x)"
+        pass "video: $VIDEO_LIB streamed the video to $1 (STREAM_CREATE $c, STREAM_DATA $d, STREAM_DESTROY $x)"
     else
-        fail "video: the reference did not stream the video to $1 as it should: STREAM_CREATE $c," \
+        fail "video: $VIDEO_LIB did not stream the video to $1 as it should: STREAM_CREATE $c," \
             "STREAM_DATA $d (at least $STREAM_DATA_MIN wanted), STREAM_DESTROY $x"
     fi
     STREAM_DATA=$d STREAM_END=$end
+    if [ "$end" = redrawn ]; then
+        pass "video: $VIDEO_LIB redrew the stream's area for $1 (DRAW_COPY) before STREAM_DESTROY"
+    else
+        fail "video: $VIDEO_LIB sent $1 no DRAW_COPY between the last STREAM_DATA and STREAM_DESTROY"
+    fi
+}
+
+# video_bytes PORT: "COPY DATA", the average size of the last 10 DRAW_COPYs
+# the server on PORT sent before STREAM_CREATE (the video's frames before
+# the stream) and of its STREAM_DATAs (the dissector's message sizes)
+video_bytes() {
+    tshark -r "$T/video.pcapng" -d "tcp.port==$1,spice" -T fields -E occurrence=a \
+        -e tcp.srcport -e spice.message_type -e spice.message_size 2>/dev/null |
+        awk -F'\t' -v p="$1" '$1 == p && $2 != "" {
+            nt = split($2, ty, ","); split($3, sz, ",")
+            for (i = 1; i <= nt; i++) {
+                if (ty[i] == 122) started = 1
+                if (ty[i] == 304 && !started) c[nc++] = sz[i]
+                if (ty[i] == 123) { nd++; d += sz[i] } } }
+            END { for (i = nc > 10 ? nc - 10 : 0; i < nc; i++) { k++; b += c[i] }
+                  print k ? int(b / k) : 0, nd ? int(d / nd) : 0 }'
 }
 
 # video_area_same WHO SURFACE PICTURE: the picture equals the surface in
@@ -391,9 +416,9 @@ video_area_same() {
     d=$(pixel_diff "$T/video.want.png" "$T/video.got.png")
     psnr=$(compare -metric PSNR "$T/video.want.png" "$T/video.got.png" null: 2>&1 || true)
     if [ "$d" = 0 ]; then
-        pass "video: $1 equals the reference's surface in the video area once the video ended (0 differing pixels, PSNR: $psnr)"
+        pass "video: $1 equals $VIDEO_LIB's surface in the video area once the video ended (0 differing pixels, PSNR: $psnr)"
     else
-        fail "video: $1 differs from the reference's surface in the video area: $d pixels (PSNR: $psnr)"
+        fail "video: $1 differs from $VIDEO_LIB's surface in the video area: $d pixels (PSNR: $psnr)"
     fi
 }
 
@@ -413,7 +438,7 @@ video_rv() {
             sleep 1
         done
         video_area_same "remote-viewer's window" "$T/$name.surface.ppm" "$T/$name.png"
-        same "$name" "remote-viewer's whole window equals the reference's surface" \
+        same "$name" "remote-viewer's whole window equals $VIDEO_LIB's surface" \
             "$T/$name.surface.ppm" "$T/$name.png"
     fi
     kill "$rv" 2>/dev/null || true
@@ -428,17 +453,64 @@ video_viewer() {
     fv=$!; PIDS+=("$fv")
     check_update "$name" "" && sleep 1.5
     kill -TERM "$fv" 2>/dev/null || true
-    if wait "$fv"; then pass "video: floe-viewer went through the reference's video and wrote its picture"
+    if wait "$fv"; then pass "video: floe-viewer went through $VIDEO_LIB's video and wrote its picture"
     else fail "video: floe-viewer failed: $(tail -n 2 "$T/$name.viewer.out")"; fi
 }
 
+# video_lib LABEL LIB RV-PORT FV-PORT: the video on one library, watched by
+# remote-viewer (its surface checked against qxl_host's own picture) and,
+# in a session of its own (the reference serves one client), floe-viewer;
+# sets RV_PORT and FV_PORT to the ports used
+video_lib() {
+    local lab=$1 lib=$2
+    RV_PORT= FV_PORT=
+    if WANT_PORT=$3 start_host "$lab-video-rv" "$lib" video --wait-client \
+            --expect "$T/video.expect.ppm" --surface "$T/$lab-video-rv.surface.ppm"; then
+        RV_PORT=$HOST_PORT
+        video_rv "$lab-video-rv"
+        stop_host "$lab-video-rv"
+    fi
+    if WANT_PORT=$4 start_host "$lab-video-live" "$lib" video --wait-client \
+            --surface "$T/$lab-video-live.surface.ppm"; then
+        FV_PORT=$HOST_PORT
+        video_viewer "$lab-video-live"
+        stop_host "$lab-video-live"
+    fi
+}
+
+# video_check LABEL: what the capture and the pictures show of one library
+video_check() {
+    local lab=$1 rv_port=$2 fv_port=$3 n copy data
+    if [ -n "$rv_port" ]; then
+        streamed remote-viewer "$rv_port"
+        read -r copy data <<<"$(video_bytes "$rv_port")"
+        echo "video: $VIDEO_LIB to remote-viewer: $STREAM_DATA frames of $data bytes" \
+            "(STREAM_DATA) where a frame before the stream took $copy (DRAW_COPY, uncompressed)"
+    fi
+    [ -n "$fv_port" ] || return 0
+    streamed floe-viewer "$fv_port"
+    n=$(sed -n 's/.*\bstream_draws=\([0-9]*\).*/\1/p' "$T/$lab-video-live.viewer.out" | tail -n 1)
+    if [ "${n:-0}" -ge 1 ] && [ $((2 * n)) -ge "$STREAM_DATA" ]; then
+        pass "video: floe-viewer drew $n of $VIDEO_LIB's $STREAM_DATA stream frames"
+    else
+        fail "video: floe-viewer drew ${n:-no} of $VIDEO_LIB's $STREAM_DATA stream frames (half wanted):" \
+            "$(tail -n 1 "$T/$lab-video-live.viewer.out")"
+    fi
+    video_area_same "floe-viewer's picture" "$T/$lab-video-live.surface.ppm" \
+        "$T/$lab-video-live.viewer.png"
+    same "$lab-video-live" "floe-viewer's whole picture equals $VIDEO_LIB's surface" \
+        "$T/$lab-video-live.surface.ppm" "$T/$lab-video-live.viewer.png"
+}
+
 video_all() {
-    local p1 p2 ts rv_port= fv_port= n start=$SECONDS
+    local p=() i ts ref_rv= ref_fv= floe_rv= floe_fv= start=$SECONDS
     command -v tshark >/dev/null || { skip "video" "tshark is missing (make deps installs it)"; return; }
-    p1=$(free_port)
-    p2=$(free_port)
-    while [ "$p2" = "$p1" ]; do p2=$(free_port); done
-    tshark -i lo -B 64 -f "tcp port $p1 or tcp port $p2" -w "$T/video.pcapng" >"$T/video.tshark.log" 2>&1 &
+    for i in 0 1 2 3; do
+        p[i]=$(free_port)
+        while [[ " ${p[*]:0:i} " == *" ${p[i]} "* ]]; do p[i]=$(free_port); done
+    done
+    tshark -i lo -B 64 -f "tcp port ${p[0]} or tcp port ${p[1]} or tcp port ${p[2]} or tcp port ${p[3]}" \
+        -w "$T/video.pcapng" >"$T/video.tshark.log" 2>&1 &
     ts=$!; PIDS+=("$ts")
     if ! wait_for 20 grep -q "Capturing on" "$T/video.tshark.log"; then
         skip "video" "tshark does not capture on lo here: $(tail -n 1 "$T/video.tshark.log")"
@@ -447,49 +519,20 @@ video_all() {
     fi
     sleep 2   # the capture is live a moment after tshark says so
 
-    # remote-viewer: the reference's surface (checked against qxl_host's own
-    # picture), the stream in the capture, the window once still
-    if WANT_PORT=$p1 start_host ref-video-rv "$REF_LIB" video --wait-client \
-            --expect "$T/video.expect.ppm" --surface "$T/ref-video-rv.surface.ppm"; then
-        rv_port=$HOST_PORT
-        video_rv ref-video-rv
-        stop_host ref-video-rv
-    fi
-    # floe-viewer, in a session of its own (the reference serves one client)
-    if WANT_PORT=$p2 start_host ref-video-live "$REF_LIB" video --wait-client \
-            --surface "$T/ref-video-live.surface.ppm"; then
-        fv_port=$HOST_PORT
-        video_viewer ref-video-live
-        stop_host ref-video-live
-    fi
+    VIDEO_LIB="the reference"
+    video_lib ref "$REF_LIB" "${p[0]}" "${p[1]}"
+    ref_rv=$RV_PORT ref_fv=$FV_PORT
+    VIDEO_LIB="floe's library"
+    video_lib floe "$FLOE_LIB" "${p[2]}" "${p[3]}"
+    floe_rv=$RV_PORT floe_fv=$FV_PORT
     sleep 0.5
     kill -INT "$ts" 2>/dev/null || true
     wait "$ts" 2>/dev/null || true
 
-    if [ -n "$rv_port" ]; then
-        streamed remote-viewer "$rv_port"
-        if [ "$STREAM_END" = redrawn ]; then
-            pass "video: the reference redrew the stream's area (DRAW_COPY) before STREAM_DESTROY"
-        else
-            fail "video: no DRAW_COPY between the last STREAM_DATA and STREAM_DESTROY"
-        fi
-    fi
-    if [ -n "$fv_port" ]; then
-        streamed floe-viewer "$fv_port"
-        if [ "$FLOE_VIEWER_STREAMS" = 1 ]; then
-            n=$(sed -n 's/.*\bstream_draws=\([0-9]*\).*/\1/p' "$T/ref-video-live.viewer.out" | tail -n 1)
-            if [ "${n:-0}" -ge 1 ] && [ $((2 * n)) -ge "$STREAM_DATA" ]; then
-                pass "video: floe-viewer drew $n of the $STREAM_DATA stream frames"
-            else
-                fail "video: floe-viewer drew ${n:-no} stream frames of $STREAM_DATA (half wanted):" \
-                    "$(tail -n 1 "$T/ref-video-live.viewer.out")"
-            fi
-            video_area_same "floe-viewer's picture" "$T/ref-video-live.surface.ppm" \
-                "$T/ref-video-live.viewer.png"
-        else
-            echo "video: floe-viewer does not play streams yet (not compared)"
-        fi
-    fi
+    VIDEO_LIB="the reference"
+    video_check ref "$ref_rv" "$ref_fv"
+    VIDEO_LIB="floe's library"
+    video_check floe "$floe_rv" "$floe_fv"
     echo "video: $((SECONDS - start)) s"
 }
 

@@ -30,6 +30,11 @@ enum floe_image_compression {
     FLOE_IMAGE_OFF,
 };
 
+/* Which regions redrawn at video rate go to clients as MJPEG video streams,
+ * as QEMU's -spice streaming-video spells it: every such region (the
+ * default), none, or only those that look like photographs. */
+enum floe_stream_video { FLOE_STREAM_VIDEO_ALL = 0, FLOE_STREAM_VIDEO_OFF, FLOE_STREAM_VIDEO_FILTER };
+
 /* When lossy JPEG replaces QUIC for photographs, and zlib wraps GLZ:
  * always, never, or auto (only for clients on a slow link). */
 enum floe_wan { FLOE_WAN_AUTO = 0, FLOE_WAN_NEVER, FLOE_WAN_ALWAYS };
@@ -55,6 +60,10 @@ struct floe_server_options {
      * closed), as libspice-server does. 0 (the default): sessions share
      * the server side by side. */
     int exclusive;
+    /* a box redrawn again and again (at least 96x96, 20 pictures each less
+     * than 200 ms after the last) goes as an MJPEG stream until it stands
+     * still for a second, then once more losslessly */
+    enum floe_stream_video streaming_video;
 };
 
 #define FLOE_SERVER_MAX_MONITORS 4
@@ -220,6 +229,9 @@ int floe_server_set_ticket(struct floe_server *s, const char *password, time_t e
 void floe_server_set_disable_ticketing(struct floe_server *s, int on);
 /* Turns the options' exclusive on or off, for the MAIN links from now on. */
 void floe_server_set_exclusive(struct floe_server *s, int on);
+/* Changes options.streaming_video; a stream running when it is turned off
+ * ends as if it had stood still. */
+void floe_server_set_streaming_video(struct floe_server *s, enum floe_stream_video mode);
 
 /* ---- channel events, for the host ---- */
 
@@ -355,6 +367,8 @@ struct floe_server_stats {
                              * COPY_BITS and what is new) */
     uint64_t fills;         /* changed bands of pictures found to be one colour (sent
                              * as DRAW_FILL) */
+    uint64_t streams;       /* video streams started (each monitor's, not each client's) */
+    uint64_t stream_frames; /* STREAM_DATA frames written to clients (each client counts) */
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 

@@ -1,0 +1,592 @@
+/* Unit tests for the server's video streams: a box redrawn by
+ * floe_server_draw_image at video rate goes to a synced client as
+ * STREAM_CREATE and STREAM_DATA (MJPEG frames near the pictures) after the
+ * threshold; once it stands still, or a draw overlaps it, the stream ends
+ * with the box's exact pixels, then STREAM_DESTROY; pictures elsewhere
+ * start none. A raw client sees the messages, a libfloe-client the picture. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tests/unit/raw_session.h"
+
+#include "codecs/jpeg.h"
+#include "floe/client.h"
+#include "floe/server.h"
+#include "protocol/spice/draw.h"
+#include "protocol/spice/stream.h"
+
+#define W 320
+#define H 240
+#define BX 40      /* the video's box */
+#define BY 60
+#define BW 160
+#define BH 120
+#define FRAME_MS 40
+#define STARTS_AT 20   /* the 21st picture of the box starts the stream */
+#define BODY_MAX (8u << 20)
+#define MAX_MSGS 64
+
+/* ---- the server, on its own thread ---- */
+
+enum op { OP_LISTEN, OP_IMAGE, OP_FILL, OP_STATS };
+
+struct call {
+    enum op op;
+    struct floe_rect r;
+    const uint32_t *px;
+    uint32_t rgb;
+    int rc, port;
+    struct floe_server_stats st;
+};
+
+static void on_server(struct floe_server *s, void *opaque)
+{
+    struct call *c = opaque;
+
+    switch (c->op) {
+    case OP_LISTEN:
+        c->rc = floe_server_listen(s, "127.0.0.1", 0, &c->port);
+        if (c->rc == 0)
+            c->rc = floe_server_surface_create(s, 0, W, H);
+        break;
+    case OP_IMAGE:
+        /* the pixels at r of a whole W x H picture */
+        floe_server_draw_image(s, 0, &c->r, c->px + (size_t)c->r.y * W + c->r.x, W * 4);
+        floe_server_frame_end(s);
+        break;
+    case OP_FILL: floe_server_draw_fill(s, 0, &c->r, c->rgb); break;
+    case OP_STATS: floe_server_get_stats(s, &c->st); break;
+    }
+}
+
+struct rig {
+    struct floe_server_thread *t;
+    int port, main_fd, disp;
+    uint32_t ack_window, since_ack;
+    uint8_t *body;
+    struct floe_client *fc;
+    uint32_t *exp;           /* the picture every client should end with */
+};
+
+static void call(struct rig *g, struct call *c)
+{
+    assert_int_equal(floe_server_thread_call_wait(g->t, on_server, c), 0);
+}
+
+static struct floe_server_stats stats(struct rig *g)
+{
+    struct call c = { .op = OP_STATS };
+
+    call(g, &c);
+    return c.st;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_until(int64_t t)
+{
+    int64_t left = t - now_ms();
+
+    if (left > 0)
+        usleep((useconds_t)left * 1000);
+}
+
+/* The next display message other than SET_ACK and PING (acknowledged as a
+ * client does), or 0 if none starts within ms; body in g->body. */
+static uint16_t next_msg(struct rig *g, int ms, uint32_t *len)
+{
+    int64_t end = now_ms() + ms;
+
+    for (;;) {
+        struct pollfd p = { g->disp, POLLIN, 0 };
+        int64_t left = end - now_ms();
+        struct spice_msg_header h;
+        uint8_t hb[6];
+        int pr = poll(&p, 1, left > 0 ? (int)left : 0);
+
+        assert_true(pr >= 0);
+        if (pr == 0)
+            return 0;
+        recv_all(g->disp, hb, sizeof(hb));
+        spice_header_parse(hb, sizeof(hb), 1, &h);
+        assert_true(h.size <= BODY_MAX);
+        recv_all(g->disp, g->body, h.size);
+        if (h.type == SPICE_MSG_SET_ACK) {
+            struct spice_set_ack a;
+            struct floe_rbuf r;
+
+            floe_rbuf_init(&r, g->body, h.size);
+            spice_set_ack_get(&r, &a);
+            g->ack_window = a.window;
+            g->since_ack = 0;
+            RAW_SEND(g->disp, SPICE_MSGC_ACK_SYNC,
+                     spice_ack_sync_put(&w_, &(struct spice_ack_sync){ a.generation }));
+            continue;
+        }
+        if (g->ack_window && ++g->since_ack == g->ack_window) {
+            RAW_SEND(g->disp, SPICE_MSGC_ACK, (void)0);
+            g->since_ack = 0;
+        }
+        if (h.type == SPICE_MSG_PING)
+            continue;
+        *len = h.size;
+        return h.type;
+    }
+}
+
+/* ---- the pictures ---- */
+
+/* Frame t of the video at box pixel (x, y): smooth waves of colour. */
+static uint32_t video_px(int x, int y, int t)
+{
+    double r = 120 + 80 * sin(x * 0.05 + t * 0.3) + 30.0 * y / BH;
+    double gr = 110 + 70 * sin(y * 0.06 - t * 0.2) + 20 * cos((x + y) * 0.03);
+    double b = 140 + 90 * cos((x - y) * 0.04 + t * 0.25);
+
+    return (uint32_t)r << 16 | (uint32_t)gr << 8 | (uint32_t)b;
+}
+
+static void video_frame(uint32_t *pic, int t)
+{
+    for (int y = 0; y < BH; y++)
+        for (int x = 0; x < BW; x++)
+            pic[(size_t)(BY + y) * W + BX + x] = video_px(x, y, t);
+}
+
+static double psnr_box(const uint32_t *pic, const uint32_t *box)
+{
+    double se = 0;
+
+    for (int y = 0; y < BH; y++)
+        for (int x = 0; x < BW; x++) {
+            uint32_t a = pic[(size_t)(BY + y) * W + BX + x], b = box[(size_t)y * BW + x];
+
+            for (int s = 0; s < 24; s += 8) {
+                double d = (double)(a >> s & 255) - (double)(b >> s & 255);
+                se += d * d;
+            }
+        }
+    se /= (double)BW * BH * 3;
+    return se == 0 ? 99 : 10 * log10(255.0 * 255.0 / se);
+}
+
+static int same(uint32_t a, uint32_t b)
+{
+    return !((a ^ b) & 0xffffff);
+}
+
+static int client_shows(struct rig *g, char *msg, size_t len)
+{
+    struct floe_client_canvas cv;
+    int ok = floe_client_canvas_lock(g->fc, &cv) == 0 && cv.width == W && cv.height == H;
+
+    snprintf(msg, len, "no %dx%d picture", W, H);
+    for (int i = 0; ok && i < W * H; i++) {
+        uint32_t px = ((const uint32_t *)((const uint8_t *)cv.pixels +
+                                          (size_t)(i / W) * cv.stride))[i % W];
+
+        ok = same(px, g->exp[i]);
+        if (!ok)
+            snprintf(msg, len, "pixel (%d,%d) is %06x, want %06x", i % W, i / W,
+                     px & 0xffffff, g->exp[i] & 0xffffff);
+    }
+    floe_client_canvas_unlock(g->fc);
+    return ok;
+}
+
+/* The libfloe-client comes to show g->exp exactly within 10 s. */
+static void assert_picture(struct rig *g)
+{
+    char msg[128];
+    int ok = 0;
+
+    for (int i = 0; i < 500 && !(ok = client_shows(g, msg, sizeof(msg))); i++)
+        usleep(20000);
+    if (!ok)
+        fail_msg("libfloe-client after 10 s: %s", msg);
+}
+
+/* ---- setting up ---- */
+
+static void rig_up(struct rig *g)
+{
+    static const uint16_t main_init[] = { SPICE_MSG_MAIN_INIT, 0 };
+    struct call c = { .op = OP_LISTEN };
+    struct spice_main_init init;
+    struct floe_rbuf r;
+    char err[256];
+    uint32_t len;
+    uint16_t type;
+
+    memset(g, 0, sizeof(*g));
+    g->body = malloc(BODY_MAX);
+    g->exp = malloc((size_t)W * H * 4);
+    assert_true(g->body && g->exp);
+    for (int i = 0; i < W * H; i++)
+        g->exp[i] = 0x30507000u + (uint32_t)(i % W) / 4;
+    g->t = floe_server_thread_new(&(struct floe_server_options){
+        .disable_ticketing = 1, .jpeg_wan = FLOE_WAN_NEVER, .zlib_glz_wan = FLOE_WAN_NEVER });
+    assert_non_null(g->t);
+    call(g, &c);
+    assert_int_equal(c.rc, 0);
+    g->port = c.port;
+    call(g, &(struct call){ .op = OP_IMAGE, .r = { 0, 0, W, H }, .px = g->exp });
+
+    g->main_fd = raw_link(g->port, 0, SPICE_CHANNEL_MAIN);
+    raw_read(g->main_fd, main_init, g->body, BODY_MAX);
+    floe_rbuf_init(&r, g->body, SPICE_SIZE_main_init);
+    spice_main_init_get(&r, &init);
+    g->disp = raw_link(g->port, init.session_id, SPICE_CHANNEL_DISPLAY);
+    RAW_SEND(g->disp, SPICE_MSGC_DISPLAY_INIT,
+             spice_display_init_put(&w_, &(struct spice_display_init){ 1, 0, 0, 0 }));
+    while ((type = next_msg(g, 10000, &len)) != SPICE_MSG_DISPLAY_MARK)
+        if (!type)
+            fail_msg("raw client: no MARK within 10 s");
+
+    g->fc = floe_client_new(&(struct floe_client_options){ .host = "127.0.0.1", .port = g->port });
+    assert_non_null(g->fc);
+    if (floe_client_connect(g->fc, err, sizeof(err)) < 0)
+        fail_msg("libfloe-client: %s", err);
+    assert_int_equal(floe_client_start(g->fc), 0);
+    assert_picture(g);
+}
+
+static void rig_down(struct rig *g)
+{
+    floe_client_free(g->fc);
+    close(g->disp);
+    close(g->main_fd);
+    floe_server_thread_free(g->t);
+    free(g->body);
+    free(g->exp);
+}
+
+/* ---- what arrives ---- */
+
+struct got {
+    int n;
+    uint16_t type[MAX_MSGS];
+    uint32_t len[MAX_MSGS];
+    struct spice_rect box[MAX_MSGS];     /* draws; a stream's dest */
+    uint32_t id[MAX_MSGS];               /* stream messages */
+    double psnr[MAX_MSGS];               /* STREAM_DATA: its frame against g->exp */
+    uint32_t mm_time[MAX_MSGS];
+};
+
+static int rect_is(const struct spice_rect *r, int l, int t, int rt, int b)
+{
+    return r->left == l && r->top == t && r->right == rt && r->bottom == b;
+}
+
+static int is_box(const struct spice_rect *r)
+{
+    return rect_is(r, BX, BY, BX + BW, BY + BH);
+}
+
+/* Reads one display message into m (checked as it is parsed). */
+static void take(struct rig *g, uint16_t type, uint32_t len, struct got *m)
+{
+    int i = m->n++;
+
+    assert_true(i < MAX_MSGS);
+    m->type[i] = type;
+    m->len[i] = len;
+    switch (type) {
+    case SPICE_MSG_DISPLAY_DRAW_FILL: {
+        struct spice_draw_fill f;
+
+        assert_int_equal(spice_draw_fill_parse(g->body, len, &f), 0);
+        m->box[i] = f.base.box;
+        break;
+    }
+    case SPICE_MSG_DISPLAY_DRAW_COPY: {
+        struct spice_draw_copy dc;
+
+        assert_int_equal(spice_draw_copy_parse(g->body, len, &dc), 0);
+        assert_int_equal(dc.base.clip.type, SPICE_CLIP_NONE);
+        m->box[i] = dc.base.box;
+        break;
+    }
+    case SPICE_MSG_DISPLAY_STREAM_CREATE: {
+        struct spice_stream_create sc;
+
+        assert_int_equal(spice_stream_create_parse(g->body, len, &sc), 0);
+        assert_int_equal(sc.surface_id, 0);
+        assert_int_equal(sc.codec_type, SPICE_VIDEO_CODEC_TYPE_MJPEG);
+        assert_int_equal(sc.flags, SPICE_STREAM_FLAGS_TOP_DOWN);
+        assert_int_equal(sc.stream_width, BW);
+        assert_int_equal(sc.stream_height, BH);
+        assert_int_equal(sc.src_width, BW);
+        assert_int_equal(sc.src_height, BH);
+        assert_int_equal(sc.clip.type, SPICE_CLIP_NONE);
+        m->box[i] = sc.dest;
+        m->id[i] = sc.id;
+        break;
+    }
+    case SPICE_MSG_DISPLAY_STREAM_DATA: {
+        struct spice_stream_data sd;
+        static uint32_t frame[BW * BH];
+        struct floe_jpeg *j = floe_jpeg_new();
+
+        assert_int_equal(spice_stream_data_parse(g->body, len, &sd), 0);
+        assert_int_equal(floe_jpeg_decode(j, sd.data, sd.data_size, frame, BW, BH, BW * 4), 0);
+        floe_jpeg_free(j);
+        m->id[i] = sd.id;
+        m->mm_time[i] = sd.mm_time;
+        m->len[i] = sd.data_size;
+        m->psnr[i] = psnr_box(g->exp, frame);
+        break;
+    }
+    case SPICE_MSG_DISPLAY_STREAM_CLIP: {
+        struct spice_stream_clip sc;
+
+        assert_int_equal(spice_stream_clip_parse(g->body, len, &sc), 0);
+        /* emptied: the client shows no more frames */
+        assert_int_equal(sc.clip.type, SPICE_CLIP_RECTS);
+        assert_int_equal(sc.clip.num_rects, 0);
+        m->id[i] = sc.id;
+        break;
+    }
+    case SPICE_MSG_DISPLAY_STREAM_DESTROY:
+        assert_int_equal(spice_stream_destroy_parse(g->body, len, &m->id[i]), 0);
+        break;
+    case SPICE_MSG_DISPLAY_COPY_BITS:
+        break;
+    default:
+        fail_msg("unexpected display message %u", type);
+    }
+}
+
+/* Collects what came after the last call, up to a sentinel: a fill of
+ * pixel (0,0) with the colour it has (no test's box holds it). */
+static void collect(struct rig *g, struct got *m)
+{
+    struct call c = { .op = OP_FILL, .r = { 0, 0, 1, 1 }, .rgb = g->exp[0] & 0xffffff };
+
+    memset(m, 0, sizeof(*m));
+    call(g, &c);
+    for (;;) {
+        uint32_t len;
+        uint16_t type = next_msg(g, 10000, &len);
+
+        if (!type)
+            fail_msg("no sentinel DRAW_FILL within 10 s (%d messages before)", m->n);
+        take(g, type, len, m);
+        if (type == SPICE_MSG_DISPLAY_DRAW_FILL && rect_is(&m->box[m->n - 1], 0, 0, 1, 1)) {
+            m->n--;
+            return;
+        }
+    }
+}
+
+static int count(const struct got *m, uint16_t type)
+{
+    int n = 0;
+
+    for (int i = 0; i < m->n; i++)
+        n += m->type[i] == type;
+    return n;
+}
+
+/* Draws the video's frame t (FRAME_MS after the last) and collects. */
+static void play(struct rig *g, int t, int64_t *next, struct got *m)
+{
+    sleep_until(*next);
+    *next = now_ms() + FRAME_MS;
+    video_frame(g->exp, t);
+    call(g, &(struct call){ .op = OP_IMAGE, .r = { BX, BY, BW, BH }, .px = g->exp });
+    collect(g, m);
+}
+
+/* Plays frames 0..n-1; checks DRAW_COPYs before the threshold, then
+ * STREAM_CREATE and a frame, then frames only; returns the stream id. */
+static uint32_t play_stream(struct rig *g, int n, size_t *copy_bytes, size_t *data_bytes)
+{
+    int64_t next = now_ms();
+    uint32_t id = 0, last_mm = 0;
+    struct got m;
+
+    for (int t = 0; t < n; t++) {
+        play(g, t, &next, &m);
+        if (t < STARTS_AT) {
+            assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_CREATE), 0);
+            assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_DATA), 0);
+            assert_true(count(&m, SPICE_MSG_DISPLAY_DRAW_COPY) >= 1);
+            for (int i = 0; i < m.n && copy_bytes; i++)
+                *copy_bytes += m.len[i];
+            continue;
+        }
+        if (t == STARTS_AT) {
+            if (m.n != 2 || m.type[0] != SPICE_MSG_DISPLAY_STREAM_CREATE)
+                fail_msg("picture %d: %d messages, the first %u: want STREAM_CREATE, STREAM_DATA",
+                         t, m.n, m.n ? m.type[0] : 0);
+            assert_true(is_box(&m.box[0]));
+            id = m.id[0];
+            m.n--;
+            memmove(&m.type[0], &m.type[1], sizeof(m.type[0]));
+            memmove(&m.id[0], &m.id[1], sizeof(m.id[0]));
+            memmove(&m.len[0], &m.len[1], sizeof(m.len[0]));
+            memmove(&m.psnr[0], &m.psnr[1], sizeof(m.psnr[0]));
+            memmove(&m.mm_time[0], &m.mm_time[1], sizeof(m.mm_time[0]));
+        }
+        if (m.n != 1 || m.type[0] != SPICE_MSG_DISPLAY_STREAM_DATA)
+            fail_msg("picture %d: %d messages, the first %u: want one STREAM_DATA", t, m.n,
+                     m.n ? m.type[0] : 0);
+        assert_int_equal(m.id[0], id);
+        if (m.psnr[0] < 28)
+            fail_msg("picture %d: the stream's frame is %.1f dB from it (28 wanted)", t,
+                     m.psnr[0]);
+        assert_true(m.mm_time[0] > last_mm);
+        last_mm = m.mm_time[0];
+        if (data_bytes)
+            *data_bytes += m.len[0];
+    }
+    return id;
+}
+
+/* The stream ends: clip emptied, the box's exact pixels, STREAM_DESTROY. */
+static void assert_end(const struct got *m, int at, uint32_t id)
+{
+    assert_true(m->n >= at + 3);
+    assert_int_equal(m->type[at], SPICE_MSG_DISPLAY_STREAM_CLIP);
+    assert_int_equal(m->id[at], id);
+    assert_int_equal(m->type[at + 1], SPICE_MSG_DISPLAY_DRAW_COPY);
+    assert_true(is_box(&m->box[at + 1]));
+    assert_int_equal(m->type[at + 2], SPICE_MSG_DISPLAY_STREAM_DESTROY);
+    assert_int_equal(m->id[at + 2], id);
+}
+
+/* ---- the tests ---- */
+
+static void test_stream_plays_and_ends(void **state)
+{
+    struct rig g;
+    struct got m;
+    size_t copy_bytes = 0, data_bytes = 0;
+    struct floe_server_stats st;
+    uint32_t id;
+    uint32_t len;
+    uint16_t type;
+
+    (void)state;
+    rig_up(&g);
+    id = play_stream(&g, 25, &copy_bytes, &data_bytes);
+    print_message("bytes per picture of the %dx%d box: %zu as DRAW_COPY, %zu as an MJPEG frame\n",
+                  BW, BH, copy_bytes / STARTS_AT, data_bytes / (25 - STARTS_AT));
+    /* nothing before the second of stillness is up */
+    memset(&m, 0, sizeof(m));
+    assert_int_equal(next_msg(&g, 700, &len), 0);
+    while (m.n < 3 && (type = next_msg(&g, 1500, &len)))
+        take(&g, type, len, &m);
+    assert_end(&m, 0, id);
+    assert_picture(&g);
+    st = stats(&g);
+    assert_int_equal(st.streams, 1);
+    /* five frames to each of the two clients, unless one was dropped */
+    assert_true(st.stream_frames >= 5 && st.stream_frames <= 10);
+    rig_down(&g);
+}
+
+static void test_overlap_ends_first(void **state)
+{
+    struct rig g;
+    struct got m;
+    struct floe_rect fr = { BX + BW - 20, BY + 10, 60, 30 };
+    uint32_t id;
+
+    (void)state;
+    rig_up(&g);
+    id = play_stream(&g, 23, NULL, NULL);
+    call(&g, &(struct call){ .op = OP_FILL, .r = fr, .rgb = 0xc04020 });
+    for (int y = fr.y; y < fr.y + fr.h; y++)
+        for (int x = fr.x; x < fr.x + fr.w; x++)
+            g.exp[(size_t)y * W + x] = 0xc04020;
+    collect(&g, &m);
+    assert_int_equal(m.n, 4);
+    assert_end(&m, 0, id);
+    assert_int_equal(m.type[3], SPICE_MSG_DISPLAY_DRAW_FILL);
+    assert_true(rect_is(&m.box[3], fr.x, fr.y, fr.x + fr.w, fr.y + fr.h));
+    assert_picture(&g);
+    /* the box drawn again goes as a DRAW_COPY: a new run begins */
+    {
+        int64_t next = now_ms();
+
+        play(&g, 40, &next, &m);
+        assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_DATA), 0);
+        assert_true(count(&m, SPICE_MSG_DISPLAY_DRAW_COPY) >= 1);
+    }
+    assert_picture(&g);
+    assert_int_equal(stats(&g).streams, 1);
+    rig_down(&g);
+}
+
+/* Small boxes, boxes that move, pictures too far apart: no stream. */
+static void test_no_stream_elsewhere(void **state)
+{
+    struct rig g;
+    struct got m;
+    int64_t next;
+
+    (void)state;
+    rig_up(&g);
+    next = now_ms();
+    for (int t = 0; t < 25; t++) {
+        /* 80x80: too small */
+        sleep_until(next);
+        next = now_ms() + FRAME_MS;
+        video_frame(g.exp, t);
+        call(&g, &(struct call){ .op = OP_IMAGE, .r = { BX, BY, 80, 80 }, .px = g.exp });
+        collect(&g, &m);
+        assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_CREATE), 0);
+    }
+    for (int t = 0; t < 25; t++) {
+        /* the box one pixel further each time */
+        struct floe_rect r = { BX + (t % 2), BY, BW - 2, BH };
+
+        sleep_until(next);
+        next = now_ms() + FRAME_MS;
+        video_frame(g.exp, t + 100);
+        call(&g, &(struct call){ .op = OP_IMAGE, .r = r, .px = g.exp });
+        collect(&g, &m);
+        assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_CREATE), 0);
+    }
+    for (int t = 0; t < 22; t++) {
+        /* the box, but 250 ms apart */
+        sleep_until(next);
+        next = now_ms() + 250;
+        video_frame(g.exp, t + 200);
+        call(&g, &(struct call){ .op = OP_IMAGE, .r = { BX, BY, BW, BH }, .px = g.exp });
+        collect(&g, &m);
+        assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_CREATE), 0);
+    }
+    assert_picture(&g);
+    assert_int_equal(stats(&g).streams, 0);
+    assert_int_equal(stats(&g).stream_frames, 0);
+    rig_down(&g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stream_plays_and_ends),
+        cmocka_unit_test(test_overlap_ends_first),
+        cmocka_unit_test(test_no_stream_elsewhere),
+    };
+
+    return cmocka_run_group_tests_name("stream_server", tests, NULL, NULL);
+}
