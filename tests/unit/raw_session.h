@@ -112,7 +112,7 @@ static uint16_t raw_read(int fd, const uint16_t *want, uint8_t *body, size_t cap
  * bytes) and answered as a client answers: SET_ACK with ACK_SYNC, then an
  * ACK every window of messages. SET_ACK and PING are handled here (0); any
  * other message's type is returned, its size in *len. */
-static uint16_t raw_display_read(int fd, uint32_t *ack_window, uint32_t *since_ack, uint8_t *body,
+static inline uint16_t raw_display_read(int fd, uint32_t *ack_window, uint32_t *since_ack, uint8_t *body,
                                  size_t cap, uint32_t *len)
 {
     struct spice_msg_header h;
