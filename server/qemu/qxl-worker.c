@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <spice/protocol.h>
 
@@ -20,6 +21,10 @@
 
 /* commands read in one go before requests are looked at again */
 #define RING_BATCH 64
+/* a call also ends once its commands took this long (microseconds), so
+ * that a guest drawing without pause (and a slow build) still leaves the
+ * thread's sockets their turn */
+#define RING_BUDGET_US 4000
 /* bad commands logged per device before the log falls silent */
 #define MAX_LOGGED 20
 
@@ -278,13 +283,23 @@ static void do_command(QXLState *w, const QXLCommandExt *ext)
     release(w, ext->cmd.data, ext->group_id);
 }
 
-/* Reads up to RING_BATCH commands from both rings; 1 if more may wait. */
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Reads up to RING_BATCH commands from both rings, for at most
+ * RING_BUDGET_US; 1 if more may wait. */
 static int read_rings(QXLState *w)
 {
     QXLCommandExt ext;
     int n = 0, cursor_done = 0, display_done = 0;
+    uint64_t end = now_us() + RING_BUDGET_US;
 
-    while (n < RING_BATCH && !(cursor_done && display_done)) {
+    while (n < RING_BATCH && !(cursor_done && display_done) && (n == 0 || now_us() < end)) {
         if (!cursor_done) {
             if (w->qif->get_cursor_command(w->qxl, &ext)) {
                 do_command(w, &ext);

@@ -248,7 +248,7 @@ else
     fail "the first client was not replaced: exit $rc, $(tail -n 2 "$T/first.err")"
 fi
 grep -q "frames=[1-9]" "$T/second.out" && pass "the second client saw the scroll: $(cat "$T/second.out")" ||
-    fail "the second client saw no frames: $(cat "$T/second.out")"
+    fail "the second client saw no frames: $(cat "$T/second.out"); its log: $(tail -n 6 "$T/second.err" | tr '\n' '|')"
 wait_for 90 grep -a -q "floe-scroll-end" "$T/serial.log" || fail "the guest's scrolling did not end"
 # the console catches up with the lines written: wait for a still picture
 for i in $(seq 1 30); do
