@@ -35,52 +35,7 @@
 #define BODY_MAX (8u << 20)
 #define MAX_MSGS 64
 
-/* ---- the server, on its own thread ---- */
-
-enum op { OP_LISTEN, OP_IMAGE, OP_FILL, OP_STATS };
-
-struct call {
-    enum op op;
-    struct floe_rect r;
-    const uint32_t *px;
-    uint32_t rgb;
-    int rc, port;
-    struct floe_server_stats st;
-};
-
-static void on_server(struct floe_server *s, void *opaque)
-{
-    struct call *c = opaque;
-
-    switch (c->op) {
-    case OP_LISTEN:
-        c->rc = floe_server_listen(s, "127.0.0.1", 0, &c->port);
-        if (c->rc == 0)
-            c->rc = floe_server_surface_create(s, 0, W, H);
-        break;
-    case OP_IMAGE:
-        /* the pixels at r of a whole W x H picture */
-        floe_server_draw_image(s, 0, &c->r, c->px + (size_t)c->r.y * W + c->r.x, W * 4);
-        floe_server_frame_end(s);
-        break;
-    case OP_FILL: floe_server_draw_fill(s, 0, &c->r, c->rgb); break;
-    case OP_STATS: floe_server_get_stats(s, &c->st); break;
-    }
-}
-
-struct rig {
-    struct floe_server_thread *t;
-    int port, main_fd, disp;
-    uint32_t ack_window, since_ack;
-    uint8_t *body;
-    struct floe_client *fc;
-    uint32_t *exp;           /* the picture every client should end with */
-};
-
-static void call(struct rig *g, struct call *c)
-{
-    assert_int_equal(floe_server_thread_call_wait(g->t, on_server, c), 0);
-}
+#include "tests/unit/image_rig.h"
 
 static struct floe_server_stats stats(struct rig *g)
 {
@@ -88,14 +43,6 @@ static struct floe_server_stats stats(struct rig *g)
 
     call(g, &c);
     return c.st;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_until(int64_t t)
@@ -106,48 +53,6 @@ static void sleep_until(int64_t t)
         usleep((useconds_t)left * 1000);
 }
 
-/* The next display message other than SET_ACK and PING (acknowledged as a
- * client does), or 0 if none starts within ms; body in g->body. */
-static uint16_t next_msg(struct rig *g, int ms, uint32_t *len)
-{
-    int64_t end = now_ms() + ms;
-
-    for (;;) {
-        struct pollfd p = { g->disp, POLLIN, 0 };
-        int64_t left = end - now_ms();
-        struct spice_msg_header h;
-        uint8_t hb[6];
-        int pr = poll(&p, 1, left > 0 ? (int)left : 0);
-
-        assert_true(pr >= 0);
-        if (pr == 0)
-            return 0;
-        recv_all(g->disp, hb, sizeof(hb));
-        spice_header_parse(hb, sizeof(hb), 1, &h);
-        assert_true(h.size <= BODY_MAX);
-        recv_all(g->disp, g->body, h.size);
-        if (h.type == SPICE_MSG_SET_ACK) {
-            struct spice_set_ack a;
-            struct floe_rbuf r;
-
-            floe_rbuf_init(&r, g->body, h.size);
-            spice_set_ack_get(&r, &a);
-            g->ack_window = a.window;
-            g->since_ack = 0;
-            RAW_SEND(g->disp, SPICE_MSGC_ACK_SYNC,
-                     spice_ack_sync_put(&w_, &(struct spice_ack_sync){ a.generation }));
-            continue;
-        }
-        if (g->ack_window && ++g->since_ack == g->ack_window) {
-            RAW_SEND(g->disp, SPICE_MSGC_ACK, (void)0);
-            g->since_ack = 0;
-        }
-        if (h.type == SPICE_MSG_PING)
-            continue;
-        *len = h.size;
-        return h.type;
-    }
-}
 
 /* ---- the pictures ---- */
 
@@ -184,44 +89,6 @@ static double psnr_box(const uint32_t *pic, const uint32_t *box)
     se /= (double)BW * BH * 3;
     return se == 0 ? 99 : 10 * log10(255.0 * 255.0 / se);
 }
-
-static int same(uint32_t a, uint32_t b)
-{
-    return !((a ^ b) & 0xffffff);
-}
-
-static int client_shows(struct rig *g, char *msg, size_t len)
-{
-    struct floe_client_canvas cv;
-    int ok = floe_client_canvas_lock(g->fc, &cv) == 0 && cv.width == W && cv.height == H;
-
-    snprintf(msg, len, "no %dx%d picture", W, H);
-    for (int i = 0; ok && i < W * H; i++) {
-        uint32_t px = ((const uint32_t *)((const uint8_t *)cv.pixels +
-                                          (size_t)(i / W) * cv.stride))[i % W];
-
-        ok = same(px, g->exp[i]);
-        if (!ok)
-            snprintf(msg, len, "pixel (%d,%d) is %06x, want %06x", i % W, i / W,
-                     px & 0xffffff, g->exp[i] & 0xffffff);
-    }
-    floe_client_canvas_unlock(g->fc);
-    return ok;
-}
-
-/* The libfloe-client comes to show g->exp exactly within 10 s. */
-static void assert_picture(struct rig *g)
-{
-    char msg[128];
-    int ok = 0;
-
-    for (int i = 0; i < 500 && !(ok = client_shows(g, msg, sizeof(msg))); i++)
-        usleep(20000);
-    if (!ok)
-        fail_msg("libfloe-client after 10 s: %s", msg);
-}
-
-/* ---- setting up ---- */
 
 static void rig_up(struct rig *g)
 {

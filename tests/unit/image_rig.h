@@ -1,0 +1,136 @@
+/* A server on its own thread fed pictures by floe_server_draw_image, a raw
+ * client on its display channel and a libfloe-client, for the unit tests
+ * of picture-only updates (test_scroll, test_stream_server). Include after
+ * cmocka.h and tests/unit/raw_session.h, with W, H (the surface) and
+ * BODY_MAX (the largest message) defined. */
+#ifndef FLOE_TESTS_IMAGE_RIG_H
+#define FLOE_TESTS_IMAGE_RIG_H
+
+#include <poll.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "floe/client.h"
+#include "floe/server.h"
+
+/* ---- the server, on its own thread ---- */
+
+enum op { OP_LISTEN, OP_IMAGE, OP_FILL, OP_STATS };
+
+struct call {
+    enum op op;
+    struct floe_rect r;
+    const uint32_t *px;
+    uint32_t rgb;
+    int rc, port;
+    struct floe_server_stats st;
+};
+
+static void on_server(struct floe_server *s, void *opaque)
+{
+    struct call *c = opaque;
+
+    switch (c->op) {
+    case OP_LISTEN:
+        c->rc = floe_server_listen(s, "127.0.0.1", 0, &c->port);
+        if (c->rc == 0)
+            c->rc = floe_server_surface_create(s, 0, W, H);
+        break;
+    case OP_IMAGE:
+        /* the pixels at r of a whole W x H picture */
+        floe_server_draw_image(s, 0, &c->r, c->px + (size_t)c->r.y * W + c->r.x, W * 4);
+        floe_server_frame_end(s);
+        break;
+    case OP_FILL: floe_server_draw_fill(s, 0, &c->r, c->rgb); break;
+    case OP_STATS: floe_server_get_stats(s, &c->st); break;
+    }
+}
+
+/* One test's world: the server, a raw client, a libfloe-client and the
+ * picture every one of them should show. */
+struct rig {
+    struct floe_server_thread *t;
+    int port, main_fd, disp;
+    uint32_t ack_window, since_ack;
+    uint8_t *body;
+    struct floe_client *fc;
+    uint32_t *exp;
+};
+
+static void call(struct rig *g, struct call *c)
+{
+    assert_int_equal(floe_server_thread_call_wait(g->t, on_server, c), 0);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The next display message other than SET_ACK and PING (acknowledged as a
+ * client does: ACK_SYNC, then an ACK every window), or 0 if none starts
+ * within ms; its body in g->body, its size in *len. */
+static uint16_t next_msg(struct rig *g, int ms, uint32_t *len)
+{
+    int64_t end = now_ms() + ms;
+
+    for (;;) {
+        struct pollfd p = { g->disp, POLLIN, 0 };
+        int64_t left = end - now_ms();
+        uint16_t type;
+        int pr = poll(&p, 1, left > 0 ? (int)left : 0);
+
+        assert_true(pr >= 0);
+        if (pr == 0)
+            return 0;
+        type = raw_display_read(g->disp, &g->ack_window, &g->since_ack, g->body, BODY_MAX, len);
+        if (type)
+            return type;
+    }
+}
+
+/* The display messages one draw_image sent, up to the sentinel fill. */
+/* ---- the pictures the clients end with ---- */
+
+static int same(uint32_t a, uint32_t b)
+{
+    return !((a ^ b) & 0xffffff);
+}
+
+/* 1 once the libfloe-client shows g->exp whole; else why not in msg. */
+static int client_shows(struct rig *g, char *msg, size_t len)
+{
+    struct floe_client_canvas cv;
+    int ok = floe_client_canvas_lock(g->fc, &cv) == 0 && cv.width == W && cv.height == H;
+
+    snprintf(msg, len, "no %dx%d picture", W, H);
+    for (int i = 0; ok && i < W * H; i++) {
+        uint32_t px = ((const uint32_t *)((const uint8_t *)cv.pixels +
+                                          (size_t)(i / W) * cv.stride))[i % W];
+
+        ok = same(px, g->exp[i]);
+        if (!ok)
+            snprintf(msg, len, "pixel (%d,%d) is %06x, want %06x", i % W, i / W,
+                     px & 0xffffff, g->exp[i] & 0xffffff);
+    }
+    floe_client_canvas_unlock(g->fc);
+    return ok;
+}
+
+/* The libfloe-client comes to show g->exp within 10 s. */
+static void assert_picture(struct rig *g)
+{
+    char msg[128];
+    int ok = 0;
+
+    for (int i = 0; i < 500 && !(ok = client_shows(g, msg, sizeof(msg))); i++)
+        usleep(20000);
+    if (!ok)
+        fail_msg("libfloe-client after 10 s: %s", msg);
+}
+
+#endif
