@@ -133,4 +133,61 @@ static void assert_picture(struct rig *g)
         fail_msg("libfloe-client after 10 s: %s", msg);
 }
 
+/* ---- setting up ---- */
+
+/* A server showing `first`, a raw client synced (it got MARK) and a
+ * libfloe-client showing it. */
+static void rig_up(struct rig *g, const uint32_t *first)
+{
+    static const uint16_t main_init[] = { SPICE_MSG_MAIN_INIT, 0 };
+    struct call c = { .op = OP_LISTEN };
+    struct spice_main_init init;
+    struct floe_rbuf r;
+    char err[256];
+    uint32_t len;
+    uint16_t type;
+
+    memset(g, 0, sizeof(*g));
+    g->body = malloc(BODY_MAX);
+    g->exp = malloc((size_t)W * H * 4);
+    assert_true(g->body && g->exp);
+    memcpy(g->exp, first, (size_t)W * H * 4);
+    g->t = floe_server_thread_new(&(struct floe_server_options){
+        .disable_ticketing = 1, .jpeg_wan = FLOE_WAN_NEVER, .zlib_glz_wan = FLOE_WAN_NEVER });
+    assert_non_null(g->t);
+    call(g, &c);
+    assert_int_equal(c.rc, 0);
+    g->port = c.port;
+    call(g, &(struct call){ .op = OP_IMAGE, .r = { 0, 0, W, H }, .px = first });
+
+    g->main_fd = raw_link(g->port, 0, SPICE_CHANNEL_MAIN);
+    raw_read(g->main_fd, main_init, g->body, BODY_MAX);
+    floe_rbuf_init(&r, g->body, SPICE_SIZE_main_init);
+    spice_main_init_get(&r, &init);
+    g->disp = raw_link(g->port, init.session_id, SPICE_CHANNEL_DISPLAY);
+    /* no image cache, no GLZ dictionary */
+    RAW_SEND(g->disp, SPICE_MSGC_DISPLAY_INIT,
+             spice_display_init_put(&w_, &(struct spice_display_init){ 1, 0, 0, 0 }));
+    while ((type = next_msg(g, 10000, &len)) != SPICE_MSG_DISPLAY_MARK)
+        if (!type)
+            fail_msg("raw client: no MARK within 10 s");
+
+    g->fc = floe_client_new(&(struct floe_client_options){ .host = "127.0.0.1", .port = g->port });
+    assert_non_null(g->fc);
+    if (floe_client_connect(g->fc, err, sizeof(err)) < 0)
+        fail_msg("libfloe-client: %s", err);
+    assert_int_equal(floe_client_start(g->fc), 0);
+    assert_picture(g);
+}
+
+static void rig_down(struct rig *g)
+{
+    floe_client_free(g->fc);
+    close(g->disp);
+    close(g->main_fd);
+    floe_server_thread_free(g->t);
+    free(g->body);
+    free(g->exp);
+}
+
 #endif

@@ -90,57 +90,14 @@ static double psnr_box(const uint32_t *pic, const uint32_t *box)
     return se == 0 ? 99 : 10 * log10(255.0 * 255.0 / se);
 }
 
-static void rig_up(struct rig *g)
+/* The rig showing a still picture: a soft ramp. */
+static void rig_up_video(struct rig *g)
 {
-    static const uint16_t main_init[] = { SPICE_MSG_MAIN_INIT, 0 };
-    struct call c = { .op = OP_LISTEN };
-    struct spice_main_init init;
-    struct floe_rbuf r;
-    char err[256];
-    uint32_t len;
-    uint16_t type;
+    static uint32_t first[W * H];
 
-    memset(g, 0, sizeof(*g));
-    g->body = malloc(BODY_MAX);
-    g->exp = malloc((size_t)W * H * 4);
-    assert_true(g->body && g->exp);
     for (int i = 0; i < W * H; i++)
-        g->exp[i] = 0x30507000u + (uint32_t)(i % W) / 4;
-    g->t = floe_server_thread_new(&(struct floe_server_options){
-        .disable_ticketing = 1, .jpeg_wan = FLOE_WAN_NEVER, .zlib_glz_wan = FLOE_WAN_NEVER });
-    assert_non_null(g->t);
-    call(g, &c);
-    assert_int_equal(c.rc, 0);
-    g->port = c.port;
-    call(g, &(struct call){ .op = OP_IMAGE, .r = { 0, 0, W, H }, .px = g->exp });
-
-    g->main_fd = raw_link(g->port, 0, SPICE_CHANNEL_MAIN);
-    raw_read(g->main_fd, main_init, g->body, BODY_MAX);
-    floe_rbuf_init(&r, g->body, SPICE_SIZE_main_init);
-    spice_main_init_get(&r, &init);
-    g->disp = raw_link(g->port, init.session_id, SPICE_CHANNEL_DISPLAY);
-    RAW_SEND(g->disp, SPICE_MSGC_DISPLAY_INIT,
-             spice_display_init_put(&w_, &(struct spice_display_init){ 1, 0, 0, 0 }));
-    while ((type = next_msg(g, 10000, &len)) != SPICE_MSG_DISPLAY_MARK)
-        if (!type)
-            fail_msg("raw client: no MARK within 10 s");
-
-    g->fc = floe_client_new(&(struct floe_client_options){ .host = "127.0.0.1", .port = g->port });
-    assert_non_null(g->fc);
-    if (floe_client_connect(g->fc, err, sizeof(err)) < 0)
-        fail_msg("libfloe-client: %s", err);
-    assert_int_equal(floe_client_start(g->fc), 0);
-    assert_picture(g);
-}
-
-static void rig_down(struct rig *g)
-{
-    floe_client_free(g->fc);
-    close(g->disp);
-    close(g->main_fd);
-    floe_server_thread_free(g->t);
-    free(g->body);
-    free(g->exp);
+        first[i] = 0x30507000u + (uint32_t)(i % W) / 4;
+    rig_up(g, first);
 }
 
 /* ---- what arrives ---- */
@@ -351,7 +308,7 @@ static void test_stream_plays_and_ends(void **state)
     uint16_t type;
 
     (void)state;
-    rig_up(&g);
+    rig_up_video(&g);
     id = play_stream(&g, 25, &copy_bytes, &data_bytes);
     print_message("bytes per picture of the %dx%d box: %zu as DRAW_COPY, %zu as an MJPEG frame\n",
                   BW, BH, copy_bytes / STARTS_AT, data_bytes / (25 - STARTS_AT));
@@ -377,7 +334,7 @@ static void test_overlap_ends_first(void **state)
     uint32_t id;
 
     (void)state;
-    rig_up(&g);
+    rig_up_video(&g);
     id = play_stream(&g, 23, NULL, NULL);
     call(&g, &(struct call){ .op = OP_FILL, .r = fr, .rgb = 0xc04020 });
     for (int y = fr.y; y < fr.y + fr.h; y++)
@@ -410,7 +367,7 @@ static void test_no_stream_elsewhere(void **state)
     int64_t next;
 
     (void)state;
-    rig_up(&g);
+    rig_up_video(&g);
     next = now_ms();
     for (int t = 0; t < 25; t++) {
         /* 80x80: too small */
