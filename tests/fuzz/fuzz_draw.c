@@ -9,29 +9,13 @@
 #include <string.h>
 
 #include "protocol/spice/draw.h"
+#include "tests/fuzz/body_touch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { DRAW_FILL, DRAW_OPAQUE, DRAW_COPY, DRAW_MASK_ONLY, DRAW_ROP3, DRAW_STROKE, DRAW_TEXT,
        DRAW_TRANSPARENT, DRAW_ALPHA_BLEND, DRAW_COMPOSITE, DRAW_KINDS };
 
-static volatile uint32_t sink;
-static const uint8_t *body;
-static size_t body_len;
-
-/* Reads [p, p+n) after checking it lies inside the body. */
-static void touch(const uint8_t *p, size_t n)
-{
-    uint32_t sum = 0;
-
-    if (n == 0)
-        return;
-    if (!p || p < body || n > body_len || (size_t)(p - body) > body_len - n)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        sum = sum * 31 + p[i];
-    sink += sum;
-}
 
 static void touch_base(const struct spice_display_base *b)
 {

@@ -8,29 +8,13 @@
 #include <string.h>
 
 #include "protocol/spice/stream.h"
+#include "tests/fuzz/body_touch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { STREAM_CREATE, STREAM_DATA, STREAM_DATA_SIZED, STREAM_CLIP, STREAM_DESTROY,
        STREAM_ACTIVATE_REPORT, STREAM_REPORT, MULTI_MEDIA_TIME, STREAM_KINDS };
 
-static volatile uint32_t sink;
-static const uint8_t *body;
-static size_t body_len;
-
-/* Reads [p, p+n) after checking it lies inside the body. */
-static void touch(const uint8_t *p, size_t n)
-{
-    uint32_t sum = 0;
-
-    if (n == 0)
-        return;
-    if (!p || p < body || n > body_len || (size_t)(p - body) > body_len - n)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        sum = sum * 31 + p[i];
-    sink += sum;
-}
 
 /* The clip's rects, touched and decoded one by one (caller frees). */
 static struct spice_rect *clip_rects(const struct spice_clip *c)
