@@ -389,6 +389,20 @@ static void test_no_stream_elsewhere(void **state)
         collect(&g, &m);
         assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_CREATE), 0);
     }
+    for (int t = 0; t < 25; t++) {
+        /* the box at video rate, but text: lines of dark marks on white
+         * (the default filter streams photographic pictures only) */
+        sleep_until(next);
+        next = now_ms() + FRAME_MS;
+        for (int y = BY; y < BY + BH; y++)
+            for (int x = BX; x < BX + BW; x++)
+                g.exp[y * W + x] = (y + t) % 16 < 10 && (x * 7 + y / 16 * 13 + t) % 5 < 2 ?
+                                   0x202020u : 0xffffffu;
+        call(&g, &(struct call){ .op = OP_IMAGE, .r = { BX, BY, BW, BH }, .px = g.exp });
+        collect(&g, &m);
+        assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_CREATE), 0);
+    }
+    next = now_ms() + 300;   /* the run of text pictures ends */
     for (int t = 0; t < 22; t++) {
         /* the box, but 250 ms apart */
         sleep_until(next);

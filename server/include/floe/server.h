@@ -33,7 +33,10 @@ enum floe_image_compression {
 /* Which regions redrawn at video rate go to clients as MJPEG video streams,
  * as QEMU's -spice streaming-video spells it: every such region (the
  * default), none, or only those that look like photographs. */
-enum floe_stream_video { FLOE_STREAM_VIDEO_ALL = 0, FLOE_STREAM_VIDEO_OFF, FLOE_STREAM_VIDEO_FILTER };
+/* Which boxes redrawn at video rate become streams: those whose pictures
+ * look photographic (the default, as libspice-server's own default), all,
+ * or none. */
+enum floe_stream_video { FLOE_STREAM_VIDEO_FILTER = 0, FLOE_STREAM_VIDEO_ALL, FLOE_STREAM_VIDEO_OFF };
 
 /* When lossy JPEG replaces QUIC for photographs, and zlib wraps GLZ:
  * always, never, or auto (only for clients on a slow link). */
@@ -62,7 +65,8 @@ struct floe_server_options {
     int exclusive;
     /* a box redrawn again and again (at least 96x96, 20 pictures each less
      * than 200 ms after the last) goes as an MJPEG stream until it stands
-     * still for a second, then once more losslessly */
+     * still for a second, then once more losslessly; by default only a box
+     * whose pictures look photographic (text and UI stay lossless) */
     enum floe_stream_video streaming_video;
 };
 
