@@ -66,5 +66,15 @@ static inline void expect_mask_none(const struct spice_mask *m)
         spice_header_finish((w), (mini), size_at_); \
     } while (0)
 
+/* (with dup_exact, tests/unit/test_util.h) */
+/* Every proper prefix of a message, in an exact-size copy, is refused. */
+#define EXPECT_CUTS_REFUSED(golden, parse, mtype) do { \
+        mtype m_; \
+        for (size_t n_ = 0; n_ < sizeof(golden); n_++) { \
+            uint8_t *b_ = dup_exact(golden, n_); \
+            assert_int_equal(parse(b_, n_, &m_), -EBADMSG); \
+            free(b_); \
+        } \
+    } while (0)
 
 #endif

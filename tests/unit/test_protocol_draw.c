@@ -23,16 +23,6 @@
 #define IMG_MASK(id) LE64(id), 0, 0, LE32(3), LE32(2), \
     2, 4, LE32(3), LE32(2), LE32(1), LE32(0), 0xa0, 0x40
 
-/* Every proper prefix of a message, in an exact-size copy, is refused. */
-#define EXPECT_CUTS_REFUSED(golden, parse, mtype) do { \
-        mtype m_; \
-        for (size_t n_ = 0; n_ < sizeof(golden); n_++) { \
-            uint8_t *b_ = dup_exact(golden, n_); \
-            assert_int_equal(parse(b_, n_, &m_), -EBADMSG); \
-            free(b_); \
-        } \
-    } while (0)
-
 /* The decoded message written back gives the hand-laid bytes. */
 #define EXPECT_WRITTEN_BACK(golden, m, put) do { \
         struct floe_wbuf w_; \

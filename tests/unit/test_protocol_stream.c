@@ -5,16 +5,6 @@
 
 #include "protocol/spice/stream.h"
 
-/* Every proper prefix of a message, in an exact-size copy, is refused. */
-#define EXPECT_CUTS_REFUSED(golden, parse, mtype) do { \
-        mtype m_; \
-        for (size_t n_ = 0; n_ < sizeof(golden); n_++) { \
-            uint8_t *b_ = dup_exact(golden, n_); \
-            assert_int_equal(parse(b_, n_, &m_), -EBADMSG); \
-            free(b_); \
-        } \
-    } while (0)
-
 /* The golden bytes with the u32 at `at` set to v (an exact-size copy) are refused. */
 #define EXPECT_U32_REFUSED(golden, at, v, parse, mtype) do { \
         uint8_t *b_ = dup_exact(golden, sizeof(golden)); \
