@@ -402,6 +402,9 @@ void fsrv_display_client_sync(struct fsrv_chan *c);
 void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg *m);
 void fsrv_surface_free(struct fsrv_surface *sf);
 void fsrv_display_send_region(struct fsrv_chan *c, pixman_region32_t *rg);
+/* Queues the current pixels of every rectangle of rg (on the surface) as
+ * DRAW_COPYs on every synced DISPLAY channel `monitor`. */
+void fsrv_display_broadcast_pixels(struct floe_server *s, int monitor, pixman_region32_t *rg);
 void fsrv_cursor_broadcast_state(struct floe_server *s, int init_to_all);
 struct fsrv_msg *fsrv_cursor_msg(struct floe_server *s, int init);
 
