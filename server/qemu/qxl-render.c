@@ -258,10 +258,11 @@ int fqxl_render_then(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surfac
         return 0;
     pixman_region32_init(&h.clip);
     rc = op_make(&h, d, surface, opaque, &op, why);
-    if (!rc)
-        rc = floe_raster_draw(dst, &op, damage, why);
+    /* the other side first: the op's sources may be dst itself, unchanged yet */
     if (!rc && drawn)
         drawn(drawn_opaque, &op);
+    if (!rc)
+        rc = floe_raster_draw(dst, &op, damage, why);
     for (int i = 0; i < h.n; i++)
         pixman_image_unref(h.img[i]);
     pixman_region32_fini(&h.clip);

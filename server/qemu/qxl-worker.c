@@ -157,10 +157,23 @@ static int draw_fits(QXLState *w, const struct fqxl_draw *d, const char **why)
     return 1;
 }
 
-/* Whether d goes to floe's server as a draw operation (floe_server_draw)
- * rather than as the pixels it changed: one on the 32-bit primary that
- * needs no image but a 1-bit mask, which the server sends clients as a
- * draw message. */
+static int is_pixels(const struct fqxl_image *im)
+{
+    return im->kind == FQXL_IMAGE_PIXELS;
+}
+
+static int brush_ok(const struct fqxl_brush *b)
+{
+    return b->kind != FQXL_BRUSH_PATTERN || is_pixels(&b->pattern);
+}
+
+/* Whether d goes to floe's server as a draw operation (floe_server_draw),
+ * which the server sends clients as a draw message, rather than as the
+ * pixels it changed: one on the 32-bit primary that reads no other surface
+ * and is not a plain copy of a picture. A plain copy stays a picture: the
+ * server sends only what differs from the screen, finds scrolls in it
+ * (a Linux console draws each scrolled line as one full-screen copy),
+ * caches it per client and streams it when it is video. */
 static int offloadable(QXLState *w, const struct fqxl_draw *d)
 {
     pixman_format_code_t fmt;
@@ -172,15 +185,27 @@ static int offloadable(QXLState *w, const struct fqxl_draw *d)
         return 0;
     switch (d->type) {
     case QXL_DRAW_FILL:
-        return d->brush.kind == FQXL_BRUSH_SOLID;
+    case QXL_DRAW_TEXT:
+        return brush_ok(&d->brush) && brush_ok(&d->back_brush);
     case QXL_DRAW_BLACKNESS:
     case QXL_DRAW_WHITENESS:
     case QXL_DRAW_INVERS:
         return 1;
-    case QXL_DRAW_TEXT:
-        return d->brush.kind == FQXL_BRUSH_SOLID && d->back_brush.kind != FQXL_BRUSH_PATTERN;
     case QXL_DRAW_STROKE:
-        return d->brush.kind == FQXL_BRUSH_SOLID && !(d->line_flags & SPICE_LINE_FLAGS_STYLED);
+        return brush_ok(&d->brush) && !(d->line_flags & SPICE_LINE_FLAGS_STYLED);
+    case QXL_DRAW_COPY:
+        if (d->rop_descriptor == SPICE_ROPD_OP_PUT && !d->has_mask)
+            return 0;
+        return is_pixels(&d->src);
+    case QXL_DRAW_OPAQUE:
+    case QXL_DRAW_BLEND:
+    case QXL_DRAW_ROP3:
+    case QXL_DRAW_TRANSPARENT:
+    case QXL_DRAW_ALPHA_BLEND:
+        return is_pixels(&d->src) && brush_ok(&d->brush);
+    case QXL_DRAW_COMPOSITE:
+        return is_pixels(&d->src) && (!(d->composite_flags & SPICE_COMPOSITE_HAS_MASK) ||
+                                      is_pixels(&d->composite_mask));
     default:
         return 0;
     }

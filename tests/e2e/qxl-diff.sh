@@ -25,9 +25,10 @@
 # reference's messages must equal the reference's surface, tile by tile,
 # for the ops floe renders (the two lists below); every other op is named
 # as not compared. Last floe's library is watched by floe-viewer and by
-# remote-viewer while the commands arrive: it sends the ops that need no
-# image as draw messages (a capture counts them) and the rest as pixels,
-# and each viewer's picture must equal floe's surface, tile by tile.
+# remote-viewer while the commands arrive: it sends the ops as draw
+# messages (a capture counts them by type), plain copies and a few others
+# as pixels, and each viewer's picture must equal floe's surface, tile by
+# tile.
 #
 # The video scenario (a still desktop, a 320x240 area redrawn 25 times a
 # second for 3 s as a video player's frames come, its last frame left
@@ -338,12 +339,16 @@ ops_all() {
     ops_floe_live
 }
 
-# The ops with no image (solid fills, BLACKNESS, WHITENESS, INVERS, text in
-# solid colours, solid strokes) floe's library sends as draw messages for
-# the client to render; the rest as the pixels they changed. Each viewer
-# watching the commands arrive must end with floe's surface, tile by tile,
-# and a capture must show the draw messages.
-OFFLOAD_MIN="302:8 306:1 307:1 308:1 310:3 311:3"   # DRAW_FILL BLACKNESS WHITENESS INVERS STROKE TEXT
+# floe's library sends the guest's draws on the primary as draw messages
+# for the client to render (their images LZ-compressed), but plain copies,
+# which go as pictures (only what differs from the screen), draws that read
+# an off-screen surface and text of A8 glyphs (which the reference client
+# misreads), which go as the pixels they changed. Each viewer watching the
+# commands arrive must end with floe's surface, tile by tile, and a
+# capture must show the draw messages: at least as many of each type as
+# the scenario has tiles that go as one.
+# DRAW_FILL OPAQUE BLEND BLACKNESS WHITENESS INVERS ROP3 STROKE TEXT TRANSPARENT ALPHA_BLEND COMPOSITE
+OFFLOAD_MIN="302:8 303:3 305:3 306:1 307:1 308:1 309:7 310:3 311:4 312:2 313:5 318:5"
 ops_floe_live() {
     local surf=$T/floe-ops-live.surface.ppm ts= port type n got
     if command -v tshark >/dev/null; then
@@ -371,6 +376,7 @@ ops_floe_live() {
         wait "$ts" 2>/dev/null || true
         if [ "$HOST_PORT" = "$port" ]; then
             spice_messages "$port" "$T/ops.pcapng" | sort | uniq -c >"$T/ops.types"
+            echo "ops: floe's library's display messages (count type): $(tr -s ' \n' ' ' <"$T/ops.types")"
             for want in $OFFLOAD_MIN; do
                 type=${want%%:*} n=${want#*:}
                 got=$(awk -v t="$type" '$2 == t { print $1 }' "$T/ops.types")

@@ -1,11 +1,12 @@
-/* Unit tests for floe_server_draw: an operation that needs no image goes to
- * a synced client as the draw message that says the same (a raw client sees
- * its type, box, clip and mask), and a libfloe-client rendering that
- * message ends with the picture the operation makes (rendered here with
- * floe's renderer, as the server renders it into its surface); an
- * operation with an image goes as the pixels it changed; a bbox past the
- * surface is refused with nothing sent; a dashed stroke, which floe does
- * not render, sends its area's pixels. */
+/* Unit tests for floe_server_draw: an operation goes to a synced client as
+ * the draw message that says the same (a raw client sees its type, box,
+ * clip, mask and image), and a libfloe-client rendering that message ends
+ * with the picture the operation makes (rendered here with floe's
+ * renderer, as the server renders it into its surface); operations on
+ * other surfaces, with images far larger than what they change or with A8
+ * glyphs go as the pixels they changed; a bbox past the surface is refused
+ * with nothing sent; a dashed stroke, which floe does not render, sends
+ * its area's pixels. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,6 +122,25 @@ static void offloads(const struct floe_raster_op *op, uint16_t type, struct got 
     assert_int_equal(m->n, 1);
     assert_int_equal(m->type[0], type);
     assert_int_equal(stats(&g).ops_offloaded, before + 1);
+    assert_picture(&g);
+}
+
+/* op goes as DRAW_COPYs of the pixels it changed, and the client ends
+ * with its picture. */
+static void as_pixels(const struct floe_raster_op *op)
+{
+    struct floe_server_stats st0 = stats(&g);
+    struct got m;
+
+    draw(&g, op, 0);
+    expect(op);
+    collect(&m);
+    assert_true(m.n >= 1);
+    for (int i = 0; i < m.n; i++)
+        assert_int_equal(m.type[i], SPICE_MSG_DISPLAY_DRAW_COPY);
+    got_free(&m);
+    assert_int_equal(stats(&g).ops_rendered, st0.ops_rendered + 1);
+    assert_int_equal(stats(&g).ops_offloaded, st0.ops_offloaded);
     assert_picture(&g);
 }
 
@@ -266,15 +286,14 @@ static void test_text(void **st)
                                        .glyphs = gl, .n_glyphs = 3, .glyph_bpp = 4 },
              SPICE_MSG_DISPLAY_DRAW_TEXT, &m);
     got_free(&m);
+    /* A8 glyphs go as pixels (the reference client misreads their rows) */
     for (int i = 0; i < 3; i++)
         gl[i] = (struct floe_raster_glyph){ 100 + 6 * i, 120, 5, 7, a8 };
-    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_TEXT,
-                                       .bbox = { 100, 120, 118, 127 },
-                                       .brush = solid,
-                                       .fore_mode = SPICE_ROPD_OP_PUT,
-                                       .glyphs = gl, .n_glyphs = 3, .glyph_bpp = 8 },
-             SPICE_MSG_DISPLAY_DRAW_TEXT, &m);
-    got_free(&m);
+    as_pixels(&(struct floe_raster_op){ .kind = FLOE_RASTER_TEXT,
+                                        .bbox = { 100, 120, 118, 127 },
+                                        .brush = solid,
+                                        .fore_mode = SPICE_ROPD_OP_PUT,
+                                        .glyphs = gl, .n_glyphs = 3, .glyph_bpp = 8 });
     rig_down(&g);
 }
 
@@ -316,40 +335,130 @@ static void test_stroke_and_copy_bits(void **st)
     rig_down(&g);
 }
 
-/* An operation with an image goes as the pixels it changed; a bbox past
- * the surface is refused; a dashed stroke goes as its area's pixels. */
+/* w x h pixels of noise (alpha too, when asked), an image over them */
+static pixman_image_t *noise(int w, int h, int alpha, uint32_t seed, uint32_t **px)
+{
+    pixman_image_t *img;
+
+    *px = malloc((size_t)w * h * 4);
+    assert_non_null(*px);
+    for (int i = 0; i < w * h; i++) {
+        uint32_t v = (uint32_t)(i + 1) * 2654435761u ^ seed;
+
+        (*px)[i] = alpha ? v : (v | 0xff000000u);
+        /* a premultiplied ARGB picture: no colour above its alpha */
+        if (alpha) {
+            uint32_t a = v >> 24, r = (v >> 16) & 0xff, gr = (v >> 8) & 0xff, b = v & 0xff;
+
+            (*px)[i] = a << 24 | (r * a / 255) << 16 | (gr * a / 255) << 8 | (b * a / 255);
+        }
+    }
+    img = pixman_image_create_bits(alpha ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8, w, h, *px, w * 4);
+    assert_non_null(img);
+    return img;
+}
+
+/* Operations with images go as draw messages carrying them (LZ, lossless):
+ * a copy (its image checked), OPAQUE with a pattern brush through a mask,
+ * BLEND scaled, ROP3 with a pattern, TRANSPARENT, ALPHA_BLEND of an ARGB
+ * picture, COMPOSITE with a mask and a transform. */
+static void test_image_ops(void **st)
+{
+    uint32_t *px[5];
+    pixman_image_t *a = noise(32, 24, 0, 1, &px[0]), *b = noise(16, 16, 0, 7, &px[1]);
+    pixman_image_t *argb = noise(40, 30, 1, 3, &px[2]), *pat = noise(8, 8, 0, 9, &px[3]);
+    pixman_image_t *cmask = noise(20, 20, 1, 13, &px[4]), *mask = disc();
+    struct floe_raster_brush pattern = { .kind = FLOE_RASTER_BRUSH_PATTERN, .pattern = pat,
+                                         .x0 = 3, .y0 = 5 };
+    struct spice_draw_copy dc;
+    struct got m;
+
+    (void)st;
+    setup_rig();
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_COPY, .bbox = { 10, 10, 42, 34 },
+                                       .src = a, .src_area = { 0, 0, 32, 24 },
+                                       .rop_descriptor = SPICE_ROPD_OP_PUT },
+             SPICE_MSG_DISPLAY_DRAW_COPY, &m);
+    assert_int_equal(spice_draw_copy_parse(m.first, m.first_len, &dc), 0);
+    assert_int_equal(dc.image.desc.type, SPICE_IMAGE_LZ_RGB);
+    assert_int_equal(dc.image.desc.width, 32);
+    got_free(&m);
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_OPAQUE, .bbox = { 50, 10, 90, 50 },
+                                       .src = a, .src_area = { 2, 2, 30, 22 },
+                                       .brush = pattern,
+                                       .rop_descriptor = SPICE_ROPD_OP_XOR,
+                                       .mask = { mask, 0, 0, 0 } },
+             SPICE_MSG_DISPLAY_DRAW_OPAQUE, &m);
+    got_free(&m);
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_BLEND, .bbox = { 100, 10, 164, 58 },
+                                       .src = b, .src_area = { 0, 0, 16, 16 },
+                                       .rop_descriptor = SPICE_ROPD_OP_AND,
+                                       .scale_mode = 1 },
+             SPICE_MSG_DISPLAY_DRAW_BLEND, &m);
+    got_free(&m);
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_ROP3, .bbox = { 170, 10, 202, 34 },
+                                       .src = a, .src_area = { 0, 0, 32, 24 },
+                                       .brush = pattern, .rop3 = 0xb8 },
+             SPICE_MSG_DISPLAY_DRAW_ROP3, &m);
+    got_free(&m);
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_TRANSPARENT,
+                                       .bbox = { 10, 60, 26, 76 },
+                                       .src = b, .src_area = { 0, 0, 16, 16 },
+                                       .transparent_color = px[1][5] & 0xffffff },
+             SPICE_MSG_DISPLAY_DRAW_TRANSPARENT, &m);
+    got_free(&m);
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_ALPHA_BLEND,
+                                       .bbox = { 40, 60, 80, 90 },
+                                       .src = argb, .src_area = { 0, 0, 40, 30 },
+                                       .alpha = 0xc0 },
+             SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, &m);
+    got_free(&m);
+    offloads(&(struct floe_raster_op){
+                 .kind = FLOE_RASTER_COMPOSITE, .bbox = { 100, 70, 160, 130 },
+                 .src = argb, .composite_mask = cmask,
+                 .composite_flags = SPICE_COMPOSITE_HAS_MASK |
+                                    SPICE_COMPOSITE_HAS_SRC_TRANSFORM |
+                                    3 /* the operator OVER */,
+                 .src_transform = { 0x8000, 0, 0, 0, 0x8000, 0 },
+                 .src_origin_x = 2, .src_origin_y = 1, .mask_origin_x = 5 },
+             SPICE_MSG_DISPLAY_DRAW_COMPOSITE, &m);
+    got_free(&m);
+    pixman_image_unref(mask);
+    pixman_image_unref(a);
+    pixman_image_unref(b);
+    pixman_image_unref(argb);
+    pixman_image_unref(pat);
+    pixman_image_unref(cmask);
+    for (int i = 0; i < 5; i++)
+        free(px[i]);
+    rig_down(&g);
+}
+
+/* Operations that go as the pixels they changed: one reading another
+ * surface, one whose image is far larger than what it changes; a bbox past
+ * the surface is refused with nothing sent; a dashed stroke, which floe
+ * does not render, sends its area's pixels. */
 static void test_pixels_and_refusals(void **st)
 {
     static const struct floe_raster_pointfix pts[] = { { FIX(5), FIX(100) },
                                                        { FIX(200), FIX(110) } };
     struct floe_raster_seg seg = { SPICE_PATH_BEGIN | SPICE_PATH_END, 2, pts };
-    uint32_t src[32 * 32];
-    pixman_image_t *img;
-    struct floe_raster_op copy = { .kind = FLOE_RASTER_COPY,
-                                   .bbox = { 40, 40, 72, 72 },
-                                   .src_area = { 0, 0, 32, 32 },
-                                   .rop_descriptor = SPICE_ROPD_OP_PUT };
+    uint32_t *px, *big_px;
+    pixman_image_t *img = noise(32, 32, 0, 5, &px), *big = noise(300, 300, 0, 11, &big_px);
     struct floe_server_stats st0;
     struct got m;
 
     (void)st;
-    for (int i = 0; i < 32 * 32; i++)
-        src[i] = 0xff000000u | (uint32_t)(i * 2654435761u >> 8);
-    img = pixman_image_create_bits(PIXMAN_x8r8g8b8, 32, 32, src, 32 * 4);
-    assert_non_null(img);
-    copy.src = img;
     setup_rig();
+    as_pixels(&(struct floe_raster_op){ .kind = FLOE_RASTER_COPY, .bbox = { 40, 40, 72, 72 },
+                                        .src = img, .src_area = { 0, 0, 32, 32 },
+                                        .src_surface = 1,
+                                        .rop_descriptor = SPICE_ROPD_OP_PUT });
+    as_pixels(&(struct floe_raster_op){ .kind = FLOE_RASTER_COPY, .bbox = { 80, 40, 88, 48 },
+                                        .src = big, .src_area = { 0, 0, 300, 300 },
+                                        .scale_mode = 1,
+                                        .rop_descriptor = SPICE_ROPD_OP_PUT });
     st0 = stats(&g);
-    draw(&g, &copy, 0);
-    expect(&copy);
-    collect(&m);
-    assert_true(m.n >= 1);
-    for (int i = 0; i < m.n; i++)
-        assert_int_equal(m.type[i], SPICE_MSG_DISPLAY_DRAW_COPY);
-    got_free(&m);
-    assert_int_equal(stats(&g).ops_rendered, st0.ops_rendered + 1);
-    assert_picture(&g);
-
     draw(&g, &(struct floe_raster_op){ .kind = FLOE_RASTER_FILL, .bbox = { 200, 100, 260, 120 },
                                        .brush = solid, .rop_descriptor = SPICE_ROPD_OP_PUT },
          -EINVAL);
@@ -369,6 +478,9 @@ static void test_pixels_and_refusals(void **st)
     assert_int_equal(stats(&g).ops_offloaded, st0.ops_offloaded);
     assert_picture(&g);
     pixman_image_unref(img);
+    pixman_image_unref(big);
+    free(px);
+    free(big_px);
     rig_down(&g);
 }
 
@@ -379,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_invers_mask),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_stroke_and_copy_bits),
+        cmocka_unit_test(test_image_ops),
         cmocka_unit_test(test_pixels_and_refusals),
     };
 

@@ -338,14 +338,16 @@ void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x
  * codecs/raster.h: FILL, COPY, TEXT, STROKE, ROP3, COMPOSITE, ... with
  * clip, mask and brushes), on monitor surface_id's surface. The server
  * renders it into the surface as SPICE's software canvas would, and sends
- * the clients the draw message that says the same when the operation
- * needs no image (FILL with a solid brush, BLACKNESS, WHITENESS, INVERS,
- * TEXT, a solid STROKE, COPY_BITS; no mask), so that they render it
- * themselves; any other operation goes as the pixels it changed. Images
- * the operation names are read during the call only. Colours are xRGB.
- * 0; -ENOTSUP (no such monitor or no surface yet, or an operation the
- * renderer does not draw, whose area then goes as pixels), -EINVAL (a bbox
- * that leaves the surface: nothing is drawn) or -ENOMEM. */
+ * the clients the draw message that says the same, for them to render
+ * (its images compressed losslessly, each at most four times the pixels
+ * the operation changes); an operation that reads another surface
+ * (src_surface), has a mask other than 1-bit or A8 glyphs (which the
+ * reference client misreads), or whose images are larger goes as the
+ * pixels it changed. Images the operation names are read during the call
+ * only. Colours are xRGB. 0; -ENOTSUP (no such monitor or no surface yet,
+ * or an operation the renderer does not draw, whose area then goes as
+ * pixels), -EINVAL (a bbox that leaves the surface: nothing is drawn) or
+ * -ENOMEM. */
 struct floe_raster_op;
 int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct floe_raster_op *op);
 /* Ends a frame: clients are told the picture is complete up to here. */
