@@ -144,6 +144,7 @@ static void caps_for(uint8_t type, struct spice_caps *caps)
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+        spice_caps_set(caps->channel, FLOE_DISPLAY_CAP_RENDER_REPORT);
     }
 }
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "codecs/codec.h"
 #include "common/log.h"
@@ -235,14 +237,62 @@ static int display_locked(struct fcli_display *d, uint16_t type, const uint8_t *
     }
 }
 
+static int is_draw(uint16_t type)
+{
+    return (type >= SPICE_MSG_DISPLAY_DRAW_FILL && type <= SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND) ||
+           type == SPICE_MSG_DISPLAY_DRAW_COMPOSITE || type == SPICE_MSG_DISPLAY_COPY_BITS;
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Once a second, to a server that takes them: how busy rendering draw
+ * messages kept this client (floe's RENDER_REPORT), so that it renders for
+ * a client that falls behind. */
+#define REPORT_PERIOD_MS 1000
+
+static void render_account(struct fcli_chan *ch, struct fcli_display *d, int64_t t0, int64_t t1)
+{
+    struct floe_wbuf w;
+    int64_t ms = t1 / 1000;
+
+    if (!spice_caps_has(ch->peer_caps.channel, FLOE_DISPLAY_CAP_RENDER_REPORT))
+        return;
+    if (!d->report_ms)
+        d->report_ms = t0 / 1000;
+    d->busy_us += t1 - t0;
+    d->report_draws++;
+    if (ms - d->report_ms < REPORT_PERIOD_MS)
+        return;
+    floe_wbuf_init(&w, 64);
+    spice_floe_render_report_put(&w, &(struct spice_floe_render_report){
+        .period_ms = (uint32_t)(ms - d->report_ms), .draws = d->report_draws,
+        .busy_us = d->busy_us > UINT32_MAX ? UINT32_MAX : (uint32_t)d->busy_us });
+    fcli_chan_send_wbuf(ch, FLOE_MSGC_DISPLAY_RENDER_REPORT, &w);
+    d->report_ms = ms;
+    d->busy_us = 0;
+    d->report_draws = 0;
+}
+
 static int display_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body, size_t len)
 {
     struct floe_client *c = ch->client;
-    int ev = -1, rc;
+    struct fcli_display *d = &c->displays[ch->id];
+    int draw = is_draw(type), ev = -1, rc;
+    int64_t t0 = draw ? mono_us() : 0;
 
+    if (draw && d->render_delay_us)
+        usleep(d->render_delay_us);
     pthread_mutex_lock(&c->lock);
-    rc = display_locked(&c->displays[ch->id], type, body, len, &ev);
+    rc = display_locked(d, type, body, len, &ev);
     pthread_mutex_unlock(&c->lock);
+    if (draw)
+        render_account(ch, d, t0, mono_us());
     if (!rc && ev >= 0)
         ch->owner->emit_fn(c, (enum floe_client_event)ev);
     return rc;
@@ -259,6 +309,11 @@ static void display_linked(struct fcli_chan *ch)
     struct spice_display_init m = { id, d->cache.limit, id, (int32_t)FLOE_CLIENT_GLZ_WINDOW };
     struct floe_wbuf w;
 
+    const char *delay = getenv("FLOE_TEST_RENDER_DELAY_US");
+
+    d->report_ms = d->busy_us = 0;
+    d->report_draws = 0;
+    d->render_delay_us = delay ? (unsigned)strtoul(delay, NULL, 10) : 0;
     /* a new connection: the server starts new GLZ ids, caches and palettes */
     pthread_mutex_lock(&c->lock);
     fcli_display_codecs_reset(d);

@@ -142,6 +142,11 @@ struct fcli_display {
     uint64_t marks, frames, draws;
     int64_t last_ms;            /* when display data last arrived (network thread) */
     uint8_t warned_msg[512];    /* log-once flags by message type */
+    /* rendering draw messages since report_ms, told to a server that takes
+     * floe's render reports (network thread only) */
+    int64_t report_ms, busy_us;
+    uint32_t report_draws;
+    unsigned render_delay_us;   /* FLOE_TEST_RENDER_DELAY_US: a slow renderer, for tests */
     uint8_t warned_image[256];  /* log-once flags by image type */
     uint8_t warned_misc[FCLI_WARN_N];
     struct fcli_stream streams[FLOE_CLIENT_MAX_STREAMS];

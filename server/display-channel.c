@@ -16,7 +16,56 @@ struct display_client {
     int preferred;                  /* PREFERRED_COMPRESSION before DISPLAY_INIT, or 0 */
     uint8_t glz_id;                 /* the client's GLZ dictionary id ... */
     int glz_own;                    /* ... and whether this channel uses it */
+    int server_renders;             /* draw operations go to it as pixels */
+    int fast_reports;               /* reports in a row of a client with time to spare */
 };
+
+/* A client that reports rendering draws for more than half of its time
+ * gets their pixels instead, and its queue merged sooner; three reports in
+ * a row under a fifth take it back to rendering them itself. */
+#define SLOW_PERMILLE 500
+#define FAST_PERMILLE 200
+#define FAST_REPORTS 3
+
+int fsrv_display_server_renders(const struct fsrv_chan *c)
+{
+    const struct display_client *dc = c->priv;
+
+    return dc && dc->server_renders;
+}
+
+/* FLOE_MSGC_DISPLAY_RENDER_REPORT: the client's share of time spent
+ * rendering decides who renders draw operations for it. */
+static void render_report(struct fsrv_chan *c, const struct spice_floe_render_report *rr)
+{
+    struct display_client *dc = c->priv;
+    uint64_t busy = rr->period_ms ? (uint64_t)rr->busy_us / rr->period_ms : 0;   /* permille */
+
+    const struct fsrv_surface *sf = &c->srv->primary[c->id];
+
+    if (!dc->server_renders && busy >= SLOW_PERMILLE) {
+        dc->server_renders = 1;
+        dc->fast_reports = 0;
+        /* and what waits for it is merged sooner: past two pictures' worth,
+         * the newest pixels of an area replace the draws queued for it */
+        c->queue_limit = 2 * (size_t)sf->width * sf->height * 4 + (1u << 20);
+        if (c->queue_limit > DISPLAY_QUEUE_LIMIT)
+            c->queue_limit = DISPLAY_QUEUE_LIMIT;
+        c->srv->stats.server_rendered_clients++;
+        floe_info("%s: display %u: the client spends %llu%% of its time rendering %u draws: "
+                  "the server renders for it", c->peer, c->id, (unsigned long long)busy / 10,
+                  rr->draws);
+    } else if (dc->server_renders) {
+        dc->fast_reports = busy < FAST_PERMILLE ? dc->fast_reports + 1 : 0;
+        if (dc->fast_reports >= FAST_REPORTS) {
+            dc->server_renders = 0;
+            c->queue_limit = DISPLAY_QUEUE_LIMIT;
+            c->srv->stats.server_rendered_clients--;
+            floe_info("%s: display %u: the client has time to spare (%llu%% rendering): it "
+                      "renders draws again", c->peer, c->id, (unsigned long long)busy / 10);
+        }
+    }
+}
 
 static void display_linked(struct fsrv_chan *c)
 {
@@ -80,6 +129,20 @@ static int display_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *bod
         if (r.bad)
             return -EBADMSG;
         return dc->synced ? 0 : display_init(c, &init);
+    case FLOE_MSGC_DISPLAY_RENDER_REPORT: {
+        struct spice_floe_render_report rr;
+
+        /* floe's own message: only from a client that said it sends it */
+        if (!spice_caps_has(c->caps.channel, FLOE_DISPLAY_CAP_RENDER_REPORT)) {
+            floe_debug("%s: display: ignoring message %u", c->peer, type);
+            return 0;
+        }
+        spice_floe_render_report_get(&r, &rr);
+        if (r.bad)
+            return -EBADMSG;
+        render_report(c, &rr);
+        return 0;
+    }
     case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION: {
         struct spice_preferred_compression pc;
 
@@ -184,6 +247,8 @@ static void display_closed(struct fsrv_chan *c)
 {
     struct display_client *dc = c->priv;
 
+    if (dc && dc->server_renders)
+        c->srv->stats.server_rendered_clients--;
     if (dc)
         fsrv_display_enc_free(dc->enc);
     free(c->priv);

@@ -402,6 +402,10 @@ void fsrv_stream_end(struct floe_server *s, int monitor, int redraw);
 /* The server closes: the streams' timers close. */
 void fsrv_stream_close(struct floe_server *s);
 
+/* display-channel.c: whether draw operations go to this display client as
+ * the pixels they change (it reported falling behind rendering them) */
+int fsrv_display_server_renders(const struct fsrv_chan *c);
+
 /* display/model.c */
 void fsrv_display_client_sync(struct fsrv_chan *c);
 /* Queues m (the reference is taken over) on every synced DISPLAY channel

@@ -349,6 +349,9 @@ static void describe_displays(const struct fsrv_session *ss, char *out, size_t l
             used += (size_t)snprintf(out + used, len - used, " display");
         else
             used += (size_t)snprintf(out + used, len - used, " display:%d", k);
+        /* the server renders draw operations for this one */
+        if (fsrv_display_server_renders(d) && used < len)
+            used += (size_t)snprintf(out + used, len - used, "(server-rendered)");
     }
 }
 
@@ -359,7 +362,7 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
     buf[0] = 0;
     for (struct fsrv_session *ss = s->sessions; ss && used < len; ss = ss->next) {
         const char *peer = ss->main ? ss->main->peer : "?";
-        char displays[16 * FLOE_SERVER_MAX_MONITORS];
+        char displays[40 * FLOE_SERVER_MAX_MONITORS];
         size_t pending;
         int n;
 

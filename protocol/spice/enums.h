@@ -93,6 +93,13 @@ enum {
     SPICE_MSGC_DISPLAY_INIT = 101, SPICE_MSGC_DISPLAY_STREAM_REPORT,
     SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION,
 };
+/* floe's own, beyond what SPICE defines, and used only when both sides
+ * advertise the capability (the reference peers never do): a client that
+ * renders draw messages reports how busy rendering them keeps it
+ * (RENDER_REPORT, struct spice_floe_render_report), so that a server can
+ * render for one that falls behind. */
+enum { FLOE_DISPLAY_CAP_RENDER_REPORT = 24 };
+enum { FLOE_MSGC_DISPLAY_RENDER_REPORT = 0xfe01 };
 
 enum {
     SPICE_MSGC_INPUTS_KEY_DOWN = 101, SPICE_MSGC_INPUTS_KEY_UP,

@@ -49,6 +49,7 @@ typedef int32_t floe_i32_t;
     M(display_init,  F(u8, pixmap_cache_id) F(u64, pixmap_cache_size) \
                      F(u8, glz_dictionary_id) F(i32, glz_dictionary_window_size)) \
     M(preferred_compression, F(u8, image_compression)) \
+    M(floe_render_report, F(u32, period_ms) F(u32, draws) F(u32, busy_us)) \
     M(resource_id,   F(u8, type) F(u64, id)) \
     M(surface_create, F(u32, surface_id) F(u32, width) F(u32, height) F(u32, format) F(u32, flags)) \
     M(surface_destroy, F(u32, surface_id)) \

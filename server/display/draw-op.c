@@ -386,6 +386,25 @@ static void reach(const struct floe_raster_op *op, int w, int h, pixman_region32
     pixman_region32_intersect_rect(out, out, 0, 0, (unsigned)w, (unsigned)h);
 }
 
+/* Queues the draw message m (the reference is taken over) for each synced
+ * client of the monitor that renders draws, and the pixels of `damage`
+ * for those the server renders for. */
+static void send_each(struct floe_server *s, int monitor, struct fsrv_msg *m,
+                      pixman_region32_t *damage)
+{
+    for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next) {
+        struct fsrv_chan *c = ss->display[monitor];
+
+        if (!c || !c->model_synced)
+            continue;
+        if (fsrv_display_server_renders(c))
+            fsrv_display_send_region(c, damage);
+        else
+            fsrv_chan_send(c, m);
+    }
+    fsrv_msg_unref(m);
+}
+
 static size_t max_image_pixels(pixman_region32_t *damage)
 {
     const pixman_box32_t *e = pixman_region32_extents(damage);
@@ -452,7 +471,7 @@ int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct fl
         ext = pixman_region32_extents(&damage);
         m->has_box = 1;
         m->box = *ext;
-        fsrv_display_broadcast(s, k, m);
+        send_each(s, k, m, &damage);
         s->stats.ops_offloaded++;
     } else {
         fsrv_display_broadcast_pixels(s, k, &damage);

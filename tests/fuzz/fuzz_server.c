@@ -263,6 +263,9 @@ static void send_link(int fd, uint8_t type, uint32_t session, int mini, const in
         spice_caps_set(caps.channel, SPICE_MAIN_CAP_NAME_AND_UUID);
     if (type == SPICE_CHANNEL_DISPLAY)
         spice_caps_set(caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
+    /* floe's render reports are read only from a client that announced them */
+    if (type == SPICE_CHANNEL_DISPLAY)
+        spice_caps_set(caps.channel, FLOE_DISPLAY_CAP_RENDER_REPORT);
     floe_wbuf_init(&w, 0);
     spice_link_mess_write(&w, &m, &caps);
     floe_put_u32(&w, SPICE_AUTH_SPICE);

@@ -138,9 +138,10 @@ static void assert_picture(struct rig *g)
 
 /* ---- setting up ---- */
 
-/* A server showing `first`, a raw client synced (it got MARK) and a
+/* A server showing `first`, a raw client synced (it got MARK; its display
+ * channel advertising capability display_cap, unless -1) and a
  * libfloe-client showing it. */
-static void rig_up(struct rig *g, const uint32_t *first)
+static void rig_up_cap(struct rig *g, const uint32_t *first, int display_cap)
 {
     static const uint16_t main_init[] = { SPICE_MSG_MAIN_INIT, 0 };
     struct call c = { .op = OP_LISTEN };
@@ -167,7 +168,7 @@ static void rig_up(struct rig *g, const uint32_t *first)
     raw_read(g->main_fd, main_init, g->body, BODY_MAX);
     floe_rbuf_init(&r, g->body, SPICE_SIZE_main_init);
     spice_main_init_get(&r, &init);
-    g->disp = raw_link(g->port, init.session_id, SPICE_CHANNEL_DISPLAY);
+    g->disp = raw_link_cap(g->port, init.session_id, SPICE_CHANNEL_DISPLAY, display_cap);
     /* no image cache, no GLZ dictionary */
     RAW_SEND(g->disp, SPICE_MSGC_DISPLAY_INIT,
              spice_display_init_put(&w_, &(struct spice_display_init){ 1, 0, 0, 0 }));
@@ -181,6 +182,11 @@ static void rig_up(struct rig *g, const uint32_t *first)
         fail_msg("libfloe-client: %s", err);
     assert_int_equal(floe_client_start(g->fc), 0);
     assert_picture(g);
+}
+
+static void rig_up(struct rig *g, const uint32_t *first)
+{
+    rig_up_cap(g, first, -1);
 }
 
 static void rig_down(struct rig *g)

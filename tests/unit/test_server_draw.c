@@ -6,7 +6,8 @@
  * other surfaces, with images far larger than what they change or with A8
  * glyphs go as the pixels they changed; a bbox past the surface is refused
  * with nothing sent; a dashed stroke, which floe does not render, sends
- * its area's pixels. */
+ * its area's pixels; a client reporting (floe's render report) that it
+ * falls behind gets pixels until it has time to spare again. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -484,6 +485,70 @@ static void test_pixels_and_refusals(void **st)
     rig_down(&g);
 }
 
+/* The raw client (with floe's render reports) says rendering took `permille`
+ * of its last second; waits until the server took it as `server_rendered`
+ * clients rendered for. */
+static void report(int permille, int server_rendered)
+{
+    struct floe_server_stats st;
+
+    RAW_SEND(g.disp, FLOE_MSGC_DISPLAY_RENDER_REPORT,
+             spice_floe_render_report_put(&w_, &(struct spice_floe_render_report){
+                 1000, 40, (uint32_t)permille * 1000 }));
+    for (int i = 0; i < 200; i++) {
+        st = stats(&g);
+        if (st.server_rendered_clients == server_rendered)
+            return;
+        usleep(10000);
+    }
+    fail_msg("server_rendered_clients is %d after a report of %d permille, want %d",
+             st.server_rendered_clients, permille, server_rendered);
+}
+
+/* A client that reports spending most of its time rendering gets the
+ * pixels of draw operations (the other client still the draws); three
+ * reports with time to spare in a row bring the draws back. A client
+ * without the capability is not heard. */
+static void test_render_policy(void **st)
+{
+    uint32_t *px = first_picture();
+    struct floe_raster_op fill = { .kind = FLOE_RASTER_FILL, .bbox = { 20, 20, 120, 90 },
+                                   .brush = solid, .rop_descriptor = SPICE_ROPD_OP_XOR };
+    struct got m;
+
+    (void)st;
+    rig_up_cap(&g, px, FLOE_DISPLAY_CAP_RENDER_REPORT);
+    free(px);
+    report(800, 1);
+    draw(&g, &fill, 0);
+    expect(&fill);
+    collect(&m);
+    assert_true(m.n >= 1);
+    for (int i = 0; i < m.n; i++)
+        assert_int_equal(m.type[i], SPICE_MSG_DISPLAY_DRAW_COPY);
+    got_free(&m);
+    /* the libfloe-client, which renders quickly, still got the draw */
+    assert_picture(&g);
+    report(100, 1);
+    report(100, 1);
+    report(100, 0);
+    offloads(&fill, SPICE_MSG_DISPLAY_DRAW_FILL, &m);
+    got_free(&m);
+    rig_down(&g);
+
+    /* without the capability, reports are ignored */
+    px = first_picture();
+    rig_up(&g, px);
+    free(px);
+    RAW_SEND(g.disp, FLOE_MSGC_DISPLAY_RENDER_REPORT,
+             spice_floe_render_report_put(&w_, &(struct spice_floe_render_report){
+                 1000, 40, 900000 }));
+    offloads(&fill, SPICE_MSG_DISPLAY_DRAW_FILL, &m);
+    got_free(&m);
+    assert_int_equal(stats(&g).server_rendered_clients, 0);
+    rig_down(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_stroke_and_copy_bits),
         cmocka_unit_test(test_image_ops),
         cmocka_unit_test(test_pixels_and_refusals),
+        cmocka_unit_test(test_render_policy),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
