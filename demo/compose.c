@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "demo/demo-priv.h"
+#include "protocol/spice/enums.h"
 
 int floe_demo_layer_alloc(struct floe_demo_layer *l, int x, int y, int w, int h)
 {
@@ -240,6 +241,39 @@ void floe_demo_layer_draw(struct floe_demo *d, int id, const struct floe_raster_
     floe_server_draw(d->srv, 0, &s);
     pixman_region32_fini(&vis);
     free(gl);
+}
+
+void floe_demo_layer_fill(struct floe_demo *d, int id, const struct floe_rect *r, uint32_t rgb,
+                          int submit)
+{
+    struct floe_raster_op op = {
+        .kind = FLOE_RASTER_FILL,
+        .bbox = { r->x, r->y, r->x + r->w, r->y + r->h },
+        .brush = { .kind = FLOE_RASTER_BRUSH_SOLID, .color = rgb },
+        .rop_descriptor = SPICE_ROPD_OP_PUT,
+    };
+
+    if (r->w > 0 && r->h > 0)
+        floe_demo_layer_draw(d, id, &op, submit);
+}
+
+int floe_demo_layer_text(struct floe_demo *d, int id, const struct floe_rect *r,
+                         struct floe_demo_font *f, int x, int y, const char *s, int len,
+                         uint32_t rgb, int submit)
+{
+    struct floe_raster_glyph gl[256];
+    int n, end = floe_demo_text_glyphs(f, x, y, s, len, gl, 256, &n);
+
+    if (n)
+        floe_demo_layer_draw(d, id,
+                             &(struct floe_raster_op){
+                                 .kind = FLOE_RASTER_TEXT,
+                                 .bbox = { r->x, r->y, r->x + r->w, r->y + r->h },
+                                 .brush = { .kind = FLOE_RASTER_BRUSH_SOLID, .color = rgb },
+                                 .fore_mode = SPICE_ROPD_OP_PUT,
+                                 .glyphs = gl, .n_glyphs = (uint32_t)n, .glyph_bpp = 4 },
+                             submit);
+    return end;
 }
 
 /* copy_bits for each box of dst, from box - (dx, dy), in an order where no

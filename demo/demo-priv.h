@@ -176,6 +176,14 @@ void floe_demo_layer_show(struct floe_demo *d, int id, const struct floe_rect *l
  * hands it to the server as a draw operation on the part of the layer that
  * shows, for clients to draw themselves. */
 void floe_demo_layer_draw(struct floe_demo *d, int id, const struct floe_raster_op *op, int submit);
+/* The same for a solid fill of r, and for UTF-8 text with its baseline at
+ * y clipped to r (one glyph run of A4 glyphs); the text returns the pen x
+ * after it. */
+void floe_demo_layer_fill(struct floe_demo *d, int id, const struct floe_rect *r, uint32_t rgb,
+                          int submit);
+int floe_demo_layer_text(struct floe_demo *d, int id, const struct floe_rect *r,
+                         struct floe_demo_font *f, int x, int y, const char *s, int len,
+                         uint32_t rgb, int submit);
 /* The layer's pixels in local were moved up by dy: copy_bits what shows. */
 void floe_demo_layer_scroll(struct floe_demo *d, int id, const struct floe_rect *local, int dy);
 /* Moves layer id to (x, y), copying what it can and exposing what it left. */

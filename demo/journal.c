@@ -1,5 +1,6 @@
 /* The demo's terminal window: a `journalctl -f` log whose lines are a pure
- * function of (seed, line number); new lines scroll it up with copy_bits. */
+ * function of (seed, line number); new lines scroll it up with copy_bits
+ * and come as a fill and glyph runs, which clients draw themselves. */
 #include <stdio.h>
 
 #include "demo/demo-priv.h"
@@ -51,16 +52,17 @@ static const struct {
 
 static const uint32_t level_rgb[] = { 0xd8dee9, 0xebcb8b, 0xe06c75 };
 
-static void draw_line(struct floe_demo *d, uint64_t line, const struct floe_demo_canvas *c,
-                      int baseline)
+/* Log line `line` in row r (layer coordinates), as four glyph runs. */
+static void draw_line(struct floe_demo *d, uint64_t line, const struct floe_rect *r, int baseline,
+                      int submit)
 {
     struct floe_demo_font *f = d->font.mono;
     uint64_t st = d->seed * 0x9e3779b97f4a7c15ull ^ (line + 1) * 0xd1b54a32d192ed69ull;
-    uint64_t r = floe_demo_splitmix(&st);
-    unsigned t = (unsigned)((9 * 3600 + 41 * 60 + 2 * line + (r & 1)) % 86400);
-    unsigned k = (unsigned)((r >> 8) % NTEMPLATES), a[4];
+    uint64_t rnd = floe_demo_splitmix(&st);
+    unsigned t = (unsigned)((9 * 3600 + 41 * 60 + 2 * line + (rnd & 1)) % 86400);
+    unsigned k = (unsigned)((rnd >> 8) % NTEMPLATES), a[4];
     char buf[160];
-    int x = 0;
+    int x = r->x, id = FLOE_DEMO_TERMINAL;
 
     for (int i = 0; i < 4; i++) {
         unsigned span = templates[k].span[i];
@@ -68,28 +70,28 @@ static void draw_line(struct floe_demo *d, uint64_t line, const struct floe_demo
         a[i] = templates[k].lo[i] + (span ? (unsigned)(floe_demo_splitmix(&st) % span) : 0);
     }
     snprintf(buf, sizeof(buf), "Mar 14 %02u:%02u:%02u ", t / 3600, t / 60 % 60, t % 60);
-    x = floe_demo_text_draw(c, f, x, baseline, buf, -1, 0x7b8394);
-    x = floe_demo_text_draw(c, f, x, baseline, "demo ", -1, 0x81a1c1);
+    x = floe_demo_layer_text(d, id, r, f, x, baseline, buf, -1, 0x7b8394, submit);
+    x = floe_demo_layer_text(d, id, r, f, x, baseline, "demo ", -1, 0x81a1c1, submit);
     if (templates[k].unit[0] == 'k')
         snprintf(buf, sizeof(buf), "%s: ", templates[k].unit);
     else
         snprintf(buf, sizeof(buf), "%s[%u]: ", templates[k].unit,
                  300 + floe_demo_hash3(d->seed, k, 7) % 30000);
-    x = floe_demo_text_draw(c, f, x, baseline, buf, -1, 0xa3be8c);
+    x = floe_demo_layer_text(d, id, r, f, x, baseline, buf, -1, 0xa3be8c, submit);
     snprintf(buf, sizeof(buf), templates[k].fmt, a[0], a[1], a[2], a[3]);
-    floe_demo_text_draw(c, f, x, baseline, buf, -1, level_rgb[templates[k].level]);
+    floe_demo_layer_text(d, id, r, f, x, baseline, buf, -1, level_rgb[templates[k].level], submit);
 }
 
-/* Draws log line `line` into visible row `row` of the layer's buffer. */
-static void draw_row(struct floe_demo *d, int row, uint64_t line)
+/* Draws log line `line` into visible row `row` of the layer (and, with
+ * submit, hands the server its fill and glyph runs). */
+static void draw_row(struct floe_demo *d, int row, uint64_t line, int submit)
 {
     struct floe_demo_journal *j = &d->journal;
     struct floe_rect r = { j->area.x, j->area.y + row * j->line_h, j->area.w, j->line_h };
-    struct floe_demo_canvas c = floe_demo_canvas_view(&d->layers[FLOE_DEMO_TERMINAL].c, &r);
-    int baseline = d->font.mono->ascent + (j->line_h - d->font.mono->height) / 2;
+    int baseline = r.y + d->font.mono->ascent + (j->line_h - d->font.mono->height) / 2;
 
-    floe_demo_canvas_fill(&c, 0, 0, c.w, c.h, 0x1e222a);
-    draw_line(d, line, &c, baseline);
+    floe_demo_layer_fill(d, FLOE_DEMO_TERMINAL, &r, 0x1e222a, submit);
+    draw_line(d, line, &r, baseline, submit);
 }
 
 int floe_demo_journal_init(struct floe_demo *d)
@@ -107,7 +109,7 @@ int floe_demo_journal_init(struct floe_demo *d)
         j->rows = 1;
     j->area = (struct floe_rect){ in.x + pad, in.y + pad, in.w - 2 * pad, j->rows * j->line_h };
     for (int row = 0; row < j->rows; row++)
-        draw_row(d, row, (uint64_t)row);
+        draw_row(d, row, (uint64_t)row, 0);
     j->next = (uint64_t)j->rows;
     return 0;
 }
@@ -118,16 +120,13 @@ void floe_demo_journal_tick(struct floe_demo *d)
     struct floe_demo_journal *j = &d->journal;
     uint64_t period = (uint64_t)(d->fps * 2 / 5 > 0 ? d->fps * 2 / 5 : 1);
     struct floe_demo_canvas c;
-    struct floe_rect last = { j->area.x, j->area.y + (j->rows - 1) * j->line_h, j->area.w,
-                              j->line_h };
 
     if (d->tick % period)
         return;
     c = floe_demo_canvas_view(&d->layers[FLOE_DEMO_TERMINAL].c, &j->area);
     floe_demo_canvas_scroll(&c, j->line_h);
-    draw_row(d, j->rows - 1, j->next++);
+    /* the clients scroll first, then draw the new line on the last row */
     if (j->rows > 1)
         floe_demo_layer_scroll(d, FLOE_DEMO_TERMINAL, &j->area, j->line_h);
-    else
-        floe_demo_layer_show(d, FLOE_DEMO_TERMINAL, &last);
+    draw_row(d, j->rows - 1, j->next++, 1);
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "demo/demo-priv.h"
-#include "protocol/spice/enums.h"
 
 #define TEXT_RGB 0x1f2328
 #define PAPER_RGB 0xffffff
@@ -83,37 +82,6 @@ static uint64_t fnv(const char *s, int len, uint64_t h)
     return h | 1;
 }
 
-/* A solid FILL of r (layer coordinates). */
-static struct floe_raster_op fill_op(struct floe_rect r, uint32_t rgb)
-{
-    return (struct floe_raster_op){
-        .kind = FLOE_RASTER_FILL,
-        .bbox = { r.x, r.y, r.x + r.w, r.y + r.h },
-        .brush = { .kind = FLOE_RASTER_BRUSH_SOLID, .color = rgb },
-        .rop_descriptor = SPICE_ROPD_OP_PUT,
-    };
-}
-
-/* Text inside r with its baseline at y, as one TEXT operation of A4
- * glyphs; returns the pen x after it. */
-static int text_op(struct floe_demo *d, struct floe_rect r, int x, int y, const char *s, int len,
-                   uint32_t rgb, int submit)
-{
-    struct floe_raster_glyph gl[256];
-    int n, end = floe_demo_text_glyphs(d->font.ui, x, y, s, len, gl, 256, &n);
-
-    if (n)
-        floe_demo_layer_draw(d, FLOE_DEMO_NOTES,
-                             &(struct floe_raster_op){
-                                 .kind = FLOE_RASTER_TEXT,
-                                 .bbox = { r.x, r.y, r.x + r.w, r.y + r.h },
-                                 .brush = { .kind = FLOE_RASTER_BRUSH_SOLID, .color = rgb },
-                                 .fore_mode = SPICE_ROPD_OP_PUT,
-                                 .glyphs = gl, .n_glyphs = (uint32_t)n, .glyph_bpp = 4 },
-                             submit);
-    return end;
-}
-
 /* The row: its paper, text (or the placeholder) and the caret, drawn into
  * the window and, with submit, handed to the server as a fill, a glyph run
  * and a fill, which clients draw themselves. */
@@ -123,22 +91,21 @@ static void draw_row(struct floe_demo *d, int i, const int *row, int caret, int 
     struct floe_rect r = { n->area.x, n->area.y + i * n->line_h, n->area.w, n->line_h };
     struct floe_demo_font *f = d->font.ui;
     int base = r.y + (n->line_h - f->height) / 2 + f->ascent, x = r.x;
-    struct floe_raster_op op = fill_op(r, PAPER_RGB);
 
-    floe_demo_layer_draw(d, FLOE_DEMO_NOTES, &op, submit);
+    floe_demo_layer_fill(d, FLOE_DEMO_NOTES, &r, PAPER_RGB, submit);
     if (row && n->len == 0)
-        text_op(d, r, r.x + S(d, 3), base, "Type here: keys from any client land in this window.",
-                -1, 0x9aa0aa, submit);
+        floe_demo_layer_text(d, FLOE_DEMO_NOTES, &r, f, r.x + S(d, 3), base,
+                             "Type here: keys from any client land in this window.", -1,
+                             0x9aa0aa, submit);
     else if (row)
-        x = text_op(d, r, r.x, base, n->text + row[0], row[1], TEXT_RGB, submit);
+        x = floe_demo_layer_text(d, FLOE_DEMO_NOTES, &r, f, r.x, base, n->text + row[0], row[1],
+                                 TEXT_RGB, submit);
     if (caret && n->caret_on) {
         struct floe_rect c = { x, r.y + S(d, 2), S(d, 2) > 1 ? 2 : 1, n->line_h - S(d, 4) };
 
         if (c.x + c.w > r.x + r.w)
             c.w = r.x + r.w - c.x;
-        op = fill_op(c, TEXT_RGB);
-        if (c.w > 0)
-            floe_demo_layer_draw(d, FLOE_DEMO_NOTES, &op, submit);
+        floe_demo_layer_fill(d, FLOE_DEMO_NOTES, &c, TEXT_RGB, submit);
     }
 }
 
