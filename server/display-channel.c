@@ -4,6 +4,7 @@
  * the area they covered. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 #include "server/internal.h"
@@ -17,6 +18,8 @@ struct display_client {
     uint8_t glz_id;                 /* the client's GLZ dictionary id ... */
     int glz_own;                    /* ... and whether this channel uses it */
     int server_renders;             /* draw operations go to it as pixels */
+    int no_occlusion;               /* FLOE_TEST_OCCLUSION=0: queued draws stay, for tests
+                                     * of what an overflow does */
     int fast_reports;               /* reports in a row of a client with time to spare */
 };
 
@@ -69,11 +72,15 @@ static void render_report(struct fsrv_chan *c, const struct spice_floe_render_re
 
 static void display_linked(struct fsrv_chan *c)
 {
-    c->priv = calloc(1, sizeof(struct display_client));
-    if (!c->priv) {
+    const char *occ = getenv("FLOE_TEST_OCCLUSION");
+    struct display_client *dc = calloc(1, sizeof(*dc));
+
+    c->priv = dc;
+    if (!dc) {
         fsrv_chan_close(c, "out of memory");
         return;
     }
+    dc->no_occlusion = occ && !strcmp(occ, "0");
     c->queue_limit = DISPLAY_QUEUE_LIMIT;
     fsrv_chan_set_ack(c, 20);
     fsrv_chan_ping(c);
@@ -163,6 +170,107 @@ static int display_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *bod
         floe_debug("%s: display: ignoring message %u", c->peer, type);
         return 0;
     }
+}
+
+/* ---- occlusion: a draw painted over before it was sent goes ---- */
+
+/* past this many queued messages a client is far behind: its overflow,
+ * not this walk, merges what it has queued */
+#define OCCLUDE_MAX_QUEUE 1024
+
+struct occlude_walk {
+    pixman_box32_t box;
+    int n, barrier, at, dropped, n_reads;
+    struct {
+        int at;                /* its place in the queue */
+        pixman_box32_t src;    /* the pixels it reads */
+    } reads[OCCLUDE_MAX_QUEUE];
+};
+
+/* A message that is not a draw (MARK among them: a first picture stays
+ * whole before it; a surface made or destroyed; stream frames) ends what
+ * an occlusion may reach behind it. */
+static int barrier(const struct fsrv_msg *m)
+{
+    return !m->has_box && m->type != SPICE_MSG_DISPLAY_MONITORS_CONFIG;
+}
+
+/* Pass 1: the last barrier, and what each COPY_BITS reads. */
+static int scan_queue(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
+{
+    struct occlude_walk *w = arg;
+    struct spice_copy_bits cb;
+
+    (void)c;
+    if (!m)
+        return 0;
+    if (barrier(m))
+        w->barrier = w->n;
+    if (m->type == SPICE_MSG_DISPLAY_COPY_BITS) {
+        if (w->n_reads == OCCLUDE_MAX_QUEUE || spice_copy_bits_parse(m->body, m->len, &cb)) {
+            w->barrier = w->n;
+        } else {
+            int32_t wd = cb.base.box.right - cb.base.box.left;
+            int32_t ht = cb.base.box.bottom - cb.base.box.top;
+
+            w->reads[w->n_reads].at = w->n;
+            w->reads[w->n_reads++].src = (pixman_box32_t){ cb.src_pos.x, cb.src_pos.y,
+                                                           cb.src_pos.x + wd,
+                                                           cb.src_pos.y + ht };
+        }
+    }
+    w->n++;
+    return 0;
+}
+
+/* Whether a COPY_BITS after place `at` reads pixels of box b. */
+static int read_later(const struct occlude_walk *w, int at, const pixman_box32_t *b)
+{
+    for (int i = w->n_reads - 1; i >= 0 && w->reads[i].at > at; i--) {
+        const pixman_box32_t *r = &w->reads[i].src;
+
+        if (r->x1 < b->x2 && b->x1 < r->x2 && r->y1 < b->y2 && b->y1 < r->y2)
+            return 1;
+    }
+    return 0;
+}
+
+/* Pass 2: draws after the last barrier that box covers whole and no later
+ * COPY_BITS reads go. */
+static int drop_covered(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
+{
+    struct occlude_walk *w = arg;
+    int at = w->at++;
+
+    (void)c;
+    if (!m || at <= w->barrier || !m->has_box)
+        return 0;
+    if (m->box.x1 < w->box.x1 || m->box.y1 < w->box.y1 || m->box.x2 > w->box.x2 ||
+        m->box.y2 > w->box.y2 || read_later(w, at, &m->box))
+        return 0;
+    w->dropped++;
+    return 1;
+}
+
+void fsrv_display_occlude(struct fsrv_chan *c, const pixman_box32_t *box)
+{
+    struct display_client *dc = c->priv;
+    struct occlude_walk *w;
+
+    if (!c->head || c->overflowing || !dc || dc->no_occlusion)
+        return;
+    w = malloc(sizeof(*w));
+    if (!w)
+        return;
+    w->box = *box;
+    w->n = w->at = w->dropped = w->n_reads = 0;
+    w->barrier = -1;
+    fsrv_chan_edit(c, scan_queue, w);
+    if (w->n <= OCCLUDE_MAX_QUEUE && w->barrier < w->n - 1) {
+        fsrv_chan_edit(c, drop_covered, w);
+        c->srv->stats.occluded += (uint64_t)w->dropped;
+    }
+    free(w);
 }
 
 /* An overflow's walk over the queue. */

@@ -23,6 +23,7 @@ struct fsrv_msg {
     int refs;
     uint16_t type;
     int has_box;            /* a draw on a monitor's surface: box is the area */
+    int opaque;             /* ... that sets every pixel of box whatever was there */
     pixman_box32_t box;
     /* a draw of pixels (display/encode.c): the queue knows only what it
      * costs and how to free it */
@@ -405,6 +406,10 @@ void fsrv_stream_close(struct floe_server *s);
 /* display-channel.c: whether draw operations go to this display client as
  * the pixels they change (it reported falling behind rendering them) */
 int fsrv_display_server_renders(const struct fsrv_chan *c);
+/* An opaque draw of box is about to be queued for c: draws still queued
+ * for it that box covers whole go (nothing after them reads their pixels
+ * before box is painted over), counted in stats.occluded. */
+void fsrv_display_occlude(struct fsrv_chan *c, const pixman_box32_t *box);
 
 /* display/model.c */
 void fsrv_display_client_sync(struct fsrv_chan *c);

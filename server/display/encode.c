@@ -122,6 +122,7 @@ struct fsrv_msg *fsrv_image_msg_new(int monitor, const pixman_box32_t *b, const 
      * take a picture another channel's mirror still counts on */
     img->hash = pixels_hash(img->pixels, (size_t)w * h, w, h) ^ ((uint64_t)monitor << 56);
     m->has_box = 1;
+    m->opaque = 1;
     m->box = *b;
     m->image = img;
     /* constant over the message's life: queues add and later subtract it */

@@ -195,6 +195,8 @@ void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg 
         if (m->type == SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
             !spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
             continue;
+        if (m->opaque && m->has_box)
+            fsrv_display_occlude(c, &m->box);
         fsrv_chan_send(c, m);
     }
     fsrv_msg_unref(m);
@@ -264,8 +266,13 @@ static struct fsrv_msg *fill_msg(const pixman_box32_t *b, uint32_t rgb)
 
     base_init(&base, b);
     floe_wbuf_init(&w, 0);
+    struct fsrv_msg *m;
+
     spice_draw_fill_put(&w, &base, NULL, rgb & 0xffffff);
-    return finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, b);
+    m = finish_draw(SPICE_MSG_DISPLAY_DRAW_FILL, &w, b);
+    if (m)
+        m->opaque = 1;
+    return m;
 }
 
 void floe_server_draw_fill(struct floe_server *s, uint32_t surface_id, const struct floe_rect *r,

@@ -16,11 +16,13 @@ if ! command -v spicy-screenshot >/dev/null; then
     finish
 fi
 
-# start_slow_server: a 1920x1080 demo, frozen, whose encodings take 8 s each
+# start_slow_server: a 1920x1080 demo, frozen, whose encodings take 15 s each;
+# queued draws the demo paints over stay queued (no occlusion), so that the
+# queue overflows, which this test is about
 start_slow_server() {
-    export FLOE_TEST_ENCODE_DELAY_MS=8000 FLOE_LOG=debug
+    export FLOE_TEST_ENCODE_DELAY_MS=15000 FLOE_LOG=debug FLOE_TEST_OCCLUSION=0
     start_server --disable-ticketing --size 1920x1080
-    unset FLOE_TEST_ENCODE_DELAY_MS FLOE_LOG
+    unset FLOE_TEST_ENCODE_DELAY_MS FLOE_LOG FLOE_TEST_OCCLUSION
     ctl freeze >/dev/null
     ctl "snapshot $T/frozen.png" >/dev/null
 }
@@ -63,7 +65,9 @@ fi
 stop_server
 
 # 2. a raw client with the reference client's capabilities, which keeps the
-# picture it has at MARK (it prints "mark:" then)
+# picture it has at MARK (it prints "mark:" then); it draws only pictures,
+# fills and copies, so it tells the server (floe's render report) that it
+# renders nothing else: the server renders draw operations for it
 start_slow_server
 FLOE_PORT=$PORT FLOE_PASSWORD=x FLOE_MARK="$T/raw" FLOE_MARK_END="$T/end" \
     "$TESTBIN/raw_client" >"$T/raw.out" 2>&1 &

@@ -1,7 +1,8 @@
 /* The display channel's queue, seen from inside libfloe-server: a client's
  * first picture lies before its MARK, and when the queue overflows the
  * draws replaced by pixels are replaced where they stood, so MARK still
- * follows a whole picture and replaying the queue gives the server's. */
+ * follows a whole picture and replaying the queue gives the server's; a
+ * draw painted over whole by a later opaque one goes unsent. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -376,12 +377,73 @@ static void test_overflow_across_surfaces(void **st)
     fixture_down(&f);
 }
 
+/* How many queued DRAW_FILLs have box (x, y, w, h). */
+static int fills_at(struct fsrv_chan *c, int x, int y, int w, int h)
+{
+    int n = 0;
+
+    for (struct fsrv_qitem *q = c->head; q; q = q->next)
+        n += q->msg->type == SPICE_MSG_DISPLAY_DRAW_FILL && q->msg->box.x1 == x &&
+             q->msg->box.y1 == y && q->msg->box.x2 == x + w && q->msg->box.y2 == y + h;
+    return n;
+}
+
+static uint64_t occluded(struct fixture *f)
+{
+    struct floe_server_stats st;
+
+    floe_server_get_stats(f->srv, &st);
+    return st.occluded;
+}
+
+/* A queued draw that a later opaque draw covers whole goes unsent, unless
+ * something between them reads its pixels (a copy-bits) or it belongs to
+ * the first picture (before MARK); after a random mix the queue still
+ * gives the server's picture. */
+static void test_occlusion(void **st)
+{
+    struct fixture f;
+    uint64_t before;
+
+    (void)st;
+    fixture_up(&f, W, H);
+    f.c->queue_limit = 1u << 30;
+    before = occluded(&f);
+    floe_server_draw_fill(f.srv, 0, &(struct floe_rect){ 10, 10, 40, 40 }, 0x112233);
+    assert_int_equal(fills_at(f.c, 10, 10, 40, 40), 1);
+    floe_server_draw_fill(f.srv, 0, &(struct floe_rect){ 0, 0, 100, 100 }, 0x445566);
+    assert_int_equal(fills_at(f.c, 10, 10, 40, 40), 0);
+    assert_int_equal(occluded(&f), before + 1);
+    /* partly covered: kept */
+    floe_server_draw_fill(f.srv, 0, &(struct floe_rect){ 150, 20, 60, 60 }, 0x778899);
+    floe_server_draw_fill(f.srv, 0, &(struct floe_rect){ 160, 20, 60, 60 }, 0x8899aa);
+    assert_int_equal(fills_at(f.c, 150, 20, 60, 60), 1);
+    /* read by a copy-bits before it is covered: kept */
+    floe_server_draw_fill(f.srv, 0, &(struct floe_rect){ 200, 120, 40, 40 }, 0x99aabb);
+    floe_server_copy_bits(f.srv, 0, 200, 120, &(struct floe_rect){ 10, 120, 40, 40 });
+    floe_server_draw_fill(f.srv, 0, &(struct floe_rect){ 190, 110, 60, 60 }, 0xaabbcc);
+    assert_int_equal(fills_at(f.c, 200, 120, 40, 40), 1);
+    assert_int_equal(occluded(&f), before + 1);
+    assert_replay_is_server(&f);
+    /* a mix of pictures, fills and copies, then whole-surface pictures */
+    draw_some(f.srv, 300, 7);
+    before = occluded(&f);
+    floe_server_draw_fill(f.srv, 0, &(struct floe_rect){ 0, 0, W, H }, 0x101010);
+    assert_true(occluded(&f) > before);
+    draw_some(f.srv, 300, 8);
+    assert_others_in_order(f.c);
+    assert_whole_at_mark(&f, 1);
+    assert_replay_is_server(&f);
+    fixture_down(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_picture_before_mark),
         cmocka_unit_test(test_overflow_keeps_order),
         cmocka_unit_test(test_overflow_across_surfaces),
+        cmocka_unit_test(test_occlusion),
     };
 
     return cmocka_run_group_tests_name("display queue", tests, NULL, NULL);

@@ -391,6 +391,8 @@ struct floe_server_stats {
     uint64_t stream_frames; /* STREAM_DATA frames written to clients (each client counts) */
     uint64_t ops_offloaded; /* floe_server_draw operations sent as draw messages */
     uint64_t ops_rendered;  /* floe_server_draw operations sent as the pixels they changed */
+    uint64_t occluded;      /* draws queued for a client dropped unsent, painted over
+                             * whole by a later one */
     int server_rendered_clients; /* display channels whose client reported falling behind
                                   * rendering draws: they get the pixels instead */
 };
