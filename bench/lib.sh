@@ -26,6 +26,16 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 # (the SPICE port the viewer connects to) and URI.
 FEED= VIEWER=
 
+# On exit: the serial socket, the viewer, the feed and the VM (PID) go, and
+# T unless KEEP is set.
+bench_cleanup() {
+    exec 3>&- 2>/dev/null || true
+    [ -z "${VIEWER:-}" ] || kill "$VIEWER" 2>/dev/null || true
+    [ -z "${FEED:-}" ] || kill "$FEED" 2>/dev/null || true
+    [ -z "${PID:-}" ] || kill "$PID" 2>/dev/null || true
+    [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+
 serial_args() { # socket log -> SERIAL: QEMU's options for that serial port
     SERIAL=(-chardev "socket,id=ser,path=$1,server=on,wait=off,logfile=$2" -serial chardev:ser)
 }

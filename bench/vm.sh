@@ -36,17 +36,10 @@ SCROLL_SECS=${BENCH_VM_SCROLL_SECONDS:-15}
 APPEND="console=tty0 console=ttyS0 vga=0x318 quiet"
 T=$(mktemp -d /tmp/floe-vmbench.XXXXXX)
 PID= PORT=
-cleanup() {
-    exec 3>&- 2>/dev/null || true
-    [ -z "${VIEWER:-}" ] || kill "$VIEWER" 2>/dev/null || true
-    [ -z "${FEED:-}" ] || kill "$FEED" 2>/dev/null || true
-    [ -z "$PID" ] || kill "$PID" 2>/dev/null || true
-    [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
 
 die() { echo "bench vm: $*" >&2; exit 1; }
 . bench/lib.sh
+trap bench_cleanup EXIT
 for tool in "$QEMU" socat python3 ss compare; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 tests/guest/build.sh "$GUEST" >"$T/guest.log" 2>&1 || { cat "$T/guest.log" >&2; die "guest build failed"; }
 
