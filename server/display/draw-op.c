@@ -167,6 +167,11 @@ static struct spice_mask mask_of(struct held *h, const struct floe_raster_mask *
         return out;
     w = pixman_image_get_width(m->bits);
     height = pixman_image_get_height(m->bits);
+    /* a mask far larger than what the draw changes goes as pixels too */
+    if ((size_t)w * (size_t)height > h->max_pixels) {
+        h->refused = 1;
+        return out;
+    }
     stride = pixman_image_get_stride(m->bits);
     src = (const uint8_t *)pixman_image_get_data(m->bits);
     row = ((size_t)w + 7) / 8;
