@@ -6,13 +6,13 @@
 #   bench/report.sh OUT [README [TABLE...]]
 #
 # TABLE names the tables to write into the README (demo, codecs, detect, vm,
-# qxl); without them every table whose CSV exists is written. Each table is
+# qxl, video); without them every table whose CSV exists is written. Each table is
 # dated by its CSV's time, so a table from an older run keeps its own date.
 set -eu
 OUT=$1
 README=${2:-}
 shift $(($# > 2 ? 2 : $#))
-TABLES=${*:-demo codecs detect vm qxl}
+TABLES=${*:-demo codecs detect vm qxl video}
 
 # machine [CSV]: the machine, dated by CSV's time (today without one)
 machine() {
@@ -82,11 +82,18 @@ qxl_table() {
              $1 ~ /ratio/ { printf "| floe / Debian | %s | %s | %s | %s |\n", $2, $3, $4, $5 }' "$OUT/qxl.csv"
 }
 
+video_table() {
+    awk -F, 'NR == 2 { printf "Median of %d run(s) of %d s; floe alone (no other server plays this workload on the same frames).\n\n", $5, $6 }' "$OUT/video.csv"
+    echo "| workload | frames/s delivered | Mbit/s | server CPU ms / frame |"
+    echo "|---|---|---|---|"
+    awk -F, 'NR > 1 { printf "| floe-server, demo video %s | %.1f | %.1f | %.2f |\n", $1, $2, $3, $4 }' "$OUT/video.csv"
+}
+
 {
     echo "# make bench"
     echo
     machine
-    for t in demo codecs detect vm qxl; do
+    for t in demo codecs detect vm qxl video; do
         [ -f "$OUT/$t.csv" ] || continue
         echo
         case $t in
@@ -95,6 +102,7 @@ qxl_table() {
             detect) detect_table ;;
             vm) vm_table ;;
             qxl) qxl_table ;;
+            video) video_table ;;
         esac
     done
 } >"$OUT/results.md"
@@ -108,7 +116,7 @@ for t in $TABLES; do
     [ -f "$OUT/$t.csv" ] || continue
     grep -q "<!-- bench:$t -->" "$tmp" || continue
     body=$(mktemp)
-    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; esac; } >"$body"
+    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; video) video_table ;; esac; } >"$body"
     awk -v tag="$t" -v body="$body" '
         $0 == "<!-- bench:" tag " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
         $0 == "<!-- /bench:" tag " -->" { skip = 0 }
