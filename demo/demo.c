@@ -121,8 +121,10 @@ static void tick(struct floe_demo *d)
     floe_demo_about_place(d, d->tick, &x, &y);
     floe_demo_layer_move(d, FLOE_DEMO_ABOUT, x, y);
     floe_demo_journal_tick(d);
-    /* under a full-screen video the photograph would not show */
-    if (d->video_mode != FLOE_DEMO_VIDEO_FULL)
+    /* the photograph holds still while the video plays: under a full-screen
+     * one it would not show, and beside a window's it would be a second box
+     * redrawn at video rate (a monitor streams one) */
+    if (d->video_mode == FLOE_DEMO_VIDEO_OFF)
         photo_tick(d);
     floe_demo_video_tick(d);
     floe_demo_notes_tick(d);
