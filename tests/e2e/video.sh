@@ -7,7 +7,7 @@
 # pixels: the viewer's picture equals the server's. Then through the shaping
 # proxy at 3 Mbit/s: the stream's quality drops below the best and frames
 # still play in order; with the cap lifted the quality climbs back (to 50
-# or more).
+# or more). The video in a window (--demo-video window) streams too.
 . "$(dirname "$0")/../lib.sh"
 PROXY=$TESTBIN/shape_proxy
 [ -x "$PROXY" ] || { echo "FAIL: $PROXY is not built"; exit 1; }
@@ -83,5 +83,15 @@ reordered=$(summary_field stream_reordered "$T/slow.out")
 [ "${draws:-0}" -ge 20 ] && pass "through the proxy the viewer drew $draws frames" ||
     fail "through the proxy the viewer drew ${draws:-no} frames"
 [ "${reordered:-1}" = 0 ] && pass "in order" || fail "${reordered:-?} frames out of order"
+stop_server
+
+# --- the video in a window above the desktop ---------------------------------
+start_server --disable-ticketing --size 1024x640 --demo-video window
+"$BIN/floe-viewer" --headless --duration 6 "$URI" >"$T/window.out" 2>"$T/window.err" ||
+    { fail "floe-viewer failed"; cat "$T/window.err"; }
+cat "$T/window.out"
+[ "$(summary_field streams "$T/window.out")" = 1 ] &&
+    [ "$(summary_field stream_draws "$T/window.out")" -ge 20 ] &&
+    pass "the windowed video goes as one stream" || fail "the windowed video did not stream"
 stop_server
 finish
