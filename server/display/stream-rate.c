@@ -6,11 +6,13 @@
 
 const int fsrv_rate_quality[FSRV_RATE_LEVELS] = { 20, 30, 40, 50, 60, 70, 75 };
 
-/* A frame's size at each level against the best, for levels not coded yet
- * (as the demo's video codes; any picture's own sizes replace them). */
-static const double rel_size[FSRV_RATE_LEVELS] = { 0.36, 0.45, 0.53, 0.61, 0.70, 0.84, 1.0 };
-/* bytes per pixel at the best level, before any frame was coded */
-#define GUESS_BYTES_PER_PIXEL 0.12
+/* A frame's size at each level against the best, for levels not coded yet:
+ * as the demo's full-screen video codes (a photograph with film grain, 4:2:0);
+ * the stream's own frames replace these as they are coded. */
+static const double rel_size[FSRV_RATE_LEVELS] = { 0.34, 0.38, 0.42, 0.48, 0.59, 0.83, 1.0 };
+/* bytes per pixel at the best level before any frame was coded (the demo's
+ * video: 0.059) */
+#define GUESS_BYTES_PER_PIXEL 0.06
 #define UNMEASURED_BPS (10ull * 1000 * 1000)   /* the reference's start on an unmeasured link */
 #define MAX_BPS (2000ull * 1000 * 1000)
 #define MIN_BYTE_RATE (32u * 1024)             /* 256 kbit/s */
