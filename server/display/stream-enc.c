@@ -57,6 +57,7 @@ struct fsrv_stream_enc {
     struct floe_jpeg *jpeg;        /* used by one job at a time */
     struct fsrv_stream_rate rate;
     int reports_cap;               /* the client sends STREAM_REPORTs */
+    int streamed;                  /* it joined a stream before: its rate is the link's */
     uint32_t report_id;            /* the last STREAM_ACTIVATE_REPORT's unique id */
     uint64_t bytes;                /* frame bytes written */
     uint64_t last_ping_ms;
@@ -363,7 +364,11 @@ void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const 
     double pixels = (double)(b->x2 - b->x1) * (b->y2 - b->y1);
     struct floe_wbuf wb;
 
-    fsrv_stream_rate_init(&se->rate, ss ? ss->bandwidth_bps : 0, pixels, fsrv_now_ms());
+    if (se->streamed)
+        fsrv_stream_rate_restart(&se->rate, pixels, fsrv_now_ms());
+    else
+        fsrv_stream_rate_init(&se->rate, ss ? ss->bandwidth_bps : 0, pixels, fsrv_now_ms());
+    se->streamed = 1;
     se->n_pings = 0;
     se->pong_us = 0;
     if (!se->reports_cap)

@@ -43,6 +43,21 @@ void fsrv_stream_rate_init(struct fsrv_stream_rate *r, uint64_t link_bps, double
     r->level = FSRV_RATE_LEVELS - 1;
 }
 
+void fsrv_stream_rate_restart(struct fsrv_stream_rate *r, double pixels, uint64_t now_ms)
+{
+    struct fsrv_stream_rate kept = *r;
+
+    fsrv_stream_rate_init(r, 0, pixels, now_ms);
+    r->byte_rate = kept.byte_rate;
+    r->ceiling = kept.ceiling;
+    r->decreased_ms = kept.decreased_ms;
+    r->increased_ms = kept.increased_ms;
+    r->decreases = kept.decreases;
+    r->increases = kept.increases;
+    r->skips = r->skips_seen = kept.skips;
+    r->tokens = (double)r->byte_rate * BURST_MS / 1000;
+}
+
 /* A frame's expected bytes at level l: its own coding's, else scaled from
  * the nearest level coded, else the guess. */
 static double expected(const struct fsrv_stream_rate *r, int l)

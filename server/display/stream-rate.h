@@ -31,6 +31,9 @@ struct fsrv_stream_rate {
  * measured link_bps bits per second (0: not measured). */
 void fsrv_stream_rate_init(struct fsrv_stream_rate *r, uint64_t link_bps, double pixels,
                            uint64_t now_ms);
+/* Another stream (frames of `pixels` pixels) starts for the same client:
+ * the budget stays what the link showed, the frame sizes are learned anew. */
+void fsrv_stream_rate_restart(struct fsrv_stream_rate *r, double pixels, uint64_t now_ms);
 /* A frame is offered: 1 when it goes (its quality is fsrv_stream_rate_quality),
  * 0 when the bytes allowed are spent and it is skipped. */
 int fsrv_stream_rate_offer(struct fsrv_stream_rate *r, uint64_t now_ms);

@@ -5,7 +5,8 @@
  * frames skipped when even the worst does not fit, the bytes sent staying
  * within the budget; a congested link lowers the budget (to below what was
  * measured delivered), once per spell; calm brings it back after a while
- * while it holds the stream back, and no further. */
+ * while it holds the stream back, and no further; a new stream for the
+ * same client keeps the budget its link showed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,6 +139,25 @@ static void test_calm_recovers(void **state)
     assert_true(r.byte_rate <= PIXELS * 0.06 * 30 * 5 / 4 + 1);
 }
 
+static void test_restart_keeps_budget(void **state)
+{
+    struct fsrv_stream_rate r;
+    uint64_t now = 1000;
+    uint64_t cut;
+
+    fsrv_stream_rate_init(&r, 100000000, PIXELS, now);
+    play(&r, &now, 1000);
+    fsrv_stream_rate_congested(&r, now, 3000000);
+    cut = r.byte_rate;
+    /* a new stream of a quarter the pixels: the link is the same */
+    fsrv_stream_rate_restart(&r, PIXELS / 4, now + 100);
+    assert_int_equal(r.byte_rate, cut);
+    assert_int_equal(r.size[FSRV_RATE_LEVELS - 1], 0);
+    /* and a cut just before it still holds off the next */
+    fsrv_stream_rate_congested(&r, now + 200, 0);
+    assert_int_equal(r.byte_rate, cut);
+}
+
 static void test_sizes_learned(void **state)
 {
     struct fsrv_stream_rate r;
@@ -163,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_too_slow_skips),
         cmocka_unit_test(test_congestion),
         cmocka_unit_test(test_calm_recovers),
+        cmocka_unit_test(test_restart_keeps_budget),
         cmocka_unit_test(test_sizes_learned),
     };
 
