@@ -20,7 +20,7 @@
 #define PING_EVERY_MS 500          /* a PING behind the frames this often */
 #define PINGS 8                    /* PINGs awaiting their PONG, at most */
 #define QUEUE_HIGH_MS 150          /* a round trip this much over the least: a queue */
-#define QUEUE_LOW_MS 40            /* ... this little over it: none */
+#define QUEUE_LOW_MS 60            /* ... this little over it: none */
 /* STREAM_ACTIVATE_REPORT: a report every this many frames or milliseconds */
 #define REPORT_WINDOW 10
 #define REPORT_TIMEOUT_MS 1000
