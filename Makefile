@@ -106,7 +106,7 @@ test: deps
 test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) $(BENCH_DETECT) fuzz-build
 
 bench: deps
-	$(MAKE) --no-print-directory all $(BENCH_CODECS) $(BENCH_DETECT)
+	$(MAKE) --no-print-directory all $(BENCH_CODECS) $(BENCH_DETECT) $(TST)/shape_proxy
 	@bench/run.sh $(BIN)
 
 clean:

@@ -83,10 +83,13 @@ qxl_table() {
 }
 
 video_table() {
-    awk -F, 'NR == 2 { printf "Median of %d run(s) of %d s; floe alone (no other server plays this workload on the same frames).\n\n", $5, $6 }' "$OUT/video.csv"
-    echo "| workload | frames/s delivered | Mbit/s | server CPU ms / frame |"
-    echo "|---|---|---|---|"
-    awk -F, 'NR > 1 { printf "| floe-server, demo video %s | %.1f | %.1f | %.2f |\n", $1, $2, $3, $4 }' "$OUT/video.csv"
+    awk -F, 'NR == 2 { printf "floe-server, the demo'"'"'s full-screen video at 1920x1080; median of %d run(s) of %d s. floe alone (no other server plays this workload on the same frames).\n\n", $6, $7 }' "$OUT/video.csv"
+    echo "| link | frames/s delivered | Mbit/s | server CPU ms / frame | JPEG quality |"
+    echo "|---|---|---|---|---|"
+    awk -F, 'NR > 1 {
+        link = $1 == 0 ? "loopback" : sprintf("shaping proxy at %g Mbit/s", $1 / 1000)
+        printf "| %s | %.1f | %.1f | %.2f | %s |\n", link, $2, $3, $4, $5
+    }' "$OUT/video.csv"
 }
 
 {
