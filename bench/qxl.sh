@@ -5,15 +5,10 @@
 # run, by Debian's (plain QEMU): the same guest, the same QEMU options, each
 # viewed by a headless floe-viewer on loopback, the two booted in turn (the
 # order alternating), RUNS times. Each boot measures:
-#   bytes per line   the console is filled to its bottom, then a loop on the
-#            serial shell prints one line on tty1 every 0.3 s (and a counter
-#            on the serial port). A viewer connects; 3 s later, when it has
-#            the first picture, a window of BENCH_QXL_SECONDS opens: the
-#            counter, and the bytes the viewer's connections have received
-#            (bytes_received of its sockets in `ss -ti`), are read at both
-#            ends, so the connection and its first picture stay outside.
-#            (The viewer's own summary line, which counts from the start,
-#            must hold at least the window's.) Bytes per line = bytes / lines.
+#   bytes per line   the scroll workload (bench/lib.sh): the console is
+#            filled, a loop on the serial shell prints a line on it every
+#            0.3 s, and over a window of BENCH_QXL_SECONDS the bytes the
+#            viewer received are divided by the lines printed.
 #   CPU per line     over the same window, the utime + stime of the SPICE
 #            server's threads (below), in milliseconds per line; beside it
 #            QEMU's main loop thread.
@@ -54,13 +49,13 @@ QEMU=${QEMU:-qemu-system-x86_64}
 RUNS=${RUNS:-3}
 SECS=${BENCH_QXL_SECONDS:-15}
 KEYS=${BENCH_QXL_KEYS:-20}
-SHORT=3
 APPEND="console=tty0 console=ttyS0 vga=0x318 quiet"
 T=$(mktemp -d /tmp/floe-qxlbench.XXXXXX)
-PID= FEED= PORT=
+PID= PORT=
 cleanup() {
     exec 3>&- 2>/dev/null || true
-    [ -z "$FEED" ] || kill "$FEED" 2>/dev/null || true
+    [ -z "${VIEWER:-}" ] || kill "$VIEWER" 2>/dev/null || true
+    [ -z "${FEED:-}" ] || kill "$FEED" 2>/dev/null || true
     [ -z "$PID" ] || kill "$PID" 2>/dev/null || true
     [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
@@ -75,19 +70,17 @@ tests/guest/build.sh "$GUEST" >"$T/guest.log" 2>&1 || { cat "$T/guest.log" >&2; 
 port_open() {
     python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$1"
 }
-seen() { grep -a -q -- "$1" "$LOG"; }
-
 boot() { # floe|debian -> sets PID, URI, LOG; the serial shell reads fd 3
     local port
     port=$(free_port)
     PORT=$port
     LOG=$T/serial-$1-$run.log
-    rm -f "$T/serial.sock" "$T/serial.in"
+    rm -f "$T/serial.sock"
+    serial_args "$T/serial.sock" "$LOG"
     set -- "$QEMU" -accel tcg -m 256 -display none -nodefaults -no-user-config \
         -name floe-bench,debug-threads=on -vga qxl \
         -kernel "$GUEST/vmlinuz" -initrd "$GUEST/initrd.gz" -append "$APPEND" \
-        -chardev "socket,id=ser,path=$T/serial.sock,server=on,wait=off,logfile=$LOG" \
-        -serial chardev:ser -spice "port=$port,addr=127.0.0.1,disable-ticketing=on"
+        "${SERIAL[@]}" -spice "port=$port,addr=127.0.0.1,disable-ticketing=on"
     if [ "$lib" = floe ]; then
         LD_LIBRARY_PATH=$LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$@" >"$T/qemu.err" 2>&1 &
     else
@@ -96,14 +89,7 @@ boot() { # floe|debian -> sets PID, URI, LOG; the serial shell reads fd 3
     PID=$!
     URI=spice://127.0.0.1:$port
     wait_for 30 port_open "$port" || { cat "$T/qemu.err" >&2; die "$lib: QEMU did not open its SPICE port"; }
-    # one connection to the serial port for the whole boot (what is written
-    # to a connection that closes at once can be lost before the guest reads
-    # it), its output read and dropped (the log has it): unread, it fills
-    # the socket and the guest's serial port stalls
-    mkfifo "$T/serial.in"
-    socat - "UNIX-CONNECT:$T/serial.sock" <"$T/serial.in" >/dev/null 2>"$T/socat.err" &
-    FEED=$!
-    exec 3>"$T/serial.in"
+    serial_attach "$T/serial.sock"
 }
 
 check_lib() { # the library QEMU holds is the one asked for
@@ -121,24 +107,9 @@ halt() {
     exec 3>&-
     kill "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
-    wait "$FEED" 2>/dev/null || true
-    PID= FEED= PORT=
+    serial_detach
+    PID= PORT=
 }
-
-guest() { printf '%s\n' "$1" >&3; } # a command line for the serial shell
-
-# a marker only the command's output holds, not its echo: $((6*7))
-guest_done() { # command, what -> runs command, waits for it to finish
-    local tag=$2-$RANDOM
-    guest "$1; echo $tag-\$((6*7))"
-    wait_for 60 seen "$tag-42" || die "$lib: $2 did not finish"
-}
-
-lines() { # the loop's last counter on the serial port (a whole line only)
-    grep -a -o $'floe-scroll [0-9]*\r' "$LOG" | tail -n 1 | tr -dc 0-9
-}
-
-counting() { [ -n "$(lines)" ]; }
 
 thread_cpu() { # -> "SPICE_TICKS MAIN_TICKS NAMES": the rule in the header
     python3 - "$PID" <<'PY'
@@ -164,44 +135,19 @@ print(sum(r[3] for r in spice), sum(r[3] for r in main), "%s/%d" % (names, len(s
 PY
 }
 
-received() { # bytes the client ends of connections to the SPICE port have received
-    ss -tinH state established "( dport = :$PORT )" |
-        grep -o 'bytes_received:[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }'
-}
-
-window() { # -> "lines bytes spice_ticks main_ticks threads"
-    local n0 n1 c0 c1 b0 b1 viewer out
-    # ended by SIGTERM once the window closes (it then prints its summary)
-    "$BIN/floe-viewer" --headless --duration $((SHORT + SECS + 30)) "$URI" \
-        >"$T/viewer.out" 2>"$T/viewer.err" &
-    viewer=$!
-    sleep "$SHORT"
-    c0=$(thread_cpu); n0=$(lines); b0=$(received)
-    sleep "$SECS"
-    c1=$(thread_cpu); n1=$(lines); b1=$(received)
-    kill -TERM "$viewer" 2>/dev/null || true
-    wait "$viewer" || die "$lib: viewer failed: $(tail -n 1 "$T/viewer.err")"
-    out=$(tail -n 1 "$T/viewer.out")
-    [ "$b0" -gt 0 ] && [ "$(field bytes "$out")" -ge $((b1 - b0)) ] ||
-        die "$lib: the window's bytes ($b0 to $b1) do not fit the viewer's: $out"
-    set -- $c0 $c1
-    echo "$((n1 - n0)) $((b1 - b0)) $(($4 - $1)) $(($5 - $2)) $6"
-}
-
 one_run() { # floe|debian -> appends "bytes/line spice-ms/line main-ms/line latency" to $T/rows-LIB
-    lib=$1
+    lib=$1 WHO=$1
     local got lat
     boot "$lib"
     check_lib
     wait_for 120 seen "floe-guest ready" || die "$lib: the guest did not boot"
     seen "fb0 driver qxl" || die "$lib: the console is not on qxl: $(grep -a -m 1 'floe-guest ready' "$LOG")"
-    guest ""
-    guest_done 'i=0; while [ $i -lt 60 ]; do echo fill $i; i=$((i + 1)); done >/dev/tty1' "fill"
-    guest 'i=0; while :; do echo "line $i: the quick brown fox jumps over the lazy dog" >/dev/tty1; echo "floe-scroll $i" >/dev/ttyS0; i=$((i + 1)); sleep 0.3; done &'
-    wait_for 20 counting || die "$lib: the scrolling loop did not start"
-    sleep 1
-    got=$(window)
-    guest_done 'kill $!' "stop"
+    scroll_start
+    scroll_window "$SECS" thread_cpu
+    scroll_viewer_end
+    scroll_stop
+    set -- $WINDOW # lines bytes, thread_cpu at the window's start and at its end
+    got="$1 $2 $(($6 - $3)) $(($7 - $4)) $8"
     sleep 1
     lat=$("$BIN/floe-viewer" --measure-latency "$KEYS" "$URI" 2>"$T/lat.err" | grep '^latency_ms') ||
         die "$lib: latency: $(tail -1 "$T/lat.err") $lat"

@@ -1,5 +1,6 @@
 /* Composition of the demo's layers onto surface 0: every change is sent as
- * fills and images of the visible parts only, moves and scrolls as copy_bits. */
+ * fills and images of the visible parts only, or as the draw operation that
+ * made it (text), moves and scrolls as copy_bits. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -53,7 +54,7 @@ static void visible(struct floe_demo *d, int id, pixman_region32_t *rg)
 static int row_uniform(const uint32_t *row, int w, uint32_t *c)
 {
     for (int x = 1; x < w; x++)
-        if (row[x] != row[0])
+        if ((row[x] ^ row[0]) & 0xffffff)
             return 0;
     *c = row[0];
     return 1;
@@ -74,7 +75,7 @@ static void send_rows(struct floe_demo *d, const struct floe_demo_layer *l, cons
             const uint32_t *next = px + (size_t)(end - y) * l->c.stride;
             int u2 = row_uniform(next, w, &c2);
 
-            if (u2 != uni || (uni && c2 != c))
+            if (u2 != uni || (uni && ((c2 ^ c) & 0xffffff)))
                 break;
             end++;
         }
@@ -98,11 +99,11 @@ static int ink_box(const struct floe_demo_layer *l, const pixman_box32_t *b, uin
         const uint32_t *row = l->c.px + (size_t)(y - l->r.y) * l->c.stride - l->r.x;
         int x1 = b->x1, x2 = b->x2;
 
-        while (x1 < x2 && row[x1] == bg)
+        while (x1 < x2 && !((row[x1] ^ bg) & 0xffffff))
             x1++;
         if (x1 == x2)
             continue;
-        while (row[x2 - 1] == bg)
+        while (!((row[x2 - 1] ^ bg) & 0xffffff))
             x2--;
         ink->x1 = x1 < ink->x1 ? x1 : ink->x1;
         ink->x2 = x2 > ink->x2 ? x2 : ink->x2;
@@ -183,6 +184,68 @@ void floe_demo_layer_show(struct floe_demo *d, int id, const struct floe_rect *l
     send_boxes(d, id, &rg);
     pixman_region32_fini(&rg);
     pixman_region32_fini(&vis);
+}
+
+void floe_demo_layer_draw(struct floe_demo *d, int id, const struct floe_raster_op *op, int submit)
+{
+    const struct floe_demo_layer *l = &d->layers[id];
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, l->c.w, l->c.h, l->c.px,
+                                                   l->c.stride * 4);
+    struct floe_raster_glyph *gl = NULL;
+    struct floe_raster_op s = *op;
+    pixman_region32_t dmg, vis;
+    const char *why = "";
+    int dx = l->r.x, dy = l->r.y;
+
+    if (!img)
+        return;
+    pixman_region32_init(&dmg);
+    floe_raster_draw(img, op, &dmg, &why);
+    pixman_region32_fini(&dmg);
+    pixman_image_unref(img);
+    if (!submit)
+        return;
+    /* the same operation in screen coordinates, inside the screen */
+    s.bbox = (struct floe_raster_rect){ op->bbox.left + dx, op->bbox.top + dy,
+                                        op->bbox.right + dx, op->bbox.bottom + dy };
+    s.bbox.left = s.bbox.left < 0 ? 0 : s.bbox.left;
+    s.bbox.top = s.bbox.top < 0 ? 0 : s.bbox.top;
+    s.bbox.right = s.bbox.right > d->w ? d->w : s.bbox.right;
+    s.bbox.bottom = s.bbox.bottom > d->h ? d->h : s.bbox.bottom;
+    if (s.bbox.left >= s.bbox.right || s.bbox.top >= s.bbox.bottom)
+        return;
+    s.back_area = (struct floe_raster_rect){ op->back_area.left + dx, op->back_area.top + dy,
+                                             op->back_area.right + dx, op->back_area.bottom + dy };
+    if (op->n_glyphs) {
+        gl = malloc(op->n_glyphs * sizeof(*gl));
+        if (!gl) {
+            /* the clients get the pixels instead */
+            floe_demo_layer_show(d, id, &(struct floe_rect){ op->bbox.left, op->bbox.top,
+                                                              op->bbox.right - op->bbox.left,
+                                                              op->bbox.bottom - op->bbox.top });
+            return;
+        }
+        for (uint32_t i = 0; i < op->n_glyphs; i++) {
+            gl[i] = op->glyphs[i];
+            gl[i].x += dx;
+            gl[i].y += dy;
+        }
+        s.glyphs = gl;
+    }
+    visible(d, id, &vis);
+    if (op->clip) {
+        pixman_region32_t c;
+
+        pixman_region32_init(&c);
+        pixman_region32_copy(&c, (pixman_region32_t *)op->clip);
+        pixman_region32_translate(&c, dx, dy);
+        pixman_region32_intersect(&vis, &vis, &c);
+        pixman_region32_fini(&c);
+    }
+    s.clip = &vis;
+    floe_server_draw(d->srv, 0, &s);
+    pixman_region32_fini(&vis);
+    free(gl);
 }
 
 /* copy_bits for each box of dst, from box - (dx, dy), in an order where no

@@ -10,6 +10,7 @@
 #include FT_FREETYPE_H
 #include <pixman.h>
 
+#include "codecs/raster.h"
 #include "demo/demo.h"
 
 #define FLOE_DEMO_TYPED_MAX 4096
@@ -48,6 +49,7 @@ uint32_t floe_demo_rgb_mix(uint32_t a, uint32_t b, unsigned t);
 
 struct floe_demo_glyph {
     uint8_t *cov;
+    uint8_t *a4;   /* the coverage as a SPICE A4 glyph (rows bottom first), or NULL */
     int w, h, pitch, left, top, adv, loaded;
 };
 
@@ -62,6 +64,11 @@ int floe_demo_font_open(FT_Library ft, const char *path, int px, struct floe_dem
 void floe_demo_font_free(struct floe_demo_font *f);
 /* Width in pixels of len bytes of UTF-8 (len < 0: up to the NUL). */
 int floe_demo_text_width(struct floe_demo_font *f, const char *s, int len);
+/* The glyphs of UTF-8 text with its baseline at y, as a TEXT operation's
+ * A4 glyph run (at most max, their rows the font's; code points past
+ * ASCII as '?'), their number in *n; returns the pen x after it. */
+int floe_demo_text_glyphs(struct floe_demo_font *f, int x, int y, const char *s, int len,
+                          struct floe_raster_glyph *out, int max, int *n);
 /* Draws UTF-8 with its baseline at y; returns the pen x after it. */
 int floe_demo_text_draw(const struct floe_demo_canvas *c, struct floe_demo_font *f, int x, int y,
                         const char *s, int len, uint32_t rgb);
@@ -180,6 +187,10 @@ int floe_demo_layer_alloc(struct floe_demo_layer *l, int x, int y, int w, int h)
 void floe_demo_paint_all(struct floe_demo *d);
 /* Sends the part of layer id inside local (layer coordinates) that shows. */
 void floe_demo_layer_show(struct floe_demo *d, int id, const struct floe_rect *local);
+/* Draws op (layer coordinates, no mask) into layer id's pixels and, with submit,
+ * hands it to the server as a draw operation on the part of the layer that
+ * shows, for clients to draw themselves. */
+void floe_demo_layer_draw(struct floe_demo *d, int id, const struct floe_raster_op *op, int submit);
 /* The layer's pixels in local were moved up by dy: copy_bits what shows. */
 void floe_demo_layer_scroll(struct floe_demo *d, int id, const struct floe_rect *local, int dy);
 /* Moves layer id to (x, y), copying what it can and exposing what it left. */

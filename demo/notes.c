@@ -1,10 +1,12 @@
 /* The demo's Notes window: shows the text typed by clients, word-wrapped,
- * redrawing only rows that changed and scrolling with copy_bits. */
+ * redrawing only rows that changed (a fill and a glyph run each, which
+ * clients draw themselves) and scrolling with copy_bits. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "demo/demo-priv.h"
+#include "protocol/spice/enums.h"
 
 #define TEXT_RGB 0x1f2328
 #define PAPER_RGB 0xffffff
@@ -81,23 +83,63 @@ static uint64_t fnv(const char *s, int len, uint64_t h)
     return h | 1;
 }
 
-/* The row's pixels: text (or the placeholder) and the caret. */
-static void draw_row(struct floe_demo *d, int i, const int *row, int caret)
+/* A solid FILL of r (layer coordinates). */
+static struct floe_raster_op fill_op(struct floe_rect r, uint32_t rgb)
+{
+    return (struct floe_raster_op){
+        .kind = FLOE_RASTER_FILL,
+        .bbox = { r.x, r.y, r.x + r.w, r.y + r.h },
+        .brush = { .kind = FLOE_RASTER_BRUSH_SOLID, .color = rgb },
+        .rop_descriptor = SPICE_ROPD_OP_PUT,
+    };
+}
+
+/* Text inside r with its baseline at y, as one TEXT operation of A4
+ * glyphs; returns the pen x after it. */
+static int text_op(struct floe_demo *d, struct floe_rect r, int x, int y, const char *s, int len,
+                   uint32_t rgb, int submit)
+{
+    struct floe_raster_glyph gl[256];
+    int n, end = floe_demo_text_glyphs(d->font.ui, x, y, s, len, gl, 256, &n);
+
+    if (n)
+        floe_demo_layer_draw(d, FLOE_DEMO_NOTES,
+                             &(struct floe_raster_op){
+                                 .kind = FLOE_RASTER_TEXT,
+                                 .bbox = { r.x, r.y, r.x + r.w, r.y + r.h },
+                                 .brush = { .kind = FLOE_RASTER_BRUSH_SOLID, .color = rgb },
+                                 .fore_mode = SPICE_ROPD_OP_PUT,
+                                 .glyphs = gl, .n_glyphs = (uint32_t)n, .glyph_bpp = 4 },
+                             submit);
+    return end;
+}
+
+/* The row: its paper, text (or the placeholder) and the caret, drawn into
+ * the window and, with submit, handed to the server as a fill, a glyph run
+ * and a fill, which clients draw themselves. */
+static void draw_row(struct floe_demo *d, int i, const int *row, int caret, int submit)
 {
     struct floe_demo_notes *n = &d->notes;
     struct floe_rect r = { n->area.x, n->area.y + i * n->line_h, n->area.w, n->line_h };
-    struct floe_demo_canvas c = floe_demo_canvas_view(&d->layers[FLOE_DEMO_NOTES].c, &r);
     struct floe_demo_font *f = d->font.ui;
-    int base = (n->line_h - f->height) / 2 + f->ascent, x = 0;
+    int base = r.y + (n->line_h - f->height) / 2 + f->ascent, x = r.x;
+    struct floe_raster_op op = fill_op(r, PAPER_RGB);
 
-    floe_demo_canvas_fill(&c, 0, 0, c.w, c.h, PAPER_RGB);
+    floe_demo_layer_draw(d, FLOE_DEMO_NOTES, &op, submit);
     if (row && n->len == 0)
-        floe_demo_text_draw(&c, f, S(d, 3), base, "Type here: keys from any client land in "
-                            "this window.", -1, 0x9aa0aa);
+        text_op(d, r, r.x + S(d, 3), base, "Type here: keys from any client land in this window.",
+                -1, 0x9aa0aa, submit);
     else if (row)
-        x = floe_demo_text_draw(&c, f, 0, base, n->text + row[0], row[1], TEXT_RGB);
-    if (caret && n->caret_on)
-        floe_demo_canvas_fill(&c, x, S(d, 2), S(d, 2) > 1 ? 2 : 1, n->line_h - S(d, 4), TEXT_RGB);
+        x = text_op(d, r, r.x, base, n->text + row[0], row[1], TEXT_RGB, submit);
+    if (caret && n->caret_on) {
+        struct floe_rect c = { x, r.y + S(d, 2), S(d, 2) > 1 ? 2 : 1, n->line_h - S(d, 4) };
+
+        if (c.x + c.w > r.x + r.w)
+            c.w = r.x + r.w - c.x;
+        op = fill_op(c, TEXT_RGB);
+        if (c.w > 0)
+            floe_demo_layer_draw(d, FLOE_DEMO_NOTES, &op, submit);
+    }
 }
 
 /* Hashes of what each visible row should show. */
@@ -135,7 +177,7 @@ static int shift_of(const uint64_t *shown, const uint64_t *want, int rows)
     return 0;
 }
 
-static void redraw_rows(struct floe_demo *d, const struct wrapped *w)
+static void redraw_rows(struct floe_demo *d, const struct wrapped *w, int submit)
 {
     struct floe_demo_notes *n = &d->notes;
     long first = w->count > n->rows ? w->count - n->rows : 0;
@@ -144,27 +186,8 @@ static void redraw_rows(struct floe_demo *d, const struct wrapped *w)
         long k = first + i;
 
         if (n->want[i] != n->shown[i])
-            draw_row(d, i, k < w->count ? w->ring + 2 * (k % n->rows) : NULL, k == w->count - 1);
-    }
-}
-
-/* Sends the changed rows above `end`, runs of them as one rectangle. */
-static void show_rows(struct floe_demo *d, int end)
-{
-    struct floe_demo_notes *n = &d->notes;
-
-    for (int i = 0; i < end;) {
-        int j = i;
-
-        while (j < end && n->want[j] != n->shown[j])
-            j++;
-        if (j > i) {
-            struct floe_rect r = { n->area.x, n->area.y + i * n->line_h, n->area.w,
-                                   (j - i) * n->line_h };
-
-            floe_demo_layer_show(d, FLOE_DEMO_NOTES, &r);
-        }
-        i = j + 1;
+            draw_row(d, i, k < w->count ? w->ring + 2 * (k % n->rows) : NULL, k == w->count - 1,
+                     submit);
     }
 }
 
@@ -183,12 +206,11 @@ static void update(struct floe_demo *d, int submit)
         floe_demo_canvas_scroll(&c, k * n->line_h);
         memmove(n->shown, n->shown + k, (size_t)(n->rows - k) * sizeof(*n->shown));
         memset(n->shown + n->rows - k, 0, (size_t)k * sizeof(*n->shown));
+        /* the clients scroll first: the rows drawn next land on the moved text */
+        if (submit)
+            floe_demo_layer_scroll(d, FLOE_DEMO_NOTES, &n->area, k * n->line_h);
     }
-    redraw_rows(d, &w);
-    if (submit && k)
-        floe_demo_layer_scroll(d, FLOE_DEMO_NOTES, &n->area, k * n->line_h);
-    if (submit)
-        show_rows(d, n->rows - k);
+    redraw_rows(d, &w, submit);
     memcpy(n->shown, n->want, (size_t)n->rows * sizeof(*n->shown));
 }
 

@@ -1,5 +1,6 @@
 /* Anti-aliased text for the demo desktop: FreeType renders glyph coverage,
- * which is blended over the window's pixels on our side (always opaque). */
+ * which is blended over the window's pixels on our side (always opaque),
+ * or handed on as glyph runs (SPICE A4 glyphs) for clients to draw. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +33,31 @@ void floe_demo_font_free(struct floe_demo_font *f)
 {
     if (!f)
         return;
-    for (int i = 0; i < 128; i++)
+    for (int i = 0; i < 128; i++) {
         free(f->cache[i].cov);
+        free(f->cache[i].a4);
+    }
     FT_Done_Face(f->face);
     free(f);
+}
+
+/* The coverage as a SPICE A4 glyph: 16 levels, rows bottom first, the
+ * leftmost pixel in a byte's top nibble (NULL when out of memory: the
+ * glyph then goes by pixels only). */
+static void a4_make(struct floe_demo_glyph *g)
+{
+    size_t row = ((size_t)g->w * 4 + 7) / 8;
+
+    g->a4 = calloc(row * (size_t)g->h, 1);
+    if (!g->a4)
+        return;
+    for (int y = 0; y < g->h; y++) {
+        const uint8_t *c = g->cov + (size_t)y * g->pitch;
+        uint8_t *out = g->a4 + row * (size_t)(g->h - 1 - y);
+
+        for (int x = 0; x < g->w; x++)
+            out[x / 2] |= (uint8_t)(((c[x] + 8) / 17) << (x % 2 ? 0 : 4));
+    }
 }
 
 /* Renders code point cp into g (a copy of FreeType's bitmap). */
@@ -61,6 +83,7 @@ static void glyph_load(struct floe_demo_font *f, uint32_t cp, struct floe_demo_g
     g->pitch = g->w;
     g->left = slot->bitmap_left;
     g->top = slot->bitmap_top;
+    a4_make(g);
 }
 
 /* The glyph for cp: cached below 128, else rendered into tmp. */
@@ -98,6 +121,23 @@ static uint32_t utf8_next(const char *s, int len, int *i)
     return cp;
 }
 
+int floe_demo_text_glyphs(struct floe_demo_font *f, int x, int y, const char *s, int len,
+                          struct floe_raster_glyph *out, int max, int *n)
+{
+    *n = 0;
+    if (len < 0)
+        len = (int)strlen(s);
+    for (int i = 0; i < len;) {
+        uint32_t cp = utf8_next(s, len, &i);
+        const struct floe_demo_glyph *g = glyph_get(f, cp < 128 ? cp : '?', NULL);
+
+        if (g->a4 && *n < max)
+            out[(*n)++] = (struct floe_raster_glyph){ x + g->left, y - g->top, g->w, g->h, g->a4 };
+        x += g->adv;
+    }
+    return x;
+}
+
 int floe_demo_text_width(struct floe_demo_font *f, const char *s, int len)
 {
     return floe_demo_text_draw(NULL, f, 0, 0, s, len, 0);
@@ -116,8 +156,10 @@ int floe_demo_text_draw(const struct floe_demo_canvas *c, struct floe_demo_font 
         if (c && g->cov)
             floe_demo_canvas_blend(c, x + g->left, y - g->top, g->w, g->h, g->cov, g->pitch, rgb);
         x += g->adv;
-        if (g == &tmp)
+        if (g == &tmp) {
             free(tmp.cov);
+            free(tmp.a4);
+        }
     }
     return x;
 }

@@ -384,6 +384,13 @@ void fsrv_image_msg_lossless(struct fsrv_msg *m);
 /* Whether w x h pixels (rows stride_px pixels apart) look like a photograph. */
 int fsrv_pixels_photographic(const uint32_t *px, int w, int h, int stride_px);
 
+/* display/op-image.c: an image a draw operation reads, as a SPICE image
+ * every client reads the same: LZ_RGB of its pixels in 32 bits (with alpha
+ * when it has one). 0, -E2BIG (more than max_pixels) or -ENOMEM; *data is
+ * the payload out points to, the caller's to free. */
+int fsrv_op_image(pixman_image_t *src, size_t max_pixels, struct spice_image *out,
+                  uint8_t **data);
+
 /* display/stream.c */
 /* A picture for box b of the monitor (px at b's corner): ends a stream it
  * overlaps, and when it is a stream's frame (one running, or the one that
@@ -434,6 +441,9 @@ void fsrv_display_client_sync(struct fsrv_chan *c);
 void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg *m);
 void fsrv_surface_free(struct fsrv_surface *sf);
 void fsrv_display_send_region(struct fsrv_chan *c, pixman_region32_t *rg);
+/* Queues the current pixels of every rectangle of rg (on the surface) as
+ * DRAW_COPYs on every synced DISPLAY channel `monitor`. */
+void fsrv_display_broadcast_pixels(struct floe_server *s, int monitor, pixman_region32_t *rg);
 void fsrv_cursor_broadcast_state(struct floe_server *s, int init_to_all);
 struct fsrv_msg *fsrv_cursor_msg(struct floe_server *s, int init);
 

@@ -13,19 +13,50 @@ static void feed_resize(void *opaque, int w, int h)
 {
     struct vm_head *head = opaque;
 
+    head->dirty_x2 = head->dirty_x1 = 0;
     head->w = w;
     head->h = h;
     if (floe_server_surface_create(head->vm->srv, (uint32_t)head->index, w, h) < 0)
         floe_err("vm: cannot create a %dx%d surface for monitor %d", w, h, head->index + 1);
 }
 
+/* A FramebufferUpdate's rectangles (QEMU's are bands of changed 16-pixel
+ * tiles, often a row of text each) go to the server as one picture, their
+ * bounds, once the update is whole or before a copy: the server compares it
+ * with what clients have, so that a scrolled screen is found scrolled
+ * (COPY_BITS and the new rows) and only rows that differ are sent. */
+static void flush_picture(struct vm_head *head)
+{
+    int fw, fh;
+    const uint32_t *fb = head->feed ? floe_vnc_feed_pixels(head->feed, &fw, &fh) : NULL;
+    struct floe_rect r = { head->dirty_x1, head->dirty_y1, head->dirty_x2 - head->dirty_x1,
+                           head->dirty_y2 - head->dirty_y1 };
+
+    head->dirty_x2 = head->dirty_x1 = 0;
+    if (!fb || r.w <= 0 || r.h <= 0 || r.x + r.w > fw || r.y + r.h > fh)
+        return;
+    floe_server_draw_image(head->vm->srv, (uint32_t)head->index, &r,
+                           fb + (size_t)r.y * fw + r.x, fw * 4);
+}
+
 static void feed_damage(void *opaque, int x, int y, int w, int h, const uint32_t *pixels,
                         int stride)
 {
     struct vm_head *head = opaque;
-    struct floe_rect r = { x, y, w, h };
 
-    floe_server_draw_image(head->vm->srv, (uint32_t)head->index, &r, pixels, stride);
+    (void)pixels;
+    (void)stride;
+    if (head->dirty_x2 <= head->dirty_x1) {
+        head->dirty_x1 = x;
+        head->dirty_y1 = y;
+        head->dirty_x2 = x + w;
+        head->dirty_y2 = y + h;
+        return;
+    }
+    head->dirty_x1 = x < head->dirty_x1 ? x : head->dirty_x1;
+    head->dirty_y1 = y < head->dirty_y1 ? y : head->dirty_y1;
+    head->dirty_x2 = x + w > head->dirty_x2 ? x + w : head->dirty_x2;
+    head->dirty_y2 = y + h > head->dirty_y2 ? y + h : head->dirty_y2;
 }
 
 static void feed_copy(void *opaque, int src_x, int src_y, int x, int y, int w, int h)
@@ -33,6 +64,7 @@ static void feed_copy(void *opaque, int src_x, int src_y, int x, int y, int w, i
     struct vm_head *head = opaque;
     struct floe_rect r = { x, y, w, h };
 
+    flush_picture(head);
     floe_server_copy_bits(head->vm->srv, (uint32_t)head->index, src_x, src_y, &r);
 }
 
@@ -40,6 +72,7 @@ static void feed_update(void *opaque)
 {
     struct vm_head *head = opaque;
 
+    flush_picture(head);
     head->vm->updates++;
     floe_server_frame_end(head->vm->srv);
 }

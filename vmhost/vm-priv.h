@@ -29,6 +29,9 @@ struct vm_head {
     char vnc_path[96];
     struct floe_vnc_feed *feed;
     int w, h;
+    /* what the feed changed since its last picture went to the server: the
+     * bounds of its rectangles (x2 <= x1: nothing) */
+    int dirty_x1, dirty_y1, dirty_x2, dirty_y2;
 };
 
 typedef void (*vm_child_closed_fn)(struct floe_vm *vm);

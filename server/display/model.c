@@ -103,6 +103,15 @@ void fsrv_display_send_region(struct fsrv_chan *c, pixman_region32_t *rg)
     }
 }
 
+void fsrv_display_broadcast_pixels(struct floe_server *s, int monitor, pixman_region32_t *rg)
+{
+    int n;
+    const pixman_box32_t *b = pixman_region32_rectangles(rg, &n);
+
+    for (int i = 0; i < n; i++)
+        fsrv_display_broadcast(s, monitor, copy_msg(s, monitor, &b[i]));
+}
+
 static void send_empty(struct fsrv_chan *c, uint16_t type)
 {
     struct fsrv_msg *m = fsrv_msg_new(type, NULL, 0);

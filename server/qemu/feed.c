@@ -103,6 +103,11 @@ void fqxl_feed_copy_bits(struct fqxl_feed *f, int src_x, int src_y, const struct
         floe_server_copy_bits(f->srv, f->monitor, src_x, src_y, dst);
 }
 
+int fqxl_feed_draw(struct fqxl_feed *f, const struct floe_raster_op *op)
+{
+    return live(f) ? floe_server_draw(f->srv, f->monitor, op) : 0;
+}
+
 void fqxl_feed_cursor(struct fqxl_feed *f, const struct fqxl_cursor_cmd *c)
 {
     if (!live(f))

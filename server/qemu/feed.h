@@ -22,6 +22,10 @@ void fqxl_feed_surface(struct fqxl_feed *f, int width, int height);
 /* The pixels of `region` of img (any 16- or 32-bit format), taken now. */
 void fqxl_feed_region(struct fqxl_feed *f, pixman_image_t *img, pixman_region32_t *region);
 void fqxl_feed_copy_bits(struct fqxl_feed *f, int src_x, int src_y, const struct floe_rect *dst);
+/* A draw operation the server renders and sends as it sees fit
+ * (floe_server_draw); its result, or 0 when the feed is unbound. */
+struct floe_raster_op;
+int fqxl_feed_draw(struct fqxl_feed *f, const struct floe_raster_op *op);
 void fqxl_feed_cursor(struct fqxl_feed *f, const struct fqxl_cursor_cmd *c);
 void fqxl_feed_cursor_hide(struct fqxl_feed *f);
 /* The heads the primary surface shows (floe_server_set_heads). */

@@ -243,6 +243,13 @@ static int op_make(struct held *h, const struct fqxl_draw *d, fqxl_surface_fn *s
 int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
                 void *opaque, pixman_region32_t *damage, const char **why)
 {
+    return fqxl_render_then(dst, d, surface, opaque, damage, why, NULL, NULL);
+}
+
+int fqxl_render_then(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
+                     void *opaque, pixman_region32_t *damage, const char **why,
+                     fqxl_drawn_fn *drawn, void *drawn_opaque)
+{
     struct held h = { .n = 0 };
     struct floe_raster_op op = { 0 };
     int rc;
@@ -251,6 +258,9 @@ int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn 
         return 0;
     pixman_region32_init(&h.clip);
     rc = op_make(&h, d, surface, opaque, &op, why);
+    /* the other side first: the op's sources may be dst itself, unchanged yet */
+    if (!rc && drawn)
+        drawn(drawn_opaque, &op);
     if (!rc)
         rc = floe_raster_draw(dst, &op, damage, why);
     for (int i = 0; i < h.n; i++)

@@ -27,4 +27,13 @@ typedef pixman_image_t *fqxl_surface_fn(void *opaque, uint32_t id);
 int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
                 void *opaque, pixman_region32_t *damage, const char **why);
 
+/* The same, and just before d is drawn calls drawn(drawn_opaque, op) with
+ * the operation it draws (its images, clip and glyphs valid during the
+ * call; its sources, dst among them, not yet drawn on). */
+struct floe_raster_op;
+typedef void fqxl_drawn_fn(void *drawn_opaque, const struct floe_raster_op *op);
+int fqxl_render_then(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
+                     void *opaque, pixman_region32_t *damage, const char **why,
+                     fqxl_drawn_fn *drawn, void *drawn_opaque);
+
 #endif

@@ -157,6 +157,72 @@ static int draw_fits(QXLState *w, const struct fqxl_draw *d, const char **why)
     return 1;
 }
 
+static int is_pixels(const struct fqxl_image *im)
+{
+    return im->kind == FQXL_IMAGE_PIXELS;
+}
+
+static int brush_ok(const struct fqxl_brush *b)
+{
+    return b->kind != FQXL_BRUSH_PATTERN || is_pixels(&b->pattern);
+}
+
+/* Whether d goes to floe's server as a draw operation (floe_server_draw),
+ * which the server sends clients as a draw message, rather than as the
+ * pixels it changed: one on the 32-bit primary that reads no other surface
+ * and is not a plain copy of a picture. A plain copy stays a picture: the
+ * server sends only what differs from the screen, finds scrolls in it
+ * (a Linux console draws each scrolled line as one full-screen copy),
+ * caches it per client and streams it when it is video. */
+static int offloadable(QXLState *w, const struct fqxl_draw *d)
+{
+    pixman_format_code_t fmt;
+
+    if (d->surface_id != 0)
+        return 0;
+    fmt = pixman_image_get_format(w->surf[0].img);
+    if (fmt != PIXMAN_x8r8g8b8 && fmt != PIXMAN_a8r8g8b8)
+        return 0;
+    switch (d->type) {
+    case QXL_DRAW_FILL:
+    case QXL_DRAW_TEXT:
+        return brush_ok(&d->brush) && brush_ok(&d->back_brush);
+    case QXL_DRAW_BLACKNESS:
+    case QXL_DRAW_WHITENESS:
+    case QXL_DRAW_INVERS:
+        return 1;
+    case QXL_DRAW_STROKE:
+        return brush_ok(&d->brush) && !(d->line_flags & SPICE_LINE_FLAGS_STYLED);
+    case QXL_DRAW_COPY:
+        if (d->rop_descriptor == SPICE_ROPD_OP_PUT && !d->has_mask)
+            return 0;
+        return is_pixels(&d->src);
+    case QXL_DRAW_OPAQUE:
+    case QXL_DRAW_BLEND:
+    case QXL_DRAW_ROP3:
+    case QXL_DRAW_TRANSPARENT:
+    case QXL_DRAW_ALPHA_BLEND:
+        return is_pixels(&d->src) && brush_ok(&d->brush);
+    case QXL_DRAW_COMPOSITE:
+        return is_pixels(&d->src) && (!(d->composite_flags & SPICE_COMPOSITE_HAS_MASK) ||
+                                      is_pixels(&d->composite_mask));
+    default:
+        return 0;
+    }
+}
+
+struct handed {
+    QXLState *w;
+    int rc;
+};
+
+static void hand(void *opaque, const struct floe_raster_op *op)
+{
+    struct handed *h = opaque;
+
+    h->rc = fqxl_feed_draw(h->w->feed, op);
+}
+
 static void do_draw(QXLState *w, const QXLCommandExt *ext)
 {
     struct fqxl_draw d;
@@ -184,6 +250,24 @@ static void do_draw(QXLState *w, const QXLCommandExt *ext)
             fqxl_feed_copy_bits(w->feed, d.src_x, d.src_y, &r);
         } else {
             bad_command(w, "a copy-bits", why);
+        }
+        pixman_region32_fini(&changed);
+        fqxl_draw_free(&d);
+        return;
+    }
+    /* a draw the clients can render themselves goes to them as a draw */
+    if (offloadable(w, &d)) {
+        struct handed h = { w, 0 };
+
+        flush_pending(w);
+        pixman_region32_init(&changed);
+        if (fqxl_render_then(w->surf[0].img, &d, surface_of, w, &changed, &why, hand, &h) == 0) {
+            pixman_region32_union(&w->surf[0].qemu_dirty, &w->surf[0].qemu_dirty, &changed);
+            /* the server's surface is not the primary's: the pixels go instead */
+            if (h.rc == -EINVAL)
+                damage(w, 0, &changed);
+        } else {
+            bad_command(w, "a draw", why);
         }
         pixman_region32_fini(&changed);
         fqxl_draw_free(&d);

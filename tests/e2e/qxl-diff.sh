@@ -24,7 +24,11 @@
 # then floe's library's surface and floe-viewer's picture of the
 # reference's messages must equal the reference's surface, tile by tile,
 # for the ops floe renders (the two lists below); every other op is named
-# as not compared.
+# as not compared. Last floe's library is watched by floe-viewer and by
+# remote-viewer while the commands arrive: it sends the ops as draw
+# messages (a capture counts them by type), plain copies and a few others
+# as pixels, and each viewer's picture must equal floe's surface, tile by
+# tile.
 #
 # The video scenario (a still desktop, a 320x240 area redrawn 25 times a
 # second for 3 s as a video player's frames come, its last frame left
@@ -332,6 +336,68 @@ ops_all() {
     fi
     ops_compare "floe's surface equals the reference's" "$ref" "$T/floe-ops.surface.ppm" \
         "$FLOE_SERVER_OPS"
+    ops_floe_live
+}
+
+# floe's library sends the guest's draws on the primary as draw messages
+# for the client to render (their images LZ-compressed), but plain copies,
+# which go as pictures (only what differs from the screen), draws that read
+# an off-screen surface and text of A8 glyphs (which the reference client
+# misreads), which go as the pixels they changed. Each viewer watching the
+# commands arrive must end with floe's surface, tile by tile, and a
+# capture must show the draw messages: at least as many of each type as
+# the scenario has tiles that go as one.
+# DRAW_FILL OPAQUE BLEND BLACKNESS WHITENESS INVERS ROP3 STROKE TEXT TRANSPARENT ALPHA_BLEND COMPOSITE
+OFFLOAD_MIN="302:8 303:3 305:3 306:1 307:1 308:1 309:7 310:3 311:4 312:2 313:5 318:5"
+ops_floe_live() {
+    local surf=$T/floe-ops-live.surface.ppm ts= port type n got
+    if command -v tshark >/dev/null; then
+        port=$(free_port)
+        tshark -i lo -B 64 -f "tcp port $port" -w "$T/ops.pcapng" >"$T/ops.tshark.log" 2>&1 &
+        ts=$!; PIDS+=("$ts")
+        if wait_for 20 grep -q "Capturing on" "$T/ops.tshark.log"; then
+            sleep 2   # the capture is live a moment after tshark says so
+        else
+            skip "ops: floe's draw messages" "tshark does not capture on lo here"
+            kill "$ts" 2>/dev/null || true; ts=
+        fi
+    else
+        skip "ops: floe's draw messages" "tshark is missing (make deps installs it)"
+    fi
+    if WANT_PORT=${port:-} start_host floe-ops-live "$FLOE_LIB" ops --wait-client --surface "$surf"; then
+        viewer_shot floe-ops-live "$HOST_PORT" "$T/floe-ops-live.viewer.png" ||
+            fail "floe-ops-live: floe-viewer failed: $(tail -n 2 "$T/floe-ops-live.viewer.out")"
+        ops_ready floe-ops-live || true
+        stop_host floe-ops-live
+    fi
+    if [ -n "$ts" ]; then
+        sleep 0.5
+        kill -INT "$ts" 2>/dev/null || true
+        wait "$ts" 2>/dev/null || true
+        if [ "$HOST_PORT" = "$port" ]; then
+            spice_messages "$port" "$T/ops.pcapng" | sort | uniq -c >"$T/ops.types"
+            echo "ops: floe's library's display messages (count type): $(tr -s ' \n' ' ' <"$T/ops.types")"
+            for want in $OFFLOAD_MIN; do
+                type=${want%%:*} n=${want#*:}
+                got=$(awk -v t="$type" '$2 == t { print $1 }' "$T/ops.types")
+                if [ "${got:-0}" -ge "$n" ]; then
+                    pass "ops: floe's library sent draw messages of type $type ($got, at least $n wanted)"
+                else
+                    fail "ops: floe's library sent ${got:-no} draw messages of type $type (at least $n wanted)"
+                fi
+            done
+        else
+            skip "ops: floe's draw messages" "qxl_host could not take the captured port"
+        fi
+    fi
+    ops_compare "floe-viewer (floe's messages) equals floe's surface" "$surf" \
+        "$T/floe-ops-live.viewer.png"
+    if start_host floe-ops-rv "$FLOE_LIB" ops --wait-client --surface "$T/floe-ops-rv.surface.ppm"; then
+        ops_rv_shot floe-ops-rv "$T/floe-ops-rv.png" "$surf"
+        ops_ready floe-ops-rv || true
+        stop_host floe-ops-rv
+    fi
+    ops_compare "remote-viewer (floe's messages) equals floe's surface" "$surf" "$T/floe-ops-rv.png"
 }
 
 # ---- the video scenario (Debian's library only) ----
@@ -341,10 +407,11 @@ STREAM_DATA_MIN=30           # of the 55 frames from the one that starts the str
 
 video_crop() { convert "$1" -crop "$VIDEO_AREA" +repage "$2"; }   # FILE OUT
 
-# spice_messages PORT: the type of every message the server on PORT sent,
-# one a line, as the dissector reads the capture
+# spice_messages PORT [CAPTURE]: the type of every message the server on
+# PORT sent, one a line, as the dissector reads the capture (default the
+# video scenario's)
 spice_messages() {
-    tshark -r "$T/video.pcapng" -d "tcp.port==$1,spice" -T fields -E occurrence=a \
+    tshark -r "${2:-$T/video.pcapng}" -d "tcp.port==$1,spice" -T fields -E occurrence=a \
         -e tcp.srcport -e spice.message_type 2>/dev/null |
         awk -F'\t' -v p="$1" '$1 == p && $2 != "" { print $2 }' | tr ',' '\n'
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # floe-server and floe-viewer --headless on loopback: after freeze the
 # viewer's picture equals the server's pixel for pixel, and keys typed
-# through the viewer reach the demo's text window.
+# through the viewer reach the demo's text window, whose rows went to the
+# viewer as draw operations (glyph runs and fills) it rendered itself.
 . "$(dirname "$0")/../lib.sh"
 
 start_server --disable-ticketing --size 1280x720
@@ -17,6 +18,10 @@ if wait_for 12 ctl_has_text typed "$TEXT"; then
 else
     fail "typed text did not arrive: $(ctl typed | head -1)"
 fi
+# the text window's rows go as glyph runs and fills the viewer draws itself
+n=$(ctl stats | sed -n 's/.*ops_offloaded=\([0-9]*\).*/\1/p')
+[ "${n:-0}" -gt 0 ] && pass "the server sent $n draw operations for the viewer to render (ops_offloaded)" ||
+    fail "no draw operation was offloaded: $(ctl stats | head -n 1)"
 sleep 1
 ctl freeze >/dev/null
 sleep 1

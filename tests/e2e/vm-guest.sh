@@ -3,7 +3,8 @@
 # accel = auto, so the KVM probe must choose what boots it): floe-viewer --headless shows the guest's framebuffer console, equal to
 # the server's snapshot and to QEMU's screendump; a command typed through
 # floe-viewer runs in the guest's shell (its output reaches the serial log)
-# and its output appears on the viewer's picture. The VM has the agent's
+# and its output appears on the viewer's picture, the console's scrolling
+# found in QEMU's updates and sent as scrolls. The VM has the agent's
 # virtio-serial port (com.redhat.spice.0, seen by the guest), USB
 # redirection ports and a sound card, each on the sockets floe-server made.
 cd "$(dirname "$0")/../.."
@@ -73,7 +74,7 @@ done
 # a command typed through floe-viewer, its output on the serial port and on screen
 A=$((RANDOM % 900 + 100)); B=$((RANDOM % 900 + 100))
 "$BIN/floe-viewer" --headless --duration 8 --type-delay 1 \
-    --type "cat /sys/class/virtio-ports/*/name >/dev/ttyS0; echo floe-key-\$(($A*$B)) >/dev/ttyS0; printf '%0400d\\n' 0 | tr 0 '#'
+    --type "cat /sys/class/virtio-ports/*/name >/dev/ttyS0; seq 1 60; echo floe-key-\$(($A*$B)) >/dev/ttyS0; printf '%0400d\\n' 0 | tr 0 '#'
 " "$URI" >/dev/null 2>"$T/type.err" || fail "typing viewer failed: $(cat "$T/type.err")"
 if wait_for 20 grep -q "floe-key-$((A * B))" "$T/serial.log"; then
     pass "the typed command ran in the guest (floe-key-$((A * B)) on the serial port)"
@@ -84,6 +85,11 @@ grep -q "com.redhat.spice.0" "$T/serial.log" &&
     pass "the guest names its port com.redhat.spice.0, as SPICE agents expect" ||
     fail "the guest's port name: $(tail -3 "$T/serial.log")"
 agree typed
+# sixty lines scrolled the console: the server found the scrolls in QEMU's
+# updates and sent them as COPY_BITS and the new rows
+n=$(ctl stats | sed -n 's/.* scrolls=\([0-9]*\).*/\1/p')
+[ "${n:-0}" -gt 0 ] && pass "the console's scrolling went to clients as scrolls (scrolls=$n)" ||
+    fail "no scroll found in the console's updates: $(ctl stats | head -n 1)"
 d=$(pixel_diff "$T/console-viewer.png" "$T/typed-viewer.png")
 [ "$d" -gt 2000 ] && pass "the command's output appeared on the viewer's picture ($d pixels changed)" ||
     fail "the viewer's picture barely changed ($d pixels)"

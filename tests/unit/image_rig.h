@@ -1,6 +1,7 @@
-/* A server on its own thread fed pictures by floe_server_draw_image, a raw
- * client on its display channel and a libfloe-client, for the unit tests
- * of picture-only updates (test_scroll, test_stream_server). Include after
+/* A server on its own thread fed pictures by floe_server_draw_image (or
+ * operations by floe_server_draw), a raw client on its display channel and
+ * a libfloe-client, for the unit tests of updates (test_scroll,
+ * test_stream_server, test_server_draw). Include after
  * cmocka.h and tests/unit/raw_session.h, with W, H (the surface) and
  * BODY_MAX (the largest message) defined. */
 #ifndef FLOE_TESTS_IMAGE_RIG_H
@@ -16,13 +17,14 @@
 
 /* ---- the server, on its own thread ---- */
 
-enum op { OP_LISTEN, OP_IMAGE, OP_FILL, OP_STATS };
+enum op { OP_LISTEN, OP_IMAGE, OP_FILL, OP_DRAW, OP_STATS };
 
 struct call {
     enum op op;
     struct floe_rect r;
     const uint32_t *px;
     uint32_t rgb;
+    const struct floe_raster_op *draw;
     int rc, port;
     struct floe_server_stats st;
 };
@@ -43,6 +45,7 @@ static void on_server(struct floe_server *s, void *opaque)
         floe_server_frame_end(s);
         break;
     case OP_FILL: floe_server_draw_fill(s, 0, &c->r, c->rgb); break;
+    case OP_DRAW: c->rc = floe_server_draw(s, 0, c->draw); break;
     case OP_STATS: floe_server_get_stats(s, &c->st); break;
     }
 }

@@ -334,6 +334,22 @@ void floe_server_draw_image(struct floe_server *s, uint32_t surface_id, const st
  * (overlap allowed, as for scrolling). */
 void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x, int src_y,
                            const struct floe_rect *dst);
+/* A draw operation as SPICE defines it (struct floe_raster_op of
+ * codecs/raster.h: FILL, COPY, TEXT, STROKE, ROP3, COMPOSITE, ... with
+ * clip, mask and brushes), on monitor surface_id's surface. The server
+ * renders it into the surface as SPICE's software canvas would, and sends
+ * the clients the draw message that says the same, for them to render
+ * (its images compressed losslessly, each at most four times the pixels
+ * the operation changes); an operation that reads another surface
+ * (src_surface), has a mask other than 1-bit or A8 glyphs (which the
+ * reference client misreads), or whose images are larger goes as the
+ * pixels it changed. Images the operation names are read during the call
+ * only. Colours are xRGB. 0; -ENOTSUP (no such monitor or no surface yet,
+ * or an operation the renderer does not draw, whose area then goes as
+ * pixels), -EINVAL (a bbox that leaves the surface: nothing is drawn) or
+ * -ENOMEM. */
+struct floe_raster_op;
+int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct floe_raster_op *op);
 /* Ends a frame: clients are told the picture is complete up to here. */
 void floe_server_frame_end(struct floe_server *s);
 
@@ -373,6 +389,8 @@ struct floe_server_stats {
                              * as DRAW_FILL) */
     uint64_t streams;       /* video streams started (each monitor's, not each client's) */
     uint64_t stream_frames; /* STREAM_DATA frames written to clients (each client counts) */
+    uint64_t ops_offloaded; /* floe_server_draw operations sent as draw messages */
+    uint64_t ops_rendered;  /* floe_server_draw operations sent as the pixels they changed */
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 
