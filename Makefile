@@ -106,7 +106,7 @@ test: deps
 test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) $(BENCH_DETECT) fuzz-build
 
 bench: deps
-	$(MAKE) --no-print-directory all $(BENCH_CODECS) $(BENCH_DETECT)
+	$(MAKE) --no-print-directory all $(BENCH_CODECS) $(BENCH_DETECT) $(TST)/shape_proxy
 	@bench/run.sh $(BIN)
 
 clean:
@@ -183,7 +183,8 @@ $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TST)/test_client_canvas \
             $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue \
             $(TST)/test_qxl_memslots $(TST)/test_qxl_cmd $(TST)/test_qxl_record $(TST)/test_scroll \
-            $(TST)/test_client_stream $(TST)/test_stream_server
+            $(TST)/test_client_stream $(TST)/test_stream_server $(TST)/test_demo_video \
+            $(TST)/test_stream_rate $(TST)/test_stream_report
 # qxl_host and qxl_replay play QEMU for any libspice-server.so.1 they are
 # given (floe's or the reference): they load the library at run time and
 # link none of floe's, only the host helpers under tests/host/

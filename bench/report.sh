@@ -6,13 +6,13 @@
 #   bench/report.sh OUT [README [TABLE...]]
 #
 # TABLE names the tables to write into the README (demo, codecs, detect, vm,
-# qxl); without them every table whose CSV exists is written. Each table is
+# qxl, video); without them every table whose CSV exists is written. Each table is
 # dated by its CSV's time, so a table from an older run keeps its own date.
 set -eu
 OUT=$1
 README=${2:-}
 shift $(($# > 2 ? 2 : $#))
-TABLES=${*:-demo codecs detect vm qxl}
+TABLES=${*:-demo codecs detect vm qxl video}
 
 # machine [CSV]: the machine, dated by CSV's time (today without one)
 machine() {
@@ -82,11 +82,21 @@ qxl_table() {
              $1 ~ /ratio/ { printf "| floe / Debian | %s | %s | %s | %s |\n", $2, $3, $4, $5 }' "$OUT/qxl.csv"
 }
 
+video_table() {
+    awk -F, 'NR == 2 { printf "floe-server, the demo'"'"'s full-screen video at 1920x1080; median of %d run(s) of %d s. floe alone (no other server plays this workload on the same frames).\n\n", $6, $7 }' "$OUT/video.csv"
+    echo "| link | frames/s delivered | Mbit/s | server CPU ms / frame | JPEG quality |"
+    echo "|---|---|---|---|---|"
+    awk -F, 'NR > 1 {
+        link = $1 == 0 ? "loopback" : sprintf("shaping proxy at %g Mbit/s", $1 / 1000)
+        printf "| %s | %.1f | %.1f | %.2f | %s |\n", link, $2, $3, $4, $5
+    }' "$OUT/video.csv"
+}
+
 {
     echo "# make bench"
     echo
     machine
-    for t in demo codecs detect vm qxl; do
+    for t in demo codecs detect vm qxl video; do
         [ -f "$OUT/$t.csv" ] || continue
         echo
         case $t in
@@ -95,6 +105,7 @@ qxl_table() {
             detect) detect_table ;;
             vm) vm_table ;;
             qxl) qxl_table ;;
+            video) video_table ;;
         esac
     done
 } >"$OUT/results.md"
@@ -108,7 +119,7 @@ for t in $TABLES; do
     [ -f "$OUT/$t.csv" ] || continue
     grep -q "<!-- bench:$t -->" "$tmp" || continue
     body=$(mktemp)
-    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; esac; } >"$body"
+    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; video) video_table ;; esac; } >"$body"
     awk -v tag="$t" -v body="$body" '
         $0 == "<!-- bench:" tag " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
         $0 == "<!-- /bench:" tag " -->" { skip = 0 }

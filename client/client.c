@@ -483,6 +483,8 @@ void floe_client_get_monitor_stats(struct floe_client *c, int monitor,
         st->draws = d->draws;
         st->streams = d->streams_created;
         st->stream_frames = d->stream_frames;
+        st->stream_reordered = d->stream_reordered;
+        st->stream_span_ms = (uint64_t)(d->stream_last_ms - d->stream_first_ms);
         st->width = v.w;
         st->height = v.h;
     }

@@ -151,7 +151,8 @@ struct fcli_display {
     uint8_t warned_misc[FCLI_WARN_N];
     struct fcli_stream streams[FLOE_CLIENT_MAX_STREAMS];
     struct floe_jpeg *stream_jpeg;  /* made with the first MJPEG frame */
-    uint64_t streams_created, stream_frames, stream_drops;
+    uint64_t streams_created, stream_frames, stream_drops, stream_reordered;
+    int64_t stream_first_ms, stream_last_ms;   /* when frames were drawn, 0: none yet */
 };
 
 /* ---- cursor state (guarded by client->lock) ---- */

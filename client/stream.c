@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codecs/jpeg.h"
 #include "common/log.h"
@@ -24,6 +25,14 @@ void fcli_streams_fini(struct fcli_display *d)
     }
     floe_jpeg_free(d->stream_jpeg);
     d->stream_jpeg = NULL;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static struct fcli_stream *stream_get(struct fcli_display *d, uint32_t id)
@@ -183,9 +192,15 @@ static int stream_data(struct fcli_display *d, int sized, const uint8_t *body, s
             frame = up;
         }
     }
+    /* frames come in their order: a stamp that goes back says otherwise */
+    if (st->frames && (int32_t)(m.mm_time - st->last_mm_time) <= 0)
+        d->stream_reordered++;
     st->last_mm_time = m.mm_time;
     st->frames++;
     d->stream_frames++;
+    d->stream_last_ms = mono_ms();
+    if (!d->stream_first_ms)
+        d->stream_first_ms = d->stream_last_ms;
     frame_draw(d, st, frame, &dest);
     pixman_image_unref(frame);
     return 0;

@@ -89,21 +89,27 @@ static void send_rows(struct floe_demo *d, const struct floe_demo_layer *l, cons
     }
 }
 
-/* The bounding box of the pixels of b that differ from `bg`; 0 if none. */
+/* The bounding box of the pixels of b that differ from `bg`; 0 if none.
+ * Each row is looked at from both ends up to its ink only, so a picture
+ * (a video frame) costs two pixels a row, not all of them. */
 static int ink_box(const struct floe_demo_layer *l, const pixman_box32_t *b, uint32_t bg,
                    pixman_box32_t *ink)
 {
     *ink = (pixman_box32_t){ b->x2, b->y2, b->x1, b->y1 };
     for (int y = b->y1; y < b->y2; y++) {
         const uint32_t *row = l->c.px + (size_t)(y - l->r.y) * l->c.stride - l->r.x;
+        int x1 = b->x1, x2 = b->x2;
 
-        for (int x = b->x1; x < b->x2; x++)
-            if ((row[x] ^ bg) & 0xffffff) {
-                ink->x1 = x < ink->x1 ? x : ink->x1;
-                ink->x2 = x + 1 > ink->x2 ? x + 1 : ink->x2;
-                ink->y1 = y < ink->y1 ? y : ink->y1;
-                ink->y2 = y + 1;
-            }
+        while (x1 < x2 && !((row[x1] ^ bg) & 0xffffff))
+            x1++;
+        if (x1 == x2)
+            continue;
+        while (!((row[x2 - 1] ^ bg) & 0xffffff))
+            x2--;
+        ink->x1 = x1 < ink->x1 ? x1 : ink->x1;
+        ink->x2 = x2 > ink->x2 ? x2 : ink->x2;
+        ink->y1 = y < ink->y1 ? y : ink->y1;
+        ink->y2 = y + 1;
     }
     return ink->x1 < ink->x2;
 }

@@ -93,6 +93,17 @@ void floe_demo_photo_free(struct floe_demo_photo *p);
 void floe_demo_photo_render(struct floe_demo_photo *p, uint64_t n,
                             const struct floe_demo_canvas *c);
 
+/* ---- video.c: the video workload's frames ---- */
+
+struct floe_demo_video;
+
+/* The scene for frames of up to w x h pixels. NULL when out of memory. */
+struct floe_demo_video *floe_demo_video_new(uint32_t seed, int w, int h);
+void floe_demo_video_free(struct floe_demo_video *v);
+/* Renders frame n into the canvas (at most the size given to _new). */
+void floe_demo_video_render(const struct floe_demo_video *v, uint64_t n,
+                            const struct floe_demo_canvas *c);
+
 /* ---- keymap.c: PC XT set-1 scancodes to US-layout characters ---- */
 
 struct floe_demo_keys {
@@ -113,6 +124,7 @@ enum floe_demo_layer_id {
     FLOE_DEMO_NOTES,
     FLOE_DEMO_ABOUT,
     FLOE_DEMO_PANEL,
+    FLOE_DEMO_VIDEO,       /* above everything; empty unless the video plays */
     FLOE_DEMO_LAYERS
 };
 
@@ -164,6 +176,9 @@ struct floe_demo {
     int pointer_x, pointer_y, pointer_new;
     uint64_t follow_until;
     int monitors;
+    enum floe_demo_video_mode video_mode;
+    struct floe_demo_video *video;
+    struct floe_rect video_area;   /* the frames' place in the video layer */
     struct floe_demo_canvas monitor_bg[FLOE_SERVER_MAX_MONITORS];   /* 1 and up */
 };
 
@@ -216,6 +231,10 @@ void floe_demo_notes_tick(struct floe_demo *d);
 int floe_demo_monitors_init(struct floe_demo *d);
 void floe_demo_monitors_tick(struct floe_demo *d);
 void floe_demo_monitors_free(struct floe_demo *d);
+
+/* video.c: the video layer (none when the video is off) and its frames. */
+int floe_demo_video_init(struct floe_demo *d);
+void floe_demo_video_tick(struct floe_demo *d);
 
 /* cursor.c: the arrow shape and the pointer's path. */
 void floe_demo_cursor_init(struct floe_demo *d);

@@ -85,6 +85,7 @@ static void destroy(struct floe_demo *d)
     floe_demo_notes_free(d);
     floe_demo_monitors_free(d);
     floe_demo_photo_free(d->photo);
+    floe_demo_video_free(d->video);
     for (int i = 0; i < FLOE_DEMO_LAYERS; i++)
         free(d->layers[i].c.px);
     floe_demo_font_free(d->font.ui);
@@ -120,7 +121,12 @@ static void tick(struct floe_demo *d)
     floe_demo_about_place(d, d->tick, &x, &y);
     floe_demo_layer_move(d, FLOE_DEMO_ABOUT, x, y);
     floe_demo_journal_tick(d);
-    photo_tick(d);
+    /* the photograph holds still while the video plays: under a full-screen
+     * one it would not show, and beside a window's it would be a second box
+     * redrawn at video rate (a monitor streams one) */
+    if (d->video_mode == FLOE_DEMO_VIDEO_OFF)
+        photo_tick(d);
+    floe_demo_video_tick(d);
     floe_demo_notes_tick(d);
     floe_demo_panel_clock(d, 0);
     floe_demo_cursor_tick(d);
@@ -158,6 +164,8 @@ static int scene_init(struct floe_demo *d)
         err = floe_demo_notes_init(d);
     if (!err && !(d->photo = floe_demo_photo_new(d->seed)))
         err = -ENOMEM;
+    if (!err)
+        err = floe_demo_video_init(d);
     if (err)
         return err;
     c = floe_demo_canvas_view(&d->layers[FLOE_DEMO_PHOTOS].c, &d->photo_area);
@@ -191,6 +199,11 @@ static int options(struct floe_demo *d, const struct floe_demo_options *opt)
     d->fps = opt && opt->fps > 0 ? opt->fps : 30;
     d->seed = opt ? opt->seed : 0;
     d->monitors = opt && opt->monitors > 0 ? opt->monitors : 1;
+    d->video_mode = opt ? opt->video : FLOE_DEMO_VIDEO_OFF;
+    if (d->video_mode < FLOE_DEMO_VIDEO_OFF || d->video_mode > FLOE_DEMO_VIDEO_WINDOW) {
+        floe_err("demo: unknown video mode %d", (int)d->video_mode);
+        return -EINVAL;
+    }
     if (d->monitors > FLOE_SERVER_MAX_MONITORS) {
         floe_err("demo: %d monitors: at most %d", d->monitors, FLOE_SERVER_MAX_MONITORS);
         return -EINVAL;

@@ -13,6 +13,14 @@
 
 struct floe_demo;
 
+/* The video workload: a camera moving over a photographic scene at 30
+ * frames per second, drawn as whole pictures of its area each frame. */
+enum floe_demo_video_mode {
+    FLOE_DEMO_VIDEO_OFF,      /* the desktop as it is */
+    FLOE_DEMO_VIDEO_FULL,     /* the whole screen */
+    FLOE_DEMO_VIDEO_WINDOW,   /* a window above the desktop, half the screen's size */
+};
+
 struct floe_demo_options {
     int width, height;   /* default 1920x1080 */
     uint32_t seed;       /* everything but the clock follows from it */
@@ -21,6 +29,7 @@ struct floe_demo_options {
      * desktop, the others the wallpaper in another hue with "Monitor N";
      * the server must serve as many */
     int monitors;
+    enum floe_demo_video_mode video;   /* on monitor 0; default off */
 };
 
 /* Creates the monitors' surfaces on `s` and starts animating on `loop`.

@@ -14,6 +14,7 @@
 struct display_client {
     int synced;
     struct fsrv_display_enc *enc;   /* codecs, cache and dictionary: from DISPLAY_INIT on */
+    struct fsrv_stream_enc *stream; /* video frames' coding and rate: from DISPLAY_INIT on */
     int preferred;                  /* PREFERRED_COMPRESSION before DISPLAY_INIT, or 0 */
     uint8_t glz_id;                 /* the client's GLZ dictionary id ... */
     int glz_own;                    /* ... and whether this channel uses it */
@@ -114,7 +115,8 @@ static int display_init(struct fsrv_chan *c, struct spice_display_init *init)
         init->glz_dictionary_window_size = 0;
     }
     dc->enc = fsrv_display_enc_new(c, init);
-    if (!dc->enc)
+    dc->stream = fsrv_stream_enc_new(c);
+    if (!dc->enc || !dc->stream)
         return -ENOMEM;
     if (dc->preferred)
         fsrv_display_enc_prefer(dc->enc, (uint8_t)dc->preferred);
@@ -166,6 +168,11 @@ static int display_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *bod
             dc->preferred = pc.image_compression;
         return 0;
     }
+    case SPICE_MSGC_DISPLAY_STREAM_REPORT:
+        /* a report on a stream this client has left is old news */
+        if (!dc->stream || !c->stream_joined)
+            return 0;
+        return fsrv_stream_enc_report(dc->stream, c->stream_joined - 1, body, len);
     default:
         floe_debug("%s: display: ignoring message %u", c->peer, type);
         return 0;
@@ -346,9 +353,24 @@ static struct fsrv_msg *display_prepare(struct fsrv_chan *c, struct fsrv_msg *m)
 {
     struct display_client *dc = c->priv;
 
-    if (m->type == SPICE_MSG_DISPLAY_STREAM_DATA)
-        c->srv->stats.stream_frames++;
+    if (m->frame)
+        return fsrv_stream_enc_prepare(c, dc ? dc->stream : NULL, m);
     return fsrv_display_enc_prepare(c, dc ? dc->enc : NULL, m);
+}
+
+static void display_pong(struct fsrv_chan *c, uint32_t id, uint64_t sent_us)
+{
+    struct display_client *dc = c->priv;
+
+    if (dc)
+        fsrv_stream_enc_pong(dc->stream, id, sent_us);
+}
+
+struct fsrv_stream_enc *fsrv_display_stream_enc(struct fsrv_chan *c)
+{
+    struct display_client *dc = c ? c->priv : NULL;
+
+    return dc ? dc->stream : NULL;
 }
 
 static void display_closed(struct fsrv_chan *c)
@@ -357,8 +379,10 @@ static void display_closed(struct fsrv_chan *c)
 
     if (dc && dc->server_renders)
         c->srv->stats.server_rendered_clients--;
-    if (dc)
+    if (dc) {
         fsrv_display_enc_free(dc->enc);
+        fsrv_stream_enc_free(dc->stream);
+    }
     free(c->priv);
     c->priv = NULL;
 }
@@ -369,4 +393,5 @@ const struct fsrv_chan_ops fsrv_display_ops = {
     .overflow = display_overflow,
     .prepare = display_prepare,
     .closed = display_closed,
+    .pong = display_pong,
 };

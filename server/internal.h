@@ -30,6 +30,10 @@ struct fsrv_msg {
     struct fsrv_msg_image *image;
     size_t image_bytes;
     void (*image_free)(struct fsrv_msg_image *img);
+    /* a video frame (display/stream-enc.c): coded for each client when
+     * written; image_bytes counts its pixels */
+    struct fsrv_frame *frame;
+    void (*frame_free)(struct fsrv_frame *f);
     uint32_t len;
     uint8_t body[];
 };
@@ -44,7 +48,7 @@ void fsrv_msg_unref(struct fsrv_msg *m);
  * that many tiny messages count too. */
 static inline size_t fsrv_msg_cost(const struct fsrv_msg *m)
 {
-    return m->len + 64 + (m->image ? m->image_bytes : 0);
+    return m->len + 64 + (m->image || m->frame ? m->image_bytes : 0);
 }
 
 struct fsrv_qitem {
@@ -68,6 +72,8 @@ struct fsrv_chan_ops {
      * queue's head, clears `held` and flushes. */
     struct fsrv_msg *(*prepare)(struct fsrv_chan *c, struct fsrv_msg *m);
     void (*closed)(struct fsrv_chan *c);
+    /* a PONG: the PING's id and the time it carried (fsrv_now_us) */
+    void (*pong)(struct fsrv_chan *c, uint32_t id, uint64_t sent_us);
 };
 
 /* Why a channel's writes wait: its head message is being encoded on the
@@ -265,7 +271,6 @@ struct floe_server {
     struct fsrv_heads heads[FLOE_SERVER_MAX_MONITORS];       /* by monitor */
     struct fsrv_cursor_state cursor;
     struct fsrv_stream stream[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
-    struct floe_jpeg *stream_jpeg;   /* made on the first stream */
     uint32_t stream_ids;
     uint64_t image_ids;
     uint64_t start_ms;
@@ -410,6 +415,33 @@ int fsrv_display_server_renders(const struct fsrv_chan *c);
  * for it that box covers whole go (nothing after them reads their pixels
  * before box is painted over), counted in stats.occluded. */
 void fsrv_display_occlude(struct fsrv_chan *c, const pixman_box32_t *box);
+
+/* display/stream-enc.c: a stream's frames coded for each client */
+struct fsrv_stream_enc;
+/* A frame of stream `stream_id` for box b (px at its corner), stamped mm_time. */
+struct fsrv_msg *fsrv_frame_msg_new(uint32_t stream_id, uint32_t mm_time, const pixman_box32_t *b,
+                                    const uint32_t *px, int stride);
+struct fsrv_stream_enc *fsrv_stream_enc_new(struct fsrv_chan *c);
+void fsrv_stream_enc_free(struct fsrv_stream_enc *se);
+/* The display channel's (NULL before its DISPLAY_INIT). */
+struct fsrv_stream_enc *fsrv_display_stream_enc(struct fsrv_chan *c);
+/* The client joins stream_id (STREAM_CREATE was queued): its rate starts
+ * from the link's measure, and a client that reports is asked to. */
+void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const pixman_box32_t *b);
+/* A new frame: 1 when it goes to this client, 0 when its rate skips it. */
+int fsrv_stream_enc_offer(struct fsrv_stream_enc *se);
+/* Frames of the client's queue replaced by a newer one before being written. */
+void fsrv_stream_enc_dropped(struct fsrv_stream_enc *se, unsigned frames);
+/* The bytes c gets for a frame's message (a new reference), or NULL with
+ * c->held set while it is coded on the worker pool (NULL alone: skipped). */
+struct fsrv_msg *fsrv_stream_enc_prepare(struct fsrv_chan *c, struct fsrv_stream_enc *se,
+                                         struct fsrv_msg *m);
+void fsrv_stream_enc_pong(struct fsrv_stream_enc *se, uint32_t id, uint64_t sent_us);
+/* A STREAM_REPORT for the client's stream stream_id: 0, or -EBADMSG. */
+int fsrv_stream_enc_report(struct fsrv_stream_enc *se, uint32_t stream_id,
+                           const uint8_t *body, uint32_t len);
+/* " stream_quality=Q stream_kbps=N ..." for the clients command. */
+void fsrv_stream_enc_describe(const struct fsrv_stream_enc *se, char *out, size_t len);
 
 /* display/model.c */
 void fsrv_display_client_sync(struct fsrv_chan *c);

@@ -8,7 +8,6 @@
 
 #include <openssl/crypto.h>
 
-#include "codecs/jpeg.h"
 #include "common/log.h"
 #include "server/internal.h"
 
@@ -277,7 +276,6 @@ void floe_server_free(struct floe_server *s)
     for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
         fsrv_surface_free(&s->primary[k]);
     free(s->cursor.argb);
-    floe_jpeg_free(s->stream_jpeg);
     EVP_PKEY_free(s->key);
     free(s->name);
     free(s->password_file);
@@ -362,19 +360,24 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
     buf[0] = 0;
     for (struct fsrv_session *ss = s->sessions; ss && used < len; ss = ss->next) {
         const char *peer = ss->main ? ss->main->peer : "?";
-        char displays[40 * FLOE_SERVER_MAX_MONITORS];
+        char displays[40 * FLOE_SERVER_MAX_MONITORS], stream[128] = "";
         size_t pending;
         int n;
 
         describe_displays(ss, displays, sizeof(displays), &pending);
+        /* the video stream of monitor 0, while the client has one */
+        if (ss->display[0] && ss->display[0]->stream_joined &&
+            fsrv_display_stream_enc(ss->display[0]))
+            fsrv_stream_enc_describe(fsrv_display_stream_enc(ss->display[0]), stream,
+                                     sizeof(stream));
         n = snprintf(buf + used, len - used,
                      "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu "
-                     "link=%s bandwidth_kbps=%llu\n",
+                     "link=%s bandwidth_kbps=%llu%s\n",
                      ss->id, peer, ss->main ? " main" : "", displays,
                      ss->inputs ? " inputs" : "", ss->cursor ? " cursor" : "",
                      ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending,
                      !ss->bandwidth_bps ? "unmeasured" : ss->slow_link ? "slow" : "fast",
-                     (unsigned long long)(ss->bandwidth_bps / 1000));
+                     (unsigned long long)(ss->bandwidth_bps / 1000), stream);
 
         if (n < 0)
             break;

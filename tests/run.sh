@@ -51,6 +51,8 @@ e2e/slow-link.sh 35
 e2e/encode-pool.sh 32
 e2e/guest-boot.sh 32
 e2e/slow-client.sh 31
+e2e/video.sh 60
+interop/remote-viewer-video.sh 25
 e2e/shape-proxy.sh 30
 e2e/vnc-feed.sh 24
 unit/test_lz 24

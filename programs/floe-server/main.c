@@ -53,6 +53,10 @@ static void usage(FILE *f)
 "                          channel of its own (remote-viewer opens a window for\n"
 "                          each); monitor 0 is the desktop, the others show\n"
 "                          \"Monitor N\" on the wallpaper in another hue\n"
+"  --demo-video MODE       full|window|off (default off): the demo plays a video, a\n"
+"                          camera moving over a photographic scene at 30 frames per\n"
+"                          second, over the whole screen or in a window above the\n"
+"                          desktop; it follows the seed and stops with freeze\n"
 "  --name NAME             name shown by clients (default floe demo, floe vm)\n"
 "  --vm CONFIG             run the QEMU VM that CONFIG describes and serve its\n"
 "                          display instead of the demo (see vmhost/README.md); with\n"
@@ -399,6 +403,18 @@ static int parse_long(const char *v, long lo, long hi, long *out)
     return *v && !*end && *out >= lo && *out <= hi ? 0 : -1;
 }
 
+static int parse_video(const char *v, enum floe_demo_video_mode *out)
+{
+    static const char *const names[] = { "off", "full", "window" };
+
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(v, names[i])) {
+            *out = (enum floe_demo_video_mode)i;
+            return 0;
+        }
+    return -1;
+}
+
 static int parse_args(int argc, char **argv, struct args *ar)
 {
     char err[512];
@@ -408,7 +424,8 @@ static int parse_args(int argc, char **argv, struct args *ar)
         { "fps", 1, 0, 'f' }, { "name", 1, 0, 'n' }, { "control", 1, 0, 'c' },
         { "image-compression", 1, 0, 'i' }, { "jpeg-wan-compression", 1, 0, 'j' },
         { "zlib-glz-wan-compression", 1, 0, 'z' }, { "jpeg-quality", 1, 0, 'q' },
-        { "vm", 1, 0, 'v' }, { "monitors", 1, 0, 'M' }, { "help", 0, 0, 'h' },
+        { "vm", 1, 0, 'v' }, { "monitors", 1, 0, 'M' }, { "demo-video", 1, 0, 'V' },
+        { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     long v;
@@ -437,6 +454,10 @@ static int parse_args(int argc, char **argv, struct args *ar)
                   if (parse_long(optarg, 1, FLOE_SERVER_MAX_MONITORS, &v))
                       return bad_arg("--monitors (1 to 4)", optarg);
                   ar->demo.monitors = (int)v; break;
+        case 'V': ar->demo_option = 1;
+                  if (parse_video(optarg, &ar->demo.video))
+                      return bad_arg("--demo-video (full, window or off)", optarg);
+                  break;
         case 'n': ar->name = optarg; break;
         case 'c': ar->control = optarg; break;
         case 'i': ar->image_compression_name = optarg;
@@ -462,8 +483,8 @@ static int parse_args(int argc, char **argv, struct args *ar)
         return -1;
     }
     if (ar->vm && ar->demo_option) {
-        fprintf(stderr, "floe-server: --vm excludes the demo options --size, --seed, --fps and "
-                        "--monitors (a VM config has its own monitors key)\n");
+        fprintf(stderr, "floe-server: --vm excludes the demo options --size, --seed, --fps, "
+                        "--monitors and --demo-video (a VM config has its own monitors key)\n");
         return -1;
     }
     if (ar->vm && floe_vm_config_load(ar->vm, &ar->vm_config, err, sizeof(err)) < 0) {

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codecs/jpeg.h"
 #include "common/log.h"
 #include "protocol/spice/stream.h"
 #include "server/internal.h"
@@ -17,7 +16,6 @@
 #define STREAM_GAP_MS 200
 #define STREAM_AFTER 20
 #define STREAM_IDLE_MS 1000
-#define STREAM_QUALITY 75
 /* ids are small: clients keep their streams in an array indexed by id */
 #define STREAM_IDS 50
 /* Frames are stamped this far ahead of the multimedia clock MAIN_INIT
@@ -93,48 +91,34 @@ static struct fsrv_msg *create_msg(const struct fsrv_stream *st)
     return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_STREAM_CREATE, &wb);
 }
 
-/* The JPEG of the stream's box as the surface has it now, as STREAM_DATA.
- * It carries its box: a slow client's overflow replaces it by pixels. */
+/* The stream's box as the surface has it now, as its next frame: coded
+ * for each client when written, stamped now. */
 static struct fsrv_msg *frame_msg(struct floe_server *s, const struct fsrv_stream *st)
 {
     const struct fsrv_surface *sf = &s->primary[st->monitor];
     const pixman_box32_t *b = &st->box;
-    struct floe_bytes jpeg = { 0 };
-    struct floe_wbuf wb;
-    struct fsrv_msg *m;
-    int rc;
 
-    rc = floe_jpeg_encode(s->stream_jpeg, sf->pixels + (size_t)b->y1 * sf->width + b->x1,
-                          b->x2 - b->x1, b->y2 - b->y1, sf->width * 4, STREAM_QUALITY, &jpeg);
-    if (rc < 0) {
-        floe_warn("stream %u: JPEG of a frame failed (%d)", st->id, rc);
-        return NULL;
-    }
-    floe_wbuf_init(&wb, 0);
-    spice_stream_data_put(&wb, &(struct spice_stream_data){
-        .id = st->id,
-        .mm_time = (uint32_t)(fsrv_now_ms() - s->start_ms + 1 + STREAM_PLAYOUT_MS),
-        .data = jpeg.data, .data_size = (uint32_t)jpeg.len });
-    floe_bytes_free(&jpeg);
-    m = fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_STREAM_DATA, &wb);
-    if (m) {
-        m->has_box = 1;
-        m->box = *b;
-    }
-    return m;
+    return fsrv_frame_msg_new(st->id, (uint32_t)(fsrv_now_ms() - s->start_ms + 1 +
+                                                 STREAM_PLAYOUT_MS), b,
+                              sf->pixels + (size_t)b->y1 * sf->width + b->x1, sf->width * 4);
 }
 
 /* A client's frames not yet written are outdated by a newer one. */
 static int drop_frames(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
 {
+    unsigned *dropped = arg;
+
     (void)c;
-    (void)arg;
-    return m && m->type == SPICE_MSG_DISPLAY_STREAM_DATA;
+    if (m && m->type == SPICE_MSG_DISPLAY_STREAM_DATA) {
+        (*dropped)++;
+        return 1;
+    }
+    return 0;
 }
 
 /* Sends the surface's box as the stream's next frame to every synced
- * display client of the monitor; one that has not joined the stream gets
- * STREAM_CREATE first. */
+ * display client of the monitor whose rate lets it; one that has not
+ * joined the stream gets STREAM_CREATE first. */
 static void send_frame(struct floe_server *s, struct fsrv_stream *st)
 {
     struct fsrv_msg *data = frame_msg(s, st), *create = NULL;
@@ -143,6 +127,8 @@ static void send_frame(struct floe_server *s, struct fsrv_stream *st)
         return;
     for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next) {
         struct fsrv_chan *c = ss->display[st->monitor];
+        struct fsrv_stream_enc *se = fsrv_display_stream_enc(c);
+        unsigned dropped = 0;
 
         if (!c || !c->model_synced || c->closing)
             continue;
@@ -151,8 +137,13 @@ static void send_frame(struct floe_server *s, struct fsrv_stream *st)
                 continue;
             fsrv_chan_send(c, create);
             c->stream_joined = st->id + 1;
+            if (se)
+                fsrv_stream_enc_join(se, st->id, &st->box);
+        } else if (!fsrv_stream_enc_offer(se)) {
+            continue;
         } else {
-            fsrv_chan_edit(c, drop_frames, NULL);
+            fsrv_chan_edit(c, drop_frames, &dropped);
+            fsrv_stream_enc_dropped(se, dropped);
         }
         fsrv_chan_send(c, data);
     }
@@ -203,8 +194,6 @@ static int is_video(struct floe_server *s, struct fsrv_stream *st, const pixman_
 
 static int stream_start(struct floe_server *s, struct fsrv_stream *st, const pixman_box32_t *b)
 {
-    if (!s->stream_jpeg && !(s->stream_jpeg = floe_jpeg_new()))
-        return -ENOMEM;
     if (!st->timer_on) {
         uv_timer_init(s->loop, &st->timer);
         uv_unref((uv_handle_t *)&st->timer);

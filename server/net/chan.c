@@ -61,6 +61,8 @@ void fsrv_msg_unref(struct fsrv_msg *m)
     if (m && --m->refs == 0) {
         if (m->image)
             m->image_free(m->image);
+        if (m->frame)
+            m->frame_free(m->frame);
         free(m);
     }
 }
@@ -450,6 +452,8 @@ static int common_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body
             floe_debug("%s: channel %u rtt %llu us", c->peer, c->type,
                        (unsigned long long)(fsrv_now_us() - p.timestamp));
             net_test_pong(c, p.id);
+            if (c->ops && c->ops->pong && c->state == LINK_DONE)
+                c->ops->pong(c, p.id, p.timestamp);
         }
         break;
     }

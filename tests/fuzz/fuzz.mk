@@ -21,7 +21,7 @@ FUZZ_LIBS    := $(shell pkg-config --libs libpng zlib liblz4 libturbojpeg pixman
 FUZZ_PKGS_server := libuv pixman-1 openssl libpng zlib
 FUZZ_SRC_server  := $(wildcard server/*.c server/net/*.c \
                     server/display/*.c)
-FUZZ_HDRS_server := $(wildcard server/*.h server/include/floe/*.h)
+FUZZ_HDRS_server := $(wildcard server/*.h server/display/*.h server/include/floe/*.h)
 FUZZ_CFLAGS_server := -Iserver/include $(shell pkg-config --cflags $(FUZZ_PKGS_server) 2>/dev/null)
 FUZZ_LIBS_server := $(shell pkg-config --libs $(FUZZ_PKGS_server) 2>/dev/null) -lm
 # fuzz_inputs_host is fuzz_server with an input host (INPUTS read by the host)

@@ -36,16 +36,9 @@ static void recv_all(int fd, void *buf, size_t n)
 }
 
 /* Links channel `type` of session `session` (0: a new one, MAIN) with mini
- * headers and any ticket (the server disables ticketing). */
-/* raw_link, the channel capability `cap` advertised too (-1: none). */
-static int raw_link_cap(int port, uint32_t session, uint8_t type, int cap);
-
-static int raw_link(int port, uint32_t session, uint8_t type)
-{
-    return raw_link_cap(port, session, type, -1);
-}
-
-static int raw_link_cap(int port, uint32_t session, uint8_t type, int cap)
+ * headers and any ticket (the server disables ticketing), stating the
+ * channel capability chan_cap (negative: none). */
+static inline int raw_link_cap(int port, uint32_t session, uint8_t type, int chan_cap)
 {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
     struct spice_link_mess m = { session, type, 0, 0, 0, 0 };
@@ -62,8 +55,8 @@ static int raw_link_cap(int port, uint32_t session, uint8_t type, int cap)
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     spice_caps_set(caps.common, SPICE_COMMON_CAP_AUTH_SPICE);
     spice_caps_set(caps.common, SPICE_COMMON_CAP_MINI_HEADER);
-    if (cap >= 0)
-        spice_caps_set(caps.channel, (unsigned)cap);
+    if (chan_cap >= 0)
+        spice_caps_set(caps.channel, (unsigned)chan_cap);
     floe_wbuf_init(&w, 0);
     spice_link_mess_write(&w, &m, &caps);
     send_all(fd, w.data, w.len);
@@ -78,6 +71,11 @@ static int raw_link_cap(int port, uint32_t session, uint8_t type, int cap)
     recv_all(fd, res, sizeof(res));
     assert_int_equal(floe_le32(res), SPICE_LINK_ERR_OK);
     return fd;
+}
+
+static int raw_link(int port, uint32_t session, uint8_t type)
+{
+    return raw_link_cap(port, session, type, -1);
 }
 
 /* Reads the next message of a type in `want` (0-terminated), skipping

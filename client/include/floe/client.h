@@ -77,6 +77,8 @@ struct floe_client_stats {
     int width, height;        /* primary surface size (0 if none) */
     uint64_t streams;         /* video streams the server created */
     uint64_t stream_frames;   /* their frames drawn */
+    uint64_t stream_reordered;  /* frames stamped no later than the stream's frame before */
+    uint64_t stream_span_ms;  /* from the first stream frame drawn to the last */
 };
 
 /* Parses spice://HOST:PORT[?password=P] or spice://HOST?port=N[&password=P],
