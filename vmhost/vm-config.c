@@ -224,6 +224,7 @@ void floe_vm_config_clear(struct floe_vm_config *cfg)
     free(cfg->spice.image_compression);
     free(cfg->spice.jpeg_wan);
     free(cfg->spice.zlib_glz_wan);
+    free(cfg->spice.streaming_video);
     for (int i = 0; i < cfg->n_extra; i++)
         free(cfg->extra[i]);
     free(cfg->extra);

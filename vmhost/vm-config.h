@@ -27,7 +27,7 @@ struct floe_vm_spice {
     int disable_ticketing;
     char *password_file;        /* the password on its first line, optionally expires=WHEN */
     /* QEMU's names for them, NULL for QEMU's default */
-    char *image_compression, *jpeg_wan, *zlib_glz_wan;
+    char *image_compression, *jpeg_wan, *zlib_glz_wan, *streaming_video;
 };
 
 struct floe_vm_config {

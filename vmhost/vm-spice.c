@@ -197,7 +197,7 @@ char *vm_spice_option(const struct floe_vm *vm)
         addr = vm_escape_commas("addr=", vm->spice.host, "");
         snprintf(port, sizeof(port), "port=%d", vm->spice.port);
     }
-    if (addr && asprintf(&out, "%s,%s,%s%s%s%s%s%s%s", port, addr,
+    if (addr && asprintf(&out, "%s,%s,%s%s%s%s%s%s%s%s%s", port, addr,
                          s->disable_ticketing ? "disable-ticketing=on"
                                               : "password-secret=" SECRET_ID,
                          s->image_compression ? ",image-compression=" : "",
@@ -205,7 +205,9 @@ char *vm_spice_option(const struct floe_vm *vm)
                          s->jpeg_wan ? ",jpeg-wan-compression=" : "",
                          s->jpeg_wan ? s->jpeg_wan : "",
                          s->zlib_glz_wan ? ",zlib-glz-wan-compression=" : "",
-                         s->zlib_glz_wan ? s->zlib_glz_wan : "") < 0)
+                         s->zlib_glz_wan ? s->zlib_glz_wan : "",
+                         s->streaming_video ? ",streaming-video=" : "",
+                         s->streaming_video ? s->streaming_video : "") < 0)
         out = NULL;
     free(addr);
     return out;

@@ -71,6 +71,9 @@ static void usage(FILE *f)
 "  --zlib-glz-wan-compression WHEN  auto|never|always: zlib around GLZ\n"
 "                          (default auto: only on a slow link)\n"
 "  --jpeg-quality N        1..100 (default 85)\n"
+"  --streaming-video MODE  filter|all|off: which areas redrawn at video rate go\n"
+"                          as MJPEG video streams: those that look photographic\n"
+"                          (default filter), all, or none\n"
 "  --control PATH          control socket (commands: snapshot FILE.png [MONITOR], freeze,\n"
 "                          thaw, clients, stats, typed, quit, help; with --vm also\n"
 "                          vm-status, vm-start, vm-stop, vm-pause, vm-resume, vm-reset,\n"
@@ -325,6 +328,8 @@ struct args {
     const char *password_file, *control, *name, *vm;
     /* the compression options as given, for a QEMU that serves SPICE itself */
     const char *image_compression_name, *jpeg_wan_name, *zlib_glz_wan_name;
+    const char *streaming_video_name;
+    enum floe_stream_video streaming_video;
     int disable_ticketing, demo_option;
     int image_compression, jpeg_wan, zlib_glz_wan, jpeg_quality;
     struct floe_demo_options demo;
@@ -425,6 +430,7 @@ static int parse_args(int argc, char **argv, struct args *ar)
         { "image-compression", 1, 0, 'i' }, { "jpeg-wan-compression", 1, 0, 'j' },
         { "zlib-glz-wan-compression", 1, 0, 'z' }, { "jpeg-quality", 1, 0, 'q' },
         { "vm", 1, 0, 'v' }, { "monitors", 1, 0, 'M' }, { "demo-video", 1, 0, 'V' },
+        { "streaming-video", 1, 0, 'm' },
         { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -471,6 +477,16 @@ static int parse_args(int argc, char **argv, struct args *ar)
         case 'z': ar->zlib_glz_wan_name = optarg;
                   if ((ar->zlib_glz_wan = floe_wan_parse(optarg)) < 0)
                       return bad_arg("--zlib-glz-wan-compression", optarg);
+                  break;
+        case 'm': ar->streaming_video_name = optarg;
+                  if (!strcmp(optarg, "filter"))
+                      ar->streaming_video = FLOE_STREAM_VIDEO_FILTER;
+                  else if (!strcmp(optarg, "all"))
+                      ar->streaming_video = FLOE_STREAM_VIDEO_ALL;
+                  else if (!strcmp(optarg, "off"))
+                      ar->streaming_video = FLOE_STREAM_VIDEO_OFF;
+                  else
+                      return bad_arg("--streaming-video (filter, all or off)", optarg);
                   break;
         case 'q': if (parse_long(optarg, 1, 100, &v)) return bad_arg("--jpeg-quality", optarg);
                   ar->jpeg_quality = (int)v; break;
@@ -528,6 +544,7 @@ static void vm_spice_settings(struct args *ar)
     s->image_compression = dup_or_null(ar->image_compression_name);
     s->jpeg_wan = dup_or_null(ar->jpeg_wan_name);
     s->zlib_glz_wan = dup_or_null(ar->zlib_glz_wan_name);
+    s->streaming_video = dup_or_null(ar->streaming_video_name);
 }
 
 /* floe's own server on a unix socket, owner-only: the socket file takes its
@@ -595,6 +612,7 @@ static int app_start(struct app *a, struct args *ar)
     a->srv = floe_server_new(a->loop, &so);
     if (!a->srv)
         return -1;
+    floe_server_set_streaming_video(a->srv, ar->streaming_video);
     if (ar->vm) {
         vm_spice_settings(ar);
         a->vm = floe_vm_new(a->loop, a->srv, &ar->vm_config, err, sizeof(err));

@@ -73,7 +73,7 @@ done
 
 # a command typed through floe-viewer, its output on the serial port and on screen
 A=$((RANDOM % 900 + 100)); B=$((RANDOM % 900 + 100))
-"$BIN/floe-viewer" --headless --duration 8 --type-delay 1 \
+"$BIN/floe-viewer" --headless --duration 14 --type-delay 1 \
     --type "cat /sys/class/virtio-ports/*/name >/dev/ttyS0; seq 1 60; echo floe-key-\$(($A*$B)) >/dev/ttyS0; printf '%0400d\\n' 0 | tr 0 '#'
 " "$URI" >/dev/null 2>"$T/type.err" || fail "typing viewer failed: $(cat "$T/type.err")"
 if wait_for 20 grep -q "floe-key-$((A * B))" "$T/serial.log"; then
