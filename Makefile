@@ -80,6 +80,7 @@ TOOL_SRC := $(wildcard tests/e2e/*.c)
 TOOL_BIN := $(patsubst tests/e2e/%.c,$(TST)/%,$(TOOL_SRC))
 BENCH_CODECS := $(BUILD)/bench/codec-bench
 BENCH_DETECT := $(BUILD)/bench/detect-bench
+BENCH_OFFICE := $(BUILD)/bench/office-probe
 
 ifeq ($(V),0)
 Q := @
@@ -103,10 +104,10 @@ test: deps
 	$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) BUILD=build/san SAN=1 test-build
 	@BUILD=build/san tests/run.sh
 
-test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) $(BENCH_DETECT) fuzz-build
+test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) $(BENCH_DETECT) $(BENCH_OFFICE) fuzz-build
 
 bench: deps
-	$(MAKE) --no-print-directory all $(BENCH_CODECS) $(BENCH_DETECT) $(TST)/shape_proxy
+	$(MAKE) --no-print-directory all $(BENCH_CODECS) $(BENCH_DETECT) $(BENCH_OFFICE) $(TST)/shape_proxy
 	@bench/run.sh $(BIN)
 
 clean:
@@ -224,6 +225,13 @@ $(BENCH_DETECT): $(OBJ)/bench/detect.o $(BENCH_DETECT_LIBS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BENCH_DETECT_LIBS) $(call pc_libs,$(PKGS_SERVER) $(PKGS_COMMON)) -lm
+
+# The office bench's client (bench/office.c): a libfloe-client session, linked
+# like floe-viewer.
+$(BENCH_OFFICE): $(OBJ)/bench/office.o $(LIB_CLIENT) $(BASE_LIBS)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(CLIENT_LIBS)
 
 include tests/fuzz/fuzz.mk
 

@@ -6,13 +6,14 @@
 #   bench/report.sh OUT [README [TABLE...]]
 #
 # TABLE names the tables to write into the README (demo, codecs, detect, vm,
-# qxl, video); without them every table whose CSV exists is written. Each table is
-# dated by its CSV's time, so a table from an older run keeps its own date.
+# qxl, video, office); without them every table whose CSV exists is written.
+# Each table is dated by its CSV's time, so a table from an older run keeps
+# its own date.
 set -eu
 OUT=$1
 README=${2:-}
 shift $(($# > 2 ? 2 : $#))
-TABLES=${*:-demo codecs detect vm qxl video}
+TABLES=${*:-demo codecs detect vm qxl video office}
 
 # machine [CSV]: the machine, dated by CSV's time (today without one)
 machine() {
@@ -92,11 +93,22 @@ video_table() {
     }' "$OUT/video.csv"
 }
 
+office_table() {
+    printf "floe's own figures: no peer shows this desktop. "
+    awk -F, 'NR == 2 { printf "Median of %d run(s) of %d s windows; latency over the keys timed in the window.\n\n", $13, $14 }' "$OUT/office.csv"
+    echo "| link | received Mbit/s | frames/s | server CPU ms / frame | key to picture min ms | 1st quartile ms | median ms | 3rd quartile ms | max ms | keys timed |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    awk -F, 'NR > 1 {
+        name = $2 == "" ? "loopback, direct" : "proxy, " $2 " Mbit/s"
+        printf "| %s | %.2f | %.1f | %.2f | %.1f | %.1f | %.1f | %.1f | %.1f | %d |\n", name, $3 * 8 / 1e6, $4, $5, $6, $7, $8, $9, $10, $11
+    }' "$OUT/office.csv"
+}
+
 {
     echo "# make bench"
     echo
     machine
-    for t in demo codecs detect vm qxl video; do
+    for t in demo codecs detect vm qxl video office; do
         [ -f "$OUT/$t.csv" ] || continue
         echo
         case $t in
@@ -106,6 +118,7 @@ video_table() {
             vm) vm_table ;;
             qxl) qxl_table ;;
             video) video_table ;;
+            office) office_table ;;
         esac
     done
 } >"$OUT/results.md"
@@ -119,7 +132,7 @@ for t in $TABLES; do
     [ -f "$OUT/$t.csv" ] || continue
     grep -q "<!-- bench:$t -->" "$tmp" || continue
     body=$(mktemp)
-    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; video) video_table ;; esac; } >"$body"
+    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; video) video_table ;; office) office_table ;; esac; } >"$body"
     awk -v tag="$t" -v body="$body" '
         $0 == "<!-- bench:" tag " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
         $0 == "<!-- /bench:" tag " -->" { skip = 0 }
