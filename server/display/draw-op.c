@@ -410,6 +410,26 @@ static void send_each(struct floe_server *s, int monitor, struct fsrv_msg *m,
     fsrv_msg_unref(m);
 }
 
+/* The clients draw over what they show: a stream under the area (each of
+ * its rectangles: a draw around a window does not touch a video inside
+ * it), or under what a COPY_BITS reads, ends first. */
+static void touch_streams(struct floe_server *s, int monitor, const struct floe_raster_op *op,
+                          pixman_region32_t *area)
+{
+    int n;
+    const pixman_box32_t *b = pixman_region32_rectangles(area, &n);
+
+    for (int i = 0; i < n; i++) {
+        fsrv_stream_touch(s, monitor, &b[i]);
+        if (op->kind == FLOE_RASTER_COPY_BITS) {
+            int dx = op->src_x - op->bbox.left, dy = op->src_y - op->bbox.top;
+
+            fsrv_stream_touch(s, monitor, &(pixman_box32_t){ b[i].x1 + dx, b[i].y1 + dy,
+                                                             b[i].x2 + dx, b[i].y2 + dy });
+        }
+    }
+}
+
 static size_t max_image_pixels(pixman_region32_t *damage)
 {
     const pixman_box32_t *e = pixman_region32_extents(damage);
@@ -443,17 +463,7 @@ int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct fl
         pixman_region32_fini(&area);
         return 0;
     }
-    /* the clients draw over what they show: a stream there ends first */
-    fsrv_stream_touch(s, k, pixman_region32_extents(&area));
-    if (op->kind == FLOE_RASTER_COPY_BITS) {
-        pixman_box32_t src = *pixman_region32_extents(&area);
-
-        src.x1 += op->src_x - op->bbox.left;
-        src.x2 += op->src_x - op->bbox.left;
-        src.y1 += op->src_y - op->bbox.top;
-        src.y2 += op->src_y - op->bbox.top;
-        fsrv_stream_touch(s, k, &src);
-    }
+    touch_streams(s, k, op, &area);
     pixman_region32_init(&damage);
     rc = floe_raster_draw(sf->image, op, &damage, &why);
     if (rc < 0) {

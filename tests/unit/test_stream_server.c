@@ -19,6 +19,7 @@
 #include "tests/unit/raw_session.h"
 
 #include "codecs/jpeg.h"
+#include "codecs/raster.h"
 #include "floe/client.h"
 #include "floe/server.h"
 #include "protocol/spice/draw.h"
@@ -359,6 +360,58 @@ static void test_overlap_ends_first(void **state)
     rig_down(&g);
 }
 
+/* A draw operation around the video (its bbox spans the box, its clip a
+ * ring outside it: a window frame drawn around a player) leaves the stream
+ * playing; once the video stands still the picture is exact. */
+static void test_draw_around_keeps_stream(void **state)
+{
+    struct rig g;
+    struct got m;
+    pixman_region32_t ring;
+    struct floe_raster_op op = { .kind = FLOE_RASTER_FILL,
+                                 .bbox = { BX - 8, BY - 8, BX + BW + 8, BY + BH + 8 },
+                                 .brush = { .kind = FLOE_RASTER_BRUSH_SOLID,
+                                            .color = 0x2050a0 },
+                                 .rop_descriptor = SPICE_ROPD_OP_PUT };
+    pixman_image_t *img;
+    pixman_region32_t dmg;
+    const char *why = "";
+    int64_t next;
+    uint32_t id, len;
+    uint16_t type;
+
+    (void)state;
+    rig_up_video(&g);
+    id = play_stream(&g, 23, NULL, NULL);
+    pixman_region32_init_rect(&ring, BX - 8, BY - 8, BW + 16, BH + 16);
+    pixman_region32_subtract(&ring, &ring,
+                             &(pixman_region32_t){ { BX, BY, BX + BW, BY + BH }, NULL });
+    op.clip = &ring;
+    call(&g, &(struct call){ .op = OP_DRAW, .draw = &op });
+    img = pixman_image_create_bits(PIXMAN_x8r8g8b8, W, H, g.exp, W * 4);
+    pixman_region32_init(&dmg);
+    assert_int_equal(floe_raster_draw(img, &op, &dmg, &why), 0);
+    pixman_region32_fini(&dmg);
+    pixman_image_unref(img);
+    collect(&g, &m);
+    assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_CLIP), 0);
+    assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_DESTROY), 0);
+    assert_int_equal(count(&m, SPICE_MSG_DISPLAY_DRAW_FILL), 1);
+    /* the video goes on as the same stream */
+    next = now_ms();
+    play(&g, 23, &next, &m);
+    assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_DATA), 1);
+    assert_int_equal(m.id[0], id);
+    /* it stands still: the stream ends exact */
+    memset(&m, 0, sizeof(m));
+    while (m.n < 3 && (type = next_msg(&g, 2500, &len)))
+        take(&g, type, len, &m);
+    assert_end(&m, 0, id);
+    assert_picture(&g);
+    pixman_region32_fini(&ring);
+    rig_down(&g);
+}
+
 /* Small boxes, boxes that move, pictures too far apart: no stream. */
 static void test_no_stream_elsewhere(void **state)
 {
@@ -423,6 +476,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_plays_and_ends),
         cmocka_unit_test(test_overlap_ends_first),
+        cmocka_unit_test(test_draw_around_keeps_stream),
         cmocka_unit_test(test_no_stream_elsewhere),
     };
 
