@@ -22,6 +22,7 @@ struct display_client {
     int no_occlusion;               /* FLOE_TEST_OCCLUSION=0: queued draws stay, for tests
                                      * of what an overflow does */
     int fast_reports;               /* reports in a row of a client with time to spare */
+    unsigned last_busy;             /* the last report's share of time rendering, permille */
 };
 
 /* A client that reports rendering draws for more than half of its time
@@ -38,6 +39,13 @@ int fsrv_display_server_renders(const struct fsrv_chan *c)
     return dc && dc->server_renders;
 }
 
+int fsrv_display_client_bound(const struct fsrv_chan *c)
+{
+    const struct display_client *dc = c->priv;
+
+    return dc && (dc->server_renders || dc->last_busy >= SLOW_PERMILLE);
+}
+
 /* FLOE_MSGC_DISPLAY_RENDER_REPORT: the client's share of time spent
  * rendering decides who renders draw operations for it. */
 static void render_report(struct fsrv_chan *c, const struct spice_floe_render_report *rr)
@@ -47,6 +55,7 @@ static void render_report(struct fsrv_chan *c, const struct spice_floe_render_re
 
     const struct fsrv_surface *sf = &c->srv->primary[c->id];
 
+    dc->last_busy = busy > 1000 ? 1000 : (unsigned)busy;
     if (!dc->server_renders && busy >= SLOW_PERMILLE) {
         dc->server_renders = 1;
         dc->fast_reports = 0;

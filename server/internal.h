@@ -166,6 +166,12 @@ struct fsrv_session {
     uint64_t net_small_us;
     uint64_t bandwidth_bps;    /* 0 until measured */
     int slow_link;             /* measured below FLOE_SLOW_LINK_BPS */
+    /* link-watch.c: what the display sockets delivered, watched every second */
+    uint64_t watch_acked;      /* bytes the peer acknowledged, all display sockets */
+    int watch_slow, watch_calm; /* seconds in a row backlogged below the mark / not backlogged */
+    int watch_calm_needed;     /* calm seconds before a slow link counts fast again */
+    int watch_said_slow;       /* slow_link is the watch's finding, not the network test's */
+    uint64_t watch_fast_ms;    /* when it last went back to fast */
     struct fsrv_agent_in agent_in;
 };
 #define FLOE_SLOW_LINK_BPS 10000000ull
@@ -343,6 +349,14 @@ void fsrv_chan_edit(struct fsrv_chan *c, fsrv_chan_edit_fn edit_fn, void *arg);
 int fsrv_chan_push_front(struct fsrv_chan *c, struct fsrv_msg *m);
 void fsrv_chan_set_ack(struct fsrv_chan *c, uint32_t window);
 void fsrv_chan_ping(struct fsrv_chan *c);
+/* The kernel's view of c's TCP socket: bytes the peer acknowledged so far
+ * and bytes not sent yet. 0, or -ENOTSUP (not TCP, or no TCP_INFO). */
+int fsrv_chan_tcp_info(struct fsrv_chan *c, uint64_t *acked, uint32_t *unsent);
+/* net/tcp-info.c: the same for a socket */
+int fsrv_tcp_info(int fd, uint64_t *acked, uint32_t *unsent);
+/* link-watch.c: once a second, each session's link from what its display
+ * sockets deliver while data waits (slow_link, bandwidth_bps) */
+void fsrv_link_watch(struct floe_server *s);
 /* A PING carrying `pad` bytes of payload; returns its id. */
 uint32_t fsrv_chan_ping_pad(struct fsrv_chan *c, size_t pad);
 uint64_t fsrv_now_us(void);
@@ -411,6 +425,9 @@ void fsrv_stream_close(struct floe_server *s);
 /* display-channel.c: whether draw operations go to this display client as
  * the pixels they change (it reported falling behind rendering them) */
 int fsrv_display_server_renders(const struct fsrv_chan *c);
+/* ... and whether the client said it is busy rendering (its reads lag for
+ * that, not for its link) */
+int fsrv_display_client_bound(const struct fsrv_chan *c);
 /* An opaque draw of box is about to be queued for c: draws still queued
  * for it that box covers whole go (nothing after them reads their pixels
  * before box is painted over), counted in stats.occluded. */

@@ -109,6 +109,7 @@ static void on_ping_timer(uv_timer_t *t)
         next = c->next;
         fsrv_chan_expire(c, now);
     }
+    fsrv_link_watch(s);
     if (++s->ticks % 10)
         return;
     for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next)

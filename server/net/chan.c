@@ -400,6 +400,15 @@ void fsrv_chan_ping(struct fsrv_chan *c)
     fsrv_chan_ping_pad(c, 0);
 }
 
+int fsrv_chan_tcp_info(struct fsrv_chan *c, uint64_t *acked, uint32_t *unsent)
+{
+    uv_os_fd_t fd;
+
+    if (c->closed || c->tcp.type != UV_TCP || uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+        return -ENOTSUP;
+    return fsrv_tcp_info(fd, acked, unsent);
+}
+
 /* The MAIN channel's network test: the big PING's answer comes after the
  * small one's by the time its payload took to cross. */
 static void net_test_pong(struct fsrv_chan *c, uint32_t id)

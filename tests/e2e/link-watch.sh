@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The link is watched while it is used, not only measured at the start: a
+# headless floe-viewer watches the demo (no video streams, so the photo
+# window's frames go as pictures) through the shaping proxy. Unlimited, the
+# link is fast and photographs go lossless; capped at 3 Mbit/s through the
+# proxy's control socket, the server finds the link slow from what its
+# display socket delivers while data waits, and photographs go as JPEG;
+# with the cap lifted the link is fast again and they go lossless again.
+. "$(dirname "$0")/../lib.sh"
+PROXY=$TESTBIN/shape_proxy
+[ -x "$PROXY" ] || { echo "FAIL: $PROXY is not built"; exit 1; }
+
+start_server --disable-ticketing --size 1024x640 --streaming-video off
+"$PROXY" --listen 0 --to "127.0.0.1:$PORT" --control "$T/proxy.sock" >"$T/proxy.out" 2>&1 &
+PIDS+=($!)
+wait_for 10 grep -q "listening on" "$T/proxy.out" || { cat "$T/proxy.out"; fail "no proxy"; finish; }
+PPORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/proxy.out")
+"$BIN/floe-viewer" --headless --duration 300 --snapshot "$T/viewer.png" "spice://127.0.0.1:$PPORT" \
+    >"$T/viewer.out" 2>"$T/viewer.err" &
+VPID=$!; PIDS+=("$VPID")
+proxy() { printf '%s\n' "$*" | socat -t 5 - "UNIX-CONNECT:$T/proxy.sock" >/dev/null; }
+count() { ctl stats | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | head -n 1; }   # CODEC
+
+if wait_for 20 ctl_has clients 'link=fast'; then
+    pass "unlimited: the link is fast"
+else
+    fail "unlimited: $(ctl clients | head -n 1)"
+fi
+proxy rate 3000
+if wait_for 40 ctl_has clients 'link=slow'; then
+    pass "capped at 3 Mbit/s: the server found the link slow ($(grep -m1 'link carries' "$T/server.err" | sed 's/.*link carries/carries/'))"
+else
+    fail "capped at 3 Mbit/s: the link never counted slow: $(ctl clients | head -n 1)"
+fi
+j1=$(count jpeg)
+sleep 4
+j2=$(count jpeg)
+[ "${j2:-0}" -gt "${j1:-0}" ] && pass "on the slow link photographs go as JPEG ($j1 -> $j2)" ||
+    fail "no JPEG on the slow link ($j1 -> $j2): $(ctl stats | head -n 1)"
+
+proxy rate 0
+if wait_for 60 ctl_has clients 'link=fast'; then
+    pass "the cap lifted: the link is fast again ($(grep -m1 'keeps up again' "$T/server.err" | sed 's/.*: link/link/'))"
+else
+    fail "the cap lifted: the link stayed slow: $(ctl clients | head -n 1)"
+fi
+sleep 2
+j1=$(count jpeg) q1=$(count quic)
+sleep 4
+j2=$(count jpeg) q2=$(count quic)
+[ "${q2:-0}" -gt "${q1:-0}" ] && [ "${j2:-0}" = "${j1:-0}" ] &&
+    pass "on the fast link photographs go lossless again (QUIC $q1 -> $q2, JPEG stays $j2)" ||
+    fail "after the cap: QUIC $q1 -> $q2, JPEG $j1 -> $j2"
+
+ctl freeze >/dev/null
+sleep 1
+ctl "snapshot $T/server.png" >/dev/null
+viewer_catch_up "$VPID" || fail "floe-viewer failed: $(tail -n 2 "$T/viewer.err")"
+# JPEG pictures of areas not drawn since may remain: close, not exact
+d=$(compare -metric PSNR "$T/server.png" "$T/viewer.png" null: 2>&1 || true)
+awk -v d="$d" 'BEGIN { exit !(d == "inf" || d + 0 >= 30) }' &&
+    pass "the viewer's picture is within PSNR $d dB of the server's" ||
+    fail "the viewer's picture is only PSNR $d dB from the server's"
+stop_server
+finish
