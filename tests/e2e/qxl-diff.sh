@@ -56,7 +56,7 @@ FLOE_SERVER_OPS="fill_put fill_xor fill_and fill_or fill_put_invb fill_or_invd f
     rop3_b8 rop3_e2 rop3_ca rop3_1e rop3_96_mask rop3_b8_solid_mask text_a1 text_a1_back
     text_a4_back text_a1_xor comp_over comp_src comp_add comp_mask
     comp_transform stroke_put stroke_xor stroke_curve"
-FLOE_VIEWER_OPS=$FLOE_SERVER_OPS
+FLOE_VIEWER_OPS="$FLOE_SERVER_OPS stroke_dash"
 # Ops where the reference's own client and server disagree: their tiles are
 # left out of the comparison of the two (one line says so).
 REF_CLIENT_DIFFERS=""
