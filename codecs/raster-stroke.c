@@ -37,6 +37,8 @@
 /* how many pixels one stroke may visit: past it, the rest is not drawn */
 #define PIXEL_BUDGET (64u << 20)
 #define MAX_BEZIER_DEPTH 24
+/* how many spans a polyline drawn each pixel once may keep */
+#define MAX_SPANS (1u << 22)
 /* a dashed segment longer than this on either axis is not drawn: past it
  * the reference's int arithmetic overflows */
 #define DASH_MAX_DELTA 16383
@@ -67,6 +69,9 @@ struct stroke {
     int nonidempotent, merge;
     struct span *spans;
     size_t nspans, spans_cap;
+    /* what the dashes may have changed, bounded (pixel by pixel, a region
+     * of many dashes grows too slowly) */
+    pixman_box32_t dashed;
 };
 
 struct span {
@@ -95,21 +100,38 @@ static void append(struct stroke *st, int32_t x, int32_t y)
     st->pts[st->n++] = (struct pt){ x, y };
 }
 
-static int64_t dot(int64_t x1, int64_t y1, int64_t x2, int64_t y2)
+/* The canvas's bezier arithmetic overflows for points far apart; it wraps
+ * there (two's complement, as x86 does), and so does this. */
+static int32_t wsub(int32_t a, int32_t b)
 {
-    return (x1 * x2 + y1 * y2) >> 4;
+    return (int32_t)((uint32_t)a - (uint32_t)b);
+}
+
+static int32_t wmid(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a + (uint32_t)b) / 2;
+}
+
+static int64_t wmul_sub(int64_t a, int64_t b, int64_t c, int64_t d)
+{
+    return (int64_t)((uint64_t)a * (uint64_t)b - (uint64_t)c * (uint64_t)d);
+}
+
+static int64_t dot(int32_t x1, int32_t y1, int32_t x2, int32_t y2)
+{
+    return (int64_t)((uint64_t)(int64_t)x1 * (uint64_t)(int64_t)x2 +
+                     (uint64_t)(int64_t)y1 * (uint64_t)(int64_t)y2) >> 4;
 }
 
 /* Cuts a cubic bezier (28.4 points) until each piece deviates from its
  * chord by less than half a pixel, appending each piece's end. */
 static void bezier(struct stroke *st, const int32_t p[8], int depth)
 {
-    int64_t a2 = dot(p[2] - p[0], p[3] - p[1], p[2] - p[0], p[3] - p[1]);
-    int64_t b2 = dot(p[6] - p[0], p[7] - p[1], p[6] - p[0], p[7] - p[1]);
-    int64_t c2 = dot(p[4] - p[6], p[5] - p[7], p[4] - p[6], p[5] - p[7]);
-    int64_t ab = dot(p[2] - p[0], p[3] - p[1], p[6] - p[0], p[7] - p[1]);
-    int64_t cb = dot(p[4] - p[6], p[5] - p[7], p[0] - p[6], p[1] - p[7]);
-    int64_t h1 = (a2 * b2 - ab * ab) >> 3, h2 = (c2 * b2 - cb * cb) >> 3;
+    int32_t ax = wsub(p[2], p[0]), ay = wsub(p[3], p[1]), bx = wsub(p[6], p[0]);
+    int32_t by = wsub(p[7], p[1]), cx = wsub(p[4], p[6]), cy = wsub(p[5], p[7]);
+    int64_t a2 = dot(ax, ay, ax, ay), b2 = dot(bx, by, bx, by), c2 = dot(cx, cy, cx, cy);
+    int64_t ab = dot(ax, ay, bx, by), cb = dot(cx, cy, wsub(p[0], p[6]), wsub(p[1], p[7]));
+    int64_t h1 = wmul_sub(a2, b2, ab, ab) >> 3, h2 = wmul_sub(c2, b2, cb, cb) >> 3;
     int32_t q01[2], q12[2], q23[2], q012[2], q123[2], q0123[2];
 
     if ((h1 < b2 && h2 < b2) || depth >= MAX_BEZIER_DEPTH) {
@@ -117,12 +139,12 @@ static void bezier(struct stroke *st, const int32_t p[8], int depth)
         return;
     }
     for (int k = 0; k < 2; k++) {
-        q01[k] = (p[0 + k] + p[2 + k]) / 2;
-        q12[k] = (p[2 + k] + p[4 + k]) / 2;
-        q23[k] = (p[4 + k] + p[6 + k]) / 2;
-        q012[k] = (q01[k] + q12[k]) / 2;
-        q123[k] = (q12[k] + q23[k]) / 2;
-        q0123[k] = (q012[k] + q123[k]) / 2;
+        q01[k] = wmid(p[0 + k], p[2 + k]);
+        q12[k] = wmid(p[2 + k], p[4 + k]);
+        q23[k] = wmid(p[4 + k], p[6 + k]);
+        q012[k] = wmid(q01[k], q12[k]);
+        q123[k] = wmid(q12[k], q23[k]);
+        q0123[k] = wmid(q012[k], q123[k]);
     }
     bezier(st, (int32_t[8]){ p[0], p[1], q01[0], q01[1], q012[0], q012[1], q0123[0], q0123[1] },
            depth + 1);
@@ -130,7 +152,9 @@ static void bezier(struct stroke *st, const int32_t p[8], int depth)
            depth + 1);
 }
 
-static void plot(struct stroke *st, int64_t x, int64_t y)
+/* Combines the brush with pixel (x, y) when the draw may touch it; 1 if
+ * it did. */
+static int put_px(struct stroke *st, int64_t x, int64_t y)
 {
     struct rjob *j = st->j;
     uint8_t *row;
@@ -139,7 +163,7 @@ static void plot(struct stroke *st, int64_t x, int64_t y)
     if (x < 0 || y < 0 || x >= pixman_image_get_width(j->dst) ||
         y >= pixman_image_get_height(j->dst) ||
         !pixman_region32_contains_point(&j->region, (int)x, (int)y, NULL))
-        return;
+        return 0;
     row = fraster_row(j->dst, (int)y);
     if (st->pat) {
         int pw = pixman_image_get_width(st->pat), ph = pixman_image_get_height(st->pat);
@@ -150,7 +174,13 @@ static void plot(struct stroke *st, int64_t x, int64_t y)
         s = st->color;
     }
     fraster_put(row, (int)x, j->bpp, fraster_rop_apply(st->rop, s, fraster_px(row, (int)x, j->bpp)));
-    pixman_region32_union_rect(&j->changed, &j->changed, (int)x, (int)y, 1, 1);
+    return 1;
+}
+
+static void plot(struct stroke *st, int64_t x, int64_t y)
+{
+    if (put_px(st, x, y))
+        pixman_region32_union_rect(&st->j->changed, &st->j->changed, (int)x, (int)y, 1, 1);
 }
 
 /* The first step k >= 0 at which v0 + k * sign lies in [lo, hi), or -1. */
@@ -297,7 +327,20 @@ static void span(struct stroke *st, int y, int x, int w)
 
     if (y < 0 || y >= H || x0 >= x1)
         return;
+    if (st->dashed.x1 >= st->dashed.x2) {
+        st->dashed = (pixman_box32_t){ (int32_t)x0, y, (int32_t)x1, y + 1 };
+    } else {
+        st->dashed.x1 = x0 < st->dashed.x1 ? (int32_t)x0 : st->dashed.x1;
+        st->dashed.y1 = y < st->dashed.y1 ? y : st->dashed.y1;
+        st->dashed.x2 = x1 > st->dashed.x2 ? (int32_t)x1 : st->dashed.x2;
+        st->dashed.y2 = y + 1 > st->dashed.y2 ? y + 1 : st->dashed.y2;
+    }
     if (st->merge) {
+        if (st->nspans == MAX_SPANS) {
+            st->budget = 0;
+            st->failed = 1;
+            return;
+        }
         if (st->nspans == st->spans_cap) {
             size_t cap = st->spans_cap ? st->spans_cap * 2 : 64;
             struct span *p = realloc(st->spans, cap * sizeof(*p));
@@ -313,7 +356,7 @@ static void span(struct stroke *st, int y, int x, int w)
         return;
     }
     for (int64_t i = x0; i < x1 && take_budget(st); i++)
-        plot(st, i, y);
+        put_px(st, i, y);
 }
 
 static int span_order(const void *a, const void *b)
@@ -330,7 +373,8 @@ static void spans_flush(struct stroke *st)
 {
     size_t i = 0;
 
-    qsort(st->spans, st->nspans, sizeof(*st->spans), span_order);
+    if (st->nspans)
+        qsort(st->spans, st->nspans, sizeof(*st->spans), span_order);
     while (i < st->nspans && !st->failed) {
         int32_t y = st->spans[i].y, a = st->spans[i].x;
         int64_t b = (int64_t)a + st->spans[i].w;
@@ -340,7 +384,7 @@ static void spans_flush(struct stroke *st)
                 b = (int64_t)st->spans[i].x + st->spans[i].w;
         }
         for (int64_t x = a; x < b && take_budget(st); x++)
-            plot(st, x, y);
+            put_px(st, x, y);
     }
     st->nspans = 0;
 }
@@ -807,6 +851,14 @@ int fraster_stroke(struct rjob *j)
         st.pat_y0 = op->brush.y0;
     }
     rc = walk(&st);
+    if (st.dashed.x1 < st.dashed.x2) {
+        pixman_region32_t d;
+
+        pixman_region32_init_rects(&d, &st.dashed, 1);
+        pixman_region32_intersect(&d, &d, &j->region);
+        pixman_region32_union(&j->changed, &j->changed, &d);
+        pixman_region32_fini(&d);
+    }
     if (!rc && st.refused) {
         *j->why = "a dashed STROKE segment too long";
         rc = -ENOTSUP;

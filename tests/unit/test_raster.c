@@ -829,10 +829,14 @@ static void dash_check(const int32_t *style, int nstyle, uint8_t flags, uint16_t
     if (rc)
         fail_msg("floe_raster_draw: %d (%s)", rc, why ? why : "?");
     for (int y = 0; y < DH; y++)
-        for (int x = 0; x < DW; x++)
+        for (int x = 0; x < DW; x++) {
             if ((px[y * DW + x] & 0xffffff) != want[y * DW + x])
                 fail_msg("pixel (%d,%d) is 0x%06x, the model says 0x%06x", x, y,
                          px[y * DW + x] & 0xffffff, want[y * DW + x]);
+            if (want[y * DW + x] != start_px(x, y) &&
+                !pixman_region32_contains_point(&damage, x, y, NULL))
+                fail_msg("pixel (%d,%d) changed outside the damage", x, y);
+        }
     pixman_region32_fini(&damage);
     if (clip)
         pixman_region32_fini(&cl);
