@@ -60,6 +60,7 @@ struct stroke {
     uint64_t budget;
     int failed;              /* out of memory or past the budget */
     int refused;             /* a dashed segment too long to draw */
+    int checking;            /* a first walk, only looking for one */
     /* dashed lines: the dash lengths (on, off, on, ...), the offset into
      * them where each polyline starts, and whether this polyline's spans
      * are merged so each pixel is drawn once (a ROP that two draws undo
@@ -707,6 +708,8 @@ static void dash_polyline(struct stroke *st, const struct pt *p, uint32_t n)
             return;
         }
     }
+    if (st->checking)
+        return;
     st->merge = n >= 3 && st->nonidempotent;
     self = n > 0 && p[0].x == p[n - 1].x && p[0].y == p[n - 1].y;
     dash_step(st, st->dash_offset, &idx, &off);
@@ -831,7 +834,7 @@ int fraster_stroke(struct rjob *j)
 {
     const struct floe_raster_op *op = j->op;
     struct stroke st = { .j = j, .budget = PIXEL_BUDGET };
-    int rc;
+    int rc = 0;
 
     st.rop = fraster_rop_of(op->fore_mode, RD_INVERS_BRUSH, RD_INVERS_DEST);
     if ((op->line_flags & LINE_STYLED) && dash_setup(&st)) {
@@ -850,7 +853,15 @@ int fraster_stroke(struct rjob *j)
         st.pat_x0 = op->brush.x0;
         st.pat_y0 = op->brush.y0;
     }
-    rc = walk(&st);
+    if (st.ndash) {
+        /* a segment too long is refused before anything is drawn */
+        st.checking = 1;
+        rc = walk(&st);
+        st.checking = 0;
+        st.n = 0;
+    }
+    if (!st.refused && !st.failed)
+        rc = walk(&st);
     if (st.dashed.x1 < st.dashed.x2) {
         pixman_region32_t d;
 

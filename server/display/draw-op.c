@@ -12,7 +12,7 @@
 #include "server/internal.h"
 
 /* Whether op can go as a draw message at all: its mask is 1-bit, its glyphs
- * fit the wire, its stroke is not dashed, it reads no other surface (the
+ * fit the wire, a dashed stroke has its dashes, it reads no other surface (the
  * clients have only the monitors' own). Its images may still be refused
  * (too large): see held. */
 static int offloadable(const struct floe_raster_op *op)

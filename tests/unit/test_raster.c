@@ -971,19 +971,20 @@ static void test_dash_bezier(void **st)
 }
 
 /* No dashes, or none of any length: the canvas would never finish; a
- * dashed segment too long for its arithmetic: not drawn. */
+ * dashed segment too long for its arithmetic: the stroke is not drawn. */
 static void test_dash_refused(void **st)
 {
     static const uint8_t zeros[] = { 0, 0, 0, 0, 4, 0, 0, 0 };   /* 0 and 0.25: both 0 */
     static const uint8_t one[] = { 0x30, 0, 0, 0 };
+    struct floe_raster_pointfix near[] = { { FX(0), FX(1) }, { FX(10), FX(1) } };
     struct floe_raster_pointfix far[] = { { FX(0), FX(0) }, { FX(20000), FX(5) } };
-    struct floe_raster_seg seg = { 1 | 2, 2, far };
+    struct floe_raster_seg seg[] = { { 1 | 2, 2, near }, { 1 | 2, 2, far } };
     struct floe_raster_op op = op_in(FLOE_RASTER_STROKE, 0, 0, W, H);
     struct surf s;
 
     (void)st;
-    op.segs = &seg;
-    op.n_segs = 1;
+    op.segs = seg;
+    op.n_segs = 2;
     op.line_flags = 8;
     op.fore_mode = OP_PUT;
     surf_up(&s);
@@ -996,6 +997,7 @@ static void test_dash_refused(void **st)
     op.styles = one;
     assert_int_equal(floe_raster_draw(s.img, &op, &s.damage, &s.why), -ENOTSUP);
     assert_non_null(s.why);
+    assert_memory_equal(s.px, s.was, sizeof(s.px)); /* not even the line before it */
     surf_down(&s);
 }
 
