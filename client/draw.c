@@ -188,6 +188,10 @@ static int path_set(const struct spice_draw_stroke *m, struct held *h, struct fl
     op->segs = h->segs;
     op->n_segs = n;
     op->line_flags = m->attr.flags;
+    if (m->attr.flags & SPICE_LINE_FLAGS_STYLED) {
+        op->style_nseg = m->attr.style_nseg;
+        op->styles = m->attr.styles;
+    }
     op->fore_mode = m->fore_mode;
     return 0;
 }

@@ -120,11 +120,16 @@ struct floe_raster_op {
     int32_t mask_transform[6];
     int32_t src_origin_x, src_origin_y, mask_origin_x, mask_origin_y;
     /* STROKE: the path, drawn as one-pixel lines through the brush and
-     * fore_mode (a styled line, SPICE_LINE_FLAGS_STYLED in line_flags, is
-     * not drawn: -ENOTSUP) */
+     * fore_mode; with SPICE_LINE_FLAGS_STYLED in line_flags, dashed by
+     * style_nseg dash lengths at `styles` (28.4 fixed, 4 bytes
+     * little-endian each, as the wire holds them; not owned). A dashed
+     * segment longer than 16383 pixels on an axis is not drawn:
+     * -ENOTSUP; no dashes, or all of length 0: -EINVAL */
     const struct floe_raster_seg *segs;
     uint32_t n_segs;
     uint8_t line_flags;
+    uint8_t style_nseg;
+    const uint8_t *styles;
     /* COPY_BITS: the source rectangle's top-left on the same surface */
     int32_t src_x, src_y;
 };

@@ -12,7 +12,7 @@
 #include "server/internal.h"
 
 /* Whether op can go as a draw message at all: its mask is 1-bit, its glyphs
- * fit the wire, its stroke is not dashed, it reads no other surface (the
+ * fit the wire, a dashed stroke has its dashes, it reads no other surface (the
  * clients have only the monitors' own). Its images may still be refused
  * (too large): see held. */
 static int offloadable(const struct floe_raster_op *op)
@@ -51,7 +51,7 @@ static int offloadable(const struct floe_raster_op *op)
          * rows one off (its first from past the glyph's data) */
         return op->n_glyphs <= UINT16_MAX && (op->glyph_bpp == 1 || op->glyph_bpp == 4);
     case FLOE_RASTER_STROKE:
-        return !(op->line_flags & SPICE_LINE_FLAGS_STYLED);
+        return !(op->line_flags & SPICE_LINE_FLAGS_STYLED) || (op->style_nseg && op->styles);
     default:
         return 0;
     }
@@ -340,7 +340,9 @@ static struct fsrv_msg *op_msg(const struct floe_raster_op *op, const struct spi
                               &(struct spice_draw_stroke){
                                   .base = base,
                                   .path = { segs, aux.data, aux.len },
-                                  .attr = { .flags = op->line_flags },
+                                  .attr = { .flags = op->line_flags,
+                                            .style_nseg = op->style_nseg,
+                                            .styles = op->styles },
                                   .brush = brush_of(&h, &op->brush),
                                   .fore_mode = op->fore_mode,
                                   .back_mode = SPICE_ROPD_OP_PUT },

@@ -275,6 +275,25 @@ static int segments_check(const struct ctx *c, const uint8_t *data, size_t len)
     return 0;
 }
 
+/* A dashed stroke's dash lengths, copied as the guest wrote them (28.4,
+ * little-endian). */
+static int styles_get(const struct ctx *c, const QXLStroke *s, struct fqxl_draw *d)
+{
+    size_t size = (size_t)s->attr.style_nseg * sizeof(QXLFIXED);
+    const uint8_t *p = fqxl_memslot_get(c->m, c->group, s->attr.style, size, c->why);
+
+    if (!p)
+        return -EFAULT;
+    if (size == 0)
+        return 0;
+    d->styles = malloc(size);
+    if (!d->styles)
+        return -ENOMEM;
+    memcpy(d->styles, p, size);
+    d->style_nseg = s->attr.style_nseg;
+    return 0;
+}
+
 static int stroke_get(const struct ctx *c, const QXLStroke *s, struct fqxl_draw *d)
 {
     uint32_t data_size;
@@ -287,10 +306,8 @@ static int stroke_get(const struct ctx *c, const QXLStroke *s, struct fqxl_draw 
     d->path_len = len;
     if (!rc)
         rc = segments_check(c, d->path_data, d->path_len);
-    if (!rc && (s->attr.flags & SPICE_LINE_FLAGS_STYLED) &&
-        !fqxl_memslot_get(c->m, c->group, s->attr.style,
-                          (size_t)s->attr.style_nseg * sizeof(QXLFIXED), c->why))
-        rc = -EFAULT;
+    if (!rc && (s->attr.flags & SPICE_LINE_FLAGS_STYLED))
+        rc = styles_get(c, s, d);
     d->line_flags = s->attr.flags;
     if (!rc)
         rc = mode_check(c, s->fore_mode);
@@ -631,6 +648,7 @@ void fqxl_draw_free(struct fqxl_draw *d)
     free(d->text_data);
     free(d->glyphs);
     free(d->path_data);
+    free(d->styles);
     memset(d, 0, sizeof(*d));
 }
 

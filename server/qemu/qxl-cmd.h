@@ -110,6 +110,10 @@ struct fqxl_draw {
     uint8_t *path_data;
     size_t path_len;
     uint8_t line_flags;      /* SPICE_LINE_FLAGS_* */
+    /* with SPICE_LINE_FLAGS_STYLED: style_nseg dash lengths (28.4, 4 bytes
+     * little-endian each), copied and owned */
+    uint8_t style_nseg;
+    uint8_t *styles;
 };
 
 /* A surface command (QXL_CMD_SURFACE). */

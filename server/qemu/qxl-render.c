@@ -161,6 +161,8 @@ static int path_of(struct held *h, const struct fqxl_draw *d, struct floe_raster
     op->segs = h->segs;
     op->n_segs = (uint32_t)n;
     op->line_flags = d->line_flags;
+    op->style_nseg = d->style_nseg;
+    op->styles = d->styles;
     op->fore_mode = d->fore_mode;
     return 0;
 }

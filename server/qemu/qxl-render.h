@@ -19,11 +19,11 @@ typedef pixman_image_t *fqxl_surface_fn(void *opaque, uint32_t id);
  * pixman format), clipped to d's clip (or its bbox), its mask and dst's
  * bounds, and adds every pixel it may have changed to `damage`, with
  * floe_raster_draw (codecs/raster.h): every QXL drawable, as SPICE's
- * software canvas draws it, but a styled (dashed) STROKE: -ENOTSUP with
- * *why saying so;
+ * software canvas draws it; -ENOTSUP with *why saying so for what that
+ * does not draw (a dashed segment past 16383 pixels);
  * -EINVAL for a draw that cannot be drawn (its source surface missing, an
  * empty source area for a non-empty bbox, a ROP3 source smaller than its
- * area). Nothing is drawn when an error other than -ENOMEM is returned. */
+ * area, a dashed STROKE without dashes). Nothing is drawn when an error other than -ENOMEM is returned. */
 int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
                 void *opaque, pixman_region32_t *damage, const char **why);
 

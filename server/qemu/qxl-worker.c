@@ -192,7 +192,7 @@ static int offloadable(QXLState *w, const struct fqxl_draw *d)
     case QXL_DRAW_INVERS:
         return 1;
     case QXL_DRAW_STROKE:
-        return brush_ok(&d->brush) && !(d->line_flags & SPICE_LINE_FLAGS_STYLED);
+        return brush_ok(&d->brush);
     case QXL_DRAW_COPY:
         if (d->rop_descriptor == SPICE_ROPD_OP_PUT && !d->has_mask)
             return 0;

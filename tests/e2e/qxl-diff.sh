@@ -55,7 +55,7 @@ FLOE_SERVER_OPS="fill_put fill_xor fill_and fill_or fill_put_invb fill_or_invd f
     transparent_8 alpha_80 alpha_ff alpha_80_srca alpha_ff_srca alpha_scaled rop3_96
     rop3_b8 rop3_e2 rop3_ca rop3_1e rop3_96_mask rop3_b8_solid_mask text_a1 text_a1_back
     text_a4_back text_a1_xor comp_over comp_src comp_add comp_mask
-    comp_transform stroke_put stroke_xor stroke_curve"
+    comp_transform stroke_put stroke_xor stroke_curve stroke_dash"
 FLOE_VIEWER_OPS=$FLOE_SERVER_OPS
 # Ops where the reference's own client and server disagree: their tiles are
 # left out of the comparison of the two (one line says so).
@@ -348,7 +348,7 @@ ops_all() {
 # capture must show the draw messages: at least as many of each type as
 # the scenario has tiles that go as one.
 # DRAW_FILL OPAQUE BLEND BLACKNESS WHITENESS INVERS ROP3 STROKE TEXT TRANSPARENT ALPHA_BLEND COMPOSITE
-OFFLOAD_MIN="302:8 303:3 305:3 306:1 307:1 308:1 309:7 310:3 311:4 312:2 313:5 318:5"
+OFFLOAD_MIN="302:8 303:3 305:3 306:1 307:1 308:1 309:7 310:4 311:4 312:2 313:5 318:5"
 ops_floe_live() {
     local surf=$T/floe-ops-live.surface.ppm ts= port type n got
     if command -v tshark >/dev/null; then

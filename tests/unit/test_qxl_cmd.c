@@ -686,6 +686,21 @@ static void test_text_stroke_composite(void **st)
         q.u.stroke.fore_mode = SPICE_ROPD_OP_PUT;
         assert_int_equal(parse(&w, &q, &d), 0);
         fqxl_draw_free(&d);
+        /* dashed: the dash lengths are copied; past the memory, refused */
+        {
+            static const uint8_t dashes[] = { 0x30, 0, 0, 0, 0x28, 0, 0, 0 };
+
+            q.u.stroke.attr.flags = SPICE_LINE_FLAGS_STYLED;
+            q.u.stroke.attr.style_nseg = 2;
+            q.u.stroke.attr.style = at(put(dashes, sizeof(dashes)));
+            assert_int_equal(parse(&w, &q, &d), 0);
+            assert_int_equal(d.style_nseg, 2);
+            assert_memory_equal(d.styles, dashes, sizeof(dashes));
+            fqxl_draw_free(&d);
+            q.u.stroke.attr.style = at(RAM - 4);
+            refused(&w, &q, -EFAULT);
+            q.u.stroke.attr.flags = 0;
+        }
         ram[off + 4 + sizeof(c) + 4] = 3;
         refused(&w, &q, -EINVAL);
         assert_string_equal(w.why, "path segment of 3 points past its data");
@@ -1243,8 +1258,8 @@ static void test_render_opaque_stroke_and_mask(void **st)
 
     canvas_up(&c);
     d = draw_in(QXL_DRAW_STROKE, 0, 0, 2, 2);
-    d.line_flags = SPICE_LINE_FLAGS_STYLED;   /* a dashed line is not drawn */
-    assert_int_equal(fqxl_render(c.img, &d, no_surface, NULL, &c.damage, &c.why), -ENOTSUP);
+    d.line_flags = SPICE_LINE_FLAGS_STYLED;   /* a dashed line without dashes is not drawn */
+    assert_int_equal(fqxl_render(c.img, &d, no_surface, NULL, &c.damage, &c.why), -EINVAL);
     assert_non_null(c.why);
     assert_int_equal(c.px[0], start_px(0, 0));
     assert_false(pixman_region32_not_empty(&c.damage));

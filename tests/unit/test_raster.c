@@ -8,8 +8,11 @@
  * overlap; 8-bit ones; the back area), COMPOSITE's operator and transform, overlapping
  * COPY_BITS, STROKE (X11's zero-width lines without their last point,
  * its octant bias, 28.4 rounding, a start far off the surface, a closed
- * path drawn XOR); and operations no canvas could draw refused before anything
- * is drawn. (The same operations against the reference's own rendering
+ * path drawn XOR), dashed STROKEs (against a model of the canvas's dashes
+ * as one-pixel-wide rectangles with mitred corners: style lengths rounded
+ * and wrapped, odd counts, START_WITH_GAP, the pattern across corners,
+ * beziers and polylines, XOR drawing each pixel once, clipping); and
+ * operations no canvas could draw refused before anything is drawn. (The same operations against the reference's own rendering
  * are in e2e/qxl-diff.) */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +21,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -559,6 +563,444 @@ static void test_stroke(void **st)
     surf_down(&s);
 }
 
+/* ---- dashed strokes ----
+ * The canvas draws a dashed zero-width line as X11's dashed line of width
+ * one: each "on" dash a rectangle one pixel wide along the line, holding
+ * the pixels whose centres it holds (rows from its top, not its bottom;
+ * from its left boundary, not its right); dashes run on across a
+ * polyline's corners with what is left of a dash cut to whole pixels, and
+ * where an "on" dash turns a corner a mitre (a bevel when too long) fills
+ * the outside. The model below states that geometry directly and finds
+ * each pixel by testing its centre against every polygon. */
+
+#define DW 64
+#define DH 48
+
+struct dpoly {
+    double x[4], y[4];
+    int n;
+};
+
+struct dmodel {
+    int len[16], n;         /* dash lengths in pixels */
+    int idx;                /* the dash the walk is in */
+    double at;              /* where along the segment that dash ends */
+    int merge;              /* the polyline's pixels drawn once each */
+    uint8_t cover[DH][DW];  /* how many polygons hold each pixel */
+};
+
+static int dpoly_holds(const struct dpoly *p, int x, int y)
+{
+    double ymin = p->y[0], ymax = p->y[0], xl = 1e30, xr = -1e30;
+
+    for (int i = 1; i < p->n; i++) {
+        ymin = p->y[i] < ymin ? p->y[i] : ymin;
+        ymax = p->y[i] > ymax ? p->y[i] : ymax;
+    }
+    if (y < ymin || y >= ymax)
+        return 0;
+    for (int i = 0; i < p->n; i++) {
+        double x0 = p->x[i], y0 = p->y[i], x1 = p->x[(i + 1) % p->n], y1 = p->y[(i + 1) % p->n];
+
+        if ((y < y0 && y < y1) || (y > y0 && y > y1))
+            continue;
+        if (y0 == y1) {
+            xl = fmin(xl, fmin(x0, x1));
+            xr = fmax(xr, fmax(x0, x1));
+        } else {
+            double xx = x0 + (y - y0) * (x1 - x0) / (y1 - y0);
+
+            xl = fmin(xl, xx);
+            xr = fmax(xr, xx);
+        }
+    }
+    return x >= xl && x < xr;
+}
+
+static void dmodel_cover(struct dmodel *m, const struct dpoly *p)
+{
+    for (int y = 0; y < DH; y++)
+        for (int x = 0; x < DW; x++)
+            m->cover[y][x] += (uint8_t)dpoly_holds(p, x, y);
+}
+
+/* The "on" dash from a to b along the line from (x1,y1) by (ux,uy). */
+static void dmodel_dash(struct dmodel *m, int x1, int y1, double ux, double uy, double a, double b)
+{
+    double nx = -uy / 2, ny = ux / 2;
+    struct dpoly r = { { x1 + ux * a + nx, x1 + ux * b + nx, x1 + ux * b - nx, x1 + ux * a - nx },
+                       { y1 + uy * a + ny, y1 + uy * b + ny, y1 + uy * b - ny, y1 + uy * a - ny },
+                       4 };
+
+    dmodel_cover(m, &r);
+}
+
+/* One segment; the walk goes on from where the last one left it. */
+static void dmodel_segment(struct dmodel *m, int x1, int y1, int x2, int y2)
+{
+    double dx = x2 - x1, dy = y2 - y1, L = sqrt(dx * dx + dy * dy), a = 0;
+    int left;
+
+    for (;;) {
+        if (!(m->idx & 1))
+            dmodel_dash(m, x1, y1, dx / L, dy / L, a, m->at < L ? m->at : L);
+        if (m->at >= L)
+            break;
+        a = m->at;
+        m->idx = (m->idx + 1) % m->n;
+        m->at += m->len[m->idx];
+    }
+    /* the next segment starts this much short of the dash's end */
+    left = (int)(m->at - L);
+    if (left == 0) {
+        m->idx = (m->idx + 1) % m->n;
+        left = m->len[m->idx];
+    }
+    m->at = left;
+}
+
+/* Whether the walk is in an "on" dash at a segment's end, as the canvas
+ * reckons it: past a dash's end it looks at the dash before. */
+static int dmodel_end_on(const struct dmodel *m)
+{
+    return (m->idx & 1) ^ (m->at != m->len[m->idx]);
+}
+
+/* The join where a line arriving along (ax,ay) leaves along (bx,by). */
+static void dmodel_join(struct dmodel *m, int px, int py, int ax, int ay, int bx, int by)
+{
+    double la = sqrt((double)ax * ax + (double)ay * ay), lb = sqrt((double)bx * bx + (double)by * by);
+    double uax = ax / la, uay = ay / la, ubx = bx / lb, uby = by / lb;
+    double nax = -uay / 2, nay = uax / 2, nbx = -uby / 2, nby = ubx / 2, s, mx, my;
+
+    /* drawn straight to the surface, only where neither line draws the
+     * corner's own pixel: arriving rightwards (or down), leaving leftwards
+     * (or up) */
+    if (!m->merge && !((ax > 0 || (ax == 0 && ay > 0)) && (bx < 0 || (bx == 0 && by < 0))))
+        return;
+    if ((double)ax * by - (double)ay * bx == 0)
+        return;
+    /* the outside: away from where the other line goes */
+    if (nax * ubx + nay * uby > 0) {
+        nax = -nax;
+        nay = -nay;
+    }
+    if (nbx * uax + nby * uay < 0) {
+        nbx = -nbx;
+        nby = -nby;
+    }
+    s = ((nbx - nax) * uby - (nby - nay) * ubx) / (uax * uby - uay * ubx);
+    mx = nax + s * uax;
+    my = nay + s * uay;
+    if ((mx * mx + my * my) * 4 > 108.856472512142) {
+        struct dpoly t = { { px, px + nax, px + nbx }, { py, py + nay, py + nby }, 3 };
+
+        dmodel_cover(m, &t);
+    } else {
+        struct dpoly q = { { px, px + nax, px + mx, px + nbx }, { py, py + nay, py + my, py + nby },
+                           4 };
+
+        dmodel_cover(m, &q);
+    }
+}
+
+/* A polyline: the dashes start afresh, from `offset` into the list. */
+static void dmodel_polyline(struct dmodel *m, const int (*p)[2], int n, int offset)
+{
+    int first = 1, first_on = 0, prev_on = 0, self = p[0][0] == p[n - 1][0] &&
+                                                     p[0][1] == p[n - 1][1];
+    int fx = 0, fy = 0, lx = 0, ly = 0;
+
+    m->idx = 0;
+    while (offset >= m->len[m->idx]) {
+        offset -= m->len[m->idx];
+        m->idx = (m->idx + 1) % m->n;
+    }
+    m->at = m->len[m->idx] - offset;
+    for (int i = 1; i < n; i++) {
+        int dx = p[i][0] - p[i - 1][0], dy = p[i][1] - p[i - 1][1], on = !(m->idx & 1);
+
+        if (!dx && !dy)
+            continue;
+        dmodel_segment(m, p[i - 1][0], p[i - 1][1], p[i][0], p[i][1]);
+        if (on && !first && prev_on)
+            dmodel_join(m, p[i - 1][0], p[i - 1][1], lx, ly, dx, dy);
+        if (first) {
+            first_on = on;
+            fx = dx;
+            fy = dy;
+        }
+        first = 0;
+        prev_on = dmodel_end_on(m);
+        lx = dx;
+        ly = dy;
+    }
+    if (!first && self && first_on && prev_on)
+        dmodel_join(m, p[0][0], p[0][1], lx, ly, fx, fy);
+}
+
+struct dline {
+    const int (*p)[2];
+    int n;
+    int closed;
+};
+
+/* Draws the polylines dashed by `style` through the renderer and checks
+ * every pixel against the model: PUT or XOR of `color`, inside `clip`. */
+static void dash_check(const int32_t *style, int nstyle, uint8_t flags, uint16_t mode,
+                       const struct dline *lines, int nlines, const struct floe_raster_rect *clip)
+{
+    static uint32_t px[DW * DH], want[DW * DH];
+    struct floe_raster_seg segs[8];
+    struct floe_raster_pointfix pts[8][16];
+    uint8_t wire[64];
+    struct dmodel *m = calloc(1, sizeof(*m));
+    struct floe_raster_op op = op_in(FLOE_RASTER_STROKE, 0, 0, DW, DH);
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, DW, DH, px, DW * 4);
+    pixman_region32_t damage, cl;
+    const char *why = NULL;
+    uint32_t color = 0x30c0ff;
+    int offset = 0, rc;
+
+    assert_non_null(m);
+    for (int i = 0; i < DW * DH; i++)
+        px[i] = want[i] = start_px(i % DW, i / DW);
+    /* the dash list as the canvas makes it: whole pixels, modulo 256;
+     * starting with a gap, the first length goes last and the walk starts
+     * past the new first one */
+    for (int i = 0; i < nstyle; i++) {
+        int32_t v = style[(flags & 4) ? (i + 1) % nstyle : i];
+
+        m->len[i] = ((v >> 4) + ((v & 15) > 8)) & 0xff;
+        for (int b = 0; b < 4; b++)
+            wire[4 * i + b] = (uint8_t)((uint32_t)style[i] >> (8 * b));
+    }
+    m->n = nstyle;
+    if (flags & 4)
+        offset = m->len[0];
+    for (int l = 0; l < nlines; l++) {
+        int np = lines[l].n;
+        int (*q)[2] = calloc((size_t)np + 1, sizeof(*q));
+
+        assert_non_null(q);
+        for (int i = 0; i < np; i++) {
+            pts[l][i] = (struct floe_raster_pointfix){ FX(lines[l].p[i][0]), FX(lines[l].p[i][1]) };
+            q[i][0] = lines[l].p[i][0];
+            q[i][1] = lines[l].p[i][1];
+        }
+        segs[l] = (struct floe_raster_seg){ 1 | 2 | (lines[l].closed ? 8 : 0), (uint32_t)np,
+                                            pts[l] };
+        if (lines[l].closed) {
+            q[np][0] = q[0][0];
+            q[np][1] = q[0][1];
+            np++;
+        }
+        memset(m->cover, 0, sizeof(m->cover));
+        /* ROPs that two draws undo (XOR) merge a polyline of three points */
+        m->merge = mode == OP_XOR && np >= 3;
+        dmodel_polyline(m, (const int(*)[2])q, np, offset);
+        for (int y = 0; y < DH; y++)
+            for (int x = 0; x < DW; x++) {
+                int c = m->cover[y][x];
+
+                if (clip && !inside(x, y, *clip))
+                    continue;
+                if (mode == OP_XOR)
+                    want[y * DW + x] ^= (m->merge ? c > 0 : c & 1) ? color : 0;
+                else if (c)
+                    want[y * DW + x] = color;
+            }
+        free(q);
+    }
+    op.segs = segs;
+    op.n_segs = (uint32_t)nlines;
+    op.line_flags = 8 | flags;
+    op.style_nseg = (uint8_t)nstyle;
+    op.styles = wire;
+    op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = color };
+    op.fore_mode = mode;
+    if (clip) {
+        pixman_region32_init_rect(&cl, clip->left, clip->top, clip->right - clip->left,
+                                  clip->bottom - clip->top);
+        op.clip = &cl;
+    }
+    pixman_region32_init(&damage);
+    rc = floe_raster_draw(img, &op, &damage, &why);
+    if (rc)
+        fail_msg("floe_raster_draw: %d (%s)", rc, why ? why : "?");
+    for (int y = 0; y < DH; y++)
+        for (int x = 0; x < DW; x++) {
+            if ((px[y * DW + x] & 0xffffff) != want[y * DW + x])
+                fail_msg("pixel (%d,%d) is 0x%06x, the model says 0x%06x", x, y,
+                         px[y * DW + x] & 0xffffff, want[y * DW + x]);
+            if (want[y * DW + x] != start_px(x, y) &&
+                !pixman_region32_contains_point(&damage, x, y, NULL))
+                fail_msg("pixel (%d,%d) changed outside the damage", x, y);
+        }
+    pixman_region32_fini(&damage);
+    if (clip)
+        pixman_region32_fini(&cl);
+    pixman_image_unref(img);
+    free(m);
+}
+
+#define DLINE(a, closed) { a, (int)(sizeof(a) / sizeof(a[0])), closed }
+
+/* A horizontal line both ways (the rectangles' left edges hold pixels,
+ * their right ones do not: leftwards, a dash starts a pixel on), a
+ * vertical one both ways, and steep and shallow diagonals. */
+static void test_dash_lines(void **st)
+{
+    static const int right[][2] = { { 2, 3 }, { 40, 3 } }, left[][2] = { { 40, 6 }, { 2, 6 } };
+    static const int down[][2] = { { 50, 2 }, { 50, 40 } }, up[][2] = { { 54, 40 }, { 54, 2 } };
+    static const int d1[][2] = { { 1, 10 }, { 45, 44 } }, d2[][2] = { { 40, 12 }, { 3, 46 } };
+    static const int d3[][2] = { { 60, 45 }, { 20, 30 } }, d4[][2] = { { 30, 46 }, { 36, 9 } };
+    static const struct dline lines[] = { DLINE(right, 0), DLINE(left, 0), DLINE(down, 0),
+                                          DLINE(up, 0), DLINE(d1, 0), DLINE(d2, 0),
+                                          DLINE(d3, 0), DLINE(d4, 0) };
+    static const int32_t two[] = { FX(3), FX(2) };
+    /* odd counts: the dash after the last is the first again, so the
+     * last "on" dash and the first run together */
+    static const int32_t three[] = { FX(4), FX(1), FX(2) };
+    static const int32_t five[] = { FX(5), FX(2), FX(1), FX(3), FX(2) };
+
+    (void)st;
+    dash_check(two, 2, 0, OP_PUT, lines, 8, NULL);
+    dash_check(three, 3, 0, OP_PUT, lines, 8, NULL);
+    dash_check(five, 5, 0, OP_XOR, lines, 8, NULL);
+    dash_check((const int32_t[]){ FX(7) }, 1, 0, OP_PUT, lines, 8, NULL);
+}
+
+/* Lengths rounded as points are (up from past the half) and kept modulo
+ * 256; START_WITH_GAP moves the first length last and starts past the new
+ * first one. */
+static void test_dash_lengths(void **st)
+{
+    static const int zig[][2] = { { 2, 2 }, { 60, 2 }, { 60, 20 }, { 4, 24 }, { 30, 44 } };
+    static const struct dline lines[] = { DLINE(zig, 0) };
+    static const int32_t frac[] = { FX(2) + 8, FX(1) + 9, FX(3) + 15, FX(2) + 1 };
+    static const int32_t wrap[] = { FX(259), FX(2), FX(1), -FX(253) };
+
+    (void)st;
+    dash_check(frac, 4, 0, OP_PUT, lines, 1, NULL);
+    dash_check(wrap, 4, 0, OP_PUT, lines, 1, NULL);
+    dash_check(frac, 4, 4, OP_PUT, lines, 1, NULL);
+    dash_check((const int32_t[]){ FX(3), FX(1), FX(4) }, 3, 4, OP_XOR, lines, 1, NULL);
+    dash_check((const int32_t[]){ FX(5) }, 1, 4, OP_PUT, lines, 1, NULL);
+}
+
+/* The pattern runs on across corners and restarts with each polyline;
+ * corners where an "on" dash turns get mitres (bevels past the limit), on
+ * the surface only where the two lines leave the corner pixel undrawn,
+ * everywhere when XOR merges the polyline's pixels; a closed polyline
+ * joins its end to its start. */
+static void test_dash_corners(void **st)
+{
+    static const int back[][2] = { { 4, 4 }, { 40, 8 }, { 4, 10 }, { 58, 20 }, { 10, 24 },
+                                   { 40, 44 }, { 44, 6 }, { 50, 44 } };
+    static const int sq[][2] = { { 10, 10 }, { 10, 30 }, { 30, 30 }, { 30, 10 } };
+    static const int tri[][2] = { { 60, 40 }, { 45, 12 }, { 34, 44 } };
+    static const struct dline open[] = { DLINE(back, 0) };
+    static const struct dline closed[] = { DLINE(sq, 1), DLINE(tri, 1) };
+    static const int32_t long_dash[] = { FX(11), FX(1) };
+    static const int32_t short_dash[] = { FX(3), FX(1) };
+
+    (void)st;
+    dash_check(long_dash, 2, 0, OP_PUT, open, 1, NULL);
+    dash_check(long_dash, 2, 0, OP_XOR, open, 1, NULL);
+    dash_check(short_dash, 2, 0, OP_PUT, closed, 2, NULL);
+    dash_check(short_dash, 2, 0, OP_XOR, closed, 2, NULL);
+    dash_check(short_dash, 2, 4, OP_XOR, closed, 2, NULL);
+}
+
+/* Clipped, the pixels outside the clip stay, and the pattern goes on as
+ * if they had been drawn. */
+static void test_dash_clip(void **st)
+{
+    static const int star[][2] = { { 2, 2 }, { 60, 40 }, { 2, 40 }, { 60, 2 } };
+    static const struct dline lines[] = { DLINE(star, 1) };
+    static const struct floe_raster_rect clip = { 12, 8, 50, 30 };
+
+    (void)st;
+    dash_check((const int32_t[]){ FX(5), FX(2) }, 2, 0, OP_XOR, lines, 1, &clip);
+    dash_check((const int32_t[]){ FX(5), FX(2), FX(3) }, 3, 4, OP_PUT, lines, 1, &clip);
+}
+
+/* A bezier continues the pattern of the line before it in the same
+ * polyline (here one flat enough to be drawn as its chord). */
+static void test_dash_bezier(void **st)
+{
+    static uint32_t a[DW * DH], b[DW * DH];
+    static const struct floe_raster_pointfix line[] = { { FX(3), FX(5) }, { FX(21), FX(9) },
+                                                        { FX(50), FX(9) } };
+    static const struct floe_raster_pointfix start[] = { { FX(3), FX(5) }, { FX(21), FX(9) } };
+    static const struct floe_raster_pointfix curve[] = { { FX(30), FX(9) }, { FX(40), FX(9) },
+                                                         { FX(50), FX(9) } };
+    static const uint8_t style[] = { 0x30, 0, 0, 0, 0x20, 0, 0, 0 };
+    struct floe_raster_seg as[] = { { 1 | 2, 3, line } };
+    struct floe_raster_seg bs[] = { { 1, 2, start }, { 2 | 16, 3, curve } };
+    uint32_t *px[2] = { a, b };
+    struct floe_raster_seg *segs[2] = { as, bs };
+
+    (void)st;
+    for (int k = 0; k < 2; k++) {
+        pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, DW, DH, px[k], DW * 4);
+        struct floe_raster_op op = op_in(FLOE_RASTER_STROKE, 0, 0, DW, DH);
+        pixman_region32_t damage;
+        const char *why;
+
+        op.segs = segs[k];
+        op.n_segs = k ? 2 : 1;
+        op.line_flags = 8;
+        op.style_nseg = 2;
+        op.styles = style;
+        op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0xffffff };
+        op.fore_mode = OP_XOR;
+        pixman_region32_init(&damage);
+        assert_int_equal(floe_raster_draw(img, &op, &damage, &why), 0);
+        pixman_region32_fini(&damage);
+        pixman_image_unref(img);
+    }
+    assert_memory_equal(a, b, sizeof(a));
+    {
+        static const int pts[][2] = { { 3, 5 }, { 21, 9 }, { 50, 9 } };
+        static const struct dline lines[] = { DLINE(pts, 0) };
+
+        dash_check((const int32_t[]){ FX(3), FX(2) }, 2, 0, OP_XOR, lines, 1, NULL);
+    }
+}
+
+/* No dashes, or none of any length: the canvas would never finish; a
+ * dashed segment too long for its arithmetic: the stroke is not drawn. */
+static void test_dash_refused(void **st)
+{
+    static const uint8_t zeros[] = { 0, 0, 0, 0, 4, 0, 0, 0 };   /* 0 and 0.25: both 0 */
+    static const uint8_t one[] = { 0x30, 0, 0, 0 };
+    struct floe_raster_pointfix near[] = { { FX(0), FX(1) }, { FX(10), FX(1) } };
+    struct floe_raster_pointfix far[] = { { FX(0), FX(0) }, { FX(20000), FX(5) } };
+    struct floe_raster_seg seg[] = { { 1 | 2, 2, near }, { 1 | 2, 2, far } };
+    struct floe_raster_op op = op_in(FLOE_RASTER_STROKE, 0, 0, W, H);
+    struct surf s;
+
+    (void)st;
+    op.segs = seg;
+    op.n_segs = 2;
+    op.line_flags = 8;
+    op.fore_mode = OP_PUT;
+    surf_up(&s);
+    assert_int_equal(floe_raster_draw(s.img, &op, &s.damage, &s.why), -EINVAL);
+    op.style_nseg = 2;
+    op.styles = zeros;
+    assert_int_equal(floe_raster_draw(s.img, &op, &s.damage, &s.why), -EINVAL);
+    assert_memory_equal(s.px, s.was, sizeof(s.px));
+    op.style_nseg = 1;
+    op.styles = one;
+    assert_int_equal(floe_raster_draw(s.img, &op, &s.damage, &s.why), -ENOTSUP);
+    assert_non_null(s.why);
+    assert_memory_equal(s.px, s.was, sizeof(s.px)); /* not even the line before it */
+    surf_down(&s);
+}
+
 static void test_refused(void **st)
 {
     uint32_t one = 0xffffff;
@@ -603,6 +1045,12 @@ int main(void)
         cmocka_unit_test(test_composite),
         cmocka_unit_test(test_copy_bits_overlap),
         cmocka_unit_test(test_stroke),
+        cmocka_unit_test(test_dash_lines),
+        cmocka_unit_test(test_dash_lengths),
+        cmocka_unit_test(test_dash_corners),
+        cmocka_unit_test(test_dash_clip),
+        cmocka_unit_test(test_dash_bezier),
+        cmocka_unit_test(test_dash_refused),
         cmocka_unit_test(test_refused),
     };
 

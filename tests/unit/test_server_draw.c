@@ -5,8 +5,8 @@
  * renderer, as the server renders it into its surface); operations on
  * other surfaces, with images far larger than what they change or with A8
  * glyphs go as the pixels they changed; a bbox past the surface is refused
- * with nothing sent; a dashed stroke, which floe does not render, sends
- * its area's pixels; a client reporting (floe's render report) that it
+ * with nothing sent; a dashed stroke goes with its dashes, one without
+ * dashes (no canvas draws it) as its area's pixels; a client reporting (floe's render report) that it
  * falls behind gets pixels until it has time to spare again. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -312,6 +312,9 @@ static void test_stroke_and_copy_bits(void **st)
     struct floe_raster_seg segs[] = { { SPICE_PATH_BEGIN, 3, line },
                                       { SPICE_PATH_BEZIER | SPICE_PATH_END | SPICE_PATH_CLOSE, 3,
                                         curve } };
+    /* 6, 1.5 and 3.5625 pixels, 28.4 little-endian */
+    static const uint8_t dashes[] = { 0x60, 0, 0, 0, 0x18, 0, 0, 0, 0x39, 0, 0, 0 };
+    struct spice_draw_stroke sk;
     pixman_region32_t clip;
     struct got m;
 
@@ -323,6 +326,21 @@ static void test_stroke_and_copy_bits(void **st)
                                        .fore_mode = SPICE_ROPD_OP_XOR,
                                        .segs = segs, .n_segs = 2 },
              SPICE_MSG_DISPLAY_DRAW_STROKE, &m);
+    got_free(&m);
+    /* dashed, the message carries the dashes as they came */
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_STROKE,
+                                       .bbox = { 0, 0, W, H },
+                                       .brush = solid,
+                                       .fore_mode = SPICE_ROPD_OP_XOR,
+                                       .segs = segs, .n_segs = 2,
+                                       .line_flags = SPICE_LINE_FLAGS_STYLED |
+                                                     SPICE_LINE_FLAGS_START_WITH_GAP,
+                                       .style_nseg = 3, .styles = dashes },
+             SPICE_MSG_DISPLAY_DRAW_STROKE, &m);
+    assert_int_equal(spice_draw_stroke_parse(m.first, m.first_len, &sk), 0);
+    assert_int_equal(sk.attr.flags, SPICE_LINE_FLAGS_STYLED | SPICE_LINE_FLAGS_START_WITH_GAP);
+    assert_int_equal(sk.attr.style_nseg, 3);
+    assert_memory_equal(sk.attr.styles, dashes, sizeof(dashes));
     got_free(&m);
     /* a copy-bits through a clip, overlapping itself */
     pixman_region32_init_rect(&clip, 30, 40, 100, 20);
@@ -437,8 +455,8 @@ static void test_image_ops(void **st)
 
 /* Operations that go as the pixels they changed: one reading another
  * surface, one whose image is far larger than what it changes; a bbox past
- * the surface is refused with nothing sent; a dashed stroke, which floe
- * does not render, sends its area's pixels. */
+ * the surface is refused with nothing sent; a dashed stroke without
+ * dashes, which no canvas draws, sends its area's pixels. */
 static void test_pixels_and_refusals(void **st)
 {
     static const struct floe_raster_pointfix pts[] = { { FIX(5), FIX(100) },
@@ -471,7 +489,7 @@ static void test_pixels_and_refusals(void **st)
                                        .brush = solid, .fore_mode = SPICE_ROPD_OP_PUT,
                                        .segs = &seg, .n_segs = 1,
                                        .line_flags = SPICE_LINE_FLAGS_STYLED },
-         -ENOTSUP);
+         -EINVAL);
     collect(&m);
     for (int i = 0; i < m.n; i++)
         assert_int_equal(m.type[i], SPICE_MSG_DISPLAY_DRAW_COPY);
