@@ -268,7 +268,10 @@ static int drop_covered(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg
     return 1;
 }
 
-void fsrv_display_occlude(struct fsrv_chan *c, const pixman_box32_t *box)
+/* An opaque draw of box is about to be queued for c: draws still queued
+ * for it that box covers whole go (nothing after them reads their pixels
+ * before box is painted over), counted in stats.occluded. */
+static void display_occlude(struct fsrv_chan *c, const pixman_box32_t *box)
 {
     struct display_client *dc = c->priv;
     struct occlude_walk *w;
@@ -400,6 +403,7 @@ const struct fsrv_chan_ops fsrv_display_ops = {
     .linked = display_linked,
     .handle = display_handle,
     .overflow = display_overflow,
+    .occlude = display_occlude,
     .prepare = display_prepare,
     .closed = display_closed,
     .pong = display_pong,

@@ -64,6 +64,9 @@ struct fsrv_chan_ops {
     int (*handle)(struct fsrv_chan *c, uint16_t type, const uint8_t *body, uint32_t len);
     /* the queue passed its byte limit: make it smaller (display) */
     void (*overflow)(struct fsrv_chan *c);
+    /* a draw that paints every pixel of box is about to be queued: draws
+     * it covers may go (display) */
+    void (*occlude)(struct fsrv_chan *c, const pixman_box32_t *box);
     /* a queued message is about to be written: returns the message to write
      * now (a new reference; NULL skips it), and may put messages back at
      * the queue's head with fsrv_chan_push_front (display: encodes images).
@@ -428,10 +431,6 @@ int fsrv_display_server_renders(const struct fsrv_chan *c);
 /* ... and whether the client said it is busy rendering (its reads lag for
  * that, not for its link) */
 int fsrv_display_client_bound(const struct fsrv_chan *c);
-/* An opaque draw of box is about to be queued for c: draws still queued
- * for it that box covers whole go (nothing after them reads their pixels
- * before box is painted over), counted in stats.occluded. */
-void fsrv_display_occlude(struct fsrv_chan *c, const pixman_box32_t *box);
 
 /* display/stream-enc.c: a stream's frames coded for each client */
 struct fsrv_stream_enc;

@@ -195,8 +195,8 @@ void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg 
         if (m->type == SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
             !spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
             continue;
-        if (m->opaque && m->has_box)
-            fsrv_display_occlude(c, &m->box);
+        if (m->opaque && m->has_box && c->ops && c->ops->occlude)
+            c->ops->occlude(c, &m->box);
         fsrv_chan_send(c, m);
     }
     fsrv_msg_unref(m);
