@@ -2,8 +2,9 @@
  * display sockets delivered (the bytes the peer acknowledged) tells the
  * link's speed whenever data waited to go all along; a link that carries
  * less than the slow mark so is slow (JPEG for photographs, zlib around
- * GLZ), and one that keeps up with what it is sent for some seconds is
- * fast again. The network test at the start gives the first answer. A
+ * GLZ), one that carries more is fast, and one the watch found slow that
+ * keeps up with what it is sent for some seconds is fast again. The
+ * network test at the start gives the first answer. A
  * client that reports being busy rendering (floe's render report) is
  * left alone: its reads lag for that, and the server renders for it. */
 #include "common/log.h"
@@ -55,7 +56,9 @@ static void watch_session(struct fsrv_session *ss, uint64_t now_ms)
         ss->watch_calm_needed = CALM_SECONDS;
     if (!backlog) {
         ss->watch_slow = 0;
-        if (ss->slow_link && ++ss->watch_calm >= ss->watch_calm_needed) {
+        /* keeping up undoes only what the watch found: the network test
+         * measured the link itself */
+        if (ss->watch_said_slow && ++ss->watch_calm >= ss->watch_calm_needed) {
             ss->slow_link = ss->watch_said_slow = 0;
             ss->watch_calm = 0;
             ss->watch_fast_ms = now_ms;
@@ -65,7 +68,17 @@ static void watch_session(struct fsrv_session *ss, uint64_t now_ms)
     }
     ss->watch_calm = 0;
     /* a second spent sending all along: what went is what the link carries */
-    if (delivered * 8 >= FLOE_SLOW_LINK_BPS || ss->slow_link) {
+    if (delivered * 8 >= FLOE_SLOW_LINK_BPS) {
+        ss->watch_slow = 0;
+        if (ss->slow_link) {
+            ss->slow_link = ss->watch_said_slow = 0;
+            ss->bandwidth_bps = delivered * 8;
+            floe_info("%s: link carries %.1f Mbit/s: fast", ss->main ? ss->main->peer : "?",
+                      (double)ss->bandwidth_bps / 1e6);
+        }
+        return;
+    }
+    if (ss->slow_link) {
         ss->watch_slow = 0;
         return;
     }
