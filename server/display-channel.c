@@ -292,50 +292,88 @@ static void display_occlude(struct fsrv_chan *c, const pixman_box32_t *box)
     free(w);
 }
 
-/* An overflow's walk over the queue. */
-struct overflow_walk {
+/* An overflow's walk over the queue, with what it does per surface (0, the
+ * monitor's primary, and the off-screen ones, by id). */
+struct overflow_run {
+    int used;
     int doomed;               /* SURFACE_DESTROYs still ahead: the surface drawn on goes */
     pixman_region32_t run;    /* the area of the draws taken out since the last message kept */
     pixman_region32_t sent;   /* what this walk has sent of the current surface */
+};
+
+struct overflow_walk {
+    struct overflow_run *by_id;   /* FLOE_SERVER_MAX_SURFACES of them */
     int dropped;
 };
+
+static struct overflow_run *run_of(struct overflow_walk *w, uint32_t id)
+{
+    struct overflow_run *r = &w->by_id[id < FLOE_SERVER_MAX_SURFACES ? id : 0];
+
+    if (!r->used) {
+        r->used = 1;
+        pixman_region32_init(&r->run);
+        pixman_region32_init(&r->sent);
+    }
+    return r;
+}
 
 static int count_destroys(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
 {
     struct overflow_walk *w = arg;
 
+    (void)c;
     if (m && m->type == SPICE_MSG_DISPLAY_SURFACE_DESTROY)
-        w->doomed++;
+        run_of(w, m->surface_id)->doomed++;
     return 0;
 }
 
+/* Sends what the draws taken out since the last message kept covered, on
+ * each surface, as its current pixels. */
+static void flush_runs(struct fsrv_chan *c, struct overflow_walk *w)
+{
+    for (uint32_t id = 0; id < FLOE_SERVER_MAX_SURFACES; id++) {
+        struct overflow_run *r = &w->by_id[id];
+
+        if (!r->used || !pixman_region32_not_empty(&r->run))
+            continue;
+        pixman_region32_subtract(&r->run, &r->run, &r->sent);
+        pixman_region32_union(&r->sent, &r->sent, &r->run);
+        if (id == 0)
+            fsrv_display_send_region(c, &r->run);
+        else
+            fsrv_offscreen_send_region(c, id, &r->run);
+        pixman_region32_clear(&r->run);
+    }
+}
+
 /* Takes every draw out; before each message kept (and at the end) sends the
- * current pixels of the area the draws taken out just before it covered, so
- * the replacement stands where they stood: a first picture stays before its
- * MARK. Pixels this walk sent already are still true where they are, since
- * every draw in between was taken out. Draws on a surface destroyed further
- * on are taken out with nothing in their place: the server's pixels are
- * another surface's now. */
+ * current pixels of the area the draws taken out just before it covered, on
+ * their surface, so the replacement stands where they stood: a first
+ * picture stays before its MARK, an off-screen surface's pixels after it is
+ * created. Pixels this walk sent already are still true where they are,
+ * since every draw in between was taken out. Draws on a surface destroyed
+ * further on are taken out with nothing in their place: the server's pixels
+ * are another surface's now. */
 static int replace_draws(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
 {
     struct overflow_walk *w = arg;
 
     if (m && m->type == SPICE_MSG_DISPLAY_SURFACE_DESTROY) {
-        w->doomed--;
+        run_of(w, m->surface_id)->doomed--;
         return 0;
     }
-    if (m && m->has_box) {
-        if (!w->doomed)
-            pixman_region32_union_rect(&w->run, &w->run, m->box.x1, m->box.y1,
+    if (m && (m->has_box || m->offscreen_draw)) {
+        struct overflow_run *r = run_of(w, m->offscreen_draw ? m->surface_id : 0);
+
+        if (!r->doomed)
+            pixman_region32_union_rect(&r->run, &r->run, m->box.x1, m->box.y1,
                                        (unsigned)(m->box.x2 - m->box.x1),
                                        (unsigned)(m->box.y2 - m->box.y1));
         w->dropped++;
         return 1;
     }
-    pixman_region32_subtract(&w->run, &w->run, &w->sent);
-    pixman_region32_union(&w->sent, &w->sent, &w->run);
-    fsrv_display_send_region(c, &w->run);
-    pixman_region32_clear(&w->run);
+    flush_runs(c, w);
     return 0;
 }
 
@@ -345,20 +383,27 @@ static void display_overflow(struct fsrv_chan *c)
     struct display_client *dc = c->priv;
     const struct fsrv_surface *sf = &c->srv->primary[c->id];
     struct overflow_walk w = { .dropped = 0 };
+    int rects = 0;
 
     /* what replaces the dropped draws is at most a surface of pixels (so is
      * the first picture): wait for twice that, so one overflow is not
      * followed by another at once; chan.c keeps this from recursing */
     if (!dc || c->queued_bytes < 2 * (size_t)sf->width * sf->height * 4)
         return;
-    pixman_region32_init(&w.run);
-    pixman_region32_init(&w.sent);
+    w.by_id = calloc(FLOE_SERVER_MAX_SURFACES, sizeof(*w.by_id));
+    if (!w.by_id)
+        return;
     fsrv_chan_edit(c, count_destroys, &w);
     fsrv_chan_edit(c, replace_draws, &w);
+    for (uint32_t id = 0; id < FLOE_SERVER_MAX_SURFACES; id++)
+        if (w.by_id[id].used) {
+            rects += pixman_region32_n_rects(&w.by_id[id].sent);
+            pixman_region32_fini(&w.by_id[id].run);
+            pixman_region32_fini(&w.by_id[id].sent);
+        }
     floe_debug("%s: slow client: %d pending draws replaced by pixels (%d rectangles)", c->peer,
-               w.dropped, pixman_region32_n_rects(&w.sent));
-    pixman_region32_fini(&w.run);
-    pixman_region32_fini(&w.sent);
+               w.dropped, rects);
+    free(w.by_id);
 }
 
 static struct fsrv_msg *display_prepare(struct fsrv_chan *c, struct fsrv_msg *m)

@@ -34,6 +34,10 @@ struct fsrv_msg {
      * written; image_bytes counts its pixels */
     struct fsrv_frame *frame;
     void (*frame_free)(struct fsrv_frame *f);
+    /* an off-screen surface's SURFACE_CREATE, SURFACE_DESTROY or draw (then
+     * offscreen_draw, box its area there): the surface's id, else 0 */
+    uint32_t surface_id;
+    int offscreen_draw;
     uint32_t len;
     uint8_t body[];
 };
@@ -277,6 +281,7 @@ struct floe_server {
     uint32_t mouse_mode_now;   /* the mode in effect, as last told to the sink */
     int monitors;
     struct fsrv_surface primary[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
+    struct fsrv_offscreen **offscreen[FLOE_SERVER_MAX_MONITORS];   /* by monitor, then id */
     struct fsrv_heads heads[FLOE_SERVER_MAX_MONITORS];       /* by monitor */
     struct fsrv_cursor_state cursor;
     struct fsrv_stream stream[FLOE_SERVER_MAX_MONITORS];   /* by monitor */
@@ -409,6 +414,19 @@ int fsrv_pixels_photographic(const uint32_t *px, int w, int h, int stride_px);
 int fsrv_op_image(pixman_image_t *src, size_t max_pixels, struct spice_image *out,
                   uint8_t **data);
 
+/* display/offscreen.c: off-screen surfaces, their pixels the producer's */
+struct fsrv_offscreen;
+/* The id of the monitor's off-screen surface whose pixels img shows, or 0. */
+uint32_t fsrv_offscreen_of(struct floe_server *s, int monitor, pixman_image_t *img);
+int fsrv_offscreen_size(struct floe_server *s, uint32_t monitor, uint32_t id, int *w, int *h);
+/* m is a draw on off-screen surface id, of box b there. */
+void fsrv_offscreen_mark(struct fsrv_msg *m, uint32_t id, const pixman_box32_t *b);
+/* Queues the current pixels of rg of surface id for c, as DRAW_COPYs. */
+void fsrv_offscreen_send_region(struct fsrv_chan *c, uint32_t id, pixman_region32_t *rg);
+/* Each off-screen surface, created and whole, for a client that just synced. */
+void fsrv_offscreen_client_sync(struct fsrv_chan *c);
+void fsrv_offscreen_free_all(struct floe_server *s);
+
 /* display/stream.c */
 /* A picture for box b of the monitor (px at b's corner): ends a stream it
  * overlaps, and when it is a stream's frame (one running, or the one that
@@ -459,11 +477,12 @@ int fsrv_stream_enc_report(struct fsrv_stream_enc *se, uint32_t stream_id,
 /* " stream_quality=Q stream_kbps=N ..." for the clients command. */
 void fsrv_stream_enc_describe(const struct fsrv_stream_enc *se, char *out, size_t len);
 
+/* display/broadcast.c: queues m (the reference is taken over) on every
+ * synced DISPLAY channel `monitor` of the clients. */
+void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg *m);
+
 /* display/model.c */
 void fsrv_display_client_sync(struct fsrv_chan *c);
-/* Queues m (the reference is taken over) on every synced DISPLAY channel
- * `monitor` of the clients. */
-void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg *m);
 void fsrv_surface_free(struct fsrv_surface *sf);
 void fsrv_display_send_region(struct fsrv_chan *c, pixman_region32_t *rg);
 /* Queues the current pixels of every rectangle of rg (on the surface) as

@@ -276,6 +276,7 @@ void floe_server_free(struct floe_server *s)
         return;
     for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
         fsrv_surface_free(&s->primary[k]);
+    fsrv_offscreen_free_all(s);
     free(s->cursor.argb);
     EVP_PKEY_free(s->key);
     free(s->name);

@@ -139,7 +139,7 @@ static void cmd_stats(struct ctl_conn *cc)
              "frames=%llu bytes=%llu messages=%llu clients=%d images=%llu image_raw=%llu "
              "image_coded=%llu cache_hits=%llu scrolls=%llu fills=%llu streams=%llu "
              "stream_frames=%llu ops_offloaded=%llu ops_rendered=%llu "
-             "occluded=%llu server_rendered_clients=%d\nok\n",
+             "occluded=%llu server_rendered_clients=%d offscreen_surfaces=%d\nok\n",
              (unsigned long long)st.frames, (unsigned long long)st.bytes_sent,
              (unsigned long long)st.messages_sent, st.clients, (unsigned long long)st.images,
              (unsigned long long)st.image_bytes_raw, (unsigned long long)st.image_bytes_coded,
@@ -147,7 +147,7 @@ static void cmd_stats(struct ctl_conn *cc)
              (unsigned long long)st.fills, (unsigned long long)st.streams,
              (unsigned long long)st.stream_frames, (unsigned long long)st.ops_offloaded,
              (unsigned long long)st.ops_rendered, (unsigned long long)st.occluded,
-             st.server_rendered_clients);
+             st.server_rendered_clients, st.offscreen_surfaces);
     /* the images by the name their codec goes by */
     for (int t = 0; t < 128; t++) {
         const struct floe_codec *codec = floe_codec_by_type((uint8_t)t);

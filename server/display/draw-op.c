@@ -12,11 +12,16 @@
 #include "server/internal.h"
 
 /* Whether op can go as a draw message at all: its mask is 1-bit, its glyphs
- * fit the wire, a dashed stroke has its dashes, it reads no other surface (the
- * clients have only the monitors' own). Its images may still be refused
- * (too large): see held. */
-static int offloadable(const struct floe_raster_op *op)
+ * fit the wire, a dashed stroke has its dashes, a surface it reads is one
+ * of the monitor's off-screen surfaces (*src_id; the clients have those and
+ * the monitors' own, and the primary they show may be lossy). Its images
+ * may still be refused (too large): see held. */
+static int offloadable(struct floe_server *s, int monitor, const struct floe_raster_op *op,
+                       uint32_t *src_id)
 {
+    *src_id = 0;
+    if (op->src && op->src_surface && !(*src_id = fsrv_offscreen_of(s, monitor, op->src)))
+        return 0;
     if (op->mask.bits && (pixman_image_get_format(op->mask.bits) != PIXMAN_a1 ||
                           op->kind == FLOE_RASTER_TEXT || op->kind == FLOE_RASTER_STROKE ||
                           op->kind == FLOE_RASTER_COPY_BITS))
@@ -34,9 +39,9 @@ static int offloadable(const struct floe_raster_op *op)
     case FLOE_RASTER_ROP3:
     case FLOE_RASTER_TRANSPARENT:
     case FLOE_RASTER_ALPHA_BLEND:
-        return op->src && !op->src_surface;
+        return op->src != NULL;
     case FLOE_RASTER_COMPOSITE:
-        return op->src && !op->src_surface && op->src_origin_x >= INT16_MIN &&
+        return op->src && op->src_origin_x >= INT16_MIN &&
                op->src_origin_x <= INT16_MAX && op->src_origin_y >= INT16_MIN &&
                op->src_origin_y <= INT16_MAX && op->mask_origin_x >= INT16_MIN &&
                op->mask_origin_x <= INT16_MAX && op->mask_origin_y >= INT16_MIN &&
@@ -200,13 +205,15 @@ static struct spice_mask mask_of(struct held *h, const struct floe_raster_mask *
     return out;
 }
 
-/* The draw message for an offloadable op on a channel's surface 0, its
- * clip `rects` (n of them; NULL: none), its images each at most max_pixels.
- * NULL when an image is refused or memory runs out. */
-static struct fsrv_msg *op_msg(const struct floe_raster_op *op, const struct spice_rect *rects,
-                               uint32_t n, size_t max_pixels)
+/* The draw message for an offloadable op on surface `surface` of a
+ * channel, its clip `rects` (n of them; NULL: none), its source off-screen
+ * surface src_id (0: its source is an image), its images each at most
+ * max_pixels. NULL when an image is refused or memory runs out. */
+static struct fsrv_msg *op_msg(const struct floe_raster_op *op, uint32_t surface, uint32_t src_id,
+                               const struct spice_rect *rects, uint32_t n, size_t max_pixels)
 {
     struct spice_display_base base = {
+        .surface_id = surface,
         .box = rect_of(&op->bbox),
         .clip = { .type = rects ? SPICE_CLIP_RECTS : SPICE_CLIP_NONE, .num_rects = n },
     };
@@ -217,7 +224,13 @@ static struct fsrv_msg *op_msg(const struct floe_raster_op *op, const struct spi
     struct floe_wbuf w, aux;
     uint16_t type = 0;
 
-    if (op->src && op->kind != FLOE_RASTER_COPY_BITS)
+    if (src_id)
+        src = (struct spice_image){
+            .desc = { .type = SPICE_IMAGE_SURFACE,
+                      .width = (uint32_t)pixman_image_get_width(op->src),
+                      .height = (uint32_t)pixman_image_get_height(op->src) },
+            .aux = src_id };
+    else if (op->src && op->kind != FLOE_RASTER_COPY_BITS)
         src = image_of(&h, op->src);
     floe_wbuf_init(&w, 0);
     floe_wbuf_init(&aux, 0);
@@ -450,6 +463,7 @@ int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct fl
     const char *why = "";
     struct fsrv_msg *m = NULL;
     int k = (int)surface_id, rc;
+    uint32_t src_id;
 
     if (surface_id >= (uint32_t)s->monitors || !s->primary[k].image)
         return -ENOTSUP;
@@ -481,8 +495,8 @@ int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct fl
     }
     /* an operation's images may hold a few times the pixels it changes
      * (a scaled or tiled source), not a whole screen for a few pixels */
-    if (rc == 0 && offloadable(op) && clip_rects(op, &rects, &n) == 0)
-        m = op_msg(op, rects, n, max_image_pixels(&damage));
+    if (rc == 0 && offloadable(s, k, op, &src_id) && clip_rects(op, &rects, &n) == 0)
+        m = op_msg(op, 0, src_id, rects, n, max_image_pixels(&damage));
     free(rects);
     if (m) {
         ext = pixman_region32_extents(&damage);
@@ -496,4 +510,40 @@ int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct fl
     }
     pixman_region32_fini(&damage);
     return rc;
+}
+
+int floe_server_offscreen_draw(struct floe_server *s, uint32_t monitor, uint32_t id,
+                               const struct floe_raster_op *op)
+{
+    pixman_region32_t area;
+    struct spice_rect *rects = NULL;
+    struct fsrv_msg *m = NULL;
+    uint32_t n = 0, src_id;
+    int w, h;
+
+    if (fsrv_offscreen_size(s, monitor, id, &w, &h) < 0)
+        return -ENOENT;
+    if (op->kind == FLOE_RASTER_NOP)
+        return 0;
+    if (op->bbox.left < 0 || op->bbox.top < 0 || op->bbox.right > w || op->bbox.bottom > h ||
+        op->bbox.left > op->bbox.right || op->bbox.top > op->bbox.bottom)
+        return -EINVAL;
+    reach(op, w, h, &area);
+    if (!pixman_region32_not_empty(&area)) {
+        pixman_region32_fini(&area);
+        return 0;
+    }
+    if (offloadable(s, (int)monitor, op, &src_id) && clip_rects(op, &rects, &n) == 0)
+        m = op_msg(op, id, src_id, rects, n, max_image_pixels(&area));
+    free(rects);
+    if (!m) {
+        pixman_region32_fini(&area);
+        s->stats.ops_rendered++;
+        return 1;
+    }
+    fsrv_offscreen_mark(m, id, pixman_region32_extents(&area));
+    pixman_region32_fini(&area);
+    fsrv_display_broadcast(s, (int)monitor, m);
+    s->stats.ops_offloaded++;
+    return 0;
 }

@@ -178,29 +178,10 @@ void fsrv_display_client_sync(struct fsrv_chan *c)
     pixman_region32_fini(&all);
     if (spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
         send_built(c, monitors_msg(sf, &c->srv->heads[c->id]));
+    fsrv_offscreen_client_sync(c);
     send_empty(c, SPICE_MSG_DISPLAY_MARK);
 }
 
-
-void fsrv_display_broadcast(struct floe_server *s, int monitor, struct fsrv_msg *m)
-{
-    if (!m)
-        return;
-    for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next) {
-        struct fsrv_chan *c = ss->display[monitor];
-
-        if (!c || !c->model_synced)
-            continue;
-        /* only clients that said they understand MONITORS_CONFIG get it */
-        if (m->type == SPICE_MSG_DISPLAY_MONITORS_CONFIG &&
-            !spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG))
-            continue;
-        if (m->opaque && m->has_box && c->ops && c->ops->occlude)
-            c->ops->occlude(c, &m->box);
-        fsrv_chan_send(c, m);
-    }
-    fsrv_msg_unref(m);
-}
 
 int floe_server_surface_create(struct floe_server *s, uint32_t surface_id, int width, int height)
 {

@@ -1,6 +1,7 @@
 /* A QXL worker's calls to floe's server (feed.h). */
 #include "server/qemu/feed.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "common/log.h"
@@ -106,6 +107,47 @@ void fqxl_feed_copy_bits(struct fqxl_feed *f, int src_x, int src_y, const struct
 int fqxl_feed_draw(struct fqxl_feed *f, const struct floe_raster_op *op)
 {
     return live(f) ? floe_server_draw(f->srv, f->monitor, op) : 0;
+}
+
+int fqxl_feed_offscreen_create(struct fqxl_feed *f, uint32_t id, pixman_image_t *img)
+{
+    pixman_format_code_t fmt = pixman_image_get_format(img);
+
+    if (fmt != PIXMAN_x8r8g8b8 && fmt != PIXMAN_a8r8g8b8)
+        return -ENOTSUP;
+    if (!live(f))
+        return -ENOTCONN;
+    return floe_server_offscreen_create(f->srv, f->monitor, id, pixman_image_get_width(img),
+                                        pixman_image_get_height(img), pixman_image_get_data(img),
+                                        pixman_image_get_stride(img), fmt == PIXMAN_a8r8g8b8);
+}
+
+void fqxl_feed_offscreen_destroy(struct fqxl_feed *f, uint32_t id)
+{
+    if (live(f))
+        floe_server_offscreen_destroy(f->srv, f->monitor, id);
+}
+
+void fqxl_feed_offscreen_all(struct fqxl_feed *f, uint32_t id, int width, int height)
+{
+    if (live(f))
+        floe_server_offscreen_update(f->srv, f->monitor, id,
+                                     &(struct floe_rect){ 0, 0, width, height });
+}
+
+void fqxl_feed_offscreen_draw(struct fqxl_feed *f, uint32_t id, const struct floe_raster_op *op,
+                              pixman_region32_t *changed)
+{
+    const pixman_box32_t *b;
+    int n;
+
+    if (!live(f) || floe_server_offscreen_draw(f->srv, f->monitor, id, op) != 1)
+        return;
+    b = pixman_region32_rectangles(changed, &n);
+    for (int i = 0; i < n; i++)
+        floe_server_offscreen_update(f->srv, f->monitor, id,
+                                     &(struct floe_rect){ b[i].x1, b[i].y1, b[i].x2 - b[i].x1,
+                                                          b[i].y2 - b[i].y1 });
 }
 
 void fqxl_feed_cursor(struct fqxl_feed *f, const struct fqxl_cursor_cmd *c)

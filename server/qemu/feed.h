@@ -26,6 +26,16 @@ void fqxl_feed_copy_bits(struct fqxl_feed *f, int src_x, int src_y, const struct
  * (floe_server_draw); its result, or 0 when the feed is unbound. */
 struct floe_raster_op;
 int fqxl_feed_draw(struct fqxl_feed *f, const struct floe_raster_op *op);
+/* Off-screen surface id over img's pixels (32-bit), for the clients to keep
+ * a copy of: 0 when the server took it; else it stays the worker's alone. */
+int fqxl_feed_offscreen_create(struct fqxl_feed *f, uint32_t id, pixman_image_t *img);
+void fqxl_feed_offscreen_destroy(struct fqxl_feed *f, uint32_t id);
+/* The whole of it as its pixels are now (a surface made over kept data). */
+void fqxl_feed_offscreen_all(struct fqxl_feed *f, uint32_t id, int width, int height);
+/* op was drawn on off-screen surface id, changing `changed`: the clients
+ * get it as a draw message, or those pixels. */
+void fqxl_feed_offscreen_draw(struct fqxl_feed *f, uint32_t id, const struct floe_raster_op *op,
+                              pixman_region32_t *changed);
 void fqxl_feed_cursor(struct fqxl_feed *f, const struct fqxl_cursor_cmd *c);
 void fqxl_feed_cursor_hide(struct fqxl_feed *f);
 /* The heads the primary surface shows (floe_server_set_heads). */

@@ -242,15 +242,9 @@ static int op_make(struct held *h, const struct fqxl_draw *d, fqxl_surface_fn *s
     return rc;
 }
 
-int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
-                void *opaque, pixman_region32_t *damage, const char **why)
-{
-    return fqxl_render_then(dst, d, surface, opaque, damage, why, NULL, NULL);
-}
-
-int fqxl_render_then(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
-                     void *opaque, pixman_region32_t *damage, const char **why,
-                     fqxl_drawn_fn *drawn, void *drawn_opaque)
+static int render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
+                  void *opaque, pixman_region32_t *damage, const char **why, fqxl_drawn_fn *before,
+                  fqxl_drawn_fn *after, void *drawn_opaque)
 {
     struct held h = { .n = 0 };
     struct floe_raster_op op = { 0 };
@@ -261,14 +255,36 @@ int fqxl_render_then(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surfac
     pixman_region32_init(&h.clip);
     rc = op_make(&h, d, surface, opaque, &op, why);
     /* the other side first: the op's sources may be dst itself, unchanged yet */
-    if (!rc && drawn)
-        drawn(drawn_opaque, &op);
+    if (!rc && before)
+        before(drawn_opaque, &op);
     if (!rc)
         rc = floe_raster_draw(dst, &op, damage, why);
+    if (!rc && after)
+        after(drawn_opaque, &op);
     for (int i = 0; i < h.n; i++)
         pixman_image_unref(h.img[i]);
     pixman_region32_fini(&h.clip);
     free(h.glyphs);
     free(h.segs);
     return rc;
+}
+
+int fqxl_render(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
+                void *opaque, pixman_region32_t *damage, const char **why)
+{
+    return render(dst, d, surface, opaque, damage, why, NULL, NULL, NULL);
+}
+
+int fqxl_render_then(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
+                     void *opaque, pixman_region32_t *damage, const char **why,
+                     fqxl_drawn_fn *drawn, void *drawn_opaque)
+{
+    return render(dst, d, surface, opaque, damage, why, drawn, NULL, drawn_opaque);
+}
+
+int fqxl_render_after(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
+                      void *opaque, pixman_region32_t *damage, const char **why,
+                      fqxl_drawn_fn *drawn, void *drawn_opaque)
+{
+    return render(dst, d, surface, opaque, damage, why, NULL, drawn, drawn_opaque);
 }

@@ -35,5 +35,10 @@ typedef void fqxl_drawn_fn(void *drawn_opaque, const struct floe_raster_op *op);
 int fqxl_render_then(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
                      void *opaque, pixman_region32_t *damage, const char **why,
                      fqxl_drawn_fn *drawn, void *drawn_opaque);
+/* The same, calling drawn(drawn_opaque, op) just after d is drawn (damage
+ * holds what it changed). */
+int fqxl_render_after(pixman_image_t *dst, const struct fqxl_draw *d, fqxl_surface_fn *surface,
+                      void *opaque, pixman_region32_t *damage, const char **why,
+                      fqxl_drawn_fn *drawn, void *drawn_opaque);
 
 #endif

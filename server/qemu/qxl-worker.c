@@ -71,6 +71,10 @@ static void surface_drop(QXLState *w, uint32_t id)
 
     if (!sf->img)
         return;
+    /* the server reads the pixels until told */
+    if (sf->given)
+        fqxl_feed_offscreen_destroy(w->feed, id);
+    sf->given = 0;
     pixman_image_unref(sf->img);
     sf->img = NULL;
     pixman_region32_fini(&sf->qemu_dirty);
@@ -102,6 +106,13 @@ static int surface_make(QXLState *w, uint32_t id, uint32_t format, int width, in
         for (int y = 0; y < height; y++)
             memset(mem + (ptrdiff_t)y * stride, 0,
                    (size_t)width * (PIXMAN_FORMAT_BPP(pf) / 8));
+    }
+    /* an off-screen surface the clients keep a copy of, made like it (new
+     * surfaces are black on both sides) */
+    if (id != 0 && fqxl_feed_offscreen_create(w->feed, id, sf->img) == 0) {
+        sf->given = 1;
+        if (keep)
+            fqxl_feed_offscreen_all(w->feed, id, width, height);
     }
     return 0;
 }
@@ -167,13 +178,22 @@ static int brush_ok(const struct fqxl_brush *b)
     return b->kind != FQXL_BRUSH_PATTERN || is_pixels(&b->pattern);
 }
 
+/* A source the clients have too: pixels, or an off-screen surface the
+ * server has. */
+static int src_ok(QXLState *w, const struct fqxl_image *im)
+{
+    return is_pixels(im) || (im->kind == FQXL_IMAGE_SURFACE && im->surface_id > 0 &&
+                             im->surface_id < FQXL_MAX_SURFACES && w->surf[im->surface_id].given);
+}
+
 /* Whether d goes to floe's server as a draw operation (floe_server_draw),
  * which the server sends clients as a draw message, rather than as the
- * pixels it changed: one on the 32-bit primary that reads no other surface
- * and is not a plain copy of a picture. A plain copy stays a picture: the
- * server sends only what differs from the screen, finds scrolls in it
- * (a Linux console draws each scrolled line as one full-screen copy),
- * caches it per client and streams it when it is video. */
+ * pixels it changed: one on the 32-bit primary that reads pixels or an
+ * off-screen surface the server has, and is not a plain copy of a picture.
+ * A plain copy of a picture stays a picture: the server sends only what
+ * differs from the screen, finds scrolls in it (a Linux console draws each
+ * scrolled line as one full-screen copy), caches it per client and streams
+ * it when it is video. */
 static int offloadable(QXLState *w, const struct fqxl_draw *d)
 {
     pixman_format_code_t fmt;
@@ -194,17 +214,17 @@ static int offloadable(QXLState *w, const struct fqxl_draw *d)
     case QXL_DRAW_STROKE:
         return brush_ok(&d->brush);
     case QXL_DRAW_COPY:
-        if (d->rop_descriptor == SPICE_ROPD_OP_PUT && !d->has_mask)
+        if (d->rop_descriptor == SPICE_ROPD_OP_PUT && !d->has_mask && is_pixels(&d->src))
             return 0;
-        return is_pixels(&d->src);
+        return src_ok(w, &d->src);
     case QXL_DRAW_OPAQUE:
     case QXL_DRAW_BLEND:
     case QXL_DRAW_ROP3:
     case QXL_DRAW_TRANSPARENT:
     case QXL_DRAW_ALPHA_BLEND:
-        return is_pixels(&d->src) && brush_ok(&d->brush);
+        return src_ok(w, &d->src) && brush_ok(&d->brush);
     case QXL_DRAW_COMPOSITE:
-        return is_pixels(&d->src) && (!(d->composite_flags & SPICE_COMPOSITE_HAS_MASK) ||
+        return src_ok(w, &d->src) && (!(d->composite_flags & SPICE_COMPOSITE_HAS_MASK) ||
                                       is_pixels(&d->composite_mask));
     default:
         return 0;
@@ -221,6 +241,20 @@ static void hand(void *opaque, const struct floe_raster_op *op)
     struct handed *h = opaque;
 
     h->rc = fqxl_feed_draw(h->w->feed, op);
+}
+
+/* A draw on an off-screen surface the server has, once drawn. */
+struct drawn_off {
+    QXLState *w;
+    uint32_t id;
+    pixman_region32_t *changed;
+};
+
+static void hand_off(void *opaque, const struct floe_raster_op *op)
+{
+    struct drawn_off *o = opaque;
+
+    fqxl_feed_offscreen_draw(o->w->feed, o->id, op, o->changed);
 }
 
 static void do_draw(QXLState *w, const QXLCommandExt *ext)
@@ -274,10 +308,19 @@ static void do_draw(QXLState *w, const QXLCommandExt *ext)
         return;
     }
     pixman_region32_init(&changed);
-    if (fqxl_render(w->surf[d.surface_id].img, &d, surface_of, w, &changed, &why) == 0)
+    if (d.surface_id != 0 && w->surf[d.surface_id].given) {
+        struct drawn_off o = { w, d.surface_id, &changed };
+
+        if (fqxl_render_after(w->surf[d.surface_id].img, &d, surface_of, w, &changed, &why,
+                              hand_off, &o) == 0)
+            damage(w, d.surface_id, &changed);
+        else
+            bad_command(w, "a draw", why);
+    } else if (fqxl_render(w->surf[d.surface_id].img, &d, surface_of, w, &changed, &why) == 0) {
         damage(w, d.surface_id, &changed);
-    else
+    } else {
         bad_command(w, "a draw", why);
+    }
     pixman_region32_fini(&changed);
     fqxl_draw_free(&d);
 }
@@ -660,6 +703,12 @@ static void handle(QXLState *w, struct fqxl_req *r)
         }
         break;
     case FQXL_REQ_QUIT:
+        /* the server reads no surface of the guest's once the worker goes */
+        for (uint32_t id = 1; id < FQXL_MAX_SURFACES; id++)
+            if (w->surf[id].given) {
+                fqxl_feed_offscreen_destroy(w->feed, id);
+                w->surf[id].given = 0;
+            }
         break;
     }
     /* (an update_area's update_area_complete went first, then its cookie) */

@@ -62,6 +62,8 @@ struct fqxl_surface {
     QXLReleaseInfoExt create; /* the CREATE command, released at destroy */
     int have_create;
     pixman_region32_t qemu_dirty; /* changed since QEMU last asked (update_area) */
+    int given;                /* an off-screen surface floe's server has (its clients keep
+                               * a copy): draws on it go there too */
 };
 
 struct QXLState {

@@ -155,9 +155,61 @@ rv_shot() {
     wait "$rv" 2>/dev/null || true
 }
 
+# capture_start NAME: tshark on a free port into $T/NAME.pcapng; sets CAP
+# to "PID PORT", or empty (with a skip line) when it cannot capture
+capture_start() {
+    local port ts
+    CAP=
+    if ! command -v tshark >/dev/null; then
+        skip "$1: floe's messages" "tshark is missing (make deps installs it)"
+        return
+    fi
+    port=$(free_port)
+    tshark -i lo -B 64 -f "tcp port $port" -w "$T/$1.pcapng" >"$T/$1.tshark.log" 2>&1 &
+    ts=$!; PIDS+=("$ts")
+    if wait_for 20 grep -q "Capturing on" "$T/$1.tshark.log"; then
+        sleep 2   # the capture is live a moment after tshark says so
+        CAP="$ts $port"
+    else
+        skip "$1: floe's messages" "tshark does not capture on lo here"
+        kill "$ts" 2>/dev/null || true
+    fi
+}
+
+# offscreen_check "PID PORT": the mixed scenario's capture shows floe's
+# library giving the client its off-screen surface 1 (SURFACE_CREATE, draws
+# on it, a DRAW_COPY from it as a SURFACE image, SURFACE_DESTROY)
+offscreen_check() {
+    local ts=${1% *} port=${1#* } rows c on from d
+    sleep 0.5
+    kill -INT "$ts" 2>/dev/null || true
+    wait "$ts" 2>/dev/null || true
+    if [ "$HOST_PORT" != "$port" ]; then
+        skip "mixed: floe's off-screen surface" "qxl_host could not take the captured port"
+        return
+    fi
+    # one line per message: type, surface id, image type (SURFACE is 104)
+    tshark -r "$T/mixed.pcapng" -d "tcp.port==$port,spice" -T fields -E occurrence=a \
+        -e tcp.srcport -e spice.message_type -e spice.surface_id -e spice.image_type 2>/dev/null |
+        awk -F'\t' -v p="$port" '$1 == p && $2 != "" { print $2 "\t" $3 "\t" $4 }' >"$T/mixed.msgs"
+    rows=$(awk -F'\t' '
+        $1 ~ /(^|,)314(,|$)/ && $2 ~ /(^|,)1(,|$)/ { c++ }
+        $1 ~ /(^|,)315(,|$)/ && $2 ~ /(^|,)1(,|$)/ { d++ }
+        $1 ~ /(^|,)(302|304|316)(,|$)/ && $2 ~ /(^|,)1(,|$)/ { on++ }
+        $1 ~ /(^|,)304(,|$)/ && $3 ~ /(^|,)104(,|$)/ { from++ }
+        END { printf "%d %d %d %d", c, on, from, d }' "$T/mixed.msgs")
+    read -r c on from d <<<"$rows"
+    if [ "$c" -ge 1 ] && [ "$on" -ge 2 ] && [ "$from" -ge 2 ] && [ "$d" -ge 1 ]; then
+        pass "mixed: floe's library gave floe-viewer its off-screen surface (SURFACE_CREATE $c, draws on it $on, DRAW_COPYs from it $from, SURFACE_DESTROY $d)"
+    else
+        fail "mixed: floe's library did not give floe-viewer its off-screen surface: SURFACE_CREATE $c," \
+            "draws on it $on, DRAW_COPYs from it $from (2 wanted), SURFACE_DESTROY $d"
+    fi
+}
+
 # half LABEL LIB BAD-LIST: every scenario on one library
 half() {
-    local lab=$1 lib=$2 bad=$3 scen opts name n want
+    local lab=$1 lib=$2 bad=$3 scen opts name n want cap
     for scen in $SCENARIOS; do
         [ "$scen" = ops ] || [ "$scen" = video ] && continue
         opts=(--expect "$T/$scen.expect.ppm")
@@ -195,9 +247,13 @@ half() {
         stop_host "$name"
         [ "$scen" = bad ] && continue
 
-        # fed while floe-viewer watches: the library's live stream
+        # fed while floe-viewer watches: the library's live stream (floe's
+        # mixed one captured: its off-screen surface goes to the client)
         name=$lab-$scen-live
-        start_host "$name" "$lib" "$scen" "${opts[@]}" --wait-client || continue
+        CAP=
+        [ "$lab/$scen" = floe/mixed ] && capture_start mixed
+        cap=$CAP
+        WANT_PORT=${cap#* } start_host "$name" "$lib" "$scen" "${opts[@]}" --wait-client || continue
         if viewer_shot "$name" "$HOST_PORT" "$T/$name.viewer.png"; then
             if [ "$(pixel_diff "$T/$scen.expect.ppm" "$T/$name.viewer.png")" = 0 ]; then
                 pass "$name: floe-viewer's picture equals the expected picture"
@@ -211,6 +267,7 @@ half() {
         fi
         check_update "$name" "$T/$scen.expect.ppm" || true
         stop_host "$name"
+        [ -n "$cap" ] && offscreen_check "$cap"
 
         # and while the reference client watches
         name=$lab-$scen-rv

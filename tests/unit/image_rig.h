@@ -17,7 +17,8 @@
 
 /* ---- the server, on its own thread ---- */
 
-enum op { OP_LISTEN, OP_IMAGE, OP_FILL, OP_DRAW, OP_STATS };
+enum op { OP_LISTEN, OP_IMAGE, OP_FILL, OP_DRAW, OP_STATS, OP_OFF_CREATE, OP_OFF_DRAW,
+          OP_OFF_UPDATE, OP_OFF_DESTROY };
 
 struct call {
     enum op op;
@@ -25,6 +26,7 @@ struct call {
     const uint32_t *px;
     uint32_t rgb;
     const struct floe_raster_op *draw;
+    uint32_t id;   /* OP_OFF_*: the off-screen surface (r.w x r.h at px, for OP_OFF_CREATE) */
     int rc, port;
     struct floe_server_stats st;
 };
@@ -47,6 +49,13 @@ static void on_server(struct floe_server *s, void *opaque)
     case OP_FILL: floe_server_draw_fill(s, 0, &c->r, c->rgb); break;
     case OP_DRAW: c->rc = floe_server_draw(s, 0, c->draw); break;
     case OP_STATS: floe_server_get_stats(s, &c->st); break;
+    case OP_OFF_CREATE:
+        c->rc = floe_server_offscreen_create(s, 0, c->id, c->r.w, c->r.h, (uint32_t *)c->px,
+                                             c->r.w * 4, 0);
+        break;
+    case OP_OFF_DRAW: c->rc = floe_server_offscreen_draw(s, 0, c->id, c->draw); break;
+    case OP_OFF_UPDATE: floe_server_offscreen_update(s, 0, c->id, &c->r); break;
+    case OP_OFF_DESTROY: floe_server_offscreen_destroy(s, 0, c->id); break;
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include "tests/unit/test_util.h"
 
+#include "codecs/raster.h"
 #include "protocol/spice/draw.h"
 #include "server/internal.h"
 
@@ -183,6 +184,9 @@ static int replay_queue(struct replay *r, struct fsrv_chan *c, uint16_t stop, in
 
         if (stop && m->type == stop && --n == 0)
             break;
+        /* the primary's picture: off-screen surfaces are another's */
+        if (m->surface_id != 0)
+            continue;
         switch (m->type) {
         case SPICE_MSG_DISPLAY_SURFACE_CREATE:
             replay_surface(r, m);
@@ -377,6 +381,77 @@ static void test_overflow_across_surfaces(void **st)
     fixture_down(&f);
 }
 
+/* Draws on an off-screen surface overflow with the rest: each is replaced
+ * by the surface's current pixels (DRAW_COPYs on it, after its
+ * SURFACE_CREATE, covering every area drawn), draws on a surface destroyed
+ * further on go with nothing in their place, and the primary's queue still
+ * gives the server's picture. */
+static void test_overflow_offscreen(void **st)
+{
+    enum { OW = 64, OH = 48 };
+    static uint32_t off[OW * OH], gone[OW * OH];
+    struct fixture f;
+    pixman_region32_t drawn, covered;
+    uint32_t seed = 9;
+    int on1 = 0, on2 = 0, created = 0, early = 0, made = 300;
+
+    fixture_up(&f, W, H);
+    f.c->queue_limit = 1u << 30;
+    assert_int_equal(floe_server_offscreen_create(f.srv, 0, 1, OW, OH, off, OW * 4, 0), 0);
+    assert_int_equal(floe_server_offscreen_create(f.srv, 0, 2, OW, OH, gone, OW * 4, 0), 0);
+    pixman_region32_init(&drawn);
+    for (int i = 0; i < made; i++) {
+        int x = (int)(lcg(&seed) % (OW - 8)), y = (int)(lcg(&seed) % (OH - 8));
+        struct floe_raster_op op = { .kind = FLOE_RASTER_FILL,
+                                     .bbox = { x, y, x + 8, y + 8 },
+                                     .brush = { .kind = FLOE_RASTER_BRUSH_SOLID,
+                                                .color = lcg(&seed) & 0xffffff },
+                                     .rop_descriptor = SPICE_ROPD_OP_PUT };
+
+        /* the producer draws first, then tells */
+        for (int r = y; r < y + 8; r++)
+            for (int k = x; k < x + 8; k++)
+                off[r * OW + k] = op.brush.color;
+        pixman_region32_union_rect(&drawn, &drawn, x, y, 8, 8);
+        assert_int_equal(floe_server_offscreen_draw(f.srv, 0, 1, &op), 0);
+        assert_int_equal(floe_server_offscreen_draw(f.srv, 0, 2, &op), 0);
+        if (i % 10 == 0)
+            draw_some(f.srv, 2, seed);
+        if (i == made / 2)
+            /* from here on the queue overflows at the next send */
+            f.c->queue_limit = 2 * W * H * 4;
+    }
+    floe_server_offscreen_destroy(f.srv, 0, 2);
+    draw_some(f.srv, 400, 6);
+    pixman_region32_init(&covered);
+    for (struct fsrv_qitem *q = f.c->head; q; q = q->next) {
+        const struct fsrv_msg *m = q->msg;
+
+        if (m->type == SPICE_MSG_DISPLAY_SURFACE_CREATE && m->surface_id == 1)
+            created = 1;
+        if (!m->offscreen_draw)
+            continue;
+        on1 += m->surface_id == 1;
+        on2 += m->surface_id == 2;
+        early += m->surface_id == 1 && !created;
+        if (m->surface_id == 1 && m->type == SPICE_MSG_DISPLAY_DRAW_COPY)
+            pixman_region32_union_rect(&covered, &covered, m->box.x1, m->box.y1,
+                                       (unsigned)(m->box.x2 - m->box.x1),
+                                       (unsigned)(m->box.y2 - m->box.y1));
+    }
+    /* replaced, after the surface is made, and every drawn pixel is there */
+    assert_int_equal(early, 0);
+    assert_true(on1 > 0 && on1 < made / 4);
+    assert_int_equal(on2, 0);
+    pixman_region32_subtract(&drawn, &drawn, &covered);
+    assert_false(pixman_region32_not_empty(&drawn));
+    assert_true(f.c->queued_bytes <= 2 * f.c->queue_limit);
+    assert_true(assert_replay_is_server(&f) < 400);
+    pixman_region32_fini(&drawn);
+    pixman_region32_fini(&covered);
+    fixture_down(&f);
+}
+
 /* How many queued DRAW_FILLs have box (x, y, w, h). */
 static int fills_at(struct fsrv_chan *c, int x, int y, int w, int h)
 {
@@ -443,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_first_picture_before_mark),
         cmocka_unit_test(test_overflow_keeps_order),
         cmocka_unit_test(test_overflow_across_surfaces),
+        cmocka_unit_test(test_overflow_offscreen),
         cmocka_unit_test(test_occlusion),
     };
 

@@ -340,16 +340,43 @@ void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x
  * renders it into the surface as SPICE's software canvas would, and sends
  * the clients the draw message that says the same, for them to render
  * (its images compressed losslessly, each at most four times the pixels
- * the operation changes); an operation that reads another surface
- * (src_surface), has a mask other than 1-bit or A8 glyphs (which the
- * reference client misreads), or whose images are larger goes as the
- * pixels it changed. Images the operation names are read during the call
+ * the operation changes); an operation that reads a surface (src_surface)
+ * other than one of the monitor's off-screen surfaces (below), has a mask
+ * other than 1-bit or A8 glyphs (which the reference client misreads), or
+ * whose images are larger goes as the pixels it changed. Images the operation names are read during the call
  * only. Colours are xRGB. 0; -ENOTSUP (no such monitor or no surface yet,
  * or an operation the renderer does not draw, whose area then goes as
  * pixels), -EINVAL (a bbox that leaves the surface: nothing is drawn) or
  * -ENOMEM. */
 struct floe_raster_op;
 int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct floe_raster_op *op);
+
+/* Off-screen surfaces: a monitor's surfaces other than its primary (ids 1 ..
+ * FLOE_SERVER_MAX_SURFACES - 1 on its display channel, as QXL's), whose
+ * pixels the producer owns and draws on itself. Every client gets each one
+ * created, each draw on it as a draw message (or the pixels it changed),
+ * and a draw on the primary (floe_server_draw) whose src_surface is one of
+ * them (its pixels are the ones given here) names it instead of carrying
+ * its pixels. A client that links later gets each one whole. */
+#define FLOE_SERVER_MAX_SURFACES 1024
+/* Surface id of monitor, width x height 32-bit pixels (xRGB, or ARGB with
+ * alpha) at `pixels`, rows stride bytes apart (negative: bottom up). They
+ * stay the producer's and are read until the surface is destroyed; an id
+ * in use is destroyed first. 0, -EINVAL, -ENOSPC (the monitor's off-screen
+ * surfaces would hold more than 256 MB: this one stays the producer's
+ * alone) or -ENOMEM. */
+int floe_server_offscreen_create(struct floe_server *s, uint32_t monitor, uint32_t id, int width,
+                                 int height, uint32_t *pixels, int stride, int alpha);
+/* Before its pixels go: clients destroy it too. */
+void floe_server_offscreen_destroy(struct floe_server *s, uint32_t monitor, uint32_t id);
+/* The producer drew op on surface id (called after drawing it): 0 when the
+ * clients get it as a draw message; 1 when they need the pixels it changed
+ * (floe_server_offscreen_update); -ENOENT (no such surface) or -EINVAL. */
+int floe_server_offscreen_draw(struct floe_server *s, uint32_t monitor, uint32_t id,
+                               const struct floe_raster_op *op);
+/* Sends the clients the current pixels of r of surface id. */
+void floe_server_offscreen_update(struct floe_server *s, uint32_t monitor, uint32_t id,
+                                  const struct floe_rect *r);
 /* Ends a frame: clients are told the picture is complete up to here. */
 void floe_server_frame_end(struct floe_server *s);
 
@@ -395,6 +422,7 @@ struct floe_server_stats {
                              * whole by a later one */
     int server_rendered_clients; /* display channels whose client reported falling behind
                                   * rendering draws: they get the pixels instead */
+    int offscreen_surfaces; /* off-screen surfaces the clients are given, all monitors */
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 
