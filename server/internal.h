@@ -38,6 +38,13 @@ struct fsrv_msg {
      * offscreen_draw, box its area there): the surface's id, else 0 */
     uint32_t surface_id;
     int offscreen_draw;
+    /* a draw message whose source image a client may keep in its image
+     * cache: the same message with that image FROM_CACHE, the image's id,
+     * pixels and place in the body (display/encode.c picks per client) */
+    struct fsrv_msg *cached;
+    uint64_t cache_id;
+    uint64_t cache_pixels;
+    uint32_t cache_img_at;
     uint32_t len;
     uint8_t body[];
 };
@@ -413,6 +420,9 @@ int fsrv_pixels_photographic(const uint32_t *px, int w, int h, int stride_px);
  * the payload out points to, the caller's to free. */
 int fsrv_op_image(pixman_image_t *src, size_t max_pixels, struct spice_image *out,
                   uint8_t **data);
+/* The id a draw operation's source image goes by in clients' image caches:
+ * its pixels (alpha too when it has one) and size, and the monitor. */
+uint64_t fsrv_op_image_id(pixman_image_t *src, int monitor);
 
 /* display/offscreen.c: off-screen surfaces, their pixels the producer's */
 struct fsrv_offscreen;

@@ -206,10 +206,12 @@ static struct spice_mask mask_of(struct held *h, const struct floe_raster_mask *
 }
 
 /* The draw message for an offloadable op on surface `surface` of a
- * channel, its clip `rects` (n of them; NULL: none), its source off-screen
- * surface src_id (0: its source is an image), its images each at most
- * max_pixels. NULL when an image is refused or memory runs out. */
-static struct fsrv_msg *op_msg(const struct floe_raster_op *op, uint32_t surface, uint32_t src_id,
+ * channel, its clip `rects` (n of them; NULL: none), its images each at
+ * most max_pixels; its source `src_as` when given (a surface, or an image
+ * from the cache), else op's image, named src_desc_id. NULL when an image
+ * is refused or memory runs out. */
+static struct fsrv_msg *op_msg(const struct floe_raster_op *op, uint32_t surface,
+                               const struct spice_image *src_as, uint64_t src_desc_id,
                                const struct spice_rect *rects, uint32_t n, size_t max_pixels)
 {
     struct spice_display_base base = {
@@ -224,14 +226,12 @@ static struct fsrv_msg *op_msg(const struct floe_raster_op *op, uint32_t surface
     struct floe_wbuf w, aux;
     uint16_t type = 0;
 
-    if (src_id)
-        src = (struct spice_image){
-            .desc = { .type = SPICE_IMAGE_SURFACE,
-                      .width = (uint32_t)pixman_image_get_width(op->src),
-                      .height = (uint32_t)pixman_image_get_height(op->src) },
-            .aux = src_id };
-    else if (op->src && op->kind != FLOE_RASTER_COPY_BITS)
+    if (src_as) {
+        src = *src_as;
+    } else if (op->src && op->kind != FLOE_RASTER_COPY_BITS) {
         src = image_of(&h, op->src);
+        src.desc.id = src_desc_id;
+    }
     floe_wbuf_init(&w, 0);
     floe_wbuf_init(&aux, 0);
     switch (op->kind) {
@@ -373,6 +373,101 @@ static struct fsrv_msg *op_msg(const struct floe_raster_op *op, uint32_t surface
     return fsrv_msg_from_wbuf(type, &w);
 }
 
+/* Whether op's source image may go through the clients' image caches: a
+ * 32-bit image, the only one the message carries. */
+static int cacheable(const struct floe_raster_op *op)
+{
+    pixman_format_code_t fmt;
+
+    if (!op->src || op->src_surface || op->brush.kind == FLOE_RASTER_BRUSH_PATTERN)
+        return 0;
+    switch (op->kind) {
+    case FLOE_RASTER_COMPOSITE:
+        if (op->composite_flags & SPICE_COMPOSITE_HAS_MASK)
+            return 0;
+        break;
+    case FLOE_RASTER_OPAQUE:
+    case FLOE_RASTER_COPY:
+    case FLOE_RASTER_BLEND:
+    case FLOE_RASTER_ROP3:
+    case FLOE_RASTER_TRANSPARENT:
+    case FLOE_RASTER_ALPHA_BLEND:
+        break;
+    default:
+        return 0;
+    }
+    fmt = pixman_image_get_format(op->src);
+    return fmt == PIXMAN_x8r8g8b8 || fmt == PIXMAN_a8r8g8b8;
+}
+
+/* Where the source image of draw message m lies in its body, or 0. */
+static uint32_t src_image_at(const struct fsrv_msg *m)
+{
+    union {
+        struct spice_draw_copy copy;
+        struct spice_draw_opaque opaque;
+        struct spice_draw_rop3 rop3;
+        struct spice_draw_transparent transparent;
+        struct spice_draw_alpha_blend alpha_blend;
+        struct spice_draw_composite composite;
+    } u;
+
+    switch (m->type) {
+    case SPICE_MSG_DISPLAY_DRAW_COPY:
+    case SPICE_MSG_DISPLAY_DRAW_BLEND:
+        return spice_draw_copy_parse(m->body, m->len, &u.copy) ? 0 : u.copy.src_bitmap;
+    case SPICE_MSG_DISPLAY_DRAW_OPAQUE:
+        return spice_draw_opaque_parse(m->body, m->len, &u.opaque) ? 0 : u.opaque.src_bitmap;
+    case SPICE_MSG_DISPLAY_DRAW_ROP3:
+        return spice_draw_rop3_parse(m->body, m->len, &u.rop3) ? 0 : u.rop3.src_bitmap;
+    case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT:
+        return spice_draw_transparent_parse(m->body, m->len, &u.transparent) ? 0 :
+                                                                    u.transparent.src_bitmap;
+    case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND:
+        return spice_draw_alpha_blend_parse(m->body, m->len, &u.alpha_blend) ? 0 :
+                                                                    u.alpha_blend.src_bitmap;
+    case SPICE_MSG_DISPLAY_DRAW_COMPOSITE:
+        return spice_draw_composite_parse(m->body, m->len, &u.composite) ? 0 :
+                                                                    u.composite.src_bitmap;
+    default:
+        return 0;
+    }
+}
+
+/* The draw message for offloadable op on surface `surface` of monitor k:
+ * its source named as the off-screen surface it is (src_id), or its image
+ * LZ-compressed, with the same message naming that image FROM_CACHE for
+ * the clients that have it cached (m->cached). */
+static struct fsrv_msg *offload_msg(struct floe_server *s, int k, const struct floe_raster_op *op,
+                                    uint32_t surface, uint32_t src_id,
+                                    const struct spice_rect *rects, uint32_t n, size_t max_pixels)
+{
+    struct spice_image as = { .desc = { .width = 0 } };
+    struct fsrv_msg *m;
+    uint64_t id;
+
+    if (src_id) {
+        as.desc = (struct spice_image_desc){ .type = SPICE_IMAGE_SURFACE,
+                                             .width = (uint32_t)pixman_image_get_width(op->src),
+                                             .height = (uint32_t)pixman_image_get_height(op->src) };
+        as.aux = src_id;
+        return op_msg(op, surface, &as, 0, rects, n, max_pixels);
+    }
+    if (!cacheable(op))
+        return op_msg(op, surface, NULL, 0, rects, n, max_pixels);
+    id = fsrv_op_image_id(op->src, k);
+    m = op_msg(op, surface, NULL, id, rects, n, max_pixels);
+    if (!m || !(m->cache_img_at = src_image_at(m)))
+        return m;
+    as.desc = (struct spice_image_desc){ .id = id, .type = SPICE_IMAGE_FROM_CACHE,
+                                         .width = (uint32_t)pixman_image_get_width(op->src),
+                                         .height = (uint32_t)pixman_image_get_height(op->src) };
+    m->cached = op_msg(op, surface, &as, 0, rects, n, max_pixels);
+    m->cache_id = id;
+    m->cache_pixels = (uint64_t)as.desc.width * as.desc.height;
+    return m;
+}
+
 /* The clip's rectangles in wire form (*rects NULL when there is no clip). */
 static int clip_rects(const struct floe_raster_op *op, struct spice_rect **rects, uint32_t *n)
 {
@@ -496,7 +591,7 @@ int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct fl
     /* an operation's images may hold a few times the pixels it changes
      * (a scaled or tiled source), not a whole screen for a few pixels */
     if (rc == 0 && offloadable(s, k, op, &src_id) && clip_rects(op, &rects, &n) == 0)
-        m = op_msg(op, 0, src_id, rects, n, max_image_pixels(&damage));
+        m = offload_msg(s, k, op, 0, src_id, rects, n, max_image_pixels(&damage));
     free(rects);
     if (m) {
         ext = pixman_region32_extents(&damage);
@@ -534,7 +629,7 @@ int floe_server_offscreen_draw(struct floe_server *s, uint32_t monitor, uint32_t
         return 0;
     }
     if (offloadable(s, (int)monitor, op, &src_id) && clip_rects(op, &rects, &n) == 0)
-        m = op_msg(op, id, src_id, rects, n, max_image_pixels(&area));
+        m = offload_msg(s, (int)monitor, op, id, src_id, rects, n, max_image_pixels(&area));
     free(rects);
     if (!m) {
         pixman_region32_fini(&area);

@@ -695,6 +695,47 @@ static void job_after(uv_work_t *req, int status)
     fsrv_chan_flush(c);
 }
 
+/* A draw operation's message whose source image the client may cache
+ * (m->cached): FROM_CACHE when it has it; else the image, flagged to be
+ * kept when there is room (evictions told first). */
+static struct fsrv_msg *op_cache_prepare(struct fsrv_chan *c, struct fsrv_display_enc *e,
+                                         struct fsrv_msg *m)
+{
+    struct cache_entry *ce;
+    struct fsrv_msg *out, *inval = NULL;
+
+    if (!e || !e->cache_limit)
+        return fsrv_msg_ref(m);
+    if ((ce = cache_find(e, m->cache_id))) {
+        lru_unlink(e, ce);
+        lru_push(e, ce);
+        e->srv->stats.cache_hits++;
+        e->srv->stats.images_by_type[SPICE_IMAGE_FROM_CACHE]++;
+        return fsrv_msg_ref(m->cached);
+    }
+    if (cache_add(e, m->cache_id, m->cache_pixels, &inval) < 0) {
+        out = fsrv_msg_ref(m);
+    } else if ((out = fsrv_msg_new(m->type, m->body, m->len))) {
+        out->body[m->cache_img_at + SPICE_IMAGE_DESC_FLAGS_AT] |= SPICE_IMAGE_CACHE_ME;
+    } else {
+        /* the client would not get the image into its cache */
+        cache_remove(e, cache_find(e, m->cache_id));
+        out = fsrv_msg_ref(m);
+    }
+    if (inval) {
+        int rc = fsrv_chan_push_front(c, out);
+
+        fsrv_msg_unref(out);
+        if (rc < 0) {
+            fsrv_msg_unref(inval);
+            fsrv_chan_close(c, "out of memory");
+            return NULL;
+        }
+        return inval;
+    }
+    return out;
+}
+
 struct fsrv_msg *fsrv_display_enc_prepare(struct fsrv_chan *c, struct fsrv_display_enc *e,
                                           struct fsrv_msg *m)
 {
@@ -704,6 +745,8 @@ struct fsrv_msg *fsrv_display_enc_prepare(struct fsrv_chan *c, struct fsrv_displ
     struct fsrv_msg *out;
     int rc, pool;
 
+    if (!img && m->cached)
+        return op_cache_prepare(c, e, m);
     if (!img)
         return fsrv_msg_ref(m);
     if (!e) {

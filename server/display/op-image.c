@@ -40,3 +40,27 @@ int fsrv_op_image(pixman_image_t *src, size_t max_pixels, struct spice_image *ou
     *data = lz.data;
     return 0;
 }
+
+uint64_t fsrv_op_image_id(pixman_image_t *src, int monitor)
+{
+    int w = pixman_image_get_width(src), h = pixman_image_get_height(src);
+    int stride = pixman_image_get_stride(src);
+    pixman_format_code_t fmt = pixman_image_get_format(src);
+    uint32_t keep = PIXMAN_FORMAT_A(fmt) > 0 ? 0xffffffffu : 0xffffffu;
+    const uint8_t *rows = (const uint8_t *)pixman_image_get_data(src);
+    uint64_t x = 0xcbf29ce484222325ull ^ ((uint64_t)(uint32_t)w << 32 | (uint32_t)h);
+
+    /* 64-bit FNV-1a over the pixels as the clients will hold them; the
+     * format's tag keeps an op's image apart from a picture of the same
+     * pixels (those are sent differently) */
+    for (int y = 0; y < h; y++) {
+        const uint32_t *row = (const uint32_t *)(rows + (ptrdiff_t)y * stride);
+
+        for (int i = 0; i < w; i++) {
+            x ^= row[i] & keep;
+            x *= 0x100000001b3ull;
+        }
+    }
+    x ^= (uint64_t)fmt * 0x9e3779b97f4a7c15ull;
+    return x ^ ((uint64_t)monitor << 56) ^ (1ull << 55);
+}

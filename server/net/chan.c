@@ -63,6 +63,7 @@ void fsrv_msg_unref(struct fsrv_msg *m)
             m->image_free(m->image);
         if (m->frame)
             m->frame_free(m->frame);
+        fsrv_msg_unref(m->cached);
         free(m);
     }
 }

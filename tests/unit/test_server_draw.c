@@ -453,6 +453,47 @@ static void test_image_ops(void **st)
     rig_down(&g);
 }
 
+/* An operation's source image goes to a client with an image cache once:
+ * drawn again (a ROP3 elsewhere, a COPY), the libfloe-client gets it
+ * FROM_CACHE (`stats.cache_hits`) while the raw client, which has no cache,
+ * gets the image each time; both pictures stay right. */
+static void test_cached_sources(void **st)
+{
+    uint32_t *px;
+    pixman_image_t *icon = noise(48, 32, 0, 21, &px);
+    struct spice_draw_rop3 r3;
+    uint64_t hits;
+    struct got m;
+
+    (void)st;
+    setup_rig();
+    hits = stats(&g).cache_hits;
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_ROP3, .bbox = { 10, 10, 58, 42 },
+                                       .src = icon, .src_area = { 0, 0, 48, 32 },
+                                       .brush = solid, .rop3 = 0xb8 },
+             SPICE_MSG_DISPLAY_DRAW_ROP3, &m);
+    got_free(&m);
+    assert_int_equal(stats(&g).cache_hits, hits);
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_ROP3, .bbox = { 100, 60, 148, 92 },
+                                       .src = icon, .src_area = { 0, 0, 48, 32 },
+                                       .brush = solid, .rop3 = 0x66 },
+             SPICE_MSG_DISPLAY_DRAW_ROP3, &m);
+    /* the raw client has no cache: the image itself */
+    assert_int_equal(spice_draw_rop3_parse(m.first, m.first_len, &r3), 0);
+    assert_int_equal(r3.image.desc.type, SPICE_IMAGE_LZ_RGB);
+    got_free(&m);
+    assert_int_equal(stats(&g).cache_hits, hits + 1);
+    offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_COPY, .bbox = { 180, 120, 204, 136 },
+                                       .src = icon, .src_area = { 8, 8, 32, 24 },
+                                       .rop_descriptor = SPICE_ROPD_OP_XOR },
+             SPICE_MSG_DISPLAY_DRAW_COPY, &m);
+    got_free(&m);
+    assert_int_equal(stats(&g).cache_hits, hits + 2);
+    pixman_image_unref(icon);
+    free(px);
+    rig_down(&g);
+}
+
 /* Operations that go as the pixels they changed: one reading another
  * surface, one whose image is far larger than what it changes; a bbox past
  * the surface is refused with nothing sent; a dashed stroke without
@@ -575,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_stroke_and_copy_bits),
         cmocka_unit_test(test_image_ops),
+        cmocka_unit_test(test_cached_sources),
         cmocka_unit_test(test_pixels_and_refusals),
         cmocka_unit_test(test_render_policy),
     };

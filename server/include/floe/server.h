@@ -340,7 +340,8 @@ void floe_server_copy_bits(struct floe_server *s, uint32_t surface_id, int src_x
  * renders it into the surface as SPICE's software canvas would, and sends
  * the clients the draw message that says the same, for them to render
  * (its images compressed losslessly, each at most four times the pixels
- * the operation changes); an operation that reads a surface (src_surface)
+ * the operation changes; a source image a client has cached goes as
+ * FROM_CACHE); an operation that reads a surface (src_surface)
  * other than one of the monitor's off-screen surfaces (below), has a mask
  * other than 1-bit or A8 glyphs (which the reference client misreads), or
  * whose images are larger goes as the pixels it changed. Images the operation names are read during the call
