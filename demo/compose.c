@@ -146,6 +146,32 @@ static void send_boxes(struct floe_demo *d, int id, pixman_region32_t *rg)
         send_box(d, l, &b[i]);
 }
 
+/* Paints rg (screen coordinates) from the wallpaper the server has as an
+ * off-screen surface: one copy from it, clipped to rg. */
+static void wall_copy(struct floe_demo *d, pixman_region32_t *rg)
+{
+    const struct floe_demo_layer *l = &d->layers[FLOE_DEMO_WALLPAPER];
+    const pixman_box32_t *e = pixman_region32_extents(rg);
+    pixman_image_t *img;
+
+    if (!pixman_region32_not_empty(rg))
+        return;
+    img = pixman_image_create_bits(PIXMAN_x8r8g8b8, l->c.w, l->c.h, l->c.px, l->c.stride * 4);
+    if (!img) {
+        send_boxes(d, FLOE_DEMO_WALLPAPER, rg);
+        return;
+    }
+    /* the wallpaper lies at (0, 0): the source area is the box itself */
+    floe_server_draw(d->srv, 0, &(struct floe_raster_op){
+                                    .kind = FLOE_RASTER_COPY,
+                                    .bbox = { e->x1, e->y1, e->x2, e->y2 },
+                                    .clip = rg,
+                                    .src = img, .src_surface = 1,
+                                    .src_area = { e->x1, e->y1, e->x2, e->y2 },
+                                    .rop_descriptor = SPICE_ROPD_OP_PUT });
+    pixman_image_unref(img);
+}
+
 /* Paints rg from whichever layer is on top at each point. */
 static void paint_region(struct floe_demo *d, pixman_region32_t *rg)
 {
@@ -155,7 +181,10 @@ static void paint_region(struct floe_demo *d, pixman_region32_t *rg)
         region_init_rect(&lr, &d->layers[id].r);
         pixman_region32_init(&part);
         pixman_region32_intersect(&part, rg, &lr);
-        send_boxes(d, id, &part);
+        if (id == FLOE_DEMO_WALLPAPER && d->wall_given)
+            wall_copy(d, &part);
+        else
+            send_boxes(d, id, &part);
         pixman_region32_subtract(rg, rg, &lr);
         pixman_region32_fini(&part);
         pixman_region32_fini(&lr);

@@ -180,7 +180,12 @@ struct floe_demo {
     struct floe_demo_video *video;
     struct floe_rect video_area;   /* the frames' place in the video layer */
     struct floe_demo_canvas monitor_bg[FLOE_SERVER_MAX_MONITORS];   /* 1 and up */
+    int wall_given;   /* the wallpaper is monitor 0's off-screen surface FLOE_DEMO_WALL_SURFACE */
 };
+
+/* The wallpaper, given to the server as an off-screen surface: what a moved
+ * window uncovers goes as a copy from it. */
+#define FLOE_DEMO_WALL_SURFACE 1
 
 /* compose.c: keeps surface 0 equal to the layers stacked in id order. */
 int floe_demo_layer_alloc(struct floe_demo_layer *l, int x, int y, int w, int h);

@@ -82,6 +82,8 @@ static int font_scale(int w, int h)
 
 static void destroy(struct floe_demo *d)
 {
+    if (d->wall_given)
+        floe_server_offscreen_destroy(d->srv, 0, FLOE_DEMO_WALL_SURFACE);
     floe_demo_notes_free(d);
     floe_demo_monitors_free(d);
     floe_demo_photo_free(d->photo);
@@ -238,6 +240,11 @@ struct floe_demo *floe_demo_new(uv_loop_t *loop, struct floe_server *s,
         err = floe_server_surface_create(s, 0, d->w, d->h);
     if (err)
         goto out;
+    /* without it the wallpaper goes as pixels */
+    d->wall_given = floe_server_offscreen_create(s, 0, FLOE_DEMO_WALL_SURFACE, d->w, d->h,
+                                                 d->layers[FLOE_DEMO_WALLPAPER].c.px,
+                                                 d->layers[FLOE_DEMO_WALLPAPER].c.stride * 4,
+                                                 0) == 0;
     floe_demo_paint_all(d);
     err = floe_demo_monitors_init(d);
     if (err)

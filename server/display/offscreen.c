@@ -79,6 +79,7 @@ static struct fsrv_msg *pixels_msg(uint32_t id, const struct fsrv_offscreen *o,
 
     if (!part)
         return NULL;
+
     if (fsrv_op_image(part, SIZE_MAX, &img, &data) < 0) {
         pixman_image_unref(part);
         return NULL;
@@ -92,7 +93,7 @@ static struct fsrv_msg *pixels_msg(uint32_t id, const struct fsrv_offscreen *o,
                                                .bottom = b->y2 },
                                       .clip = { .type = SPICE_CLIP_NONE } },
                             .src_bitmap = 1,
-                            .src_area = { 0, 0, b->x2 - b->x1, b->y2 - b->y1 },
+                            .src_area = { .right = b->x2 - b->x1, .bottom = b->y2 - b->y1 },
                             .rop = SPICE_ROPD_OP_PUT,
                             .image = img },
                         NULL);

@@ -22,6 +22,11 @@ fi
 n=$(ctl stats | sed -n 's/.*ops_offloaded=\([0-9]*\).*/\1/p')
 [ "${n:-0}" -gt 0 ] && pass "the server sent $n draw operations for the viewer to render (ops_offloaded)" ||
     fail "no draw operation was offloaded: $(ctl stats | head -n 1)"
+# the wallpaper is an off-screen surface the viewer keeps: what the dragged
+# window uncovers is copied from it
+n=$(ctl stats | sed -n 's/.*offscreen_surfaces=\([0-9]*\).*/\1/p')
+[ "${n:-0}" = 1 ] && pass "the demo's wallpaper is an off-screen surface (offscreen_surfaces=1)" ||
+    fail "the demo's wallpaper is not an off-screen surface: $(ctl stats | head -n 1)"
 sleep 1
 ctl freeze >/dev/null
 sleep 1

@@ -26,8 +26,8 @@
 #define W 256
 #define H 192
 #define BODY_MAX (4u << 20)
-#define OW 96
-#define OH 64
+#define OW 640
+#define OH 400
 
 #include "tests/unit/image_rig.h"
 
@@ -163,7 +163,7 @@ static void test_offscreen(void **st)
     assert_int_equal(dc.image.desc.type, SPICE_IMAGE_LZ_RGB);
 
     /* copied to the primary: a DRAW_COPY naming surface 1, and the picture */
-    op = copy_from(surf, 0, 0, OW, OH, 20, 30);
+    op = copy_from(surf, 0, 0, 200, 150, 20, 30);
     draw_primary(&op);
     len = want(SPICE_MSG_DISPLAY_DRAW_COPY);
     assert_int_equal(spice_draw_copy_parse(g.body, len, &dc), 0);
@@ -172,22 +172,38 @@ static void test_offscreen(void **st)
     assert_int_equal(dc.image.aux, 1);
     assert_picture(&g);
 
+    /* through a clip of two rectangles, the source where the draw lands */
+    {
+        pixman_region32_t clip;
+
+        pixman_region32_init_rect(&clip, 30, 40, 20, 10);
+        pixman_region32_union_rect(&clip, &clip, 60, 45, 25, 12);
+        op = copy_from(surf, 30, 40, 55, 17, 30, 40);
+        op.clip = &clip;
+        draw_primary(&op);
+        want(SPICE_MSG_DISPLAY_DRAW_COPY);
+        assert_picture(&g);
+        pixman_region32_fini(&clip);
+    }
+
     /* a client that links now gets surface 1 whole: its later copies are right */
     late = floe_client_new(&(struct floe_client_options){ .host = "127.0.0.1", .port = g.port });
     assert_non_null(late);
     if (floe_client_connect(late, err, sizeof(err)) < 0)
         fail_msg("libfloe-client: %s", err);
     assert_int_equal(floe_client_start(late), 0);
-    op = copy_from(surf, 8, 4, 80, 56, 150, 100);
-    draw_primary(&op);
-    want(SPICE_MSG_DISPLAY_DRAW_COPY);
-    assert_picture(&g);
     {
         struct floe_client *first_client = g.fc;
 
+        /* synced first (its first picture has everything so far), then a copy */
         g.fc = late;
         assert_picture(&g);
+        op = copy_from(surf, 8, 4, 160, 120, 90, 60);
+        draw_primary(&op);
+        want(SPICE_MSG_DISPLAY_DRAW_COPY);
+        assert_picture(&g);
         g.fc = first_client;
+        assert_picture(&g);
     }
 
     /* destroyed: SURFACE_DESTROY 1, and a copy from its pixels goes as pixels */
