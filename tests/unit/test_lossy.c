@@ -1,9 +1,10 @@
 /* The area a display client holds lossy, seen from inside libfloe-server:
- * JPEG pictures on a slow link add to it, lossless pictures and fills take
- * from it, COPY_BITS moves it, draws that read the destination keep it; once
- * the link is fast and nothing waits, it goes again as lossless pictures,
- * a bounded amount at a time, outside a running stream, and the client's
- * picture (the written messages drawn in order) equals the server's. */
+ * JPEG pictures on a slow link and video frames add to it, lossless
+ * pictures and fills take from it, COPY_BITS moves it, draws that read the
+ * destination keep it; once the link is fast and nothing waits, it goes
+ * again as lossless pictures, a bounded amount at a time, outside a running
+ * stream, and the client's picture (the written messages drawn in order)
+ * equals the server's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -194,6 +195,12 @@ static int differing(const struct fixture *f)
     return n;
 }
 
+/* A message noted as written without drawing it. */
+static void c_written(struct fixture *f, const struct fsrv_msg *m)
+{
+    fsrv_lossy_written(f->c->lossy, m);
+}
+
 static uint64_t lossy_px(const struct fixture *f)
 {
     return fsrv_lossy_pixels(f->c->lossy);
@@ -303,6 +310,18 @@ static void test_region_follows_draws(void **st)
     write_all(&f);
     assert_int_equal(images_of(&f, SPICE_IMAGE_QUIC), quics + 1);
     assert_lossy_is(&f, &(pixman_box32_t){ 80, 80, 90, 95 }, 1);
+
+    /* a video frame is lossy wherever it lands */
+    {
+        const struct fsrv_surface *sf = &f.srv->primary[0];
+        pixman_box32_t b = { 0, 0, 20, 10 };
+        struct fsrv_msg *m = fsrv_frame_msg_new(1, 0, &b, sf->pixels, W * 4);
+
+        assert_non_null(m);
+        c_written(&f, m);
+        fsrv_msg_unref(m);
+    }
+    assert_lossy_is(&f, (pixman_box32_t[]){ { 0, 0, 20, 10 }, { 80, 80, 90, 95 } }, 2);
 
     /* a new surface starts exact */
     assert_int_equal(floe_server_surface_create(f.srv, 0, W, H), 0);
