@@ -70,7 +70,7 @@ wait_for 20 lossy_seen || true
 ctl freeze >/dev/null
 l=$(lossy); r0=$(count lossless_refresh)
 [ "${l:-0}" -gt 0 ] && pass "frozen on the slow link again, the viewer holds $l pixels lossy" ||
-    fail "no lossy area counted on the slow link: $(ctl clients | head -n 1)"
+    fail "no lossy area counted on the slow link (JPEG pictures: $(count jpeg)): $(ctl clients | head -n 1)"
 proxy rate 0
 if wait_for 60 lossy_gone && [ "$(count lossless_refresh)" -gt "${r0:-0}" ]; then
     pass "the cap lifted, the lossy areas went again losslessly (lossless_refresh $r0 -> $(count lossless_refresh), $(count lossless_refresh_px) pixels in all)"
