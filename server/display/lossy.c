@@ -113,12 +113,15 @@ static int lossy_image_type(uint8_t type)
     return type == SPICE_IMAGE_JPEG || type == SPICE_IMAGE_JPEG_ALPHA;
 }
 
-/* An image whose pixels are exact: decoded as sent, or from the client's
- * cache, which holds no lossy picture (display/encode.c). A SURFACE is not:
- * its pixels may be anything. */
-static int exact_image_type(uint8_t type)
+/* An image whose pixels are exact: decoded as sent, from the client's
+ * cache, which holds no lossy picture (display/encode.c), or an off-screen
+ * surface, which only ever gets LZ pictures and draw messages
+ * (display/offscreen.c); the primary read as a SURFACE may be lossy. */
+static int exact_image(const struct spice_image *img)
 {
-    switch (type) {
+    switch (img->desc.type) {
+    case SPICE_IMAGE_SURFACE:
+        return img->aux != 0;
     case SPICE_IMAGE_BITMAP:
     case SPICE_IMAGE_QUIC:
     case SPICE_IMAGE_LZ_PLT:
@@ -147,7 +150,7 @@ static void draw_copy(struct fsrv_lossy *l, const struct fsrv_msg *m)
     if (lossy_image_type(dc.image.desc.type))
         apply(l, &dc.base, 1);
     else if (dc.rop == SPICE_ROPD_OP_PUT && !dc.mask.bitmap &&
-             exact_image_type(dc.image.desc.type))
+             exact_image(&dc.image))
         apply(l, &dc.base, 0);
 }
 
@@ -161,7 +164,7 @@ static void draw_fill(struct fsrv_lossy *l, const struct fsrv_msg *m)
         return;
     if (f.rop == SPICE_ROPD_OP_PUT && !f.mask.bitmap &&
         (f.brush.type == SPICE_BRUSH_SOLID ||
-         (f.brush.type == SPICE_BRUSH_PATTERN && exact_image_type(f.brush.image.desc.type))))
+         (f.brush.type == SPICE_BRUSH_PATTERN && exact_image(&f.brush.image))))
         apply(l, &f.base, 0);
 }
 

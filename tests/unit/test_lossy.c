@@ -1,10 +1,10 @@
 /* The area a display client holds lossy, seen from inside libfloe-server:
  * JPEG pictures on a slow link and video frames add to it, lossless
- * pictures and fills take from it, COPY_BITS moves it, draws that read the
- * destination keep it; once the link is fast and nothing waits, it goes
- * again as lossless pictures, a bounded amount at a time, outside a running
- * stream, and the client's picture (the written messages drawn in order)
- * equals the server's. */
+ * pictures, fills and copies from off-screen surfaces take from it,
+ * COPY_BITS moves it, draws that read the destination keep it; once the
+ * link is fast and nothing waits, it goes again as lossless pictures, a
+ * bounded amount at a time, outside a running stream, and the client's
+ * picture (the written messages drawn in order) equals the server's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -131,7 +131,9 @@ static void draw_written(struct fixture *f, const struct fsrv_msg *m)
     switch (m->type) {
     case SPICE_MSG_DISPLAY_DRAW_COPY:
         assert_int_equal(spice_draw_copy_parse(m->body, m->len, &dc), 0);
-        draw_image(f, &dc);
+        /* (off-screen surfaces, and copies from them, are not drawn here) */
+        if (dc.base.surface_id == 0 && dc.image.desc.type != SPICE_IMAGE_SURFACE)
+            draw_image(f, &dc);
         break;
     case SPICE_MSG_DISPLAY_DRAW_FILL:
         assert_int_equal(spice_draw_fill_parse(m->body, m->len, &fl), 0);
@@ -322,6 +324,33 @@ static void test_region_follows_draws(void **st)
         fsrv_msg_unref(m);
     }
     assert_lossy_is(&f, (pixman_box32_t[]){ { 0, 0, 20, 10 }, { 80, 80, 90, 95 } }, 2);
+
+    /* a copy from an off-screen surface (exact: LZ pictures and draws only) */
+    {
+        static uint32_t off[16 * 16];
+        pixman_image_t *src = pixman_image_create_bits(PIXMAN_x8r8g8b8, 16, 16, off, 16 * 4);
+
+        assert_non_null(src);
+        for (int i = 0; i < 16 * 16; i++)
+            off[i] = (uint32_t)(i * 2654435761u) & 0xffffff;
+        assert_int_equal(floe_server_offscreen_create(f.srv, 0, 1, 16, 16, off, 16 * 4, 0), 0);
+        write_all(&f);
+        assert_lossy_is(&f, (pixman_box32_t[]){ { 0, 0, 20, 10 }, { 80, 80, 90, 95 } }, 2);
+        assert_int_equal(
+            floe_server_draw(f.srv, 0,
+                             &(struct floe_raster_op){ .kind = FLOE_RASTER_COPY,
+                                                       .bbox = { 4, 0, 20, 10 },
+                                                       .src = src, .src_surface = 1,
+                                                       .src_area = { 0, 0, 16, 10 },
+                                                       .rop_descriptor = SPICE_ROPD_OP_PUT }),
+            0);
+        write_all(&f);
+        assert_lossy_is(&f, (pixman_box32_t[]){ { 0, 0, 4, 10 }, { 80, 80, 90, 95 } }, 2);
+        floe_server_offscreen_destroy(f.srv, 0, 1);
+        write_all(&f);
+        assert_lossy_is(&f, (pixman_box32_t[]){ { 0, 0, 4, 10 }, { 80, 80, 90, 95 } }, 2);
+        pixman_image_unref(src);
+    }
 
     /* a new surface starts exact */
     assert_int_equal(floe_server_surface_create(f.srv, 0, W, H), 0);
