@@ -72,8 +72,9 @@ l=$(lossy); r0=$(count lossless_refresh)
 [ "${l:-0}" -gt 0 ] && pass "frozen on the slow link again, the viewer holds $l pixels lossy" ||
     fail "no lossy area counted on the slow link (JPEG pictures: $(count jpeg)): $(ctl clients | head -n 1)"
 proxy rate 0
+t0=$SECONDS
 if wait_for 60 lossy_gone && [ "$(count lossless_refresh)" -gt "${r0:-0}" ]; then
-    pass "the cap lifted, the lossy areas went again losslessly (lossless_refresh $r0 -> $(count lossless_refresh), $(count lossless_refresh_px) pixels in all)"
+    pass "the cap lifted, the lossy areas went again losslessly within $((SECONDS - t0)) s (lossless_refresh $r0 -> $(count lossless_refresh), $(count lossless_refresh_px) pixels in all)"
 else
     fail "lossy areas left: $(ctl clients | head -n 1); lossless_refresh $r0 -> $(count lossless_refresh)"
 fi
