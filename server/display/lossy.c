@@ -7,8 +7,8 @@
 #include "protocol/spice/draw.h"
 #include "server/internal.h"
 
-/* at most this many pixels sent again per client and second: 2 MB raw,
- * about 1 MB coded for a photograph, well under a fast link's second */
+/* at most this many pixels sent again per client and second (2 MB raw,
+ * less once coded): a link that just came back is not flooded */
 #define REFRESH_PIXELS (512u << 10)
 /* bytes still on their way that make a link busy: no refresh then */
 #define BUSY_BYTES (64u << 10)
