@@ -90,6 +90,11 @@ static void display_linked(struct fsrv_chan *c)
         fsrv_chan_close(c, "out of memory");
         return;
     }
+    c->lossy = fsrv_lossy_new();
+    if (!c->lossy) {
+        fsrv_chan_close(c, "out of memory");
+        return;
+    }
     dc->no_occlusion = occ && !strcmp(occ, "0");
     c->queue_limit = DISPLAY_QUEUE_LIMIT;
     fsrv_chan_set_ack(c, 20);
@@ -406,13 +411,24 @@ static void display_overflow(struct fsrv_chan *c)
     free(w.by_id);
 }
 
+/* Each message is made for the client as it is written; what it does to
+ * the client's pixels, lossy or exact, is noted then, in the order the
+ * client draws them. */
 static struct fsrv_msg *display_prepare(struct fsrv_chan *c, struct fsrv_msg *m)
 {
     struct display_client *dc = c->priv;
+    struct fsrv_msg *out;
 
-    if (m->frame)
+    if (m->frame) {
+        fsrv_lossy_written(c->lossy, m);
         return fsrv_stream_enc_prepare(c, dc ? dc->stream : NULL, m);
-    return fsrv_display_enc_prepare(c, dc ? dc->enc : NULL, m);
+    }
+    /* a picture is noted as encoded for this client: its own message
+     * comes back here once encoded, if that happens on the worker pool */
+    out = fsrv_display_enc_prepare(c, dc ? dc->enc : NULL, m);
+    if (out)
+        fsrv_lossy_written(c->lossy, out);
+    return out;
 }
 
 static void display_pong(struct fsrv_chan *c, uint32_t id, uint64_t sent_us)
@@ -442,6 +458,8 @@ static void display_closed(struct fsrv_chan *c)
     }
     free(c->priv);
     c->priv = NULL;
+    fsrv_lossy_free(c->lossy);
+    c->lossy = NULL;
 }
 
 const struct fsrv_chan_ops fsrv_display_ops = {

@@ -148,6 +148,7 @@ struct fsrv_chan {
     struct fsrv_host_reader *hosted; /* read on the host's thread (host-reader.c) */
     uint32_t stream_joined;    /* display: 1 + the id of its monitor's stream it was
                                 * sent STREAM_CREATE for; 0: none */
+    struct fsrv_lossy *lossy;  /* display: what its client holds lossy (display/lossy.c) */
 };
 
 /* A guest-agent message arriving from a client in AGENT_DATA pieces
@@ -413,6 +414,30 @@ struct fsrv_msg *fsrv_display_enc_prepare(struct fsrv_chan *c, struct fsrv_displ
 void fsrv_image_msg_lossless(struct fsrv_msg *m);
 /* Whether w x h pixels (rows stride_px pixels apart) look like a photograph. */
 int fsrv_pixels_photographic(const uint32_t *px, int w, int h, int stride_px);
+
+/* Whether pictures go lossy (JPEG) to c now: its link is slow, or it is
+ * set so. */
+int fsrv_display_enc_lossy(const struct fsrv_chan *c);
+
+/* display/lossy.c: the area of a display client's surface 0 whose pixels
+ * it holds lossy, kept as its messages are written */
+struct fsrv_lossy;
+struct fsrv_lossy *fsrv_lossy_new(void);
+void fsrv_lossy_free(struct fsrv_lossy *l);
+/* A message is about to be written to the client (an image as encoded for
+ * it, a video frame, a draw): the area follows what it does to the pixels. */
+void fsrv_lossy_written(struct fsrv_lossy *l, const struct fsrv_msg *m);
+/* Pixels of box b arrive lossy (1) or exact (0). */
+void fsrv_lossy_image(struct fsrv_lossy *l, const pixman_box32_t *b, int lossy);
+uint64_t fsrv_lossy_pixels(const struct fsrv_lossy *l);
+const pixman_region32_t *fsrv_lossy_region(const struct fsrv_lossy *l);
+/* Queues for c up to max_pixels of its lossy area (outside a running
+ * stream's box) as lossless DRAW_COPYs of the surface's pixels, and takes
+ * them out of the area: the rectangles queued. */
+int fsrv_lossy_refresh(struct fsrv_chan *c, uint64_t max_pixels);
+/* Once a second: each client that no longer gets lossy pictures and has
+ * nothing waiting gets a bounded part of its lossy area again. */
+void fsrv_lossy_tick(struct floe_server *s);
 
 /* display/op-image.c: an image a draw operation reads, as a SPICE image
  * every client reads the same: LZ_RGB of its pixels in 32 bits (with alpha

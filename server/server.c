@@ -98,7 +98,8 @@ static void on_connection(uv_stream_t *listener, int status)
     fsrv_chan_accept(s, listener);
 }
 
-/* Once a second: cut channels that take too long to close; every ten
+/* Once a second: cut channels that take too long to close, watch each
+ * link, send lossy areas again to clients whose link is fast; every ten
  * seconds a PING on each main channel. */
 static void on_ping_timer(uv_timer_t *t)
 {
@@ -110,6 +111,7 @@ static void on_ping_timer(uv_timer_t *t)
         fsrv_chan_expire(c, now);
     }
     fsrv_link_watch(s);
+    fsrv_lossy_tick(s);
     if (++s->ticks % 10)
         return;
     for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next)
@@ -364,9 +366,14 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
         const char *peer = ss->main ? ss->main->peer : "?";
         char displays[40 * FLOE_SERVER_MAX_MONITORS], stream[128] = "";
         size_t pending;
+        uint64_t lossy = 0;
         int n;
 
         describe_displays(ss, displays, sizeof(displays), &pending);
+        /* what its displays hold lossy, to be sent again once the link is fast */
+        for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
+            if (ss->display[k])
+                lossy += fsrv_lossy_pixels(ss->display[k]->lossy);
         /* the video stream of monitor 0, while the client has one */
         if (ss->display[0] && ss->display[0]->stream_joined &&
             fsrv_display_stream_enc(ss->display[0]))
@@ -374,12 +381,13 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
                                      sizeof(stream));
         n = snprintf(buf + used, len - used,
                      "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu "
-                     "link=%s bandwidth_kbps=%llu%s\n",
+                     "link=%s bandwidth_kbps=%llu lossy_px=%llu%s\n",
                      ss->id, peer, ss->main ? " main" : "", displays,
                      ss->inputs ? " inputs" : "", ss->cursor ? " cursor" : "",
                      ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending,
                      !ss->bandwidth_bps ? "unmeasured" : ss->slow_link ? "slow" : "fast",
-                     (unsigned long long)(ss->bandwidth_bps / 1000), stream);
+                     (unsigned long long)(ss->bandwidth_bps / 1000),
+                     (unsigned long long)lossy, stream);
 
         if (n < 0)
             break;

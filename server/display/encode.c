@@ -338,6 +338,11 @@ static int wan_on(enum floe_wan when, const struct fsrv_chan *c)
     return when == FLOE_WAN_ALWAYS || (when == FLOE_WAN_AUTO && c->sess && c->sess->slow_link);
 }
 
+int fsrv_display_enc_lossy(const struct fsrv_chan *c)
+{
+    return wan_on(c->srv->opt.jpeg_wan, c);
+}
+
 /* The codecs to try for img, best first; the raw bitmap comes after them. */
 static int choose(struct fsrv_display_enc *e, const struct fsrv_chan *c,
                   struct fsrv_msg_image *img, const struct floe_codec **out)

@@ -424,6 +424,9 @@ struct floe_server_stats {
     int server_rendered_clients; /* display channels whose client reported falling behind
                                   * rendering draws: they get the pixels instead */
     int offscreen_surfaces; /* off-screen surfaces the clients are given, all monitors */
+    uint64_t lossless_refresh;        /* rectangles a client held lossy sent again
+                                       * losslessly once its link was fast */
+    uint64_t lossless_refresh_pixels; /* ... and their pixels */
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 
