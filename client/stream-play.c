@@ -77,13 +77,18 @@ void fcli_stream_release(struct fcli_display *d, struct fcli_stream *st, int cou
 static int show(struct fcli_display *d, struct fcli_stream *st, const struct fcli_frame *f,
                 int64_t now_ms)
 {
+    int32_t ahead;
+
     if (fcli_stream_draw(d, st, f)) {
         /* one bad frame is dropped; the next one replaces it */
         drop(d, st, 0);
         return 0;
     }
-    st->shown = 1;
-    st->shown_mm_time = f->mm_time;
+    /* a stamp off the clock orders nothing: the frames after it still play */
+    if (clocked(d, f->mm_time, now_ms, &ahead)) {
+        st->shown = 1;
+        st->shown_mm_time = f->mm_time;
+    }
     st->frames++;
     d->stream_frames++;
     d->stream_last_ms = now_ms;
@@ -226,7 +231,7 @@ void fcli_stream_arrive(struct fcli_display *d, struct fcli_stream *st, const st
     }
     st->arrived++;
     st->last_mm_time = f->mm_time;
-    if (st->shown && (int32_t)(f->mm_time - st->shown_mm_time) < 0) {
+    if (on_clock && st->shown && (int32_t)(f->mm_time - st->shown_mm_time) < 0) {
         drop(d, st, 0);                 /* older than a frame shown */
     } else if (on_clock && ahead < -slack_ms(st)) {
         drop(d, st, 1);

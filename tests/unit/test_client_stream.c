@@ -7,7 +7,8 @@
  * that does not decode is dropped and the stream goes on; bad CREATEs
  * are refused. With the server's clock set (MAIN INIT, MULTI_MEDIA_TIME),
  * frames play at their stamps: one ahead is held and drawn when the loop
- * reaches its time (a clock set back makes it wait longer); one late by
+ * reaches its time (a clock set back makes it wait longer), one stamped
+ * 0 or more than 5 s ahead is drawn as it comes; one late by
  * more than a frame's slack is dropped as late, as is a held one the loop
  * reaches too late or that a newer due frame passes; one stamped before a
  * frame drawn is dropped, frames held out of order play in stamp order;
@@ -371,6 +372,17 @@ static void test_held_until_time(void **state)
     assert_true(shows(&r, 1));
     assert_int_equal(play(&r, T0 + 900), 1);
     assert_true(shows(&r, 2));
+    /* stamps off the clock (0: not stamped; far ahead: another clock) are
+     * drawn as they come, and the frames stamped on it after them play */
+    assert_int_equal(frame_at(&r, 3, pic_n(3), 0, 0), 0);
+    assert_true(shows(&r, 3));
+    assert_int_equal(frame_at(&r, 3, pic_n(4), 0, MM0 + 600 + 6000), 0);
+    assert_true(shows(&r, 4));
+    assert_int_equal(frame_at(&r, 3, pic_n(5), 0, MM0 + 700), 0);
+    assert_true(shows(&r, 4));
+    assert_int_equal(play(&r, T0 + 1000), 1);
+    assert_true(shows(&r, 5));
+    assert_int_equal(r.d.stream_frames, 6);
     assert_int_equal(r.d.stream_drops, 0);
     assert_int_equal(r.d.stream_late, 0);
     rig_down(&r);
