@@ -48,6 +48,8 @@ int fcli_stream_message(struct fcli_display *d, uint16_t type, const uint8_t *bo
                         int64_t now_ms);
 /* Ends every stream and frees the frame decoder. */
 void fcli_streams_fini(struct fcli_display *d);
+/* ---- stream-draw.c ---- */
+
 /* Decodes frame f of st and draws it on the stream's area, within its clip
  * as it is now. 0, or -1 when it does not decode. */
 int fcli_stream_draw(struct fcli_display *d, struct fcli_stream *st, const struct fcli_frame *f);
