@@ -204,6 +204,8 @@ static void report_frame(struct fcli_display *d, struct fcli_stream *st, uint32_
     /* a drop of a frame that came in an earlier window counts in this one,
      * but no window reports more drops than frames */
     drops = r->drops < r->frames ? r->drops : r->frames;
+    floe_debug("display: stream %u report: %u frames, %u dropped, the last %d ms ahead",
+               (unsigned)(st - d->streams), r->frames, drops, ahead);
     report_out(d, &(struct spice_stream_report){
         .stream_id = (uint32_t)(st - d->streams), .unique_id = r->unique_id,
         .start_frame_mm_time = r->start_mm_time, .end_frame_mm_time = mm,

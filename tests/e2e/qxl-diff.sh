@@ -570,7 +570,8 @@ video_check() {
         echo "video: $VIDEO_LIB to remote-viewer: $STREAM_DATA frames of $data bytes" \
             "(STREAM_DATA) where a frame before the stream took $copy (DRAW_COPY, uncompressed)"
         read -r act reps <<<"$(stream_reports "$rv_port")"
-        echo "video: remote-viewer answered $act STREAM_ACTIVATE_REPORT(s) with $reps STREAM_REPORTs"
+        echo "video: the capture shows remote-viewer answering $act STREAM_ACTIVATE_REPORT(s)" \
+            "with $reps STREAM_REPORTs"
     fi
     [ -n "$fv_port" ] || return 0
     streamed floe-viewer "$fv_port"
