@@ -1,6 +1,6 @@
 /* The floe_client object: options, the MAIN link, the poll() network loop
  * (on a thread of its own or driven by the caller) and the canvas accessors. */
-#include "client/internal.h"
+#include "client/display.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,8 +46,10 @@ struct floe_client *floe_client_new(const struct floe_client_options *opt)
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->send_lock, NULL);
     atomic_init(&c->mouse_mode, SPICE_MOUSE_MODE_SERVER);
-    for (int k = 0; k < FLOE_CLIENT_MAX_DISPLAYS; k++)
+    for (int k = 0; k < FLOE_CLIENT_MAX_DISPLAYS; k++) {
         fcli_display_init(&c->displays[k], c->pixmap_cache_bytes / 4);
+        c->displays[k].mm_clock = &c->mm_clock;
+    }
     return c;
 }
 
@@ -144,6 +146,7 @@ static void caps_for(uint8_t type, struct spice_caps *caps)
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_STREAM_REPORT);
         spice_caps_set(caps->channel, FLOE_DISPLAY_CAP_RENDER_REPORT);
     }
 }
@@ -262,13 +265,6 @@ static void channel_failed(struct floe_client *c, int slot, int rc)
         emit(c, FLOE_CLIENT_EVENT_DISCONNECTED);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A frame is a burst of drawing on a display's primary surface: it ends
  * when that display channel has been quiet for FRAME_GAP_MS. */
@@ -298,7 +294,25 @@ static void display_notify(struct floe_client *c, int k)
         emit(c, FLOE_CLIENT_EVENT_DISPLAY);
 }
 
-/* The poll timeout, shortened so a burst in progress is counted on time. */
+/* Draws the video frames whose time has come, on every display. */
+static void streams_play(struct floe_client *c, int64_t now)
+{
+    for (int k = 0; k < atomic_load(&c->n_displays); k++) {
+        struct fcli_display *d = &c->displays[k];
+        int drawn;
+
+        pthread_mutex_lock(&c->lock);
+        drawn = fcli_streams_play(d, now);
+        if (drawn)
+            d->last_ms = now;
+        pthread_mutex_unlock(&c->lock);
+        if (drawn)
+            display_notify(c, k);
+    }
+}
+
+/* The poll timeout, shortened so a burst in progress is counted on time
+ * and a held video frame is drawn at its time. */
 static int frame_timeout(struct floe_client *c, int timeout_ms, int64_t now)
 {
     int64_t left = INT64_MAX;
@@ -306,9 +320,12 @@ static int frame_timeout(struct floe_client *c, int timeout_ms, int64_t now)
     pthread_mutex_lock(&c->lock);
     for (int k = 0; k < atomic_load(&c->n_displays); k++) {
         const struct fcli_display *d = &c->displays[k];
+        int64_t due = fcli_streams_next_ms(d, now);
 
         if (d->dirty && d->last_ms + FRAME_GAP_MS - now < left)
             left = d->last_ms + FRAME_GAP_MS - now;
+        if (due >= 0 && due - now < left)
+            left = due - now;
     }
     pthread_mutex_unlock(&c->lock);
     if (left == INT64_MAX)
@@ -348,7 +365,7 @@ static int poll_once(struct floe_client *c, int timeout_ms)
     }
     if (!atomic_load(&c->connected))
         return -ENOTCONN;
-    rc = poll(pfd, (nfds_t)n, frame_timeout(c, timeout_ms, now_ms()));
+    rc = poll(pfd, (nfds_t)n, frame_timeout(c, timeout_ms, fcli_now_ms()));
     if (rc < 0)
         return errno == EINTR ? 0 : -errno;
     if (pfd[0].revents)
@@ -366,11 +383,12 @@ static int poll_once(struct floe_client *c, int timeout_ms)
         } else if (fcli_slot_display(slots[k]) >= 0) {
             int id = fcli_slot_display(slots[k]);
 
-            c->displays[id].last_ms = now_ms();
+            c->displays[id].last_ms = fcli_now_ms();
             display_notify(c, id);
         }
     }
-    frame_check(c, now_ms());
+    streams_play(c, fcli_now_ms());
+    frame_check(c, fcli_now_ms());
     return 0;
 }
 
@@ -484,6 +502,8 @@ void floe_client_get_monitor_stats(struct floe_client *c, int monitor,
         st->streams = d->streams_created;
         st->stream_frames = d->stream_frames;
         st->stream_reordered = d->stream_reordered;
+        st->stream_drops = d->stream_drops;
+        st->stream_late = d->stream_late;
         st->stream_span_ms = (uint64_t)(d->stream_last_ms - d->stream_first_ms);
         st->width = v.w;
         st->height = v.h;

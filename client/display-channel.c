@@ -193,7 +193,8 @@ static int display_locked(struct fcli_display *d, uint16_t type, const uint8_t *
     case SPICE_MSG_DISPLAY_STREAM_CREATE: case SPICE_MSG_DISPLAY_STREAM_DATA:
     case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED: case SPICE_MSG_DISPLAY_STREAM_CLIP:
     case SPICE_MSG_DISPLAY_STREAM_DESTROY: case SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL:
-        return fcli_stream_message(d, type, body, len);
+    case SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT:
+        return fcli_stream_message(d, type, body, len, fcli_now_ms());
     case SPICE_MSG_DISPLAY_SURFACE_CREATE:
         rc = surface_create(d, body, len);
         *ev = rc == 1 ? FLOE_CLIENT_EVENT_RESIZE : -1;
@@ -283,14 +284,23 @@ static int display_message(struct fcli_chan *ch, uint16_t type, const uint8_t *b
 {
     struct floe_client *c = ch->client;
     struct fcli_display *d = &c->displays[ch->id];
-    int draw = is_draw(type), ev = -1, rc;
+    struct spice_stream_report reports[FLOE_CLIENT_REPORTS_OUT];
+    int draw = is_draw(type), ev = -1, rc, nrep;
     int64_t t0 = draw ? mono_us() : 0;
 
     if (draw && d->render_delay_us)
         usleep(d->render_delay_us);
     pthread_mutex_lock(&c->lock);
     rc = display_locked(d, type, body, len, &ev);
+    nrep = fcli_stream_reports_take(d, reports, FLOE_CLIENT_REPORTS_OUT);
     pthread_mutex_unlock(&c->lock);
+    for (int i = 0; i < nrep; i++) {
+        struct floe_wbuf w;
+
+        floe_wbuf_init(&w, 64);
+        spice_stream_report_put(&w, &reports[i]);
+        fcli_chan_send_wbuf(ch, SPICE_MSGC_DISPLAY_STREAM_REPORT, &w);
+    }
     if (draw)
         render_account(ch, d, t0, mono_us());
     if (!rc && ev >= 0)

@@ -42,10 +42,36 @@ int fcli_draw(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t
 
 /* ---- stream.c ---- */
 
-/* Handles a STREAM_* message. 0 or -EBADMSG. */
-int fcli_stream_message(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len);
+/* Handles a STREAM_* message (STREAM_ACTIVATE_REPORT too) that came at
+ * now_ms (CLOCK_MONOTONIC). 0 or -EBADMSG. */
+int fcli_stream_message(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len,
+                        int64_t now_ms);
 /* Ends every stream and frees the frame decoder. */
 void fcli_streams_fini(struct fcli_display *d);
+/* ---- stream-draw.c ---- */
+
+/* Decodes frame f of st and draws it on the stream's area, within its clip
+ * as it is now. 0, or -1 when it does not decode. */
+int fcli_stream_draw(struct fcli_display *d, struct fcli_stream *st, const struct fcli_frame *f);
+
+/* ---- stream-play.c ---- */
+
+/* A frame of st came at now_ms (f->data may point into the message): it
+ * is drawn now, held until its time or dropped. */
+void fcli_stream_arrive(struct fcli_display *d, struct fcli_stream *st, const struct fcli_frame *f,
+                        int64_t now_ms);
+/* Draws every held frame whose time has come and drops those late;
+ * returns how many were drawn. */
+int fcli_streams_play(struct fcli_display *d, int64_t now_ms);
+/* When the next held frame is due (CLOCK_MONOTONIC ms), or -1 for none. */
+int64_t fcli_streams_next_ms(const struct fcli_display *d, int64_t now_ms);
+/* STREAM_ACTIVATE_REPORT for st: STREAM_REPORTs from its next frame on. */
+void fcli_stream_activate_report(struct fcli_display *d, struct fcli_stream *st,
+                                 const struct spice_stream_activate_report *m);
+/* Frees st's held frames, counted as dropped when `count` (STREAM_DESTROY). */
+void fcli_stream_release(struct fcli_display *d, struct fcli_stream *st, int count);
+/* Moves up to max STREAM_REPORTs made into out; returns how many. */
+int fcli_stream_reports_take(struct fcli_display *d, struct spice_stream_report *out, int max);
 
 /* ---- image-cache.c ---- */
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "codecs/codec.h"
 #include "floe/client.h"
@@ -103,9 +104,60 @@ struct fcli_head {
 enum fcli_warn { FCLI_WARN_CACHE_MISS, FCLI_WARN_BITMAP, FCLI_WARN_PALETTE, FCLI_WARN_RASTER,
                  FCLI_WARN_CODEC, FCLI_WARN_N };
 
+/* The server's multimedia clock (MAIN INIT, MULTI_MEDIA_TIME): it read mm
+ * at at_ms (CLOCK_MONOTONIC) and runs on with local time. Under client->lock. */
+struct fcli_mm_clock {
+    int set;
+    uint32_t mm;
+    int64_t at_ms;
+};
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline int64_t fcli_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void fcli_mm_clock_set(struct fcli_mm_clock *k, uint32_t mm, int64_t now_ms)
+{
+    k->set = 1;
+    k->mm = mm;
+    k->at_ms = now_ms;
+}
+
+static inline uint32_t fcli_mm_clock_now(const struct fcli_mm_clock *k, int64_t now_ms)
+{
+    return k->mm + (uint32_t)(now_ms - k->at_ms);
+}
+
+/* A stream's frame (its JPEG, the size it decodes to, where it goes), held
+ * until its time (stream-play.c): data is the holder's own copy. */
+struct fcli_frame {
+    uint32_t mm_time;
+    uint32_t width, height;
+    struct spice_rect dest;
+    const uint8_t *data;
+    uint32_t size;
+};
+
+/* What a stream's STREAM_ACTIVATE_REPORT asked for, and the window so far. */
+struct fcli_stream_report_state {
+    int active;
+    uint32_t unique_id, max_window, timeout_ms;
+    uint32_t frames, drops, drop_run;
+    uint32_t start_mm_time;
+    int64_t start_ms;
+};
+
 /* A video stream (stream.c): frames of width x height drawn on dest of
- * surface_id within clip. */
+ * surface_id within clip, each at its time (stream-play.c). Held: enough
+ * for the time a server stamps frames ahead (the reference's 400 ms) at
+ * 60 frames a second. */
 #define FLOE_CLIENT_MAX_STREAMS 64
+#define FLOE_CLIENT_HELD_FRAMES 32
 struct fcli_stream {
     int used;
     uint32_t surface_id;
@@ -114,9 +166,19 @@ struct fcli_stream {
     uint32_t width, height;
     struct spice_rect dest;
     pixman_region32_t clip;
-    uint32_t last_mm_time;
+    uint64_t arrived;          /* frames that came */
+    uint32_t last_mm_time;     /* the stamp of the last that came */
+    uint32_t interval_ms;      /* between the stamps of the last two (0: not yet) */
+    int shown;                 /* a frame was drawn: the stamp of the last */
+    uint32_t shown_mm_time;
+    struct fcli_frame held[FLOE_CLIENT_HELD_FRAMES];  /* by stamp, oldest first */
+    int n_held;
+    struct fcli_stream_report_state report;
     uint64_t frames, drops;
 };
+
+/* STREAM_REPORTs made, waiting for the display channel to send them. */
+#define FLOE_CLIENT_REPORTS_OUT 8
 
 struct fcli_display {
     struct fcli_surface *surfaces[FLOE_CLIENT_MAX_SURFACES];
@@ -151,7 +213,13 @@ struct fcli_display {
     uint8_t warned_misc[FCLI_WARN_N];
     struct fcli_stream streams[FLOE_CLIENT_MAX_STREAMS];
     struct floe_jpeg *stream_jpeg;  /* made with the first MJPEG frame */
-    uint64_t streams_created, stream_frames, stream_drops, stream_reordered;
+    const struct fcli_mm_clock *mm_clock;   /* the session's (NULL: none) */
+    uint64_t held_bytes;        /* of every stream's held frames */
+    struct spice_stream_report reports_out[FLOE_CLIENT_REPORTS_OUT];
+    int n_reports_out;
+    /* frames drawn, not drawn (of those, late), stamped no later than the
+     * one before */
+    uint64_t streams_created, stream_frames, stream_drops, stream_late, stream_reordered;
     int64_t stream_first_ms, stream_last_ms;   /* when frames were drawn, 0: none yet */
 };
 
@@ -239,6 +307,7 @@ struct floe_client {
     /* by display channel id (monitor); n_displays: 1 + the highest linked */
     struct fcli_display displays[FLOE_CLIENT_MAX_DISPLAYS];
     atomic_int n_displays;
+    struct fcli_mm_clock mm_clock;
     struct fcli_cursor_state cursor;
     struct fcli_inputs_state inputs;
     struct fcli_agent_out agent;

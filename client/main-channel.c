@@ -1,5 +1,6 @@
-/* The MAIN channel: session id and mouse modes from INIT, the VM name, and
- * the channel list that makes the client link its other channels. */
+/* The MAIN channel: session id and mouse modes from INIT, the VM name, the
+ * server's multimedia clock (INIT, MULTI_MEDIA_TIME), and the channel list
+ * that makes the client link its other channels. */
 #include "client/internal.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "protocol/spice/stream.h"
 #include "protocol/spice/varmsgs.h"
 
 static void request_mouse_mode(struct fcli_chan *ch, uint32_t supported, uint32_t current)
@@ -21,6 +23,14 @@ static void request_mouse_mode(struct fcli_chan *ch, uint32_t supported, uint32_
     fcli_chan_send_wbuf(ch, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, &w);
 }
 
+/* The server's multimedia clock reads mm now: video frames play by it. */
+static void set_mm_time(struct floe_client *c, uint32_t mm)
+{
+    pthread_mutex_lock(&c->lock);
+    fcli_mm_clock_set(&c->mm_clock, mm, fcli_now_ms());
+    pthread_mutex_unlock(&c->lock);
+}
+
 static int handle_init(struct fcli_chan *ch, const uint8_t *body, size_t len)
 {
     struct floe_client *c = ch->client;
@@ -33,6 +43,7 @@ static int handle_init(struct fcli_chan *ch, const uint8_t *body, size_t len)
         return -EBADMSG;
     c->session_id = m.session_id;
     c->supported_mouse_modes = m.supported_mouse_modes;
+    set_mm_time(c, m.multi_media_time);
     atomic_store(&c->mouse_mode, (int)m.current_mouse_mode);
     floe_debug("main: session %u, mouse modes supported 0x%x current %u, agent %u",
                m.session_id, m.supported_mouse_modes, m.current_mouse_mode,
@@ -160,8 +171,14 @@ static int main_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body
         return handle_name(ch, body, len);
     case SPICE_MSG_MAIN_UUID:
         return handle_uuid(body, len);
-    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME:
-        return len < 4 ? -EBADMSG : 0;
+    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME: {
+        uint32_t mm;
+
+        if (spice_multi_media_time_parse(body, len, &mm))
+            return -EBADMSG;
+        set_mm_time(ch->client, mm);
+        return 0;
+    }
     case SPICE_MSG_MAIN_AGENT_TOKEN: {
         struct spice_agent_token t;
         struct floe_rbuf r;

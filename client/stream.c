@@ -1,38 +1,36 @@
 /* Video streams of a DISPLAY channel: STREAM_CREATE names an area of a
  * surface, each STREAM_DATA (or STREAM_DATA_SIZED) brings a frame of it,
- * MJPEG, decoded and drawn there (scaled to the area, within the stream's
- * clip) as it arrives, which is the order of its times; STREAM_CLIP,
- * STREAM_DESTROY and STREAM_DESTROY_ALL follow. A stream of another codec
- * is kept so its frames are skipped (logged once). */
+ * MJPEG, handed to stream-play.c, which has stream-draw.c draw it at its
+ * time; STREAM_CLIP, STREAM_ACTIVATE_REPORT, STREAM_DESTROY and
+ * STREAM_DESTROY_ALL follow. A stream of another codec is kept so its
+ * frames are skipped (logged once). */
 #include "client/display.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codecs/jpeg.h"
 #include "common/log.h"
 #include "protocol/spice/stream.h"
 
 
-void fcli_streams_fini(struct fcli_display *d)
+/* Ends stream st; its held frames count as dropped when `count`. */
+static void stream_end(struct fcli_display *d, struct fcli_stream *st, int count)
 {
-    for (int i = 0; i < FLOE_CLIENT_MAX_STREAMS; i++) {
-        if (d->streams[i].used)
-            pixman_region32_fini(&d->streams[i].clip);
-        d->streams[i].used = 0;
-    }
-    floe_jpeg_free(d->stream_jpeg);
-    d->stream_jpeg = NULL;
+    if (!st->used)
+        return;
+    fcli_stream_release(d, st, count);
+    pixman_region32_fini(&st->clip);
+    st->used = 0;
 }
 
-static int64_t mono_ms(void)
+void fcli_streams_fini(struct fcli_display *d)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    for (int i = 0; i < FLOE_CLIENT_MAX_STREAMS; i++)
+        stream_end(d, &d->streams[i], 0);
+    floe_jpeg_free(d->stream_jpeg);
+    d->stream_jpeg = NULL;
 }
 
 static struct fcli_stream *stream_get(struct fcli_display *d, uint32_t id)
@@ -85,8 +83,7 @@ static int stream_create(struct fcli_display *d, const uint8_t *body, size_t len
         return -EBADMSG;
     }
     st = &d->streams[m.id];
-    if (st->used)
-        pixman_region32_fini(&st->clip);
+    stream_end(d, st, 1);
     memset(st, 0, sizeof(*st));
     st->used = 1;
     st->surface_id = m.surface_id;
@@ -106,108 +103,35 @@ static int stream_create(struct fcli_display *d, const uint8_t *body, size_t len
     return 0;
 }
 
-/* Draws a decoded frame of w x h (rows top first) onto dest within the clip. */
-static void frame_draw(struct fcli_display *d, struct fcli_stream *st, pixman_image_t *frame,
-                       const struct spice_rect *dest)
-{
-    struct fcli_surface *s = fcli_display_surface(d, st->surface_id);
-    int dw = dest->right - dest->left, dh = dest->bottom - dest->top;
-    int fw = pixman_image_get_width(frame), fh = pixman_image_get_height(frame);
-    pixman_region32_t where;
-
-    if (!s)
-        return;
-    pixman_region32_init_rect(&where, dest->left, dest->top, (unsigned)dw, (unsigned)dh);
-    pixman_region32_intersect(&where, &where, &st->clip);
-    pixman_region32_intersect_rect(&where, &where, 0, 0, (unsigned)s->width, (unsigned)s->height);
-    if (fw != dw || fh != dh) {
-        pixman_transform_t t;
-
-        /* scaled as the reference's canvas puts a frame: nearest, by the double ratio */
-        pixman_transform_init_scale(&t, pixman_double_to_fixed((double)fw / dw),
-                                    pixman_double_to_fixed((double)fh / dh));
-        pixman_image_set_transform(frame, &t);
-        pixman_image_set_filter(frame, PIXMAN_FILTER_NEAREST, NULL, 0);
-    }
-    pixman_image_set_clip_region32(s->image, &where);
-    pixman_image_composite32(PIXMAN_OP_SRC, frame, NULL, s->image, 0, 0, 0, 0, dest->left,
-                             dest->top, dw, dh);
-    pixman_image_set_clip_region32(s->image, NULL);
-    fcli_display_touched(d, s, &where);
-    pixman_region32_fini(&where);
-}
-
-static int stream_data(struct fcli_display *d, int sized, const uint8_t *body, size_t len)
+static int stream_data(struct fcli_display *d, int sized, const uint8_t *body, size_t len,
+                       int64_t now_ms)
 {
     struct spice_stream_data m;
     struct fcli_stream *st;
-    uint32_t w, h;
-    struct spice_rect dest;
-    pixman_image_t *frame;
-    int rc;
+    struct fcli_frame f;
 
     if ((sized ? spice_stream_data_sized_parse(body, len, &m) :
                  spice_stream_data_parse(body, len, &m)) || !(st = stream_get(d, m.id)))
         return -EBADMSG;
-    w = sized ? m.width : st->width;
-    h = sized ? m.height : st->height;
-    dest = sized ? m.dest : st->dest;
-    if (!w || !h || w > FLOE_CLIENT_MAX_SIDE || h > FLOE_CLIENT_MAX_SIDE || !rect_ok(&dest)) {
-        floe_err("display: stream %u frame of %ux%u to a bad area", m.id, w, h);
+    f = (struct fcli_frame){ .mm_time = m.mm_time, .width = sized ? m.width : st->width,
+                             .height = sized ? m.height : st->height,
+                             .dest = sized ? m.dest : st->dest, .data = m.data,
+                             .size = m.data_size };
+    if (!f.width || !f.height || f.width > FLOE_CLIENT_MAX_SIDE ||
+        f.height > FLOE_CLIENT_MAX_SIDE || !rect_ok(&f.dest)) {
+        floe_err("display: stream %u frame of %ux%u to a bad area", m.id, f.width, f.height);
         return -EBADMSG;
     }
     if (st->codec != SPICE_VIDEO_CODEC_TYPE_MJPEG)
         return 0;
-    if (!d->stream_jpeg && !(d->stream_jpeg = floe_jpeg_new()))
-        return 0;
-    frame = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, NULL, 0);
-    if (!frame)
-        return 0;
-    rc = floe_jpeg_decode(d->stream_jpeg, m.data, m.data_size, pixman_image_get_data(frame),
-                          (int)w, (int)h, pixman_image_get_stride(frame));
-    if (rc) {
-        /* one bad frame is dropped; the next one replaces it */
-        st->drops++;
-        d->stream_drops++;
-        floe_debug("display: stream %u frame does not decode (%d)", m.id, rc);
-        pixman_image_unref(frame);
-        return 0;
-    }
-    if (!st->top_down) {
-        /* rows bottom first: turned over */
-        pixman_transform_t t;
-
-        pixman_transform_init_scale(&t, pixman_int_to_fixed(1), pixman_int_to_fixed(-1));
-        pixman_transform_translate(&t, NULL, 0, pixman_int_to_fixed((int)h));
-        pixman_image_set_transform(frame, &t);
-        {
-            pixman_image_t *up = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, NULL, 0);
-
-            if (up)
-                pixman_image_composite32(PIXMAN_OP_SRC, frame, NULL, up, 0, 0, 0, 0, 0, 0,
-                                         (int)w, (int)h);
-            pixman_image_unref(frame);
-            if (!up)
-                return 0;
-            frame = up;
-        }
-    }
-    /* frames come in their order: a stamp that goes back says otherwise */
-    if (st->frames && (int32_t)(m.mm_time - st->last_mm_time) <= 0)
-        d->stream_reordered++;
-    st->last_mm_time = m.mm_time;
-    st->frames++;
-    d->stream_frames++;
-    d->stream_last_ms = mono_ms();
-    if (!d->stream_first_ms)
-        d->stream_first_ms = d->stream_last_ms;
-    frame_draw(d, st, frame, &dest);
-    pixman_image_unref(frame);
+    fcli_stream_arrive(d, st, &f, now_ms);
     return 0;
 }
 
-int fcli_stream_message(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len)
+int fcli_stream_message(struct fcli_display *d, uint16_t type, const uint8_t *body, size_t len,
+                        int64_t now_ms)
 {
+    struct spice_stream_activate_report a;
     struct spice_stream_clip c;
     struct fcli_stream *st;
     uint32_t id;
@@ -216,26 +140,27 @@ int fcli_stream_message(struct fcli_display *d, uint16_t type, const uint8_t *bo
     case SPICE_MSG_DISPLAY_STREAM_CREATE:
         return stream_create(d, body, len);
     case SPICE_MSG_DISPLAY_STREAM_DATA:
-        return stream_data(d, 0, body, len);
+        return stream_data(d, 0, body, len, now_ms);
     case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED:
-        return stream_data(d, 1, body, len);
+        return stream_data(d, 1, body, len, now_ms);
     case SPICE_MSG_DISPLAY_STREAM_CLIP:
         if (spice_stream_clip_parse(body, len, &c) || !(st = stream_get(d, c.id)))
             return -EBADMSG;
         clip_set(st, &c.clip);
         return 0;
+    case SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT:
+        if (spice_stream_activate_report_parse(body, len, &a) || !(st = stream_get(d, a.stream_id)))
+            return -EBADMSG;
+        fcli_stream_activate_report(d, st, &a);
+        return 0;
     case SPICE_MSG_DISPLAY_STREAM_DESTROY:
         if (spice_stream_destroy_parse(body, len, &id) || !(st = stream_get(d, id)))
             return -EBADMSG;
-        pixman_region32_fini(&st->clip);
-        st->used = 0;
+        stream_end(d, st, 1);
         return 0;
     case SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL:
-        for (int i = 0; i < FLOE_CLIENT_MAX_STREAMS; i++) {
-            if (d->streams[i].used)
-                pixman_region32_fini(&d->streams[i].clip);
-            d->streams[i].used = 0;
-        }
+        for (int i = 0; i < FLOE_CLIENT_MAX_STREAMS; i++)
+            stream_end(d, &d->streams[i], 1);
         return 0;
     }
     return -EBADMSG;

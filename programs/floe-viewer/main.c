@@ -57,14 +57,16 @@ static void usage(FILE *f)
             "\n"
             "Headless runs print one line at the end:\n"
             "  frames=N bytes=N fps=N size=WxH [streams=N stream_draws=N stream_fps=N\n"
-            "  stream_reordered=N]\n"
+            "  stream_reordered=N stream_drops=N stream_late=N]\n"
             "and with several monitors one line for each, starting monitor=K (from 0).\n"
             "frames counts canvas updates: bursts of drawing on the primary surface,\n"
             "a burst ending when no display data came for 8 ms; bytes counts every byte\n"
             "received on every channel; fps is frames per second of the run; size is\n"
-            "the primary surface; stream_draws counts video frames drawn, stream_fps is\n"
-            "their rate from the first to the last, stream_reordered the frames stamped\n"
-            "no later than the one before them. With a window, each monitor (display\n"
+            "the primary surface; stream_draws counts video frames drawn (each at its\n"
+            "time on the server's clock), stream_fps is their rate from the first to the\n"
+            "last, stream_reordered the frames stamped no later than the one before\n"
+            "them, stream_drops the frames not drawn and stream_late those of them that\n"
+            "came or fell late. With a window, each monitor (display\n"
             "channel) gets a window of its own. --measure-latency first prints\n"
             "  latency_ms min=N median=N max=N n=N\n"
             "(milliseconds from sending a key to the first changed pixel on the canvas,\n"
@@ -324,11 +326,13 @@ static void print_summary(struct floe_client *c, int64_t elapsed_ms)
         printf("frames=%llu bytes=%llu fps=%.1f size=%dx%d", (unsigned long long)st.frames,
                (unsigned long long)st.bytes_in, secs > 0 ? st.frames / secs : 0.0, st.width, st.height);
         if (st.streams)
-            printf(" streams=%llu stream_draws=%llu stream_fps=%.1f stream_reordered=%llu",
+            printf(" streams=%llu stream_draws=%llu stream_fps=%.1f stream_reordered=%llu"
+                   " stream_drops=%llu stream_late=%llu",
                    (unsigned long long)st.streams, (unsigned long long)st.stream_frames,
                    st.stream_span_ms && st.stream_frames > 1
                        ? (st.stream_frames - 1) * 1000.0 / st.stream_span_ms : 0.0,
-                   (unsigned long long)st.stream_reordered);
+                   (unsigned long long)st.stream_reordered, (unsigned long long)st.stream_drops,
+                   (unsigned long long)st.stream_late);
         printf("\n");
     }
     fflush(stdout);

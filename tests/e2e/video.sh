@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The demo's full-screen video (--demo-video full) to a headless floe-viewer:
 # the server streams it (STREAM_CREATE, frames coded on the encoding pool at
-# the client's quality), the viewer draws the frames in the order of their
-# stamps at a rate far above what a stalled coder gives (a loose floor, not a
-# timing), and once the video stops (freeze) the stream ends with the exact
-# pixels: the viewer's picture equals the server's. Then through the shaping
+# the client's quality), the viewer draws the frames at their stamps, in
+# their order, at a rate far above what a stalled coder gives (a loose
+# floor, not a timing), answers STREAM_ACTIVATE_REPORT with STREAM_REPORTs
+# (the server counts them), and once the video stops (freeze) the stream
+# ends with the exact pixels: the viewer's picture equals the server's. Then through the shaping
 # proxy at 1.5 Mbit/s: the stream's quality drops below the best and frames
 # still play in order (once the cap is lifted the quality it climbs back to
 # is printed: how fast depends on how busy the machine is). The video in a
@@ -35,6 +36,11 @@ else
 fi
 # (its quality is the client's pace's: a viewer short of CPU gets less)
 echo "stream quality on loopback: $(quality)"
+# the server asked for reports (every 10 frames or 1 s) and the viewer sends them
+reports() { ctl clients | sed -n 's/.*stream_reports=\([0-9]*\).*/\1/p' | head -n 1; }
+has_reports() { [ "$(reports)" -ge 2 ]; }
+wait_for 20 has_reports && pass "floe-viewer sent $(reports) STREAM_REPORTs on the stream" ||
+    fail "floe-viewer sent $(reports) STREAM_REPORTs: $(ctl clients)"
 # the video stops; 1 s later the stream ends with the box's exact pixels
 ctl freeze >/dev/null
 sleep 1.5

@@ -76,9 +76,12 @@ struct floe_client_stats {
     uint64_t messages_in;     /* messages received on every channel */
     int width, height;        /* primary surface size (0 if none) */
     uint64_t streams;         /* video streams the server created */
-    uint64_t stream_frames;   /* their frames drawn */
+    uint64_t stream_frames;   /* their frames drawn, each at its time */
     uint64_t stream_reordered;  /* frames stamped no later than the stream's frame before */
     uint64_t stream_span_ms;  /* from the first stream frame drawn to the last */
+    uint64_t stream_drops;    /* frames not drawn: late, stamped before one drawn, beyond
+                                 what is held, not decoded, held when the stream ended */
+    uint64_t stream_late;     /* of those, the frames that came or fell late */
 };
 
 /* Parses spice://HOST:PORT[?password=P] or spice://HOST?port=N[&password=P],
