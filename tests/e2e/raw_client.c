@@ -542,7 +542,8 @@ static void test_cursor_channel(void **st)
 
 /* DISPLAY: after DISPLAY_INIT, the reference order: INVAL_ALL_PALETTES,
  * SURFACE_CREATE, DRAW_COPYs covering the whole surface (uncompressed, as
- * the client asked), MONITORS_CONFIG, MARK. */
+ * the client asked), MONITORS_CONFIG; then the off-screen surface (the
+ * demo's wallpaper) whole, and MARK. */
 static void test_display_sync(void **st)
 {
     static uint8_t body[4 << 20];
@@ -582,7 +583,25 @@ static void test_display_sync(void **st)
     assert_int_equal(floe_le16(body), 1);
     assert_int_equal(floe_le32(body + 4 + 8), w);
     assert_int_equal(floe_le32(body + 4 + 12), h);
-    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_DISPLAY_MARK);
+    /* then the demo's wallpaper, an off-screen surface, whole (LZ, the one
+     * coding every client shares), then MARK */
+    assert_int_equal(read_msg(d, body, sizeof(body), &len), SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    assert_int_equal(floe_le32(body), 1);
+    assert_int_equal(floe_le32(body + 4), w);
+    assert_int_equal(floe_le32(body + 8), h);
+    assert_int_equal(floe_le32(body + 16), 0);
+    area = 0;
+    while ((t = read_msg(d, body, sizeof(body), &len)) == SPICE_MSG_DISPLAY_DRAW_COPY) {
+        assert_int_equal(spice_draw_copy_parse(body, len, &dc), 0);
+        assert_int_equal(dc.base.surface_id, 1);
+        assert_int_equal(dc.image.desc.type, SPICE_IMAGE_LZ_RGB);
+        area += (uint64_t)(dc.base.box.right - dc.base.box.left) *
+                (uint64_t)(dc.base.box.bottom - dc.base.box.top);
+        if (++acked % 20 == 0)
+            send_msg(d, SPICE_MSGC_ACK, NULL, 0);
+    }
+    assert_int_equal(area, (uint64_t)w * h);
+    assert_int_equal(t, SPICE_MSG_DISPLAY_MARK);
     close(d);
     close(m);
 }
