@@ -66,6 +66,7 @@ struct fsrv_stream_enc {
     uint64_t min_rtt_us;
     uint64_t pong_us, pong_bytes;  /* the last PONG of a stream PING: when, bytes before it */
     unsigned reports, drops;
+    int fixed_quality;             /* FLOE_TEST_STREAM_QUALITY (benches): 0 when unset */
 };
 
 static void frame_free(struct fsrv_frame *f)
@@ -368,6 +369,7 @@ void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const 
         fsrv_stream_rate_restart(&se->rate, pixels, fsrv_now_ms());
     else
         fsrv_stream_rate_init(&se->rate, ss ? ss->bandwidth_bps : 0, pixels, fsrv_now_ms());
+    fsrv_stream_rate_fix(&se->rate, se->fixed_quality);
     se->streamed = 1;
     se->n_pings = 0;
     se->pong_us = 0;
@@ -391,13 +393,18 @@ void fsrv_stream_enc_describe(const struct fsrv_stream_enc *se, char *out, size_
 struct fsrv_stream_enc *fsrv_stream_enc_new(struct fsrv_chan *c)
 {
     struct fsrv_stream_enc *se = calloc(1, sizeof(*se));
+    const char *q;
 
     if (!se)
         return NULL;
     se->srv = c->srv;
     se->chan = c;
     se->reports_cap = spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_STREAM_REPORT);
+    /* a bench sweeps the quality: every frame at it, none skipped */
+    if ((q = getenv("FLOE_TEST_STREAM_QUALITY")))
+        se->fixed_quality = atoi(q);
     fsrv_stream_rate_init(&se->rate, 0, 1, fsrv_now_ms());
+    fsrv_stream_rate_fix(&se->rate, se->fixed_quality);
     return se;
 }
 
