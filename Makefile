@@ -6,7 +6,7 @@ SAN     ?= 0
 CC      ?= cc
 V       ?= 0
 
-PKGS_COMMON := pixman-1 libpng zlib liblz4 libturbojpeg
+PKGS_COMMON := pixman-1 libpng zlib liblz4 libturbojpeg libjpeg
 PKGS_SERVER := libuv openssl
 PKGS_DEMO   := freetype2
 PKGS_CLIENT := sdl2 openssl
