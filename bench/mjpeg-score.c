@@ -21,7 +21,10 @@
  *               the JPEG a viewer shows then (the last one sent at or
  *               before it): with every frame sent, equal to ssim
  *   psnr        RGB PSNR of the JPEGs against their frames, in dB (colour,
- *               which SSIM of luma leaves out) */
+ *               which SSIM of luma leaves out)
+ *   quality     the first JPEG's quality, read from its luma quantization
+ *               table: the libjpeg quality whose scaled standard table
+ *               (ITU T.81 Annex K) holds the same 64 values, else "other" */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -149,6 +152,50 @@ static double ssim(const float *a, const float *b)
     return sum / ((double)(film.w - 2 * WIN_R) * (film.h - 2 * WIN_R));
 }
 
+/* ---- the quality a JPEG was made at ---- */
+
+static const int std_luma[64] = {
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+};
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* libjpeg's quality 1..100 whose luma table the JPEG's first 8-bit table
+ * 0 is (the values compared sorted, so zigzag order does not matter); 0
+ * when none is */
+static int jpeg_quality(const unsigned char *j, size_t len)
+{
+    int got[64], want[64];
+
+    for (size_t i = 2; i + 4 + 65 <= len; i++) {
+        if (j[i] != 0xff || j[i + 1] != 0xdb || (j[i + 4] & 0xff) != 0)
+            continue;
+        for (int k = 0; k < 64; k++)
+            got[k] = j[i + 5 + k];
+        qsort(got, 64, sizeof(int), cmp_int);
+        for (int q = 1; q <= 100; q++) {
+            int scale = q < 50 ? 5000 / q : 200 - 2 * q;
+
+            for (int k = 0; k < 64; k++) {
+                int v = (std_luma[k] * scale + 50) / 100;
+
+                want[k] = v < 1 ? 1 : v > 255 ? 255 : v;
+            }
+            qsort(want, 64, sizeof(int), cmp_int);
+            if (memcmp(got, want, sizeof(got)) == 0)
+                return q;
+        }
+        return 0;
+    }
+    return 0;
+}
+
 /* ---- frames ---- */
 
 static double match_error(const float *y, int t, float *src)
@@ -202,7 +249,7 @@ int main(int argc, char **argv)
     size_t npx, cap = 0, len;
     unsigned char *jpeg = NULL, *rgb;
     float *y, *shown, *src;
-    int frames = 0, first = -1, last = -1, flipped = 0;
+    int frames = 0, first = -1, last = -1, flipped = 0, quality = -1;
     double bytes = 0, ssim_sum = 0, shown_sum = 0, sq_err = 0;
     long shown_n = 0;
 
@@ -221,6 +268,8 @@ int main(int argc, char **argv)
         int w, h, sub, cs, t, from, to, best = -1;
         double best_e = 0;
 
+        if (quality < 0)
+            quality = jpeg_quality(jpeg, len);
         if (tjDecompressHeader3(dec, jpeg, len, &w, &h, &sub, &cs) < 0)
             die("a frame is not a JPEG");
         if (w != film.w || h != film.h)
@@ -294,10 +343,10 @@ int main(int argc, char **argv)
     if (frames == 0)
         die("no frames");
     printf("frames=%d first=%d last=%d bytes=%.0f kbps=%.1f ssim=%.5f shown_ssim=%.5f psnr=%.2f "
-           "flipped=%d\n",
+           "flipped=%d quality=%d\n",
            frames, first, last, bytes,
            bytes * 8 / ((double)(last - first + 1) / film.fps) / 1000, ssim_sum / frames,
            shown_sum / shown_n, 10 * log10(255.0 * 255 * 3 * npx * frames / (sq_err + 1e-9)),
-           flipped);
+           flipped, quality);
     return 0;
 }

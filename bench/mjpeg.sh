@@ -13,7 +13,8 @@
 # against the frame a viewer shows then (shown_ssim), and the stream's
 # kbit/s at the film's pace.
 #
-# Debian's library is run once at its own rate control. floe's is run at
+# Debian's library is run once at its own rate control (the quality of its
+# first frame, read from its quantization table, goes into the table). floe's is run at
 # each quality of BENCH_MJPEG_QUALITIES, fixed for every frame
 # (FLOE_TEST_STREAM_QUALITY). floe's kbit/s at the reference's SSIM is
 # interpolated between the two qualities whose SSIMs bracket it (linear in
@@ -22,7 +23,7 @@
 #
 #   bench/mjpeg.sh [BIN]     (default build/bin; the library is BIN/../lib)
 # Environment: BENCH_MJPEG_SIZE (640x480), BENCH_MJPEG_SECONDS (10),
-# BENCH_MJPEG_QUALITIES ("50 60 70 80 90"), BENCH_MJPEG_CLIENT
+# BENCH_MJPEG_QUALITIES ("70 76 78 80 82 84 90"), BENCH_MJPEG_CLIENT
 # (remote-viewer when installed, else floe-viewer), REF_LIB (Debian's
 # library). Writes BUILD/bench/mjpeg.csv.
 set -eu
@@ -37,7 +38,7 @@ FLOE_LIB=$BUILD/lib/libspice-server.so.1
 REF_LIB=${REF_LIB:-/usr/lib/x86_64-linux-gnu/libspice-server.so.1}
 SIZE=${BENCH_MJPEG_SIZE:-640x480}
 SECS=${BENCH_MJPEG_SECONDS:-10}
-QUALITIES=${BENCH_MJPEG_QUALITIES:-50 60 70 80 90}
+QUALITIES=${BENCH_MJPEG_QUALITIES:-70 76 78 80 82 84 90}
 FPS=25
 CLIENT=${BENCH_MJPEG_CLIENT:-}
 if [ -z "$CLIENT" ]; then
@@ -129,7 +130,7 @@ read -r mq mssim mkbps _ <<<"$match"
 mkdir -p "$OUT"
 {
     echo "library,quality,frames,kbps,shown_ssim,ssim,psnr,client,size,seconds"
-    echo "debian,rate control,$(field frames "$ref"),$ref_kbps,$ref_ssim,$(field ssim "$ref"),$(field psnr "$ref"),$CLIENT,$SIZE,$SECS"
+    echo "debian,$(field quality "$ref"),$(field frames "$ref"),$ref_kbps,$ref_ssim,$(field ssim "$ref"),$(field psnr "$ref"),$CLIENT,$SIZE,$SECS"
     while read -r q s k f s2 p; do
         echo "floe,$q,$f,$k,$s,$s2,$p,$CLIENT,$SIZE,$SECS"
     done <"$T/floe.rows"
