@@ -8,16 +8,27 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
 #include <turbojpeg.h>
 
+#include "codecs/jpeg-huff.h"
 #include "codecs/lz.h"
+
+/* A video's frames: Huffman tables optimized for one frame in this many
+ * (a second pass over its coefficients, which doubles its coding time at
+ * 1280x720 and up), kept for the frames between */
+#define LEARN_EVERY 8
 
 struct floe_jpeg {
     tjhandle dec;
     int quality;    /* the codec table's, from its params */
+    /* floe_jpeg_encode_frame: the tables learned, completed */
+    struct floe_jpeg_huff huff[4];
+    int huff_quality;             /* the quality they were learned at; 0: none yet */
+    int huff_uses;                /* frames coded with them since */
 };
 
 /* The byte order of an xRGB word in memory. */
@@ -105,8 +116,23 @@ static void dest_term(j_compress_ptr c)
     (void)c;
 }
 
-int floe_jpeg_encode(struct floe_jpeg *j, const uint32_t *pixels, int width, int height,
-                     int stride_bytes, int quality, struct floe_bytes *out)
+/* Huffman tables t (DC and AC of luma, then of chroma) for c's next image. */
+static void tables_set(j_compress_ptr c, const struct floe_jpeg_huff *t)
+{
+    JHUFF_TBL *to[4] = { c->dc_huff_tbl_ptrs[0], c->ac_huff_tbl_ptrs[0], c->dc_huff_tbl_ptrs[1],
+                         c->ac_huff_tbl_ptrs[1] };
+
+    for (int i = 0; i < 4; i++) {
+        memcpy(to[i]->bits, t[i].bits, sizeof(t[i].bits));
+        memcpy(to[i]->huffval, t[i].vals, sizeof(t[i].vals));
+        to[i]->sent_table = FALSE;
+    }
+}
+
+/* The JPEG of the picture appended to out, with the Huffman tables t, or
+ * (t NULL) with tables optimized for it. */
+static int compress(const uint32_t *pixels, int width, int height, int stride_bytes, int quality,
+                    const struct floe_jpeg_huff *t, struct floe_bytes *out)
 {
     struct jpeg_compress_struct c;
     struct enc_error err;
@@ -116,10 +142,7 @@ int floe_jpeg_encode(struct floe_jpeg *j, const uint32_t *pixels, int width, int
     unsigned long room;
     JSAMPROW *rows;
 
-    if (!j || !out || quality < 1 || quality > 100 ||
-        check_picture(pixels, width, height, stride_bytes) < 0)
-        return -EINVAL;
-    /* the worst case TurboJPEG itself states: optimized tables only shrink it */
+    /* the worst case TurboJPEG itself states: other tables only shrink it */
     room = tjBufSize(width, height, SUBSAMPLING);
     if (room == (unsigned long)-1)
         return -EINVAL;
@@ -146,14 +169,17 @@ int floe_jpeg_encode(struct floe_jpeg *j, const uint32_t *pixels, int width, int
     c.image_height = (JDIMENSION)height;
     c.input_components = 4;
     c.in_color_space = PIXEL_SPACE;
-    /* YCbCr 4:2:0 with the standard tables, as the reference's libjpeg
-     * makes them; Huffman tables made for each picture (a second pass over
-     * its coefficients): about 9% fewer bytes for the same pixels, still a
-     * baseline JPEG any decoder reads */
+    /* YCbCr 4:2:0 with the standard quantization tables, as the
+     * reference's libjpeg makes them; Huffman tables made for the picture
+     * (a second pass over its coefficients) or for one like it: about 9%
+     * fewer bytes for the same pixels, still a baseline JPEG any decoder
+     * reads */
     jpeg_set_defaults(&c);
     jpeg_set_quality(&c, quality, TRUE);
     c.dct_method = JDCT_ISLOW;
-    c.optimize_coding = TRUE;
+    if (t)
+        tables_set(&c, t);
+    c.optimize_coding = !t;
     jpeg_start_compress(&c, TRUE);
     while (c.next_scanline < c.image_height)
         jpeg_write_scanlines(&c, rows + c.next_scanline, c.image_height - c.next_scanline);
@@ -162,6 +188,43 @@ int floe_jpeg_encode(struct floe_jpeg *j, const uint32_t *pixels, int width, int
     jpeg_destroy_compress(&c);
     free(rows);
     return 0;
+}
+
+int floe_jpeg_encode(struct floe_jpeg *j, const uint32_t *pixels, int width, int height,
+                     int stride_bytes, int quality, struct floe_bytes *out)
+{
+    if (!j || !out || quality < 1 || quality > 100 ||
+        check_picture(pixels, width, height, stride_bytes) < 0)
+        return -EINVAL;
+    return compress(pixels, width, height, stride_bytes, quality, NULL, out);
+}
+
+int floe_jpeg_encode_frame(struct floe_jpeg *j, const uint32_t *pixels, int width, int height,
+                           int stride_bytes, int quality, struct floe_bytes *out)
+{
+    size_t at = out ? out->len : 0;
+    int ret;
+
+    if (!j || !out || quality < 1 || quality > 100 ||
+        check_picture(pixels, width, height, stride_bytes) < 0)
+        return -EINVAL;
+    if (j->huff_quality == quality && j->huff_uses < LEARN_EVERY - 1) {
+        ret = compress(pixels, width, height, stride_bytes, quality, j->huff, out);
+        if (ret != -EIO) {
+            j->huff_uses += ret == 0;
+            return ret;
+        }
+    }
+    /* learn: this frame's own tables, kept with a code for every symbol */
+    j->huff_quality = 0;
+    ret = compress(pixels, width, height, stride_bytes, quality, NULL, out);
+    if (ret == 0 && floe_jpeg_huff_read(out->data + at, out->len - at, j->huff) == 0) {
+        for (int i = 0; i < 4; i++)
+            floe_jpeg_huff_complete(&j->huff[i], i & 1);
+        j->huff_quality = quality;
+        j->huff_uses = 0;
+    }
+    return ret;
 }
 
 /* The header alone: a JPEG of exactly w x h, or -EBADMSG. */

@@ -40,6 +40,14 @@ void floe_jpeg_free(struct floe_jpeg *j);
 int floe_jpeg_encode(struct floe_jpeg *j, const uint32_t *pixels, int width, int height,
                      int stride_bytes, int quality, struct floe_bytes *out);
 
+/* The same for a video's frame, one of a run of alike pictures coded with
+ * this j: Huffman tables optimized for one frame in 8 (or at a new
+ * quality) are kept, completed, for the frames after it, which are then
+ * coded in one pass. Frames of other content, even other sizes, still
+ * code right, with tables less fit. */
+int floe_jpeg_encode_frame(struct floe_jpeg *j, const uint32_t *pixels, int width, int height,
+                           int stride_bytes, int quality, struct floe_bytes *out);
+
 /* Decodes the JPEG in[0..len) into out, a caller-owned buffer of out_h rows
  * of out_stride_bytes (>= 4 * out_w, a multiple of 4), as xRGB words with
  * the top byte 0. The JPEG's own size is read from its header first and

@@ -54,7 +54,7 @@ struct fsrv_stream_enc {
     struct fsrv_chan *chan;
     struct frame_job *job;         /* the coding on the worker pool, or NULL */
     int orphan;                    /* the channel is gone: the job's end frees this */
-    struct floe_jpeg *jpeg;        /* used by one job at a time */
+    struct floe_jpeg *jpeg;        /* used by one job at a time; learns the stream's Huffman tables */
     struct fsrv_stream_rate rate;
     int reports_cap;               /* the client sends STREAM_REPORTs */
     int streamed;                  /* it joined a stream before: its rate is the link's */
@@ -230,7 +230,7 @@ static void job_work(uv_work_t *req)
     struct frame_job *j = (struct frame_job *)req;
     const struct fsrv_frame *f = j->m->frame;
 
-    j->rc = floe_jpeg_encode(j->se->jpeg, f->pixels, f->width, f->height, f->width * 4,
+    j->rc = floe_jpeg_encode_frame(j->se->jpeg, f->pixels, f->width, f->height, f->width * 4,
                              j->quality, &j->jpeg);
 }
 
