@@ -22,9 +22,10 @@
  *               before it): with every frame sent, equal to ssim
  *   psnr        RGB PSNR of the JPEGs against their frames, in dB (colour,
  *               which SSIM of luma leaves out)
- *   quality     the first JPEG's quality, read from its luma quantization
- *               table: the libjpeg quality whose scaled standard table
- *               (ITU T.81 Annex K) holds the same 64 values, else "other" */
+ *   quality     the JPEGs' quality, read from each one's luma quantization
+ *               table (the libjpeg quality whose scaled standard table,
+ *               ITU T.81 Annex K, holds the same 64 values; 0: none does):
+ *               the one most frames have; quality_share: their part */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -249,7 +250,7 @@ int main(int argc, char **argv)
     size_t npx, cap = 0, len;
     unsigned char *jpeg = NULL, *rgb;
     float *y, *shown, *src;
-    int frames = 0, first = -1, last = -1, flipped = 0, quality = -1;
+    int frames = 0, first = -1, last = -1, flipped = 0, quality = 0, by_quality[101] = { 0 };
     double bytes = 0, ssim_sum = 0, shown_sum = 0, sq_err = 0;
     long shown_n = 0;
 
@@ -268,8 +269,7 @@ int main(int argc, char **argv)
         int w, h, sub, cs, t, from, to, best = -1;
         double best_e = 0;
 
-        if (quality < 0)
-            quality = jpeg_quality(jpeg, len);
+        by_quality[jpeg_quality(jpeg, len)]++;
         if (tjDecompressHeader3(dec, jpeg, len, &w, &h, &sub, &cs) < 0)
             die("a frame is not a JPEG");
         if (w != film.w || h != film.h)
@@ -342,11 +342,14 @@ int main(int argc, char **argv)
     }
     if (frames == 0)
         die("no frames");
+    for (int q = 1; q <= 100; q++)
+        if (by_quality[q] > by_quality[quality])
+            quality = q;
     printf("frames=%d first=%d last=%d bytes=%.0f kbps=%.1f ssim=%.5f shown_ssim=%.5f psnr=%.2f "
-           "flipped=%d quality=%d\n",
+           "flipped=%d quality=%d quality_share=%.2f\n",
            frames, first, last, bytes,
            bytes * 8 / ((double)(last - first + 1) / film.fps) / 1000, ssim_sum / frames,
            shown_sum / shown_n, 10 * log10(255.0 * 255 * 3 * npx * frames / (sq_err + 1e-9)),
-           flipped, quality);
+           flipped, quality, (double)by_quality[quality] / frames);
     return 0;
 }

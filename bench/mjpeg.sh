@@ -13,8 +13,9 @@
 # against the frame a viewer shows then (shown_ssim), and the stream's
 # kbit/s at the film's pace.
 #
-# Debian's library is run once at its own rate control (the quality of its
-# first frame, read from its quantization table, goes into the table). floe's is run at
+# Debian's library is run once at its own rate control (the quality most
+# of its frames have, read from their quantization tables, goes into the
+# table), and so is floe's, for comparison. floe's is run at
 # each quality of BENCH_MJPEG_QUALITIES, fixed for every frame
 # (FLOE_TEST_STREAM_QUALITY). floe's kbit/s at the reference's SSIM is
 # interpolated between the two qualities whose SSIMs bracket it (linear in
@@ -94,19 +95,24 @@ play() {
     kill -TERM "$host" 2>/dev/null || true; wait "$host" 2>/dev/null || true
     sleep 0.5
     kill -INT "$ts" 2>/dev/null || true; wait "$ts" 2>/dev/null || true
-    # every STREAM_DATA (123) the library sent, its payload a line
+    # every STREAM_DATA (123) the library sent, its payload a line; each
+    # one the dissector saw must have its payload
     tshark -r "$T/$name.pcapng" -d "tcp.port==$port,spice" -T fields -E occurrence=a \
         -e tcp.srcport -e spice.message_type -e spice.stream_data 2>/dev/null |
-        awk -F'\t' -v p="$port" '$1 == p && $3 != "" { print $2 "\t" $3 }' >"$T/$name.data"
-    n=$(awk -F'\t' '{ c += gsub(/(^|,)123(,|$)/, "&", $1) } END { print c + 0 }' "$T/$name.data")
-    cut -f2 "$T/$name.data" | tr ',' '\n' >"$T/$name.hex"
+        awk -F'\t' -v p="$port" '$1 == p { print $2 "\t" $3 }' >"$T/$name.data"
+    n=$(cut -f1 "$T/$name.data" | tr ',' '\n' | grep -c '^123$' || true)
+    cut -f2 "$T/$name.data" | tr ',' '\n' | grep . >"$T/$name.hex" || true
     [ "$(wc -l <"$T/$name.hex")" -gt 10 ] || die "$name: fewer than 10 stream frames captured"
+    [ "$(wc -l <"$T/$name.hex")" = "$n" ] ||
+        die "$name: $n STREAM_DATA in the capture, $(wc -l <"$T/$name.hex") payloads read"
     "$SCORE" "$T/film" <"$T/$name.hex" || die "$name: frames not scored"
 }
 
 echo "MJPEG at equal SSIM: a ${SIZE} film, $SECS s at $FPS frames/s, to $CLIENT on loopback:" >&2
 ref=$(play ref "$REF_LIB")
 echo "  Debian's library: $ref" >&2
+own=$(play floe-own "$FLOE_LIB")
+echo "  floe's library at its own rate control: $own" >&2
 : >"$T/floe.rows"
 for q in $QUALITIES; do
     line=$(play "floe-q$q" "$FLOE_LIB" "$q")
@@ -131,6 +137,7 @@ mkdir -p "$OUT"
 {
     echo "library,quality,frames,kbps,shown_ssim,ssim,psnr,client,size,seconds"
     echo "debian,$(field quality "$ref"),$(field frames "$ref"),$ref_kbps,$ref_ssim,$(field ssim "$ref"),$(field psnr "$ref"),$CLIENT,$SIZE,$SECS"
+    echo "floe own,$(field quality "$own"),$(field frames "$own"),$(field kbps "$own"),$(field shown_ssim "$own"),$(field ssim "$own"),$(field psnr "$own"),$CLIENT,$SIZE,$SECS"
     while read -r q s k f s2 p; do
         echo "floe,$q,$f,$k,$s,$s2,$p,$CLIENT,$SIZE,$SECS"
     done <"$T/floe.rows"

@@ -98,6 +98,7 @@ mjpeg_table() {
     echo "| libspice-server | JPEG quality | frames | kbit/s | SSIM (luma) | RGB PSNR dB |"
     echo "|---|---|---|---|---|---|"
     awk -F, 'NR > 1 && $1 == "debian" { printf "| Debian | %s (its rate control) | %s | %.0f | %.4f | %.2f |\n", $2 == 0 ? "other" : $2, $3, $4, $5, $7 }
+             NR > 1 && $1 == "floe own" { printf "| floe | %s (its rate control) | %s | %.0f | %.4f | %.2f |\n", $2 == 0 ? "other" : $2, $3, $4, $5, $7 }
              NR > 1 && $1 == "floe" { printf "| floe | %s (fixed) | %s | %.0f | %.4f | %.2f |\n", $2, $3, $4, $5, $7 }
              NR > 1 && $1 == "floe at equal ssim" { if ($2 ~ /none/) print "| floe at Debian'"'"'s SSIM | none of its qualities reaches it | | | | |"
                  else printf "| **floe at Debian'"'"'s SSIM** | %s, interpolated | | **%.0f** | %.4f | |\n", $2, $4, $5 }

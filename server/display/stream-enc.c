@@ -251,15 +251,6 @@ static struct fsrv_msg *written(struct fsrv_stream_enc *se, struct fsrv_msg *out
     return out;
 }
 
-/* Whether c's queue holds a newer frame of the stream: the newest wins. */
-static int newer_queued(const struct fsrv_chan *c, uint32_t stream_id)
-{
-    for (const struct fsrv_qitem *q = c->head; q; q = q->next)
-        if (q->msg->frame && q->msg->frame->stream_id == stream_id)
-            return 1;
-    return 0;
-}
-
 static void enc_destroy(struct fsrv_stream_enc *se)
 {
     floe_jpeg_free(se->jpeg);
@@ -284,11 +275,8 @@ static void job_after(uv_work_t *req, int status)
         out = coding_add(j->m->frame, j->quality, &j->jpeg);
     else
         floe_warn("stream %u: JPEG of a frame failed (%d)", j->m->frame->stream_id, j->rc);
-    if (out && newer_queued(c, j->m->frame->stream_id)) {
-        se->drops++;
-        fsrv_msg_unref(out);
-        out = NULL;
-    }
+    /* a newer frame queued meanwhile does not waste this one: coded, it
+     * goes; a slow link shows as frames replaced while still queued */
     if (out) {
         written(se, out, j->quality, j->jpeg.len);
         maybe_ping(se);   /* at the head first: the frame goes before it */
