@@ -15,8 +15,8 @@
 #
 # Debian's library is run once at its own rate control (the quality most
 # of its frames have, read from their quantization tables, goes into the
-# table), and so is floe's, for comparison. floe's is run at
-# each quality of BENCH_MJPEG_QUALITIES, fixed for every frame
+# table), and so is floe's, for comparison. Then floe's runs at each
+# quality of BENCH_MJPEG_QUALITIES, fixed for every frame
 # (FLOE_TEST_STREAM_QUALITY). floe's kbit/s at the reference's SSIM is
 # interpolated between the two qualities whose SSIMs bracket it (linear in
 # log kbit/s against SSIM); when none reaches it, the best is given
