@@ -6,7 +6,7 @@ SAN     ?= 0
 CC      ?= cc
 V       ?= 0
 
-PKGS_COMMON := pixman-1 libpng zlib liblz4 libturbojpeg
+PKGS_COMMON := pixman-1 libpng zlib liblz4 libturbojpeg libjpeg
 PKGS_SERVER := libuv openssl
 PKGS_DEMO   := freetype2
 PKGS_CLIENT := sdl2 openssl
@@ -81,6 +81,9 @@ TOOL_BIN := $(patsubst tests/e2e/%.c,$(TST)/%,$(TOOL_SRC))
 BENCH_CODECS := $(BUILD)/bench/codec-bench
 BENCH_DETECT := $(BUILD)/bench/detect-bench
 BENCH_OFFICE := $(BUILD)/bench/office-probe
+BENCH_FILM   := $(BUILD)/bench/film-make
+BENCH_SCORE  := $(BUILD)/bench/mjpeg-score
+BENCH_TOOLS  := $(BENCH_CODECS) $(BENCH_DETECT) $(BENCH_OFFICE) $(BENCH_FILM) $(BENCH_SCORE)
 
 ifeq ($(V),0)
 Q := @
@@ -104,10 +107,10 @@ test: deps
 	$(MAKE) --no-print-directory -j$(TEST_BUILD_JOBS) BUILD=build/san SAN=1 test-build
 	@BUILD=build/san tests/run.sh
 
-test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_CODECS) $(BENCH_DETECT) $(BENCH_OFFICE) fuzz-build
+test-build: $(PROGRAMS) $(LIBS_ALL) $(SPICE_LIB) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_TOOLS) fuzz-build
 
 bench: deps
-	$(MAKE) --no-print-directory all $(BENCH_CODECS) $(BENCH_DETECT) $(BENCH_OFFICE) $(TST)/shape_proxy
+	$(MAKE) --no-print-directory all $(BENCH_TOOLS) $(TST)/shape_proxy $(TST)/qxl_host
 	@bench/run.sh $(BIN)
 
 clean:
@@ -232,6 +235,19 @@ $(BENCH_OFFICE): $(OBJ)/bench/office.o $(LIB_CLIENT) $(BASE_LIBS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(CLIENT_LIBS)
+
+# The MJPEG bench's tools (bench/mjpeg.sh): film-make writes the demo's
+# video as a film (an internal of the demo library, so the plain archives),
+# mjpeg-score decodes and scores streamed frames with TurboJPEG alone.
+BENCH_FILM_LIBS := $(call INTERNAL,$(LIB_DEMO) $(LIB_SERVER) $(BASE_LIBS))
+$(BENCH_FILM): $(OBJ)/bench/film.o $(BENCH_FILM_LIBS)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BENCH_FILM_LIBS) $(call pc_libs,$(PKGS_DEMO) $(PKGS_SERVER) $(PKGS_COMMON)) -lm
+$(BENCH_SCORE): $(OBJ)/bench/mjpeg-score.o
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call pc_libs,libturbojpeg) -lm
 
 include tests/fuzz/fuzz.mk
 

@@ -6,14 +6,14 @@
 #   bench/report.sh OUT [README [TABLE...]]
 #
 # TABLE names the tables to write into the README (demo, codecs, detect, vm,
-# qxl, video, office); without them every table whose CSV exists is written.
+# qxl, video, mjpeg, office); without them every table whose CSV exists is written.
 # Each table is dated by its CSV's time, so a table from an older run keeps
 # its own date.
 set -eu
 OUT=$1
 README=${2:-}
 shift $(($# > 2 ? 2 : $#))
-TABLES=${*:-demo codecs detect vm qxl video office}
+TABLES=${*:-demo codecs detect vm qxl video mjpeg office}
 
 # machine [CSV]: the machine, dated by CSV's time (today without one)
 machine() {
@@ -93,6 +93,18 @@ video_table() {
     }' "$OUT/video.csv"
 }
 
+mjpeg_table() {
+    awk -F, 'NR == 2 { printf "qxl_host fed the same %s film (the demo'"'"'s video: a camera over a photographic scene, film grain) for %d s at 25 frames/s to Debian'"'"'s libspice-server and to floe'"'"'s, each streaming it as MJPEG to %s on loopback; the frames each sent, taken from a capture, scored against the film: SSIM of luma of every film frame against the frame shown then, kbit/s of the frames over the time they cover. floe'"'"'s kbit/s at the reference'"'"'s SSIM is interpolated (log kbit/s linear in SSIM) between the two fixed qualities around it.\n\n", $9, $10, $8 }' "$OUT/mjpeg.csv"
+    echo "| libspice-server | JPEG quality | frames | kbit/s | SSIM (luma) | RGB PSNR dB |"
+    echo "|---|---|---|---|---|---|"
+    awk -F, 'NR > 1 && $1 == "debian" { printf "| Debian | %s (its rate control) | %s | %.0f | %.4f | %.2f |\n", $2 == 0 ? "other" : $2, $3, $4, $5, $7 }
+             NR > 1 && $1 == "floe own" { printf "| floe | %s (its rate control) | %s | %.0f | %.4f | %.2f |\n", $2 == 0 ? "other" : $2, $3, $4, $5, $7 }
+             NR > 1 && $1 == "floe" { printf "| floe | %s (fixed) | %s | %.0f | %.4f | %.2f |\n", $2, $3, $4, $5, $7 }
+             NR > 1 && $1 == "floe at equal ssim" { if ($2 ~ /none/) print "| floe at Debian'"'"'s SSIM | none of its qualities reaches it | | | | |"
+                 else printf "| **floe at Debian'"'"'s SSIM** | %s, interpolated | | **%.0f** | %.4f | |\n", $2, $4, $5 }
+             NR > 1 && $1 == "ratio" { printf "| **floe / Debian** | | | **%.3f** | | |\n", $4 }' "$OUT/mjpeg.csv"
+}
+
 office_table() {
     printf "floe's own figures: no peer shows this desktop. "
     awk -F, 'NR == 2 { printf "Median of %d run(s) of %d s windows; latency over the keys timed in the window.\n\n", $13, $14 }' "$OUT/office.csv"
@@ -108,7 +120,7 @@ office_table() {
     echo "# make bench"
     echo
     machine
-    for t in demo codecs detect vm qxl video office; do
+    for t in demo codecs detect vm qxl video mjpeg office; do
         [ -f "$OUT/$t.csv" ] || continue
         echo
         case $t in
@@ -118,6 +130,7 @@ office_table() {
             vm) vm_table ;;
             qxl) qxl_table ;;
             video) video_table ;;
+            mjpeg) mjpeg_table ;;
             office) office_table ;;
         esac
     done
@@ -132,7 +145,7 @@ for t in $TABLES; do
     [ -f "$OUT/$t.csv" ] || continue
     grep -q "<!-- bench:$t -->" "$tmp" || continue
     body=$(mktemp)
-    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; video) video_table ;; office) office_table ;; esac; } >"$body"
+    { machine "$OUT/$t.csv"; echo; case $t in demo) demo_table ;; codecs) codec_table ;; detect) detect_table ;; vm) vm_table ;; qxl) qxl_table ;; video) video_table ;; mjpeg) mjpeg_table ;; office) office_table ;; esac; } >"$body"
     awk -v tag="$t" -v body="$body" '
         $0 == "<!-- bench:" tag " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
         $0 == "<!-- /bench:" tag " -->" { skip = 0 }

@@ -7,8 +7,9 @@
 # the detection table (detect-bench, bench/detect.c; BENCH_NO_DETECT=1 skips
 # it), the VM table (bench/vm.sh; BENCH_NO_VM=1 skips it), the qxl table
 # (bench/qxl.sh; BENCH_NO_QXL=1 skips it), the video table (bench/video.sh;
-# BENCH_NO_VIDEO=1 skips it) and the office table (bench/office.sh;
-# BENCH_NO_OFFICE=1 skips it). bench/report.sh
+# BENCH_NO_VIDEO=1 skips it), the MJPEG table (bench/mjpeg.sh, floe's
+# library against Debian's at equal SSIM; BENCH_NO_MJPEG=1 skips it) and the
+# office table (bench/office.sh; BENCH_NO_OFFICE=1 skips it). bench/report.sh
 # then writes BUILD/bench/results.md and puts the tables into README.md.
 set -eu
 BIN=${1:-build/bin}
@@ -71,6 +72,7 @@ echo
 [ -n "${BENCH_NO_VM:-}" ] || "$(dirname "$0")/vm.sh" "$BIN"
 [ -n "${BENCH_NO_QXL:-}" ] || "$(dirname "$0")/qxl.sh" "$BIN"
 [ -n "${BENCH_NO_VIDEO:-}" ] || "$(dirname "$0")/video.sh" "$BIN"
+[ -n "${BENCH_NO_MJPEG:-}" ] || "$(dirname "$0")/mjpeg.sh" "$BIN"
 [ -n "${BENCH_NO_OFFICE:-}" ] || "$(dirname "$0")/office.sh" "$BIN"
 # the README's figures are this run's: its tables are rewritten from the CSVs
 "$(dirname "$0")/report.sh" "$OUT" README.md

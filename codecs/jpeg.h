@@ -1,5 +1,7 @@
-/* SPICE JPEG and JPEG_ALPHA image codecs over libjpeg-turbo's TurboJPEG:
- * baseline 4:2:0 JFIF of the colour, and for JPEG_ALPHA an LZ alpha plane after it. */
+/* SPICE JPEG and JPEG_ALPHA image codecs over libjpeg-turbo (libjpeg's API
+ * to compress, TurboJPEG's to decompress): baseline 4:2:0 JFIF of the
+ * colour with Huffman tables optimized for each picture, and for
+ * JPEG_ALPHA an LZ alpha plane after it. */
 #ifndef FLOE_CODECS_JPEG_H
 #define FLOE_CODECS_JPEG_H
 
@@ -20,8 +22,8 @@
 #define FLOE_JPEG_MAX_PIXELS (1L << 26)
 #define FLOE_JPEG_DEFAULT_QUALITY 85
 
-/* TurboJPEG handles, made on first use and kept for later images. One
- * object serves one thread at a time. */
+/* A TurboJPEG decompressor, made on first use and kept for later images.
+ * One object serves one thread at a time. */
 struct floe_jpeg;
 
 /* A new set of handles (none made yet), or NULL without memory. */
@@ -31,11 +33,20 @@ void floe_jpeg_free(struct floe_jpeg *j);
 
 /* Appends the JPEG of a width x height picture (rows stride_bytes apart,
  * xRGB words; the top byte is ignored) to out: quality 1..100, YCbCr 4:2:0
- * as the reference server's libjpeg defaults make it, rows top first.
+ * and the standard tables as the reference server's libjpeg defaults make
+ * it, rows top first, Huffman tables optimized for the picture.
  * 0, -EINVAL (bad arguments or sizes), -ENOMEM, or -EIO (libjpeg failed);
  * out is unchanged on error. */
 int floe_jpeg_encode(struct floe_jpeg *j, const uint32_t *pixels, int width, int height,
                      int stride_bytes, int quality, struct floe_bytes *out);
+
+/* The same for a video's frame, one of a run of alike pictures coded with
+ * this j: Huffman tables optimized for one frame in 8 (or at a new
+ * quality) are kept, completed, for the frames after it, which are then
+ * coded in one pass. Frames of other content, even other sizes, still
+ * code right, with tables less fit. */
+int floe_jpeg_encode_frame(struct floe_jpeg *j, const uint32_t *pixels, int width, int height,
+                           int stride_bytes, int quality, struct floe_bytes *out);
 
 /* Decodes the JPEG in[0..len) into out, a caller-owned buffer of out_h rows
  * of out_stride_bytes (>= 4 * out_w, a multiple of 4), as xRGB words with

@@ -54,7 +54,7 @@ struct fsrv_stream_enc {
     struct fsrv_chan *chan;
     struct frame_job *job;         /* the coding on the worker pool, or NULL */
     int orphan;                    /* the channel is gone: the job's end frees this */
-    struct floe_jpeg *jpeg;        /* used by one job at a time */
+    struct floe_jpeg *jpeg;        /* used by one job at a time; learns the stream's Huffman tables */
     struct fsrv_stream_rate rate;
     int reports_cap;               /* the client sends STREAM_REPORTs */
     int streamed;                  /* it joined a stream before: its rate is the link's */
@@ -66,6 +66,7 @@ struct fsrv_stream_enc {
     uint64_t min_rtt_us;
     uint64_t pong_us, pong_bytes;  /* the last PONG of a stream PING: when, bytes before it */
     unsigned reports, drops;
+    int fixed_quality;             /* FLOE_TEST_STREAM_QUALITY (benches): 0 when unset */
 };
 
 static void frame_free(struct fsrv_frame *f)
@@ -229,7 +230,7 @@ static void job_work(uv_work_t *req)
     struct frame_job *j = (struct frame_job *)req;
     const struct fsrv_frame *f = j->m->frame;
 
-    j->rc = floe_jpeg_encode(j->se->jpeg, f->pixels, f->width, f->height, f->width * 4,
+    j->rc = floe_jpeg_encode_frame(j->se->jpeg, f->pixels, f->width, f->height, f->width * 4,
                              j->quality, &j->jpeg);
 }
 
@@ -248,15 +249,6 @@ static struct fsrv_msg *written(struct fsrv_stream_enc *se, struct fsrv_msg *out
     se->bytes += out->len;
     se->srv->stats.stream_frames++;
     return out;
-}
-
-/* Whether c's queue holds a newer frame of the stream: the newest wins. */
-static int newer_queued(const struct fsrv_chan *c, uint32_t stream_id)
-{
-    for (const struct fsrv_qitem *q = c->head; q; q = q->next)
-        if (q->msg->frame && q->msg->frame->stream_id == stream_id)
-            return 1;
-    return 0;
 }
 
 static void enc_destroy(struct fsrv_stream_enc *se)
@@ -283,11 +275,8 @@ static void job_after(uv_work_t *req, int status)
         out = coding_add(j->m->frame, j->quality, &j->jpeg);
     else
         floe_warn("stream %u: JPEG of a frame failed (%d)", j->m->frame->stream_id, j->rc);
-    if (out && newer_queued(c, j->m->frame->stream_id)) {
-        se->drops++;
-        fsrv_msg_unref(out);
-        out = NULL;
-    }
+    /* a newer frame queued meanwhile does not waste this one: coded, it
+     * goes; a slow link shows as frames replaced while still queued */
     if (out) {
         written(se, out, j->quality, j->jpeg.len);
         maybe_ping(se);   /* at the head first: the frame goes before it */
@@ -368,6 +357,7 @@ void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const 
         fsrv_stream_rate_restart(&se->rate, pixels, fsrv_now_ms());
     else
         fsrv_stream_rate_init(&se->rate, ss ? ss->bandwidth_bps : 0, pixels, fsrv_now_ms());
+    fsrv_stream_rate_fix(&se->rate, se->fixed_quality);
     se->streamed = 1;
     se->n_pings = 0;
     se->pong_us = 0;
@@ -391,13 +381,18 @@ void fsrv_stream_enc_describe(const struct fsrv_stream_enc *se, char *out, size_
 struct fsrv_stream_enc *fsrv_stream_enc_new(struct fsrv_chan *c)
 {
     struct fsrv_stream_enc *se = calloc(1, sizeof(*se));
+    const char *q;
 
     if (!se)
         return NULL;
     se->srv = c->srv;
     se->chan = c;
     se->reports_cap = spice_caps_has(c->caps.channel, SPICE_DISPLAY_CAP_STREAM_REPORT);
+    /* a bench sweeps the quality: every frame at it, none skipped */
+    if ((q = getenv("FLOE_TEST_STREAM_QUALITY")))
+        se->fixed_quality = atoi(q);
     fsrv_stream_rate_init(&se->rate, 0, 1, fsrv_now_ms());
+    fsrv_stream_rate_fix(&se->rate, se->fixed_quality);
     return se;
 }
 

@@ -55,6 +55,7 @@ void fsrv_stream_rate_restart(struct fsrv_stream_rate *r, double pixels, uint64_
     r->decreases = kept.decreases;
     r->increases = kept.increases;
     r->skips = r->skips_seen = kept.skips;
+    r->fixed = kept.fixed;
     r->tokens = (double)r->byte_rate * BURST_MS / 1000;
 }
 
@@ -102,7 +103,7 @@ int fsrv_stream_rate_offer(struct fsrv_stream_rate *r, uint64_t now_ms)
     if (r->tokens > cap)
         r->tokens = cap;
     choose(r);
-    if (r->tokens <= 0) {
+    if (r->tokens <= 0 && !r->fixed) {
         r->skips++;
         return 0;
     }
@@ -111,7 +112,12 @@ int fsrv_stream_rate_offer(struct fsrv_stream_rate *r, uint64_t now_ms)
 
 int fsrv_stream_rate_quality(const struct fsrv_stream_rate *r)
 {
-    return fsrv_rate_quality[r->level];
+    return r->fixed ? r->fixed : fsrv_rate_quality[r->level];
+}
+
+void fsrv_stream_rate_fix(struct fsrv_stream_rate *r, int quality)
+{
+    r->fixed = quality >= 1 && quality <= 100 ? quality : 0;
 }
 
 void fsrv_stream_rate_coded(struct fsrv_stream_rate *r, int quality, size_t bytes)

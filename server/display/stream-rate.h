@@ -25,6 +25,7 @@ struct fsrv_stream_rate {
     uint64_t decreased_ms, increased_ms;
     unsigned decreases, increases, skips;
     unsigned skips_seen;       /* skips at the last calm look */
+    int fixed;                 /* a quality set for tests (1..100): every frame at it; 0: none */
 };
 
 /* A stream of frames of `pixels` pixels starts for a client whose link
@@ -38,6 +39,9 @@ void fsrv_stream_rate_restart(struct fsrv_stream_rate *r, double pixels, uint64_
  * 0 when the bytes allowed are spent and it is skipped. */
 int fsrv_stream_rate_offer(struct fsrv_stream_rate *r, uint64_t now_ms);
 int fsrv_stream_rate_quality(const struct fsrv_stream_rate *r);
+/* Tests and benches: every frame goes, at `quality` (1..100, whatever the
+ * link shows); 0 gives the stream back to the rate. Kept by _restart. */
+void fsrv_stream_rate_fix(struct fsrv_stream_rate *r, int quality);
 /* A frame went at `quality`, coded in `bytes`. */
 void fsrv_stream_rate_coded(struct fsrv_stream_rate *r, int quality, size_t bytes);
 /* The link shows it takes less than the stream sends (frames waited until

@@ -15,7 +15,9 @@
  * scaling, glyphs, paths and operators; tests/e2e/qxl_host/ops.c), video
  * (a still desktop, then a 320x240 area redrawn 25 times a second for 3 s
  * as a video player's frames come, then left still: the server is asked
- * for video streams; tests/e2e/qxl_host/video.c). Options:
+ * for video streams; tests/e2e/qxl_host/video.c), film (the same with
+ * the frames of a film file, centred, at its own size and pace; for the
+ * MJPEG bench, bench/mjpeg.sh). Options:
  *   --wait-client       feed the scenario once a display channel is up
  *                       (else at once, before any client)
  *   --negative-stride   the primary surface bottom-up
@@ -27,6 +29,7 @@
  *                       ops, whose reference is Debian's library itself)
  *   --surface FILE.ppm  write the primary surface's memory after the last
  *                       update_area
+ *   --film FILE         film only: the film (bench/film.c writes them)
  *
  *   qxl_host --list-ops
  * prints the ops scenario's tile table, a line "NAME X Y W H" per op.
@@ -55,7 +58,7 @@ static struct host_spice_api api;
 
 /* ---- guest memory and addresses, as QEMU's qxl device makes them ---- */
 
-#define GUEST_SIZE (64u << 20)
+#define GUEST_BASE_SIZE (64u << 20)   /* enough for every scenario but film */
 #define GUEST_PHYS 0x10000000ull   /* the guest's address of the memory's first byte */
 #define MEM_GROUP 1                /* the guest's group, as in QEMU */
 #define MEM_SLOT 1
@@ -90,6 +93,7 @@ struct canvas {
 
 struct host {
     uint8_t *mem;                   /* guest memory */
+    size_t mem_size;
     size_t used;                    /* bump allocator over it */
     size_t primary_off;
     int32_t primary_stride;
@@ -121,7 +125,7 @@ void *guest_alloc(size_t n, uint64_t *addr)
 {
     size_t off = (H.used + 7) & ~(size_t)7;
 
-    if (n > GUEST_SIZE - off)
+    if (n > H.mem_size - off)
         die("scenario does not fit in guest memory");
     H.used = off + n;
     if (addr)
@@ -780,7 +784,7 @@ static void bad_command(enum bad_kind k, int x, int y)
         break;
     case BAD_RANGE:     /* the bitmap's data past the end of the slot */
         im->bitmap.flags |= QXL_BITMAP_DIRECT;
-        im->bitmap.data = qxl_addr_of(MEM_SLOT, MEM_GEN, GUEST_SIZE - 64);
+        im->bitmap.data = qxl_addr_of(MEM_SLOT, MEM_GEN, H.mem_size - 64);
         break;
     case BAD_STRIDE:    /* rows shorter than the width */
         im->bitmap.stride = 31 * 4;
@@ -876,7 +880,7 @@ static void get_init_info(QXLInstance *qin, QXLDevInitInfo *info)
     info->num_memslots = NUM_SLOTS;
     info->memslot_gen_bits = GEN_BITS;
     info->memslot_id_bits = ID_BITS;
-    info->qxl_ram_size = GUEST_SIZE;
+    info->qxl_ram_size = H.mem_size;
     info->internal_groupslot_id = 0;
     info->n_surfaces = 1024;
 }
@@ -1033,8 +1037,8 @@ static void device_start(void)
 {
     QXLDevMemSlot slot = {
         .slot_group_id = MEM_GROUP, .slot_id = MEM_SLOT, .generation = MEM_GEN,
-        .virt_start = (uintptr_t)H.mem, .virt_end = (uintptr_t)H.mem + GUEST_SIZE,
-        .addr_delta = (uint64_t)(uintptr_t)H.mem - GUEST_PHYS, .qxl_ram_size = GUEST_SIZE,
+        .virt_start = (uintptr_t)H.mem, .virt_end = (uintptr_t)H.mem + H.mem_size,
+        .addr_delta = (uint64_t)(uintptr_t)H.mem - GUEST_PHYS, .qxl_ram_size = H.mem_size,
     };
     QXLDevSurfaceCreate primary = {
         .width = SCREEN_W, .height = SCREEN_H, .stride = H.primary_stride,
@@ -1092,9 +1096,12 @@ static void scenario_build(const char *name, int negative_stride)
         ops_scenario(SCREEN_W, SCREEN_H);
     else if (strcmp(name, "video") == 0)
         video_scenario(SCREEN_W, SCREEN_H);
+    else if (strcmp(name, "film") == 0)
+        film_scenario(SCREEN_W, SCREEN_H);
     else
-        die("unknown scenario (scroll, mixed, bad, ops, video)");
-    H.stream_video = strcmp(name, "video") == 0 ? SPICE_STREAM_VIDEO_ALL : SPICE_STREAM_VIDEO_OFF;
+        die("unknown scenario (scroll, mixed, bad, ops, video, film)");
+    H.stream_video = strcmp(name, "video") == 0 || strcmp(name, "film") == 0
+                         ? SPICE_STREAM_VIDEO_ALL : SPICE_STREAM_VIDEO_OFF;
 }
 
 static void surface_dump(const char *path)
@@ -1163,9 +1170,10 @@ int main(int argc, char **argv)
     }
     if (argc < 4)
         die("usage: qxl_host LIBRARY PORT SCENARIO [--wait-client] [--negative-stride] "
-            "[--bad LIST] [--ops LIST] [--expect FILE.ppm] [--surface FILE.ppm]; "
+            "[--bad LIST] [--ops LIST] [--expect FILE.ppm] [--surface FILE.ppm] [--film FILE]; "
             "qxl_host --list-ops");
     H.bad_mask = (1u << BAD_KINDS) - 1;
+    H.mem_size = GUEST_BASE_SIZE;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--wait-client") == 0)
             wait_client = 1;
@@ -1179,6 +1187,8 @@ int main(int argc, char **argv)
             expect = argv[++i];
         else if (strcmp(argv[i], "--surface") == 0 && i + 1 < argc)
             surface_ppm = argv[++i];
+        else if (strcmp(argv[i], "--film") == 0 && i + 1 < argc)
+            H.mem_size += film_open(argv[++i]);
         else
             die("unknown option (see the top of qxl_host.c)");
     }
@@ -1190,10 +1200,11 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_init(&H.lock, NULL);
-    H.mem = aligned_alloc(4096, GUEST_SIZE);
+    H.mem_size = (H.mem_size + 4095) & ~(size_t)4095;
+    H.mem = aligned_alloc(4096, H.mem_size);
     if (!H.mem)
         die("out of memory");
-    memset(H.mem, 0, GUEST_SIZE);
+    memset(H.mem, 0, H.mem_size);
     scenario_build(argv[3], negative_stride);
     if (expect)
         ppm_write(expect, SCREEN_W, SCREEN_H, (const uint8_t *)H.model[0].px, SCREEN_W * 4);

@@ -6,7 +6,9 @@
  * within the budget; a congested link lowers the budget (to below what was
  * measured delivered), once per spell; calm brings it back after a while
  * while it holds the stream back, and no further; a new stream for the
- * same client keeps the budget its link showed. */
+ * same client keeps the budget its link showed; a quality fixed for tests
+ * (FLOE_TEST_STREAM_QUALITY) codes every frame at it, even on a link too
+ * slow for them, through a restart, until given back. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -175,6 +177,28 @@ static void test_sizes_learned(void **state)
     assert_int_equal(fsrv_stream_rate_quality(&r), 75);
 }
 
+static void test_fixed_quality(void **state)
+{
+    struct fsrv_stream_rate r;
+    uint64_t now = 1000;
+    struct run run;
+
+    /* 1 Mbit/s skips most frames at quality 20 (test_too_slow_skips) */
+    fsrv_stream_rate_init(&r, 1000000, PIXELS, now);
+    fsrv_stream_rate_fix(&r, 88);
+    run = play(&r, &now, 3000);
+    assert_int_equal(run.min_q, 88);
+    assert_int_equal(run.max_q, 88);
+    assert_int_equal(run.sent, run.offered);
+    fsrv_stream_rate_restart(&r, PIXELS / 4, now);
+    assert_int_equal(fsrv_stream_rate_quality(&r), 88);
+    /* out of range: no fixed quality; then the link decides again */
+    fsrv_stream_rate_fix(&r, 101);
+    run = play(&r, &now, 5000);
+    assert_int_equal(run.max_q, 20);
+    assert_true(run.sent < run.offered / 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_calm_recovers),
         cmocka_unit_test(test_restart_keeps_budget),
         cmocka_unit_test(test_sizes_learned),
+        cmocka_unit_test(test_fixed_quality),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* What qxl_host's scenarios build their commands with: guest memory,
  * drawables and bitmaps in QXL's layouts (qxl_host.c), and the scenarios
- * in files of their own: ops (ops.c, one operation kind per tile) and
- * video (video.c). */
+ * in files of their own: ops (ops.c, one operation kind per tile), video
+ * and film (video.c). */
 #ifndef FLOE_TESTS_QXL_HOST_GUEST_H
 #define FLOE_TESTS_QXL_HOST_GUEST_H
 
@@ -61,6 +61,15 @@ void guest_copy32(int x, int y, const uint32_t *px, int w, int h);
 /* A still desktop on a primary of w x h, a video played in a 320x240 area,
  * its last frame left still. */
 void video_scenario(int w, int h);
+
+/* Reads a film file (bench/film.c writes them): a line "floe-film W H N
+ * FPS", then N frames of W x H xRGB words, rows top first. Returns the
+ * guest memory its frames take; exits on a bad file. */
+size_t film_open(const char *path);
+/* A still desktop on a primary of w x h, the film played centred at its
+ * own pace (a player's window around it when there is room), its last
+ * frame left still. */
+void film_scenario(int w, int h);
 
 /* ---- the ops scenario (ops.c) ---- */
 

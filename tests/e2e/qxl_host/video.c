@@ -1,6 +1,9 @@
-/* qxl_host's video scenario: a still desktop, then one area redrawn as a
- * video player's frames come, for a libspice-server to turn into a stream. */
+/* qxl_host's video scenarios: a still desktop, then one area redrawn as a
+ * video player's frames come, for a libspice-server to turn into a stream:
+ * video (frames of its own, 320x240) and film (frames read from a file, so
+ * a bench can score what each library sent against them). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tests/e2e/qxl_host/guest.h"
@@ -118,4 +121,57 @@ void video_scenario(int w, int h)
         guest_wait(t < FRAMES ? FRAME_MS : STILL_MS);
     }
     free(px);
+}
+
+/* ---- the film scenario: frames from a file ---- */
+
+/* A film as bench/film.c writes it: a line "floe-film W H N FPS", then N
+ * frames of W x H xRGB words, rows top first. */
+static struct {
+    const uint32_t *px;
+    int w, h, n, fps;
+} film;
+
+size_t film_open(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    size_t frame;
+
+    if (!f)
+        die("cannot open the film");
+    if (fscanf(f, "floe-film %d %d %d %d", &film.w, &film.h, &film.n, &film.fps) != 4 ||
+        fgetc(f) != '\n' || film.w < 96 || film.h < 96 || film.w > 4096 || film.h > 4096 ||
+        film.n < 1 || film.n > 100000 || film.fps < 1 || film.fps > 120)
+        die("the film's first line is not \"floe-film W H N FPS\"");
+    frame = (size_t)film.w * film.h * 4;
+    film.px = malloc(frame * film.n);
+    if (!film.px || fread((void *)film.px, frame, film.n, f) != (size_t)film.n)
+        die("the film is shorter than its first line says");
+    fclose(f);
+    /* each frame goes into guest memory once, with room for its command */
+    return (frame + 4096) * film.n;
+}
+
+void film_scenario(int w, int h)
+{
+    int x = (w - film.w) / 2 & ~1, y = (h - film.h) / 2 & ~1;
+
+    if (!film.px)
+        die("the film scenario needs --film FILE");
+    if (film.w > w || film.h > h)
+        die("the film is larger than the primary");
+    guest_fill(box(0, 0, w, h), 0x2e5070);
+    if (y >= 28 && x >= 4) {   /* a player's window, when there is room */
+        guest_fill(box(x - 4, y - 28, film.w + 8, film.h + 32), 0xd8d8d8);
+        guest_fill(box(x, y - 24, film.w, 20), 0x3070c0);
+    }
+    guest_fill(box(x, y, film.w, film.h), 0x000000);
+    guest_wait(500);
+    for (int t = 0; t < film.n; t++) {
+        guest_copy32(x, y, film.px + (size_t)t * film.w * film.h, film.w, film.h);
+        /* frame t is due at t * 1000 / fps ms: no drift at 30 a second */
+        guest_wait(t < film.n - 1 ? (t + 1) * 1000 / film.fps - t * 1000 / film.fps : STILL_MS);
+    }
+    host_say("film %dx%d at %d,%d: %d frames at %d a second", film.w, film.h, x, y, film.n,
+             film.fps);
 }
