@@ -603,6 +603,25 @@ static struct fsrv_msg *from_cache_msg(const struct fsrv_msg *m)
     return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_DRAW_COPY, &w);
 }
 
+/* What goes now: the INVAL_LIST of evictions when there is one, out put
+ * back at the queue's head behind it; else out. */
+static struct fsrv_msg *evictions_first(struct fsrv_chan *c, struct fsrv_msg *out,
+                                        struct fsrv_msg *inval)
+{
+    int rc;
+
+    if (!inval)
+        return out;
+    rc = fsrv_chan_push_front(c, out);
+    fsrv_msg_unref(out);
+    if (rc < 0) {
+        fsrv_msg_unref(inval);
+        fsrv_chan_close(c, "out of memory");
+        return NULL;
+    }
+    return inval;
+}
+
 /* The job's result for c: the message to write now (a new reference), with
  * anything that must follow it put back at the queue's head; NULL when
  * nothing is to be written (c may be closing, and e freed, then). */
@@ -643,18 +662,7 @@ static struct fsrv_msg *job_finish(struct fsrv_chan *c, struct enc_job *j)
             cache_remove(e, cache_find(e, img->hash));
         }
     }
-    if (inval) {
-        int rc = fsrv_chan_push_front(c, out);
-
-        fsrv_msg_unref(out);
-        if (rc < 0) {
-            fsrv_msg_unref(inval);
-            fsrv_chan_close(c, "out of memory");
-            return NULL;
-        }
-        return inval;
-    }
-    return out;
+    return evictions_first(c, out, inval);
 }
 
 /* Channels that wait for a shared encoding look again: a job has ended. */
@@ -727,18 +735,7 @@ static struct fsrv_msg *op_cache_prepare(struct fsrv_chan *c, struct fsrv_displa
         cache_remove(e, cache_find(e, m->cache_id));
         out = fsrv_msg_ref(m);
     }
-    if (inval) {
-        int rc = fsrv_chan_push_front(c, out);
-
-        fsrv_msg_unref(out);
-        if (rc < 0) {
-            fsrv_msg_unref(inval);
-            fsrv_chan_close(c, "out of memory");
-            return NULL;
-        }
-        return inval;
-    }
-    return out;
+    return evictions_first(c, out, inval);
 }
 
 struct fsrv_msg *fsrv_display_enc_prepare(struct fsrv_chan *c, struct fsrv_display_enc *e,
