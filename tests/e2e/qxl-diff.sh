@@ -75,10 +75,15 @@ for tool in compare import spicy-screenshot remote-viewer Xvfb openbox; do
     command -v $tool >/dev/null || { fail "$tool is missing (make deps installs it)"; finish; }
 done
 
-# A library built with ASan needs the runtime loaded first when the host has none.
+# A library built with ASan needs the runtime loaded first; libjpeg too,
+# whose thread-local SIMD flag would otherwise live in dynamic TLS, which
+# LeakSanitizer's thread scan of this glibc cannot walk (its tracer faults
+# at exit).
 PRELOAD=
-if ldd "$FLOE_LIB" | grep -q libasan && ! ldd "$HOST" | grep -q libasan; then
-    PRELOAD=$(ldd "$FLOE_LIB" | awk '/libasan/ { print $3 }')
+if ldd "$FLOE_LIB" | grep -q libasan; then
+    # (the ASan runtime first of all, as it wants)
+    PRELOAD="$(ldd "$FLOE_LIB" | awk '/libasan/ { print $3 }') $(ldd "$FLOE_LIB" |
+        awk '/libjpeg\.so/ { print $3 }')"
 fi
 
 # start_host NAME LIB SCENARIO [options]: runs qxl_host on a free port
