@@ -31,17 +31,17 @@ one_run() { # compression mode -> appends "fps bytes/frame cpu-ms/frame" to $T/r
     for _ in $(seq 1 100); do grep -q "listening on" "$T/out" && break; sleep 0.1; done
     URI=$(sed -n 's/^floe-server: listening on //p' "$T/out")
     sleep 1
-    f0=$(printf 'stats\n' | socat - "UNIX-CONNECT:$T/ctl" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
+    f0=$(printf 'stats\n' | socat - "UNIX-CONNECT:$T/ctl" | sed -n 's/^frames=\([0-9]*\).*/\1/p')
     c0=$(cpu_ticks $SRV)
     line=$("$BIN/floe-viewer" --headless --preferred-compression "$1" \
         --duration "$SECONDS_PER_RUN" "$URI" | tail -n 1)
     c1=$(cpu_ticks $SRV)
-    f1=$(printf 'stats\n' | socat - "UNIX-CONNECT:$T/ctl" | sed -n 's/.*frames=\([0-9]*\).*/\1/p')
+    f1=$(printf 'stats\n' | socat - "UNIX-CONNECT:$T/ctl" | sed -n 's/^frames=\([0-9]*\).*/\1/p')
     printf 'quit\n' | socat - "UNIX-CONNECT:$T/ctl" >/dev/null
     wait $SRV || true
     SRV=
     bytes=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$line")
-    vframes=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$line")
+    vframes=$(sed -n 's/^frames=\([0-9]*\).*/\1/p' <<<"$line")
     sframes=$((f1 - f0))
     [ "${vframes:-0}" -gt 0 ] && [ "$sframes" -gt 0 ] || { echo "bench: no frames: $line" >&2; exit 1; }
     awk -v vf="$vframes" -v sf="$sframes" -v b="$bytes" -v c=$((c1 - c0)) \
