@@ -17,6 +17,7 @@
 #include "codecs/raster.h"
 #include "protocol/spice/draw.h"
 #include "server/internal.h"
+#include "tests/unit/held_display.h"
 
 /* small enough that every picture is encoded at once, on this thread */
 #define W 120
@@ -30,56 +31,27 @@ struct fixture {
     uint32_t client[W * H];   /* the client's picture: what was written, drawn */
 };
 
-/* Writes nothing by itself: held as if encoding, so what is queued stays
- * until write_all hands it to the channel as the socket would. */
+/* Writes nothing by itself: held as if encoding (held_display.h), so what
+ * is queued stays until write_all hands it to the channel as the socket
+ * would. */
 static void fixture_up(struct fixture *f)
 {
     struct floe_server_options o = { .disable_ticketing = 1, .monitors = 1,
                                      .image_compression = FLOE_IMAGE_QUIC,
                                      .jpeg_wan = FLOE_WAN_AUTO };
-    struct spice_display_init init = { 1, 0, 0, 0 };   /* no cache, no GLZ */
-    struct floe_wbuf w;
-    struct fsrv_chan *c;
 
     memset(f, 0, sizeof(*f));
     assert_int_equal(uv_loop_init(&f->loop), 0);
     f->srv = floe_server_new(&f->loop, &o);
     assert_non_null(f->srv);
     assert_int_equal(floe_server_surface_create(f->srv, 0, W, H), 0);
-    c = f->c = calloc(1, sizeof(*c));
-    assert_non_null(c);
-    c->srv = f->srv;
-    c->sess = &f->sess;
-    c->state = LINK_DONE;
-    c->type = SPICE_CHANNEL_DISPLAY;
-    c->held = HELD_ENCODING;
-    c->ops = &fsrv_display_ops;
-    snprintf(c->peer, sizeof(c->peer), "test");
-    f->sess.display[0] = c;
-    f->srv->sessions = &f->sess;
-    c->ops->linked(c);
-    assert_non_null(c->lossy);
-    floe_wbuf_init(&w, 0);
-    spice_display_init_put(&w, &init);
-    assert_int_equal(c->ops->handle(c, SPICE_MSGC_DISPLAY_INIT, w.data, (uint32_t)w.len), 0);
-    floe_wbuf_free(&w);
+    f->c = held_display_new(f->srv, &f->sess);
+    assert_non_null(f->c->lossy);
 }
 
 static void fixture_down(struct fixture *f)
 {
-    struct fsrv_chan *c = f->c;
-
-    c->ops->closed(c);
-    assert_null(c->lossy);
-    while (c->head) {
-        struct fsrv_qitem *q = c->head;
-
-        c->head = q->next;
-        fsrv_msg_unref(q->msg);
-        free(q);
-    }
-    free(c);
-    f->srv->sessions = NULL;
+    held_display_free(f->srv, f->c);
     floe_server_close(f->srv);
     uv_run(&f->loop, UV_RUN_DEFAULT);
     floe_server_free(f->srv);
