@@ -16,20 +16,37 @@ if wait_for 60 ctl_has clients 'display display:1 inputs cursor'; then
 else
     fail "remote-viewer did not link both display channels"; ctl clients || true; cat "$T/rv.log"
 fi
+# remote-viewer gives its first window to whichever display channel shows a
+# picture first and may hand it to the other one a moment later, so a window
+# is known by its title ("... (1)", "... (2)") only once both are up and the
+# two titles have stayed on the same two windows for a second.
+windows_now() { # -> "id1 id2" of the visible windows titled (1) and (2)
+    local a b
+    a=$(xdotool search --onlyvisible --name '\(1\)$' 2>/dev/null | head -1)
+    b=$(xdotool search --onlyvisible --name '\(2\)$' 2>/dev/null | head -1)
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] && echo "$a $b"
+}
+windows_settled() {
+    local before after
+    before=$(windows_now) || return 1
+    sleep 1
+    after=$(windows_now) || return 1
+    [ "$before" = "$after" ] && echo "$after" >"$T/wins"
+}
 wins=()
-for k in 1 2; do
-    id=
-    wait_for 30 sh -c "xdotool search --onlyvisible --name '\\($k\\)\$' >'$T/win$k'" &&
-        id=$(head -1 "$T/win$k")
-    [ -n "$id" ] && pass "remote-viewer opened window $k: $(xdotool getwindowname "$id")" ||
-        fail "no window $k"
-    wins+=("$id")
-done
+if wait_for 40 windows_settled; then
+    read -r -a wins <"$T/wins"
+    for k in 1 2; do
+        pass "remote-viewer opened window $k: $(xdotool getwindowname "${wins[$((k - 1))]}")"
+    done
+else
+    fail "remote-viewer did not open two windows titled (1) and (2): $(xdotool search --onlyvisible --name 'floe' getwindowname %@ 2>/dev/null | tr '\n' ',')"
+fi
 n=$(xdotool search --onlyvisible --name '\([0-9]\)$' | wc -l)
 [ "$n" = 2 ] && pass "exactly two display windows" || fail "$n display windows"
 # side by side, so neither hides the other
-[ -n "${wins[0]}" ] && xdotool windowmove "${wins[0]}" 0 0
-[ -n "${wins[1]}" ] && xdotool windowmove "${wins[1]}" 1000 0
+[ -n "${wins[0]:-}" ] && xdotool windowmove "${wins[0]}" 0 0
+[ -n "${wins[1]:-}" ] && xdotool windowmove "${wins[1]}" 1000 0
 sleep 2
 ctl freeze >/dev/null
 
@@ -56,10 +73,13 @@ match_window() { # window-id snapshot -> prints the fewest differing pixels
     echo "$best"
 }
 for k in 0 1; do
-    id=${wins[$k]}
+    id=${wins[$k]:-}
     [ -n "$id" ] || continue
     best=-1
     for i in 1 2 3 4 5; do
+        # the window that carries this title now, should it have moved on
+        id=$(xdotool search --onlyvisible --name "\\($((k + 1))\\)\$" 2>/dev/null | head -1)
+        [ -n "$id" ] || id=${wins[$k]}
         ctl "snapshot $T/server-$k.png $k" >/dev/null
         best=$(match_window "$id" "$T/server-$k.png")
         [ "$best" = 0 ] && break
