@@ -23,6 +23,7 @@ struct display_client {
                                      * of what an overflow does */
     int fast_reports;               /* reports in a row of a client with time to spare */
     unsigned last_busy;             /* the last report's share of time rendering, permille */
+    size_t merged_msgs;             /* messages queued after the last merge by count */
 };
 
 /* A client that reports rendering draws for more than half of its time
@@ -31,6 +32,19 @@ struct display_client {
 #define SLOW_PERMILLE 500
 #define FAST_PERMILLE 200
 #define FAST_REPORTS 3
+
+/* A client slow at rendering is slow per message, whatever its size: its
+ * queue is merged once it holds about a second of what it renders (as its
+ * reports say), and no sooner than twice what the last merge left. */
+#define MIN_QUEUED_MSGS 32
+#define MAX_QUEUED_MSGS 1024
+
+static size_t msgs_per_second(const struct spice_floe_render_report *rr)
+{
+    uint64_t n = rr->busy_us ? (uint64_t)rr->draws * 1000000u / rr->busy_us : MAX_QUEUED_MSGS;
+
+    return n < MIN_QUEUED_MSGS ? MIN_QUEUED_MSGS : n > MAX_QUEUED_MSGS ? MAX_QUEUED_MSGS : n;
+}
 
 int fsrv_display_server_renders(const struct fsrv_chan *c)
 {
@@ -64,15 +78,18 @@ static void render_report(struct fsrv_chan *c, const struct spice_floe_render_re
         c->queue_limit = 2 * (size_t)sf->width * sf->height * 4 + (1u << 20);
         if (c->queue_limit > DISPLAY_QUEUE_LIMIT)
             c->queue_limit = DISPLAY_QUEUE_LIMIT;
+        c->queue_msg_limit = msgs_per_second(rr);
         c->srv->stats.server_rendered_clients++;
         floe_info("%s: display %u: the client spends %llu%% of its time rendering %u draws: "
                   "the server renders for it", c->peer, c->id, (unsigned long long)busy / 10,
                   rr->draws);
     } else if (dc->server_renders) {
         dc->fast_reports = busy < FAST_PERMILLE ? dc->fast_reports + 1 : 0;
+        c->queue_msg_limit = msgs_per_second(rr);
         if (dc->fast_reports >= FAST_REPORTS) {
             dc->server_renders = 0;
             c->queue_limit = DISPLAY_QUEUE_LIMIT;
+            c->queue_msg_limit = 0;
             c->srv->stats.server_rendered_clients--;
             floe_info("%s: display %u: the client has time to spare (%llu%% rendering): it "
                       "renders draws again", c->peer, c->id, (unsigned long long)busy / 10);
@@ -309,7 +326,38 @@ struct overflow_run {
 struct overflow_walk {
     struct overflow_run *by_id;   /* FLOE_SERVER_MAX_SURFACES of them */
     int dropped;
+    int few;                      /* merging for a client slow per message: few rectangles */
 };
+
+/* A merge for a client slow per message sends an area in few rectangles:
+ * its boxes grown to 64-pixel tiles, or its extents if that is still too
+ * many. Whatever is sent is the current picture, so more area is only more
+ * bytes. */
+#define FEW_RECTS 16
+
+static void coarsen(pixman_region32_t *rg)
+{
+    pixman_region32_t t;
+    pixman_box32_t e = *pixman_region32_extents(rg);
+    int n;
+    const pixman_box32_t *b = pixman_region32_rectangles(rg, &n);
+
+    if (n <= FEW_RECTS)
+        return;
+    pixman_region32_init(&t);
+    for (int i = 0; i < n; i++) {
+        int x1 = b[i].x1 & ~63, y1 = b[i].y1 & ~63;
+
+        pixman_region32_union_rect(&t, &t, x1, y1, (unsigned)(((b[i].x2 + 63) & ~63) - x1),
+                                   (unsigned)(((b[i].y2 + 63) & ~63) - y1));
+    }
+    pixman_region32_intersect_rect(&t, &t, e.x1, e.y1, (unsigned)(e.x2 - e.x1),
+                                   (unsigned)(e.y2 - e.y1));
+    if (pixman_region32_n_rects(&t) > FEW_RECTS)
+        pixman_region32_reset(&t, &e);
+    pixman_region32_copy(rg, &t);
+    pixman_region32_fini(&t);
+}
 
 static struct overflow_run *run_of(struct overflow_walk *w, uint32_t id)
 {
@@ -342,6 +390,8 @@ static void flush_runs(struct fsrv_chan *c, struct overflow_walk *w)
 
         if (!r->used || !pixman_region32_not_empty(&r->run))
             continue;
+        if (w->few)
+            coarsen(&r->run);
         pixman_region32_subtract(&r->run, &r->run, &r->sent);
         pixman_region32_union(&r->sent, &r->sent, &r->run);
         if (id == 0)
@@ -388,13 +438,18 @@ static void display_overflow(struct fsrv_chan *c)
     struct display_client *dc = c->priv;
     const struct fsrv_surface *sf = &c->srv->primary[c->id];
     struct overflow_walk w = { .dropped = 0 };
-    int rects = 0;
+    int rects = 0, by_count;
 
+    if (!dc)
+        return;
+    by_count = c->queue_msg_limit && c->queued_msgs > c->queue_msg_limit &&
+               c->queued_msgs > 2 * dc->merged_msgs;
     /* what replaces the dropped draws is at most a surface of pixels (so is
      * the first picture): wait for twice that, so one overflow is not
      * followed by another at once; chan.c keeps this from recursing */
-    if (!dc || c->queued_bytes < 2 * (size_t)sf->width * sf->height * 4)
+    if (!by_count && c->queued_bytes < 2 * (size_t)sf->width * sf->height * 4)
         return;
+    w.few = by_count;
     w.by_id = calloc(FLOE_SERVER_MAX_SURFACES, sizeof(*w.by_id));
     if (!w.by_id)
         return;
@@ -406,6 +461,7 @@ static void display_overflow(struct fsrv_chan *c)
             pixman_region32_fini(&w.by_id[id].run);
             pixman_region32_fini(&w.by_id[id].sent);
         }
+    dc->merged_msgs = by_count ? c->queued_msgs : 0;
     floe_debug("%s: slow client: %d pending draws replaced by pixels (%d rectangles)", c->peer,
                w.dropped, rects);
     free(w.by_id);
@@ -419,6 +475,8 @@ static struct fsrv_msg *display_prepare(struct fsrv_chan *c, struct fsrv_msg *m)
     struct display_client *dc = c->priv;
     struct fsrv_msg *out;
 
+    if (dc && !c->queued_msgs)
+        dc->merged_msgs = 0;
     if (m->frame) {
         fsrv_lossy_written(c->lossy, m);
         return fsrv_stream_enc_prepare(c, dc ? dc->stream : NULL, m);

@@ -119,6 +119,8 @@ struct fsrv_chan {
     struct fsrv_qitem *head, *tail;
     size_t queued_bytes;      /* sum of fsrv_msg_cost of the queue */
     size_t queue_limit;       /* past it: overflow(), or stop reading the peer */
+    size_t queued_msgs;       /* messages in the queue */
+    size_t queue_msg_limit;   /* past it (when not 0): overflow() too */
     int throttled;            /* reading stopped until the queue drains */
     int overflowing;          /* inside ops->overflow or fsrv_chan_edit: no overflow again */
     int held;                 /* enum fsrv_chan_held: nothing is written meanwhile */

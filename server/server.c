@@ -333,20 +333,22 @@ void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st)
 }
 
 /* " display" for monitor 0's channel, " display:K" for the others'; the
- * bytes pending on all of them into *pending. */
+ * bytes pending on all of them into *pending, the messages queued into
+ * *queued. */
 static void describe_displays(const struct fsrv_session *ss, char *out, size_t len,
-                              size_t *pending)
+                              size_t *pending, size_t *queued)
 {
     size_t used = 0;
 
     out[0] = 0;
-    *pending = 0;
+    *pending = *queued = 0;
     for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++) {
         const struct fsrv_chan *d = ss->display[k];
 
         if (!d)
             continue;
         *pending += d->queued_bytes + d->inflight_bytes;
+        *queued += d->queued_msgs;
         if (k == 0)
             used += (size_t)snprintf(out + used, len - used, " display");
         else
@@ -365,11 +367,11 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
     for (struct fsrv_session *ss = s->sessions; ss && used < len; ss = ss->next) {
         const char *peer = ss->main ? ss->main->peer : "?";
         char displays[40 * FLOE_SERVER_MAX_MONITORS], stream[128] = "";
-        size_t pending;
+        size_t pending, queued;
         uint64_t lossy = 0;
         int n;
 
-        describe_displays(ss, displays, sizeof(displays), &pending);
+        describe_displays(ss, displays, sizeof(displays), &pending, &queued);
         /* what its displays hold lossy, to be sent again once the link is fast */
         for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
             if (ss->display[k])
@@ -381,10 +383,10 @@ void floe_server_describe_clients(struct floe_server *s, char *buf, size_t len)
                                      sizeof(stream));
         n = snprintf(buf + used, len - used,
                      "session %u %s channels:%s%s%s%s mouse=%s display_pending=%zu "
-                     "link=%s bandwidth_kbps=%llu lossy_px=%llu%s\n",
+                     "display_queued=%zu link=%s bandwidth_kbps=%llu lossy_px=%llu%s\n",
                      ss->id, peer, ss->main ? " main" : "", displays,
                      ss->inputs ? " inputs" : "", ss->cursor ? " cursor" : "",
-                     ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending,
+                     ss->mouse_mode == SPICE_MOUSE_MODE_CLIENT ? "client" : "server", pending, queued,
                      !ss->bandwidth_bps ? "unmeasured" : ss->slow_link ? "slow" : "fast",
                      (unsigned long long)(ss->bandwidth_bps / 1000),
                      (unsigned long long)lossy, stream);

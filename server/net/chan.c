@@ -208,6 +208,7 @@ static int write_one(struct fsrv_chan *c)
     c->head = q->next;
     if (!c->head)
         c->tail = NULL;
+    c->queued_msgs--;
     wr->c = c;
     wr->msg = q->msg;
     free(q);
@@ -268,6 +269,7 @@ void fsrv_chan_flush(struct fsrv_chan *c)
 static void queue_append(struct fsrv_chan *c, struct fsrv_qitem *q)
 {
     q->next = NULL;
+    c->queued_msgs++;
     if (c->tail)
         c->tail->next = q;
     else
@@ -287,7 +289,8 @@ void fsrv_chan_send(struct fsrv_chan *c, struct fsrv_msg *m)
     q->msg = fsrv_msg_ref(m);
     queue_append(c, q);
     c->queued_bytes += fsrv_msg_cost(m);
-    if (c->queued_bytes > c->queue_limit) {
+    if (c->queued_bytes > c->queue_limit ||
+        (c->queue_msg_limit && c->queued_msgs > c->queue_msg_limit && c->ops && c->ops->overflow)) {
         if (c->ops && c->ops->overflow) {
             if (!c->overflowing) { /* overflow() queues messages itself */
                 c->overflowing = 1;
@@ -317,6 +320,7 @@ int fsrv_chan_push_front(struct fsrv_chan *c, struct fsrv_msg *m)
     c->head = q;
     if (!c->tail)
         c->tail = q;
+    c->queued_msgs++;
     c->queued_bytes += fsrv_msg_cost(m);
     return 0;
 }
@@ -329,6 +333,7 @@ void fsrv_chan_edit(struct fsrv_chan *c, fsrv_chan_edit_fn edit_fn, void *arg)
     /* the queue is rebuilt from the front: what edit_fn sends meanwhile is
      * appended to the part walked so far, so it lands where the walk is */
     c->head = c->tail = NULL;
+    c->queued_msgs = 0;
     c->overflowing = 1;
     while (rest) {
         struct fsrv_qitem *q = rest;

@@ -840,10 +840,14 @@ static uint64_t canvas_drawn(const struct canvas *cv)
 
 static void canvas_save(const struct canvas *cv, const char *prefix, const char *what)
 {
-    char path[4096];
+    char path[4096], part[4200];
 
+    /* written whole under another name first: a test that waits for the
+     * file never reads half of it */
     snprintf(path, sizeof(path), "%s-%s.png", prefix, what);
-    assert_int_equal(floe_png_write(path, cv->px, cv->w, cv->h, cv->w * 4), 0);
+    snprintf(part, sizeof(part), "%s.part", path);
+    assert_int_equal(floe_png_write(part, cv->px, cv->w, cv->h, cv->w * 4), 0);
+    assert_int_equal(rename(part, path), 0);
 }
 
 /* Reads one message of any type, PINGs included (into body). */
