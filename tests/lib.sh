@@ -3,7 +3,7 @@
 # everything on exit. Source it; it sets -eu and an EXIT trap that kills
 # what was started. What a test makes lives in its own folder $T, on ports
 # and X displays chosen free at run time, so tests can run side by side
-# (tests/run.sh runs two at a time).
+# (tests/run.sh runs several at a time), and so can parts of one test (part).
 #
 # Results: each check prints "PASS: what" or "FAIL: what". A part of a test
 # that cannot run on this machine prints "SKIP: part — reason" (skip) and is
@@ -20,9 +20,16 @@ FAILS=0 PASSES=0 SKIPS=0
 # mine PID: the process is still a child of this test. A process that has
 # ended leaves its pid free, and with tests side by side another test's
 # process (a QEMU, say) may have it by now: that one is not ours to kill.
-mine() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+mine() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$BASHPID" ]; }
+kill_tree() { # PID: the process and all it started
+    local c
+    for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$c"; done
+    kill "$1" 2>/dev/null || true
+}
 cleanup() {
     local p
+    # parts still running when the test ends early
+    for p in "${PART_PIDS[@]:-}"; do [ -n "$p" ] && mine "$p" && kill_tree "$p"; done
     for p in "${PIDS[@]}"; do mine "$p" && kill "$p" 2>/dev/null || true; done
     sleep 0.3
     for p in "${PIDS[@]}"; do mine "$p" && kill -9 "$p" 2>/dev/null || true; done
@@ -42,6 +49,51 @@ finish() {
     fi
     if [ "$SKIPS" -gt 0 ]; then echo "all checks that ran passed; $SKIPS part(s) skipped"
     else echo "all checks passed"; fi
+}
+
+# ---- parts: independent pieces of a test run side by side ----
+# part NAME COMMAND...: runs COMMAND (a function of the test, say) in the
+# background in a subshell of its own, with its own folder $T (inside this
+# test's), its own processes (killed when it ends) and its own output, at
+# most PARTS_AT_ONCE (default 3) at a time. parts_wait waits for them all,
+# prints each part's output in the order they were started and counts its
+# PASS, FAIL and SKIP lines as this test's; a part that exits non-zero
+# counts as one failed check more. A part's folder goes when it ends: what
+# the test needs afterwards it copies to $PART_OF, the test's own folder.
+PART_NAMES=() PART_PIDS=()
+parts_running() {
+    local p n=0
+    for p in "${PART_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done
+    echo "$n"
+}
+part() {
+    local name=$1; shift
+    while [ "$(parts_running)" -ge "${PARTS_AT_ONCE:-3}" ]; do sleep 0.2; done
+    mkdir -p "$T/parts/$name"
+    (
+        (
+            PART_OF=$T T=$T/parts/$name PIDS=() PART_NAMES=() PART_PIDS=() FAILS=0 PASSES=0 SKIPS=0
+            trap cleanup EXIT
+            "$@"
+        ) >"$T/parts/$name.out" 2>&1
+        echo $? >"$T/parts/$name.rc"
+    ) &
+    PART_NAMES+=("$name"); PART_PIDS+=($!)
+}
+parts_wait() {
+    local i rc out
+    for i in "${!PART_PIDS[@]}"; do
+        wait "${PART_PIDS[$i]}" || true
+        out=$T/parts/${PART_NAMES[$i]}.out
+        rc=$(cat "$T/parts/${PART_NAMES[$i]}.rc" 2>/dev/null || echo lost)
+        echo "---- part ${PART_NAMES[$i]}"
+        cat "$out"
+        PASSES=$((PASSES + $(grep -c '^PASS: ' "$out" || true)))
+        FAILS=$((FAILS + $(grep -c '^FAIL: ' "$out" || true)))
+        SKIPS=$((SKIPS + $(grep -c '^SKIP: ' "$out" || true)))
+        [ "$rc" = 0 ] || fail "part ${PART_NAMES[$i]} ended with status $rc"
+    done
+    PART_NAMES=() PART_PIDS=()
 }
 
 free_port() {

@@ -63,17 +63,19 @@ check_mode() {
     fi
 }
 
+# Each mode is a part of its own (its own server and viewer), side by side.
 # the server's own setting, the viewer asking for nothing
-check_mode off server raw
-check_mode lz4 server lz4
-check_mode glz server glz
-check_mode glz server zlib-glz --zlib-glz-wan-compression always
-check_mode lz server lz
-check_mode quic server quic
-check_mode auto_lz server quic
+part off-server check_mode off server raw
+part lz4-server check_mode lz4 server lz4
+part glz-server check_mode glz server glz
+part zlib-glz-server check_mode glz server zlib-glz --zlib-glz-wan-compression always
+part lz-server check_mode lz server lz
+part quic-server check_mode quic server quic
+part auto_lz-server check_mode auto_lz server quic
 # photographs in JPEG (PSNR-bounded), the rest lossless
-check_mode auto_glz server jpeg --jpeg-wan-compression always
+part auto_glz-server check_mode auto_glz server jpeg --jpeg-wan-compression always
 # the client's PREFERRED_COMPRESSION overrides the server's setting
-check_mode off lz4 lz4
-check_mode lz4 off raw
+part off-lz4 check_mode off lz4 lz4
+part lz4-off check_mode lz4 off raw
+parts_wait
 finish

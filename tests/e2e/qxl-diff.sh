@@ -697,10 +697,21 @@ video_all() {
     echo "video: $((SECONDS - start)) s"
 }
 
-start_xvfb 1024x768
-half floe "$FLOE_LIB" slot,gen,range,stride,loop,clip,surface,bbox
+# Each library's half, the ops and the video scenarios are parts of their
+# own, side by side, each with its own X server; the halves leave their
+# pictures here for the comparison of the two.
+half_part() { # LABEL LIB BAD
+    start_xvfb 1024x768
+    half "$@"
+    cp "$T/$1"-*.p[pn][mg] "$PART_OF/" 2>/dev/null || true
+}
+with_xvfb() { start_xvfb 1024x768; "$@"; }
+part floe-half half_part floe "$FLOE_LIB" slot,gen,range,stride,loop,clip,surface,bbox
 if [ -f "$REF_LIB" ]; then
-    half ref "$REF_LIB" range,stride,loop,surface,bbox
+    part ref-half half_part ref "$REF_LIB" range,stride,loop,surface,bbox
+    listed ops "$SCENARIOS" && part ops with_xvfb ops_all
+    listed video "$SCENARIOS" && part video with_xvfb video_all
+    parts_wait
     # the two libraries side by side, client by client
     for pic in scroll.spicy.ppm mixed.spicy.ppm bad.spicy.ppm scroll.viewer.png mixed.viewer.png \
                scroll-live.viewer.png mixed-live.viewer.png scroll-rv.png mixed-rv.png; do
@@ -708,9 +719,8 @@ if [ -f "$REF_LIB" ]; then
         same "${pic%%.*}" "floe's library and the reference give the same picture (${pic#*.})" \
             "$T/floe-$pic" "$T/ref-$pic"
     done
-    listed ops "$SCENARIOS" && ops_all
-    listed video "$SCENARIOS" && video_all
 else
+    parts_wait
     skip "the reference library" "$REF_LIB is not installed"
 fi
 finish
