@@ -14,6 +14,10 @@ set -eu
 BIN=${BIN:-$PWD/build/bin}
 TESTBIN=${TESTBIN:-$PWD/build/tests}
 T=$(mktemp -d /tmp/floe-test.XXXXXX)
+# the SPICE clients' GStreamer plugin registry, built once for the whole
+# suite rather than by every remote-viewer and spicy-screenshot (a second of
+# scanning each); GStreamer replaces the file whole when it writes it
+export GST_REGISTRY=${GST_REGISTRY:-$(dirname "$BIN")/gst-registry.bin}
 PIDS=()
 FAILS=0 PASSES=0 SKIPS=0
 

@@ -34,7 +34,9 @@ sleep 2
 ctl freeze >/dev/null
 sleep 1.5
 for k in 0 1 2; do ctl "snapshot $T/server-$k.png $k" >/dev/null; done
-ctl clients | grep -q "channels: main display display:1 display:2 inputs cursor" &&
+# (a display the server renders for, on a busy machine, says so after its name)
+ctl clients | sed 's/(server-rendered)//g' |
+    grep -q "channels: main display display:1 display:2 inputs cursor" &&
     pass "the session holds the three display channels" ||
     fail "clients: $(ctl clients | head -1)"
 if wait "$VPID"; then pass "floe-viewer exited cleanly"; else fail "floe-viewer failed"; cat "$T/viewer.err"; fi
