@@ -80,6 +80,7 @@ static void render_report(struct fsrv_chan *c, const struct spice_floe_render_re
             c->queue_limit = DISPLAY_QUEUE_LIMIT;
         c->queue_msg_limit = msgs_per_second(rr);
         c->srv->stats.server_rendered_clients++;
+        fsrv_offscreen_client_drop(c);
         floe_info("%s: display %u: the client spends %llu%% of its time rendering %u draws: "
                   "the server renders for it", c->peer, c->id, (unsigned long long)busy / 10,
                   rr->draws);
@@ -91,6 +92,7 @@ static void render_report(struct fsrv_chan *c, const struct spice_floe_render_re
             c->queue_limit = DISPLAY_QUEUE_LIMIT;
             c->queue_msg_limit = 0;
             c->srv->stats.server_rendered_clients--;
+            fsrv_offscreen_client_sync(c);
             floe_info("%s: display %u: the client has time to spare (%llu%% rendering): it "
                       "renders draws again", c->peer, c->id, (unsigned long long)busy / 10);
         }

@@ -460,8 +460,12 @@ int fsrv_offscreen_size(struct floe_server *s, uint32_t monitor, uint32_t id, in
 void fsrv_offscreen_mark(struct fsrv_msg *m, uint32_t id, const pixman_box32_t *b);
 /* Queues the current pixels of rg of surface id for c, as DRAW_COPYs. */
 void fsrv_offscreen_send_region(struct fsrv_chan *c, uint32_t id, pixman_region32_t *rg);
-/* Each off-screen surface, created and whole, for a client that just synced. */
+/* Each off-screen surface, created and whole, for a client that just synced
+ * or renders draws again. */
 void fsrv_offscreen_client_sync(struct fsrv_chan *c);
+/* Each off-screen surface destroyed, for a client the server renders for
+ * from now on: what it shows reads none. */
+void fsrv_offscreen_client_drop(struct fsrv_chan *c);
 void fsrv_offscreen_free_all(struct floe_server *s);
 
 /* display/stream.c */

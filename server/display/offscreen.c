@@ -4,7 +4,9 @@
  * created, each draw on it as the draw message that says the same (or the
  * pixels it changed), and draws on the primary that read one name it as
  * their source (a SURFACE image) instead of carrying its pixels. A client
- * that links later gets each one whole. */
+ * that links later gets each one whole. A client the server renders for
+ * has none: they are destroyed when the server starts rendering for it,
+ * and sent whole again when it renders draws again. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +158,37 @@ void fsrv_offscreen_client_sync(struct fsrv_chan *c)
     }
 }
 
+static struct fsrv_msg *destroy_msg(uint32_t id)
+{
+    struct floe_wbuf w;
+    struct fsrv_msg *m;
+
+    floe_wbuf_init(&w, 0);
+    spice_surface_destroy_put(&w, &(struct spice_surface_destroy){ .surface_id = id });
+    m = fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w);
+    if (m)
+        m->surface_id = id;
+    return m;
+}
+
+void fsrv_offscreen_client_drop(struct fsrv_chan *c)
+{
+    struct fsrv_offscreen **t = c->srv->offscreen[c->id];
+
+    for (uint32_t id = 1; t && id < FLOE_SERVER_MAX_SURFACES; id++) {
+        struct fsrv_msg *m;
+
+        if (!t[id])
+            continue;
+        if (!(m = destroy_msg(id))) {
+            fsrv_chan_close(c, "out of memory");
+            return;
+        }
+        fsrv_chan_send(c, m);
+        fsrv_msg_unref(m);
+    }
+}
+
 static uint64_t bytes_of(struct fsrv_offscreen **t)
 {
     uint64_t n = 0;
@@ -204,17 +237,10 @@ int floe_server_offscreen_create(struct floe_server *s, uint32_t monitor, uint32
 void floe_server_offscreen_destroy(struct floe_server *s, uint32_t monitor, uint32_t id)
 {
     struct fsrv_offscreen *o = find(s, monitor, id);
-    struct floe_wbuf w;
-    struct fsrv_msg *m;
 
     if (!o)
         return;
-    floe_wbuf_init(&w, 0);
-    spice_surface_destroy_put(&w, &(struct spice_surface_destroy){ .surface_id = id });
-    m = fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w);
-    if (m)
-        m->surface_id = id;
-    fsrv_display_broadcast(s, (int)monitor, m);
+    fsrv_display_broadcast(s, (int)monitor, destroy_msg(id));
     pixman_image_unref(o->image);
     free(o);
     s->offscreen[monitor][id] = NULL;

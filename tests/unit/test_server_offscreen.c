@@ -5,7 +5,8 @@
  * draw on the primary that reads it as a DRAW_COPY naming it (a SURFACE
  * image) that a libfloe-client renders to the producer's picture; a client
  * that links later gets the surface whole and renders later copies from it
- * right; destroyed, clients are told and what read it goes as pixels. */
+ * right; destroyed, clients are told and what read it goes as pixels. A
+ * client the server renders for has none until it renders draws again. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/unit/raw_session.h"
 
@@ -233,6 +235,106 @@ static void test_offscreen(void **st)
     rig_down(&g);
 }
 
+/* The raw client (with floe's render reports) says rendering took `permille`
+ * of its last second; waits until the server took it as `server_rendered`
+ * clients rendered for. */
+static void report(int permille, int server_rendered)
+{
+    struct floe_server_stats st;
+
+    RAW_SEND(g.disp, FLOE_MSGC_DISPLAY_RENDER_REPORT,
+             spice_floe_render_report_put(&w_, &(struct spice_floe_render_report){
+                 1000, 40, (uint32_t)permille * 1000 }));
+    for (int i = 0; i < 200; i++) {
+        st = stats();
+        if (st.server_rendered_clients == server_rendered)
+            return;
+        usleep(10000);
+    }
+    fail_msg("server_rendered_clients is %d after a report of %d permille, want %d",
+             st.server_rendered_clients, permille, server_rendered);
+}
+
+/* A client the server renders for has no off-screen surfaces: they are
+ * destroyed when the server starts rendering for it, draws on them do not
+ * reach it and copies from them reach it as pixels; when it renders draws
+ * again it gets each surface created and whole, and copies name it again.
+ * The libfloe-client, which renders quickly, keeps the right picture. */
+static void test_offscreen_withheld(void **st)
+{
+    pixman_image_t *surf = pixman_image_create_bits(PIXMAN_x8r8g8b8, OW, OH, off, OW * 4);
+    uint32_t *first = calloc((size_t)W * H, 4);
+    struct spice_surface_destroy sd;
+    struct spice_draw_copy dc;
+    struct floe_raster_op op;
+    struct floe_rbuf r;
+    uint32_t len;
+    uint16_t type;
+    int pixels = 0;
+
+    (void)st;
+    assert_true(surf && first);
+    rig_up_cap(&g, first, FLOE_DISPLAY_CAP_RENDER_REPORT);
+    for (int i = 0; i < OW * OH; i++)
+        off[i] = (uint32_t)(i * 2246822519u) & 0xffffff;
+    call(&g, &(struct call){ .op = OP_OFF_CREATE, .id = 1, .r = { 0, 0, OW, OH }, .px = off });
+    want(SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    /* the producer's first pixels of it */
+    call(&g, &(struct call){ .op = OP_OFF_UPDATE, .id = 1, .r = { 0, 0, OW, OH } });
+    while ((type = next_msg(&g, 300, &len)) != 0)
+        assert_int_equal(type, SPICE_MSG_DISPLAY_DRAW_COPY);
+
+    /* the server renders for it: surface 1 goes */
+    report(800, 1);
+    len = want(SPICE_MSG_DISPLAY_SURFACE_DESTROY);
+    floe_rbuf_init(&r, g.body, len);
+    spice_surface_destroy_get(&r, &sd);
+    assert_false(r.bad);
+    assert_int_equal(sd.surface_id, 1);
+
+    /* a draw on it: nothing; a copy from it: the pixels, on the primary */
+    op = (struct floe_raster_op){ .kind = FLOE_RASTER_INVERS, .bbox = { 0, 0, 100, 80 } };
+    assert_int_equal(draw_off(surf, &op), 0);
+    op = copy_from(surf, 0, 0, 120, 90, 10, 10);
+    draw_primary(&op);
+    while ((type = next_msg(&g, 300, &len)) != 0) {
+        assert_int_equal(type, SPICE_MSG_DISPLAY_DRAW_COPY);
+        assert_int_equal(spice_draw_copy_parse(g.body, len, &dc), 0);
+        assert_int_equal(dc.base.surface_id, 0);
+        assert_int_not_equal(dc.image.desc.type, SPICE_IMAGE_SURFACE);
+        pixels++;
+    }
+    assert_true(pixels >= 1);
+    assert_picture(&g);
+
+    /* it renders draws again: surface 1 created, then its pixels whole */
+    report(100, 1);
+    report(100, 1);
+    report(100, 0);
+    want(SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    len = want(SPICE_MSG_DISPLAY_DRAW_COPY);
+    assert_int_equal(spice_draw_copy_parse(g.body, len, &dc), 0);
+    assert_int_equal(dc.base.surface_id, 1);
+    while ((type = next_msg(&g, 300, &len)) != 0) {
+        assert_int_equal(type, SPICE_MSG_DISPLAY_DRAW_COPY);
+        assert_int_equal(spice_draw_copy_parse(g.body, len, &dc), 0);
+        assert_int_equal(dc.base.surface_id, 1);
+    }
+    op = copy_from(surf, 30, 20, 100, 70, 100, 90);
+    draw_primary(&op);
+    len = want(SPICE_MSG_DISPLAY_DRAW_COPY);
+    assert_int_equal(spice_draw_copy_parse(g.body, len, &dc), 0);
+    assert_int_equal(dc.image.desc.type, SPICE_IMAGE_SURFACE);
+    assert_int_equal(dc.image.aux, 1);
+    assert_picture(&g);
+
+    call(&g, &(struct call){ .op = OP_OFF_DESTROY, .id = 1 });
+    want(SPICE_MSG_DISPLAY_SURFACE_DESTROY);
+    pixman_image_unref(surf);
+    free(first);
+    rig_down(&g);
+}
+
 /* Refusals: ids and sizes out of range, pixels rows shorter than the width. */
 static void test_offscreen_refusals(void **st)
 {
@@ -260,6 +362,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offscreen),
+        cmocka_unit_test(test_offscreen_withheld),
         cmocka_unit_test(test_offscreen_refusals),
     };
 
