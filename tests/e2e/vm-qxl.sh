@@ -47,6 +47,9 @@ bad_config "no library" "display = qxl needs floe's libspice-server.so.1: not fo
 
 build_guest
 
+# The guest's run, the unix socket's and the tickets' are parts of their
+# own, side by side (the last two need only SeaBIOS's screen).
+guest_part() {
 # ---- the guest on QXL, its serial port on a socket (and a log) ----
 QMP=$T/test-qmp.sock
 SER=$T/serial.sock
@@ -150,6 +153,9 @@ fi
 stop_server
 quiet_log "the guest's run"
 
+}
+
+unix_part() {
 # ---- a unix socket: --listen unix:PATH (SeaBIOS's screen is enough) ----
 USOCK=$T/spice.sock
 UQMP=$T/unix-qmp.sock
@@ -232,6 +238,9 @@ stop_server
 [ ! -e "$USOCK" ] && pass "the socket is gone once floe-server quit" || fail "$USOCK is still there"
 quiet_log "the unix socket's run"
 
+}
+
+tickets_part() {
 # ---- tickets: a restart with a password file (SeaBIOS is enough) ----
 printf 'floe-right-pw\n' >"$T/pw"
 printf 'floe-wrong-pw\n' >"$T/bad-pw"
@@ -269,4 +278,10 @@ viewer expired "$T/pw" && fail "an expired password was let in" ||
       fail "an expired password: $(tail -n 1 "$T/expired.err")"; }
 stop_server
 quiet_log "the tickets' run"
+}
+
+part guest guest_part
+part unix unix_part
+part tickets tickets_part
+parts_wait
 finish
