@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "protocol/spice/stream.h"
 #include "server/internal.h"
 
 #define DISPLAY_QUEUE_LIMIT (24u << 20)
@@ -197,6 +198,16 @@ static int display_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *bod
             fsrv_display_enc_prefer(dc->enc, pc.image_compression);
         else
             dc->preferred = pc.image_compression;
+        return 0;
+    }
+    case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE: {
+        struct spice_preferred_video_codecs pv;
+
+        if (spice_preferred_video_codecs_parse(body, len, &pv))
+            return -EBADMSG;
+        /* for the next stream; an empty list is ignored, as the reference does */
+        if (pv.num_codecs && dc->stream)
+            fsrv_stream_enc_prefer(dc->stream, pv.codecs, pv.num_codecs);
         return 0;
     }
     case SPICE_MSGC_DISPLAY_STREAM_REPORT:
