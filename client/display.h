@@ -48,6 +48,8 @@ int fcli_stream_message(struct fcli_display *d, uint16_t type, const uint8_t *bo
                         int64_t now_ms);
 /* Ends every stream and frees the frame decoder. */
 void fcli_streams_fini(struct fcli_display *d);
+/* Whether frames of codec (SPICE_VIDEO_CODEC_TYPE_*) are played. */
+int fcli_stream_codec_plays(uint8_t codec);
 /* ---- stream-draw.c ---- */
 
 /* Decodes frame f of st and draws it on the stream's area, within its clip
