@@ -238,7 +238,7 @@ $(BENCH_OFFICE): $(OBJ)/bench/office.o $(LIB_CLIENT) $(BASE_LIBS)
 
 # The MJPEG bench's tools (bench/mjpeg.sh): film-make writes the demo's
 # video as a film (an internal of the demo library, so the plain archives),
-# mjpeg-score decodes and scores streamed frames with TurboJPEG alone.
+# mjpeg-score decodes and scores streamed frames with TurboJPEG and libvpx alone.
 BENCH_FILM_LIBS := $(call INTERNAL,$(LIB_DEMO) $(LIB_SERVER) $(BASE_LIBS))
 $(BENCH_FILM): $(OBJ)/bench/film.o $(BENCH_FILM_LIBS)
 	@mkdir -p $(dir $@)
@@ -247,7 +247,7 @@ $(BENCH_FILM): $(OBJ)/bench/film.o $(BENCH_FILM_LIBS)
 $(BENCH_SCORE): $(OBJ)/bench/mjpeg-score.o
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call pc_libs,libturbojpeg) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call pc_libs,libturbojpeg vpx) -lm
 
 include tests/fuzz/fuzz.mk
 

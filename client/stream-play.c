@@ -251,6 +251,11 @@ void fcli_stream_arrive(struct fcli_display *d, struct fcli_stream *st, const st
     report_frame(d, st, f->mm_time, on_clock ? ahead : 0, dropped, now_ms);
 }
 
+int fcli_stream_codec_plays(uint8_t codec)
+{
+    return codec == SPICE_VIDEO_CODEC_TYPE_MJPEG || codec == SPICE_VIDEO_CODEC_TYPE_VP8;
+}
+
 void fcli_stream_activate_report(struct fcli_display *d, struct fcli_stream *st,
                                  const struct spice_stream_activate_report *m)
 {

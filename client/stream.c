@@ -107,11 +107,6 @@ static int stream_create(struct fcli_display *d, const uint8_t *body, size_t len
     return 0;
 }
 
-int fcli_stream_codec_plays(uint8_t codec)
-{
-    return codec == SPICE_VIDEO_CODEC_TYPE_MJPEG || codec == SPICE_VIDEO_CODEC_TYPE_VP8;
-}
-
 /* Decodes a VP8 frame now, whatever becomes of it: the frames after it
  * refer to it. One that does not decode goes on as a frame to drop. */
 static int vp8_arrive(struct fcli_display *d, struct fcli_stream *st, struct fcli_frame *f,
