@@ -53,6 +53,14 @@ static int cpu_used_for(int w, int h)
     return px >= 1280L * 720 ? 10 : px >= 640L * 480 ? 8 : 6;
 }
 
+/* Two threads where one cannot keep up (720p and up); below that one: the
+ * encoder's threads wait for each other spinning, which on a busy machine
+ * (other streams, other jobs on the pool) costs more than it gains. */
+static int threads_for(int w, int h)
+{
+    return (long)w * h >= 1280L * 720 ? 2 : 1;
+}
+
 static int size_ok(int w, int h)
 {
     return w > 0 && h > 0 && w <= FLOE_VP8_MAX_DIM && h <= FLOE_VP8_MAX_DIM &&
@@ -65,7 +73,7 @@ static void enc_config(vpx_codec_enc_cfg_t *cfg, const struct floe_vp8_enc_param
     cfg->g_h = (unsigned)p->height;
     cfg->g_timebase.num = 1;
     cfg->g_timebase.den = 1000;     /* pts in milliseconds */
-    cfg->g_threads = (unsigned)(p->threads > 0 ? p->threads : 2);
+    cfg->g_threads = (unsigned)(p->threads > 0 ? p->threads : threads_for(p->width, p->height));
     cfg->g_lag_in_frames = 0;
     cfg->g_error_resilient = 0;     /* TCP loses nothing */
     cfg->g_pass = VPX_RC_ONE_PASS;

@@ -20,7 +20,7 @@
 struct floe_vp8_enc_params {
     int width, height;         /* every frame's size */
     unsigned kbps;             /* target bitrate, kbit/s (clamped to 32..100000) */
-    int threads;               /* encoder threads; 0: 2 */
+    int threads;               /* encoder threads; 0: 2 from 1280x720 up, else 1 */
     int cpu_used;              /* libvpx's speed, 1..16 (realtime); 0: chosen by size */
 };
 

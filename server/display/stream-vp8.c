@@ -85,8 +85,7 @@ void fsrv_vp8_coder_fini(struct fsrv_vp8_coder *v)
 
 int fsrv_vp8_code(struct fsrv_vp8_coder *v, const struct fsrv_vp8_job *j, struct floe_bytes *out)
 {
-    struct floe_vp8_enc_params p = { .width = j->width, .height = j->height, .kbps = j->kbps,
-                                     .threads = 2 };
+    struct floe_vp8_enc_params p = { .width = j->width, .height = j->height, .kbps = j->kbps };
     int rc;
 
     if (!v->enc || j->restart || v->width != j->width || v->height != j->height) {
