@@ -8,7 +8,9 @@
  * frames, told apart by the JPEG's SOI marker. Each is decoded (TurboJPEG
  * to RGB; libvpx to I420, then BT.601 limited range to RGB as players do,
  * every VP8 frame in order) and matched to the film's frame it shows: the one
- * after the previous match, within two seconds, whose luma is nearest; the
+ * after the previous match, within two seconds, whose luma is nearest (or
+ * the earliest within 10% of that: the film passes the same place twice,
+ * and a frame coded without the grain is as near to both); the
  * first frame is sought over the whole film, rows top first and bottom
  * first (a stream may be bottom-up). Printed, one line of key=value:
  *   frames      JPEGs scored; first, last: the film's frames they show
@@ -41,6 +43,7 @@
 #define WIN_R 5                 /* the window: 11x11 */
 #define SIGMA 1.5
 #define MATCH_STEP 4            /* matching looks at every 4th pixel each way */
+#define MATCH_SLACK 1.1         /* an earlier frame this near (error ratio) is taken instead */
 
 static struct {
     const uint32_t *px;
@@ -292,6 +295,7 @@ int main(int argc, char **argv)
     size_t npx, cap = 0, len;
     unsigned char *jpeg = NULL, *rgb;
     float *y, *shown, *src;
+    double *err[2];
     int frames = 0, first = -1, last = -1, flipped = 0, quality = 0, by_quality[101] = { 0 };
     double bytes = 0, ssim_sum = 0, shown_sum = 0, sq_err = 0;
     long shown_n = 0;
@@ -304,7 +308,9 @@ int main(int argc, char **argv)
     y = malloc(npx * sizeof(float));
     shown = malloc(npx * sizeof(float));
     src = malloc(npx * sizeof(float));
-    if (!dec || !rgb || !y || !shown || !src)
+    err[0] = malloc((size_t)film.n * sizeof(double));
+    err[1] = malloc((size_t)film.n * sizeof(double));
+    if (!dec || !rgb || !y || !shown || !src || !err[0] || !err[1])
         die("out of memory");
     ssim_init();
     while ((len = hex_line(&jpeg, &cap)) > 0) {
@@ -323,6 +329,10 @@ int main(int argc, char **argv)
             if (tjDecompress2(dec, jpeg, len, rgb, w, w * 3, h, TJPF_RGB, 0) < 0)
                 die("a frame does not decode");
         }
+        from = frames ? last + 1 : 0;
+        to = frames ? last + 2 * film.fps : film.n - 1;
+        if (to >= film.n)
+            to = film.n - 1;
         for (int flip = 0; flip < 2; flip++) {
             if (frames > 0 && flip != flipped)
                 continue;
@@ -332,18 +342,24 @@ int main(int argc, char **argv)
                 for (int x = 0; x < w; x++)
                     y[(size_t)r * w + x] = luma(p[3 * x], p[3 * x + 1], p[3 * x + 2]);
             }
-            from = frames ? last + 1 : 0;
-            to = frames ? last + 2 * film.fps : film.n - 1;
-            for (t = from; t <= to && t < film.n; t++) {
-                double e = match_error(y, t, src);
-
-                if (best < 0 || e < best_e) {
+            for (t = from; t <= to; t++) {
+                err[flip][t - from] = match_error(y, t, src);
+                if (best < 0 || err[flip][t - from] < best_e) {
                     best = t;
-                    best_e = e;
+                    best_e = err[flip][t - from];
                     flipped = flip;
                 }
             }
         }
+        /* the earliest frame nearly as near: the film comes back to where
+         * it was (a camera that turns round), and a frame coded without its
+         * grain is as near to both; a match too early is mended by the next
+         * frame, one too late never is */
+        for (t = from; best >= 0 && t < best; t++)
+            if (err[flipped][t - from] <= best_e * MATCH_SLACK) {
+                best = t;
+                break;
+            }
         if (best < 0)
             die("more frames than the film holds");
         /* the frame's own orientation again, if the last try was the other */
