@@ -225,7 +225,8 @@ int fsrv_stream_enc_report(struct fsrv_stream_enc *se, uint32_t stream_id,
     if (r.num_frames == 0 && r.num_drops == UINT32_MAX) {
         floe_info("%s: display %u: the client cannot play stream %u", se->chan->peer,
                   se->chan->id, stream_id);
-        /* it stated VP8 but has no decoder: its next streams go as MJPEG */
+        /* it stated VP8 but has no decoder: its next streams go as MJPEG
+         * (or as pictures, when it does not play MJPEG either) */
         if (se->codec == SPICE_VIDEO_CODEC_TYPE_VP8)
             se->vp8_refused = 1;
         return 0;
@@ -413,9 +414,8 @@ int fsrv_stream_enc_codec(const struct fsrv_stream_enc *se)
 {
     if (!se)
         return SPICE_VIDEO_CODEC_TYPE_MJPEG;
-    if (se->vp8_refused && !se->forced_codec)
-        return SPICE_VIDEO_CODEC_TYPE_MJPEG;
-    return fsrv_stream_codec_pick(&se->chan->caps, se->prefs, se->n_prefs, se->forced_codec);
+    return fsrv_stream_codec_pick(&se->chan->caps, se->prefs, se->n_prefs, se->forced_codec,
+                                  se->vp8_refused);
 }
 
 int fsrv_stream_enc_inter(const struct fsrv_stream_enc *se)

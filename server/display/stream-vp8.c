@@ -1,8 +1,10 @@
 /* Which video codec a display client's streams use, and a client's VP8
  * coder: VP8 for a client that states MULTI_CODEC and CODEC_VP8 (unless it
- * prefers MJPEG, or FLOE_TEST_STREAM_CODEC forces a codec), MJPEG for every
- * other; each client has a VP8 encoder of its own, since every frame
- * refers to the ones it was sent before. */
+ * prefers MJPEG, or FLOE_TEST_STREAM_CODEC forces a codec), MJPEG for one
+ * without MULTI_CODEC or stating CODEC_MJPEG, none (its area goes as
+ * pictures) for one that states MULTI_CODEC and neither; each client has
+ * a VP8 encoder of its own, since every frame refers to the ones it was
+ * sent before. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +49,7 @@ static int client_plays(const struct spice_caps *caps, int codec)
 }
 
 int fsrv_stream_codec_pick(const struct spice_caps *caps, const uint8_t *prefs, int n_prefs,
-                           int forced)
+                           int forced, int no_vp8)
 {
     /* the server's own order: VP8 first, its frames are far smaller */
     static const int own[] = { SPICE_VIDEO_CODEC_TYPE_VP8, SPICE_VIDEO_CODEC_TYPE_MJPEG };
@@ -57,14 +59,13 @@ int fsrv_stream_codec_pick(const struct spice_caps *caps, const uint8_t *prefs, 
     /* the client's order first, where it names codecs floe has */
     for (int i = 0; i < n_prefs; i++)
         if ((prefs[i] == SPICE_VIDEO_CODEC_TYPE_VP8 || prefs[i] == SPICE_VIDEO_CODEC_TYPE_MJPEG) &&
-            client_plays(caps, prefs[i]))
+            !(no_vp8 && prefs[i] == SPICE_VIDEO_CODEC_TYPE_VP8) && client_plays(caps, prefs[i]))
             return prefs[i];
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-        if (client_plays(caps, own[i]))
+        if (!(no_vp8 && own[i] == SPICE_VIDEO_CODEC_TYPE_VP8) && client_plays(caps, own[i]))
             return own[i];
-    /* a client that names neither still gets MJPEG, the one codec every
-     * SPICE client had */
-    return SPICE_VIDEO_CODEC_TYPE_MJPEG;
+    /* it plays none of floe's codecs: no stream, pictures (as the reference) */
+    return 0;
 }
 
 uint64_t fsrv_vp8_want_bytes(double pixels, double interval_ms)

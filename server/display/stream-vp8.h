@@ -14,9 +14,10 @@
 int fsrv_stream_codec_env(void);
 /* The codec of the client's next stream: `forced` when not 0, else the
  * first of its PREFERRED_VIDEO_CODEC_TYPE list (prefs) it plays, else VP8
- * when it plays it, else MJPEG. */
+ * when it plays it (and no_vp8 is 0: it said it cannot), else MJPEG when
+ * it plays it, else 0: no stream, the area goes to it as pictures. */
 int fsrv_stream_codec_pick(const struct spice_caps *caps, const uint8_t *prefs, int n_prefs,
-                           int forced);
+                           int forced, int no_vp8);
 /* The bytes per second past which a VP8 stream of frames of `pixels`
  * pixels, one every interval_ms, gains nothing. */
 uint64_t fsrv_vp8_want_bytes(double pixels, double interval_ms);

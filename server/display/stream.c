@@ -132,12 +132,27 @@ static struct fsrv_msg *create_for(const struct fsrv_stream *st, struct fsrv_msg
     return made[k];
 }
 
+/* The box's pixels as a picture, made once per frame: for the clients
+ * that play none of the codecs. */
+static struct fsrv_msg *picture_for(struct floe_server *s, const struct fsrv_stream *st,
+                                    struct fsrv_msg **made)
+{
+    const struct fsrv_surface *sf = &s->primary[st->monitor];
+
+    if (!*made)
+        *made = fsrv_image_msg_new(st->monitor, &st->box,
+                                   sf->pixels + (size_t)st->box.y1 * sf->width + st->box.x1,
+                                   sf->width * 4);
+    return *made;
+}
+
 /* Sends the surface's box as the stream's next frame to every synced
  * display client of the monitor whose rate lets it; one that has not
- * joined the stream gets STREAM_CREATE first. */
+ * joined the stream gets STREAM_CREATE first, and one that plays none of
+ * the codecs gets the box as a picture, as the reference sends it. */
 static void send_frame(struct floe_server *s, struct fsrv_stream *st)
 {
-    struct fsrv_msg *data = frame_msg(s, st), *create[2] = { NULL, NULL }, *cm;
+    struct fsrv_msg *data = frame_msg(s, st), *create[2] = { NULL, NULL }, *cm, *pic = NULL;
 
     if (!data)
         return;
@@ -152,6 +167,11 @@ static void send_frame(struct floe_server *s, struct fsrv_stream *st)
         if (c->stream_joined != st->id + 1) {
             /* a client joining mid-stream too: its coder starts with a keyframe */
             codec = fsrv_stream_enc_codec(se);
+            if (!codec) {
+                if ((cm = picture_for(s, st, &pic)))
+                    fsrv_chan_send(c, cm);
+                continue;
+            }
             if (!(cm = create_for(st, create, codec)))
                 continue;
             fsrv_chan_send(c, cm);
@@ -169,6 +189,8 @@ static void send_frame(struct floe_server *s, struct fsrv_stream *st)
     for (int k = 0; k < 2; k++)
         if (create[k])
             fsrv_msg_unref(create[k]);
+    if (pic)
+        fsrv_msg_unref(pic);
     fsrv_msg_unref(data);
 }
 
