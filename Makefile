@@ -6,7 +6,7 @@ SAN     ?= 0
 CC      ?= cc
 V       ?= 0
 
-PKGS_COMMON := pixman-1 libpng zlib liblz4 libturbojpeg libjpeg
+PKGS_COMMON := pixman-1 libpng zlib liblz4 libturbojpeg libjpeg vpx
 PKGS_SERVER := libuv openssl
 PKGS_DEMO   := freetype2
 PKGS_CLIENT := sdl2 openssl
@@ -188,7 +188,7 @@ WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TS
             $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue \
             $(TST)/test_qxl_memslots $(TST)/test_qxl_cmd $(TST)/test_qxl_record $(TST)/test_scroll \
             $(TST)/test_client_stream $(TST)/test_stream_server $(TST)/test_demo_video \
-            $(TST)/test_stream_rate $(TST)/test_stream_report $(TST)/test_lossy
+            $(TST)/test_stream_rate $(TST)/test_stream_report $(TST)/test_lossy $(TST)/test_vp8
 # qxl_host and qxl_replay play QEMU for any libspice-server.so.1 they are
 # given (floe's or the reference): they load the library at run time and
 # link none of floe's, only the host helpers under tests/host/
@@ -238,7 +238,7 @@ $(BENCH_OFFICE): $(OBJ)/bench/office.o $(LIB_CLIENT) $(BASE_LIBS)
 
 # The MJPEG bench's tools (bench/mjpeg.sh): film-make writes the demo's
 # video as a film (an internal of the demo library, so the plain archives),
-# mjpeg-score decodes and scores streamed frames with TurboJPEG alone.
+# mjpeg-score decodes and scores streamed frames with TurboJPEG and libvpx alone.
 BENCH_FILM_LIBS := $(call INTERNAL,$(LIB_DEMO) $(LIB_SERVER) $(BASE_LIBS))
 $(BENCH_FILM): $(OBJ)/bench/film.o $(BENCH_FILM_LIBS)
 	@mkdir -p $(dir $@)
@@ -247,7 +247,7 @@ $(BENCH_FILM): $(OBJ)/bench/film.o $(BENCH_FILM_LIBS)
 $(BENCH_SCORE): $(OBJ)/bench/mjpeg-score.o
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call pc_libs,libturbojpeg) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call pc_libs,libturbojpeg vpx) -lm
 
 include tests/fuzz/fuzz.mk
 

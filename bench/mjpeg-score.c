@@ -3,10 +3,14 @@
  *
  *   mjpeg-score FILM < FRAMES
  *
- * FRAMES: a server's STREAM_DATA payloads in the order sent, one JPEG a
- * line in hex (as tshark prints spice.stream_data). Each is decoded
- * (TurboJPEG, to RGB) and matched to the film's frame it shows: the one
- * after the previous match, within two seconds, whose luma is nearest; the
+ * FRAMES: a server's STREAM_DATA payloads in the order sent, one frame a
+ * line in hex (as tshark prints spice.stream_data): JPEGs (MJPEG) or VP8
+ * frames, told apart by the JPEG's SOI marker. Each is decoded (TurboJPEG
+ * to RGB; libvpx to I420, then BT.601 limited range to RGB as players do,
+ * every VP8 frame in order) and matched to the film's frame it shows: the one
+ * after the previous match, within two seconds, whose luma is nearest (or
+ * the earliest within 10% of that: the film passes the same place twice,
+ * and a frame coded without the grain is as near to both); the
  * first frame is sought over the whole film, rows top first and bottom
  * first (a stream may be bottom-up). Printed, one line of key=value:
  *   frames      JPEGs scored; first, last: the film's frames they show
@@ -33,10 +37,13 @@
 #include <string.h>
 
 #include <turbojpeg.h>
+#include <vpx/vp8dx.h>
+#include <vpx/vpx_decoder.h>
 
 #define WIN_R 5                 /* the window: 11x11 */
 #define SIGMA 1.5
 #define MATCH_STEP 4            /* matching looks at every 4th pixel each way */
+#define MATCH_SLACK 1.1         /* an earlier frame this near (error ratio) is taken instead */
 
 static struct {
     const uint32_t *px;
@@ -197,6 +204,44 @@ static int jpeg_quality(const unsigned char *j, size_t len)
     return 0;
 }
 
+/* ---- VP8 ---- */
+
+static vpx_codec_ctx_t vp8;
+static int vp8_ready;
+
+static unsigned char clamp255(int v)
+{
+    return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* Decodes the next VP8 frame of the stream into rgb (w x h, 3 bytes a pixel). */
+static void vp8_decode(const unsigned char *in, size_t len, unsigned char *rgb, int *w, int *h)
+{
+    vpx_codec_iter_t it = NULL;
+    vpx_image_t *img;
+
+    if (!vp8_ready && vpx_codec_dec_init(&vp8, vpx_codec_vp8_dx(), NULL, 0))
+        die("no VP8 decoder");
+    vp8_ready = 1;
+    if (vpx_codec_decode(&vp8, in, (unsigned)len, NULL, 0) || !(img = vpx_codec_get_frame(&vp8, &it)))
+        die("a VP8 frame does not decode");
+    if ((int)img->d_w != film.w || (int)img->d_h != film.h || img->fmt != VPX_IMG_FMT_I420)
+        die("a frame's size is not the film's");
+    *w = (int)img->d_w;
+    *h = (int)img->d_h;
+    for (int y = 0; y < *h; y++)
+        for (int x = 0; x < *w; x++) {
+            int c = 298 * (img->planes[0][y * img->stride[0] + x] - 16);
+            int d = img->planes[1][(y / 2) * img->stride[1] + x / 2] - 128;
+            int e = img->planes[2][(y / 2) * img->stride[2] + x / 2] - 128;
+            unsigned char *p = rgb + ((size_t)y * *w + x) * 3;
+
+            p[0] = clamp255((c + 409 * e + 128) >> 8);
+            p[1] = clamp255((c - 100 * d - 208 * e + 128) >> 8);
+            p[2] = clamp255((c + 516 * d + 128) >> 8);
+        }
+}
+
 /* ---- frames ---- */
 
 static double match_error(const float *y, int t, float *src)
@@ -250,6 +295,7 @@ int main(int argc, char **argv)
     size_t npx, cap = 0, len;
     unsigned char *jpeg = NULL, *rgb;
     float *y, *shown, *src;
+    double *err[2];
     int frames = 0, first = -1, last = -1, flipped = 0, quality = 0, by_quality[101] = { 0 };
     double bytes = 0, ssim_sum = 0, shown_sum = 0, sq_err = 0;
     long shown_n = 0;
@@ -262,20 +308,31 @@ int main(int argc, char **argv)
     y = malloc(npx * sizeof(float));
     shown = malloc(npx * sizeof(float));
     src = malloc(npx * sizeof(float));
-    if (!dec || !rgb || !y || !shown || !src)
+    err[0] = malloc((size_t)film.n * sizeof(double));
+    err[1] = malloc((size_t)film.n * sizeof(double));
+    if (!dec || !rgb || !y || !shown || !src || !err[0] || !err[1])
         die("out of memory");
     ssim_init();
     while ((len = hex_line(&jpeg, &cap)) > 0) {
         int w, h, sub, cs, t, from, to, best = -1;
         double best_e = 0;
 
-        by_quality[jpeg_quality(jpeg, len)]++;
-        if (tjDecompressHeader3(dec, jpeg, len, &w, &h, &sub, &cs) < 0)
-            die("a frame is not a JPEG");
-        if (w != film.w || h != film.h)
-            die("a frame's size is not the film's");
-        if (tjDecompress2(dec, jpeg, len, rgb, w, w * 3, h, TJPF_RGB, 0) < 0)
-            die("a frame does not decode");
+        if (len < 2 || jpeg[0] != 0xff || jpeg[1] != 0xd8) {
+            by_quality[0]++;
+            vp8_decode(jpeg, len, rgb, &w, &h);
+        } else {
+            by_quality[jpeg_quality(jpeg, len)]++;
+            if (tjDecompressHeader3(dec, jpeg, len, &w, &h, &sub, &cs) < 0)
+                die("a frame is not a JPEG");
+            if (w != film.w || h != film.h)
+                die("a frame's size is not the film's");
+            if (tjDecompress2(dec, jpeg, len, rgb, w, w * 3, h, TJPF_RGB, 0) < 0)
+                die("a frame does not decode");
+        }
+        from = frames ? last + 1 : 0;
+        to = frames ? last + 2 * film.fps : film.n - 1;
+        if (to >= film.n)
+            to = film.n - 1;
         for (int flip = 0; flip < 2; flip++) {
             if (frames > 0 && flip != flipped)
                 continue;
@@ -285,18 +342,24 @@ int main(int argc, char **argv)
                 for (int x = 0; x < w; x++)
                     y[(size_t)r * w + x] = luma(p[3 * x], p[3 * x + 1], p[3 * x + 2]);
             }
-            from = frames ? last + 1 : 0;
-            to = frames ? last + 2 * film.fps : film.n - 1;
-            for (t = from; t <= to && t < film.n; t++) {
-                double e = match_error(y, t, src);
-
-                if (best < 0 || e < best_e) {
+            for (t = from; t <= to; t++) {
+                err[flip][t - from] = match_error(y, t, src);
+                if (best < 0 || err[flip][t - from] < best_e) {
                     best = t;
-                    best_e = e;
+                    best_e = err[flip][t - from];
                     flipped = flip;
                 }
             }
         }
+        /* the earliest frame nearly as near: the film comes back to where
+         * it was (a camera that turns round), and a frame coded without its
+         * grain is as near to both; a match too early is mended by the next
+         * frame, one too late never is */
+        for (t = from; best >= 0 && t < best; t++)
+            if (err[flipped][t - from] <= best_e * MATCH_SLACK) {
+                best = t;
+                break;
+            }
         if (best < 0)
             die("more frames than the film holds");
         /* the frame's own orientation again, if the last try was the other */

@@ -20,13 +20,23 @@
 # (FLOE_TEST_STREAM_QUALITY). floe's kbit/s at the reference's SSIM is
 # interpolated between the two qualities whose SSIMs bracket it (linear in
 # log kbit/s against SSIM); when none reaches it, the best is given
-# alone and the ratio is left out.
+# alone and the ratio is left out. (floe's MJPEG runs are MJPEG whatever the
+# client plays: FLOE_TEST_STREAM_CODEC=mjpeg.)
+#
+# Then floe's library streams VP8 (FLOE_TEST_STREAM_CODEC=vp8; the client
+# must state CODEC_VP8, as remote-viewer with GStreamer's vp8dec and
+# floe-viewer do): once at its own rate control, then at each bitrate of
+# BENCH_VP8_KBPS (kbit/s, FLOE_TEST_STREAM_KBPS), and its kbit/s at the
+# reference's SSIM is interpolated the same way, with its ratio to the
+# reference's MJPEG. BENCH_NO_VP8=1 leaves VP8 out.
 #
 #   bench/mjpeg.sh [BIN]     (default build/bin; the library is BIN/../lib)
 # Environment: BENCH_MJPEG_SIZE (640x480), BENCH_MJPEG_SECONDS (10),
 # BENCH_MJPEG_QUALITIES ("70 76 78 80 82 84 90"), BENCH_MJPEG_CLIENT
 # (remote-viewer when installed, else floe-viewer), REF_LIB (Debian's
-# library). Writes BUILD/bench/mjpeg.csv.
+# library), BENCH_VP8_KBPS ("150 250 400 800 1600": around the reference's
+# SSIM, which VP8 passes near 300 kbit/s). Writes
+# BUILD/bench/mjpeg.csv.
 set -eu
 BIN=$(cd "${1:-build/bin}" && pwd)
 cd "$(dirname "$0")/.."
@@ -40,6 +50,8 @@ REF_LIB=${REF_LIB:-/usr/lib/x86_64-linux-gnu/libspice-server.so.1}
 SIZE=${BENCH_MJPEG_SIZE:-640x480}
 SECS=${BENCH_MJPEG_SECONDS:-10}
 QUALITIES=${BENCH_MJPEG_QUALITIES:-70 76 78 80 82 84 90}
+VP8_KBPS=${BENCH_VP8_KBPS:-150 250 400 800 1600}
+[ -z "${BENCH_NO_VP8:-}" ] || VP8_KBPS=
 FPS=25
 CLIENT=${BENCH_MJPEG_CLIENT:-}
 if [ -z "$CLIENT" ]; then
@@ -69,16 +81,17 @@ if [ "$CLIENT" = remote-viewer ]; then
     mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 fi
 
-# play NAME LIB [QUALITY]: the film through LIB to the client, captured;
-# prints mjpeg-score's line for what LIB streamed
+# play NAME LIB [QUALITY [CODEC [KBPS]]]: the film through LIB to the
+# client, captured; prints mjpeg-score's line for what LIB streamed
 play() {
-    local name=$1 lib=$2 q=${3:-} port host ts client n
+    local name=$1 lib=$2 q=${3:-} codec=${4:-} kbps=${5:-} port host ts client n
     port=$(free_port)
     tshark -i lo -B 128 -f "tcp port $port" -w "$T/$name.pcapng" >"$T/$name.tshark" 2>&1 &
     ts=$!; PIDS+=("$ts")
     wait_for 20 grep -q "Capturing on" "$T/$name.tshark" || die "$name: tshark does not capture on lo"
     sleep 1   # the capture is live a moment after tshark says so
-    FLOE_TEST_STREAM_QUALITY=$q "$HOST" "$lib" "$port" film --film "$T/film" --wait-client \
+    FLOE_TEST_STREAM_QUALITY=$q FLOE_TEST_STREAM_CODEC=$codec FLOE_TEST_STREAM_KBPS=$kbps \
+        "$HOST" "$lib" "$port" film --film "$T/film" --wait-client \
         >"$T/$name.out" 2>"$T/$name.err" &
     host=$!; PIDS+=("$host")
     wait_for 60 grep -q '^listening' "$T/$name.out" || die "$name: qxl_host did not start: $(tail -n 1 "$T/$name.err")"
@@ -111,19 +124,32 @@ play() {
 echo "MJPEG at equal SSIM: a ${SIZE} film, $SECS s at $FPS frames/s, to $CLIENT on loopback:" >&2
 ref=$(play ref "$REF_LIB")
 echo "  Debian's library: $ref" >&2
-own=$(play floe-own "$FLOE_LIB")
+own=$(play floe-own "$FLOE_LIB" "" mjpeg)
 echo "  floe's library at its own rate control: $own" >&2
 : >"$T/floe.rows"
 for q in $QUALITIES; do
-    line=$(play "floe-q$q" "$FLOE_LIB" "$q")
+    line=$(play "floe-q$q" "$FLOE_LIB" "$q" mjpeg)
     echo "  floe's library, quality $q: $line" >&2
     echo "$q $(field shown_ssim "$line") $(field kbps "$line") $(field frames "$line")" \
         "$(field ssim "$line") $(field psnr "$line")" >>"$T/floe.rows"
 done
 
-# floe's kbit/s at the reference's SSIM: between the two qualities around it
+vp8_own=
+: >"$T/vp8.rows"
+if [ -n "$VP8_KBPS" ]; then
+    vp8_own=$(play vp8-own "$FLOE_LIB" "" vp8)
+    echo "  floe's library, VP8 at its own rate control: $vp8_own" >&2
+    for k in $VP8_KBPS; do
+        line=$(play "vp8-$k" "$FLOE_LIB" "" vp8 "$k")
+        echo "  floe's library, VP8 at $k kbit/s: $line" >&2
+        echo "$k $(field shown_ssim "$line") $(field kbps "$line") $(field frames "$line")" \
+            "$(field ssim "$line") $(field psnr "$line")" >>"$T/vp8.rows"
+    done
+fi
+
+# floe's kbit/s at the reference's SSIM: between the two settings around it
 ref_ssim=$(field shown_ssim "$ref") ref_kbps=$(field kbps "$ref")
-match=$(sort -g -k2 "$T/floe.rows" | awk -v s="$ref_ssim" '
+at_ssim() { sort -g -k2 "$1" | awk -v s="$ref_ssim" '
     { q[NR] = $1; ss[NR] = $2; k[NR] = $3 }
     END {
         for (i = 1; i <= NR; i++) if (ss[i] >= s) break
@@ -131,8 +157,10 @@ match=$(sort -g -k2 "$T/floe.rows" | awk -v s="$ref_ssim" '
         if (i == 1 || ss[i] == ss[i - 1]) { printf "%s %s %s %s\n", q[i], ss[i], k[i], k[i]; exit }
         f = (s - ss[i - 1]) / (ss[i] - ss[i - 1])
         printf "%s-%s %s %.1f %s\n", q[i - 1], q[i], s, exp(log(k[i - 1]) + f * (log(k[i]) - log(k[i - 1]))), k[i]
-    }')
-read -r mq mssim mkbps _ <<<"$match"
+    }'; }
+read -r mq mssim mkbps _ <<<"$(at_ssim "$T/floe.rows")"
+vq=none vssim= vkbps=
+[ ! -s "$T/vp8.rows" ] || read -r vq vssim vkbps _ <<<"$(at_ssim "$T/vp8.rows")"
 mkdir -p "$OUT"
 {
     echo "library,quality,frames,kbps,shown_ssim,ssim,psnr,client,size,seconds"
@@ -147,11 +175,29 @@ mkdir -p "$OUT"
         echo "floe at equal ssim,$mq,,$mkbps,$mssim,,,$CLIENT,$SIZE,$SECS"
         echo "ratio,,,$(awk -v a="$mkbps" -v b="$ref_kbps" 'BEGIN { printf "%.3f", a / b }'),,,,$CLIENT,$SIZE,$SECS"
     fi
+    if [ -n "$vp8_own" ]; then
+        echo "vp8 own,,$(field frames "$vp8_own"),$(field kbps "$vp8_own"),$(field shown_ssim "$vp8_own"),$(field ssim "$vp8_own"),$(field psnr "$vp8_own"),$CLIENT,$SIZE,$SECS"
+        while read -r k s f2 f s2 p; do
+            echo "vp8,$k,$f,$f2,$s,$s2,$p,$CLIENT,$SIZE,$SECS"
+        done <"$T/vp8.rows"
+        if [ "$vq" = none ]; then
+            echo "vp8 at equal ssim,none reaches it,,,,,,$CLIENT,$SIZE,$SECS"
+        else
+            echo "vp8 at equal ssim,$vq,,$vkbps,$vssim,,,$CLIENT,$SIZE,$SECS"
+            echo "vp8 ratio,,,$(awk -v a="$vkbps" -v b="$ref_kbps" 'BEGIN { printf "%.3f", a / b }'),,,,$CLIENT,$SIZE,$SECS"
+        fi
+    fi
 } >"$OUT/mjpeg.csv"
 if [ "$mq" = none ]; then
     echo "  no quality of floe's reached the reference's SSIM $ref_ssim (best: $mkbps at quality $mssim)" >&2
 else
     echo "  floe at the reference's SSIM $ref_ssim: $mkbps kbit/s (qualities $mq), against" \
         "$ref_kbps kbit/s: ratio $(awk -v a="$mkbps" -v b="$ref_kbps" 'BEGIN { printf "%.3f", a / b }')" >&2
+fi
+if [ -n "$vp8_own" ] && [ "$vq" != none ]; then
+    echo "  floe's VP8 at the reference's SSIM $ref_ssim: $vkbps kbit/s ($vq kbit/s targets), against" \
+        "$ref_kbps kbit/s of MJPEG: ratio $(awk -v a="$vkbps" -v b="$ref_kbps" 'BEGIN { printf "%.3f", a / b }')" >&2
+elif [ -n "$vp8_own" ]; then
+    echo "  no VP8 bitrate of floe's reached the reference's SSIM $ref_ssim" >&2
 fi
 echo

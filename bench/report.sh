@@ -103,6 +103,17 @@ mjpeg_table() {
              NR > 1 && $1 == "floe at equal ssim" { if ($2 ~ /none/) print "| floe at Debian'"'"'s SSIM | none of its qualities reaches it | | | | |"
                  else printf "| **floe at Debian'"'"'s SSIM** | %s, interpolated | | **%.0f** | %.4f | |\n", $2, $4, $5 }
              NR > 1 && $1 == "ratio" { printf "| **floe / Debian** | | | **%.3f** | | |\n", $4 }' "$OUT/mjpeg.csv"
+    grep -q '^vp8' "$OUT/mjpeg.csv" || return 0
+    echo
+    echo "floe's library streaming the same film as VP8 (libvpx, realtime) to the same client, at its own rate control and at fixed target bitrates; its kbit/s at Debian's MJPEG SSIM interpolated the same way."
+    echo
+    echo "| libspice-server | VP8 target kbit/s | frames | kbit/s | SSIM (luma) | RGB PSNR dB |"
+    echo "|---|---|---|---|---|---|"
+    awk -F, 'NR > 1 && $1 == "vp8 own" { printf "| floe VP8 | its rate control | %s | %.0f | %.4f | %.2f |\n", $3, $4, $5, $7 }
+             NR > 1 && $1 == "vp8" { printf "| floe VP8 | %s (fixed) | %s | %.0f | %.4f | %.2f |\n", $2, $3, $4, $5, $7 }
+             NR > 1 && $1 == "vp8 at equal ssim" { if ($2 ~ /none/) print "| floe VP8 at Debian'"'"'s SSIM | none of its bitrates reaches it | | | | |"
+                 else printf "| **floe VP8 at Debian'"'"'s SSIM** | %s, interpolated | | **%.0f** | %.4f | |\n", $2, $4, $5 }
+             NR > 1 && $1 == "vp8 ratio" { printf "| **floe VP8 / Debian MJPEG** | | | **%.3f** | | |\n", $4 }' "$OUT/mjpeg.csv"
 }
 
 office_table() {

@@ -147,6 +147,10 @@ static void caps_for(uint8_t type, struct spice_caps *caps)
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_STREAM_REPORT);
+        /* video streams of either codec it plays */
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MULTI_CODEC);
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_CODEC_MJPEG);
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_CODEC_VP8);
         spice_caps_set(caps->channel, FLOE_DISPLAY_CAP_RENDER_REPORT);
     }
 }

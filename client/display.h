@@ -68,6 +68,8 @@ int64_t fcli_streams_next_ms(const struct fcli_display *d, int64_t now_ms);
 /* STREAM_ACTIVATE_REPORT for st: STREAM_REPORTs from its next frame on. */
 void fcli_stream_activate_report(struct fcli_display *d, struct fcli_stream *st,
                                  const struct spice_stream_activate_report *m);
+/* Whether frames of codec (SPICE_VIDEO_CODEC_TYPE_*) are played. */
+int fcli_stream_codec_plays(uint8_t codec);
 /* Frees st's held frames, counted as dropped when `count` (STREAM_DESTROY). */
 void fcli_stream_release(struct fcli_display *d, struct fcli_stream *st, int count);
 /* Moves up to max STREAM_REPORTs made into out; returns how many. */

@@ -134,14 +134,18 @@ static inline uint32_t fcli_mm_clock_now(const struct fcli_mm_clock *k, int64_t 
 }
 
 /* A stream's frame (its JPEG, the size it decodes to, where it goes), held
- * until its time (stream-play.c): data is the holder's own copy. */
+ * until its time (stream-play.c): data is the holder's own copy. A VP8
+ * frame is decoded as it comes (each refers to the one before): data is
+ * then its width x height xRGB pixels, rows packed. */
 struct fcli_frame {
     uint32_t mm_time;
     uint32_t width, height;
     struct spice_rect dest;
     const uint8_t *data;
     uint32_t size;
+    int decoded;               /* 1: data is pixels; -1: it did not decode (no data) */
 };
+struct floe_vp8_dec;
 
 /* What a stream's STREAM_ACTIVATE_REPORT asked for, and the window so far. */
 struct fcli_stream_report_state {
@@ -175,6 +179,8 @@ struct fcli_stream {
     int n_held;
     struct fcli_stream_report_state report;
     uint64_t frames, drops;
+    struct floe_vp8_dec *vp8;  /* a VP8 stream's decoder */
+    int vp8_keyed;             /* ... which has had a keyframe of the stream's size */
 };
 
 /* STREAM_REPORTs made, waiting for the display channel to send them. */

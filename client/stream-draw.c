@@ -1,6 +1,7 @@
-/* Draws a video stream's frame: its MJPEG decoded (TurboJPEG), rows turned
- * over for a stream not flagged top-down, scaled nearest by the double
- * ratio as the reference's canvas puts a frame, within the stream's clip. */
+/* Draws a video stream's frame: its MJPEG decoded (TurboJPEG) or its VP8
+ * pixels (decoded as it came), rows turned over for a stream not flagged
+ * top-down, scaled nearest by the double ratio as the reference's canvas
+ * puts a frame, within the stream's clip. */
 #include "client/display.h"
 
 #include "codecs/jpeg.h"
@@ -53,11 +54,33 @@ static pixman_image_t *turn_over(pixman_image_t *frame, int w, int h)
     return up;
 }
 
+/* A frame decoded as it came: its pixels drawn as they are held. */
+static int pixels_draw(struct fcli_display *d, struct fcli_stream *st, const struct fcli_frame *f)
+{
+    pixman_image_t *frame;
+
+    if (!f->data || f->size != f->width * f->height * 4)
+        return -1;
+    frame = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)f->width, (int)f->height,
+                                     (uint32_t *)f->data, (int)f->width * 4);
+    if (!frame)
+        return -1;
+    if (!st->top_down && !(frame = turn_over(frame, (int)f->width, (int)f->height)))
+        return -1;
+    frame_draw(d, st, frame, &f->dest);
+    pixman_image_unref(frame);
+    return 0;
+}
+
 int fcli_stream_draw(struct fcli_display *d, struct fcli_stream *st, const struct fcli_frame *f)
 {
     pixman_image_t *frame;
     int rc;
 
+    if (f->decoded < 0)
+        return -1;
+    if (f->decoded)
+        return pixels_draw(d, st, f);
     if (!d->stream_jpeg && !(d->stream_jpeg = floe_jpeg_new()))
         return -1;
     frame = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)f->width, (int)f->height, NULL, 0);

@@ -11,8 +11,10 @@
 
 #include "common/log.h"
 
-/* held JPEG bytes of one display, all streams together */
-#define HELD_BYTES_MAX (32u << 20)
+/* held bytes of one display, all streams together: JPEGs, or VP8 frames
+ * decoded (a 1080p frame is 8 MB: the reference's 400 ms at 30 frames a
+ * second fit) */
+#define HELD_BYTES_MAX (128u << 20)
 /* a frame's slack: the stream's interval between stamps, within these */
 #define SLACK_MIN_MS 10
 #define SLACK_MAX_MS 100
@@ -111,7 +113,8 @@ static int hold(struct fcli_display *d, struct fcli_stream *st, const struct fcl
     }
     if (d->held_bytes + f->size > HELD_BYTES_MAX || !(copy = malloc(f->size ? f->size : 1)))
         return -1;
-    memcpy(copy, f->data, f->size);
+    if (f->size)
+        memcpy(copy, f->data, f->size);
     for (i = st->n_held; i > 0 && (int32_t)(f->mm_time - st->held[i - 1].mm_time) < 0; i--)
         ;
     memmove(&st->held[i + 1], &st->held[i], (size_t)(st->n_held - i) * sizeof(st->held[0]));
@@ -248,11 +251,16 @@ void fcli_stream_arrive(struct fcli_display *d, struct fcli_stream *st, const st
     report_frame(d, st, f->mm_time, on_clock ? ahead : 0, dropped, now_ms);
 }
 
+int fcli_stream_codec_plays(uint8_t codec)
+{
+    return codec == SPICE_VIDEO_CODEC_TYPE_MJPEG || codec == SPICE_VIDEO_CODEC_TYPE_VP8;
+}
+
 void fcli_stream_activate_report(struct fcli_display *d, struct fcli_stream *st,
                                  const struct spice_stream_activate_report *m)
 {
     memset(&st->report, 0, sizeof(st->report));
-    if (st->codec != SPICE_VIDEO_CODEC_TYPE_MJPEG) {
+    if (!fcli_stream_codec_plays(st->codec)) {
         /* a stream this client cannot play: said once, in the reference's words */
         report_out(d, &(struct spice_stream_report){ .stream_id = m->stream_id,
                                                      .unique_id = m->unique_id,

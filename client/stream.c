@@ -1,7 +1,8 @@
 /* Video streams of a DISPLAY channel: STREAM_CREATE names an area of a
  * surface, each STREAM_DATA (or STREAM_DATA_SIZED) brings a frame of it,
- * MJPEG, handed to stream-play.c, which has stream-draw.c draw it at its
- * time; STREAM_CLIP, STREAM_ACTIVATE_REPORT, STREAM_DESTROY and
+ * MJPEG or VP8 (decoded as it comes, each frame following the one before),
+ * handed to stream-play.c, which has stream-draw.c draw it at its time;
+ * STREAM_CLIP, STREAM_ACTIVATE_REPORT, STREAM_DESTROY and
  * STREAM_DESTROY_ALL follow. A stream of another codec is kept so its
  * frames are skipped (logged once). */
 #include "client/display.h"
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "codecs/jpeg.h"
+#include "codecs/vp8.h"
 #include "common/log.h"
 #include "protocol/spice/stream.h"
 
@@ -22,6 +24,8 @@ static void stream_end(struct fcli_display *d, struct fcli_stream *st, int count
         return;
     fcli_stream_release(d, st, count);
     pixman_region32_fini(&st->clip);
+    floe_vp8_dec_free(st->vp8);
+    st->vp8 = NULL;
     st->used = 0;
 }
 
@@ -95,11 +99,40 @@ static int stream_create(struct fcli_display *d, const uint8_t *body, size_t len
     pixman_region32_init(&st->clip);
     clip_set(st, &m.clip);
     d->streams_created++;
-    if (st->codec != SPICE_VIDEO_CODEC_TYPE_MJPEG)
+    if (!fcli_stream_codec_plays(st->codec))
         fcli_display_warn_once(&d->warned_misc[FCLI_WARN_CODEC], "video codec (frames skipped)",
                                st->codec);
     floe_debug("display: stream %u %ux%u to (%d,%d)-(%d,%d), codec %u", m.id, st->width,
                st->height, m.dest.left, m.dest.top, m.dest.right, m.dest.bottom, st->codec);
+    return 0;
+}
+
+/* Decodes a VP8 frame now, whatever becomes of it: the frames after it
+ * refer to it. One that does not decode goes on as a frame to drop. */
+static int vp8_arrive(struct fcli_display *d, struct fcli_stream *st, struct fcli_frame *f,
+                      int64_t now_ms)
+{
+    size_t bytes = (size_t)f->width * f->height * 4;
+    uint8_t *px = NULL;
+    int kw, kh, rc = -EBADMSG;
+
+    if (floe_vp8_is_key(f->data, f->size, &kw, &kh))
+        st->vp8_keyed = (uint32_t)kw == f->width && (uint32_t)kh == f->height;
+    if (st->vp8_keyed && bytes <= UINT32_MAX && (px = malloc(bytes)) &&
+        (st->vp8 || (st->vp8 = floe_vp8_dec_new())))
+        rc = floe_vp8_decode(st->vp8, f->data, f->size, (uint32_t *)px, (int)f->width,
+                             (int)f->height, (int)f->width * 4);
+    if (rc) {
+        floe_debug("display: stream %u VP8 frame does not decode (%d)",
+                   (unsigned)(st - d->streams), rc);
+        free(px);
+        px = NULL;
+    }
+    f->decoded = rc ? -1 : 1;
+    f->data = px;
+    f->size = rc ? 0 : (uint32_t)bytes;
+    fcli_stream_arrive(d, st, f, now_ms);
+    free(px);
     return 0;
 }
 
@@ -122,8 +155,10 @@ static int stream_data(struct fcli_display *d, int sized, const uint8_t *body, s
         floe_err("display: stream %u frame of %ux%u to a bad area", m.id, f.width, f.height);
         return -EBADMSG;
     }
-    if (st->codec != SPICE_VIDEO_CODEC_TYPE_MJPEG)
+    if (!fcli_stream_codec_plays(st->codec))
         return 0;
+    if (st->codec == SPICE_VIDEO_CODEC_TYPE_VP8)
+        return vp8_arrive(d, st, &f, now_ms);
     fcli_stream_arrive(d, st, &f, now_ms);
     return 0;
 }

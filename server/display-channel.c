@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "protocol/spice/stream.h"
 #include "server/internal.h"
 
 #define DISPLAY_QUEUE_LIMIT (24u << 20)
@@ -16,6 +17,9 @@ struct display_client {
     struct fsrv_display_enc *enc;   /* codecs, cache and dictionary: from DISPLAY_INIT on */
     struct fsrv_stream_enc *stream; /* video frames' coding and rate: from DISPLAY_INIT on */
     int preferred;                  /* PREFERRED_COMPRESSION before DISPLAY_INIT, or 0 */
+    /* PREFERRED_VIDEO_CODEC_TYPE before DISPLAY_INIT, kept for its stream coder */
+    uint8_t video_prefs[SPICE_VIDEO_CODEC_TYPE_H265];
+    int n_video_prefs;
     uint8_t glz_id;                 /* the client's GLZ dictionary id ... */
     int glz_own;                    /* ... and whether this channel uses it */
     int server_renders;             /* draw operations go to it as pixels */
@@ -153,6 +157,8 @@ static int display_init(struct fsrv_chan *c, struct spice_display_init *init)
         return -ENOMEM;
     if (dc->preferred)
         fsrv_display_enc_prefer(dc->enc, (uint8_t)dc->preferred);
+    if (dc->n_video_prefs)
+        fsrv_stream_enc_prefer(dc->stream, dc->video_prefs, dc->n_video_prefs);
     dc->synced = 1;
     fsrv_display_client_sync(c);
     return 0;
@@ -199,6 +205,24 @@ static int display_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *bod
             fsrv_display_enc_prefer(dc->enc, pc.image_compression);
         else
             dc->preferred = pc.image_compression;
+        return 0;
+    }
+    case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE: {
+        struct spice_preferred_video_codecs pv;
+
+        if (spice_preferred_video_codecs_parse(body, len, &pv))
+            return -EBADMSG;
+        /* for the next stream; an empty list is ignored, as the reference does */
+        if (!pv.num_codecs)
+            return 0;
+        if (dc->stream) {
+            fsrv_stream_enc_prefer(dc->stream, pv.codecs, pv.num_codecs);
+            return 0;
+        }
+        /* before DISPLAY_INIT: kept until the stream coder is made */
+        dc->n_video_prefs = 0;
+        for (int i = 0; i < pv.num_codecs && dc->n_video_prefs < (int)sizeof(dc->video_prefs); i++)
+            dc->video_prefs[dc->n_video_prefs++] = pv.codecs[i];
         return 0;
     }
     case SPICE_MSGC_DISPLAY_STREAM_REPORT:

@@ -220,7 +220,7 @@ struct fsrv_heads {
 };
 
 /* display/stream.c: a box of a monitor redrawn at video rate, and the
- * MJPEG stream it goes as once it is one. */
+ * video stream (MJPEG or VP8, per client) it goes as once it is one. */
 struct fsrv_stream {
     struct floe_server *srv;
     int monitor;
@@ -232,7 +232,8 @@ struct fsrv_stream {
     int active;
     uint32_t id;
     pixman_box32_t box;
-    uv_timer_t timer;          /* ends the stream once the box stood still */
+    uv_timer_t timer;          /* ends the stream once the box stood still ... */
+    uint64_t idle_ms;          /* ... this long (FLOE_TEST_STREAM_IDLE_MS for tests) */
     int timer_on;              /* initialised (closed with the server) */
 };
 
@@ -500,9 +501,19 @@ struct fsrv_stream_enc *fsrv_stream_enc_new(struct fsrv_chan *c);
 void fsrv_stream_enc_free(struct fsrv_stream_enc *se);
 /* The display channel's (NULL before its DISPLAY_INIT). */
 struct fsrv_stream_enc *fsrv_display_stream_enc(struct fsrv_chan *c);
-/* The client joins stream_id (STREAM_CREATE was queued): its rate starts
- * from the link's measure, and a client that reports is asked to. */
-void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const pixman_box32_t *b);
+/* The video codec (SPICE_VIDEO_CODEC_TYPE_*) of the client's next stream:
+ * from its caps, its preference and FLOE_TEST_STREAM_CODEC (MJPEG for NULL);
+ * 0 when it plays none of floe's: it gets the stream's area as pictures. */
+int fsrv_stream_enc_codec(const struct fsrv_stream_enc *se);
+/* Whether the client's coded frames refer to those before them (VP8): then
+ * none of them may be left unwritten. */
+int fsrv_stream_enc_inter(const struct fsrv_stream_enc *se);
+/* The client's PREFERRED_VIDEO_CODEC_TYPE, best first: for its next streams. */
+void fsrv_stream_enc_prefer(struct fsrv_stream_enc *se, const uint8_t *codecs, int n);
+/* The client joins stream_id (STREAM_CREATE of `codec` was queued): its
+ * rate starts from the link's measure, and a client that reports is asked to. */
+void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const pixman_box32_t *b,
+                          int codec);
 /* A new frame: 1 when it goes to this client, 0 when its rate skips it. */
 int fsrv_stream_enc_offer(struct fsrv_stream_enc *se);
 /* Frames of the client's queue replaced by a newer one before being written. */

@@ -148,6 +148,28 @@ int spice_stream_report_parse(const uint8_t *body, size_t len, struct spice_stre
     return r.bad ? -EBADMSG : 0;
 }
 
+int spice_preferred_video_codecs_parse(const uint8_t *body, size_t len,
+                                       struct spice_preferred_video_codecs *m)
+{
+    struct floe_rbuf r;
+
+    floe_rbuf_init(&r, body, len);
+    m->num_codecs = floe_get_u8(&r);
+    m->codecs = floe_get_bytes(&r, m->num_codecs);
+    if (r.bad) {
+        m->codecs = NULL;
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+void spice_preferred_video_codecs_put(struct floe_wbuf *w,
+                                      const struct spice_preferred_video_codecs *m)
+{
+    floe_put_u8(w, m->num_codecs);
+    floe_put_bytes(w, m->codecs, m->num_codecs);
+}
+
 int spice_multi_media_time_parse(const uint8_t *body, size_t len, uint32_t *time)
 {
     return u32_body_parse(body, len, time);

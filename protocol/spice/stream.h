@@ -76,6 +76,19 @@ int spice_stream_activate_report_parse(const uint8_t *body, size_t len,
  * is no audio playback. */
 int spice_stream_report_parse(const uint8_t *body, size_t len, struct spice_stream_report *m);
 
+/* The client's PREFERRED_VIDEO_CODEC_TYPE: the video codecs it would
+ * rather get, best first (SPICE_VIDEO_CODEC_TYPE_*, as they came: unknown
+ * values included). */
+#define SPICE_PREFERRED_CODECS_MAX 255
+struct spice_preferred_video_codecs {
+    uint8_t num_codecs;
+    const uint8_t *codecs;    /* num_codecs bytes inside the body */
+};
+int spice_preferred_video_codecs_parse(const uint8_t *body, size_t len,
+                                       struct spice_preferred_video_codecs *m);
+void spice_preferred_video_codecs_put(struct floe_wbuf *w,
+                                      const struct spice_preferred_video_codecs *m);
+
 /* MAIN MULTI_MEDIA_TIME: the server's multimedia clock, in milliseconds. */
 int spice_multi_media_time_parse(const uint8_t *body, size_t len, uint32_t *time);
 void spice_multi_media_time_put(struct floe_wbuf *w, uint32_t time);

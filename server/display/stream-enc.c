@@ -1,7 +1,8 @@
 /* A video stream's frames on the way out: each frame keeps its pixels and
  * is coded for a client only when that client's queue reaches it, at the
- * quality the client's rate allows (stream-rate.c), on libuv's worker pool
- * like images; clients at the same quality share the coding. A client's
+ * quality (MJPEG) or bitrate (VP8) the client's rate allows (stream-rate.c),
+ * on libuv's worker pool like images; MJPEG clients at the same quality
+ * share the coding, a VP8 client has a coder of its own. A client's
  * link is watched while it streams: PINGs behind its frames time the queue
  * ahead of them, and its STREAM_REPORTs say whether frames came in time. */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "common/log.h"
 #include "protocol/spice/stream.h"
 #include "server/display/stream-rate.h"
+#include "server/display/stream-vp8.h"
 #include "server/internal.h"
 
 #define FRAME_CODINGS 4            /* qualities kept per frame */
@@ -67,6 +69,18 @@ struct fsrv_stream_enc {
     uint64_t pong_us, pong_bytes;  /* the last PONG of a stream PING: when, bytes before it */
     unsigned reports, drops;
     int fixed_quality;             /* FLOE_TEST_STREAM_QUALITY (benches): 0 when unset */
+    /* the codec: the stream joined last's, and what picks the next one's */
+    int codec;                     /* SPICE_VIDEO_CODEC_TYPE_* */
+    int forced_codec;              /* FLOE_TEST_STREAM_CODEC: 0 when unset */
+    int vp8_refused;               /* the client said it cannot play a VP8 stream */
+    uint8_t prefs[SPICE_VIDEO_CODEC_TYPE_H265];   /* PREFERRED_VIDEO_CODEC_TYPE, best first */
+    int n_prefs;
+    /* VP8: the client's coder, used by one job at a time */
+    struct fsrv_vp8_coder vp8;
+    uint32_t vp8_stream;           /* 1 + the stream whose frames it codes; 0: none */
+    int vp8_restart;               /* joined anew: the stream's next frame restarts it */
+    unsigned vp8_kbps;             /* the last target */
+    unsigned fixed_kbps;           /* FLOE_TEST_STREAM_KBPS (benches): 0 when unset */
 };
 
 static void frame_free(struct fsrv_frame *f)
@@ -115,21 +129,27 @@ static struct frame_coding *coding_find(struct fsrv_frame *f, int quality)
     return NULL;
 }
 
+static struct fsrv_msg *data_msg(const struct fsrv_frame *f, const struct floe_bytes *coded)
+{
+    struct floe_wbuf wb;
+
+    floe_wbuf_init(&wb, 0);
+    spice_stream_data_put(&wb, &(struct spice_stream_data){
+        .id = f->stream_id, .mm_time = f->mm_time,
+        .data = coded->data, .data_size = (uint32_t)coded->len });
+    return fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_STREAM_DATA, &wb);
+}
+
 /* The STREAM_DATA of a JPEG (a new reference), kept in the frame for other
  * clients when there is room. */
 static struct fsrv_msg *coding_add(struct fsrv_frame *f, int quality, const struct floe_bytes *jpeg)
 {
     struct frame_coding *fc = coding_find(f, quality);
-    struct floe_wbuf wb;
     struct fsrv_msg *m;
 
     if (fc)
         return fsrv_msg_ref(fc->msg);   /* another client's job was first */
-    floe_wbuf_init(&wb, 0);
-    spice_stream_data_put(&wb, &(struct spice_stream_data){
-        .id = f->stream_id, .mm_time = f->mm_time,
-        .data = jpeg->data, .data_size = (uint32_t)jpeg->len });
-    m = fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_STREAM_DATA, &wb);
+    m = data_msg(f, jpeg);
     if (m && f->n < FRAME_CODINGS)
         f->coding[f->n++] = (struct frame_coding){ quality, jpeg->len, fsrv_msg_ref(m) };
     return m;
@@ -205,6 +225,10 @@ int fsrv_stream_enc_report(struct fsrv_stream_enc *se, uint32_t stream_id,
     if (r.num_frames == 0 && r.num_drops == UINT32_MAX) {
         floe_info("%s: display %u: the client cannot play stream %u", se->chan->peer,
                   se->chan->id, stream_id);
+        /* it stated VP8 but has no decoder: its next streams go as MJPEG
+         * (or as pictures, when it does not play MJPEG either) */
+        if (se->codec == SPICE_VIDEO_CODEC_TYPE_VP8)
+            se->vp8_refused = 1;
         return 0;
     }
     if (r.num_drops > 0 || r.last_frame_delay < REPORT_MARGIN_MS)
@@ -220,9 +244,10 @@ struct frame_job {
     uv_work_t req;
     struct fsrv_stream_enc *se;
     struct fsrv_msg *m;            /* the frame's message, a reference */
-    int quality;
+    int quality;                   /* MJPEG; 0 for VP8 */
+    struct fsrv_vp8_job vp8;       /* VP8 (quality 0) */
     int rc;
-    struct floe_bytes jpeg;
+    struct floe_bytes jpeg;        /* the coded frame, either codec */
 };
 
 static void job_work(uv_work_t *req)
@@ -230,8 +255,20 @@ static void job_work(uv_work_t *req)
     struct frame_job *j = (struct frame_job *)req;
     const struct fsrv_frame *f = j->m->frame;
 
-    j->rc = floe_jpeg_encode_frame(j->se->jpeg, f->pixels, f->width, f->height, f->width * 4,
-                             j->quality, &j->jpeg);
+    if (!j->quality)
+        j->rc = fsrv_vp8_code(&j->se->vp8, &j->vp8, &j->jpeg);
+    else
+        j->rc = floe_jpeg_encode_frame(j->se->jpeg, f->pixels, f->width, f->height,
+                                       f->width * 4, j->quality, &j->jpeg);
+}
+
+/* The frame's STREAM_DATA as the job coded it (a new reference). */
+static struct fsrv_msg *job_msg(struct frame_job *j)
+{
+    if (j->rc != 0)
+        return NULL;
+    return j->quality ? coding_add(j->m->frame, j->quality, &j->jpeg)
+                      : data_msg(j->m->frame, &j->jpeg);
 }
 
 static void job_free(struct frame_job *j)
@@ -243,9 +280,9 @@ static void job_free(struct frame_job *j)
 
 /* The coding goes out: counted, and the link looked at now and then. */
 static struct fsrv_msg *written(struct fsrv_stream_enc *se, struct fsrv_msg *out, int quality,
-                                size_t jpeg_len)
+                                size_t coded_len)
 {
-    fsrv_stream_rate_coded(&se->rate, quality, jpeg_len);
+    fsrv_stream_rate_coded(&se->rate, quality, coded_len);
     se->bytes += out->len;
     se->srv->stats.stream_frames++;
     return out;
@@ -253,6 +290,7 @@ static struct fsrv_msg *written(struct fsrv_stream_enc *se, struct fsrv_msg *out
 
 static void enc_destroy(struct fsrv_stream_enc *se)
 {
+    fsrv_vp8_coder_fini(&se->vp8);
     floe_jpeg_free(se->jpeg);
     free(se);
 }
@@ -271,10 +309,10 @@ static void job_after(uv_work_t *req, int status)
         return;
     }
     c->held = HELD_NO;
-    if (status == 0 && j->rc == 0)
-        out = coding_add(j->m->frame, j->quality, &j->jpeg);
-    else
-        floe_warn("stream %u: JPEG of a frame failed (%d)", j->m->frame->stream_id, j->rc);
+    if (status == 0)
+        out = job_msg(j);
+    if (!out)
+        floe_warn("stream %u: coding a frame failed (%d)", j->m->frame->stream_id, j->rc);
     /* a newer frame queued meanwhile does not waste this one: coded, it
      * goes; a slow link shows as frames replaced while still queued */
     if (out) {
@@ -288,6 +326,25 @@ static void job_after(uv_work_t *req, int status)
     fsrv_chan_flush(c);
 }
 
+/* A VP8 frame's job: the bitrate the client's rate allows, up to what the
+ * stream can use; a frame of another stream than the coder's, or the
+ * first since the client joined, restarts the coder (a keyframe). */
+static void vp8_job(struct fsrv_stream_enc *se, const struct fsrv_frame *f, struct fsrv_vp8_job *vj)
+{
+    uint64_t want = fsrv_vp8_want_bytes((double)f->width * f->height, se->rate.interval_ms);
+    uint64_t bytes = se->rate.byte_rate < want ? se->rate.byte_rate : want;
+
+    fsrv_stream_rate_want(&se->rate, want);
+    se->vp8_kbps = se->fixed_kbps ? se->fixed_kbps : (unsigned)(bytes * 8 / 1000);
+    *vj = (struct fsrv_vp8_job){ .pixels = f->pixels, .width = f->width, .height = f->height,
+                                 .kbps = se->vp8_kbps, .pts_ms = f->mm_time };
+    if (se->vp8_stream != f->stream_id + 1 || se->vp8_restart) {
+        vj->restart = 1;
+        se->vp8_stream = f->stream_id + 1;
+        se->vp8_restart = 0;
+    }
+}
+
 struct fsrv_msg *fsrv_stream_enc_prepare(struct fsrv_chan *c, struct fsrv_stream_enc *se,
                                          struct fsrv_msg *m)
 {
@@ -299,20 +356,26 @@ struct fsrv_msg *fsrv_stream_enc_prepare(struct fsrv_chan *c, struct fsrv_stream
 
     if (!se)
         return NULL;   /* frames go to synced clients only */
-    quality = fsrv_stream_rate_quality(&se->rate);
-    if ((fc = coding_find(f, quality))) {
-        out = written(se, fsrv_msg_ref(fc->msg), quality, fc->jpeg_len);
-        maybe_ping(se);
-        return out;
+    if (se->codec == SPICE_VIDEO_CODEC_TYPE_VP8) {
+        quality = 0;
+    } else {
+        quality = fsrv_stream_rate_quality(&se->rate);
+        if ((fc = coding_find(f, quality))) {
+            out = written(se, fsrv_msg_ref(fc->msg), quality, fc->jpeg_len);
+            maybe_ping(se);
+            return out;
+        }
+        if (!se->jpeg && !(se->jpeg = floe_jpeg_new()))
+            return NULL;
     }
-    if (!se->jpeg && !(se->jpeg = floe_jpeg_new()))
-        return NULL;
     j = calloc(1, sizeof(*j));
     if (!j)
         return NULL;
     j->se = se;
     j->m = fsrv_msg_ref(m);
     j->quality = quality;
+    if (!quality)
+        vp8_job(se, f, &j->vp8);
     if ((size_t)f->width * f->height >= POOL_MIN_PIXELS &&
         uv_queue_work(se->srv->loop, &j->req, job_work, job_after) == 0) {
         se->job = j;
@@ -320,7 +383,7 @@ struct fsrv_msg *fsrv_stream_enc_prepare(struct fsrv_chan *c, struct fsrv_stream
         return NULL;
     }
     job_work(&j->req);
-    out = j->rc == 0 ? coding_add(f, quality, &j->jpeg) : NULL;
+    out = job_msg(j);
     if (out) {
         written(se, out, quality, j->jpeg.len);
         maybe_ping(se);
@@ -347,7 +410,30 @@ void fsrv_stream_enc_dropped(struct fsrv_stream_enc *se, unsigned frames)
         fsrv_stream_rate_congested(&se->rate, fsrv_now_ms(), 0);
 }
 
-void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const pixman_box32_t *b)
+int fsrv_stream_enc_codec(const struct fsrv_stream_enc *se)
+{
+    if (!se)
+        return SPICE_VIDEO_CODEC_TYPE_MJPEG;
+    return fsrv_stream_codec_pick(&se->chan->caps, se->prefs, se->n_prefs, se->forced_codec,
+                                  se->vp8_refused);
+}
+
+int fsrv_stream_enc_inter(const struct fsrv_stream_enc *se)
+{
+    return se && se->codec == SPICE_VIDEO_CODEC_TYPE_VP8;
+}
+
+void fsrv_stream_enc_prefer(struct fsrv_stream_enc *se, const uint8_t *codecs, int n)
+{
+    se->n_prefs = 0;
+    for (int i = 0; i < n && se->n_prefs < (int)sizeof(se->prefs); i++)
+        se->prefs[se->n_prefs++] = codecs[i];
+    floe_debug("%s: display %u: %d preferred video codecs, the first %d; next stream: %d",
+               se->chan->peer, se->chan->id, n, n ? codecs[0] : 0, fsrv_stream_enc_codec(se));
+}
+
+void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const pixman_box32_t *b,
+                          int codec)
 {
     struct fsrv_session *ss = se->chan->sess;
     double pixels = (double)(b->x2 - b->x1) * (b->y2 - b->y1);
@@ -357,7 +443,11 @@ void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const 
         fsrv_stream_rate_restart(&se->rate, pixels, fsrv_now_ms());
     else
         fsrv_stream_rate_init(&se->rate, ss ? ss->bandwidth_bps : 0, pixels, fsrv_now_ms());
-    fsrv_stream_rate_fix(&se->rate, se->fixed_quality);
+    se->codec = codec;
+    se->vp8_restart = 1;
+    /* a bench's fixed bitrate, like its fixed quality, sends every frame */
+    fsrv_stream_rate_fix(&se->rate, codec == SPICE_VIDEO_CODEC_TYPE_VP8 && se->fixed_kbps
+                                        ? 100 : se->fixed_quality);
     se->streamed = 1;
     se->n_pings = 0;
     se->pong_us = 0;
@@ -372,8 +462,16 @@ void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const 
 
 void fsrv_stream_enc_describe(const struct fsrv_stream_enc *se, char *out, size_t len)
 {
-    snprintf(out, len, " stream_quality=%d stream_kbps=%llu stream_reports=%u stream_drops=%u",
-             fsrv_stream_rate_quality(&se->rate),
+    if (se->codec == SPICE_VIDEO_CODEC_TYPE_VP8) {
+        /* the bitrate the frames are coded at, and the budget behind it */
+        snprintf(out, len, " stream_codec=vp8 stream_vp8_kbps=%u stream_kbps=%llu "
+                 "stream_reports=%u stream_drops=%u", se->vp8_kbps,
+                 (unsigned long long)(se->rate.byte_rate * 8 / 1000), se->reports,
+                 se->drops + se->rate.skips);
+        return;
+    }
+    snprintf(out, len, " stream_codec=mjpeg stream_quality=%d stream_kbps=%llu stream_reports=%u "
+             "stream_drops=%u", fsrv_stream_rate_quality(&se->rate),
              (unsigned long long)(se->rate.byte_rate * 8 / 1000), se->reports,
              se->drops + se->rate.skips);
 }
@@ -391,6 +489,10 @@ struct fsrv_stream_enc *fsrv_stream_enc_new(struct fsrv_chan *c)
     /* a bench sweeps the quality: every frame at it, none skipped */
     if ((q = getenv("FLOE_TEST_STREAM_QUALITY")))
         se->fixed_quality = atoi(q);
+    if ((q = getenv("FLOE_TEST_STREAM_KBPS")) && atoi(q) > 0)
+        se->fixed_kbps = (unsigned)atoi(q);
+    se->forced_codec = fsrv_stream_codec_env();
+    se->codec = SPICE_VIDEO_CODEC_TYPE_MJPEG;
     fsrv_stream_rate_init(&se->rate, 0, 1, fsrv_now_ms());
     fsrv_stream_rate_fix(&se->rate, se->fixed_quality);
     return se;

@@ -120,6 +120,11 @@ void fsrv_stream_rate_fix(struct fsrv_stream_rate *r, int quality)
     r->fixed = quality >= 1 && quality <= 100 ? quality : 0;
 }
 
+void fsrv_stream_rate_want(struct fsrv_stream_rate *r, uint64_t bytes)
+{
+    r->want = bytes;
+}
+
 void fsrv_stream_rate_coded(struct fsrv_stream_rate *r, int quality, size_t bytes)
 {
     for (int l = 0; l < FSRV_RATE_LEVELS; l++) {
@@ -152,7 +157,8 @@ void fsrv_stream_rate_calm(struct fsrv_stream_rate *r, uint64_t now_ms)
 {
     /* a budget the frames do not fill has no reason to grow: the best
      * quality at the source's pace, nothing skipped since the last look */
-    int limited = r->level < FSRV_RATE_LEVELS - 1 || r->skips != r->skips_seen;
+    int limited = (r->want ? r->byte_rate < r->want : r->level < FSRV_RATE_LEVELS - 1) ||
+                  r->skips != r->skips_seen;
 
     r->skips_seen = r->skips;
     if (!limited || now_ms - r->decreased_ms < CALM_BEFORE_INCREASE_MS ||

@@ -26,6 +26,8 @@ struct fsrv_stream_rate {
     unsigned decreases, increases, skips;
     unsigned skips_seen;       /* skips at the last calm look */
     int fixed;                 /* a quality set for tests (1..100): every frame at it; 0: none */
+    uint64_t want;             /* bytes per second past which the frames gain nothing (a
+                                * codec that takes a bitrate); 0: the JPEG levels say */
 };
 
 /* A stream of frames of `pixels` pixels starts for a client whose link
@@ -42,7 +44,10 @@ int fsrv_stream_rate_quality(const struct fsrv_stream_rate *r);
 /* Tests and benches: every frame goes, at `quality` (1..100, whatever the
  * link shows); 0 gives the stream back to the rate. Kept by _restart. */
 void fsrv_stream_rate_fix(struct fsrv_stream_rate *r, int quality);
-/* A frame went at `quality`, coded in `bytes`. */
+/* A codec coded at a bitrate (VP8) gains nothing past `bytes` per second:
+ * the budget is what holds the stream back while it is below that. */
+void fsrv_stream_rate_want(struct fsrv_stream_rate *r, uint64_t bytes);
+/* A frame went at `quality` (0: a codec without levels), coded in `bytes`. */
 void fsrv_stream_rate_coded(struct fsrv_stream_rate *r, int quality, size_t bytes);
 /* The link shows it takes less than the stream sends (frames waited until
  * a newer one replaced them, the round trip grew, the client reported late

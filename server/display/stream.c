@@ -1,6 +1,7 @@
 /* Video streams: a box of a monitor's surface redrawn at video rate goes to
- * the display clients as MJPEG frames instead of DRAW_COPYs until it stands
- * still, then once more as exact pixels before STREAM_DESTROY. */
+ * the display clients as video frames (each client's codec: VP8 or MJPEG)
+ * instead of DRAW_COPYs until it stands still, then once more as exact
+ * pixels before STREAM_DESTROY. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +76,12 @@ static struct spice_rect rect_of(const pixman_box32_t *b)
     return (struct spice_rect){ .left = b->x1, .top = b->y1, .right = b->x2, .bottom = b->y2 };
 }
 
-static struct fsrv_msg *create_msg(const struct fsrv_stream *st)
+static struct fsrv_msg *create_msg(const struct fsrv_stream *st, int codec)
 {
     uint32_t w = (uint32_t)(st->box.x2 - st->box.x1), h = (uint32_t)(st->box.y2 - st->box.y1);
     struct spice_stream_create m = {
         .surface_id = 0, .id = st->id, .flags = SPICE_STREAM_FLAGS_TOP_DOWN,
-        .codec_type = SPICE_VIDEO_CODEC_TYPE_MJPEG, .stream_width = w, .stream_height = h,
+        .codec_type = (uint8_t)codec, .stream_width = w, .stream_height = h,
         .src_width = w, .src_height = h, .dest = rect_of(&st->box),
         .clip = { .type = SPICE_CLIP_NONE },
     };
@@ -103,52 +104,93 @@ static struct fsrv_msg *frame_msg(struct floe_server *s, const struct fsrv_strea
                               sf->pixels + (size_t)b->y1 * sf->width + b->x1, sf->width * 4);
 }
 
+struct frame_drop {
+    int keep_coded;    /* coded frames refer to each other: only uncoded ones go */
+    unsigned dropped;
+};
+
 /* A client's frames not yet written are outdated by a newer one. */
 static int drop_frames(struct fsrv_chan *c, const struct fsrv_msg *m, void *arg)
 {
-    unsigned *dropped = arg;
+    struct frame_drop *fd = arg;
 
     (void)c;
-    if (m && m->type == SPICE_MSG_DISPLAY_STREAM_DATA) {
-        (*dropped)++;
+    if (m && m->type == SPICE_MSG_DISPLAY_STREAM_DATA && (m->frame || !fd->keep_coded)) {
+        fd->dropped++;
         return 1;
     }
     return 0;
 }
 
+/* STREAM_CREATE for codec, made once per codec and frame. */
+static struct fsrv_msg *create_for(const struct fsrv_stream *st, struct fsrv_msg **made, int codec)
+{
+    int k = codec == SPICE_VIDEO_CODEC_TYPE_VP8;
+
+    if (!made[k])
+        made[k] = create_msg(st, codec);
+    return made[k];
+}
+
+/* The box's pixels as a picture, made once per frame: for the clients
+ * that play none of the codecs. */
+static struct fsrv_msg *picture_for(struct floe_server *s, const struct fsrv_stream *st,
+                                    struct fsrv_msg **made)
+{
+    const struct fsrv_surface *sf = &s->primary[st->monitor];
+
+    if (!*made)
+        *made = fsrv_image_msg_new(st->monitor, &st->box,
+                                   sf->pixels + (size_t)st->box.y1 * sf->width + st->box.x1,
+                                   sf->width * 4);
+    return *made;
+}
+
 /* Sends the surface's box as the stream's next frame to every synced
  * display client of the monitor whose rate lets it; one that has not
- * joined the stream gets STREAM_CREATE first. */
+ * joined the stream gets STREAM_CREATE first, and one that plays none of
+ * the codecs gets the box as a picture, as the reference sends it. */
 static void send_frame(struct floe_server *s, struct fsrv_stream *st)
 {
-    struct fsrv_msg *data = frame_msg(s, st), *create = NULL;
+    struct fsrv_msg *data = frame_msg(s, st), *create[2] = { NULL, NULL }, *cm, *pic = NULL;
 
     if (!data)
         return;
     for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next) {
         struct fsrv_chan *c = ss->display[st->monitor];
         struct fsrv_stream_enc *se = fsrv_display_stream_enc(c);
-        unsigned dropped = 0;
+        struct frame_drop fd = { fsrv_stream_enc_inter(se), 0 };
+        int codec;
 
         if (!c || !c->model_synced || c->closing)
             continue;
         if (c->stream_joined != st->id + 1) {
-            if (!create && !(create = create_msg(st)))
+            /* a client joining mid-stream too: its coder starts with a keyframe */
+            codec = fsrv_stream_enc_codec(se);
+            if (!codec) {
+                if ((cm = picture_for(s, st, &pic)))
+                    fsrv_chan_send(c, cm);
                 continue;
-            fsrv_chan_send(c, create);
+            }
+            if (!(cm = create_for(st, create, codec)))
+                continue;
+            fsrv_chan_send(c, cm);
             c->stream_joined = st->id + 1;
             if (se)
-                fsrv_stream_enc_join(se, st->id, &st->box);
+                fsrv_stream_enc_join(se, st->id, &st->box, codec);
         } else if (!fsrv_stream_enc_offer(se)) {
             continue;
         } else {
-            fsrv_chan_edit(c, drop_frames, &dropped);
-            fsrv_stream_enc_dropped(se, dropped);
+            fsrv_chan_edit(c, drop_frames, &fd);
+            fsrv_stream_enc_dropped(se, fd.dropped);
         }
         fsrv_chan_send(c, data);
     }
-    if (create)
-        fsrv_msg_unref(create);
+    for (int k = 0; k < 2; k++)
+        if (create[k])
+            fsrv_msg_unref(create[k]);
+    if (pic)
+        fsrv_msg_unref(pic);
     fsrv_msg_unref(data);
 }
 
@@ -194,12 +236,16 @@ static int is_video(struct floe_server *s, struct fsrv_stream *st, const pixman_
 
 static int stream_start(struct floe_server *s, struct fsrv_stream *st, const pixman_box32_t *b)
 {
+    /* tests hold a still video's last frame on the clients for a while */
+    const char *idle = getenv("FLOE_TEST_STREAM_IDLE_MS");
+
     if (!st->timer_on) {
         uv_timer_init(s->loop, &st->timer);
         uv_unref((uv_handle_t *)&st->timer);
         st->timer.data = st;
         st->timer_on = 1;
     }
+    st->idle_ms = idle && atoi(idle) > 0 ? (uint64_t)atoi(idle) : STREAM_IDLE_MS;
     st->srv = s;
     st->active = 1;
     st->id = s->stream_ids++ % STREAM_IDS;
@@ -231,7 +277,7 @@ int fsrv_stream_picture(struct floe_server *s, int monitor, const pixman_box32_t
     }
     box_write(sf, b, px, stride);
     send_frame(s, st);
-    uv_timer_start(&st->timer, on_idle, STREAM_IDLE_MS, 0);
+    uv_timer_start(&st->timer, on_idle, st->idle_ms, 0);
     return 1;
 }
 

@@ -28,6 +28,7 @@ static void server_caps(const struct fsrv_chan *c, struct spice_caps *caps)
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION);
+        spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_VIDEO_CODEC_TYPE);
         spice_caps_set(caps->channel, FLOE_DISPLAY_CAP_RENDER_REPORT);
     }
 }

@@ -16,6 +16,8 @@
 # are small (640x400, a window of 400x240) and those before the stream go as
 # LZ4, the cheapest to code (bench/video.sh plays 1920x1080).
 . "$(dirname "$0")/../lib.sh"
+# MJPEG: what this test measures (stream_quality); e2e/video-vp8.sh plays VP8
+export FLOE_TEST_STREAM_CODEC=mjpeg
 PROXY=$TESTBIN/shape_proxy
 [ -x "$PROXY" ] || { echo "FAIL: $PROXY is not built"; exit 1; }
 summary_field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$(tail -n 1 "$2")"; }

@@ -15,7 +15,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 # every target is built with the protocol and codec sources and their libraries
 FUZZ_SRC     := $(wildcard common/*.c protocol/spice/*.c protocol/rfb/*.c codecs/*.c)
 FUZZ_HDRS    := $(wildcard common/*.h protocol/*.h protocol/spice/*.h protocol/rfb/*.h codecs/*.h tests/fuzz/*.h) tests/unit/data/seabios_capture.h
-FUZZ_LIBS    := $(shell pkg-config --libs libpng zlib liblz4 libturbojpeg libjpeg pixman-1 2>/dev/null) -lm
+FUZZ_LIBS    := $(shell pkg-config --libs libpng zlib liblz4 libturbojpeg libjpeg vpx pixman-1 2>/dev/null) -lm
 # fuzz_server runs a whole libfloe-server (no demo source: it needs fonts);
 # FUZZ_SRC_<t>, FUZZ_CFLAGS_<t> and FUZZ_LIBS_<t> add to target <t>'s build
 FUZZ_PKGS_server := libuv pixman-1 openssl libpng zlib

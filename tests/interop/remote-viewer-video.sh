@@ -7,6 +7,8 @@
 # screen equals the server's picture pixel for pixel.
 . "$(dirname "$0")/../lib.sh"
 command -v remote-viewer >/dev/null || { skip "remote-viewer" "not installed"; finish; }
+# MJPEG here (interop/remote-viewer-vp8.sh plays VP8 to the same client)
+export FLOE_TEST_STREAM_CODEC=mjpeg
 
 W=640; H=400
 start_server --disable-ticketing --size ${W}x${H} --demo-video full --image-compression lz4

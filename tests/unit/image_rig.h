@@ -14,6 +14,7 @@
 
 #include "floe/client.h"
 #include "floe/server.h"
+#include "protocol/spice/stream.h"
 
 /* ---- the server, on its own thread ---- */
 
@@ -148,9 +149,11 @@ static void assert_picture(struct rig *g)
 /* ---- setting up ---- */
 
 /* A server showing `first`, a raw client synced (it got MARK; its display
- * channel advertising capability display_cap, unless -1) and a
- * libfloe-client showing it. */
-static void rig_up_cap(struct rig *g, const uint32_t *first, int display_cap)
+ * channel advertising the n capabilities display_caps, and sending
+ * PREFERRED_VIDEO_CODEC_TYPE with n_prefs codecs before DISPLAY_INIT when
+ * n_prefs is not 0) and a libfloe-client showing it. */
+static void rig_up_caps(struct rig *g, const uint32_t *first, const int *display_caps, int n,
+                        const uint8_t *prefs, int n_prefs)
 {
     static const uint16_t main_init[] = { SPICE_MSG_MAIN_INIT, 0 };
     struct call c = { .op = OP_LISTEN };
@@ -177,7 +180,11 @@ static void rig_up_cap(struct rig *g, const uint32_t *first, int display_cap)
     raw_read(g->main_fd, main_init, g->body, BODY_MAX);
     floe_rbuf_init(&r, g->body, SPICE_SIZE_main_init);
     spice_main_init_get(&r, &init);
-    g->disp = raw_link_cap(g->port, init.session_id, SPICE_CHANNEL_DISPLAY, display_cap);
+    g->disp = raw_link_caps(g->port, init.session_id, SPICE_CHANNEL_DISPLAY, display_caps, n);
+    if (n_prefs)
+        RAW_SEND(g->disp, SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE,
+                 spice_preferred_video_codecs_put(&w_, &(struct spice_preferred_video_codecs){
+                     (uint8_t)n_prefs, prefs }));
     /* no image cache, no GLZ dictionary */
     RAW_SEND(g->disp, SPICE_MSGC_DISPLAY_INIT,
              spice_display_init_put(&w_, &(struct spice_display_init){ 1, 0, 0, 0 }));
@@ -191,6 +198,13 @@ static void rig_up_cap(struct rig *g, const uint32_t *first, int display_cap)
         fail_msg("libfloe-client: %s", err);
     assert_int_equal(floe_client_start(g->fc), 0);
     assert_picture(g);
+}
+
+/* The same, its display channel advertising capability display_cap,
+ * unless -1. */
+static void rig_up_cap(struct rig *g, const uint32_t *first, int display_cap)
+{
+    rig_up_caps(g, first, &display_cap, display_cap >= 0, NULL, 0);
 }
 
 static void rig_up(struct rig *g, const uint32_t *first)

@@ -37,8 +37,9 @@ static void recv_all(int fd, void *buf, size_t n)
 
 /* Links channel `type` of session `session` (0: a new one, MAIN) with mini
  * headers and any ticket (the server disables ticketing), stating the
- * channel capability chan_cap (negative: none). */
-static inline int raw_link_cap(int port, uint32_t session, uint8_t type, int chan_cap)
+ * n channel capabilities chan_caps. */
+static inline int raw_link_caps(int port, uint32_t session, uint8_t type, const int *chan_caps,
+                                int n)
 {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
     struct spice_link_mess m = { session, type, 0, 0, 0, 0 };
@@ -55,8 +56,8 @@ static inline int raw_link_cap(int port, uint32_t session, uint8_t type, int cha
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     spice_caps_set(caps.common, SPICE_COMMON_CAP_AUTH_SPICE);
     spice_caps_set(caps.common, SPICE_COMMON_CAP_MINI_HEADER);
-    if (chan_cap >= 0)
-        spice_caps_set(caps.channel, (unsigned)chan_cap);
+    for (int i = 0; i < n; i++)
+        spice_caps_set(caps.channel, (unsigned)chan_caps[i]);
     floe_wbuf_init(&w, 0);
     spice_link_mess_write(&w, &m, &caps);
     send_all(fd, w.data, w.len);
@@ -71,6 +72,12 @@ static inline int raw_link_cap(int port, uint32_t session, uint8_t type, int cha
     recv_all(fd, res, sizeof(res));
     assert_int_equal(floe_le32(res), SPICE_LINK_ERR_OK);
     return fd;
+}
+
+/* The same, stating the channel capability chan_cap (negative: none). */
+static inline int raw_link_cap(int port, uint32_t session, uint8_t type, int chan_cap)
+{
+    return raw_link_caps(port, session, type, &chan_cap, chan_cap >= 0);
 }
 
 static int raw_link(int port, uint32_t session, uint8_t type)

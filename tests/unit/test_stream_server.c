@@ -3,7 +3,9 @@
  * STREAM_CREATE and STREAM_DATA (MJPEG frames near the pictures) after the
  * threshold; once it stands still, or a draw overlaps it, the stream ends
  * with the box's exact pixels, then STREAM_DESTROY; pictures elsewhere
- * start none. A raw client sees the messages, a libfloe-client the picture. */
+ * start none. A client that states MULTI_CODEC and neither MJPEG nor VP8
+ * gets the box as pictures; one that prefers MJPEG before its DISPLAY_INIT
+ * gets MJPEG. A raw client sees the messages, a libfloe-client the picture. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,13 +94,26 @@ static double psnr_box(const uint32_t *pic, const uint32_t *box)
 }
 
 /* The rig showing a still picture: a soft ramp. */
-static void rig_up_video(struct rig *g)
+static const uint32_t *first_picture(void)
 {
     static uint32_t first[W * H];
 
     for (int i = 0; i < W * H; i++)
         first[i] = 0x30507000u + (uint32_t)(i % W) / 4;
-    rig_up(g, first);
+    return first;
+}
+
+static void rig_up_video(struct rig *g)
+{
+    rig_up(g, first_picture());
+}
+
+/* The raw client states the n display capabilities caps and prefers the
+ * n_prefs codecs prefs before its DISPLAY_INIT. */
+static void rig_up_video_caps(struct rig *g, const int *caps, int n, const uint8_t *prefs,
+                              int n_prefs)
+{
+    rig_up_caps(g, first_picture(), caps, n, prefs, n_prefs);
 }
 
 /* ---- what arrives ---- */
@@ -471,6 +486,52 @@ static void test_no_stream_elsewhere(void **state)
     rig_down(&g);
 }
 
+/* MULTI_CODEC without a codec floe has: no stream for it, the box goes as
+ * pictures (the libfloe-client beside it streams), and nothing of the
+ * stream once it ends; the picture is right. */
+static void test_multi_codec_none_gets_pictures(void **state)
+{
+    static const int caps[] = { SPICE_DISPLAY_CAP_MULTI_CODEC, SPICE_DISPLAY_CAP_CODEC_H264 };
+    struct rig g;
+    struct got m;
+    int64_t next;
+    uint32_t len;
+    uint16_t type;
+
+    (void)state;
+    rig_up_video_caps(&g, caps, 2, NULL, 0);
+    next = now_ms();
+    for (int t = 0; t < 25; t++) {
+        play(&g, t, &next, &m);
+        assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_CREATE), 0);
+        assert_int_equal(count(&m, SPICE_MSG_DISPLAY_STREAM_DATA), 0);
+        if (count(&m, SPICE_MSG_DISPLAY_DRAW_COPY) < 1)
+            fail_msg("picture %d: no DRAW_COPY (%d messages)", t, m.n);
+    }
+    /* the stream ends for the libfloe-client: nothing of it here */
+    while ((type = next_msg(&g, 1800, &len)))
+        if (type == SPICE_MSG_DISPLAY_STREAM_CLIP || type == SPICE_MSG_DISPLAY_STREAM_DESTROY)
+            fail_msg("message %u of a stream the client never joined", type);
+    assert_picture(&g);
+    assert_int_equal(stats(&g).streams, 1);
+    rig_down(&g);
+}
+
+/* PREFERRED_VIDEO_CODEC_TYPE sent before DISPLAY_INIT holds: a client that
+ * plays both and prefers MJPEG gets MJPEG (take() checks the codec). */
+static void test_preference_before_init(void **state)
+{
+    static const int caps[] = { SPICE_DISPLAY_CAP_MULTI_CODEC, SPICE_DISPLAY_CAP_CODEC_MJPEG,
+                                SPICE_DISPLAY_CAP_CODEC_VP8 };
+    static const uint8_t prefs[] = { SPICE_VIDEO_CODEC_TYPE_MJPEG, SPICE_VIDEO_CODEC_TYPE_VP8 };
+    struct rig g;
+
+    (void)state;
+    rig_up_video_caps(&g, caps, 3, prefs, 2);
+    play_stream(&g, 25, NULL, NULL);
+    rig_down(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +539,8 @@ int main(void)
         cmocka_unit_test(test_overlap_ends_first),
         cmocka_unit_test(test_draw_around_keeps_stream),
         cmocka_unit_test(test_no_stream_elsewhere),
+        cmocka_unit_test(test_multi_codec_none_gets_pictures),
+        cmocka_unit_test(test_preference_before_init),
     };
 
     return cmocka_run_group_tests_name("stream_server", tests, NULL, NULL);
