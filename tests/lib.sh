@@ -129,6 +129,17 @@ start_server() {
     wait_for 10 test -S "$CTL"
 }
 
+# start_proxy [shape_proxy options...]: the shaping proxy in front of the
+# server (PORT), controlled at $T/proxy.sock; sets PPORT, the port to use
+start_proxy() {
+    "$TESTBIN/shape_proxy" --listen 0 --to "127.0.0.1:$PORT" --control "$T/proxy.sock" "$@" \
+        >"$T/proxy.out" 2>&1 &
+    PIDS+=($!)
+    wait_for 10 grep -q "listening on" "$T/proxy.out" || { cat "$T/proxy.out"; fail "no proxy"; finish; }
+    PPORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/proxy.out")
+}
+proxy() { printf '%s\n' "$*" | socat -t 5 - "UNIX-CONNECT:$T/proxy.sock" >/dev/null; }   # a shaping command
+
 ctl() { # command line -> prints the reply, fails on "error:"
     local out
     out=$(printf '%s\n' "$*" | socat -t 30 - "UNIX-CONNECT:$CTL")

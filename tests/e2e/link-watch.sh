@@ -14,14 +14,10 @@ PROXY=$TESTBIN/shape_proxy
 [ -x "$PROXY" ] || { echo "FAIL: $PROXY is not built"; exit 1; }
 
 start_server --disable-ticketing --size 1024x640 --streaming-video off
-"$PROXY" --listen 0 --to "127.0.0.1:$PORT" --control "$T/proxy.sock" >"$T/proxy.out" 2>&1 &
-PIDS+=($!)
-wait_for 10 grep -q "listening on" "$T/proxy.out" || { cat "$T/proxy.out"; fail "no proxy"; finish; }
-PPORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/proxy.out")
+start_proxy
 "$BIN/floe-viewer" --headless --duration 300 --snapshot "$T/viewer.png" "spice://127.0.0.1:$PPORT" \
     >"$T/viewer.out" 2>"$T/viewer.err" &
 VPID=$!; PIDS+=("$VPID")
-proxy() { printf '%s\n' "$*" | socat -t 5 - "UNIX-CONNECT:$T/proxy.sock" >/dev/null; }
 count() { ctl stats | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | head -n 1; }   # CODEC
 
 if wait_for 20 ctl_has clients 'link=fast'; then

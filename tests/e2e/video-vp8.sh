@@ -107,11 +107,7 @@ stop_server
 
 # --- through the shaping proxy at 1.5 Mbit/s --------------------------------------
 start_server --disable-ticketing --size 640x400 --demo-video full --image-compression lz4
-"$PROXY" --listen 0 --to "127.0.0.1:$PORT" --rate 1500 --control "$T/proxy.sock" \
-    >"$T/proxy.out" 2>&1 &
-PIDS+=($!)
-wait_for 10 grep -q "listening on" "$T/proxy.out" || { cat "$T/proxy.out"; fail "no proxy"; finish; }
-PPORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/proxy.out")
+start_proxy --rate 1500
 "$BIN/floe-viewer" --headless --duration 300 "spice://127.0.0.1:$PPORT" \
     >"$T/slow.out" 2>"$T/slow.err" &
 VPID=$!; PIDS+=("$VPID")
@@ -125,7 +121,7 @@ done
 echo "lowest VP8 bitrate at 1.5 Mbit/s: $low kbit/s ($(client_field stream_kbps) kbit/s budget)"
 [ "$low" -lt 1500 ] && pass "at 1.5 Mbit/s the VP8 bitrate dropped under the cap (to $low kbit/s)" ||
     fail "at 1.5 Mbit/s the VP8 bitrate stayed at $low kbit/s"
-printf 'rate 0\n' | socat - "UNIX-CONNECT:$T/proxy.sock" >/dev/null
+proxy rate 0
 sleep 8
 echo "8 s after the cap was lifted: $(client_field stream_vp8_kbps) kbit/s"
 viewer_end "$VPID" || true

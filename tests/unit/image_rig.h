@@ -212,6 +212,34 @@ static void rig_up(struct rig *g, const uint32_t *first)
     rig_up_cap(g, first, -1);
 }
 
+static inline struct floe_server_stats rig_stats(struct rig *g)
+{
+    struct call c = { .op = OP_STATS };
+
+    call(g, &c);
+    return c.st;
+}
+
+/* The raw client (with floe's render reports) says rendering took
+ * `permille` of its last second; waits until the server took it as
+ * `server_rendered` clients rendered for. */
+static inline void rig_report(struct rig *g, int permille, int server_rendered)
+{
+    struct floe_server_stats st;
+
+    RAW_SEND(g->disp, FLOE_MSGC_DISPLAY_RENDER_REPORT,
+             spice_floe_render_report_put(&w_, &(struct spice_floe_render_report){
+                 1000, 40, (uint32_t)permille * 1000 }));
+    for (int i = 0; i < 200; i++) {
+        st = rig_stats(g);
+        if (st.server_rendered_clients == server_rendered)
+            return;
+        usleep(10000);
+    }
+    fail_msg("server_rendered_clients is %d after a report of %d permille, want %d",
+             st.server_rendered_clients, permille, server_rendered);
+}
+
 static void rig_down(struct rig *g)
 {
     floe_client_free(g->fc);

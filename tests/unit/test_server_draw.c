@@ -42,14 +42,6 @@ static void draw(struct rig *r, const struct floe_raster_op *op, int want_rc)
     assert_int_equal(c.rc, want_rc);
 }
 
-static struct floe_server_stats stats(struct rig *r)
-{
-    struct call c = { .op = OP_STATS };
-
-    call(r, &c);
-    return c.st;
-}
-
 /* What the picture becomes: op drawn into g.exp as the server draws it. */
 static void expect(const struct floe_raster_op *op)
 {
@@ -115,14 +107,14 @@ static void got_free(struct got *m)
  * the message is left in *m for more checks. */
 static void offloads(const struct floe_raster_op *op, uint16_t type, struct got *m)
 {
-    uint64_t before = stats(&g).ops_offloaded;
+    uint64_t before = rig_stats(&g).ops_offloaded;
 
     draw(&g, op, 0);
     expect(op);
     collect(m);
     assert_int_equal(m->n, 1);
     assert_int_equal(m->type[0], type);
-    assert_int_equal(stats(&g).ops_offloaded, before + 1);
+    assert_int_equal(rig_stats(&g).ops_offloaded, before + 1);
     assert_picture(&g);
 }
 
@@ -130,7 +122,7 @@ static void offloads(const struct floe_raster_op *op, uint16_t type, struct got 
  * with its picture. */
 static void as_pixels(const struct floe_raster_op *op)
 {
-    struct floe_server_stats st0 = stats(&g);
+    struct floe_server_stats st0 = rig_stats(&g);
     struct got m;
 
     draw(&g, op, 0);
@@ -140,8 +132,8 @@ static void as_pixels(const struct floe_raster_op *op)
     for (int i = 0; i < m.n; i++)
         assert_int_equal(m.type[i], SPICE_MSG_DISPLAY_DRAW_COPY);
     got_free(&m);
-    assert_int_equal(stats(&g).ops_rendered, st0.ops_rendered + 1);
-    assert_int_equal(stats(&g).ops_offloaded, st0.ops_offloaded);
+    assert_int_equal(rig_stats(&g).ops_rendered, st0.ops_rendered + 1);
+    assert_int_equal(rig_stats(&g).ops_offloaded, st0.ops_offloaded);
     assert_picture(&g);
 }
 
@@ -467,13 +459,13 @@ static void test_cached_sources(void **st)
 
     (void)st;
     setup_rig();
-    hits = stats(&g).cache_hits;
+    hits = rig_stats(&g).cache_hits;
     offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_ROP3, .bbox = { 10, 10, 58, 42 },
                                        .src = icon, .src_area = { 0, 0, 48, 32 },
                                        .brush = solid, .rop3 = 0xb8 },
              SPICE_MSG_DISPLAY_DRAW_ROP3, &m);
     got_free(&m);
-    assert_int_equal(stats(&g).cache_hits, hits);
+    assert_int_equal(rig_stats(&g).cache_hits, hits);
     offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_ROP3, .bbox = { 100, 60, 148, 92 },
                                        .src = icon, .src_area = { 0, 0, 48, 32 },
                                        .brush = solid, .rop3 = 0x66 },
@@ -482,13 +474,13 @@ static void test_cached_sources(void **st)
     assert_int_equal(spice_draw_rop3_parse(m.first, m.first_len, &r3), 0);
     assert_int_equal(r3.image.desc.type, SPICE_IMAGE_LZ_RGB);
     got_free(&m);
-    assert_int_equal(stats(&g).cache_hits, hits + 1);
+    assert_int_equal(rig_stats(&g).cache_hits, hits + 1);
     offloads(&(struct floe_raster_op){ .kind = FLOE_RASTER_COPY, .bbox = { 180, 120, 204, 136 },
                                        .src = icon, .src_area = { 8, 8, 32, 24 },
                                        .rop_descriptor = SPICE_ROPD_OP_XOR },
              SPICE_MSG_DISPLAY_DRAW_COPY, &m);
     got_free(&m);
-    assert_int_equal(stats(&g).cache_hits, hits + 2);
+    assert_int_equal(rig_stats(&g).cache_hits, hits + 2);
     pixman_image_unref(icon);
     free(px);
     rig_down(&g);
@@ -518,7 +510,7 @@ static void test_pixels_and_refusals(void **st)
                                         .src = big, .src_area = { 0, 0, 300, 300 },
                                         .scale_mode = 1,
                                         .rop_descriptor = SPICE_ROPD_OP_PUT });
-    st0 = stats(&g);
+    st0 = rig_stats(&g);
     draw(&g, &(struct floe_raster_op){ .kind = FLOE_RASTER_FILL, .bbox = { 200, 100, 260, 120 },
                                        .brush = solid, .rop_descriptor = SPICE_ROPD_OP_PUT },
          -EINVAL);
@@ -535,33 +527,13 @@ static void test_pixels_and_refusals(void **st)
     for (int i = 0; i < m.n; i++)
         assert_int_equal(m.type[i], SPICE_MSG_DISPLAY_DRAW_COPY);
     got_free(&m);
-    assert_int_equal(stats(&g).ops_offloaded, st0.ops_offloaded);
+    assert_int_equal(rig_stats(&g).ops_offloaded, st0.ops_offloaded);
     assert_picture(&g);
     pixman_image_unref(img);
     pixman_image_unref(big);
     free(px);
     free(big_px);
     rig_down(&g);
-}
-
-/* The raw client (with floe's render reports) says rendering took `permille`
- * of its last second; waits until the server took it as `server_rendered`
- * clients rendered for. */
-static void report(int permille, int server_rendered)
-{
-    struct floe_server_stats st;
-
-    RAW_SEND(g.disp, FLOE_MSGC_DISPLAY_RENDER_REPORT,
-             spice_floe_render_report_put(&w_, &(struct spice_floe_render_report){
-                 1000, 40, (uint32_t)permille * 1000 }));
-    for (int i = 0; i < 200; i++) {
-        st = stats(&g);
-        if (st.server_rendered_clients == server_rendered)
-            return;
-        usleep(10000);
-    }
-    fail_msg("server_rendered_clients is %d after a report of %d permille, want %d",
-             st.server_rendered_clients, permille, server_rendered);
 }
 
 /* A client that reports spending most of its time rendering gets the
@@ -578,7 +550,7 @@ static void test_render_policy(void **st)
     (void)st;
     rig_up_cap(&g, px, FLOE_DISPLAY_CAP_RENDER_REPORT);
     free(px);
-    report(800, 1);
+    rig_report(&g, 800, 1);
     draw(&g, &fill, 0);
     expect(&fill);
     collect(&m);
@@ -588,9 +560,9 @@ static void test_render_policy(void **st)
     got_free(&m);
     /* the libfloe-client, which renders quickly, still got the draw */
     assert_picture(&g);
-    report(100, 1);
-    report(100, 1);
-    report(100, 0);
+    rig_report(&g, 100, 1);
+    rig_report(&g, 100, 1);
+    rig_report(&g, 100, 0);
     offloads(&fill, SPICE_MSG_DISPLAY_DRAW_FILL, &m);
     got_free(&m);
     rig_down(&g);
@@ -604,7 +576,7 @@ static void test_render_policy(void **st)
                  1000, 40, 900000 }));
     offloads(&fill, SPICE_MSG_DISPLAY_DRAW_FILL, &m);
     got_free(&m);
-    assert_int_equal(stats(&g).server_rendered_clients, 0);
+    assert_int_equal(rig_stats(&g).server_rendered_clients, 0);
     rig_down(&g);
 }
 

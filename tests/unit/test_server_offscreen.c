@@ -36,14 +36,6 @@
 static struct rig g;
 static uint32_t off[OW * OH];   /* the producer's pixels of surface 1 */
 
-static struct floe_server_stats stats(void)
-{
-    struct call c = { .op = OP_STATS };
-
-    call(&g, &c);
-    return c.st;
-}
-
 /* The next display message, which must be of `type`; its body in g.body. */
 static uint32_t want(uint16_t type)
 {
@@ -133,7 +125,7 @@ static void test_offscreen(void **st)
     assert_int_equal(sc.height, OH);
     assert_int_equal(sc.format, SPICE_SURFACE_FMT_32_xRGB);
     assert_int_equal(sc.flags, 0);
-    assert_int_equal(stats().offscreen_surfaces, 1);
+    assert_int_equal(rig_stats(&g).offscreen_surfaces, 1);
 
     /* a fill on it goes as a DRAW_FILL on surface 1 */
     op = (struct floe_raster_op){ .kind = FLOE_RASTER_FILL, .bbox = { 0, 0, OW, OH },
@@ -215,7 +207,7 @@ static void test_offscreen(void **st)
     spice_surface_destroy_get(&r, &sd);
     assert_false(r.bad);
     assert_int_equal(sd.surface_id, 1);
-    assert_int_equal(stats().offscreen_surfaces, 0);
+    assert_int_equal(rig_stats(&g).offscreen_surfaces, 0);
     op = copy_from(surf, 0, 0, 30, 30, 200, 10);
     draw_primary(&op);
     len = want(SPICE_MSG_DISPLAY_DRAW_COPY);
@@ -233,26 +225,6 @@ static void test_offscreen(void **st)
     pixman_image_unref(surf);
     free(first);
     rig_down(&g);
-}
-
-/* The raw client (with floe's render reports) says rendering took `permille`
- * of its last second; waits until the server took it as `server_rendered`
- * clients rendered for. */
-static void report(int permille, int server_rendered)
-{
-    struct floe_server_stats st;
-
-    RAW_SEND(g.disp, FLOE_MSGC_DISPLAY_RENDER_REPORT,
-             spice_floe_render_report_put(&w_, &(struct spice_floe_render_report){
-                 1000, 40, (uint32_t)permille * 1000 }));
-    for (int i = 0; i < 200; i++) {
-        st = stats();
-        if (st.server_rendered_clients == server_rendered)
-            return;
-        usleep(10000);
-    }
-    fail_msg("server_rendered_clients is %d after a report of %d permille, want %d",
-             st.server_rendered_clients, permille, server_rendered);
 }
 
 /* A client the server renders for has no off-screen surfaces: they are
@@ -285,7 +257,7 @@ static void test_offscreen_withheld(void **st)
         assert_int_equal(type, SPICE_MSG_DISPLAY_DRAW_COPY);
 
     /* the server renders for it: surface 1 goes */
-    report(800, 1);
+    rig_report(&g, 800, 1);
     len = want(SPICE_MSG_DISPLAY_SURFACE_DESTROY);
     floe_rbuf_init(&r, g.body, len);
     spice_surface_destroy_get(&r, &sd);
@@ -308,9 +280,9 @@ static void test_offscreen_withheld(void **st)
     assert_picture(&g);
 
     /* it renders draws again: surface 1 created, then its pixels whole */
-    report(100, 1);
-    report(100, 1);
-    report(100, 0);
+    rig_report(&g, 100, 1);
+    rig_report(&g, 100, 1);
+    rig_report(&g, 100, 0);
     want(SPICE_MSG_DISPLAY_SURFACE_CREATE);
     len = want(SPICE_MSG_DISPLAY_DRAW_COPY);
     assert_int_equal(spice_draw_copy_parse(g.body, len, &dc), 0);
@@ -353,7 +325,7 @@ static void test_offscreen_refusals(void **st)
     c.r.w = 0;
     call(&g, &c);
     assert_int_equal(c.rc, -EINVAL);
-    assert_int_equal(stats().offscreen_surfaces, 0);
+    assert_int_equal(rig_stats(&g).offscreen_surfaces, 0);
     free(first);
     rig_down(&g);
 }
