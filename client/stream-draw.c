@@ -54,6 +54,18 @@ static pixman_image_t *turn_over(pixman_image_t *frame, int w, int h)
     return up;
 }
 
+/* A decoded frame (the reference is taken over) drawn where f goes, turned
+ * over first when its rows come bottom first. */
+static int show(struct fcli_display *d, struct fcli_stream *st, pixman_image_t *frame,
+                const struct fcli_frame *f)
+{
+    if (!st->top_down && !(frame = turn_over(frame, (int)f->width, (int)f->height)))
+        return -1;
+    frame_draw(d, st, frame, &f->dest);
+    pixman_image_unref(frame);
+    return 0;
+}
+
 /* A frame decoded as it came: its pixels drawn as they are held. */
 static int pixels_draw(struct fcli_display *d, struct fcli_stream *st, const struct fcli_frame *f)
 {
@@ -65,11 +77,7 @@ static int pixels_draw(struct fcli_display *d, struct fcli_stream *st, const str
                                      (uint32_t *)f->data, (int)f->width * 4);
     if (!frame)
         return -1;
-    if (!st->top_down && !(frame = turn_over(frame, (int)f->width, (int)f->height)))
-        return -1;
-    frame_draw(d, st, frame, &f->dest);
-    pixman_image_unref(frame);
-    return 0;
+    return show(d, st, frame, f);
 }
 
 int fcli_stream_draw(struct fcli_display *d, struct fcli_stream *st, const struct fcli_frame *f)
@@ -94,9 +102,5 @@ int fcli_stream_draw(struct fcli_display *d, struct fcli_stream *st, const struc
         pixman_image_unref(frame);
         return -1;
     }
-    if (!st->top_down && !(frame = turn_over(frame, (int)f->width, (int)f->height)))
-        return -1;
-    frame_draw(d, st, frame, &f->dest);
-    pixman_image_unref(frame);
-    return 0;
+    return show(d, st, frame, f);
 }

@@ -26,32 +26,12 @@
 #define FRAMES 20
 #define QUALITY 80
 
-static uint32_t rng = 0x9e3779b9u;
-
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-
-static uint32_t clamp8(double v)
-{
-    return v < 0 ? 0 : v > 255 ? 255 : (uint32_t)v;
-}
+#include "tests/unit/moving_picture.h"
 
 /* frame t: soft waves drifting by 3 pixels a frame, with grain */
 static void frame(uint32_t *px, int t)
 {
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            double u = x + 3.0 * t, g = (double)(rnd() % 7) - 3;
-
-            px[y * W + x] = clamp8(120 + 80 * sin(u * 0.031) + 30 * cos(y * 0.05) + g) << 16 |
-                            clamp8(100 + 60 * sin((u + y) * 0.017) + g) << 8 |
-                            clamp8(140 + 70 * cos((u - y) * 0.023) + g);
-        }
+    moving_frame(px, W, H, W, t, 3, 3, 0);
 }
 
 static void noise(uint32_t *px)

@@ -25,34 +25,13 @@
 #define FPS 25
 #define FRAMES 50
 
-static uint32_t rng = 0x9e3779b9u;
-
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-
-static uint32_t clamp8(double v)
-{
-    return v < 0 ? 0 : v > 255 ? 255 : (uint32_t)v;
-}
+#include "tests/unit/moving_picture.h"
 
 /* frame t of a w x h picture (rows stride words apart): soft waves
  * drifting by 2 pixels a frame, with a little grain */
 static void frame(uint32_t *px, int w, int h, int stride, int t)
 {
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double u = x + 2.0 * t, g = (double)(rnd() % 5) - 2;
-
-            px[y * stride + x] =
-                0xff000000u | clamp8(120 + 80 * sin(u * 0.031) + 30 * cos(y * 0.05) + g) << 16 |
-                clamp8(100 + 60 * sin((u + y) * 0.017) + g) << 8 |
-                clamp8(140 + 70 * cos((u - y) * 0.023) + g);
-        }
+    moving_frame(px, w, h, stride, t, 2, 2, 0xff000000u);
 }
 
 static double psnr(const uint32_t *a, int a_stride, const uint32_t *b, int b_stride, int w, int h)
