@@ -501,10 +501,11 @@ struct fsrv_stream_enc *fsrv_stream_enc_new(struct fsrv_chan *c);
 void fsrv_stream_enc_free(struct fsrv_stream_enc *se);
 /* The display channel's (NULL before its DISPLAY_INIT). */
 struct fsrv_stream_enc *fsrv_display_stream_enc(struct fsrv_chan *c);
-/* The video codec (SPICE_VIDEO_CODEC_TYPE_*) of the client's next stream:
- * from its caps, its preference and FLOE_TEST_STREAM_CODEC (MJPEG for NULL);
- * 0 when it plays none of floe's: it gets the stream's area as pictures. */
-int fsrv_stream_enc_codec(const struct fsrv_stream_enc *se);
+/* The video codec (SPICE_VIDEO_CODEC_TYPE_*) of the client's next stream,
+ * of `pixels` pixels a frame: from its caps, its preference, the frame's
+ * size and FLOE_TEST_STREAM_CODEC (MJPEG for NULL); 0 when it plays none
+ * of floe's: it gets the stream's area as pictures. */
+int fsrv_stream_enc_codec(const struct fsrv_stream_enc *se, uint64_t pixels);
 /* Whether the client's coded frames refer to those before them (VP8): then
  * none of them may be left unwritten. */
 int fsrv_stream_enc_inter(const struct fsrv_stream_enc *se);

@@ -410,12 +410,12 @@ void fsrv_stream_enc_dropped(struct fsrv_stream_enc *se, unsigned frames)
         fsrv_stream_rate_congested(&se->rate, fsrv_now_ms(), 0);
 }
 
-int fsrv_stream_enc_codec(const struct fsrv_stream_enc *se)
+int fsrv_stream_enc_codec(const struct fsrv_stream_enc *se, uint64_t pixels)
 {
     if (!se)
         return SPICE_VIDEO_CODEC_TYPE_MJPEG;
     return fsrv_stream_codec_pick(&se->chan->caps, se->prefs, se->n_prefs, se->forced_codec,
-                                  se->vp8_refused);
+                                  se->vp8_refused || pixels > FSRV_VP8_MAX_PIXELS);
 }
 
 int fsrv_stream_enc_inter(const struct fsrv_stream_enc *se)
@@ -429,7 +429,7 @@ void fsrv_stream_enc_prefer(struct fsrv_stream_enc *se, const uint8_t *codecs, i
     for (int i = 0; i < n && se->n_prefs < (int)sizeof(se->prefs); i++)
         se->prefs[se->n_prefs++] = codecs[i];
     floe_debug("%s: display %u: %d preferred video codecs, the first %d; next stream: %d",
-               se->chan->peer, se->chan->id, n, n ? codecs[0] : 0, fsrv_stream_enc_codec(se));
+               se->chan->peer, se->chan->id, n, n ? codecs[0] : 0, fsrv_stream_enc_codec(se, 0));
 }
 
 void fsrv_stream_enc_join(struct fsrv_stream_enc *se, uint32_t stream_id, const pixman_box32_t *b,

@@ -2,7 +2,8 @@
  * coder: VP8 for a client that states MULTI_CODEC and CODEC_VP8 (unless it
  * prefers MJPEG, or FLOE_TEST_STREAM_CODEC forces a codec), MJPEG for one
  * without MULTI_CODEC or stating CODEC_MJPEG, none (its area goes as
- * pictures) for one that states MULTI_CODEC and neither; each client has
+ * pictures) for one that states MULTI_CODEC and neither; a stream larger
+ * than FSRV_VP8_MAX_PIXELS goes as MJPEG, which keeps up; each client has
  * a VP8 encoder of its own, since every frame refers to the ones it was
  * sent before. */
 #include <errno.h>

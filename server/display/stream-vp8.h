@@ -9,6 +9,12 @@
 #include "codecs/bytes.h"
 #include "protocol/spice/messages.h"
 
+/* The largest stream (pixels a frame) that goes as VP8: a VP8 coder takes
+ * about 15 ms of one core for a frame of 1024x576 and 30 ms of two for
+ * 1920x1080, so larger streams go as MJPEG (some 9 ms a 1080p frame), which
+ * keeps 30 frames a second on two cores; FLOE_TEST_STREAM_CODEC overrides. */
+#define FSRV_VP8_MAX_PIXELS (1024u * 576u)
+
 /* FLOE_TEST_STREAM_CODEC (tests and benches): SPICE_VIDEO_CODEC_TYPE_MJPEG
  * for "mjpeg", _VP8 for "vp8", 0 when unset. */
 int fsrv_stream_codec_env(void);

@@ -166,7 +166,8 @@ static void send_frame(struct floe_server *s, struct fsrv_stream *st)
             continue;
         if (c->stream_joined != st->id + 1) {
             /* a client joining mid-stream too: its coder starts with a keyframe */
-            codec = fsrv_stream_enc_codec(se);
+            codec = fsrv_stream_enc_codec(se, (uint64_t)(st->box.x2 - st->box.x1) *
+                                                  (uint64_t)(st->box.y2 - st->box.y1));
             if (!codec) {
                 if ((cm = picture_for(s, st, &pic)))
                     fsrv_chan_send(c, cm);

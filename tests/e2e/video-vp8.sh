@@ -11,7 +11,8 @@
 # Through the shaping proxy at 1.5 Mbit/s the VP8 bitrate drops below the
 # cap while frames play in order (the bitrate it climbs back to once the
 # cap is lifted is printed). With FLOE_TEST_STREAM_CODEC=mjpeg the same
-# viewer gets MJPEG.
+# viewer gets MJPEG, and so does it a stream of 1280x720, larger than VP8
+# keeps up with.
 . "$(dirname "$0")/../lib.sh"
 PROXY=$TESTBIN/shape_proxy
 [ -x "$PROXY" ] || { echo "FAIL: $PROXY is not built"; exit 1; }
@@ -145,5 +146,17 @@ codec=$(client_field stream_codec)
 viewer_end "$VPID" || true
 draws=$(summary_field stream_draws "$T/mjpeg.out")
 [ "${draws:-0}" -ge 20 ] && pass "it drew $draws MJPEG frames" || fail "it drew ${draws:-no} MJPEG frames"
+stop_server
+unset FLOE_TEST_STREAM_CODEC
+
+# --- a stream too large for VP8 to keep up: 1280x720 goes as MJPEG --------------
+start_server --disable-ticketing --size 1280x720 --demo-video full --image-compression lz4
+"$BIN/floe-viewer" --headless --duration 300 "$URI" >"$T/large.out" 2>"$T/large.err" &
+VPID=$!; PIDS+=("$VPID")
+wait_for 90 written_over 10 || fail "1280x720: the server wrote $(frames_written) frames in 90 s"
+codec=$(client_field stream_codec)
+[ "$codec" = mjpeg ] && pass "a 1280x720 stream goes as MJPEG to the VP8 viewer (VP8 would not keep up)" ||
+    fail "a 1280x720 stream is '${codec:-none}'"
+viewer_end "$VPID" || true
 stop_server
 finish
