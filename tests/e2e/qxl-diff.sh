@@ -206,7 +206,16 @@ offscreen_check() {
         $1 ~ /(^|,)304(,|$)/ && $3 ~ /(^|,)104(,|$)/ { from++ }
         END { printf "%d %d %d %d", c, on, from, d }' "$T/mixed.msgs")
     read -r c on from d <<<"$rows"
-    if [ "$c" -ge 1 ] && [ "$on" -ge 2 ] && [ "$from" -ge 2 ] && [ "$d" -ge 1 ]; then
+    if grep -q 'the server renders for it' "$T/floe-mixed-live.err" 2>/dev/null; then
+        # a busy machine made floe-viewer report rendering most of its
+        # time: from then on it has no off-screen surfaces (destroyed) and
+        # what reads them reaches it as pixels; its picture is checked above
+        if [ "$c" -ge 1 ] && [ "$d" -ge 1 ]; then
+            pass "mixed: floe's library gave floe-viewer its off-screen surface (SURFACE_CREATE $c, SURFACE_DESTROY $d) until it rendered for it: $(grep -m 1 'the server renders for it' "$T/floe-mixed-live.err" | sed 's/^.*display/display/')"
+        else
+            fail "mixed: floe's library did not give floe-viewer its off-screen surface: SURFACE_CREATE $c, SURFACE_DESTROY $d"
+        fi
+    elif [ "$c" -ge 1 ] && [ "$on" -ge 2 ] && [ "$from" -ge 2 ] && [ "$d" -ge 1 ]; then
         pass "mixed: floe's library gave floe-viewer its off-screen surface (SURFACE_CREATE $c, draws on it $on, DRAW_COPYs from it $from, SURFACE_DESTROY $d)"
     else
         fail "mixed: floe's library did not give floe-viewer its off-screen surface: SURFACE_CREATE $c," \
