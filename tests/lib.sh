@@ -140,6 +140,23 @@ start_proxy() {
 }
 proxy() { printf '%s\n' "$*" | socat -t 5 - "UNIX-CONNECT:$T/proxy.sock" >/dev/null; }   # a shaping command
 
+# ---- video streams (e2e/video.sh, e2e/video-vp8.sh) ----
+summary_field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$(tail -n 1 "$2")"; }   # NAME FILE
+client_field() { ctl clients | sed -n "s/.*\b$1=\([0-9a-z]*\).*/\1/p" | head -n 1; } # NAME
+frames_written() { ctl stats | sed -n 's/.*stream_frames=\([0-9]*\).*/\1/p'; }
+written_over() { [ "$(frames_written)" -gt "$1" ]; }
+viewer_end() { kill -TERM "$1" 2>/dev/null || true; wait "$1"; }
+# played_in_order FILE WHERE: the headless floe-viewer's summary (last line
+# of FILE) shows 20 or more stream frames drawn, none out of order
+played_in_order() {
+    local draws reordered
+    draws=$(summary_field stream_draws "$1")
+    reordered=$(summary_field stream_reordered "$1")
+    [ "${draws:-0}" -ge 20 ] && pass "$2 the viewer drew $draws frames" ||
+        fail "$2 the viewer drew ${draws:-no} frames"
+    [ "${reordered:-1}" = 0 ] && pass "in order" || fail "${reordered:-?} frames out of order"
+}
+
 ctl() { # command line -> prints the reply, fails on "error:"
     local out
     out=$(printf '%s\n' "$*" | socat -t 30 - "UNIX-CONNECT:$CTL")
