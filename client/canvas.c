@@ -10,16 +10,22 @@
  * FLOE_CLIENT_MAX_SIDE pixels; it also keeps pixman's 16.16 maths safe. */
 #define COORD_LIMIT 65536
 
+/* Each format kept as its own pixels, as the reference client keeps them,
+ * so that a draw on a 16-bit or A8 surface loses what it loses there. No
+ * draw renders into a 1-bit surface: it is kept as ARGB. */
 static pixman_format_code_t format_for(uint32_t spice_format)
 {
     switch (spice_format) {
     case SPICE_SURFACE_FMT_32_xRGB:
-    case 16:  /* 16_555: kept as 32-bit pixels */
-    case 80:  /* 16_565 */
         return PIXMAN_x8r8g8b8;
+    case SPICE_SURFACE_FMT_16_555:
+        return PIXMAN_x1r5g5b5;
+    case SPICE_SURFACE_FMT_16_565:
+        return PIXMAN_r5g6b5;
+    case SPICE_SURFACE_FMT_8_A:
+        return PIXMAN_a8;
     case SPICE_SURFACE_FMT_32_ARGB:
-    case 8:   /* 8_A */
-    case 1:   /* 1_A */
+    case SPICE_SURFACE_FMT_1_A:
         return PIXMAN_a8r8g8b8;
     default:
         return 0;
@@ -59,7 +65,28 @@ void fcli_surface_free(struct fcli_surface *s)
     if (!s)
         return;
     pixman_image_unref(s->image);
+    if (s->shown)
+        pixman_image_unref(s->shown);
     free(s);
+}
+
+pixman_image_t *fcli_surface_shown(struct fcli_surface *s, pixman_region32_t *changed)
+{
+    pixman_format_code_t f = pixman_image_get_format(s->image);
+
+    if (f == PIXMAN_x8r8g8b8 || f == PIXMAN_a8r8g8b8)
+        return s->image;
+    if (!s->shown) {
+        s->shown = pixman_image_create_bits(PIXMAN_x8r8g8b8, s->width, s->height, NULL, 0);
+        if (!s->shown)
+            return NULL;
+        changed = NULL;
+    }
+    pixman_image_set_clip_region32(s->shown, changed);
+    pixman_image_composite32(PIXMAN_OP_SRC, s->image, NULL, s->shown, 0, 0, 0, 0, 0, 0,
+                             s->width, s->height);
+    pixman_image_set_clip_region32(s->shown, NULL);
+    return s->shown;
 }
 
 void fcli_canvas_clear(struct fcli_surface *s)

@@ -529,14 +529,18 @@ static int canvas_describe(struct floe_client *c, int monitor, struct floe_clien
 {
     struct fcli_display *d;
     struct fcli_view v;
+    pixman_image_t *shown;
     int stride;
 
     memset(out, 0, sizeof(*out));
     if (fcli_view_find(c, monitor, &v))
         return -ENOENT;
     d = &c->displays[v.display];
-    stride = pixman_image_get_stride(d->primary->image);
-    out->pixels = (const uint32_t *)((const uint8_t *)pixman_image_get_data(d->primary->image) +
+    /* (every pixel that changed is in d->damage until a view takes it) */
+    if (!(shown = fcli_surface_shown(d->primary, &d->damage)))
+        return -ENOMEM;
+    stride = pixman_image_get_stride(shown);
+    out->pixels = (const uint32_t *)((const uint8_t *)pixman_image_get_data(shown) +
                                      (ptrdiff_t)v.y * stride) + v.x;
     out->width = v.w;
     out->height = v.h;

@@ -13,6 +13,10 @@
 struct fcli_surface *fcli_surface_new(uint32_t id, uint32_t width, uint32_t height,
                                       uint32_t format, uint32_t flags, int *err);
 void fcli_surface_free(struct fcli_surface *s);
+/* The surface's pixels as xRGB words: its image, or for another format a
+ * copy kept beside it, brought up to date where `changed` says (whole when
+ * the copy is new). NULL when out of memory. */
+pixman_image_t *fcli_surface_shown(struct fcli_surface *s, pixman_region32_t *changed);
 
 /* Clears every pixel of the surface to black. */
 void fcli_canvas_clear(struct fcli_surface *s);

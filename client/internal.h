@@ -83,7 +83,8 @@ struct fcli_surface {
     int width, height;
     uint32_t format;
     int primary;
-    pixman_image_t *image;
+    pixman_image_t *image;   /* in the surface's own format */
+    pixman_image_t *shown;   /* a 16-bit or A8 primary's pixels as xRGB, or NULL */
 };
 
 struct fcli_cached_image;

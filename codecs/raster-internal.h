@@ -40,7 +40,7 @@ struct rjob {
 unsigned fraster_rop_of(uint16_t desc, unsigned inv_s_bit, unsigned inv_d_bit);
 uint32_t fraster_rop_apply(unsigned rop, uint32_t s, uint32_t d);
 uint8_t *fraster_row(pixman_image_t *img, int y);
-/* Pixel x of a row of bpp (2 or 4) bytes per pixel, raw. */
+/* Pixel x of a row of bpp (1, 2 or 4) bytes per pixel, raw. */
 uint32_t fraster_px(const uint8_t *row, int x, int bpp);
 void fraster_put(uint8_t *row, int x, int bpp, uint32_t v);
 int fraster_no_memory(struct rjob *j);

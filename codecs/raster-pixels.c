@@ -50,6 +50,8 @@ uint32_t fraster_px(const uint8_t *row, int x, int bpp)
         memcpy(&v32, row + 4 * (size_t)x, 4);
         return v32;
     }
+    if (bpp == 1)
+        return row[x];
     memcpy(&v16, row + 2 * (size_t)x, 2);
     return v16;
 }
@@ -60,6 +62,8 @@ void fraster_put(uint8_t *row, int x, int bpp, uint32_t v)
 
     if (bpp == 4)
         memcpy(row + 4 * (size_t)x, &v, 4);
+    else if (bpp == 1)
+        row[x] = (uint8_t)v;
     else
         memcpy(row + 2 * (size_t)x, &v16, 2);
 }

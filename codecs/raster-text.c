@@ -94,7 +94,7 @@ static pixman_image_t *fore_image(struct rjob *j, int *pattern)
         pixman_color_t c;
         uint32_t v = b->color;
 
-        if (j->bpp == 4) {
+        if (j->bpp != 2) { /* 8 bits a channel (an A8 surface takes only the alpha) */
             c.blue = (uint16_t)((v & 0xff) * 0x101);
             c.green = (uint16_t)(((v >> 8) & 0xff) * 0x101);
             c.red = (uint16_t)(((v >> 16) & 0xff) * 0x101);

@@ -147,7 +147,8 @@ static int copy_bits_draw(struct rjob *j)
 static int transparent_draw(struct rjob *j)
 {
     const struct floe_raster_op *op = j->op;
-    uint32_t key = op->transparent_color & 0xffffff, mask = j->bpp == 4 ? 0xffffff : 0xffff;
+    uint32_t key = op->transparent_color & 0xffffff;
+    uint32_t mask = j->bpp == 4 ? 0xffffff : j->bpp == 2 ? 0xffff : 0xff;
     pixman_region32_t cover;
     pixman_box32_t ext, *b;
     pixman_image_t *layer = src_layer(j, 1, &ext, &cover);
@@ -159,6 +160,8 @@ static int transparent_draw(struct rjob *j)
         key = pixman_image_get_format(j->dst) == PIXMAN_r5g6b5 ?
               ((key >> 8) & 0xf800) | ((key >> 5) & 0x07e0) | ((key >> 3) & 0x001f) :
               ((key >> 9) & 0x7c00) | ((key >> 6) & 0x03e0) | ((key >> 3) & 0x001f);
+    else if (j->bpp == 1) /* an A8 surface: the canvas keys on 0 */
+        key = 0;
     b = pixman_region32_rectangles(&cover, &n);
     for (int i = 0; i < n; i++) {
         for (int y = b[i].y1; y < b[i].y2; y++) {
@@ -403,8 +406,8 @@ static int check(struct rjob *j)
     const struct floe_raster_op *op = j->op;
     int bits = PIXMAN_FORMAT_BPP(pixman_image_get_format(j->dst));
 
-    if (bits != 16 && bits != 32)
-        return fail(j, -ENOTSUP, "a surface of other than 16 or 32 bits per pixel");
+    if (bits != 8 && bits != 16 && bits != 32)
+        return fail(j, -ENOTSUP, "a surface of other than 8, 16 or 32 bits per pixel");
     if (op->kind < FLOE_RASTER_NOP || op->kind > FLOE_RASTER_STROKE)
         return fail(j, -EINVAL, "an unknown draw operation");
     if (op->bbox.right < op->bbox.left || op->bbox.bottom < op->bbox.top)

@@ -134,8 +134,8 @@ struct floe_raster_op {
     int32_t src_x, src_y;
 };
 
-/* Draws `op` into dst (16- or 32-bit pixels) and adds what it may have
- * changed to `damage`. 0; -ENOTSUP (an operation or image this renderer
+/* Draws `op` into dst (8-bit A8, 16- or 32-bit pixels) and adds what it
+ * may have changed to `damage`. 0; -ENOTSUP (an operation or image this renderer
  * does not draw), -EINVAL (an operation no canvas could draw: a source
  * too small for its area, an unknown kind) or -ENOMEM, with *why saying
  * which; on failure dst may be partly drawn. */

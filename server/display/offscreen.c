@@ -20,8 +20,20 @@
 #define OFFSCREEN_BYTES (256ull << 20)
 
 struct fsrv_offscreen {
-    int width, height, alpha;
+    int width, height;
+    uint32_t spice_format;   /* SPICE_SURFACE_FMT_* */
     pixman_image_t *image;   /* over the producer's pixels */
+};
+
+static const struct {
+    uint32_t spice;
+    pixman_format_code_t pixman;
+} formats[] = {
+    [FLOE_SURFACE_XRGB] = { SPICE_SURFACE_FMT_32_xRGB, PIXMAN_x8r8g8b8 },
+    [FLOE_SURFACE_ARGB] = { SPICE_SURFACE_FMT_32_ARGB, PIXMAN_a8r8g8b8 },
+    [FLOE_SURFACE_RGB565] = { SPICE_SURFACE_FMT_16_565, PIXMAN_r5g6b5 },
+    [FLOE_SURFACE_XRGB1555] = { SPICE_SURFACE_FMT_16_555, PIXMAN_x1r5g5b5 },
+    [FLOE_SURFACE_A8] = { SPICE_SURFACE_FMT_8_A, PIXMAN_a8 },
 };
 
 static struct fsrv_offscreen *find(struct floe_server *s, uint32_t monitor, uint32_t id)
@@ -56,8 +68,7 @@ static struct fsrv_msg *create_msg(uint32_t id, const struct fsrv_offscreen *o)
     floe_wbuf_init(&w, 0);
     spice_surface_create_put(&w, &(struct spice_surface_create){
                                      id, (uint32_t)o->width, (uint32_t)o->height,
-                                     o->alpha ? SPICE_SURFACE_FMT_32_ARGB :
-                                                SPICE_SURFACE_FMT_32_xRGB, 0 });
+                                     o->spice_format, 0 });
     m = fsrv_msg_from_wbuf(SPICE_MSG_DISPLAY_SURFACE_CREATE, &w);
     if (m)
         m->surface_id = id;
@@ -65,15 +76,14 @@ static struct fsrv_msg *create_msg(uint32_t id, const struct fsrv_offscreen *o)
 }
 
 /* A DRAW_COPY of box b of the surface's current pixels onto it (LZ, the
- * alpha kept on an alpha surface). */
+ * alpha kept on an alpha or A8 surface: its PUT gives back the same
+ * pixels, 16-bit ones included, since they come as 32-bit words that
+ * reduce to them exactly). */
 static struct fsrv_msg *pixels_msg(uint32_t id, const struct fsrv_offscreen *o,
                                    const pixman_box32_t *b)
 {
-    int stride = pixman_image_get_stride(o->image);
-    uint32_t *at = (uint32_t *)((uint8_t *)pixman_image_get_data(o->image) +
-                                (ptrdiff_t)b->y1 * stride) + b->x1;
     pixman_image_t *part = pixman_image_create_bits(pixman_image_get_format(o->image),
-                                                    b->x2 - b->x1, b->y2 - b->y1, at, stride);
+                                                    b->x2 - b->x1, b->y2 - b->y1, NULL, 0);
     struct spice_image img;
     struct floe_wbuf w;
     struct fsrv_msg *m;
@@ -81,7 +91,8 @@ static struct fsrv_msg *pixels_msg(uint32_t id, const struct fsrv_offscreen *o,
 
     if (!part)
         return NULL;
-
+    pixman_image_composite32(PIXMAN_OP_SRC, o->image, NULL, part, b->x1, b->y1, 0, 0, 0, 0,
+                             b->x2 - b->x1, b->y2 - b->y1);
     if (fsrv_op_image(part, SIZE_MAX, &img, &data) < 0) {
         pixman_image_unref(part);
         return NULL;
@@ -200,14 +211,18 @@ static uint64_t bytes_of(struct fsrv_offscreen **t)
 }
 
 int floe_server_offscreen_create(struct floe_server *s, uint32_t monitor, uint32_t id, int width,
-                                 int height, uint32_t *pixels, int stride, int alpha)
+                                 int height, void *pixels, int stride,
+                                 enum floe_surface_format format)
 {
     struct fsrv_offscreen *o;
+    int bpp;
 
-    if (monitor >= (uint32_t)s->monitors || id == 0 || id >= FLOE_SERVER_MAX_SURFACES)
+    if (monitor >= (uint32_t)s->monitors || id == 0 || id >= FLOE_SERVER_MAX_SURFACES ||
+        (unsigned)format >= sizeof(formats) / sizeof(formats[0]))
         return -EINVAL;
+    bpp = PIXMAN_FORMAT_BPP(formats[format].pixman) / 8;
     if (width <= 0 || height <= 0 || width > 8192 || height > 8192 || !pixels ||
-        stride % 4 || (stride < 0 ? -stride : stride) < width * 4)
+        stride % 4 || (stride < 0 ? -stride : stride) < width * bpp)
         return -EINVAL;
     floe_server_offscreen_destroy(s, monitor, id);
     if (bytes_of(s->offscreen[monitor]) + (uint64_t)width * (uint64_t)height * 4 >
@@ -221,9 +236,8 @@ int floe_server_offscreen_create(struct floe_server *s, uint32_t monitor, uint32
         return -ENOMEM;
     o->width = width;
     o->height = height;
-    o->alpha = alpha != 0;
-    o->image = pixman_image_create_bits(alpha ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8, width, height,
-                                        pixels, stride);
+    o->spice_format = formats[format].spice;
+    o->image = pixman_image_create_bits(formats[format].pixman, width, height, pixels, stride);
     if (!o->image) {
         free(o);
         return -ENOMEM;

@@ -111,15 +111,21 @@ int fqxl_feed_draw(struct fqxl_feed *f, const struct floe_raster_op *op)
 
 int fqxl_feed_offscreen_create(struct fqxl_feed *f, uint32_t id, pixman_image_t *img)
 {
-    pixman_format_code_t fmt = pixman_image_get_format(img);
+    enum floe_surface_format format;
 
-    if (fmt != PIXMAN_x8r8g8b8 && fmt != PIXMAN_a8r8g8b8)
-        return -ENOTSUP;
+    switch (pixman_image_get_format(img)) {
+    case PIXMAN_x8r8g8b8: format = FLOE_SURFACE_XRGB; break;
+    case PIXMAN_a8r8g8b8: format = FLOE_SURFACE_ARGB; break;
+    case PIXMAN_r5g6b5: format = FLOE_SURFACE_RGB565; break;
+    case PIXMAN_x1r5g5b5: format = FLOE_SURFACE_XRGB1555; break;
+    case PIXMAN_a8: format = FLOE_SURFACE_A8; break;
+    default: return -ENOTSUP;
+    }
     if (!live(f))
         return -ENOTCONN;
     return floe_server_offscreen_create(f->srv, f->monitor, id, pixman_image_get_width(img),
                                         pixman_image_get_height(img), pixman_image_get_data(img),
-                                        pixman_image_get_stride(img), fmt == PIXMAN_a8r8g8b8);
+                                        pixman_image_get_stride(img), format);
 }
 
 void fqxl_feed_offscreen_destroy(struct fqxl_feed *f, uint32_t id)

@@ -26,7 +26,7 @@ void fqxl_feed_copy_bits(struct fqxl_feed *f, int src_x, int src_y, const struct
  * (floe_server_draw); its result, or 0 when the feed is unbound. */
 struct floe_raster_op;
 int fqxl_feed_draw(struct fqxl_feed *f, const struct floe_raster_op *op);
-/* Off-screen surface id over img's pixels (32-bit), for the clients to keep
+/* Off-screen surface id over img's pixels (32-, 16-bit or A8), for the clients to keep
  * a copy of: 0 when the server took it; else it stays the worker's alone. */
 int fqxl_feed_offscreen_create(struct fqxl_feed *f, uint32_t id, pixman_image_t *img);
 void fqxl_feed_offscreen_destroy(struct fqxl_feed *f, uint32_t id);

@@ -57,7 +57,7 @@ FLOE_SERVER_OPS="fill_put fill_xor fill_and fill_or fill_put_invb fill_or_invd f
     transparent_8 alpha_80 alpha_ff alpha_80_srca alpha_ff_srca alpha_scaled rop3_96
     rop3_b8 rop3_e2 rop3_ca rop3_1e rop3_96_mask rop3_b8_solid_mask text_a1 text_a1_back
     text_a4_back text_a1_xor comp_over comp_src comp_add comp_mask
-    comp_transform stroke_put stroke_xor stroke_curve stroke_dash"
+    comp_transform stroke_put stroke_xor stroke_curve stroke_dash surf_565 surf_555 surf_a8"
 FLOE_VIEWER_OPS=$FLOE_SERVER_OPS
 # Ops where the reference's own client and server disagree: their tiles are
 # left out of the comparison of the two (one line says so).
@@ -715,10 +715,12 @@ half_part() { # LABEL LIB BAD
     cp "$T/$1"-*.p[pn][mg] "$PART_OF/" 2>/dev/null || true
 }
 with_xvfb() { start_xvfb 1024x768; "$@"; }
+with_xvfb_of() { start_xvfb "$1"; shift; "$@"; }
 part floe-half half_part floe "$FLOE_LIB" slot,gen,range,stride,loop,clip,surface,bbox
 if [ -f "$REF_LIB" ]; then
     part ref-half half_part ref "$REF_LIB" range,stride,loop,surface,bbox
-    listed ops "$SCENARIOS" && part ops with_xvfb ops_all
+    # (the ops' primary is taller: 9 rows of tiles)
+    listed ops "$SCENARIOS" && part ops with_xvfb_of 1024x864 ops_all
     listed video "$SCENARIOS" && part video with_xvfb video_all
     parts_wait
     # the two libraries side by side, client by client

@@ -67,7 +67,7 @@ static struct host_spice_api api;
 #define GEN_BITS 8
 #define NUM_SLOTS 8
 #define SCREEN_W 1024
-#define SCREEN_H 768
+#define SCREEN_H H.screen_h        /* 768, more for the ops scenario's rows of tiles */
 #define MAX_SURFACES 4             /* surfaces the scenarios draw on, the primary included */
 #define UPDATE_COOKIE 0x5eed
 
@@ -97,6 +97,7 @@ struct host {
     size_t used;                    /* bump allocator over it */
     size_t primary_off;
     int32_t primary_stride;
+    int screen_h;
     struct canvas model[MAX_SURFACES];
     uint32_t surface_off[MAX_SURFACES];
     struct ring disp, curs;
@@ -417,7 +418,7 @@ void guest_copy32(int x, int y, const uint32_t *px, int w, int h)
     copy32(0, x, y, px, w, h, rect(0, 0, w, h), NULL, (struct layout){ 0 });
 }
 
-static void surface_cmd(uint32_t id, int create, int w, int h)
+void guest_surface(uint32_t id, int create, uint32_t format, int w, int h)
 {
     uint64_t a;
     QXLSurfaceCmd *c = guest_alloc(sizeof(*c), &a);
@@ -426,36 +427,55 @@ static void surface_cmd(uint32_t id, int create, int w, int h)
     c->surface_id = id;
     c->type = create ? QXL_SURFACE_CMD_CREATE : QXL_SURFACE_CMD_DESTROY;
     if (create) {
+        int bits = format == SPICE_SURFACE_FMT_8_A ? 8 :
+                   format == SPICE_SURFACE_FMT_16_555 || format == SPICE_SURFACE_FMT_16_565 ? 16 :
+                   32;
+        int stride = (w * bits / 8 + 3) & ~3;
         uint64_t daddr;
 
-        guest_alloc((size_t)w * h * 4, &daddr);
-        c->u.surface_create.format = SPICE_SURFACE_FMT_32_xRGB;
+        guest_alloc((size_t)stride * h, &daddr);
+        c->u.surface_create.format = format;
         c->u.surface_create.width = w;
         c->u.surface_create.height = h;
-        c->u.surface_create.stride = w * 4;
+        c->u.surface_create.stride = stride;
         c->u.surface_create.data = daddr;
+    }
+    push(&H.disp, 'd', a, QXL_CMD_SURFACE);
+}
+
+uint64_t guest_surface_image(uint32_t id, int w, int h)
+{
+    uint64_t iaddr;
+    QXLImage *im = guest_alloc(sizeof(im->descriptor) + sizeof(QXLSurfaceId), &iaddr);
+
+    im->descriptor.id = (uint64_t)++H.next_id << 32;
+    im->descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+    im->descriptor.width = w;
+    im->descriptor.height = h;
+    im->surface_image.surface_id = id;
+    return iaddr;
+}
+
+/* An xRGB surface of the model's. */
+static void surface_cmd(uint32_t id, int create, int w, int h)
+{
+    guest_surface(id, create, SPICE_SURFACE_FMT_32_xRGB, w, h);
+    if (create) {
         H.model[id].w = w;
         H.model[id].h = h;
         H.model[id].px = calloc((size_t)w * h, 4);
         if (!H.model[id].px)
             die("out of memory");
     }
-    push(&H.disp, 'd', a, QXL_CMD_SURFACE);
 }
 
 /* DRAW_COPY from surface src's area to the primary at (x, y). */
 static void copy_surface(uint32_t src, QXLRect area, int x, int y)
 {
-    uint64_t a, iaddr;
-    QXLImage *im = guest_alloc(sizeof(im->descriptor) + sizeof(QXLSurfaceId), &iaddr);
+    uint64_t a, iaddr = guest_surface_image(src, H.model[src].w, H.model[src].h);
     QXLRect bbox = rect(x, y, area.right - area.left, area.bottom - area.top);
     QXLDrawable *d;
 
-    im->descriptor.id = (uint64_t)++H.next_id << 32;
-    im->descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
-    im->descriptor.width = H.model[src].w;
-    im->descriptor.height = H.model[src].h;
-    im->surface_image.surface_id = src;
     d = copy_image(0, bbox, NULL, iaddr, area, &a);
     d->surfaces_dest[0] = src;
     d->surfaces_rects[0] = area;
@@ -1076,8 +1096,10 @@ static unsigned bad_parse(const char *list)
 
 static void scenario_build(const char *name, int negative_stride)
 {
-    size_t bytes = (size_t)SCREEN_W * SCREEN_H * 4;
+    size_t bytes;
 
+    H.screen_h = strcmp(name, "ops") == 0 ? ops_height() : 768;
+    bytes = (size_t)SCREEN_W * SCREEN_H * 4;
     /* the primary first, then commands behind it */
     H.primary_off = 0;
     H.primary_stride = negative_stride ? -SCREEN_W * 4 : SCREEN_W * 4;

@@ -28,6 +28,7 @@ struct call {
     uint32_t rgb;
     const struct floe_raster_op *draw;
     uint32_t id;   /* OP_OFF_*: the off-screen surface (r.w x r.h at px, for OP_OFF_CREATE) */
+    enum floe_surface_format format;   /* OP_OFF_CREATE: its pixels' (rows of whole words) */
     int rc, port;
     struct floe_server_stats st;
 };
@@ -52,7 +53,10 @@ static void on_server(struct floe_server *s, void *opaque)
     case OP_STATS: floe_server_get_stats(s, &c->st); break;
     case OP_OFF_CREATE:
         c->rc = floe_server_offscreen_create(s, 0, c->id, c->r.w, c->r.h, (uint32_t *)c->px,
-                                             c->r.w * 4, 0);
+                                             (c->r.w * (c->format == FLOE_SURFACE_A8 ? 1 :
+                                                        c->format >= FLOE_SURFACE_RGB565 ? 2 : 4) +
+                                              3) & ~3,
+                                             c->format);
         break;
     case OP_OFF_DRAW: c->rc = floe_server_offscreen_draw(s, 0, c->id, c->draw); break;
     case OP_OFF_UPDATE: floe_server_offscreen_update(s, 0, c->id, &c->r); break;

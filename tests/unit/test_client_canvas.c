@@ -1,6 +1,7 @@
 /* Unit tests for libfloe-client's surfaces, draw messages and image cache
  * (white-box: they call the library's internals): surfaces refuse bad
- * sizes and formats; DRAW_FILL, DRAW_COPY and COPY_BITS messages, decoded
+ * sizes and formats, and keep 16-bit pixels as their own (shown as xRGB);
+ * DRAW_FILL, DRAW_COPY and COPY_BITS messages, decoded
  * and drawn, touch exactly their box within the surface and the clip
  * rects, overlapping COPY_BITS moving like memmove in every direction, a
  * draw on a missing surface being bad input; and the image cache evicts
@@ -71,6 +72,45 @@ static void test_surface_limits(void **st)
     assert_int_equal(err, -EBADMSG);
     assert_null(fcli_surface_new(0, 10, 10, 12345, 0, &err));
     assert_int_equal(err, -EBADMSG);
+}
+
+/* A 16-bit surface keeps its own pixels (a fill in a 5-6-5 colour is that
+ * colour's bits); shown as xRGB they expand as pixman expands them, and
+ * only where asked once the copy exists. A 32-bit surface is its own copy. */
+static void test_surface_16bit_shown(void **st)
+{
+    int err = 1;
+    struct fcli_surface *s = fcli_surface_new(0, W, H, SPICE_SURFACE_FMT_16_565,
+                                              SPICE_SURFACE_FLAG_PRIMARY, &err);
+    struct fcli_surface *x = surface();
+    pixman_region32_t box;
+    pixman_image_t *shown;
+    uint16_t *bits;
+    int stride;
+
+    (void)st;
+    assert_non_null(s);
+    assert_int_equal(pixman_image_get_format(s->image), PIXMAN_r5g6b5);
+    assert_ptr_equal(fcli_surface_shown(x, NULL), x->image);
+    bits = (uint16_t *)pixman_image_get_data(s->image);
+    stride = pixman_image_get_stride(s->image) / 2;
+    for (int y = 0; y < H; y++)
+        for (int i = 0; i < W; i++)
+            bits[y * stride + i] = 0xf81f;   /* magenta: 31, 0, 31 */
+    shown = fcli_surface_shown(s, NULL);
+    assert_non_null(shown);
+    assert_int_equal(pixman_image_get_format(shown), PIXMAN_x8r8g8b8);
+    assert_int_equal(pixman_image_get_data(shown)[5] & 0xffffff, 0xff00ff);
+    /* a change, and the region it is in */
+    bits[3 * stride + 4] = 0x07e0;   /* green: 0, 63, 0 */
+    bits[20 * stride + 30] = 0x001f;
+    pixman_region32_init_rect(&box, 4, 3, 1, 1);
+    assert_ptr_equal(fcli_surface_shown(s, &box), shown);
+    assert_int_equal(pixman_image_get_data(shown)[3 * W + 4] & 0xffffff, 0x00ff00);
+    assert_int_equal(pixman_image_get_data(shown)[20 * W + 30] & 0xffffff, 0xff00ff);
+    pixman_region32_fini(&box);
+    fcli_surface_free(s);
+    fcli_surface_free(x);
 }
 
 /* A display holding `s` as its surface 0. */
@@ -256,6 +296,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_surface_limits),
+        cmocka_unit_test(test_surface_16bit_shown),
         cmocka_unit_test(test_fill_clipped_to_surface),
         cmocka_unit_test(test_copy_bits_overlap),
         cmocka_unit_test(test_blit_clipped),

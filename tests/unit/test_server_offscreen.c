@@ -6,7 +6,8 @@
  * image) that a libfloe-client renders to the producer's picture; a client
  * that links later gets the surface whole and renders later copies from it
  * right; destroyed, clients are told and what read it goes as pixels. A
- * client the server renders for has none until it renders draws again. */
+ * client the server renders for has none until it renders draws again.
+ * 16-bit and A8 surfaces go in their own formats. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -307,6 +308,125 @@ static void test_offscreen_withheld(void **st)
     rig_down(&g);
 }
 
+/* 16-bit and A8 off-screen surfaces: each is created in its own format,
+ * draws on it go as draw messages in that format's colours, pixels sent
+ * for it come back exactly, and a libfloe-client renders copies from it to
+ * the primary as the server does, losing what the format loses. */
+static void offscreen_format(enum floe_surface_format format, uint32_t spice_format,
+                             pixman_format_code_t pf)
+{
+    enum { SW = 99, SH = 70 };   /* an odd width: rows padded to whole words */
+    int bpp = PIXMAN_FORMAT_BPP(pf) / 8, stride = (SW * bpp + 3) & ~3;
+    uint8_t *px = calloc((size_t)stride, SH);
+    pixman_image_t *surf = pixman_image_create_bits(pf, SW, SH, (uint32_t *)px, stride);
+    uint32_t *first = calloc((size_t)W * H, 4), picture[40 * 30];
+    pixman_image_t *pic = pixman_image_create_bits(PIXMAN_a8r8g8b8, 40, 30, picture, 40 * 4);
+    uint32_t red = spice_format == SPICE_SURFACE_FMT_8_A ? 0x90 :
+                   spice_format == SPICE_SURFACE_FMT_16_565 ? 0xf800 : 0x7c00;
+    struct spice_surface_create sc;
+    struct spice_draw_fill df;
+    struct floe_raster_op op;
+    struct floe_rbuf r;
+    uint32_t len;
+    uint16_t type;
+
+    assert_true(px && surf && first && pic);
+    for (int i = 0; i < W * H; i++)
+        first[i] = (uint32_t)(i * 2654435761u) & 0xffffff;
+    for (int i = 0; i < 40 * 30; i++)   /* every channel's low bits busy */
+        picture[i] = (uint32_t)(i * 2246822519u) | 0x40000000u;
+    rig_up(&g, first);
+    call(&g, &(struct call){ .op = OP_OFF_CREATE, .id = 2, .r = { 0, 0, SW, SH },
+                             .px = (uint32_t *)px, .format = format });
+    len = want(SPICE_MSG_DISPLAY_SURFACE_CREATE);
+    floe_rbuf_init(&r, g.body, len);
+    spice_surface_create_get(&r, &sc);
+    assert_false(r.bad);
+    assert_int_equal(sc.surface_id, 2);
+    assert_int_equal(sc.format, spice_format);
+
+    /* a fill in the surface's own colour, a XOR and a copy of a picture */
+    op = (struct floe_raster_op){ .kind = FLOE_RASTER_FILL, .bbox = { 0, 0, SW, SH },
+                                  .brush = { .kind = FLOE_RASTER_BRUSH_SOLID, .color = red },
+                                  .rop_descriptor = SPICE_ROPD_OP_PUT };
+    render(surf, &op);
+    call(&g, &(struct call){ .op = OP_OFF_DRAW, .id = 2, .draw = &op });
+    len = want(SPICE_MSG_DISPLAY_DRAW_FILL);
+    assert_int_equal(spice_draw_fill_parse(g.body, len, &df), 0);
+    assert_int_equal(df.base.surface_id, 2);
+    assert_int_equal(df.brush.color, red);
+    op = (struct floe_raster_op){ .kind = FLOE_RASTER_FILL, .bbox = { 10, 5, 60, 50 },
+                                  .brush = { .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0x5a5a },
+                                  .rop_descriptor = SPICE_ROPD_OP_XOR };
+    render(surf, &op);
+    call(&g, &(struct call){ .op = OP_OFF_DRAW, .id = 2, .draw = &op });
+    want(SPICE_MSG_DISPLAY_DRAW_FILL);
+    op = (struct floe_raster_op){ .kind = FLOE_RASTER_COPY, .bbox = { 50, 30, 90, 60 },
+                                  .src = pic, .src_area = { 0, 0, 40, 30 },
+                                  .rop_descriptor = SPICE_ROPD_OP_PUT };
+    render(surf, &op);
+    call(&g, &(struct call){ .op = OP_OFF_DRAW, .id = 2, .draw = &op });
+    while ((type = next_msg(&g, 300, &len)) != 0)
+        assert_int_equal(type, SPICE_MSG_DISPLAY_DRAW_COPY);
+
+    /* pixels the producer changed itself, sent as pixels */
+    for (int y = 40; y < 60; y++)
+        for (int x = 0; x < 20 * bpp; x++)
+            px[(size_t)y * stride + x] = (uint8_t)(x * 37 + y * 11);
+    call(&g, &(struct call){ .op = OP_OFF_UPDATE, .id = 2, .r = { 0, 40, 20, 20 } });
+    want(SPICE_MSG_DISPLAY_DRAW_COPY);
+
+    /* read by draws on the primary: a copy, and an alpha blend */
+    op = (struct floe_raster_op){ .kind = FLOE_RASTER_COPY, .bbox = { 5, 7, 5 + SW, 7 + SH },
+                                  .src = surf, .src_surface = 1,
+                                  .src_area = { 0, 0, SW, SH },
+                                  .rop_descriptor = SPICE_ROPD_OP_PUT };
+    draw_primary(&op);
+    len = want(SPICE_MSG_DISPLAY_DRAW_COPY);
+    {
+        struct spice_draw_copy dc;
+
+        assert_int_equal(spice_draw_copy_parse(g.body, len, &dc), 0);
+        assert_int_equal(dc.image.desc.type, SPICE_IMAGE_SURFACE);
+        assert_int_equal(dc.image.aux, 2);
+    }
+    assert_picture(&g);
+    op = (struct floe_raster_op){ .kind = FLOE_RASTER_ALPHA_BLEND,
+                                  .bbox = { 120, 60, 120 + SW, 60 + SH },
+                                  .src = surf, .src_surface = 1, .src_area = { 0, 0, SW, SH },
+                                  .alpha = 0xa0 };
+    draw_primary(&op);
+    while ((type = next_msg(&g, 300, &len)) != 0)
+        ;
+    assert_picture(&g);
+
+    call(&g, &(struct call){ .op = OP_OFF_DESTROY, .id = 2 });
+    want(SPICE_MSG_DISPLAY_SURFACE_DESTROY);
+    pixman_image_unref(pic);
+    pixman_image_unref(surf);
+    free(px);
+    free(first);
+    rig_down(&g);
+}
+
+static void test_offscreen_565(void **st)
+{
+    (void)st;
+    offscreen_format(FLOE_SURFACE_RGB565, SPICE_SURFACE_FMT_16_565, PIXMAN_r5g6b5);
+}
+
+static void test_offscreen_555(void **st)
+{
+    (void)st;
+    offscreen_format(FLOE_SURFACE_XRGB1555, SPICE_SURFACE_FMT_16_555, PIXMAN_x1r5g5b5);
+}
+
+static void test_offscreen_a8(void **st)
+{
+    (void)st;
+    offscreen_format(FLOE_SURFACE_A8, SPICE_SURFACE_FMT_8_A, PIXMAN_a8);
+}
+
 /* Refusals: ids and sizes out of range, pixels rows shorter than the width. */
 static void test_offscreen_refusals(void **st)
 {
@@ -335,6 +455,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offscreen),
         cmocka_unit_test(test_offscreen_withheld),
+        cmocka_unit_test(test_offscreen_565),
+        cmocka_unit_test(test_offscreen_555),
+        cmocka_unit_test(test_offscreen_a8),
         cmocka_unit_test(test_offscreen_refusals),
     };
 

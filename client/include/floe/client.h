@@ -129,7 +129,8 @@ void floe_client_get_monitor_stats(struct floe_client *c, int monitor,
 
 /* Locks the canvas and describes the primary surface in *out (borrowed until
  * unlock); also takes the damage accumulated since the last call.
- * 0, or -ENOENT when there is no primary surface (the lock is held either way). */
+ * 0, -ENOENT when there is no primary surface, or -ENOMEM (the lock is held
+ * either way). */
 int floe_client_canvas_lock(struct floe_client *c, struct floe_client_canvas *out);
 /* The same for monitor `monitor`; -ENOENT also for a monitor out of range. */
 int floe_client_canvas_lock_monitor(struct floe_client *c, int monitor,

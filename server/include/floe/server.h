@@ -360,14 +360,25 @@ int floe_server_draw(struct floe_server *s, uint32_t surface_id, const struct fl
  * them (its pixels are the ones given here) names it instead of carrying
  * its pixels. A client that links later gets each one whole. */
 #define FLOE_SERVER_MAX_SURFACES 1024
-/* Surface id of monitor, width x height 32-bit pixels (xRGB, or ARGB with
- * alpha) at `pixels`, rows stride bytes apart (negative: bottom up). They
- * stay the producer's and are read until the surface is destroyed; an id
- * in use is destroyed first. 0, -EINVAL, -ENOSPC (the monitor's off-screen
+/* An off-screen surface's pixels: 32-bit xRGB or ARGB words, 16-bit 5-6-5
+ * or x-5-5-5 ones, or 8-bit alpha (A8). A draw on one takes its colours in
+ * the surface's own format, as QXL's do. */
+enum floe_surface_format {
+    FLOE_SURFACE_XRGB = 0,
+    FLOE_SURFACE_ARGB = 1,
+    FLOE_SURFACE_RGB565,
+    FLOE_SURFACE_XRGB1555,
+    FLOE_SURFACE_A8,
+};
+/* Surface id of monitor, width x height pixels of `format` at `pixels`,
+ * rows stride bytes apart (a multiple of 4; negative: bottom up). They stay
+ * the producer's and are read until the surface is destroyed; an id in use
+ * is destroyed first. 0, -EINVAL, -ENOSPC (the monitor's off-screen
  * surfaces would hold more than 256 MB: this one stays the producer's
  * alone) or -ENOMEM. */
 int floe_server_offscreen_create(struct floe_server *s, uint32_t monitor, uint32_t id, int width,
-                                 int height, uint32_t *pixels, int stride, int alpha);
+                                 int height, void *pixels, int stride,
+                                 enum floe_surface_format format);
 /* Before its pixels go: clients destroy it too. */
 void floe_server_offscreen_destroy(struct floe_server *s, uint32_t monitor, uint32_t id);
 /* The producer drew op on surface id (called after drawing it): 0 when the

@@ -44,6 +44,12 @@ uint64_t guest_bitmap_image(const void *rows, int w, int h, size_t rowbytes, uin
                             const uint32_t *palette, int n_ents, uint64_t pal_id,
                             struct layout lay);
 
+/* A surface command queued now: create surface id (w x h pixels of
+ * SPICE_SURFACE_FMT_* format, rows of whole 32-bit words) or destroy it. */
+void guest_surface(uint32_t id, int create, uint32_t format, int w, int h);
+/* An image that names surface id (w x h) as its pixels; its QXL address. */
+uint64_t guest_surface_image(uint32_t id, int w, int h);
+
 /* Commands queued from now on are handed to the rings no sooner than ms
  * after those queued before (the scenario's clock; everything is due at
  * once otherwise). The final update_area waits for the clock too: a wait
@@ -78,6 +84,8 @@ void film_scenario(int w, int h);
 void ops_select(const char *list);
 /* The tile table, a line per op: "NAME X Y W H". */
 void ops_list(FILE *f);
+/* The primary's height the tiles need (its width is 1024). */
+int ops_height(void);
 /* The scenario: a busy background on a primary of w x h, then the ops. */
 void ops_scenario(int w, int h);
 

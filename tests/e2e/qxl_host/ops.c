@@ -1,5 +1,6 @@
 /* qxl_host's ops scenario: a busy background, then one QXL draw operation
- * kind per 128x96 tile, with realistic and edge-case parameters. */
+ * kind per 128x96 tile, with realistic and edge-case parameters, and
+ * off-screen surfaces of 16-bit and A8 pixels drawn on and read. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,15 +186,20 @@ static uint64_t pattern8(void)
 
 /* ---- drawables ---- */
 
-/* A drawable on the primary, queued now; its union is filled in by the
+/* The surface the drawables below go to: the primary, but while a tile
+ * draws on an off-screen surface of its own. */
+static uint32_t target;
+static QXLDrawable *last;   /* the drawable queued last */
+
+/* A drawable on the target, queued now; its union is filled in by the
  * caller before anything is fed. */
 static QXLDrawable *op(uint8_t type, uint8_t effect, QXLRect bbox, const struct clip *clip)
 {
     uint64_t a;
-    QXLDrawable *d = guest_drawable_new(0, type, effect, bbox, clip, &a);
+    QXLDrawable *d = guest_drawable_new(target, type, effect, bbox, clip, &a);
 
     guest_draw_push(a);
-    return d;
+    return last = d;
 }
 
 static uint8_t effect_of(uint16_t ropd, const QXLQMask *m)
@@ -912,6 +918,63 @@ static void comp_transform(QXLRect b)
               image32(24, 18, 0x6606, (struct layout){ 0 }), &t, 0, 0, 0, 0, 0);
 }
 
+/* Off-screen surfaces of 16-bit and A8 pixels: drawn on in their own
+ * formats (fills in their own colours, copies of 32-bit pictures reduced to
+ * them, ROPs on their bits, a copy-bits), then read by a draw on the
+ * primary, then destroyed. Each tile has a surface id of its own. */
+static void surface_drawn(uint32_t id, uint32_t format, uint32_t color, uint32_t xor)
+{
+    guest_surface(id, 1, format, BOX_W, BOX_H);
+    target = id;
+    fill(box(0, 0, BOX_W, BOX_H), NULL, solid(color), SPICE_ROPD_OP_PUT, no_mask);
+    copy(QXL_DRAW_COPY, box(6, 6, 70, 50), format == SPICE_SURFACE_FMT_8_A ?
+         image_argb(70, 50, 0x7701 + id) : image32(70, 50, 0x7701 + id, (struct layout){ 0 }),
+         box(0, 0, 70, 50), SPICE_ROPD_OP_PUT, SPICE_IMAGE_SCALE_MODE_NEAREST, no_mask);
+    fill(box(30, 20, 70, 44), NULL, solid(xor), SPICE_ROPD_OP_XOR, no_mask);
+    {
+        QXLDrawable *d = op(QXL_COPY_BITS, QXL_EFFECT_OPAQUE, box(60, 50, 50, 30), NULL);
+
+        d->u.copy_bits.src_pos.x = 4;
+        d->u.copy_bits.src_pos.y = 2;
+    }
+    target = 0;
+}
+
+/* The drawable queued last reads surface id whole (it is fed later). */
+static void reading(uint32_t id)
+{
+    last->surfaces_dest[0] = (int32_t)id;
+    last->surfaces_rects[0] = box(0, 0, BOX_W, BOX_H);
+}
+
+/* (a COPY between surfaces of different depths is none an X driver sends,
+ * and the reference's canvas asserts on it: a composite reads them) */
+static void surf_565(QXLRect b)
+{
+    surface_drawn(1, SPICE_SURFACE_FMT_16_565, 0x2a6b, 0x5555);
+    composite(b, COMP_OP(QXL_OP_SOURCE), guest_surface_image(1, BOX_W, BOX_H), NULL, 0, 0, 0,
+              0, 0);
+    reading(1);
+    guest_surface(1, 0, 0, 0, 0);
+}
+
+static void surf_555(QXLRect b)
+{
+    surface_drawn(2, SPICE_SURFACE_FMT_16_555, 0x1ce7, 0x2a5a);
+    alpha_blend(b, guest_surface_image(2, BOX_W, BOX_H), box(0, 0, BOX_W, BOX_H), 0xc0, 0);
+    reading(2);
+    guest_surface(2, 0, 0, 0, 0);
+}
+
+static void surf_a8(QXLRect b)
+{
+    surface_drawn(3, SPICE_SURFACE_FMT_8_A, 0x40, 0xa5);
+    composite(b, COMP_OP(QXL_OP_OVER) | SPICE_COMPOSITE_SOURCE_OPAQUE, box_image(0x7704), NULL,
+              guest_surface_image(3, BOX_W, BOX_H), 0, 0, 0, 0);
+    reading(3);
+    guest_surface(3, 0, 0, 0, 0);
+}
+
 /* ---- the table: tile i is column i % 8, row i / 8 ---- */
 
 static const struct op_def {
@@ -982,6 +1045,9 @@ static const struct op_def {
     { "comp_add", comp_add },
     { "comp_mask", comp_mask },
     { "comp_transform", comp_transform },
+    { "surf_565", surf_565 },
+    { "surf_555", surf_555 },
+    { "surf_a8", surf_a8 },
 };
 
 #define N_OPS ((int)(sizeof(ops) / sizeof(ops[0])))
@@ -1057,6 +1123,11 @@ static void background(int w, int h)
                  SPICE_ROPD_OP_PUT, no_mask);
         }
     }
+}
+
+int ops_height(void)
+{
+    return (N_OPS + COLUMNS - 1) / COLUMNS * TILE_H;
 }
 
 void ops_scenario(int w, int h)
