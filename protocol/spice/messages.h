@@ -46,6 +46,37 @@ typedef int32_t floe_i32_t;
     M(vd_agent_header, F(u32, protocol) F(u32, type) F(u64, opaque) F(u32, size)) \
     M(vd_agent_monitors_config, F(u32, num_of_monitors) F(u32, flags)) \
     M(vd_agent_mon_config, F(u32, height) F(u32, width) F(u32, depth) F(i32, x) F(i32, y)) \
+    /* the guest agent's side: its port carries chunks, each a header and \
+     * `size` bytes of the messages of one port, cut anywhere */ \
+    M(vdi_chunk_header, F(u32, port) F(u32, size)) \
+    /* after a MONITORS_CONFIG's monitors, when flagged PHYSICAL_SIZE */ \
+    M(vd_agent_monitor_mm, F(u16, height) F(u16, width)) \
+    M(vd_agent_mouse_state, F(u32, x) F(u32, y) F(u32, buttons) F(u8, display_id)) \
+    M(vd_agent_reply, F(u32, type) F(u32, error)) \
+    M(vd_agent_display_config, F(u32, flags) F(u32, depth)) \
+    /* then the capability words */ \
+    M(vd_agent_announce_capabilities, F(u32, request)) \
+    /* first in CLIPBOARD, GRAB, REQUEST and RELEASE when both sides have \
+     * CLIPBOARD_SELECTION */ \
+    M(vd_agent_clipboard_selection, F(u8, selection) F(u8, reserved0) F(u16, reserved1)) \
+    /* next in GRAB when both sides have CLIPBOARD_GRAB_SERIAL; then the types */ \
+    M(vd_agent_clipboard_grab_serial, F(u32, serial)) \
+    /* CLIPBOARD (then the data) and REQUEST */ \
+    M(vd_agent_clipboard, F(u32, type)) \
+    M(vd_agent_max_clipboard, F(i32, max)) \
+    /* then the "[vdagent-file-xfer]" key file: name=, size= */ \
+    M(vd_agent_file_xfer_start, F(u32, id)) \
+    /* then, with FILE_XFER_DETAILED_ERRORS, the detail its result has */ \
+    M(vd_agent_file_xfer_status, F(u32, id) F(u32, result)) \
+    /* then `size` bytes of the file */ \
+    M(vd_agent_file_xfer_data, F(u32, id) F(u64, size)) \
+    /* then the volume of each channel, u16 each */ \
+    M(vd_agent_audio_volume_sync, F(u8, is_playback) F(u8, mute) F(u8, nchannels)) \
+    /* then `count` device display infos */ \
+    M(vd_agent_graphics_device_info, F(u32, count)) \
+    /* then device_address_len bytes: the device's address, NUL-terminated */ \
+    M(vd_agent_device_display_info, F(u32, channel_id) F(u32, monitor_id) \
+                     F(u32, device_display_id) F(u32, device_address_len)) \
     M(display_init,  F(u8, pixmap_cache_id) F(u64, pixmap_cache_size) \
                      F(u8, glz_dictionary_id) F(i32, glz_dictionary_window_size)) \
     M(preferred_compression, F(u8, image_compression)) \
