@@ -43,6 +43,8 @@ struct floe_client *floe_client_new(const struct floe_client_options *opt)
     c->pixmap_cache_bytes = opt->pixmap_cache_bytes ? opt->pixmap_cache_bytes : DEFAULT_CACHE_BYTES;
     c->event_fn = opt->event_fn;
     c->opaque = opt->opaque;
+    c->agent.no_clipboard = opt->no_clipboard;
+    c->agent.no_xfer = opt->no_file_transfer;
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->send_lock, NULL);
     atomic_init(&c->mouse_mode, SPICE_MOUSE_MODE_SERVER);
@@ -77,6 +79,7 @@ void floe_client_free(struct floe_client *c)
     for (int k = 0; k < FLOE_CLIENT_MAX_DISPLAYS; k++)
         fcli_display_fini(&c->displays[k]);
     fcli_cursor_state_fini(&c->cursor);
+    fcli_agent_fini(c);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->send_lock);
     close(c->wake[0]);
@@ -142,6 +145,8 @@ static void caps_for(uint8_t type, struct spice_caps *caps)
     spice_caps_set(caps->common, SPICE_COMMON_CAP_MINI_HEADER);
     if (type == SPICE_CHANNEL_MAIN)
         spice_caps_set(caps->channel, SPICE_MAIN_CAP_NAME_AND_UUID);
+    if (type == SPICE_CHANNEL_MAIN)
+        spice_caps_set(caps->channel, SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS);
     if (type == SPICE_CHANNEL_DISPLAY) {
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
         spice_caps_set(caps->channel, SPICE_DISPLAY_CAP_PREF_COMPRESSION);
@@ -357,11 +362,15 @@ static int poll_once(struct floe_client *c, int timeout_ms)
 
         if (!ch)
             continue;
+        if (i == FLOE_CHAN_MAIN)   /* the agent's messages, before and after a write */
+            fcli_agent_pump(c);
         rc = fcli_chan_flush(ch);
         if (rc) {
             channel_failed(c, i, rc);
             continue;
         }
+        if (i == FLOE_CHAN_MAIN)
+            fcli_agent_pump(c);
         pfd[n] = (struct pollfd){ .fd = ch->fd, .events = POLLIN };
         if (fcli_chan_want_write(ch))
             pfd[n].events |= POLLOUT;

@@ -280,13 +280,44 @@ static inline int fcli_slot_display(int slot)
     return slot == FLOE_CHAN_DISPLAY ? 0 : slot > FLOE_CHAN_CURSOR ? slot - FLOE_CHAN_CURSOR : -1;
 }
 
-/* Messages to the guest's agent (agent.c), under send_lock. */
-struct fcli_agent_out {
+/* The guest's agent (agent.c, agent-clip.c, agent-xfer.c). Its state is
+ * guarded by send_lock, but for the input being put together, which only
+ * the network thread touches. */
+#define FCLI_XFERS 8
+struct fcli_agent_msg;
+struct fcli_clip {
+    int type;                   /* FLOE_CLIENT_CLIP_*; 0: none */
+    uint8_t *data;
+    size_t len;
+};
+struct fcli_xfer {
+    int used;
+    int fd;                     /* open while sending */
+    struct floe_client_file_xfer st;
+};
+struct fcli_agent {
     int inited;                 /* MAIN INIT came: tokens counts */
     uint32_t tokens;            /* AGENT_DATA messages the server takes now */
-    int pending;                /* the monitors below wait for a token */
-    int count;
+    int connected;              /* the server says an agent is there */
+    struct fcli_agent_msg *head, *tail;   /* whole messages, sent in pieces */
+    size_t queued;              /* their bytes */
+    int mon_pending;            /* the monitors below wait for a token */
+    int mon_count;
     struct floe_client_monitor mons[FLOE_CLIENT_MAX_ASKED];
+    int caps_known;             /* the agent announced its capabilities */
+    uint32_t caps;              /* its first capability word */
+    int no_clipboard, no_xfer;
+    struct fcli_clip offer[2];  /* the client's, per selection */
+    int offer_told[2];          /* the agent was told of it (GRAB) */
+    struct fcli_clip got[2];    /* the guest's, per selection */
+    uint64_t got_serial[2];
+    struct fcli_xfer xfers[FCLI_XFERS];
+    uint32_t next_xfer_id;
+    /* input (network thread): the message being put together */
+    uint8_t hdr[SPICE_SIZE_vd_agent_header];
+    uint32_t hdr_got, body_got;
+    struct spice_vd_agent_header cur;
+    uint8_t *body;              /* NULL while skipping one too large */
 };
 
 struct floe_client {
@@ -317,7 +348,7 @@ struct floe_client {
     struct fcli_mm_clock mm_clock;
     struct fcli_cursor_state cursor;
     struct fcli_inputs_state inputs;
-    struct fcli_agent_out agent;
+    struct fcli_agent agent;
     char title[256];
     char error[256];
     atomic_uint_fast64_t bytes_in, messages_in;
@@ -341,6 +372,36 @@ int fcli_display_set_heads(struct fcli_display *d, int count, const struct fcli_
 
 /* agent.c: tokens from INIT (inited: they replace the count) or AGENT_TOKEN */
 void fcli_agent_tokens(struct floe_client *c, uint32_t tokens, int inited);
+/* The server says whether an agent is there (INIT, AGENT_CONNECTED[_TOKENS],
+ * AGENT_DISCONNECTED); network thread. */
+void fcli_agent_connected(struct floe_client *c, int connected);
+/* A MAIN AGENT_DATA's body; network thread. Events to emit, as bits
+ * (1 << FLOE_CLIENT_EVENT_*); a bad message is logged and dropped. */
+int fcli_agent_data(struct floe_client *c, const uint8_t *body, size_t len);
+void fcli_agent_fini(struct floe_client *c);
+/* The network loop: sends what tokens allow (and reads more of a file
+ * being sent while little waits to be written). */
+void fcli_agent_pump(struct floe_client *c);
+/* agent.c for agent-clip.c and agent-xfer.c, send_lock held: queues one
+ * message (header and the two parts of its body) to go when tokens allow
+ * (the network loop sends it), 0 or -ENOMEM. */
+int fcli_agent_queue_locked(struct floe_client *c, uint32_t type, const void *a, size_t alen,
+                            const void *b, size_t blen);
+void fcli_agent_pump_locked(struct floe_client *c);
+/* 1 when both sides have capability cap (the client's own are fixed). */
+int fcli_agent_both_have(const struct fcli_agent *a, unsigned cap);
+/* agent-clip.c, send_lock held: the agent's clipboard messages (events as
+ * bits), the agent came (offers told), all dropped. */
+int fcli_clip_message_locked(struct floe_client *c, uint32_t type, const uint8_t *body,
+                             uint32_t len);
+void fcli_clip_agent_came_locked(struct floe_client *c);
+void fcli_clip_reset_locked(struct fcli_agent *a);
+/* agent-xfer.c, send_lock held: a FILE_XFER_STATUS (events as bits); the
+ * next data message of a running transfer queued (1), or none (0); every
+ * transfer failed with `why`. */
+int fcli_xfer_status_locked(struct floe_client *c, const uint8_t *body, uint32_t len);
+int fcli_xfer_next_locked(struct floe_client *c);
+int fcli_xfer_fail_all_locked(struct fcli_agent *a, const char *why);
 
 /* link.c: TCP or unix connect + SPICE link + ticket, blocking with a timeout. */
 struct fcli_link_request {

@@ -51,6 +51,8 @@ static int handle_init(struct fcli_chan *ch, const uint8_t *body, size_t len)
     fcli_chan_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
     request_mouse_mode(ch, m.supported_mouse_modes, m.current_mouse_mode);
     fcli_agent_tokens(c, m.agent_tokens, 1);
+    if (m.agent_connected)
+        fcli_agent_connected(c, 1);
     ch->owner->emit_fn(c, FLOE_CLIENT_EVENT_MOUSE_MODE);
     return 0;
 }
@@ -190,10 +192,33 @@ static int main_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body
         return 0;
     }
     case SPICE_MSG_MAIN_AGENT_CONNECTED:
-    case SPICE_MSG_MAIN_AGENT_DISCONNECTED:
-    case SPICE_MSG_MAIN_AGENT_DATA:
-        floe_debug("main: agent message %u ignored (no agent support yet)", type);
+        fcli_agent_connected(ch->client, 1);
         return 0;
+    case SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS: {
+        struct spice_agent_token t;
+        struct floe_rbuf r;
+
+        floe_rbuf_init(&r, body, len);
+        spice_agent_token_get(&r, &t);
+        if (r.bad)
+            return -EBADMSG;
+        fcli_agent_tokens(ch->client, t.num_tokens, 1);
+        fcli_agent_connected(ch->client, 1);
+        return 0;
+    }
+    case SPICE_MSG_MAIN_AGENT_DISCONNECTED:
+        fcli_agent_connected(ch->client, 0);
+        return 0;
+    case SPICE_MSG_MAIN_AGENT_DATA: {
+        int ev = fcli_agent_data(ch->client, body, len);
+
+        if (ev < 0)
+            return ev;
+        for (int e = 0; e < 32; e++)
+            if (ev & (1 << e))
+                ch->owner->emit_fn(ch->client, (enum floe_client_event)e);
+        return 0;
+    }
     case SPICE_MSG_MAIN_MIGRATE_BEGIN:
     case SPICE_MSG_MAIN_MIGRATE_CANCEL:
     case SPICE_MSG_MAIN_MIGRATE_SWITCH_HOST:

@@ -48,6 +48,21 @@ static void usage(FILE *f)
             "                        (a position, sent in client mode), press N, release N\n"
             "                        (1 left, 2 middle, 3 right, 4/5 wheel up/down); a move\n"
             "                        waits for its mode; each step sent is printed on stderr\n"
+            "  --no-clipboard        share no clipboard with the guest's agent\n"
+            "  --no-file-transfer    send the guest no files (dropping one on the window\n"
+            "                        does nothing)\n"
+            "  --no-guest-resize     with a window: do not ask the guest for the window's\n"
+            "                        size when it is resized (by default the guest's\n"
+            "                        display follows the window, through its agent or\n"
+            "                        display driver)\n"
+            "  --clipboard-set TEXT  put TEXT on the guest's clipboard (as if copied here)\n"
+            "  --clipboard-out FILE  write the guest's clipboard text to FILE each time new\n"
+            "                        text comes (written whole, through FILE.part)\n"
+            "  --send-file FILE      send FILE to the guest's agent once it is ready (files\n"
+            "                        dropped on a window are sent too); progress lines\n"
+            "                        \"file_xfer name= sent= size= state=\" go to stdout;\n"
+            "                        headless, the viewer stops when it is done (exit 0)\n"
+            "                        or failed (exit 1)\n"
             "  --password-file FILE  read the password from the first line of FILE\n"
             "  --preferred-compression MODE\n"
             "                        image compression to ask of the server: off, auto_glz,\n"
@@ -161,6 +176,12 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         { "measure-latency", required_argument, NULL, 'm' },
         { "guest-size", required_argument, NULL, 'g' },
         { "pointer", required_argument, NULL, 'P' },
+        { "no-clipboard", no_argument, NULL, 'n' },
+        { "no-file-transfer", no_argument, NULL, 'N' },
+        { "no-guest-resize", no_argument, NULL, 'R' },
+        { "clipboard-set", required_argument, NULL, 'C' },
+        { "clipboard-out", required_argument, NULL, 'O' },
+        { "send-file", required_argument, NULL, 'F' },
         { 0 },
     };
     double delay;
@@ -179,6 +200,12 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
         case 's': o->snapshot = optarg; break;
         case 't': o->type_text = optarg; break;
         case 'p': o->password_file = optarg; break;
+        case 'n': o->no_clipboard = 1; break;
+        case 'N': o->no_file_transfer = 1; break;
+        case 'R': o->no_guest_resize = 1; break;
+        case 'C': o->clipboard_set = optarg; break;
+        case 'O': o->clipboard_out = optarg; break;
+        case 'F': o->send_file = optarg; break;
         case 'P':
             if (viewer_pointer_parse(&(struct viewer_pointer){ 0 }, optarg))
                 return die(2, "bad --pointer: %s (see --help)", optarg);
@@ -219,6 +246,10 @@ static int parse_args(int argc, char **argv, struct viewer_options *o)
             return die(2, "unknown or incomplete option: %s (see --help)", argv[optind - 1]);
         }
     }
+    if (o->no_clipboard && (o->clipboard_set || o->clipboard_out))
+        return die(2, "%s", "--no-clipboard with --clipboard-set or --clipboard-out");
+    if (o->no_file_transfer && o->send_file)
+        return die(2, "%s", "--no-file-transfer with --send-file");
     if (optind != argc - 1)
         return die(2, "%s", optind >= argc ? "missing spice:// or spice+unix:// URI (see --help)"
                                            : "more than one URI given (see --help)");
@@ -275,7 +306,8 @@ static void settle_picture(struct floe_client *c, double settle)
 /* 0 when the duration passed (or SIGINT/SIGTERM came), -1 when the session
  * ended first, -2 when --measure-latency took fewer samples than asked. */
 static int run_headless(struct floe_client *c, const struct viewer_options *o,
-                        struct viewer_typer *t, struct viewer_pointer *p)
+                        struct viewer_typer *t, struct viewer_pointer *p,
+                        struct viewer_share *sh)
 {
     int64_t end;
 
@@ -290,12 +322,19 @@ static int run_headless(struct floe_client *c, const struct viewer_options *o,
 
         if (!floe_client_is_connected(c))
             return -1;
-        if (now >= end || interrupted) {
+        if (now >= end || interrupted || (sh->send_file && sh->file_ended)) {
             if (o->settle > 0 && !interrupted)
                 settle_picture(c, o->settle);
+            viewer_share_step(sh, c, viewer_now_ms());
             return 0;
         }
         wait = viewer_typer_step(t, c, now);
+        {
+            int sw = viewer_share_step(sh, c, now);
+
+            if (sw >= 0 && (wait < 0 || sw < wait))
+                wait = sw;
+        }
         if (p->n) {
             int pw = viewer_pointer_step(p, c, now);
 
@@ -390,6 +429,8 @@ static int session(struct floe_client *c, struct viewer_options *o, int window)
 {
     struct viewer_typer typer = { .text = o->type_text, .delay_ms = o->type_delay_ms };
     struct viewer_pointer pointer = { .delay_ms = o->type_delay_ms };
+    struct viewer_share share = { .clip_set = o->clipboard_set, .clip_out = o->clipboard_out,
+                                  .send_file = o->send_file, .last_state = -1 };
     char err[256];
     int64_t start = viewer_now_ms();
     int rc, status = 0;
@@ -398,11 +439,16 @@ static int session(struct floe_client *c, struct viewer_options *o, int window)
         return die(1, "%s", "cannot start the network thread");
     if (o->pointer)
         viewer_pointer_parse(&pointer, o->pointer);
-    rc = window ? viewer_sdl_run(c, o, &typer) : run_headless(c, o, &typer, &pointer);
+    rc = window ? viewer_sdl_run(c, o, &typer, &share)
+                : run_headless(c, o, &typer, &pointer, &share);
     floe_client_stop(c);
     if (pointer.pos < pointer.n) {
         fprintf(stderr, PROG ": --pointer: %d of %d steps not sent (the mouse mode they "
                         "need did not come)\n", pointer.n - pointer.pos, pointer.n);
+        status = 1;
+    }
+    if (o->send_file && share.file_ended != 1) {
+        fprintf(stderr, PROG ": --send-file: %s was not sent whole\n", o->send_file);
         status = 1;
     }
     if (rc == -2)
@@ -438,6 +484,8 @@ int main(int argc, char **argv)
     co.unix_path = uri.unix_path[0] ? uri.unix_path : NULL;
     co.password = uri.has_password ? uri.password : NULL;
     co.preferred_compression = o.preferred_compression;
+    co.no_clipboard = o.no_clipboard;
+    co.no_file_transfer = o.no_file_transfer;
     if (o.password_file) {
         if (read_password_file(o.password_file, pw, sizeof(pw)))
             return die(2, "cannot read password file %s", o.password_file);

@@ -1,6 +1,9 @@
 /* The SDL2 windows of floe-viewer, one per monitor: the canvas scaled to
  * fit, keyboard and mouse forwarded to the inputs channel, the server's
- * cursor shown (on monitor 0, where the one cursor channel is). */
+ * cursor shown (on monitor 0, where the one cursor channel is); the
+ * clipboard shared with the guest's agent both ways, files dropped on a
+ * window sent to it (progress in the title), and a window resized by the
+ * user asking the guest for that size. */
 #include <SDL.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,6 +36,13 @@ struct ui {
     struct floe_client_cursor cur;
     int grabbed, quit;
     uint8_t pressed[SDL_NUM_SCANCODES];
+    const struct viewer_options *o;
+    struct viewer_share *sh;
+    char *from_guest;            /* the text last put on the clipboard from the guest */
+    int64_t resize_at;           /* when to ask the guest for the windows' sizes; 0 never */
+    uint32_t xfers[16];          /* files dropped, in order */
+    int nxfers;
+    char note[160];              /* the latest transfer's progress, in the title */
 };
 
 static Uint32 floe_event_type = (Uint32)-1;
@@ -80,7 +90,7 @@ void viewer_sdl_event(void *opaque, enum floe_client_event ev)
  * window keeps "floe-viewer" until it has a picture (and its size). */
 static void set_title(struct ui *u)
 {
-    char name[256], title[400];
+    char name[256], title[600];
     int several = floe_client_monitors(u->c) > 1;
 
     floe_client_get_title(u->c, name, sizeof(name));
@@ -91,8 +101,8 @@ static void set_title(struct ui *u)
             continue;
         if (several)
             snprintf(mon, sizeof(mon), " (monitor %d)", k + 1);
-        snprintf(title, sizeof(title), "%s%sfloe-viewer%s%s", name, name[0] ? " - " : "", mon,
-                 u->grabbed ? " (Ctrl+Alt releases the mouse)" : "");
+        snprintf(title, sizeof(title), "%s%sfloe-viewer%s%s%s", name, name[0] ? " - " : "", mon,
+                 u->grabbed ? " (Ctrl+Alt releases the mouse)" : "", k == 0 ? u->note : "");
         SDL_SetWindowTitle(u->wins[k].win, title);
     }
 }
@@ -407,6 +417,106 @@ static void on_mouse(struct ui *u, const SDL_Event *e)
     }
 }
 
+/* The guest's clipboard text came: onto the desktop's clipboard. */
+static void clipboard_from_guest(struct ui *u)
+{
+    void *data;
+    size_t len;
+    int type;
+
+    if (floe_client_clipboard_get(u->c, 0, &type, &data, &len, NULL) < 0)
+        return;
+    if (type == FLOE_CLIENT_CLIP_TEXT && memchr(data, 0, len) == NULL) {
+        free(u->from_guest);
+        u->from_guest = strdup(data);
+        if (SDL_SetClipboardText(data) != 0)
+            floe_warn("cannot set the clipboard: %s", SDL_GetError());
+    }
+    free(data);
+}
+
+/* The desktop's clipboard changed: offered to the guest, unless it is what
+ * came from there. */
+static void clipboard_to_guest(struct ui *u)
+{
+    char *text;
+
+    if (u->o->no_clipboard || !SDL_HasClipboardText() || !(text = SDL_GetClipboardText()))
+        return;
+    if (!u->from_guest || strcmp(text, u->from_guest) != 0) {
+        int rc = floe_client_clipboard_offer(u->c, 0, FLOE_CLIENT_CLIP_TEXT, text, strlen(text));
+
+        if (rc < 0)
+            floe_warn("the clipboard was not offered to the guest: %s", strerror(-rc));
+    }
+    SDL_free(text);
+}
+
+static void file_dropped(struct ui *u, const char *path)
+{
+    int rc;
+
+    if (u->o->no_file_transfer) {
+        floe_info("%s not sent: file transfer is off (--no-file-transfer)", path);
+        return;
+    }
+    rc = floe_client_file_send(u->c, path);
+    if (rc < 0) {
+        snprintf(u->note, sizeof(u->note), " - %s not sent: %s", path, strerror(-rc));
+        floe_err("%s not sent: %s", path, strerror(-rc));
+    } else if (u->nxfers < (int)(sizeof(u->xfers) / sizeof(u->xfers[0]))) {
+        u->xfers[u->nxfers++] = (uint32_t)rc;
+    } else {
+        memmove(u->xfers, u->xfers + 1, sizeof(u->xfers) - sizeof(u->xfers[0]));
+        u->xfers[u->nxfers - 1] = (uint32_t)rc;
+    }
+    set_title(u);
+}
+
+/* The latest dropped file's progress, into the title. */
+static void xfer_note(struct ui *u)
+{
+    static const char *const what[] = { "waiting for the guest", "sending", "sent", "failed" };
+    struct floe_client_file_xfer st;
+    char note[sizeof(u->note)];
+
+    if (!u->nxfers || floe_client_file_status(u->c, u->xfers[u->nxfers - 1], &st) < 0)
+        return;
+    if (st.state == FLOE_CLIENT_XFER_SENDING && st.size)
+        snprintf(note, sizeof(note), " - %.60s: %d%%", st.name, (int)(st.sent * 100 / st.size));
+    else
+        snprintf(note, sizeof(note), " - %.60s: %s%s%.60s", st.name, what[st.state],
+                 st.state == FLOE_CLIENT_XFER_FAILED ? ": " : "",
+                 st.state == FLOE_CLIENT_XFER_FAILED ? st.error : "");
+    if (strcmp(note, u->note) != 0) {
+        snprintf(u->note, sizeof(u->note), "%s", note);
+        set_title(u);
+    }
+}
+
+/* Asks the guest for the windows' sizes, placed left to right, unless they
+ * are the pictures' already. */
+static void ask_guest_size(struct ui *u)
+{
+    struct floe_client_monitor mons[FLOE_CLIENT_MAX_ASKED];
+    int n = 0, x = 0, same = 1;
+
+    for (int k = 0; k < MAX_WINDOWS && n < FLOE_CLIENT_MAX_ASKED; k++) {
+        int w, h;
+
+        if (!u->wins[k].win || !u->wins[k].tex)
+            break;
+        SDL_GetWindowSize(u->wins[k].win, &w, &h);
+        if (w < 64 || h < 64)
+            return;
+        same &= w == u->wins[k].tex_w && h == u->wins[k].tex_h;
+        mons[n++] = (struct floe_client_monitor){ x, 0, w & ~7, h };
+        x += w & ~7;
+    }
+    if (n && !same)
+        floe_client_ask_monitors(u->c, n, mons);
+}
+
 static void on_floe_event(struct ui *u, int ev)
 {
     switch (ev) {
@@ -426,6 +536,15 @@ static void on_floe_event(struct ui *u, int ev)
         if (floe_client_mouse_mode(u->c) == 2)
             set_grab(u, 0);
         update_cursor(u);
+        break;
+    case FLOE_CLIENT_EVENT_CLIPBOARD:
+        clipboard_from_guest(u);
+        break;
+    case FLOE_CLIENT_EVENT_AGENT:   /* what was copied before it came */
+        clipboard_to_guest(u);
+        break;
+    case FLOE_CLIENT_EVENT_FILE_XFER:
+        xfer_note(u);
         break;
     default:
         break;
@@ -447,6 +566,9 @@ static void on_window(struct ui *u, const SDL_WindowEvent *e)
         layout(w);
         w->dirty = 1;
     }
+    /* a size the user gave: asked of the guest once it has stayed a moment */
+    if (e->event == SDL_WINDOWEVENT_RESIZED && !u->o->no_guest_resize)
+        u->resize_at = viewer_now_ms() + 300;
 }
 
 static void on_event(struct ui *u, const SDL_Event *e)
@@ -461,6 +583,13 @@ static void on_event(struct ui *u, const SDL_Event *e)
         break;
     case SDL_WINDOWEVENT:
         on_window(u, &e->window);
+        break;
+    case SDL_CLIPBOARDUPDATE:
+        clipboard_to_guest(u);
+        break;
+    case SDL_DROPFILE:
+        file_dropped(u, e->drop.file);
+        SDL_free(e->drop.file);
         break;
     case SDL_KEYDOWN:
     case SDL_KEYUP:
@@ -493,7 +622,7 @@ static void ui_close(struct ui *u)
 }
 
 int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
-                   struct viewer_typer *t)
+                   struct viewer_typer *t, struct viewer_share *sh)
 {
     struct ui *u = calloc(1, sizeof(*u));
     int64_t end = o->duration >= 0 ? viewer_now_ms() + (int64_t)(o->duration * 1000) : INT64_MAX;
@@ -503,6 +632,8 @@ int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
     if (!u)
         return -1;
     u->c = c;
+    u->o = o;
+    u->sh = sh;
     if (ui_open(u)) {
         floe_err("cannot open a window: %s", SDL_GetError());
         ui_close(u);
@@ -510,10 +641,19 @@ int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
         return -1;
     }
     while (!u->quit && viewer_now_ms() < end) {
-        int wait = viewer_typer_step(t, c, viewer_now_ms());
+        int64_t now = viewer_now_ms();
+        int wait = viewer_typer_step(t, c, now), sw = viewer_share_step(sh, c, now);
 
+        if (sw >= 0 && (wait < 0 || sw < wait))
+            wait = sw;
         if (wait < 0 || wait > 100)
             wait = 100;
+        if (u->resize_at && now >= u->resize_at) {
+            u->resize_at = 0;
+            ask_guest_size(u);
+        }
+        if (u->nxfers)
+            xfer_note(u);
         if (SDL_WaitEventTimeout(&e, wait)) {
             do
                 on_event(u, &e);
@@ -529,6 +669,7 @@ int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
     }
     release_keys(u);
     ui_close(u);
+    free(u->from_guest);
     free(u);
     return status;
 }

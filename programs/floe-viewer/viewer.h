@@ -23,6 +23,22 @@ struct viewer_options {
     int guest_monitors;      /* > 0: --guest-size, the monitors to ask the guest for */
     struct floe_client_monitor guest_size[FLOE_CLIENT_MAX_ASKED];
     const char *pointer;     /* headless: the --pointer script */
+    int no_clipboard, no_file_transfer, no_guest_resize;
+    const char *clipboard_set;   /* text offered to the guest's clipboard */
+    const char *clipboard_out;   /* the guest's clipboard text goes to this file */
+    const char *send_file;       /* sent to the guest once its agent is ready */
+};
+
+/* --clipboard-set, --clipboard-out and --send-file (share.c). */
+struct viewer_share {
+    const char *clip_set, *clip_out, *send_file;
+    int offered;
+    uint64_t clip_serial;
+    uint32_t file_id;
+    int file_ended;          /* 1 sent whole, -1 failed */
+    int last_state;
+    uint64_t last_sent;
+    int64_t last_print;
 };
 
 /* Types text as key presses once the display and inputs are up, delay_ms
@@ -72,6 +88,15 @@ int viewer_pointer_parse(struct viewer_pointer *p, const char *script);
  * stderr); returns ms until the next one, or -1 when all were sent. */
 int viewer_pointer_step(struct viewer_pointer *p, struct floe_client *c, int64_t now);
 
+/* ---- share.c ---- */
+
+/* Offers --clipboard-set once, writes the guest's clipboard text to
+ * --clipboard-out whenever new text came, sends --send-file once the agent
+ * is ready and prints "file_xfer name= sent= size= state=[ error=]" lines
+ * on stdout as it goes. ms until it wants to look again, or -1 when nothing
+ * is left to watch. */
+int viewer_share_step(struct viewer_share *s, struct floe_client *c, int64_t now);
+
 /* ---- latency.c ---- */
 
 /* --measure-latency: once the picture is up, count times waits for a still
@@ -92,7 +117,7 @@ void viewer_sdl_event(void *opaque, enum floe_client_event ev);
 /* Runs the window until it closes, the duration passes or the session ends
  * (-1). */
 int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
-                   struct viewer_typer *t);
+                   struct viewer_typer *t, struct viewer_share *sh);
 void viewer_sdl_quit(void);
 
 #endif

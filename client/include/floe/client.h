@@ -30,6 +30,9 @@ enum floe_client_event {
     FLOE_CLIENT_EVENT_MOUSE_MODE,   /* server/client mouse mode changed */
     FLOE_CLIENT_EVENT_INPUTS_READY, /* the inputs channel is linked */
     FLOE_CLIENT_EVENT_DISCONNECTED, /* the session ended (see floe_client_get_error) */
+    FLOE_CLIENT_EVENT_AGENT,        /* the guest's agent came (its capabilities known) or went */
+    FLOE_CLIENT_EVENT_CLIPBOARD,    /* the guest's clipboard came (floe_client_clipboard_get) */
+    FLOE_CLIENT_EVENT_FILE_XFER,    /* a file transfer moved on or ended */
 };
 
 struct floe_client_options {
@@ -48,6 +51,8 @@ struct floe_client_options {
      * example post an event to the UI thread). May be NULL. */
     void (*event_fn)(void *opaque, enum floe_client_event ev);
     void *opaque;
+    int no_clipboard;            /* share no clipboard with the guest's agent */
+    int no_file_transfer;        /* send it no files */
 };
 
 /* The primary surface, borrowed while the canvas lock is held. */
@@ -176,6 +181,50 @@ struct floe_client_monitor {
  * one not sent yet. 0, or -EINVAL. */
 int floe_client_ask_monitors(struct floe_client *c, int count,
                              const struct floe_client_monitor *mons);
+
+/* ---- the guest's agent: clipboard and file transfer ---- */
+
+/* 1 when the guest's agent is connected and has told its capabilities. */
+int floe_client_agent_ready(struct floe_client *c);
+
+/* Clipboard contents: UTF-8 text or a PNG picture; selection 0 is the
+ * clipboard, 1 the primary selection. */
+enum { FLOE_CLIENT_CLIP_TEXT = 1, FLOE_CLIENT_CLIP_PNG = 2 };
+#define FLOE_CLIENT_MAX_CLIPBOARD (16u << 20)
+/* The client's user copied data: the guest's agent is told the selection
+ * is the client's (now, or when an agent comes) and gets a copy of the data
+ * when it asks. 0, -EINVAL (another type, a selection other than 0 or 1, or
+ * more than FLOE_CLIENT_MAX_CLIPBOARD bytes), -EPERM (no_clipboard) or
+ * -ENOMEM. */
+int floe_client_clipboard_offer(struct floe_client *c, int selection, int type,
+                                const void *data, size_t len);
+/* What the guest put on the selection, the last that came: a copy in *data
+ * (the caller frees it; a NUL follows its len bytes), its type, and a serial
+ * that grows by one each time new contents come. -ENOENT when none came
+ * (or the guest released it since), -ENOMEM. */
+int floe_client_clipboard_get(struct floe_client *c, int selection, int *type, void **data,
+                              size_t *len, uint64_t *serial);
+
+/* A file sent to the guest's agent, which writes it into its folder. */
+enum floe_client_xfer_state {
+    FLOE_CLIENT_XFER_WAITING,    /* asked; the agent has not said yes */
+    FLOE_CLIENT_XFER_SENDING,
+    FLOE_CLIENT_XFER_DONE,       /* the agent wrote it whole */
+    FLOE_CLIENT_XFER_FAILED,     /* see error */
+};
+struct floe_client_file_xfer {
+    uint32_t id;
+    uint64_t size, sent;
+    enum floe_client_xfer_state state;
+    char name[256];
+    char error[128];
+};
+/* Starts sending the regular file at path (its name without the folders):
+ * its id (> 0), or -errno: -EPERM (no_file_transfer), -ENOTCONN (no agent
+ * ready), -EBUSY (8 transfers running), or what opening it said. */
+int floe_client_file_send(struct floe_client *c, const char *path);
+/* Transfer id's progress. 0 or -ENOENT. */
+int floe_client_file_status(struct floe_client *c, uint32_t id, struct floe_client_file_xfer *out);
 
 #pragma GCC visibility pop
 
