@@ -86,6 +86,12 @@ void fraster_combine(struct rjob *j, pixman_region32_t *where, pixman_image_t *l
     pixman_box32_t *b = pixman_region32_rectangles(where, &n);
 
     for (int i = 0; i < n; i++) {
+        /* a colour put as it is (a solid fill, the commonest draw) goes
+         * through pixman's fill, many times faster than a ROP per pixel */
+        if (!layer && rop == ROP_COPY && bpp == 4 &&
+            pixman_fill(pixman_image_get_data(j->dst), pixman_image_get_stride(j->dst) / 4, 32,
+                        b[i].x1, b[i].y1, b[i].x2 - b[i].x1, b[i].y2 - b[i].y1, color))
+            continue;
         for (int y = b[i].y1; y < b[i].y2; y++) {
             uint8_t *drow = fraster_row(j->dst, y);
             const uint8_t *lrow = layer ? fraster_row(layer, y - ly) : NULL;

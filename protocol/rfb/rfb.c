@@ -308,6 +308,8 @@ static int inside(const struct floe_rfb_parser *p, uint32_t x, uint32_t y, uint3
 /* The body of one rectangle after its 12-byte header, read from r. */
 static int parse_rect_body(struct floe_rfb_parser *p, struct floe_rbuf *r, struct floe_rfb_rect *rc)
 {
+    int ret;
+
     switch (rc->encoding) {
     case FLOE_RFB_ENC_RAW:
         if (!inside(p, rc->x, rc->y, rc->w, rc->h))
@@ -315,6 +317,14 @@ static int parse_rect_body(struct floe_rfb_parser *p, struct floe_rbuf *r, struc
         rc->size = (size_t)rc->w * rc->h * FLOE_RFB_BPP;
         rc->pixels = floe_get_bytes(r, rc->size);
         return rc->pixels ? 1 : 0;
+    case FLOE_RFB_ENC_HEXTILE:
+        if (!inside(p, rc->x, rc->y, rc->w, rc->h))
+            return fail(p, -ERANGE, "hextile rectangle outside the framebuffer");
+        ret = floe_rfb_hextile_size(r->p + r->pos, floe_rbuf_left(r), rc->w, rc->h, &rc->size);
+        if (ret < 0)
+            return fail(p, ret, "bad hextile tile");
+        rc->pixels = ret ? floe_get_bytes(r, rc->size) : NULL;
+        return ret;
     case FLOE_RFB_ENC_COPYRECT:
         rc->src_x = get_be16(r);
         rc->src_y = get_be16(r);

@@ -28,6 +28,7 @@
 enum floe_rfb_encoding {
     FLOE_RFB_ENC_RAW = 0,
     FLOE_RFB_ENC_COPYRECT = 1,
+    FLOE_RFB_ENC_HEXTILE = 5,
     FLOE_RFB_ENC_DESKTOP_SIZE = -223,      /* pseudo: rect w x h is the new size */
     FLOE_RFB_ENC_QEMU_EXT_KEY = -258,      /* pseudo: the server takes QEMU key events */
 };
@@ -107,7 +108,8 @@ struct floe_rfb_rect {
     uint16_t x, y, w, h;
     int32_t encoding;
     /* RAW: w * h pixels of FLOE_RFB_BPP bytes (the client's pixel format),
-     * rows packed, pointing into the parsed buffer. */
+     * rows packed, pointing into the parsed buffer. HEXTILE: its size
+     * bytes of tiles there, whole and checked (floe_rfb_hextile_decode). */
     const uint8_t *pixels;
     size_t size;
     /* COPYRECT: the source's top-left corner (same w x h). */
@@ -142,6 +144,15 @@ void floe_rfb_parser_init(struct floe_rfb_parser *p, uint16_t fb_w, uint16_t fb_
  * named in enum floe_rfb_encoding are accepted. */
 int floe_rfb_parse(struct floe_rfb_parser *p, const uint8_t *buf, size_t len,
                    struct floe_rfb_msg *msg, size_t *used);
+
+/* Hextile: the size of a w x h rectangle's tiles at the start of
+ * buf[0..len) in *size: 1, 0 when buf holds less, -EBADMSG for a bad
+ * subencoding or a subrectangle outside its tile. */
+int floe_rfb_hextile_size(const uint8_t *buf, size_t len, int w, int h, size_t *size);
+/* Paints those tiles into dst (rows stride pixels apart) as xRGB words,
+ * the padding byte 0 (floe_rfb_xrgb's depth is 24): 0 or -EBADMSG. */
+int floe_rfb_hextile_decode(const uint8_t *buf, size_t len, int w, int h, uint32_t *dst,
+                            size_t stride);
 
 #pragma GCC visibility pop
 

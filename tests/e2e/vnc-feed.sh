@@ -77,8 +77,10 @@ bad_peer() {
     fi
 }
 
-# A fake server draws a pattern with Raw, shifts part of it down and right
-# with an overlapping CopyRect and announces extended key events: the picture
+# A fake server draws a pattern with Raw, paints a box with Hextile (two
+# tiles, the second on the first's background), shifts part of the pattern
+# down and right with an overlapping CopyRect and announces extended key
+# events: the picture
 # equals the one computed here, the key arrives as QEMU's 12-byte event, and
 # for about a second after it the release of keycode 0 comes every 20 ms (it
 # keeps QEMU's refresh timer at its base rate), then stops.
@@ -87,10 +89,17 @@ fake_copy_server() {
 out = argv[0]
 W, H = 64, 48
 handshake(W, H)
-rd(20 + 20 + 10)   # SetPixelFormat, SetEncodings (4), the first request
+rd(20 + 24 + 10)   # SetPixelFormat, SetEncodings (5), the first request
 px = [[((x * 4) & 255, (y * 5) & 255, (x * y) & 255) for x in range(W)] for y in range(H)]
 raw = b"".join(bytes((b, g, r, 0)) for row in px for (r, g, b) in row)
-c.sendall(b"\x00\x00\x00\x03" + struct.pack(">HHHHi", 0, 0, W, H, 0) + raw
+bg, fg = (10, 20, 30), (200, 100, 50)
+hextile = (bytes((2 | 4 | 8, bg[2], bg[1], bg[0], 0, fg[2], fg[1], fg[0], 0, 1, 0x23, 0x43))
+           + bytes((0,)))
+for y in range(30, 40):
+    for x in range(40, 60):
+        px[y][x] = fg if 42 <= x < 47 and 33 <= y < 37 else bg
+c.sendall(b"\x00\x00\x00\x04" + struct.pack(">HHHHi", 0, 0, W, H, 0) + raw
+          + struct.pack(">HHHHi", 40, 30, 20, 10, 5) + hextile
           + struct.pack(">HHHHiHH", 8, 4, 32, 24, 1, 0, 0)
           + struct.pack(">HHHHi", 0, 0, W, H, -258))
 old = [row[:] for row in px]
@@ -117,8 +126,8 @@ fake_copy_server
 if "$SNAP" "$T/fake.sock" "$T/copy.png" --duration 2.5 --key 0xe04d --key-delay 0.2 \
         >"$T/copy.out" 2>"$T/copy.err"; then
     d=$(pixel_diff "$T/copy.png" "$T/copy-want.ppm")
-    [ "$d" = 0 ] && pass "Raw + overlapping CopyRect: picture as computed ($(cat "$T/copy.out"))" \
-                 || fail "Raw + overlapping CopyRect: $d pixels differ from the computed picture"
+    [ "$d" = 0 ] && pass "Raw + Hextile + overlapping CopyRect: picture as computed ($(cat "$T/copy.out"))" \
+                 || fail "Raw + Hextile + overlapping CopyRect: $d pixels differ from the computed picture"
 else
     fail "vnc_snap failed on the CopyRect server: $(cat "$T/copy.err")"
 fi

@@ -44,6 +44,12 @@ static int apply(struct fb *fb, const struct floe_rfb_rect *rc)
             memcpy(fb->px + (size_t)(rc->y + y) * fb->w + rc->x, rc->pixels + (size_t)y * rc->w * 4,
                    (size_t)rc->w * 4);
         return 0;
+    case FLOE_RFB_ENC_HEXTILE:
+        /* the parser measured it with the same walk: it decodes */
+        if (floe_rfb_hextile_decode(rc->pixels, rc->size, rc->w, rc->h,
+                                    fb->px + (size_t)rc->y * fb->w + rc->x, (size_t)fb->w))
+            abort();
+        return 0;
     case FLOE_RFB_ENC_COPYRECT:
         for (y = 0; y < rc->h; y++)
             memmove(fb->px + (size_t)(rc->y + y) * fb->w + rc->x,

@@ -135,6 +135,37 @@ static void test_fill_rop_and_clip(void **st)
     surf_down(&s);
 }
 
+/* A solid PUT (the fill the server sends for a one-colour band) writes the
+ * colour as it is, every bit, in every box of the clip and nowhere else. */
+static void test_fill_put_solid(void **st)
+{
+    struct surf s;
+    struct floe_raster_op op = op_in(FLOE_RASTER_FILL, 1, 1, 12, 9);
+    pixman_region32_t clip;
+
+    (void)st;
+    surf_up(&s);
+    pixman_region32_init_rect(&clip, 0, 0, 6, 4);
+    pixman_region32_union_rect(&clip, &clip, 8, 5, 4, 6);
+    op.clip = &clip;
+    op.brush = (struct floe_raster_brush){ .kind = FLOE_RASTER_BRUSH_SOLID, .color = 0x12345678 };
+    op.rop_descriptor = OP_PUT;
+    draw_ok(&s, &op);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int in = inside(x, y, op.bbox) && pixman_region32_contains_point(&clip, x, y, NULL);
+
+            if (in)
+                assert_int_equal(s.px[y * W + x], 0x12345678);
+            else
+                assert_int_equal(at(&s, x, y), start_px(x, y));
+        }
+    assert_true(pixman_region32_contains_point(&s.damage, 9, 6, NULL));
+    assert_false(pixman_region32_contains_point(&s.damage, 7, 6, NULL));
+    pixman_region32_fini(&clip);
+    surf_down(&s);
+}
+
 static void test_fill_pattern(void **st)
 {
     uint32_t pat[3 * 2] = { 0x100000, 0x200000, 0x300000, 0x000010, 0x000020, 0x000030 };
@@ -1035,6 +1066,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fill_rop_and_clip),
+        cmocka_unit_test(test_fill_put_solid),
         cmocka_unit_test(test_fill_pattern),
         cmocka_unit_test(test_masks),
         cmocka_unit_test(test_copy_rop_and_scale),

@@ -388,7 +388,7 @@ static void test_bad_messages(void **state)
     assert_int_equal(parse_until_stop(s, 1, &p), -EBADMSG);
     assert_non_null(p.error);
     n = 4; s[0] = 0; s[1] = 0; be16(s + 2, 1);
-    rect_hdr(s, &n, 0, 0, 1, 1, 5);                          /* Hextile, not asked for */
+    rect_hdr(s, &n, 0, 0, 1, 1, 16);                         /* ZRLE, not asked for */
     assert_int_equal(parse_until_stop(s, n, &p), -EBADMSG);
     n = 4;
     rect_hdr(s, &n, 7, 0, 2, 1, FLOE_RFB_ENC_RAW);           /* past the right edge */
@@ -408,6 +408,106 @@ static void test_bad_messages(void **state)
     assert_int_equal(parse_until_stop(s, n, &p), -E2BIG);
     s[0] = 3; s[1] = s[2] = s[3] = 0; be32(s + 4, FLOE_RFB_MAX_CUT_TEXT + 1);
     assert_int_equal(parse_until_stop(s, 8, &p), -E2BIG);    /* refused before its text */
+}
+
+static void le32(uint8_t *s, size_t *n, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        s[(*n)++] = (uint8_t)(v >> (8 * i));
+}
+
+/* A 20x18 Hextile rectangle, four tiles (16x16, 4x16, 16x2, 4x2): one on a
+ * background with two subrectangles of the foreground, a raw one, one with
+ * a coloured subrectangle on a new background, one on that background
+ * carried over. *want gets its pixels, rows 20 apart. */
+static size_t make_hextile(uint8_t *s, uint32_t *want)
+{
+    size_t n = 0;
+    int x, y;
+
+    s[n++] = 2 | 4 | 8;                       /* background, foreground, subrects */
+    le32(s, &n, 0xaa111111);                  /* the padding byte is dropped */
+    le32(s, &n, 0x222222);
+    s[n++] = 2;
+    s[n++] = 0x12; s[n++] = 0x31;             /* (1,2) 4x2 */
+    s[n++] = 0xf0; s[n++] = 0x0f;             /* (15,0) 1x16 */
+    s[n++] = 1;                               /* raw 4x16 */
+    for (y = 0; y < 16; y++)
+        for (x = 0; x < 4; x++)
+            le32(s, &n, 0xff000000u | (uint32_t)(0x400000 + y * 4 + x));
+    s[n++] = 2 | 8 | 16;                      /* background, coloured subrects */
+    le32(s, &n, 0x333333);
+    s[n++] = 1;
+    le32(s, &n, 0x444444);
+    s[n++] = 0x31; s[n++] = 0x20;             /* (3,1) 3x1 */
+    s[n++] = 0;                               /* background carried over */
+    for (y = 0; y < 18; y++)
+        for (x = 0; x < 20; x++) {
+            uint32_t v = y < 16 ? (x < 16 ? 0x111111 : (uint32_t)(0x400000 + y * 4 + x - 16))
+                                : 0x333333;
+
+            if (y < 16 && ((x >= 1 && x < 5 && y >= 2 && y < 4) || x == 15))
+                v = 0x222222;
+            if (y == 17 && x >= 3 && x < 6)
+                v = 0x444444;
+            want[y * 20 + x] = v;
+        }
+    return n;
+}
+
+/* Hextile: the size is known only once every tile is there, the tiles paint
+ * what they say, and a subrectangle outside its tile or an unknown
+ * subencoding bit is refused. */
+static void test_hextile(void **state)
+{
+    uint8_t s[512];
+    uint32_t want[20 * 18], got[24 * 18];
+    size_t n = make_hextile(s, want), size, i;
+
+    for (i = 0; i < n; i++)
+        assert_int_equal(floe_rfb_hextile_size(s, i, 20, 18, &size), 0);
+    assert_int_equal(floe_rfb_hextile_size(s, n, 20, 18, &size), 1);
+    assert_int_equal(size, n);
+    memset(got, 0xee, sizeof(got));
+    assert_int_equal(floe_rfb_hextile_decode(s, n, 20, 18, got, 24), 0);
+    for (int y = 0; y < 18; y++) {
+        assert_memory_equal(got + y * 24, want + y * 20, 20 * 4);
+        assert_int_equal(got[y * 24 + 20], 0xeeeeeeee);      /* nothing past the rectangle */
+    }
+    assert_int_equal(floe_rfb_hextile_decode(s, n - 1, 20, 18, got, 24), -EBADMSG);
+    s[12] = 0xf1;                             /* (15,1) 1x16: past the tile's bottom */
+    assert_int_equal(floe_rfb_hextile_size(s, n, 20, 18, &size), -EBADMSG);
+    s[12] = 0xf0;
+    s[0] = 0x20 | 2 | 4 | 8;                  /* a bit RFC 6143 does not define */
+    assert_int_equal(floe_rfb_hextile_size(s, n, 20, 18, &size), -EBADMSG);
+}
+
+/* The parser hands a Hextile rectangle over whole, at every split. */
+static void test_hextile_stream(void **state)
+{
+    uint8_t s[600], t[512];
+    uint32_t want[20 * 18];
+    size_t n = 4, m = make_hextile(t, want), used, cut;
+    struct floe_rfb_parser p;
+    struct floe_rfb_msg msg;
+
+    s[0] = 0; s[1] = 0; be16(s + 2, 1);
+    rect_hdr(s, &n, 2, 3, 20, 18, FLOE_RFB_ENC_HEXTILE);
+    memcpy(s + n, t, m);
+    n += m;
+    for (cut = 4; cut < n; cut++) {
+        floe_rfb_parser_init(&p, 24, 24);
+        assert_int_equal(parse_exact(&p, s, 4, &msg, &used, NULL, 0), 1);
+        assert_int_equal(parse_exact(&p, s + 4, cut - 4, &msg, &used, NULL, 0), 0);
+    }
+    assert_int_equal(parse_exact(&p, s + 4, n - 4, &msg, &used, NULL, 0), 1);
+    assert_int_equal(used, n - 4);
+    assert_int_equal(msg.u.rect.encoding, FLOE_RFB_ENC_HEXTILE);
+    assert_int_equal(msg.u.rect.size, m);
+    /* past the framebuffer's edge */
+    floe_rfb_parser_init(&p, 21, 24);
+    assert_int_equal(parse_exact(&p, s, 4, &msg, &used, NULL, 0), 1);
+    assert_int_equal(parse_exact(&p, s + 4, n - 4, &msg, &used, NULL, 0), -ERANGE);
 }
 
 /* A truncated message is never parsed: every prefix of each one needs more. */
@@ -493,6 +593,8 @@ int main(void)
         cmocka_unit_test(test_stream_whole),
         cmocka_unit_test(test_stream_every_split),
         cmocka_unit_test(test_bad_messages),
+        cmocka_unit_test(test_hextile),
+        cmocka_unit_test(test_hextile_stream),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_size_limits),
         cmocka_unit_test(test_resize_bounds),
