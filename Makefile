@@ -188,7 +188,8 @@ WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TS
             $(TST)/test_vm_state $(TST)/test_display_queue $(TST)/test_chan_queue \
             $(TST)/test_qxl_memslots $(TST)/test_qxl_cmd $(TST)/test_qxl_record $(TST)/test_scroll \
             $(TST)/test_client_stream $(TST)/test_stream_server $(TST)/test_demo_video \
-            $(TST)/test_stream_rate $(TST)/test_stream_report $(TST)/test_lossy $(TST)/test_vp8
+            $(TST)/test_stream_rate $(TST)/test_stream_report $(TST)/test_lossy $(TST)/test_vp8 \
+            $(TST)/test_client_agent
 # qxl_host and qxl_replay play QEMU for any libspice-server.so.1 they are
 # given (floe's or the reference): they load the library at run time and
 # link none of floe's, only the host helpers under tests/host/
