@@ -215,7 +215,7 @@ static int main_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body
         if (ev < 0)
             return ev;
         for (int e = 0; e < 32; e++)
-            if (ev & (1 << e))
+            if ((unsigned)ev & (1u << e))
                 ch->owner->emit_fn(ch->client, (enum floe_client_event)e);
         return 0;
     }

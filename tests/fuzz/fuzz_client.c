@@ -1,7 +1,8 @@
 /* libFuzzer target for libfloe-client's read path: framing, common messages,
- * display/cursor/inputs handlers, canvas drawing. Input: a selector byte
- * (bits 0-1 channel: display, cursor, inputs; bit 2 full headers), then the
- * server's message stream. */
+ * display/cursor/inputs/main handlers (the guest agent's messages in MAIN
+ * AGENT_DATA included), canvas drawing. Input: a selector byte (bits 0-1
+ * channel: display, cursor, inputs; bit 2 full headers; bit 3 the MAIN
+ * channel instead), then the server's message stream. */
 #include <stdlib.h>
 #include <string.h>
 #include "client/internal.h"
@@ -51,8 +52,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     k = data[0] % 3;
     rep.mini = !((data[0] >> 2) & 1);
     c = floe_client_new(&o);
-    ch = fcli_chan_new(c, &owner, ops[k], types[k], 0, &rep);
-    c->chans[k + 1] = ch;
+    if (data[0] & 8) {
+        k = 3;
+        ch = fcli_chan_new(c, &owner, &fcli_main_ops, SPICE_CHANNEL_MAIN, 0, &rep);
+        c->chans[FLOE_CHAN_MAIN] = ch;
+    } else {
+        ch = fcli_chan_new(c, &owner, ops[k], types[k], 0, &rep);
+        c->chans[k + 1] = ch;
+    }
     atomic_store(&c->inputs_ready, 1);
     while (pos < size) {
         size_t used;
@@ -68,6 +75,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct floe_client_cursor cur;
         floe_client_cursor_get(c, &cur, 0);
         free(cur.argb);
+    } else if (k == 3) {
+        void *clip;
+        size_t len;
+        int type;
+
+        if (floe_client_clipboard_get(c, 0, &type, &clip, &len, NULL) == 0)
+            free(clip);
+        floe_client_clipboard_offer(c, 0, FLOE_CLIENT_CLIP_TEXT, "x", 1);
+        fcli_agent_pump(c);
     } else {
         floe_client_key(c, 0x11c, 1);
         floe_client_mouse_position(c, 5, 5);
