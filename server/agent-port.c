@@ -148,6 +148,7 @@ static int pump_port1(struct floe_server *s)
     src->head = b->next;
     if (!src->head)
         src->tail = NULL;
+    ag->owner_wrote = !b->ends;
     if (b->ends) {
         ag->port_owner = NULL;
         s->stats.agent_to_guest++;
@@ -192,7 +193,7 @@ void fsrv_agent_pump(struct floe_server *s)
 void fsrv_agent_src_drop(struct floe_server *s, struct fsrv_agent_src *src, uint64_t still_to_come)
 {
     struct fsrv_agent *ag = &s->agent;
-    int began = ag->port_owner == src;
+    int began = ag->port_owner == src && ag->owner_wrote;
     uint32_t tokens = 0;
 
     while (src->head) {
@@ -212,6 +213,7 @@ void fsrv_agent_src_drop(struct floe_server *s, struct fsrv_agent_src *src, uint
         ag->pad_left += still_to_come;
     if (ag->port_owner == src) {
         ag->port_owner = NULL;
+        ag->owner_wrote = 0;
         if (ag->pad_left)
             floe_warn("agent: a client went in the middle of a message: %llu zero bytes end it",
                       (unsigned long long)ag->pad_left);
@@ -238,6 +240,7 @@ void fsrv_agent_port_reset(struct floe_server *s)
     free_list(ag->own.head);
     ag->own.head = ag->own.tail = NULL;
     ag->port_owner = NULL;
+    ag->owner_wrote = 0;
     ag->pad_left = 0;
     ag->blocked = 0;
     for (struct fsrv_session *ss = s->sessions; ss; ss = ss->next) {

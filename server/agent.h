@@ -87,7 +87,8 @@ struct fsrv_agent {
     /* to the guest */
     struct fsrv_agent_src own;              /* the server's port-1 messages */
     struct fsrv_agent_buf *srv_head, *srv_tail;   /* port 2 */
-    struct fsrv_agent_src *port_owner;      /* mid-message on port 1 */
+    struct fsrv_agent_src *port_owner;      /* mid-message on port 1 ... */
+    int owner_wrote;                        /* ... and some of it reached the guest */
     uint64_t pad_left;         /* zeros ending a message whose client went */
     int blocked, pumping;
     /* clipboard: the client whose data the guest holds, by selection; the
