@@ -181,6 +181,7 @@ struct floe_demo {
     struct floe_rect video_area;   /* the frames' place in the video layer */
     struct floe_demo_canvas monitor_bg[FLOE_SERVER_MAX_MONITORS];   /* 1 and up */
     int wall_given;   /* the wallpaper is monitor 0's off-screen surface FLOE_DEMO_WALL_SURFACE */
+    struct floe_demo_agent *agent;   /* the built-in guest agent (agent.c), or NULL */
 };
 
 /* The wallpaper, given to the server as an off-screen surface: what a moved
@@ -231,6 +232,15 @@ int floe_demo_notes_init(struct floe_demo *d);
 void floe_demo_notes_free(struct floe_demo *d);
 void floe_demo_notes_key(struct floe_demo *d, uint32_t scancode, int down);
 void floe_demo_notes_tick(struct floe_demo *d);
+/* Text pasted into the notes (a client's clipboard). */
+void floe_demo_notes_paste(struct floe_demo *d, const char *text, size_t len);
+
+/* agent.c: the built-in guest agent (clipboard of the notes, monitors) */
+struct floe_demo_agent;
+int floe_demo_agent_init(struct floe_demo *d);
+/* sends what the agent has to say (never from inside the server's calls) */
+void floe_demo_agent_tick(struct floe_demo *d);
+void floe_demo_agent_free(struct floe_demo *d);
 
 /* monitors.c: monitors 1 and up, each on its own surface. */
 int floe_demo_monitors_init(struct floe_demo *d);

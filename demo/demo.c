@@ -140,8 +140,10 @@ static void tick(struct floe_demo *d)
 
 static void on_timer(uv_timer_t *t)
 {
-    if (t->data)
-        tick(t->data);
+    if (!t->data)
+        return;
+    floe_demo_agent_tick(t->data);
+    tick(t->data);
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -253,6 +255,8 @@ struct floe_demo *floe_demo_new(uv_loop_t *loop, struct floe_server *s,
     floe_demo_cursor_tick(d);
     floe_server_frame_end(s);
     err = timer_start(d);
+    if (!err)
+        err = floe_demo_agent_init(d);
 out:
     if (err) {
         if (d->timer)
@@ -271,6 +275,7 @@ void floe_demo_free(struct floe_demo *d)
     /* the handle outlives us until the loop has closed it */
     uv_timer_stop(d->timer);
     d->timer->data = NULL;
+    floe_demo_agent_free(d);
     uv_close((uv_handle_t *)d->timer, on_timer_closed);
     destroy(d);
 }

@@ -45,8 +45,12 @@ void floe_demo_pointer(struct floe_demo *d, int x, int y, uint32_t buttons);
 /* A client's keyboard lock state (FLOE_LOCK_*): the demo adopts Caps Lock
  * and reports its own state back to the server at the next tick. */
 void floe_demo_locks(struct floe_demo *d, uint32_t locks);
-/* The text typed so far (for tests and the control socket). */
+/* The text typed so far, and pasted from clients' clipboards (for tests
+ * and the control socket). */
 const char *floe_demo_typed_text(struct floe_demo *d);
+/* Puts text on the demo's clipboard (the Notes window's copy): its agent
+ * offers it to the clients. 0, -ENOTCONN (no agent), -E2BIG or -ENOMEM. */
+int floe_demo_clipboard_set(struct floe_demo *d, const char *text);
 
 #pragma GCC visibility pop
 

@@ -213,6 +213,23 @@ void floe_demo_notes_key(struct floe_demo *d, uint32_t scancode, int down)
     n->dirty = 1;
 }
 
+void floe_demo_notes_paste(struct floe_demo *d, const char *text, size_t len)
+{
+    struct floe_demo_notes *n = &d->notes;
+
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+
+        if (ch == '\0' || ch == '\r')
+            continue;
+        if (n->len == FLOE_DEMO_TYPED_MAX)
+            memmove(n->text, n->text + 1, --n->len);
+        n->text[n->len++] = ch;
+    }
+    n->text[n->len] = '\0';
+    n->dirty = 1;
+}
+
 static void notes_frame(struct floe_demo *d, struct floe_rect *in)
 {
     struct floe_demo_canvas *c = &d->layers[FLOE_DEMO_NOTES].c;

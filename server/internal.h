@@ -13,6 +13,7 @@
 #include "floe/server.h"
 #include "protocol/spice/draw.h"
 #include "protocol/spice/messages.h"
+#include "server/agent.h"
 
 struct fsrv_msg_image;
 
@@ -153,19 +154,6 @@ struct fsrv_chan {
     struct fsrv_lossy *lossy;  /* display: what its client holds lossy (display/lossy.c) */
 };
 
-/* A guest-agent message arriving from a client in AGENT_DATA pieces
- * (main-agent.c): its header, then its body, kept only for the kinds the
- * server reads itself. */
-struct fsrv_agent_in {
-    uint8_t head[SPICE_SIZE_vd_agent_header];
-    uint32_t head_len;
-    struct spice_vd_agent_header hdr;
-    uint32_t left;             /* body bytes still to come */
-    uint8_t *body;             /* kept: a MONITORS_CONFIG */
-    uint32_t body_len;
-};
-/* the pieces a client may send before the server gives tokens back */
-#define FSRV_AGENT_TOKENS 10
 
 struct fsrv_session {
     struct fsrv_session *next;
@@ -189,7 +177,7 @@ struct fsrv_session {
     int watch_calm_needed;     /* calm seconds before a slow link counts fast again */
     int watch_said_slow;       /* slow_link is the watch's finding, not the network test's */
     uint64_t watch_fast_ms;    /* when it last went back to fast */
-    struct fsrv_agent_in agent_in;
+    struct fsrv_agent_sess agent;
 };
 #define FLOE_SLOW_LINK_BPS 10000000ull
 #define FLOE_NET_TEST_BYTES (256u << 10)
@@ -303,6 +291,7 @@ struct floe_server {
     uv_timer_t ping_timer;     /* housekeeping, once a second */
     int closing;
     unsigned ticks;
+    struct fsrv_agent agent;   /* the guest agent's relay (agent-*.c) */
 };
 
 /* net/link.c */
@@ -388,9 +377,6 @@ extern const struct fsrv_chan_ops fsrv_main_ops, fsrv_display_ops, fsrv_inputs_o
 int fsrv_session_attach(struct fsrv_chan *c);
 void fsrv_session_detach(struct fsrv_chan *c);
 void fsrv_main_send_mouse_mode(struct fsrv_session *ss);
-/* main-agent.c: a client's AGENT_DATA (negative: bad input) */
-int fsrv_agent_data(struct fsrv_chan *c, const uint8_t *data, uint32_t len);
-void fsrv_agent_in_reset(struct fsrv_agent_in *a);
 /* main-channel.c: the mode a new session starts in; tells the input sink
  * when the mode in effect changed (a session began, ended or switched) */
 uint16_t fsrv_mouse_mode_initial(const struct floe_server *s);

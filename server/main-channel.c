@@ -1,6 +1,6 @@
 /* The MAIN channel: INIT, NAME/UUID, the channel list, mouse modes (the
  * ones the host allows, each session's own) and the agent's messages
- * (main-agent.c). */
+ * (agent-*.c). */
 #include <errno.h>
 
 #include "common/log.h"
@@ -85,11 +85,12 @@ static void main_linked(struct fsrv_chan *c)
         .display_channels_hint = (uint32_t)c->sess->monitors,
         .supported_mouse_modes = s->mouse_modes,
         .current_mouse_mode = c->sess->mouse_mode,
+        .agent_connected = (uint32_t)s->agent.attached,
         .agent_tokens = FSRV_AGENT_TOKENS,
         .multi_media_time = (uint32_t)(fsrv_now_ms() - s->start_ms + 1),
     };
 
-    fsrv_agent_in_reset(&c->sess->agent_in);
+    fsrv_agent_in_reset(&c->sess->agent.in);
     floe_wbuf_init(&w, 0);
     spice_main_init_put(&w, &init);
     fsrv_chan_send_wbuf(c, SPICE_MSG_MAIN_INIT, &w);
@@ -141,10 +142,12 @@ static int main_handle(struct fsrv_chan *c, uint16_t type, const uint8_t *body, 
         return 0;
     case SPICE_MSGC_MAIN_AGENT_DATA:
         return fsrv_agent_data(c, body, len);
-    case SPICE_MSGC_MAIN_CLIENT_INFO:
     case SPICE_MSGC_MAIN_AGENT_START:
+        return fsrv_agent_start(c, body, len);
     case SPICE_MSGC_MAIN_AGENT_TOKEN:
-        return 0; /* no guest agent yet: nothing goes to the client */
+        return fsrv_agent_token(c, body, len);
+    case SPICE_MSGC_MAIN_CLIENT_INFO:
+        return 0;
     default:
         floe_debug("%s: main: ignoring message %u", c->peer, type);
         return 0;

@@ -279,6 +279,8 @@ void floe_server_free(struct floe_server *s)
     for (int k = 0; k < FLOE_SERVER_MAX_MONITORS; k++)
         fsrv_surface_free(&s->primary[k]);
     fsrv_offscreen_free_all(s);
+    fsrv_agent_port_reset(s);
+    fsrv_agent_in_reset(&s->agent.in);
     free(s->cursor.argb);
     EVP_PKEY_free(s->key);
     free(s->name);

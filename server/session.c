@@ -115,7 +115,7 @@ static void session_free(struct floe_server *s, struct fsrv_session *ss)
             break;
         }
     s->stats.clients--;
-    fsrv_agent_in_reset(&ss->agent_in);
+    fsrv_agent_session_gone(s, ss);
     free(ss);
     fsrv_mouse_mode_update(s);
 }

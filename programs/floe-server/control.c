@@ -132,7 +132,7 @@ static void cmd_snapshot(struct ctl_conn *cc, char *arg)
 static void cmd_stats(struct ctl_conn *cc)
 {
     struct floe_server_stats st;
-    char msg[1024];
+    char msg[1536];
 
     floe_server_get_stats(cc->ctl->srv, &st);
     snprintf(msg, sizeof(msg),
@@ -140,7 +140,8 @@ static void cmd_stats(struct ctl_conn *cc)
              "image_coded=%llu cache_hits=%llu scrolls=%llu fills=%llu streams=%llu "
              "stream_frames=%llu ops_offloaded=%llu ops_rendered=%llu "
              "occluded=%llu server_rendered_clients=%d offscreen_surfaces=%d "
-             "lossless_refresh=%llu lossless_refresh_px=%llu\nok\n",
+             "lossless_refresh=%llu lossless_refresh_px=%llu agent=%d agent_to_guest=%llu "
+             "agent_from_guest=%llu agent_dropped=%llu\nok\n",
              (unsigned long long)st.frames, (unsigned long long)st.bytes_sent,
              (unsigned long long)st.messages_sent, st.clients, (unsigned long long)st.images,
              (unsigned long long)st.image_bytes_raw, (unsigned long long)st.image_bytes_coded,
@@ -150,7 +151,9 @@ static void cmd_stats(struct ctl_conn *cc)
              (unsigned long long)st.ops_rendered, (unsigned long long)st.occluded,
              st.server_rendered_clients, st.offscreen_surfaces,
              (unsigned long long)st.lossless_refresh,
-             (unsigned long long)st.lossless_refresh_pixels);
+             (unsigned long long)st.lossless_refresh_pixels, st.agent,
+             (unsigned long long)st.agent_to_guest, (unsigned long long)st.agent_from_guest,
+             (unsigned long long)st.agent_dropped);
     /* the images by the name their codec goes by */
     for (int t = 0; t < 128; t++) {
         const struct floe_codec *codec = floe_codec_by_type((uint8_t)t);

@@ -75,7 +75,9 @@ static void usage(FILE *f)
 "                          as MJPEG video streams: those that look photographic\n"
 "                          (default filter), all, or none\n"
 "  --control PATH          control socket (commands: snapshot FILE.png [MONITOR], freeze,\n"
-"                          thaw, clients, stats, typed, quit, help; with --vm also\n"
+"                          thaw, clients, stats, typed (the notes' text, pasted\n"
+"                          clipboards too), clip-set TEXT (the demo's clipboard),\n"
+"                          quit, help; with --vm also\n"
 "                          vm-status, vm-start, vm-stop, vm-pause, vm-resume, vm-reset,\n"
 "                          vm-hibernate, vm-restore, vm-cdrom, vm-snapshot,\n"
 "                          vm-snapshot-load, vm-screendump)\n"
@@ -274,12 +276,18 @@ static int screendump(struct floe_vm *vm, const char *arg, char *out, size_t len
     return floe_vm_screendump(vm, file, monitor > 99 ? 99 : (int)monitor, out, len);
 }
 
-/* The vm-* control commands. */
+/* The vm-* control commands, and the demo's clip-set TEXT (its clipboard). */
 static int on_command(void *opaque, const char *cmd, const char *arg, char *out, size_t len)
 {
     struct app *a = opaque;
     int rc;
 
+    if (!strcmp(cmd, "clip-set") && a->demo) {
+        rc = floe_demo_clipboard_set(a->demo, arg);
+        if (rc < 0)
+            snprintf(out, len, "clip-set: %s", strerror(-rc));
+        return rc < 0 ? -1 : 0;
+    }
     if (strncmp(cmd, "vm-", 3) != 0)
         return 1;
     if (!a->vm) {
@@ -604,7 +612,9 @@ static int app_start(struct app *a, struct args *ar)
                                     .locks_fn = on_locks, .opaque = a,
                                     .pointer_monitor_fn = on_pointer_monitor };
     struct floe_control_hooks hooks = { .freeze_fn = on_freeze, .typed_fn = on_typed,
-                                        .quit_fn = app_stop, .opaque = a };
+                                        .quit_fn = app_stop, .opaque = a,
+                                        .command_fn = on_command,
+                                        .command_help = "clip-set TEXT" };
     char err[512], uri[512];
 
     for (int i = 0; i < 16; i++)

@@ -43,6 +43,8 @@ typedef int32_t floe_i32_t;
     M(mouse_mode_request, F(u16, mode)) \
     M(agent_start,   F(u32, num_tokens)) \
     M(agent_token,   F(u32, num_tokens)) \
+    M(agent_connected_tokens, F(u32, num_tokens)) \
+    M(agent_disconnected, F(u32, error_code)) \
     M(vd_agent_header, F(u32, protocol) F(u32, type) F(u64, opaque) F(u32, size)) \
     M(vd_agent_monitors_config, F(u32, num_of_monitors) F(u32, flags)) \
     M(vd_agent_mon_config, F(u32, height) F(u32, width) F(u32, depth) F(i32, x) F(i32, y)) \

@@ -29,6 +29,11 @@ FUZZ_SRC_inputs_host    := $(FUZZ_SRC_server)
 FUZZ_HDRS_inputs_host   := $(FUZZ_HDRS_server) tests/fuzz/fuzz_server.c
 FUZZ_CFLAGS_inputs_host := $(FUZZ_CFLAGS_server)
 FUZZ_LIBS_inputs_host   := $(FUZZ_LIBS_server)
+# fuzz_agent_relay is fuzz_server's MAIN with a guest agent attached
+FUZZ_SRC_agent_relay    := $(FUZZ_SRC_server)
+FUZZ_HDRS_agent_relay   := $(FUZZ_HDRS_server) tests/fuzz/fuzz_server.c
+FUZZ_CFLAGS_agent_relay := $(FUZZ_CFLAGS_server)
+FUZZ_LIBS_agent_relay   := $(FUZZ_LIBS_server)
 # fuzz_client drives libfloe-client's read path and its canvas drawing
 FUZZ_PKGS_client := pixman-1 openssl libpng zlib
 FUZZ_SRC_client  := $(wildcard client/*.c)

@@ -162,6 +162,25 @@ static void set_input_host(void)
 }
 #endif
 
+#ifdef FUZZ_AGENT
+/* A guest agent's port that takes bytes, but refuses every third offer
+ * until woken (the relay keeps the chunks and the clients' tokens). */
+static unsigned agent_offers;
+
+static int agent_write(void *opaque, const uint8_t *p, size_t n)
+{
+    sink_sum += (uint32_t)n + (n ? p[n - 1] : 0);
+    return ++agent_offers % 3 == 0 ? -EAGAIN : 0;
+}
+
+static void agent_reattach(void)
+{
+    floe_server_agent_detach(srv);
+    if (floe_server_agent_attach(srv, &(struct floe_agent_port){ agent_write, NULL }) < 0)
+        fail("no agent");
+}
+#endif
+
 static void setup(void)
 {
     static const struct floe_input_sink sink = { .key_fn = on_key, .pointer_fn = on_pointer,
@@ -395,6 +414,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size--;
     type = types[opt & OPT_CHANNEL];
     floe_server_cursor_move(srv, 0, 0); /* inputs move it: start each run alike */
+#ifdef FUZZ_AGENT
+    /* two bytes: how many of the rest the guest writes (then the client's) */
+    {
+        size_t g;
+
+        if (size < 2)
+            return 0;
+        g = (size_t)(data[0] | data[1] << 8);
+        data += 2;
+        size -= 2;
+        if (g > size)
+            g = size;
+        agent_reattach();
+        type = SPICE_CHANNEL_MAIN;
+        opt &= (uint8_t)~OPT_RAW_LINK;
+        fds[0] = connect_client();
+        send_link(fds[0], type, 0, !(opt & OPT_FULL_HEADERS), fds, nfds);
+        for (size_t at = 0; at < g; at += 61) {
+            floe_server_agent_from_guest(srv, data + at, g - at < 61 ? g - at : 61);
+            floe_server_agent_wake(srv);
+            turn(fds, nfds);
+        }
+        feed(fds[0], data + g, size - g, opt, fds, nfds);
+        floe_server_agent_wake(srv);
+        hang_up(fds, nfds);
+        return 0;
+    }
+#endif
     if (!(opt & OPT_RAW_LINK) && type != SPICE_CHANNEL_MAIN) {
         fds[1] = connect_client();
         session = link_main(fds[1]);

@@ -438,6 +438,10 @@ struct floe_server_stats {
     uint64_t lossless_refresh;        /* rectangles a client held lossy sent again
                                        * losslessly once its link was fast */
     uint64_t lossless_refresh_pixels; /* ... and their pixels */
+    int agent;                        /* a guest agent is attached */
+    uint64_t agent_to_guest;          /* agent messages the clients sent the guest */
+    uint64_t agent_from_guest;        /* ... and the guest sent the clients */
+    uint64_t agent_dropped;           /* agent messages dropped (bad, not the owner's, over a bound) */
 };
 void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
 
@@ -446,6 +450,32 @@ void floe_server_get_stats(struct floe_server *s, struct floe_server_stats *st);
  * queued bytes are written; `why` goes to the log. The server keeps
  * listening. Returns how many sessions there were. */
 int floe_server_disconnect_clients(struct floe_server *s, uint32_t reason, const char *why);
+
+/* ---- the guest agent's port (VDAgent, as on virtio-serial com.redhat.spice.0) ----
+ * One agent per server, relayed to every client's MAIN channel. The bytes
+ * both ways are VDIChunks: a chunk header {port, size} and `size` bytes of
+ * the messages of that port (1: the clients', 2: the server's own). */
+struct floe_agent_port {
+    /* Bytes for the guest, whole chunks (the buffer is the server's, valid
+     * for the call). 0: all taken; -EAGAIN: none taken, the server offers
+     * them again after floe_server_agent_wake. It must not call the agent
+     * functions below from inside. */
+    int (*write_fn)(void *opaque, const uint8_t *bytes, size_t len);
+    void *opaque;
+};
+
+/* The guest's agent opened its port: clients get AGENT_CONNECTED. The
+ * table is copied. 0, or -EBUSY (one is attached). */
+int floe_server_agent_attach(struct floe_server *s, const struct floe_agent_port *port);
+/* Bytes the guest wrote, cut anywhere (the caller keeps them). 0, or
+ * -EPROTO: they broke the protocol and the agent was detached. */
+int floe_server_agent_from_guest(struct floe_server *s, const void *bytes, size_t len);
+/* The port takes bytes again after a write_fn's -EAGAIN. */
+void floe_server_agent_wake(struct floe_server *s);
+/* The guest closed its port: clients get AGENT_DISCONNECTED. No-op when
+ * none is attached. */
+void floe_server_agent_detach(struct floe_server *s);
+int floe_server_agent_attached(const struct floe_server *s);
 
 #pragma GCC visibility pop
 
