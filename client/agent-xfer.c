@@ -192,6 +192,9 @@ int floe_client_file_send(struct floe_client *c, const char *path)
     rc = -ENOTCONN;
     if (!a->connected || !a->caps_known)
         goto out;
+    rc = -ENOTSUP;
+    if (a->caps & 1u << VD_AGENT_CAP_FILE_XFER_DISABLED)
+        goto out;
     rc = -EBUSY;
     for (int i = 0; i < FCLI_XFERS && !x; i++)   /* a free slot, else a finished one */
         if (!a->xfers[i].used)

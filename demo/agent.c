@@ -55,7 +55,9 @@ static void put_u32_msg(struct floe_demo_agent *a, uint32_t type, uint32_t v)
 
 static void announce(struct floe_demo_agent *a, uint32_t request)
 {
-    uint32_t caps = 1u << VD_AGENT_CAP_MONITORS_CONFIG | 1u << VD_AGENT_CAP_CLIPBOARD_BY_DEMAND;
+    /* no files: the demo keeps none */
+    uint32_t caps = 1u << VD_AGENT_CAP_MONITORS_CONFIG | 1u << VD_AGENT_CAP_CLIPBOARD_BY_DEMAND |
+                    1u << VD_AGENT_CAP_FILE_XFER_DISABLED;
     uint8_t b[8];
 
     for (int i = 0; i < 4; i++) {

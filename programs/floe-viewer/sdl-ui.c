@@ -39,6 +39,8 @@ struct ui {
     const struct viewer_options *o;
     struct viewer_share *sh;
     char *from_guest;            /* the text last put on the clipboard from the guest */
+    char *offered;               /* the text last offered to the guest */
+    int64_t clip_look_at;        /* when to look at the desktop's clipboard again */
     int64_t resize_at;           /* when to ask the guest for the windows' sizes; 0 never */
     uint32_t xfers[16];          /* files dropped, in order */
     int nxfers;
@@ -435,19 +437,25 @@ static void clipboard_from_guest(struct ui *u)
     free(data);
 }
 
-/* The desktop's clipboard changed: offered to the guest, unless it is what
- * came from there. */
+/* The desktop's clipboard, when it changed: offered to the guest, unless
+ * it is what came from there. SDL tells of a change only when the viewer
+ * loses the clipboard, so the loop also looks once a second. */
 static void clipboard_to_guest(struct ui *u)
 {
     char *text;
 
     if (u->o->no_clipboard || !SDL_HasClipboardText() || !(text = SDL_GetClipboardText()))
         return;
-    if (!u->from_guest || strcmp(text, u->from_guest) != 0) {
+    if ((!u->from_guest || strcmp(text, u->from_guest) != 0) &&
+        (!u->offered || strcmp(text, u->offered) != 0)) {
         int rc = floe_client_clipboard_offer(u->c, 0, FLOE_CLIENT_CLIP_TEXT, text, strlen(text));
 
-        if (rc < 0)
+        if (rc < 0) {
             floe_warn("the clipboard was not offered to the guest: %s", strerror(-rc));
+        } else {
+            free(u->offered);
+            u->offered = strdup(text);
+        }
     }
     SDL_free(text);
 }
@@ -541,6 +549,8 @@ static void on_floe_event(struct ui *u, int ev)
         clipboard_from_guest(u);
         break;
     case FLOE_CLIENT_EVENT_AGENT:   /* what was copied before it came */
+        free(u->offered);
+        u->offered = NULL;
         clipboard_to_guest(u);
         break;
     case FLOE_CLIENT_EVENT_FILE_XFER:
@@ -654,6 +664,10 @@ int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
         }
         if (u->nxfers)
             xfer_note(u);
+        if (now >= u->clip_look_at && floe_client_agent_ready(c)) {
+            u->clip_look_at = now + 1000;
+            clipboard_to_guest(u);
+        }
         if (SDL_WaitEventTimeout(&e, wait)) {
             do
                 on_event(u, &e);
@@ -670,6 +684,7 @@ int viewer_sdl_run(struct floe_client *c, const struct viewer_options *o,
     release_keys(u);
     ui_close(u);
     free(u->from_guest);
+    free(u->offered);
     free(u);
     return status;
 }

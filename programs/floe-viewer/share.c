@@ -61,7 +61,8 @@ int viewer_share_step(struct viewer_share *s, struct floe_client *c, int64_t now
             return 100;
         rc = floe_client_file_send(c, s->send_file);
         if (rc < 0) {
-            printf("file_xfer name=%s state=failed error=\"%s\"\n", s->send_file, strerror(-rc));
+            printf("file_xfer name=%s state=failed error=\"%s\"\n", s->send_file,
+                   rc == -ENOTSUP ? "the guest's agent takes no files" : strerror(-rc));
             fflush(stdout);
             s->file_ended = -1;
             return -1;

@@ -221,7 +221,8 @@ struct floe_client_file_xfer {
 };
 /* Starts sending the regular file at path (its name without the folders):
  * its id (> 0), or -errno: -EPERM (no_file_transfer), -ENOTCONN (no agent
- * ready), -EBUSY (8 transfers running), or what opening it said. */
+ * ready), -ENOTSUP (the agent takes no files: FILE_XFER_DISABLED), -EBUSY
+ * (8 transfers running), or what opening it said. */
 int floe_client_file_send(struct floe_client *c, const char *path);
 /* Transfer id's progress. 0 or -ENOENT. */
 int floe_client_file_status(struct floe_client *c, uint32_t id, struct floe_client_file_xfer *out);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# floe-viewer's clipboard against floe-server's demo and its built-in guest
+# agent. Headless: --clipboard-set's text (over 2048 bytes: several
+# AGENT_DATA pieces) reaches the demo's notes, and what the demo puts on
+# its clipboard (short, and over 2048 bytes) is written whole to
+# --clipboard-out's file; --send-file to an agent that says it takes no
+# files (FILE_XFER_DISABLED) ends with a clear failure and exit 1. With a window under Xvfb (SDL's X11
+# clipboard): text put on the X clipboard with xclip reaches the notes, and
+# the demo's clipboard is what xclip -o reads; with --no-clipboard the X
+# clipboard stays the viewer's own.
+. "$(dirname "$0")/../lib.sh"
+
+command -v xclip >/dev/null || { echo "SKIP: xclip is not installed (make deps)"; exit 77; }
+VIEWER=$BIN/floe-viewer
+start_server --disable-ticketing --size 800x600
+
+# ---- headless ----
+long="viewer-$RANDOM-$(printf 'klmnopqrst%.0s' $(seq 1 300))-end-$RANDOM"
+"$VIEWER" --headless --duration 60 --clipboard-set "$long" --clipboard-out "$T/clip.txt" \
+    "spice://127.0.0.1:$PORT" >"$T/v1.out" 2>"$T/v1.err" &
+V1=$!; PIDS+=($V1)
+if wait_for 30 ctl_has_text typed "$long"; then
+    pass "--clipboard-set's ${#long} bytes reached the demo's notes whole"
+else
+    fail "the demo's notes do not hold --clipboard-set's text: $(ctl typed | tail -c 200)"
+    tail -n 20 "$T/v1.err"
+fi
+for text in "from-demo-$RANDOM" "big-$(printf '0123456789%.0s' $(seq 1 260))-$RANDOM"; do
+    ctl "clip-set $text" >/dev/null || fail "clip-set failed"
+    if wait_for 30 bash -c '[ "$(cat "$1" 2>/dev/null)" = "$2" ]' _ "$T/clip.txt" "$text"; then
+        pass "the demo's clipboard (${#text} bytes) reached --clipboard-out whole"
+    else
+        fail "--clipboard-out holds '$(head -c 80 "$T/clip.txt" 2>/dev/null)', not the ${#text} bytes the demo offered"
+    fi
+done
+kill "$V1" 2>/dev/null; wait "$V1" 2>/dev/null || true
+
+# a file to an agent that takes none: a clear failure
+head -c 10000 /dev/urandom >"$T/file.bin"
+if timeout 60 "$VIEWER" --headless --duration 30 --send-file "$T/file.bin" \
+        "spice://127.0.0.1:$PORT" >"$T/v2.out" 2>"$T/v2.err"; then
+    fail "--send-file to the demo, whose agent takes no files, exited 0"
+elif grep -q "state=failed error=\"the guest's agent takes no files\"" "$T/v2.out"; then
+    pass "--send-file to an agent that takes no files (FILE_XFER_DISABLED) fails at once and says so"
+else
+    fail "--send-file failed without saying why: $(tail -n 2 "$T/v2.out" "$T/v2.err")"
+fi
+
+# ---- with a window: SDL's clipboard ----
+start_xvfb 800x600
+"$VIEWER" "spice://127.0.0.1:$PORT" >"$T/w.out" 2>"$T/w.err" &
+W1=$!; PIDS+=($W1)
+wait_for 30 ctl_has clients 'display' || fail "the windowed viewer did not link"
+sleep 1
+put_x_clipboard() {
+    # (an xclip that lost the selection has gone already)
+    if [ -n "${XCLIP:-}" ]; then kill "$XCLIP" 2>/dev/null || true; fi
+    printf '%s' "$1" | xclip -quiet -selection clipboard >"$T/xclip.log" 2>&1 &
+    XCLIP=$!; PIDS+=($XCLIP)
+}
+word="from-X-$RANDOM"
+put_x_clipboard "$word"
+if wait_for 30 ctl_has_text typed "$word"; then
+    pass "text on the X clipboard reached the demo's notes through floe-viewer's window"
+else
+    fail "the X clipboard's text did not reach the demo: $(ctl typed | tail -c 200)"
+    tail -n 20 "$T/w.err"
+fi
+text="demo-to-X-$RANDOM"
+ctl "clip-set $text" >/dev/null || fail "clip-set failed"
+got=""
+for i in $(seq 1 30); do
+    got=$(timeout 5 xclip -o -selection clipboard 2>/dev/null || true)
+    [ "$got" = "$text" ] && break
+    sleep 0.5
+done
+[ "$got" = "$text" ] && pass "the demo's clipboard reached the X clipboard through floe-viewer's window" ||
+    fail "xclip -o read '$got', not '$text'"
+kill "$W1" 2>/dev/null; wait "$W1" 2>/dev/null || true
+
+# --no-clipboard: the X clipboard is not offered, the demo's not taken
+"$VIEWER" --no-clipboard "spice://127.0.0.1:$PORT" >"$T/n.out" 2>"$T/n.err" &
+W2=$!; PIDS+=($W2)
+sleep 2
+quiet="not-shared-$RANDOM"
+put_x_clipboard "$quiet"
+ctl "clip-set demo-$quiet" >/dev/null || true
+sleep 4
+if ctl_has_text typed "$quiet"; then
+    fail "with --no-clipboard the X clipboard still reached the demo"
+elif [ "$(timeout 5 xclip -o -selection clipboard 2>/dev/null)" != "$quiet" ]; then
+    fail "with --no-clipboard the X clipboard changed: $(timeout 5 xclip -o -selection clipboard 2>/dev/null | head -c 80)"
+else
+    pass "with --no-clipboard nothing was shared either way"
+fi
+kill "$W2" 2>/dev/null; wait "$W2" 2>/dev/null || true
+stop_server
+finish
