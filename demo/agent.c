@@ -1,6 +1,7 @@
 /* The demo's built-in guest agent, attached through the server's agent
  * API as a guest's would be: it shares the Notes window's clipboard (UTF-8
- * text, on demand) both ways and logs the monitors clients ask for. */
+ * text, on demand) both ways, and the desktop takes the size of the first
+ * monitor clients ask for. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct floe_demo_agent {
     uint32_t body_len;
     int client_grab;                /* a client's clipboard holds text */
     char *clip;                     /* the demo's clipboard, offered to clients */
+    int want_w, want_h;             /* a size asked for, made at the next tick; 0 none */
 };
 
 /* Queues one message on port 1, in chunks of at most 2048 bytes. */
@@ -112,10 +114,14 @@ static void on_monitors(struct floe_demo_agent *a, const uint8_t *p, uint32_t le
     spice_vd_agent_monitors_config_get(&r, &mc);
     if (mc.num_of_monitors)
         spice_vd_agent_mon_config_get(&r, &m);
-    if (r.bad)
+    if (r.bad || !mc.num_of_monitors)
         return;
     floe_info("demo agent: a client asks for %u monitor%s, the first %ux%u", mc.num_of_monitors,
               mc.num_of_monitors == 1 ? "" : "s", m.width, m.height);
+    /* the desktop follows the first monitor asked for, as a guest's display
+     * follows its agent (not from inside the server's call: at the tick) */
+    a->want_w = (int)(m.width > 16384 ? 16384 : m.width);
+    a->want_h = (int)(m.height > 16384 ? 16384 : m.height);
 }
 
 static void message(struct floe_demo_agent *a, uint32_t type, const uint8_t *p, uint32_t len)
@@ -245,6 +251,12 @@ void floe_demo_agent_tick(struct floe_demo *d)
 {
     struct floe_demo_agent *a = d->agent;
 
+    if (a && a->want_w) {
+        int w = a->want_w, h = a->want_h;
+
+        a->want_w = a->want_h = 0;
+        floe_demo_resize(d, w, h);
+    }
     if (!a || a->out.len == 0)
         return;
     if (floe_server_agent_from_guest(d->srv, a->out.data, a->out.len) < 0)

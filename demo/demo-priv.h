@@ -235,6 +235,11 @@ void floe_demo_notes_tick(struct floe_demo *d);
 /* Text pasted into the notes (a client's clipboard). */
 void floe_demo_notes_paste(struct floe_demo *d, const char *text, size_t len);
 
+/* demo.c: the desktop made again at w x h (monitor 0's; one monitor only,
+ * clamped to 320x240..4096x4096), keeping the notes' text. 0 or -errno
+ * (then it stays as it was when it could, else it stops drawing). */
+int floe_demo_resize(struct floe_demo *d, int w, int h);
+
 /* agent.c: the built-in guest agent (clipboard of the notes, monitors) */
 struct floe_demo_agent;
 int floe_demo_agent_init(struct floe_demo *d);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 #include "demo/demo-priv.h"
@@ -80,10 +81,13 @@ static int font_scale(int w, int h)
     return fs < 600 ? 600 : fs > 1500 ? 1500 : fs;
 }
 
-static void destroy(struct floe_demo *d)
+/* Everything drawn and what draws it, but the server, the clock and the
+ * agent. */
+static void scene_free(struct floe_demo *d)
 {
     if (d->wall_given)
         floe_server_offscreen_destroy(d->srv, 0, FLOE_DEMO_WALL_SURFACE);
+    d->wall_given = 0;
     floe_demo_notes_free(d);
     floe_demo_monitors_free(d);
     floe_demo_photo_free(d->photo);
@@ -97,6 +101,12 @@ static void destroy(struct floe_demo *d)
     floe_demo_font_free(d->font.label);
     if (d->ft)
         FT_Done_FreeType(d->ft);
+    d->ft = NULL;
+}
+
+static void destroy(struct floe_demo *d)
+{
+    scene_free(d);
     free(d);
 }
 
@@ -266,6 +276,59 @@ out:
         return NULL;
     }
     return d;
+}
+
+int floe_demo_resize(struct floe_demo *d, int w, int h)
+{
+    struct floe_demo_keys keys = d->notes.keys;
+    char *text = strdup(d->notes.text);
+    int err;
+
+    if (d->monitors != 1) {
+        floe_warn("demo: not resized to %dx%d: it has %d monitors", w, h, d->monitors);
+        free(text);
+        return -ENOTSUP;
+    }
+    w = w < 320 ? 320 : w > 4096 ? 4096 : w & ~1;
+    h = h < 240 ? 240 : h > 4096 ? 4096 : h & ~1;
+    if ((w == d->w && h == d->h) || !text) {
+        free(text);
+        return text ? 0 : -ENOMEM;
+    }
+    scene_free(d);
+    /* the scene's state starts again as floe_demo_new leaves it */
+    memset(&d->font, 0, sizeof(d->font));
+    memset(d->layers, 0, sizeof(d->layers));
+    memset(&d->journal, 0, sizeof(d->journal));
+    memset(&d->notes, 0, sizeof(d->notes));
+    memset(d->monitor_bg, 0, sizeof(d->monitor_bg));
+    d->photo = NULL;
+    d->video = NULL;
+    d->clock_shown = -1;
+    d->w = w;
+    d->h = h;
+    d->fs = font_scale(w, h);
+    err = scene_init(d);
+    if (!err)
+        err = floe_server_surface_create(d->srv, 0, w, h);
+    if (err) {
+        floe_err("demo: cannot make the desktop at %dx%d: %s", w, h, strerror(-err));
+        d->frozen = 1;
+        free(text);
+        return err;
+    }
+    d->notes.keys = keys;
+    floe_demo_notes_paste(d, text, strlen(text));
+    free(text);
+    d->wall_given = floe_server_offscreen_create(d->srv, 0, FLOE_DEMO_WALL_SURFACE, d->w, d->h,
+                                                 d->layers[FLOE_DEMO_WALLPAPER].c.px,
+                                                 d->layers[FLOE_DEMO_WALLPAPER].c.stride * 4,
+                                                 0) == 0;
+    floe_demo_paint_all(d);
+    floe_demo_cursor_init(d);
+    floe_server_frame_end(d->srv);
+    floe_info("demo: the desktop is now %dx%d", w, h);
+    return 0;
 }
 
 void floe_demo_free(struct floe_demo *d)

@@ -4,10 +4,12 @@
 # AGENT_DATA pieces) reaches the demo's notes, and what the demo puts on
 # its clipboard (short, and over 2048 bytes) is written whole to
 # --clipboard-out's file; --send-file to an agent that says it takes no
-# files (FILE_XFER_DISABLED) ends with a clear failure and exit 1. With a window under Xvfb (SDL's X11
-# clipboard): text put on the X clipboard with xclip reaches the notes, and
-# the demo's clipboard is what xclip -o reads; with --no-clipboard the X
-# clipboard stays the viewer's own.
+# files (FILE_XFER_DISABLED) ends with a clear failure and exit 1;
+# --guest-size makes the demo's desktop that size, its notes kept. With a
+# window under Xvfb (SDL's X11 clipboard): text put on the X clipboard with xclip reaches the notes, and
+# the demo's clipboard is what xclip -o reads; the window resized with
+# xdotool resizes the demo's desktop; with --no-clipboard the X clipboard
+# stays the viewer's own.
 . "$(dirname "$0")/../lib.sh"
 
 command -v xclip >/dev/null || { echo "SKIP: xclip is not installed (make deps)"; exit 77; }
@@ -34,6 +36,16 @@ for text in "from-demo-$RANDOM" "big-$(printf '0123456789%.0s' $(seq 1 260))-$RA
     fi
 done
 kill "$V1" 2>/dev/null; wait "$V1" 2>/dev/null || true
+
+# --guest-size: the demo's agent makes its desktop that size, notes kept
+if timeout 60 "$VIEWER" --headless --guest-size 1024x700 --duration 4 \
+        "spice://127.0.0.1:$PORT" >"$T/g.out" 2>"$T/g.err" && grep -q 'size=1024x700 ' "$T/g.out"; then
+    pass "--guest-size 1024x700: the demo's desktop took the size asked for"
+else
+    fail "--guest-size 1024x700 left the desktop at: $(grep -o 'size=[0-9x]*' "$T/g.out")"
+fi
+ctl_has_text typed "$long" && pass "the notes kept their text through the resize" ||
+    fail "the notes lost their text when the desktop was resized"
 
 # a file to an agent that takes none: a clear failure
 head -c 10000 /dev/urandom >"$T/file.bin"
@@ -76,6 +88,20 @@ for i in $(seq 1 30); do
 done
 [ "$got" = "$text" ] && pass "the demo's clipboard reached the X clipboard through floe-viewer's window" ||
     fail "xclip -o read '$got', not '$text'"
+# the window resized: the demo's desktop takes its size
+size_seen() { # WxH: a fresh headless viewer's summary says it
+    "$VIEWER" --headless --duration 1 "spice://127.0.0.1:$PORT" 2>/dev/null | grep -q "size=$1 "
+}
+if command -v xdotool >/dev/null; then
+    xdotool search --sync --name 'floe-viewer' windowsize 640 480 >/dev/null 2>&1 || true
+    if wait_for 30 size_seen 640x480; then
+        pass "the window resized to 640x480: the demo's desktop followed"
+    else
+        fail "the demo's desktop did not follow the window to 640x480: $(grep -h 'desktop is now' "$T/server.err" | tail -n 1)"
+    fi
+else
+    skip "window resize" "xdotool is missing (make deps installs it)"
+fi
 kill "$W1" 2>/dev/null; wait "$W1" 2>/dev/null || true
 
 # --no-clipboard: the X clipboard is not offered, the demo's not taken
