@@ -45,6 +45,7 @@ interop/qemu-mouse-modes.sh 46
 e2e/vm-guest.sh 46
 e2e/first-picture-overflow.sh 44
 e2e/render-policy.sh 43
+e2e/viewer-agent.sh 45
 e2e/video-vp8.sh 40
 e2e/vm-monitors.sh 36
 e2e/slow-link.sh 34
@@ -68,6 +69,8 @@ e2e/viewer-latency.sh 12
 e2e/unix-socket.sh 11
 unit/test_quic 10
 interop/remote-viewer.sh 8
+interop/remote-viewer-agent.sh 6
+unit/test_agent_relay 5
 interop/remote-viewer-monitors.sh 8
 e2e/control.sh 8
 e2e/viewer-window.sh 7
