@@ -327,13 +327,7 @@ int fcli_agent_data(struct floe_client *c, const uint8_t *p, size_t len)
         if (a->hdr_got < SPICE_SIZE_vd_agent_header) {
             struct floe_rbuf r;
 
-            n = SPICE_SIZE_vd_agent_header - a->hdr_got;
-            n = n < len ? n : len;
-            memcpy(a->hdr + a->hdr_got, p, n);
-            a->hdr_got += (uint32_t)n;
-            p += n;
-            len -= n;
-            if (a->hdr_got < SPICE_SIZE_vd_agent_header)
+            if (!floe_take_head(a->hdr, &a->hdr_got, SPICE_SIZE_vd_agent_header, &p, &len))
                 break;
             floe_rbuf_init(&r, a->hdr, sizeof(a->hdr));
             spice_vd_agent_header_get(&r, &a->cur);

@@ -155,19 +155,13 @@ static void message(struct floe_demo_agent *a, uint32_t type, const uint8_t *p, 
 }
 
 /* Bytes of a port-1 chunk. */
-static void port1(struct floe_demo_agent *a, const uint8_t *p, uint32_t n)
+static void port1(struct floe_demo_agent *a, const uint8_t *p, size_t n)
 {
     while (n > 0) {
         if (a->head_len < sizeof(a->head)) {
-            uint32_t take = (uint32_t)sizeof(a->head) - a->head_len;
             struct floe_rbuf r;
-            if (take > n)
-                take = n;
-            memcpy(a->head + a->head_len, p, take);
-            a->head_len += take;
-            p += take;
-            n -= take;
-            if (a->head_len < sizeof(a->head))
+
+            if (!floe_take_head(a->head, &a->head_len, sizeof(a->head), &p, &n))
                 return;
             floe_rbuf_init(&r, a->head, sizeof(a->head));
             spice_vd_agent_header_get(&r, &a->hdr);
@@ -175,7 +169,7 @@ static void port1(struct floe_demo_agent *a, const uint8_t *p, uint32_t n)
             a->body_len = 0;
             a->body = a->hdr.size <= AGENT_MSG_MAX ? malloc(a->hdr.size + 1) : NULL;
         }
-        uint32_t take = a->left < n ? a->left : n;
+        uint32_t take = a->left < n ? a->left : (uint32_t)n;
         if (a->body)
             memcpy(a->body + a->body_len, p, take);
         a->body_len += take;
@@ -199,14 +193,7 @@ static int on_write(void *opaque, const uint8_t *p, size_t len)
 
     while (len > 0) {
         if (a->chead_len < sizeof(a->chead)) {
-            size_t take = sizeof(a->chead) - a->chead_len;
-            if (take > len)
-                take = len;
-            memcpy(a->chead + a->chead_len, p, take);
-            a->chead_len += (uint32_t)take;
-            p += take;
-            len -= take;
-            if (a->chead_len < sizeof(a->chead))
+            if (!floe_take_head(a->chead, &a->chead_len, sizeof(a->chead), &p, &len))
                 break;
             a->chunk_port = floe_le32(a->chead);
             a->chunk_left = floe_le32(a->chead + 4);

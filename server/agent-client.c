@@ -81,7 +81,7 @@ static int body_bytes(struct fsrv_session *ss, struct fsrv_agent_in *a, const ui
     return 0;
 }
 
-static int parse(struct fsrv_chan *c, const uint8_t *data, uint32_t len)
+static int parse(struct fsrv_chan *c, const uint8_t *data, size_t len)
 {
     struct fsrv_session *ss = c->sess;
     struct fsrv_agent_in *a = &ss->agent.in;
@@ -90,19 +90,12 @@ static int parse(struct fsrv_chan *c, const uint8_t *data, uint32_t len)
     while (len > 0) {
         if (a->head_len < sizeof(a->head)) {
             /* the header, perhaps cut between pieces */
-            uint32_t take = (uint32_t)sizeof(a->head) - a->head_len;
-            if (take > len)
-                take = len;
-            memcpy(a->head + a->head_len, data, take);
-            a->head_len += take;
-            data += take;
-            len -= take;
-            if (a->head_len < sizeof(a->head))
+            if (!floe_take_head(a->head, &a->head_len, sizeof(a->head), &data, &len))
                 break;
             if ((rc = header_done(ss, a, c->peer)) < 0)
                 return rc;
         }
-        uint32_t take = a->left < len ? a->left : len;
+        uint32_t take = a->left < len ? a->left : (uint32_t)len;
         if ((rc = body_bytes(ss, a, data, take)) < 0)
             return rc;
         data += take;

@@ -137,26 +137,19 @@ static void message_done(struct floe_server *s, struct fsrv_agent_in *a)
 }
 
 /* n bytes of a port-1 chunk (the chunk's last when `last`). */
-static int port1_bytes(struct floe_server *s, const uint8_t *p, uint32_t n, int last)
+static int port1_bytes(struct floe_server *s, const uint8_t *p, size_t n, int last)
 {
     struct fsrv_agent_in *a = &s->agent.in;
     int rc;
 
     while (n > 0) {
         if (a->head_len < sizeof(a->head)) {
-            uint32_t take = (uint32_t)sizeof(a->head) - a->head_len;
-            if (take > n)
-                take = n;
-            memcpy(a->head + a->head_len, p, take);
-            a->head_len += take;
-            p += take;
-            n -= take;
-            if (a->head_len < sizeof(a->head))
+            if (!floe_take_head(a->head, &a->head_len, sizeof(a->head), &p, &n))
                 break;
             if ((rc = header_done(s, a)) < 0)
                 return rc;
         }
-        uint32_t take = a->left < n ? a->left : n;
+        uint32_t take = a->left < n ? a->left : (uint32_t)n;
         body_bytes(s, a, p, take);
         p += take;
         n -= take;
@@ -200,14 +193,7 @@ static int guest_bytes(struct floe_server *s, const uint8_t *p, size_t len)
 
     while (len > 0) {
         if (ag->chead_len < sizeof(ag->chead)) {
-            size_t take = sizeof(ag->chead) - ag->chead_len;
-            if (take > len)
-                take = len;
-            memcpy(ag->chead + ag->chead_len, p, take);
-            ag->chead_len += (uint32_t)take;
-            p += take;
-            len -= take;
-            if (ag->chead_len < sizeof(ag->chead))
+            if (!floe_take_head(ag->chead, &ag->chead_len, sizeof(ag->chead), &p, &len))
                 break;
             if ((rc = chunk_header_done(ag)) < 0)
                 return rc;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* the library's interface: exported, unlike everything else in it */
 #pragma GCC visibility push(default)
@@ -61,6 +62,20 @@ static inline uint32_t floe_le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 static inline uint16_t floe_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+/* A fixed-size head (a header) put together from a stream cut anywhere:
+ * copies into buf, which holds *have of its `want` bytes, what is missing
+ * and *len has, advancing *p and *len. 1 once buf is whole. */
+static inline int floe_take_head(uint8_t *buf, uint32_t *have, uint32_t want, const uint8_t **p,
+                                 size_t *len)
+{
+    size_t take = want - *have < *len ? want - *have : *len;
+
+    memcpy(buf + *have, *p, take);
+    *have += (uint32_t)take;
+    *p += take;
+    *len -= take;
+    return *have == want;
+}
 static inline uint64_t floe_le64(const uint8_t *p)
 {
     return (uint64_t)floe_le32(p) | (uint64_t)floe_le32(p + 4) << 32;
