@@ -14,8 +14,8 @@ struct agent_rx {
     uint8_t hdr[SPICE_SIZE_vd_agent_header];
     size_t hdr_got;
     struct spice_vd_agent_header h;
-    uint8_t *body;
-    size_t got;
+    uint8_t *body;       /* grown as the bytes come: a claimed size costs nothing */
+    size_t got, cap;
     int skip;            /* a refused message: its bytes are dropped */
 };
 

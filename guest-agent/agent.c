@@ -280,10 +280,25 @@ static void agent_rx_header(struct floe_agent *a, struct agent_rx *rx)
         agent_error(a, "floe-agent: message type %u of %u bytes is over the limit of %u, dropped",
                     rx->h.type, rx->h.size, a->max_message);
         rx->skip = 1;
-    } else if (rx->h.size && !(rx->body = malloc(rx->h.size))) {
-        agent_error(a, "floe-agent: no memory for a message of %u bytes", rx->h.size);
-        rx->skip = 1;
     }
+}
+
+/* room for `more` body bytes; 0, or -ENOMEM (the message is then skipped) */
+static int agent_rx_room(struct agent_rx *rx, size_t more)
+{
+    size_t cap = rx->cap ? rx->cap : 4096;
+    uint8_t *nb;
+
+    if (rx->got + more <= rx->cap)
+        return 0;
+    while (cap < rx->got + more)
+        cap *= 2;
+    cap = cap < rx->h.size ? cap : rx->h.size;
+    if (!(nb = realloc(rx->body, cap)))
+        return -ENOMEM;
+    rx->body = nb;
+    rx->cap = cap;
+    return 0;
 }
 
 /* n bytes of port's stream; returns how many were used, or a negative errno */
@@ -305,7 +320,11 @@ static long agent_rx_bytes(struct floe_agent *a, uint32_t port, const uint8_t *p
     }
     take = rx->h.size - rx->got;
     take = take < n - used ? take : n - used;
-    if (rx->body)
+    if (!rx->skip && agent_rx_room(rx, take) < 0) {
+        agent_error(a, "floe-agent: no memory for a message of %u bytes", rx->h.size);
+        rx->skip = 1;
+    }
+    if (!rx->skip && take)
         memcpy(rx->body + rx->got, p + used, take);
     rx->got += take;
     used += take;
