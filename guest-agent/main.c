@@ -46,6 +46,7 @@ struct daemon {
     const char *port_path;
     int port;
     int listen_fd;
+    int peer_seen;      /* the client's caps came on this port connection */
     struct conn conns[MAX_CONNS];
 };
 
@@ -258,7 +259,12 @@ static void port_read(struct daemon *d)
     if (n <= 0)
         return port_close(d, n ? strerror(errno) : "end of file");
     if ((rc = floe_agent_feed(d->agent, buf, (size_t)n)) < 0)
-        port_close(d, strerror(-rc));
+        return port_close(d, strerror(-rc));
+    unsigned words;
+    const uint32_t *caps = floe_agent_peer_caps(d->agent, &words);
+    if (caps && !d->peer_seen)
+        fprintf(stderr, "floe-agent: the client announced its capabilities (0x%08x)\n", caps[0]);
+    d->peer_seen = caps != NULL;
 }
 
 static int run_daemon(const char *port, const char *sock, const char *xfer, const char *card)

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# floe-agent in the test guest under QEMU's own SPICE server, with
+# remote-viewer under a bare Xvfb (no window manager, no focus): text set
+# with xclip on the X side reaches `floe-agent clip get` in the guest, and
+# text set with `floe-agent clip set` reaches `xclip -o`, both also larger
+# than one agent chunk (2048 bytes). With floe.drm=1 the guest's VGA is on
+# bochs, and remote-viewer's window size comes as a monitors config that
+# floe-agent sets as the guest's mode, read back through KMS.
+# Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../qemu-lib.sh"
+for tool in remote-viewer xclip Xvfb socat md5sum; do
+    command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (make deps)"; exit 77; }
+done
+
+build_guest
+
+# ---- a bare X server: remote-viewer's clipboard needs no window manager ----
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$T/xvfb.display" >"$T/xvfb.log" 2>&1 &
+PIDS+=($!)
+wait_for 10 test -s "$T/xvfb.display" || { cat "$T/xvfb.log"; echo "FAIL: no Xvfb"; exit 1; }
+export DISPLAY=":$(head -n 1 "$T/xvfb.display")"
+export XDG_RUNTIME_DIR=$T/xdg/run XDG_CONFIG_HOME=$T/xdg/config XDG_CACHE_HOME=$T/xdg/cache
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"; mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+
+# ---- the guest: the agent's port on QEMU's spicevmc, the VGA on bochs ----
+SER=$T/serial.sock
+start_vm guest "disable-ticketing=on" -m 256 -vga std \
+    -kernel "$KERNEL" -initrd "$INITRD" -append "$GUEST_APPEND floe.drm=1" \
+    -device virtio-serial -chardev spicevmc,id=vdagent,name=vdagent \
+    -device virtserialport,chardev=vdagent,name=com.redhat.spice.0 \
+    -chardev "socket,id=ser,path=$SER,server=on,wait=off,logfile=$T/serial.log" -serial chardev:ser
+if ! wait_for 120 grep -q "floe-guest ready" "$T/serial.log"; then
+    fail "no banner from the guest"; tail -n 5 "$T/serial.log"; finish
+fi
+banner=$(grep -a -m 1 "floe-guest ready" "$T/serial.log" | tr -d '\r')
+[[ "$banner" == *"virtio ports 1"* && "$banner" == *"fb0 driver bochs"* ]] &&
+    pass "the guest has the agent's port and its VGA on bochs: $banner" ||
+    fail "unexpected guest: $banner"
+
+guest_run() { # COMMAND: typed into the shell on the guest's serial port
+    printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SER" >/dev/null
+}
+# guest_line MARK COMMAND: runs COMMAND in the guest, its output (one line)
+# prefixed with MARK; prints that line without MARK
+guest_line() {
+    guest_run "echo \"$1 \$($2)\""
+    wait_for 30 grep -a -q "^$1 " "$T/serial.log" || return 1
+    grep -a "^$1 " "$T/serial.log" | tail -n 1 | tr -d '\r' | cut -d' ' -f2-
+}
+sleep 2 # the shell's prompt
+agent_log() { guest_line "floe-log-$1" "cat /tmp/floe-agent.log | tr '\\n' '|'"; }
+
+line=$(agent_log 1 || true)
+[[ "$line" == *"capabilities announced"* ]] &&
+    pass "floe-agent opened the port and announced its capabilities" ||
+    { fail "floe-agent did not start: $line"; finish; }
+
+# ---- the client ----
+remote-viewer "spice://127.0.0.1:$PORT_guest" >"$T/rv.log" 2>&1 &
+PIDS+=($!)
+n=2
+for i in $(seq 1 30); do
+    sleep 1
+    line=$(agent_log $((n++)) || true)
+    [[ "$line" == *"client announced"* ]] && break
+done
+if [[ "$line" == *"client announced"* ]]; then
+    pass "remote-viewer's capabilities reached floe-agent: $(grep -o 'the client announced[^|]*' <<<"$line")"
+else
+    fail "no capabilities from remote-viewer: $line"; tail -n 5 "$T/rv.log"; finish
+fi
+
+# text_cmd TAG N: a shell loop printing N lines tagged TAG, run on both sides
+text_cmd() { echo "i=0; while [ \$i -lt $2 ]; do echo \"floe $1 line \$i of $2: the quick brown fox\"; i=\$((i+1)); done"; }
+
+# ---- X -> guest ----
+check_to_guest() { # NAME LINES
+    local want got
+    local i
+    bash -c "$(text_cmd "x-$1" "$2")" >"$T/$1.txt"
+    want=$(md5sum <"$T/$1.txt" | cut -d' ' -f1)
+    xclip -quiet -selection clipboard -i "$T/$1.txt" >"$T/xclip-$1.log" 2>&1 &
+    PIDS+=($!)
+    # remote-viewer grabs for the guest once X tells it of the new owner
+    for i in 1 2 3 4 5; do
+        sleep 2
+        got=$(guest_line "floe-$1-$i" "floe-agent clip get | md5sum" || true)
+        [ "${got%% *}" = "$want" ] && break
+    done
+    if [ "${got%% *}" = "$want" ]; then
+        pass "X -> guest: $(wc -c <"$T/$1.txt") bytes set with xclip read by 'floe-agent clip get' (md5 $want)"
+    else
+        fail "X -> guest ($(wc -c <"$T/$1.txt") bytes): guest read '$got', want $want"
+        agent_log "err-$1"
+    fi
+}
+check_to_guest small 1
+check_to_guest big 200
+
+# ---- guest -> X ----
+check_to_x() { # NAME LINES [SELECTION]
+    local want got sel=${3:-clipboard}
+    bash -c "$(text_cmd "guest-$1" "$2")" >"$T/g$1.txt"
+    want=$(md5sum <"$T/g$1.txt" | cut -d' ' -f1)
+    line=$(guest_line "floe-set-$1" " ( $(text_cmd "guest-$1" "$2") ) | floe-agent clip set --selection $sel 2>&1; echo rc=\$?" || true)
+    [[ "$line" == *"rc=0"* ]] || fail "guest -> X: 'floe-agent clip set' failed: $line"
+    sleep 1
+    got=$(timeout 20 xclip -o -selection "$sel" 2>"$T/xclip-o.err" | md5sum | cut -d' ' -f1)
+    if [ "$got" = "$want" ]; then
+        pass "guest -> X: $(wc -c <"$T/g$1.txt") bytes set with 'floe-agent clip set' read by 'xclip -o -selection $sel'"
+    else
+        fail "guest -> X ($(wc -c <"$T/g$1.txt") bytes, $sel): xclip read md5 $got, want $want: $(cat "$T/xclip-o.err")"
+    fi
+}
+check_to_x small 1
+check_to_x big 200
+check_to_x primary 100 primary
+
+# ---- monitors config: remote-viewer's window size becomes the guest's mode ----
+line=$(agent_log m || true)
+mc=$(grep -o 'monitors config: [^|]*' <<<"$line" | tail -n 1)
+mode=$(guest_line floe-kms "floe-agent kms | tr '\\n' ' '" || true)
+if [[ "$mc" == *": set" ]] && [[ "$mode" =~ mode\ ([0-9]+x[0-9]+) ]] &&
+   [[ "$mc" == *"the first ${BASH_REMATCH[1]}:"* ]]; then
+    pass "remote-viewer's monitors config set the guest's mode through KMS ($mc; $mode)"
+else
+    fail "the monitors config did not set the mode: agent '$mc', KMS '$mode'"
+fi
+
+qemu_logs_clean "$T/guest.qemu.log"
+finish
