@@ -75,7 +75,8 @@ ALL_PC_LIBS := $(call pc_libs,$(PKGS_VMHOST) $(PKGS_SERVER) $(PKGS_DEMO) $(PKGS_
 
 # floe-agent, the guest agent: its core (no I/O) is an archive of its own,
 # which the unit tests and the fuzz target drive without a guest
-AGENT_SRC  := $(filter-out guest-agent/main.c guest-agent/drm.c,$(wildcard guest-agent/*.c))
+AGENT_PROG_SRC := guest-agent/main.c guest-agent/drm.c guest-agent/mouse.c
+AGENT_SRC  := $(filter-out $(AGENT_PROG_SRC),$(wildcard guest-agent/*.c))
 AGENT_CORE := $(LIB)/internal/libfloe-agent.a
 AGENT_TESTS := $(TST)/test_agent_core $(TST)/test_agent_clipboard $(TST)/test_agent_xfer
 DRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
@@ -184,7 +185,7 @@ $(BIN)/floe-server: $(call objs,$(FSERVER_SRC)) $(LIB_VMHOST) $(LIB_DEMO) $(LIB_
 
 $(AGENT_CORE): $(call objs,$(AGENT_SRC))
 $(OBJ)/guest-agent/drm.o: CFLAGS += $(DRM_CFLAGS)
-$(BIN)/floe-agent: $(call objs,guest-agent/main.c guest-agent/drm.c) $(AGENT_CORE) $(LIB_PROTO)
+$(BIN)/floe-agent: $(call objs,$(AGENT_PROG_SRC)) $(AGENT_CORE) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^

@@ -2,6 +2,7 @@
  * the display through DRM) and its clipboard commands, `clip get|set`. */
 #include "guest-agent/agent.h"
 #include "guest-agent/drm.h"
+#include "guest-agent/mouse.h"
 #include "protocol/spice/enums.h"
 
 #include <errno.h>
@@ -43,10 +44,13 @@ struct conn {
 struct daemon {
     struct floe_agent *agent;
     struct agent_drm *drm;
+    struct agent_mouse *mouse;
+    int mouse_failed;   /* said once */
     const char *port_path;
     int port;
     int listen_fd;
     int peer_seen;      /* the client's caps came on this port connection */
+    int down_said;      /* the port's closing was logged: retries stay quiet */
     struct conn conns[MAX_CONNS];
 };
 
@@ -88,9 +92,22 @@ static int monitors(void *ctx, const struct floe_agent_monitor *m, uint32_t n, u
     int rc = agent_drm_apply(d->drm, m, n);
 
     (void)flags;   /* positions do not matter to outputs shown alone */
+    if (rc == 0 && n)
+        agent_mouse_set_size(d->mouse, m[0].width, m[0].height);
     fprintf(stderr, "floe-agent: monitors config: %u monitor(s), the first %ux%u: %s\n", n,
             n ? m[0].width : 0, n ? m[0].height : 0, rc < 0 ? strerror(-rc) : "set");
     return rc;
+}
+
+static void mouse(void *ctx, uint32_t x, uint32_t y, uint32_t buttons, uint8_t display)
+{
+    struct daemon *d = ctx;
+    int rc;
+
+    (void)display;   /* one display device: its outputs show one picture */
+    if ((rc = agent_mouse_state(d->mouse, x, y, buttons)) < 0 && !d->mouse_failed)
+        fprintf(stderr, "floe-agent: no pointer device (/dev/uinput): %s\n", strerror(-rc));
+    d->mouse_failed = rc < 0;
 }
 
 static void conn_close(struct conn *c)
@@ -229,7 +246,9 @@ static int listen_unix(const char *path)
  * a server restarts): opened again each second until it takes. */
 static void port_close(struct daemon *d, const char *why)
 {
-    fprintf(stderr, "floe-agent: port closed (%s); reopening\n", why);
+    if (!d->down_said)
+        fprintf(stderr, "floe-agent: port closed (%s); opening it again each second\n", why);
+    d->down_said = 1;
     close(d->port);
     d->port = -1;
     for (int i = 0; i < MAX_CONNS; i++)
@@ -245,7 +264,8 @@ static void port_open(struct daemon *d)
         return;
     if ((rc = floe_agent_start(d->agent)) < 0)
         return port_close(d, strerror(-rc));
-    fprintf(stderr, "floe-agent: port %s open, capabilities announced\n", d->port_path);
+    if (!d->down_said)
+        fprintf(stderr, "floe-agent: port %s open, capabilities announced\n", d->port_path);
 }
 
 static void port_read(struct daemon *d)
@@ -258,6 +278,9 @@ static void port_read(struct daemon *d)
         return;
     if (n <= 0)
         return port_close(d, n ? strerror(errno) : "end of file");
+    if (d->down_said)
+        fprintf(stderr, "floe-agent: port %s open again, capabilities announced\n", d->port_path);
+    d->down_said = 0;
     if ((rc = floe_agent_feed(d->agent, buf, (size_t)n)) < 0)
         return port_close(d, strerror(-rc));
     unsigned words;
@@ -271,7 +294,8 @@ static int run_daemon(const char *port, const char *sock, const char *xfer, cons
 {
     static struct daemon d;
     struct floe_agent_ops ops = { .write_fn = port_write, .monitors_fn = monitors,
-                                  .clip_fn = clip_answer, .log_fn = log_line };
+                                  .clip_fn = clip_answer, .mouse_fn = mouse,
+                                  .log_fn = log_line };
     struct pollfd pfd[MAX_CONNS + 2];
 
     signal(SIGPIPE, SIG_IGN);
@@ -279,7 +303,8 @@ static int run_daemon(const char *port, const char *sock, const char *xfer, cons
     d.port = -1;
     for (int i = 0; i < MAX_CONNS; i++)
         d.conns[i].fd = -1;
-    if (!(d.agent = floe_agent_new(&ops, &d, xfer)) || !(d.drm = agent_drm_new(card)))
+    if (!(d.agent = floe_agent_new(&ops, &d, xfer)) || !(d.drm = agent_drm_new(card)) ||
+        !(d.mouse = agent_mouse_new()))
         return 1;
     d.listen_fd = listen_unix(sock);
     fprintf(stderr, "floe-agent: clipboard commands on %s, files into %s\n", sock,

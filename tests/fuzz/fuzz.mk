@@ -54,7 +54,7 @@ FUZZ_SRC_qxl_record    := tests/host/qxl-record-read.c
 FUZZ_HDRS_qxl_record   := tests/host/qxl-record-read.h server/qemu/record.h
 FUZZ_CFLAGS_qxl_record := $(shell pkg-config --cflags spice-server spice-protocol 2>/dev/null)
 # fuzz_agent drives floe-agent's core (the guest agent's message parser)
-FUZZ_SRC_agent  := $(filter-out guest-agent/main.c guest-agent/drm.c,$(wildcard guest-agent/*.c))
+FUZZ_SRC_agent  := $(filter-out guest-agent/main.c guest-agent/drm.c guest-agent/mouse.c,$(wildcard guest-agent/*.c))
 FUZZ_HDRS_agent := $(wildcard guest-agent/*.h)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \

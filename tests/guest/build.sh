@@ -16,8 +16,9 @@ OUT=${1:-build/guest}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # Modules loaded at boot (with what they depend on); the framebuffer console
-# is the kernel's built-in vesafb, so no display driver is needed.
-MODULES="virtio_pci virtio_console"
+# is the kernel's built-in vesafb, so no display driver is needed. uinput:
+# floe-agent's pointer in client mouse mode.
+MODULES="virtio_pci virtio_console uinput"
 # Loaded only when the VM has more display heads than the standard VGA: the
 # DRM driver for QEMU's secondary VGA devices (see init); with floe.drm=1 on
 # the kernel's command line it takes the standard VGA too, so floe-agent can

@@ -5,7 +5,9 @@
 # text set with `floe-agent clip set` reaches `xclip -o`, both also larger
 # than one agent chunk (2048 bytes). With floe.drm=1 the guest's VGA is on
 # bochs, and remote-viewer's window size comes as a monitors config that
-# floe-agent sets as the guest's mode, read back through KMS.
+# floe-agent sets as the guest's mode, read back through KMS; in client
+# mouse mode the pointer's moves and clicks reach floe-agent's uinput device
+# (floe-evlog reads it through evdev; floe.input=1 loads evdev).
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../qemu-lib.sh"
@@ -26,7 +28,7 @@ mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"; mkdir -m 700 -p "$XDG_RUNTIME_DIR
 # ---- the guest: the agent's port on QEMU's spicevmc, the VGA on bochs ----
 SER=$T/serial.sock
 start_vm guest "disable-ticketing=on" -m 256 -vga std \
-    -kernel "$KERNEL" -initrd "$INITRD" -append "$GUEST_APPEND floe.drm=1" \
+    -kernel "$KERNEL" -initrd "$INITRD" -append "$GUEST_APPEND floe.drm=1 floe.input=1" \
     -device virtio-serial -chardev spicevmc,id=vdagent,name=vdagent \
     -device virtserialport,chardev=vdagent,name=com.redhat.spice.0 \
     -chardev "socket,id=ser,path=$SER,server=on,wait=off,logfile=$T/serial.log" -serial chardev:ser
@@ -139,6 +141,31 @@ if command -v xdotool >/dev/null; then
     fi
 else
     skip "monitors config" "xdotool is not installed (make deps)"
+fi
+
+# ---- client mouse mode: remote-viewer's pointer through the agent ----
+# (QEMU's server offers client mode once an agent is attached and sends the
+# positions to it as MOUSE_STATE on the server's port)
+if [ -n "${wid:-}" ]; then
+    guest_run "floe-evlog >/tmp/evlog.txt 2>&1 &"
+    sleep 1
+    for i in 1 2 3 4 5 6; do
+        xdotool mousemove --window "$wid" $((200 + 20 * i)) $((150 + 10 * i)) 2>/dev/null || true
+        sleep 0.5
+    done
+    xdotool click 1 2>/dev/null || true
+    sleep 1
+    ev=$(guest_line floe-ev "grep 'floe-agent pointer' /tmp/evlog.txt | head -n 1; tail -n 2 /tmp/evlog.txt | tr '\\n' '|'" || true)
+    if [[ "$ev" == *"watching event"*"abs floe-agent pointer"* ]] &&
+       [[ "$ev" =~ abs\ ([0-9]+)\ ([0-9]+)\ buttons ]] && [ "${BASH_REMATCH[1]}" -gt 100 ] &&
+       [[ "$ev" == *"buttons 1"* ]]; then
+        pass "client mouse mode: remote-viewer's moves and click reached floe-agent's uinput pointer ($ev)"
+    else
+        fail "client mouse mode: floe-agent's pointer did not move or click: '$ev'"
+        agent_log mouse-err
+    fi
+else
+    skip "client mouse mode" "no remote-viewer window found to move the pointer in"
 fi
 
 qemu_logs_clean "$T/guest.qemu.log"
