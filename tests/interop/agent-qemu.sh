@@ -7,7 +7,8 @@
 # bochs, and remote-viewer's window size comes as a monitors config that
 # floe-agent sets as the guest's mode, read back through KMS; in client
 # mouse mode the pointer's moves and clicks reach floe-agent's uinput device
-# (floe-evlog reads it through evdev; floe.input=1 loads evdev).
+# (floe-evlog reads it through evdev; floe.input=1 loads evdev); a new
+# client after the first left is offered the guest's copy again.
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../qemu-lib.sh"
@@ -60,7 +61,7 @@ line=$(agent_log 1 || true)
 
 # ---- the client ----
 remote-viewer "spice://127.0.0.1:$PORT_guest" >"$T/rv.log" 2>&1 &
-PIDS+=($!)
+RV=$!; PIDS+=($RV)
 n=2
 for i in $(seq 1 30); do
     sleep 1
@@ -155,7 +156,7 @@ if [ -n "${wid:-}" ]; then
     done
     xdotool click 1 2>/dev/null || true
     sleep 1
-    ev=$(guest_line floe-ev "grep 'floe-agent pointer' /tmp/evlog.txt | head -n 1; tail -n 2 /tmp/evlog.txt | tr '\\n' '|'" || true)
+    ev=$(guest_line floe-ev " (grep 'floe-agent pointer' /tmp/evlog.txt | head -n 1; tail -n 2 /tmp/evlog.txt) | tr '\\n' '|'" || true)
     if [[ "$ev" == *"watching event"*"abs floe-agent pointer"* ]] &&
        [[ "$ev" =~ abs\ ([0-9]+)\ ([0-9]+)\ buttons ]] && [ "${BASH_REMATCH[1]}" -gt 100 ] &&
        [[ "$ev" == *"buttons 1"* ]]; then
@@ -166,6 +167,28 @@ if [ -n "${wid:-}" ]; then
     fi
 else
     skip "client mouse mode" "no remote-viewer window found to move the pointer in"
+fi
+
+# ---- a new client: the guest's copy is offered again ----
+# remote-viewer quits (the server tells the agent CLIENT_DISCONNECTED) and
+# another comes: when it announces its capabilities the agent grabs again
+# for what the guest holds, so PRIMARY pastes on the X side with no new copy
+kill "$RV" 2>/dev/null || true
+wait "$RV" 2>/dev/null || true
+sleep 1
+remote-viewer "spice://127.0.0.1:$PORT_guest" >"$T/rv2.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 1 30); do
+    sleep 1
+    line=$(agent_log "again$i" || true)
+    [ "$(grep -o 'client announced' <<<"$line" | wc -l)" -ge 2 ] && break
+done
+sleep 1
+got=$(timeout 20 xclip -o -selection primary 2>"$T/xclip-o2.err" | md5sum | cut -d' ' -f1)
+if [ "$got" = "$(md5sum <"$T/gprimary.txt" | cut -d' ' -f1)" ]; then
+    pass "a new remote-viewer was offered the guest's PRIMARY again and pasted it"
+else
+    fail "the new client did not get the guest's PRIMARY (md5 $got): $(cat "$T/xclip-o2.err")"
 fi
 
 qemu_logs_clean "$T/guest.qemu.log"
