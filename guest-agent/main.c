@@ -51,6 +51,7 @@ struct daemon {
     int listen_fd;
     int peer_seen;      /* the client's caps came on this port connection */
     int down_said;      /* the port's closing was logged: retries stay quiet */
+    int host_up;        /* the host side is connected: capabilities sent */
     struct conn conns[MAX_CONNS];
 };
 
@@ -242,8 +243,17 @@ static int listen_unix(const char *path)
     return fd;
 }
 
-/* The port comes and goes (the guest starts before the host side is ready,
- * a server restarts): opened again each second until it takes. */
+/* The port itself stays open while the host side comes and goes (a server
+ * that restarts, a socket nobody has connected to yet): closing it would
+ * tell the host the agent left. Only an error on it (the device gone, a
+ * broken chunk stream) closes it; it is opened again each second. */
+static void fail_waiters(struct daemon *d, const char *why)
+{
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (d->conns[i].fd >= 0 && d->conns[i].waiting)
+            conn_answer(&d->conns[i], NULL, 0, why);
+}
+
 static void port_close(struct daemon *d, const char *why)
 {
     if (!d->down_said)
@@ -251,21 +261,38 @@ static void port_close(struct daemon *d, const char *why)
     d->down_said = 1;
     close(d->port);
     d->port = -1;
-    for (int i = 0; i < MAX_CONNS; i++)
-        if (d->conns[i].fd >= 0 && d->conns[i].waiting)
-            conn_answer(&d->conns[i], NULL, 0, "the agent port closed");
+    d->host_up = 0;
+    fail_waiters(d, "the agent port closed");
+}
+
+static void host_gone(struct daemon *d)
+{
+    fprintf(stderr, "floe-agent: the host side of the port is gone; waiting for it\n");
+    d->host_up = 0;
+    fail_waiters(d, "the host side of the agent port is gone");
+}
+
+/* the host side is there (again): a new session, capabilities first */
+static void host_check(struct daemon *d)
+{
+    struct pollfd q = { .fd = d->port, .events = POLLIN };
+    int rc;
+
+    if (poll(&q, 1, 0) < 0 || (q.revents & POLLHUP))
+        return;
+    if (q.revents & (POLLERR | POLLNVAL))
+        return port_close(d, "error");
+    if ((rc = floe_agent_start(d->agent)) < 0)
+        return port_close(d, strerror(-rc));
+    d->host_up = 1;
+    d->down_said = 0;
+    fprintf(stderr, "floe-agent: port %s open, capabilities announced\n", d->port_path);
 }
 
 static void port_open(struct daemon *d)
 {
-    int rc;
-
-    if ((d->port = open(d->port_path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
-        return;
-    if ((rc = floe_agent_start(d->agent)) < 0)
-        return port_close(d, strerror(-rc));
-    if (!d->down_said)
-        fprintf(stderr, "floe-agent: port %s open, capabilities announced\n", d->port_path);
+    if ((d->port = open(d->port_path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) >= 0)
+        d->host_up = 0;
 }
 
 static void port_read(struct daemon *d)
@@ -276,11 +303,10 @@ static void port_read(struct daemon *d)
 
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
-    if (n <= 0)
-        return port_close(d, n ? strerror(errno) : "end of file");
-    if (d->down_said)
-        fprintf(stderr, "floe-agent: port %s open again, capabilities announced\n", d->port_path);
-    d->down_said = 0;
+    if (n == 0)   /* virtio-serial's end of file: the host side left */
+        return host_gone(d);
+    if (n < 0)
+        return port_close(d, strerror(errno));
     if ((rc = floe_agent_feed(d->agent, buf, (size_t)n)) < 0)
         return port_close(d, strerror(-rc));
     unsigned words;
@@ -312,24 +338,25 @@ static int run_daemon(const char *port, const char *sock, const char *xfer, cons
     for (;;) {
         if (d.port < 0)
             port_open(&d);
-        int n = 0;
+        if (d.port >= 0 && !d.host_up)
+            host_check(&d);
+        int n = 0, watch_port = d.port >= 0 && d.host_up;
         pfd[n++] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
-        pfd[n++] = (struct pollfd){ .fd = d.port, .events = POLLIN };
+        pfd[n++] = (struct pollfd){ .fd = watch_port ? d.port : -1, .events = POLLIN };
         for (int i = 0; i < MAX_CONNS; i++)
             pfd[n++] = (struct pollfd){ .fd = d.conns[i].fd, .events = POLLIN };
-        if (poll(pfd, (nfds_t)n, d.port < 0 ? 1000 : -1) < 0 && errno != EINTR)
+        /* without a host side, look again each second */
+        if (poll(pfd, (nfds_t)n, watch_port ? -1 : 1000) < 0 && errno != EINTR)
             return 1;
         if (pfd[0].revents)
             conn_accept(&d);
-        if (d.port >= 0 && pfd[1].revents & (POLLIN | POLLERR))
+        if (watch_port && pfd[1].revents & (POLLIN | POLLERR))
             port_read(&d);
-        else if (d.port >= 0 && pfd[1].revents & POLLHUP)
-            port_close(&d, "the host side is gone");
+        else if (watch_port && pfd[1].revents & POLLHUP)
+            host_gone(&d);
         for (int i = 0; i < MAX_CONNS; i++)
             if (d.conns[i].fd >= 0 && pfd[2 + i].revents)
                 conn_read(&d, &d.conns[i]);
-        if (d.port < 0 && pfd[1].fd >= 0)
-            sleep(1);
     }
 }
 

@@ -8,7 +8,10 @@
 # floe-agent sets as the guest's mode, read back through KMS; in client
 # mouse mode the pointer's moves and clicks reach floe-agent's uinput device
 # (floe-evlog reads it through evdev; floe.input=1 loads evdev); a new
-# client after the first left is offered the guest's copy again.
+# client after the first left is offered the guest's copy again. A second
+# floe-agent on a port whose host side is a socket (as floe-server --vm has
+# it) announces its capabilities again each time the host side comes back,
+# and serves the clipboard over it.
 # Environment: BIN (default build/bin), QEMU (default qemu-system-x86_64).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../qemu-lib.sh"
@@ -32,12 +35,14 @@ start_vm guest "disable-ticketing=on" -m 256 -vga std \
     -kernel "$KERNEL" -initrd "$INITRD" -append "$GUEST_APPEND floe.drm=1 floe.input=1" \
     -device virtio-serial -chardev spicevmc,id=vdagent,name=vdagent \
     -device virtserialport,chardev=vdagent,name=com.redhat.spice.0 \
+    -chardev "socket,id=agentsock,path=$T/agent.sock,server=on,wait=off" \
+    -device virtserialport,chardev=agentsock,name=org.floe.agent-test \
     -chardev "socket,id=ser,path=$SER,server=on,wait=off,logfile=$T/serial.log" -serial chardev:ser
 if ! wait_for 120 grep -q "floe-guest ready" "$T/serial.log"; then
     fail "no banner from the guest"; tail -n 5 "$T/serial.log"; finish
 fi
 banner=$(grep -a -m 1 "floe-guest ready" "$T/serial.log" | tr -d '\r')
-[[ "$banner" == *"virtio ports 1"* && "$banner" == *"fb0 driver bochs"* ]] &&
+[[ "$banner" == *"virtio ports 2"* && "$banner" == *"fb0 driver bochs"* ]] &&
     pass "the guest has the agent's port and its VGA on bochs: $banner" ||
     fail "unexpected guest: $banner"
 
@@ -189,6 +194,59 @@ if [ "$got" = "$(md5sum <"$T/gprimary.txt" | cut -d' ' -f1)" ]; then
     pass "a new remote-viewer was offered the guest's PRIMARY again and pasted it"
 else
     fail "the new client did not get the guest's PRIMARY (md5 $got): $(cat "$T/xclip-o2.err")"
+fi
+
+# ---- the host side going and coming back (a server restarting) ----
+# the host plays the server on a socket chardev: each connection must start
+# with the agent's capabilities (request=1); on the second, a client grab
+# and the data it gives when the guest pastes
+cat >"$T/host.py" <<'PY'
+import socket, struct, sys, time
+path, tag = sys.argv[1], sys.argv[2].encode()
+def msg(port, typ, body):
+    m = struct.pack("<IIQI", 1, typ, 0, len(body)) + body
+    return struct.pack("<II", port, len(m)) + m
+def recv_msg(s):
+    buf = b""
+    while len(buf) < 28:
+        d = s.recv(28 - len(buf))
+        if not d: raise EOFError
+        buf += d
+    port, size, proto, typ, _, msize = struct.unpack("<IIIIQI", buf)
+    body = b""
+    while len(body) < msize:
+        body += s.recv(msize - len(body))
+    return port, typ, body
+for n in (1, 2):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(path)
+    port, typ, body = recv_msg(s)
+    req, caps = struct.unpack("<II", body[:8])
+    print(f"host-{n} port {port} type {typ} request {req} caps 0x{caps:08x}", flush=True)
+    if n == 1:
+        s.close(); time.sleep(2); continue
+    s.sendall(msg(1, 6, struct.pack("<II", 0, 1 << 5 | 1 << 6)))
+    s.sendall(msg(1, 7, struct.pack("<BBHI", 0, 0, 0, 1)))
+    while True:
+        port, typ, body = recv_msg(s)
+        if typ == 8:
+            print(f"host-{n} request for type {struct.unpack('<I', body[4:8])[0]}", flush=True)
+            s.sendall(msg(1, 4, struct.pack("<BBHI", 0, 0, 0, 1) + tag))
+            time.sleep(2)
+            break
+PY
+guest_run "floe-agent --port /dev/virtio-ports/org.floe.agent-test --socket /run/floe-agent-test.sock --no-file-transfer >/tmp/agent2.log 2>&1 &"
+sleep 1
+timeout 60 python3 "$T/host.py" "$T/agent.sock" floe-back-ok >"$T/host.out" 2>"$T/host.err" &
+HOST=$!; PIDS+=($HOST)
+wait_for 40 grep -q "^host-2 port" "$T/host.out" || true
+got=$(guest_line floe-back "floe-agent clip get --socket /run/floe-agent-test.sock 2>&1" || true)
+wait "$HOST" 2>/dev/null || true
+if [ "$(grep -c 'type 6 request 1 caps 0x000055e7' "$T/host.out")" = 2 ] && [ "$got" = floe-back-ok ] &&
+   grep -q "request for type 1" "$T/host.out"; then
+    pass "host side gone and back: the agent announced its capabilities (0x000055e7, request 1) on each connection and pasted the host's text ($got)"
+else
+    fail "host side gone and back: host saw '$(tr '\n' ';' <"$T/host.out")' $(cat "$T/host.err"), guest pasted '$got'"
+    guest_line floe-agent2 "tr '\\n' '|' </tmp/agent2.log" || true
 fi
 
 qemu_logs_clean "$T/guest.qemu.log"
