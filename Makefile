@@ -73,7 +73,14 @@ SERVER_LIBS := $(LIB_SERVER) $(BASE_LIBS) $(call pc_libs,$(PKGS_SERVER) $(PKGS_C
 CLIENT_LIBS := $(LIB_CLIENT) $(BASE_LIBS) $(call pc_libs,$(PKGS_CLIENT) $(PKGS_COMMON)) -lm
 ALL_PC_LIBS := $(call pc_libs,$(PKGS_VMHOST) $(PKGS_SERVER) $(PKGS_DEMO) $(PKGS_CLIENT) $(PKGS_COMMON) $(PKGS_TEST)) -lm
 
-PROGRAMS := $(BIN)/floe-server $(BIN)/floe-viewer
+# floe-agent, the guest agent: its core (no I/O) is an archive of its own,
+# which the unit tests and the fuzz target drive without a guest
+AGENT_PROG_SRC := guest-agent/main.c guest-agent/drm.c guest-agent/mouse.c
+AGENT_SRC  := $(filter-out $(AGENT_PROG_SRC),$(wildcard guest-agent/*.c))
+AGENT_CORE := $(LIB)/internal/libfloe-agent.a
+AGENT_TESTS := $(TST)/test_agent_core $(TST)/test_agent_clipboard $(TST)/test_agent_xfer
+DRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+PROGRAMS := $(BIN)/floe-server $(BIN)/floe-viewer $(BIN)/floe-agent
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(TST)/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/e2e/*.c)
@@ -176,6 +183,13 @@ $(BIN)/floe-server: $(call objs,$(FSERVER_SRC)) $(LIB_VMHOST) $(LIB_DEMO) $(LIB_
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(call objs,$(FSERVER_SRC)) $(LIB_VMHOST) $(LIB_DEMO) $(SERVER_LIBS) \
 	    $(call pc_libs,$(PKGS_VMHOST) $(PKGS_DEMO))
 
+$(AGENT_CORE): $(call objs,$(AGENT_SRC))
+$(OBJ)/guest-agent/drm.o: CFLAGS += $(DRM_CFLAGS)
+$(BIN)/floe-agent: $(call objs,$(AGENT_PROG_SRC)) $(AGENT_CORE) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
 $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
@@ -194,7 +208,7 @@ WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TS
 # given (floe's or the reference): they load the library at run time and
 # link none of floe's, only the host helpers under tests/host/
 DLOPEN_TOOLS := $(TST)/qxl_host $(TST)/qxl_replay
-$(filter-out $(WHITEBOX) $(DLOPEN_TOOLS),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
+$(filter-out $(WHITEBOX) $(DLOPEN_TOOLS) $(AGENT_TESTS),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
 $(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIB_QEMU_INTERNAL) $(call INTERNAL,$(LIBS_ALL))
 $(TST)/%: $(OBJ)/tests/unit/%.o
 	@mkdir -p $(dir $@)
@@ -203,6 +217,12 @@ $(TST)/%: $(OBJ)/tests/unit/%.o
 $(TST)/%: $(OBJ)/tests/e2e/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(ALL_PC_LIBS)
+
+# floe-agent's tests drive its core over a socketpair: the core and the
+# protocol library, nothing else
+$(AGENT_TESTS): $(TST)/%: $(OBJ)/tests/unit/%.o $(AGENT_CORE) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_TEST))
 
 # (qxl_host's scenarios beyond its own file live in tests/e2e/qxl_host/)
 HOST_OBJ := $(call objs,$(wildcard tests/host/*.c))

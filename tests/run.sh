@@ -35,6 +35,7 @@ fuzz/smoke 122
 e2e/qxl-diff.sh 116
 e2e/vm-qxl.sh 89
 interop/qemu-floe-lib.sh 85
+interop/agent-qemu.sh 60
 e2e/codec-roundtrip.sh 73
 e2e/vm-lifecycle.sh 69
 interop/remote-viewer-codecs.sh 61

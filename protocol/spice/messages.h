@@ -70,6 +70,9 @@ typedef int32_t floe_i32_t;
     M(vd_agent_file_xfer_start, F(u32, id)) \
     /* then, with FILE_XFER_DETAILED_ERRORS, the detail its result has */ \
     M(vd_agent_file_xfer_status, F(u32, id) F(u32, result)) \
+    /* the detail of result ERROR and of NOT_ENOUGH_SPACE */ \
+    M(vd_agent_file_xfer_status_error, F(u8, error_type) F(u32, error_code)) \
+    M(vd_agent_file_xfer_status_no_space, F(u64, disk_free_space)) \
     /* then `size` bytes of the file */ \
     M(vd_agent_file_xfer_data, F(u32, id) F(u64, size)) \
     /* then the volume of each channel, u16 each */ \

@@ -13,7 +13,7 @@ import collections, os, re, subprocess, sys
 objdir, notes = sys.argv[1], sys.argv[2]
 # each top folder's layer; a file may use its own layer's files and lower ones
 rank = {'common': 0, 'protocol': 1, 'codecs': 2, 'server': 3, 'client': 3,
-        'demo': 4, 'vmhost': 4, 'qemu': 4, 'programs': 5}
+        'demo': 4, 'vmhost': 4, 'qemu': 4, 'programs': 5, 'guest-agent': 2}
 # server/qemu is floe's libspice-server: a host of libfloe-server, above it
 def layer(path):
     return 'qemu' if path.startswith('server/qemu/') else path.split('/')[0]

@@ -58,6 +58,9 @@ FUZZ_LIBS_qxl_cmd   := $(shell pkg-config --libs pixman-1 2>/dev/null)
 FUZZ_SRC_qxl_record    := tests/host/qxl-record-read.c
 FUZZ_HDRS_qxl_record   := tests/host/qxl-record-read.h server/qemu/record.h
 FUZZ_CFLAGS_qxl_record := $(shell pkg-config --cflags spice-server spice-protocol 2>/dev/null)
+# fuzz_agent drives floe-agent's core (the guest agent's message parser)
+FUZZ_SRC_agent  := $(filter-out guest-agent/main.c guest-agent/drm.c guest-agent/mouse.c,$(wildcard guest-agent/*.c))
+FUZZ_HDRS_agent := $(wildcard guest-agent/*.h)
 FUZZ_CFLAGS  ?= -g -O1
 FUZZ_FLAGS   := $(FUZZ_CFLAGS) -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror \
                 -Wno-unused-parameter -fno-omit-frame-pointer $(shell pkg-config --cflags pixman-1 2>/dev/null) \
@@ -112,7 +115,7 @@ $(addprefix fuzz-run-,$(FUZZ_TARGETS)): fuzz-run-%: $(FUZZ_DIR)/fuzz_%
 	    > $(FUZZ_DIR)/fuzz-$*.log 2>&1 || { tail -n 60 $(FUZZ_DIR)/fuzz-$*.log; exit 1; }
 	@grep -E '^(stat::number_of_executed_units|Done)' $(FUZZ_DIR)/fuzz-$*.log || true
 
-# Rewrites tests/fuzz/corpus/{link,display,draw,stream}/ from floe's encoders and
+# Rewrites tests/fuzz/corpus/{link,display,draw,stream,agent}/ from floe's encoders and
 # the reference capture (corpus/server/ is hand-made and holds found bugs: kept).
 fuzz-corpus:
 	@mkdir -p $(FUZZ_DIR)
@@ -120,7 +123,7 @@ fuzz-corpus:
 	    $(shell pkg-config --cflags pixman-1 2>/dev/null) -o $(FUZZ_DIR)/gen_corpus \
 	    tests/fuzz/gen_corpus.c $(FUZZ_SRC) $(FUZZ_LIBS)
 	$(Q)rm -rf tests/fuzz/corpus/link tests/fuzz/corpus/display tests/fuzz/corpus/draw \
-	    tests/fuzz/corpus/stream && \
+	    tests/fuzz/corpus/stream tests/fuzz/corpus/agent && \
 	    $(FUZZ_DIR)/gen_corpus tests/fuzz/corpus
 
 .DEFAULT_GOAL := $(_fuzz_saved_goal)

@@ -315,6 +315,107 @@ static void channels_seed(void)
     save("display", "capture_channels_list", b, sizeof(b));
 }
 
+/* ---- fuzz_agent: the agent port's stream, after a piece-size byte and a
+ * switches byte (see fuzz_agent.c) ---- */
+static void agent_msg(struct floe_wbuf *w, uint32_t port, uint32_t type, const struct floe_wbuf *b)
+{
+    struct spice_vd_agent_header h = { .protocol = VD_AGENT_PROTOCOL, .type = type,
+                                       .size = (uint32_t)b->len };
+    size_t all = SPICE_SIZE_vd_agent_header + b->len;
+    uint8_t *m = malloc(all);
+    struct floe_wbuf hw;
+
+    floe_wbuf_init(&hw, 0);
+    spice_vd_agent_header_put(&hw, &h);
+    memcpy(m, hw.data, hw.len);
+    memcpy(m + hw.len, b->data, b->len);
+    for (size_t at = 0; at < all; at += VD_AGENT_MAX_DATA_SIZE) {
+        size_t k = all - at < VD_AGENT_MAX_DATA_SIZE ? all - at : VD_AGENT_MAX_DATA_SIZE;
+        struct spice_vdi_chunk_header ch = { .port = port, .size = (uint32_t)k };
+        spice_vdi_chunk_header_put(w, &ch);
+        floe_put_bytes(w, m + at, k);
+    }
+    free(m);
+    floe_wbuf_free(&hw);
+}
+
+static void agent_seed(const char *name, uint8_t piece, uint8_t sw, struct floe_wbuf *w)
+{
+    uint8_t *buf = malloc(w->len + 2);
+
+    buf[0] = piece;
+    buf[1] = sw;
+    memcpy(buf + 2, w->data, w->len);
+    save("agent", name, buf, w->len + 2);
+    free(buf);
+    floe_wbuf_free(w);
+    floe_wbuf_init(w, 0);
+}
+
+static void agent_caps(struct floe_wbuf *w)
+{
+    struct floe_wbuf b;
+
+    floe_wbuf_init(&b, 0);
+    spice_vd_agent_announce_capabilities_put(&b, &(struct spice_vd_agent_announce_capabilities){ 1 });
+    floe_put_u32(&b, 1u << VD_AGENT_CAP_CLIPBOARD_BY_DEMAND | 1u << VD_AGENT_CAP_CLIPBOARD_SELECTION |
+                     1u << VD_AGENT_CAP_MAX_CLIPBOARD | 1u << VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS);
+    agent_msg(w, VDP_CLIENT_PORT, VD_AGENT_ANNOUNCE_CAPABILITIES, &b);
+    floe_wbuf_free(&b);
+}
+
+static void agent_seeds(void)
+{
+    struct floe_wbuf w, b;
+    static const char kf[] = "[vdagent-file-xfer]\nname=seed.txt\nsize=5\n";
+
+    floe_wbuf_init(&w, 0);
+    floe_wbuf_init(&b, 0);
+    agent_caps(&w);
+    spice_vd_agent_monitors_config_put(&b, &(struct spice_vd_agent_monitors_config){
+        2, VD_AGENT_CONFIG_MONITORS_FLAG_PHYSICAL_SIZE });
+    spice_vd_agent_mon_config_put(&b, &(struct spice_vd_agent_mon_config){ 768, 1024, 32, 0, 0 });
+    spice_vd_agent_mon_config_put(&b, &(struct spice_vd_agent_mon_config){ 600, 800, 32, 1024, 0 });
+    spice_vd_agent_monitor_mm_put(&b, &(struct spice_vd_agent_monitor_mm){ 200, 300 });
+    spice_vd_agent_monitor_mm_put(&b, &(struct spice_vd_agent_monitor_mm){ 150, 250 });
+    agent_msg(&w, VDP_CLIENT_PORT, VD_AGENT_MONITORS_CONFIG, &b);
+    b.len = 0;
+    spice_vd_agent_mouse_state_put(&b, &(struct spice_vd_agent_mouse_state){ 10, 20, 2, 0 });
+    agent_msg(&w, VDP_SERVER_PORT, VD_AGENT_MOUSE_STATE, &b);
+    agent_seed("monitors_mouse", 0, 0, &w);
+
+    agent_caps(&w);
+    b.len = 0;
+    spice_vd_agent_clipboard_selection_put(&b, &(struct spice_vd_agent_clipboard_selection){ 0 });
+    floe_put_u32(&b, VD_AGENT_CLIPBOARD_UTF8_TEXT);
+    agent_msg(&w, VDP_CLIENT_PORT, VD_AGENT_CLIPBOARD_GRAB, &b);
+    agent_msg(&w, VDP_CLIENT_PORT, VD_AGENT_CLIPBOARD_REQUEST, &b);
+    for (int i = 0; i < 3000; i++)
+        floe_put_u8(&b, (uint8_t)('a' + i % 26));
+    agent_msg(&w, VDP_CLIENT_PORT, VD_AGENT_CLIPBOARD, &b);
+    b.len = 4;
+    agent_msg(&w, VDP_CLIENT_PORT, VD_AGENT_CLIPBOARD_RELEASE, &b);
+    b.len = 0;
+    spice_vd_agent_max_clipboard_put(&b, &(struct spice_vd_agent_max_clipboard){ 1000 });
+    agent_msg(&w, VDP_CLIENT_PORT, VD_AGENT_MAX_CLIPBOARD, &b);
+    agent_seed("clipboard", 61, 3, &w);
+
+    agent_caps(&w);
+    b.len = 0;
+    spice_vd_agent_file_xfer_start_put(&b, &(struct spice_vd_agent_file_xfer_start){ 1 });
+    floe_put_bytes(&b, kf, sizeof(kf));
+    agent_msg(&w, VDP_CLIENT_PORT, VD_AGENT_FILE_XFER_START, &b);
+    b.len = 0;
+    spice_vd_agent_file_xfer_data_put(&b, &(struct spice_vd_agent_file_xfer_data){ 1, 5 });
+    floe_put_bytes(&b, "hello", 5);
+    agent_msg(&w, VDP_CLIENT_PORT, VD_AGENT_FILE_XFER_DATA, &b);
+    b.len = 0;
+    agent_msg(&w, VDP_SERVER_PORT, VD_AGENT_CLIENT_DISCONNECTED, &b);
+    agent_seed("file_xfer", 7, 0, &w);
+    floe_wbuf_free(&b);
+    floe_wbuf_free(&w);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -334,5 +435,6 @@ int main(int argc, char **argv)
     channels_seed();
     draw_kind_seeds();
     video_stream_seeds();
+    agent_seeds();
     return 0;
 }

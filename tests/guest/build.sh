@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # Builds the test guest from Debian packages: the distribution kernel and an
 # initramfs with busybox, the modules it needs and floe's init and workloads
-# (floe-drmcursor is compiled here, statically, with the build machine's cc).
+# (floe-drmcursor and floe-agent are compiled here, statically, with the
+# build machine's cc).
 # Usage: tests/guest/build.sh [OUTDIR]   (default build/guest)
 # Prints the kernel's and the initramfs's paths. Does nothing when the stamp
 # (this script, its inputs and the package versions) matches the last build.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$SRC/../.." && pwd)
+# floe-agent: the guest agent and the protocol files it is built from
+AGENT_SRC="$(ls "$TOP"/guest-agent/*.c "$TOP"/guest-agent/*.h) $TOP/protocol/spice/messages.c \
+$TOP/protocol/spice/wire.c $TOP/protocol/spice/messages.h $TOP/protocol/spice/wire.h $TOP/protocol/spice/enums.h"
 OUT=${1:-build/guest}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # Modules loaded at boot (with what they depend on); the framebuffer console
-# is the kernel's built-in vesafb, so no display driver is needed.
-MODULES="virtio_pci virtio_console"
+# is the kernel's built-in vesafb, so no display driver is needed. uinput:
+# floe-agent's pointer in client mouse mode.
+MODULES="virtio_pci virtio_console uinput"
 # Loaded only when the VM has more display heads than the standard VGA: the
-# DRM driver for QEMU's secondary VGA devices (see init).
+# DRM driver for QEMU's secondary VGA devices (see init); with floe.drm=1 on
+# the kernel's command line it takes the standard VGA too, so floe-agent can
+# set its modes.
 HEAD_MODULES="bochs"
 # Loaded only when the VM has a QXL device: its DRM driver then takes the
 # console over from vesafb and draws it with QXL commands (see init).
@@ -50,7 +58,7 @@ resolve
 
 stamp() {
     { cat "$SRC/build.sh" "$SRC/init" "$SRC/inittab" "$SRC/floe-demo" "$SRC/floe-keyflip" "$SRC/floe-paint" \
-          "$SRC/floe-drmcursor.c" "$SRC/floe-evlog.c"
+          "$SRC/floe-drmcursor.c" "$SRC/floe-evlog.c" $AGENT_SRC
       cc --version | head -n 1
       echo "$KPKG $KVER_PKG busybox-static $BB_VER $MODULES $HEAD_MODULES $QXL_MODULES $INPUT_MODULES $CURSOR_CC"
     } | sha256sum | cut -c1-64
@@ -106,6 +114,9 @@ $CURSOR_CC -o "$R/bin/floe-drmcursor" "$SRC/floe-drmcursor.c" ||
     die "floe-drmcursor does not build (libc6-dev and libdrm-dev give its headers)"
 $CURSOR_CC -o "$R/bin/floe-evlog" "$SRC/floe-evlog.c" ||
     die "floe-evlog does not build (libc6-dev and linux-libc-dev give its headers)"
+$CURSOR_CC -D_GNU_SOURCE -I"$TOP" -o "$R/bin/floe-agent" $(ls "$TOP"/guest-agent/*.c) \
+    "$TOP/protocol/spice/messages.c" "$TOP/protocol/spice/wire.c" ||
+    die "floe-agent does not build (libc6-dev and libdrm-dev give its headers)"
 
 # The packaged kernel has no modules.dep (depmod runs at install), so the
 # dependencies come from each module's own "depends=" field.
