@@ -87,7 +87,8 @@ char **vm_qemu_args(const struct floe_vm *vm, char **own, int *n_own)
     ARG("-device"); ARG("virtio-serial-pci,id=vser");
     ARG("-chardev");
     OWN(vm_escape_commas("socket,id=agent,server=on,wait=off,path=", vm->agent_path, ""));
-    ARG("-device"); ARG("virtserialport,bus=vser.0,chardev=agent,name=com.redhat.spice.0");
+    ARG("-device");
+    ARG("virtserialport,bus=vser.0,chardev=agent,id=" VM_AGENT_PORT_ID ",name=com.redhat.spice.0");
     /* USB redirection ports: each a usb-redir device on a socket chardev */
     if (c->usb_redir) {
         ARG("-device"); ARG("qemu-xhci,id=xhci");

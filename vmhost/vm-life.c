@@ -22,6 +22,7 @@ static void connect_sockets(struct floe_vm *vm)
      * old picture until the guest's own comes back */
     if (!vm->incoming)
         feeds = vm_display_connect(vm);
+    vm_agent_start(vm);
     if (!vm->mon.qmp || feeds < 0)
         floe_err("vm: cannot connect to QEMU's QMP%s", feeds < 0 ? " and VNC sockets" : " socket");
 }
@@ -83,6 +84,7 @@ static void qemu_exited(uv_process_t *p, int64_t status, int sig)
     uv_timer_stop(&vm->op_timer);
     vm_monitor_close(vm);
     vm_display_disconnect(vm);
+    vm_agent_stop(vm);
     vm_spice_unix_withdraw(vm);
     describe_exit(vm, status, sig);
     vm_child_close(c, NULL);

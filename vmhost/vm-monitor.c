@@ -73,6 +73,8 @@ static void qmp_event(struct floe_qmp *q, const char *name, struct json_object *
         guest_status(vm, "paused");
     else if (!strcmp(name, "RESUME"))
         guest_status(vm, "running");
+    else if (!strcmp(name, "VSERPORT_CHANGE"))
+        vm_agent_port_event(vm, data);
 }
 
 static void reconnect_tick(uv_timer_t *t)

@@ -21,6 +21,7 @@
 #define QUIT_GRACE_MS 3000   /* from QMP quit to SIGKILL */
 #define OP_POLL_MS 100       /* query-migrate and query-status while an operation runs */
 #define CDROM_ID "cdrom0"
+#define VM_AGENT_PORT_ID "agentport"   /* the agent's virtserialport, as VSERPORT_CHANGE names it */
 
 /* One display head: its VNC server in QEMU, read into server surface `index`. */
 struct vm_head {
@@ -74,6 +75,18 @@ struct vm_spice {
     ino_t unix_ino;
 };
 
+/* The guest agent's port (vm-agent.c), display = vnc only: connected to
+ * QEMU's chardev while QEMU runs, attached to the server while the guest
+ * has the port open. */
+struct vm_agent_conn;
+struct vm_agent {
+    struct vm_agent_conn *conn;   /* NULL: none */
+    bool guest_open;              /* VSERPORT_CHANGE said open (and it broke nothing since) */
+    bool attached;                /* the server relays it */
+    bool broken;                  /* it broke the protocol: not again until it opens the port */
+    int tries;                    /* connections failed in a row */
+};
+
 struct floe_vm {
     uv_loop_t *loop;
     struct floe_server *srv;
@@ -84,7 +97,7 @@ struct floe_vm {
     struct vm_child *qemu;    /* the VM's QEMU from its spawn to its exit */
     struct vm_child *probe;   /* the probe's QEMU from its spawn to its exit */
     uint64_t probe_started_ms;
-    uv_timer_t sock_timer, probe_timer, stop_timer, op_timer;
+    uv_timer_t sock_timer, probe_timer, stop_timer, op_timer, agent_timer;
     int sock_waited_ms;
     struct vm_monitor mon;
     /* FLOE_VM_ACCEL_AUTO until probed or configured; then what every run uses */
@@ -102,6 +115,7 @@ struct floe_vm {
     bool overlay_is_ours;     /* made in the run folder: it goes with it */
     int open_handles;         /* timers and child processes not closed yet */
     struct vm_spice spice;    /* display = qxl only */
+    struct vm_agent agent;    /* display = vnc only */
 };
 
 /* vm.c: the object, its run folder and its handles */
@@ -115,6 +129,9 @@ struct vm_child *vm_child_spawn(struct floe_vm *vm, uv_process_options_t *po, in
 void vm_child_close(struct vm_child *c, vm_child_closed_fn closed_fn);
 /* SIGKILL to a child that has not exited; NULL is a no-op. */
 void vm_child_kill(struct vm_child *c);
+/* A handle counted in open_handles was closed by libuv: the VM goes if it
+ * was the last one of a VM being freed. */
+void vm_handle_closed(struct floe_vm *vm);
 
 /* vm-cmdline.c: QEMU's command line */
 #define VM_MAX_OWNED (16 + 2 * FLOE_VM_MAX_USB_REDIR + 3 * FLOE_VM_MAX_MONITORS)
@@ -194,6 +211,16 @@ int vm_display_connect(struct floe_vm *vm);
 void vm_display_disconnect(struct floe_vm *vm);
 /* QEMU died: clients are let go with why; the last picture stays. */
 void vm_display_lost(struct floe_vm *vm, const char *why);
+
+/* vm-agent.c: the guest agent's port (display = vnc) */
+/* QEMU's sockets are there: connects to the agent's chardev. */
+void vm_agent_start(struct floe_vm *vm);
+/* Connects unless connected or QEMU does not run (the retry timer's too). */
+void vm_agent_connect(struct floe_vm *vm);
+/* QMP's VSERPORT_CHANGE: the guest opened or closed a port. */
+void vm_agent_port_event(struct floe_vm *vm, struct json_object *data);
+/* QEMU ended or the VM is freed: detached and closed, no retry. */
+void vm_agent_stop(struct floe_vm *vm);
 
 /* vm-ops.c: the op= record and the operations that end with one QMP answer */
 void vm_op_set(struct floe_vm *vm, const char *name, const char *outcome);

@@ -45,12 +45,15 @@ static void release_if_done(struct floe_vm *vm)
     free(vm);
 }
 
-static void timer_closed(uv_handle_t *h)
+void vm_handle_closed(struct floe_vm *vm)
 {
-    struct floe_vm *vm = h->data;
-
     vm->open_handles--;
     release_if_done(vm);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    vm_handle_closed(h->data);
 }
 
 /* ---- child processes ---- */
@@ -108,7 +111,7 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
 {
     struct floe_vm *vm = calloc(1, sizeof(*vm));
     const char *tmp = getenv("TMPDIR");
-    uv_timer_t *timers[4];
+    uv_timer_t *timers[5];
 
     if (cfg->monitors < 1 || cfg->monitors > FLOE_VM_MAX_MONITORS) {
         snprintf(err, errlen, "monitors must be 1..%d, not %d", FLOE_VM_MAX_MONITORS,
@@ -159,9 +162,10 @@ struct floe_vm *floe_vm_new(uv_loop_t *loop, struct floe_server *srv,
     timers[1] = &vm->probe_timer;
     timers[2] = &vm->stop_timer;
     timers[3] = &vm->op_timer;
+    timers[4] = &vm->agent_timer;
     vm->state = VM_STOPPED;
     vm->accel = FLOE_VM_ACCEL_AUTO;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         uv_timer_init(loop, timers[i]);
         timers[i]->data = vm;
         vm->open_handles++;
@@ -177,10 +181,12 @@ void floe_vm_free(struct floe_vm *vm)
     vm_state_free(&vm->state);
     vm_monitor_close(vm);
     vm_display_disconnect(vm);
+    vm_agent_stop(vm);
     uv_close((uv_handle_t *)&vm->sock_timer, timer_closed);
     uv_close((uv_handle_t *)&vm->probe_timer, timer_closed);
     uv_close((uv_handle_t *)&vm->stop_timer, timer_closed);
     uv_close((uv_handle_t *)&vm->op_timer, timer_closed);
+    uv_close((uv_handle_t *)&vm->agent_timer, timer_closed);
     /* the children's exit callbacks close them; the last handle frees vm */
     vm_child_kill(vm->probe);
     vm_child_kill(vm->qemu);
