@@ -218,8 +218,7 @@ int floe_client_clipboard_offer(struct floe_client *c, int selection, int type, 
     a->offer[selection] = (struct fcli_clip){ type, copy, len };
     a->offer_told[selection] = 0;
     tell_offer_locked(c, selection);
-    if (c->chans[FLOE_CHAN_MAIN])
-        c->chans[FLOE_CHAN_MAIN]->owner->wake_fn(c);
+    fcli_agent_wake(c);
     pthread_mutex_unlock(&c->send_lock);
     return 0;
 }

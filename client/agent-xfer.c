@@ -228,8 +228,7 @@ int floe_client_file_send(struct floe_client *c, const char *path)
     fd = -1;
     rc = (int)x->st.id;
     floe_info("main: sending %s (%llu bytes) to the guest", base, (unsigned long long)sb.st_size);
-    if (c->chans[FLOE_CHAN_MAIN])
-        c->chans[FLOE_CHAN_MAIN]->owner->wake_fn(c);
+    fcli_agent_wake(c);
 out:
     pthread_mutex_unlock(&c->send_lock);
     if (fd >= 0)

@@ -1,10 +1,8 @@
-/* The client's end of the guest's agent, through MAIN: what goes to it is
- * a stream of whole VDAgent messages cut into AGENT_DATA pieces of at most
- * VD_AGENT_MAX_DATA_SIZE bytes, paced by the tokens the server gives (INIT,
- * AGENT_TOKEN); what comes from it (AGENT_DATA, any cut) is put together
- * here and handed to the clipboard (agent-clip.c) and file transfers
- * (agent-xfer.c). The monitors the client asks the guest for go the same
- * way, also with no agent: the server or the display device takes them. */
+/* The client's end of the guest's agent, through MAIN: the agent coming
+ * and going (AGENT_START, the capabilities both ways), and what comes from
+ * it (AGENT_DATA, any cut) put together and handed to the clipboard
+ * (agent-clip.c) and file transfers (agent-xfer.c). What goes to it leaves
+ * through agent-out.c. */
 #include "client/internal.h"
 
 #include <errno.h>
@@ -16,197 +14,11 @@
 
 /* the largest message taken from the agent: a clipboard at the limit */
 #define MAX_IN (FLOE_CLIENT_MAX_CLIPBOARD + 64)
-/* file data is read while less than this waits to be written */
-#define MAX_UNWRITTEN (256u << 10)
-/* what may wait to go: the two selections' data and some */
-#define MAX_QUEUED (2 * (size_t)FLOE_CLIENT_MAX_CLIPBOARD + (1u << 20))
-
-/* the capabilities the client announces */
-static const uint32_t MY_CAPS = 1u << VD_AGENT_CAP_MONITORS_CONFIG | 1u << VD_AGENT_CAP_REPLY |
-                                1u << VD_AGENT_CAP_CLIPBOARD_BY_DEMAND |
-                                1u << VD_AGENT_CAP_CLIPBOARD_SELECTION |
-                                1u << VD_AGENT_CAP_MONITORS_CONFIG_POSITION |
-                                1u << VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS;
-
-struct fcli_agent_msg {
-    struct fcli_agent_msg *next;
-    size_t len, off;
-    uint8_t data[];
-};
-
-int fcli_agent_both_have(const struct fcli_agent *a, unsigned cap)
-{
-    return a->caps_known && cap < 32 && (a->caps & MY_CAPS & (1u << cap));
-}
-
-int fcli_agent_queue_locked(struct floe_client *c, uint32_t type, const void *a, size_t alen,
-                            const void *b, size_t blen)
-{
-    struct fcli_agent *ag = &c->agent;
-    size_t body = alen + blen;
-    struct fcli_agent_msg *m;
-    struct floe_wbuf w;
-
-    if (body > UINT32_MAX - SPICE_SIZE_vd_agent_header ||
-        ag->queued + body > MAX_QUEUED)
-        return -ENOMEM;
-    m = malloc(sizeof(*m) + SPICE_SIZE_vd_agent_header + body);
-    if (!m)
-        return -ENOMEM;
-    floe_wbuf_init(&w, SPICE_SIZE_vd_agent_header);
-    spice_vd_agent_header_put(&w, &(struct spice_vd_agent_header){ VD_AGENT_PROTOCOL, type, 0,
-                                                                    (uint32_t)body });
-    memcpy(m->data, w.data, SPICE_SIZE_vd_agent_header);
-    floe_wbuf_free(&w);
-    if (alen)
-        memcpy(m->data + SPICE_SIZE_vd_agent_header, a, alen);
-    if (blen)
-        memcpy(m->data + SPICE_SIZE_vd_agent_header + alen, b, blen);
-    m->len = SPICE_SIZE_vd_agent_header + body;
-    m->off = 0;
-    m->next = NULL;
-    if (ag->tail)
-        ag->tail->next = m;
-    else
-        ag->head = m;
-    ag->tail = m;
-    ag->queued += m->len;
-    return 0;
-}
-
-/* The monitors asked for, as a MONITORS_CONFIG queued. */
-static void queue_monitors_locked(struct floe_client *c)
-{
-    struct fcli_agent *a = &c->agent;
-    struct spice_vd_agent_monitors_config mc = { (uint32_t)a->mon_count,
-                                                 VD_AGENT_CONFIG_MONITORS_FLAG_USE_POS };
-    struct floe_wbuf w;
-
-    a->mon_pending = 0;
-    floe_wbuf_init(&w, 0);
-    spice_vd_agent_monitors_config_put(&w, &mc);
-    for (int i = 0; i < a->mon_count; i++) {
-        struct spice_vd_agent_mon_config m = {
-            (uint32_t)a->mons[i].height, (uint32_t)a->mons[i].width, 32, a->mons[i].x,
-            a->mons[i].y,
-        };
-        spice_vd_agent_mon_config_put(&w, &m);
-    }
-    if (w.failed || fcli_agent_queue_locked(c, VD_AGENT_MONITORS_CONFIG, w.data, w.len, NULL, 0))
-        floe_err("main: out of memory for the monitors asked for");
-    else
-        floe_info("main: asking the guest for %d monitor%s, the first %dx%d", a->mon_count,
-                  a->mon_count == 1 ? "" : "s", a->mons[0].width, a->mons[0].height);
-    floe_wbuf_free(&w);
-}
-
-void fcli_agent_pump_locked(struct floe_client *c)
-{
-    struct fcli_agent *a = &c->agent;
-    struct fcli_chan *ch = c->chans[FLOE_CHAN_MAIN];
-
-    if (!ch || !a->inited)
-        return;
-    while (a->tokens > 0) {
-        struct fcli_agent_msg *m = a->head;
-        size_t n;
-
-        if (!m) {
-            /* between messages: the monitors asked for, then file data
-             * while little waits to be written */
-            if (a->mon_pending)
-                queue_monitors_locked(c);
-            else if (!a->connected || ch->out.len - ch->out_sent > MAX_UNWRITTEN ||
-                     !fcli_xfer_next_locked(c))
-                return;
-            continue;
-        }
-        n = m->len - m->off < VD_AGENT_MAX_DATA_SIZE ? m->len - m->off : VD_AGENT_MAX_DATA_SIZE;
-        if (fcli_chan_send_locked(ch, SPICE_MSGC_MAIN_AGENT_DATA, m->data + m->off, n) < 0)
-            return;
-        a->tokens--;
-        m->off += n;
-        if (m->off == m->len) {
-            a->head = m->next;
-            if (!a->head)
-                a->tail = NULL;
-            a->queued -= m->len;
-            free(m);
-        }
-    }
-}
-
-void fcli_agent_pump(struct floe_client *c)
-{
-    pthread_mutex_lock(&c->send_lock);
-    fcli_agent_pump_locked(c);
-    pthread_mutex_unlock(&c->send_lock);
-}
-
-/* Drops what waits to go but the piece of a message already begun. */
-static void drop_queue_locked(struct fcli_agent *a)
-{
-    struct fcli_agent_msg *m = a->head, *keep = NULL;
-
-    if (m && m->off > 0) {   /* the server has its start: it goes whole */
-        keep = m;
-        m = m->next;
-        keep->next = NULL;
-    }
-    while (m) {
-        struct fcli_agent_msg *next = m->next;
-
-        a->queued -= m->len;
-        free(m);
-        m = next;
-    }
-    a->head = a->tail = keep;
-}
-
-static void wake_main(struct floe_client *c)
-{
-    if (c->chans[FLOE_CHAN_MAIN])
-        c->chans[FLOE_CHAN_MAIN]->owner->wake_fn(c);
-}
-
-int floe_client_ask_monitors(struct floe_client *c, int count,
-                             const struct floe_client_monitor *mons)
-{
-    if (count < 1 || count > FLOE_CLIENT_MAX_ASKED)
-        return -EINVAL;
-    for (int i = 0; i < count; i++)
-        if (mons[i].width < 0 || mons[i].height < 0 || mons[i].width > 16384 ||
-            mons[i].height > 16384)
-            return -EINVAL;
-    pthread_mutex_lock(&c->send_lock);
-    memcpy(c->agent.mons, mons, (size_t)count * sizeof(*mons));
-    c->agent.mon_count = count;
-    c->agent.mon_pending = 1;
-    /* the network loop writes what was queued */
-    wake_main(c);
-    pthread_mutex_unlock(&c->send_lock);
-    return 0;
-}
-
-void fcli_agent_tokens(struct floe_client *c, uint32_t tokens, int inited)
-{
-    pthread_mutex_lock(&c->send_lock);
-    if (inited) {
-        c->agent.inited = 1;
-        c->agent.tokens = tokens;
-    } else {
-        c->agent.tokens = tokens > UINT32_MAX - c->agent.tokens ? UINT32_MAX
-                                                                : c->agent.tokens + tokens;
-    }
-    fcli_agent_pump_locked(c);
-    pthread_mutex_unlock(&c->send_lock);
-}
-
 static void announce_locked(struct floe_client *c, uint32_t request)
 {
     uint8_t b[SPICE_SIZE_vd_agent_announce_capabilities + 4];
     struct floe_wbuf w;
-    uint32_t caps = MY_CAPS;
+    uint32_t caps = FCLI_AGENT_CAPS;
 
     floe_wbuf_init(&w, sizeof(b));
     spice_vd_agent_announce_capabilities_put(&w, &(struct spice_vd_agent_announce_capabilities){
@@ -237,10 +49,11 @@ void fcli_agent_connected(struct floe_client *c, int connected)
             fcli_chan_send_locked(c->chans[FLOE_CHAN_MAIN], SPICE_MSGC_MAIN_AGENT_START, w.data,
                                   w.len);
         floe_wbuf_free(&w);
+        a->refill = fcli_xfer_next_locked;
         announce_locked(c, 1);
         floe_info("main: the guest's agent is connected");
     } else if (!connected && was) {
-        drop_queue_locked(a);
+        fcli_agent_drop_queue_locked(a, 0);
         a->caps_known = 0;
         a->caps = 0;
         fcli_clip_reset_locked(a);
@@ -383,15 +196,8 @@ int floe_client_agent_ready(struct floe_client *c)
 void fcli_agent_fini(struct floe_client *c)
 {
     struct fcli_agent *a = &c->agent;
-    struct fcli_agent_msg *m = a->head;
 
-    while (m) {
-        struct fcli_agent_msg *next = m->next;
-
-        free(m);
-        m = next;
-    }
-    a->head = a->tail = NULL;
+    fcli_agent_drop_queue_locked(a, 1);
     free(a->body);
     a->body = NULL;
     fcli_clip_reset_locked(a);

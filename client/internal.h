@@ -313,6 +313,8 @@ struct fcli_agent {
     uint64_t got_serial[2];
     struct fcli_xfer xfers[FCLI_XFERS];
     uint32_t next_xfer_id;
+    /* queues the next message of file data: 1, or 0 when there is none */
+    int (*refill)(struct floe_client *c);
     /* input (network thread): the message being put together */
     uint8_t hdr[SPICE_SIZE_vd_agent_header];
     uint32_t hdr_got, body_got;
@@ -379,15 +381,23 @@ void fcli_agent_connected(struct floe_client *c, int connected);
  * (1 << FLOE_CLIENT_EVENT_*); a bad message is logged and dropped. */
 int fcli_agent_data(struct floe_client *c, const uint8_t *body, size_t len);
 void fcli_agent_fini(struct floe_client *c);
-/* The network loop: sends what tokens allow (and reads more of a file
- * being sent while little waits to be written). */
+/* the capabilities the client announces to the agent */
+#define FCLI_AGENT_CAPS                                                                      \
+    (1u << VD_AGENT_CAP_MONITORS_CONFIG | 1u << VD_AGENT_CAP_REPLY |                         \
+     1u << VD_AGENT_CAP_CLIPBOARD_BY_DEMAND | 1u << VD_AGENT_CAP_CLIPBOARD_SELECTION |        \
+     1u << VD_AGENT_CAP_MONITORS_CONFIG_POSITION | 1u << VD_AGENT_CAP_FILE_XFER_DETAILED_ERRORS)
+/* agent-out.c. The network loop: sends what tokens allow (and has more of
+ * a file being sent read while little waits to be written). */
 void fcli_agent_pump(struct floe_client *c);
-/* agent.c for agent-clip.c and agent-xfer.c, send_lock held: queues one
- * message (header and the two parts of its body) to go when tokens allow
- * (the network loop sends it), 0 or -ENOMEM. */
+/* send_lock held: queues one message (header and the two parts of its
+ * body) to go when tokens allow (the network loop sends it), 0 or
+ * -ENOMEM; sends what tokens allow now; drops what waits (but, unless all,
+ * the rest of a message begun); wakes the network loop. */
 int fcli_agent_queue_locked(struct floe_client *c, uint32_t type, const void *a, size_t alen,
                             const void *b, size_t blen);
 void fcli_agent_pump_locked(struct floe_client *c);
+void fcli_agent_drop_queue_locked(struct fcli_agent *a, int all);
+void fcli_agent_wake(struct floe_client *c);
 /* 1 when both sides have capability cap (the client's own are fixed). */
 int fcli_agent_both_have(const struct fcli_agent *a, unsigned cap);
 /* agent-clip.c, send_lock held: the agent's clipboard messages (events as

@@ -238,17 +238,23 @@ void floe_demo_agent_tick(struct floe_demo *d)
 {
     struct floe_demo_agent *a = d->agent;
 
-    if (a && a->want_w) {
-        int w = a->want_w, h = a->want_h;
-
-        a->want_w = a->want_h = 0;
-        floe_demo_resize(d, w, h);
-    }
     if (!a || a->out.len == 0)
         return;
     if (floe_server_agent_from_guest(d->srv, a->out.data, a->out.len) < 0)
         floe_warn("demo agent: the server refused its bytes");
     a->out.len = 0;
+}
+
+int floe_demo_agent_size_asked(struct floe_demo *d, int *w, int *h)
+{
+    struct floe_demo_agent *a = d->agent;
+
+    if (!a || !a->want_w)
+        return 0;
+    *w = a->want_w;
+    *h = a->want_h;
+    a->want_w = a->want_h = 0;
+    return 1;
 }
 
 void floe_demo_agent_free(struct floe_demo *d)

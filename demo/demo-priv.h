@@ -245,6 +245,8 @@ struct floe_demo_agent;
 int floe_demo_agent_init(struct floe_demo *d);
 /* sends what the agent has to say (never from inside the server's calls) */
 void floe_demo_agent_tick(struct floe_demo *d);
+/* 1 with the size a client asked for since the last call, else 0 */
+int floe_demo_agent_size_asked(struct floe_demo *d, int *w, int *h);
 void floe_demo_agent_free(struct floe_demo *d);
 
 /* monitors.c: monitors 1 and up, each on its own surface. */

@@ -150,8 +150,12 @@ static void tick(struct floe_demo *d)
 
 static void on_timer(uv_timer_t *t)
 {
+    int w, h;
+
     if (!t->data)
         return;
+    if (floe_demo_agent_size_asked(t->data, &w, &h))
+        floe_demo_resize(t->data, w, h);
     floe_demo_agent_tick(t->data);
     tick(t->data);
 }

@@ -101,7 +101,8 @@ struct fsrv_agent {
 int fsrv_agent_data(struct fsrv_chan *c, const uint8_t *data, uint32_t len);
 int fsrv_agent_start(struct fsrv_chan *c, const uint8_t *body, uint32_t len);
 int fsrv_agent_token(struct fsrv_chan *c, const uint8_t *body, uint32_t len);
-/* guest bytes for the session's client (a message's, `end` at its end) */
+/* agent-out.c: guest bytes for the session's client (a message's, `end` at
+ * its end) */
 void fsrv_agent_emit(struct fsrv_session *ss, const uint8_t *p, uint32_t n, int end);
 /* sends the pieces the client has tokens for */
 void fsrv_agent_client_flush(struct fsrv_session *ss);
