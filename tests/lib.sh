@@ -203,6 +203,20 @@ build_guest() {
     GUEST_APPEND="console=tty0 console=ttyS0 vga=0x318 quiet"
 }
 
+# The guest's shell on its serial port, a socket $SER whose log is
+# $T/serial.log (QEMU: -chardev socket,...,path=$SER,server=on,wait=off,
+# logfile=$T/serial.log -serial chardev:ID). guest_run COMMAND types a line
+# into it; guest_line MARK COMMAND runs COMMAND there and prints its output
+# (one line, the guest prints it after MARK), or fails after 30 s.
+guest_run() {
+    printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SER" >/dev/null
+}
+guest_line() {
+    guest_run "echo \"$1 \$($2)\""
+    wait_for 30 grep -a -q "^$1 " "$T/serial.log" || return 1
+    grep -a "^$1 " "$T/serial.log" | tail -n 1 | tr -d '\r' | cut -d' ' -f2-
+}
+
 # stop_server: asks it to quit and checks it exits cleanly (sanitizers included)
 stop_server() {
     ctl quit >/dev/null || true

@@ -90,7 +90,7 @@ done
     fail "xclip -o read '$got', not '$text'"
 # the window resized: the demo's desktop takes its size
 size_seen() { # WxH: a fresh headless viewer's summary says it
-    "$VIEWER" --headless --duration 1 "spice://127.0.0.1:$PORT" 2>/dev/null | grep -q "size=$1 "
+    "$VIEWER" --headless --duration 1 "spice://127.0.0.1:$PORT" 2>/dev/null | grep -qE "size=$1( |\$)"
 }
 if command -v xdotool >/dev/null; then
     xdotool search --sync --name 'floe-viewer' windowsize 640 480 >/dev/null 2>&1 || true

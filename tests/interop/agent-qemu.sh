@@ -46,16 +46,6 @@ banner=$(grep -a -m 1 "floe-guest ready" "$T/serial.log" | tr -d '\r')
     pass "the guest has the agent's port and its VGA on bochs: $banner" ||
     fail "unexpected guest: $banner"
 
-guest_run() { # COMMAND: typed into the shell on the guest's serial port
-    printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SER" >/dev/null
-}
-# guest_line MARK COMMAND: runs COMMAND in the guest, its output (one line)
-# prefixed with MARK; prints that line without MARK
-guest_line() {
-    guest_run "echo \"$1 \$($2)\""
-    wait_for 30 grep -a -q "^$1 " "$T/serial.log" || return 1
-    grep -a "^$1 " "$T/serial.log" | tail -n 1 | tr -d '\r' | cut -d' ' -f2-
-}
 sleep 2 # the shell's prompt
 agent_log() { guest_line "floe-log-$1" "cat /tmp/floe-agent.log | tr '\\n' '|'"; }
 
