@@ -35,7 +35,7 @@ fuzz/smoke 122
 e2e/qxl-diff.sh 116
 e2e/vm-qxl.sh 89
 interop/qemu-floe-lib.sh 85
-interop/agent-qemu.sh 60
+interop/agent-qemu.sh 110
 e2e/codec-roundtrip.sh 73
 e2e/vm-lifecycle.sh 69
 interop/remote-viewer-codecs.sh 61
@@ -72,6 +72,7 @@ e2e/unix-socket.sh 11
 unit/test_quic 10
 interop/remote-viewer.sh 8
 interop/remote-viewer-agent.sh 6
+e2e/vm-agent.sh 5
 unit/test_agent_relay 5
 interop/remote-viewer-monitors.sh 8
 e2e/control.sh 8

@@ -11,7 +11,8 @@
  * for CAN_SEND_DATA, then as DATA messages that put it back together byte
  * for byte, and SUCCESS ends it; a refusal says why; messages of another
  * protocol or too large are skipped and the next is read; the agent going
- * fails the transfers and drops the guest's clipboard. */
+ * fails the transfers and drops the guest's clipboard; switched off, no
+ * clipboard and no file goes either way. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -446,6 +447,43 @@ static void test_bad_messages_skipped(void **st)
     teardown_client();
 }
 
+/* With no_clipboard and no_file_transfer the client offers and takes no
+ * clipboard and sends no file. */
+static void test_switched_off(void **st)
+{
+    uint8_t grab[8];
+    const uint8_t *b;
+    void *got;
+    size_t len;
+    int type;
+
+    (void)st;
+    memset(&T, 0, sizeof(T));
+    T.c = floe_client_new(&(struct floe_client_options){ .host = "127.0.0.1", .port = 1,
+                                                          .no_clipboard = 1,
+                                                          .no_file_transfer = 1 });
+    assert_non_null(T.c);
+    T.ch = (struct fcli_chan){ .client = T.c, .owner = &owner, .ops = &fcli_main_ops,
+                               .type = SPICE_CHANNEL_MAIN, .fd = -1, .mini = 1 };
+    floe_wbuf_init(&T.ch.out, 0);
+    T.c->chans[FLOE_CHAN_MAIN] = &T.ch;
+    fcli_agent_tokens(T.c, 100, 1);
+    agent_comes(CLIP_CAPS);
+    want_msg(VD_AGENT_MAX_CLIPBOARD, &b);
+    assert_int_equal(floe_client_clipboard_offer(T.c, 0, FLOE_CLIENT_CLIP_TEXT, "x", 1), -EPERM);
+    assert_int_equal(floe_client_file_send(T.c, "/etc/hostname"), -EPERM);
+    memset(grab, 0, sizeof(grab));
+    put32(grab + 4, VD_AGENT_CLIPBOARD_UTF8_TEXT);
+    from_agent(VD_AGENT_CLIPBOARD_GRAB, grab, 8, 8);
+    {
+        uint32_t n;
+
+        assert_int_equal(next_msg(&b, &n), -1);   /* nothing asked for */
+    }
+    assert_int_equal(floe_client_clipboard_get(T.c, 0, &type, &got, &len, NULL), -ENOENT);
+    teardown_client();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_clipboard_without_selection),
         cmocka_unit_test(test_file_transfer),
         cmocka_unit_test(test_bad_messages_skipped),
+        cmocka_unit_test(test_switched_off),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
