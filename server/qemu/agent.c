@@ -138,11 +138,6 @@ static void write_out(struct fqxl_agent *ag)
         floe_err("agent: out of memory waking the relay");
 }
 
-static void run_flush(void *arg, int run)
-{
-    if (run)
-        write_out(arg);
-}
 
 static void do_from_guest(struct floe_server *srv, void *opaque);
 
@@ -201,7 +196,10 @@ static void agent_wakeup(struct fqxl_agent *ag)
     ag->in_wakeup = 0;
 }
 
-static void run_resume(void *arg, int run)
+/* Queued by write_fn (bytes to write) and by the server once it caught up
+ * with the guest (reading resumes): both a wakeup, so that one QEMU makes
+ * from inside its read or write is never nested. */
+static void run_wakeup(void *arg, int run)
 {
     if (run)
         agent_wakeup(arg);
@@ -248,7 +246,7 @@ static int port_write(void *opaque, const uint8_t *bytes, size_t len)
         ag->flush_queued = 1;
     }
     pthread_mutex_unlock(&ag->lock);
-    if (queue && fqxl_main_call(ag->s->main_loop, run_flush, ag) < 0) {
+    if (queue && fqxl_main_call(ag->s->main_loop, run_wakeup, ag) < 0) {
         /* written at QEMU's next wakeup */
         pthread_mutex_lock(&ag->lock);
         ag->flush_queued = 0;
@@ -286,7 +284,7 @@ static void do_from_guest(struct floe_server *srv, void *opaque)
     pthread_mutex_unlock(&ag->lock);
     free(b);
     if (resume)
-        queue_main(ag, run_resume, "the guest's agent is not read");
+        queue_main(ag, run_wakeup, "the guest's agent is not read");
 }
 
 static void do_detach(struct floe_server *srv, void *opaque)
