@@ -50,9 +50,12 @@ static int handle_init(struct fcli_chan *ch, const uint8_t *body, size_t len)
                m.agent_connected);
     fcli_chan_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
     request_mouse_mode(ch, m.supported_mouse_modes, m.current_mouse_mode);
-    fcli_agent_tokens(c, m.agent_tokens, 1);
+    /* AGENT_START before any AGENT_DATA (a monitors config asked for
+     * early included): the reference server drops an attached agent's
+     * data that comes before it */
     if (m.agent_connected)
         fcli_agent_connected(c, 1);
+    fcli_agent_tokens(c, m.agent_tokens, 1);
     ch->owner->emit_fn(c, FLOE_CLIENT_EVENT_MOUSE_MODE);
     return 0;
 }
@@ -202,8 +205,8 @@ static int main_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body
         spice_agent_token_get(&r, &t);
         if (r.bad)
             return -EBADMSG;
-        fcli_agent_tokens(ch->client, t.num_tokens, 1);
         fcli_agent_connected(ch->client, 1);
+        fcli_agent_tokens(ch->client, t.num_tokens, 1);
         return 0;
     }
     case SPICE_MSG_MAIN_AGENT_DISCONNECTED:

@@ -77,6 +77,11 @@ int floe_server_agent_attached(const struct floe_server *s)
     return s->agent.attached;
 }
 
+void floe_server_agent_monitors_local(struct floe_server *s, int local)
+{
+    s->agent.monitors_local = !!local;
+}
+
 void floe_server_agent_wake(struct floe_server *s)
 {
     s->agent.blocked = 0;

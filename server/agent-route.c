@@ -67,7 +67,7 @@ enum fsrv_agent_route fsrv_agent_route_client(struct fsrv_session *ss,
 {
     struct floe_server *s = ss->main->srv;
 
-    if (!s->agent.attached)
+    if (!s->agent.attached || (s->agent.monitors_local && h->type == VD_AGENT_MONITORS_CONFIG))
         return h->type == VD_AGENT_MONITORS_CONFIG && h->size <= FSRV_MONITORS_MAX_BODY
                    ? ROUTE_LOCAL : ROUTE_DROP;
     if (is_small_kind(h->type)) {

@@ -77,6 +77,7 @@ struct fsrv_agent_sess {
 /* The relay, one per server. */
 struct fsrv_agent {
     int attached;
+    int monitors_local;        /* monitor configs go to the host, not the agent */
     struct floe_agent_port port;
     /* from the guest: the chunk being read, and port 1's message */
     uint8_t chead[SPICE_SIZE_vdi_chunk_header];

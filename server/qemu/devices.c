@@ -1,8 +1,9 @@
-/* QEMU's sound cards and char devices (the agent's port, USB redirection,
- * named ports): registered and accepted so that QEMU runs with them. Their
- * channels come with the audio, agent and USB work; until then playback is
- * taken and dropped, recording yields silence and char devices are left
- * to fill (the guest side waits, as with no client). */
+/* QEMU's sound cards and char devices. The guest agent's port (vdagent)
+ * goes to floe's agent relay (agent.c); the rest are registered and
+ * accepted so that QEMU runs with them, their channels coming with the
+ * audio and USB work: until then playback is taken and dropped, recording
+ * yields silence and the other char devices (usbredir, smartcard, named
+ * ports) are left to fill (the guest side waits, as with no client). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ struct SpiceRecordState {
 
 struct SpiceCharDeviceState {
     SpiceServer *server;
+    struct fqxl_agent *agent;   /* vdagent's, once the server runs */
 };
 
 static const char *subtypes[] = { "vdagent", "smartcard", "usbredir", "port", NULL };
@@ -75,7 +77,17 @@ int fqxl_device_add(SpiceServer *s, SpiceBaseInstance *sin)
         if (!c->st)
             return -1;
         c->st->server = s;
-        floe_info("char device %s%s%s registered (no channel serves it yet)", c->subtype,
+        if (!strcmp(c->subtype, "vdagent") && s->thread) {
+            c->st->agent = fqxl_agent_new(s, c);
+            if (!c->st->agent) {
+                free(c->st);
+                c->st = NULL;
+                return -1;
+            }
+            return 0;
+        }
+        floe_info("char device %s%s%s accepted but not served: floe's SPICE server has no "
+                  "channel for it yet (the guest side waits)", c->subtype,
                   c->portname ? " " : "", c->portname ? c->portname : "");
         return 0;
     }
@@ -96,6 +108,8 @@ int fqxl_device_remove(SpiceBaseInstance *sin)
         r->st = NULL;
     } else if (!strcmp(sif->type, SPICE_INTERFACE_CHAR_DEVICE)) {
         SpiceCharDeviceInstance *c = (SpiceCharDeviceInstance *)sin;
+        if (c->st && c->st->agent)
+            fqxl_agent_free(c->st->agent);
         free(c->st);
         c->st = NULL;
     }
@@ -189,6 +203,8 @@ FQXL_EXPORT void spice_server_set_record_rate(SpiceRecordInstance *sin, uint32_t
 
 FQXL_EXPORT void spice_server_char_device_wakeup(SpiceCharDeviceInstance *sin)
 {
+    if (sin && sin->st && sin->st->agent)
+        fqxl_agent_wakeup(sin->st->agent);
 }
 
 FQXL_EXPORT void spice_server_port_event(SpiceCharDeviceInstance *sin, uint8_t event)

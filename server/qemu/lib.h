@@ -54,6 +54,7 @@ struct RedsState {
     struct fqxl_input *input;
     struct fqxl_events *events;
     QXLInstance *qxl[FLOE_SERVER_MAX_MONITORS]; /* by monitor; QEMU's main loop's own */
+    int agent_monitors_local;       /* told the relay: monitor configs to the QXL devices */
     int display_w, display_h;       /* monitor 0's primary (atomic): the tablet's size */
     SpiceMigrateInstance *migrate;
 };
@@ -113,6 +114,17 @@ struct fqxl_events *fqxl_events_new(SpiceServer *s);
 void fqxl_events_attach(struct floe_server *srv, void *events);
 /* Clients (initialized MAIN channels) connected now; any thread. */
 int fqxl_events_clients(const struct fqxl_events *ev);
+
+/* agent.c: the guest agent's char device (spicevmc "vdagent") joined to
+ * floe's agent relay. New, free (QEMU removed it) and wakeup on QEMU's
+ * main loop, after spice_server_init. */
+struct fqxl_agent;
+struct fqxl_agent *fqxl_agent_new(SpiceServer *s, SpiceCharDeviceInstance *sin);
+void fqxl_agent_free(struct fqxl_agent *ag);
+void fqxl_agent_wakeup(struct fqxl_agent *ag);
+/* Asks the QXL devices whether their guests take monitor configs and
+ * tells the relay (QEMU's main loop). */
+void fqxl_agent_monitors_update(SpiceServer *s);
 
 /* devices.c: sound cards and char devices. */
 int fqxl_device_add(SpiceServer *s, SpiceBaseInstance *sin);

@@ -30,6 +30,12 @@
  *   --surface FILE.ppm  write the primary surface's memory after the last
  *                       update_area
  *   --film FILE         film only: the film (bench/film.c writes them)
+ *   --agent TEXT        register a vdagent char device with a small guest
+ *                       agent behind it that prints the clipboard text a
+ *                       client gives it and grabs and serves TEXT
+ *                       (tests/e2e/qxl_host/agent.c)
+ *   --no-client-monitors  the device's guest takes no monitor configs
+ *                       (client_monitors_config answers 0)
  *
  *   qxl_host --list-ops
  * prints the ops scenario's tile table, a line "NAME X Y W H" per op.
@@ -48,6 +54,7 @@
 
 #include <spice.h>
 
+#include "tests/e2e/qxl_host/agent.h"
 #include "tests/e2e/qxl_host/guest.h"
 #include "tests/host/spice-api.h"
 #include "tests/host/spice-core.h"
@@ -1004,8 +1011,14 @@ static void set_client_capabilities(QXLInstance *qin, uint8_t client_present,
     host_say("client_capabilities present=%u", client_present);
 }
 
+/* --no-client-monitors: a guest whose driver takes no monitor configs
+ * (QEMU's qxl answers 0 then, and the server gives them to the agent) */
+static int no_client_monitors;
+
 static int client_monitors_config(QXLInstance *qin, VDAgentMonitorsConfig *mc)
 {
+    if (no_client_monitors)
+        return 0;
     if (mc)
         host_say("client_monitors_config monitors=%u", mc->num_of_monitors);
     return 1;
@@ -1139,6 +1152,8 @@ static void surface_dump(const char *path)
 /* The main loop's steps: feed when allowed and due, ask for the whole
  * primary once everything was taken and the scenario's clock ran out,
  * report when it came back. */
+static int agent_on;
+
 static void run(int wait_client, const char *surface_ppm)
 {
     int64_t feed_from = wait_client ? -1 : host_now_ms(), next_feed = 0;
@@ -1147,7 +1162,9 @@ static void run(int wait_client, const char *surface_ppm)
     while (!quitting) {
         int display_up, drained, async_done;
 
-        host_core_turn(asked && reported ? 1000 : 5);
+        host_core_turn(asked && reported && !agent_on ? 1000 : 5);
+        if (agent_on)
+            agent_turn();
         pthread_mutex_lock(&H.lock);
         display_up = H.display_up;
         drained = H.fed == H.nseq && H.disp.taken == H.disp.n && H.disp.want_wakeup;
@@ -1182,7 +1199,7 @@ static void run(int wait_client, const char *surface_ppm)
 
 int main(int argc, char **argv)
 {
-    const char *expect = NULL, *surface_ppm = NULL;
+    const char *expect = NULL, *surface_ppm = NULL, *agent_text = NULL;
     int wait_client = 0, negative_stride = 0;
     struct sigaction sa = { .sa_handler = on_signal };
 
@@ -1192,7 +1209,8 @@ int main(int argc, char **argv)
     }
     if (argc < 4)
         die("usage: qxl_host LIBRARY PORT SCENARIO [--wait-client] [--negative-stride] "
-            "[--bad LIST] [--ops LIST] [--expect FILE.ppm] [--surface FILE.ppm] [--film FILE]; "
+            "[--bad LIST] [--ops LIST] [--expect FILE.ppm] [--surface FILE.ppm] [--film FILE] "
+            "[--agent TEXT] [--no-client-monitors]; "
             "qxl_host --list-ops");
     H.bad_mask = (1u << BAD_KINDS) - 1;
     H.mem_size = GUEST_BASE_SIZE;
@@ -1211,6 +1229,10 @@ int main(int argc, char **argv)
             surface_ppm = argv[++i];
         else if (strcmp(argv[i], "--film") == 0 && i + 1 < argc)
             H.mem_size += film_open(argv[++i]);
+        else if (strcmp(argv[i], "--agent") == 0 && i + 1 < argc)
+            agent_text = argv[++i];
+        else if (strcmp(argv[i], "--no-client-monitors") == 0)
+            no_client_monitors = 1;
         else
             die("unknown option (see the top of qxl_host.c)");
     }
@@ -1234,6 +1256,10 @@ int main(int argc, char **argv)
     H.server = host_spice_server_start(&api, "qxl_host", atoi(argv[2]), H.stream_video);
     device_start();
     api.spice_server_vm_start(H.server);
+    if (agent_text) {
+        agent_start(&api, H.server, agent_text);
+        agent_on = 1;
+    }
     host_say("listening %s", argv[2]);
     run(wait_client, surface_ppm);
     api.spice_server_vm_stop(H.server);

@@ -18,7 +18,8 @@
     X(spice_qxl_destroy_surface_async) X(spice_qxl_update_area)                                \
     X(spice_qxl_update_area_async) X(spice_qxl_reset_image_cache) X(spice_qxl_reset_cursor)    \
     X(spice_qxl_flush_surfaces_async) X(spice_qxl_monitors_config_async)                       \
-    X(spice_qxl_driver_unload) X(spice_qxl_loadvm_commands)
+    X(spice_qxl_driver_unload) X(spice_qxl_loadvm_commands)                        \
+    X(spice_server_remove_interface) X(spice_server_char_device_wakeup)
 
 #define HOST_SPICE_DECLARE(f) __typeof__(f) *f;
 struct host_spice_api {

@@ -476,6 +476,13 @@ void floe_server_agent_wake(struct floe_server *s);
  * none is attached. */
 void floe_server_agent_detach(struct floe_server *s);
 int floe_server_agent_attached(const struct floe_server *s);
+/* Whether clients' monitor configs go to the host rather than the agent:
+ * with `local` set, the server reads them itself and hands them to the
+ * input sink's monitors_fn, as when no agent is attached (a host whose
+ * display device hands them to the guest's driver, as QEMU's qxl does,
+ * sets it; the agent then never sees them). 0 by default; kept across
+ * attach and detach. */
+void floe_server_agent_monitors_local(struct floe_server *s, int local);
 
 #pragma GCC visibility pop
 
