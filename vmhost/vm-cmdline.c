@@ -83,10 +83,15 @@ char **vm_qemu_args(const struct floe_vm *vm, char **own, int *n_own)
     }
     /* a USB tablet makes QEMU's VNC pointer absolute in the guest */
     ARG("-device"); ARG("usb-ehci,id=ehci"); ARG("-device"); ARG("usb-tablet,bus=ehci.0");
-    /* the guest agent's port, as SPICE agents look for it, on a socket */
+    /* the guest agent's port, as SPICE agents look for it: on a socket
+     * floe-server relays, or with display = qxl on QEMU's vdagent device,
+     * which the SPICE server in QEMU (floe's library) serves */
     ARG("-device"); ARG("virtio-serial-pci,id=vser");
     ARG("-chardev");
-    OWN(vm_escape_commas("socket,id=agent,server=on,wait=off,path=", vm->agent_path, ""));
+    if (c->display == FLOE_VM_DISPLAY_QXL)
+        ARG("spicevmc,id=agent,name=vdagent");
+    else
+        OWN(vm_escape_commas("socket,id=agent,server=on,wait=off,path=", vm->agent_path, ""));
     ARG("-device");
     ARG("virtserialport,bus=vser.0,chardev=agent,id=" VM_AGENT_PORT_ID ",name=com.redhat.spice.0");
     /* USB redirection ports: each a usb-redir device on a socket chardev */

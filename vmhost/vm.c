@@ -226,6 +226,8 @@ void floe_vm_status(const struct floe_vm *vm, char *buf, size_t len)
              vm->updates, vm->last_exit, op->name ? op->name : "none", op->name ? ":" : "",
              op->name ? op->outcome : "",
              vm->overlay[0] ? vm->overlay : vm->cfg.disk ? vm->cfg.disk : "none",
-             vm->qemu ? vm->agent_path : "none", vm->cfg.usb_redir,
+             !vm->qemu ? "none" : vm->cfg.display == FLOE_VM_DISPLAY_QXL ? "spicevmc"
+                                                                       : vm->agent_path,
+             vm->cfg.usb_redir,
              vm->mon.ready ? "ready" : vm->mon.qmp ? "connecting" : "down", display);
 }

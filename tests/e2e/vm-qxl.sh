@@ -107,6 +107,30 @@ wait_for 20 grep -aq "floe-vmqxl-$((A * B))" "$T/serial.log" &&
     pass "the command typed through floe-viewer ran in the guest (floe-vmqxl-$((A * B)))" ||
     { fail "the typed command did not run"; tail -n 5 "$T/serial.log"; }
 
+# ---- the guest agent on QEMU's vdagent device, served by floe's library ----
+word="floe-qxl-clip-$RANDOM"
+"$BIN/floe-viewer" --headless --duration 60 --clipboard-set "$word" --clipboard-out "$T/qclip.txt" \
+    "$URI" >"$T/qclip.out" 2>"$T/qclip.err" &
+QV=$!; PIDS+=($QV)
+if wait_for 30 grep -q "agent is connected" "$T/qclip.err"; then
+    pass "floe-agent in the guest reached floe-viewer through floe's library"
+    got=
+    for i in 1 2 3 4 5; do
+        got=$(guest_line "floe-qget-$i" "floe-agent clip get --timeout 5" || true)
+        [ "$got" = "$word" ] && break
+        sleep 1
+    done
+    [ "$got" = "$word" ] && pass "--clipboard-set's text is what 'floe-agent clip get' reads in the guest" ||
+        fail "'floe-agent clip get' read '$got', not '$word'"
+    guest_run "echo guest-$word | floe-agent clip set"
+    wait_for 30 grep -qx "guest-$word" "$T/qclip.txt" &&
+        pass "text set in the guest with 'floe-agent clip set' reached --clipboard-out" ||
+        fail "--clipboard-out holds '$(cat "$T/qclip.txt" 2>/dev/null)'"
+else
+    fail "no agent reached floe-viewer: $(tail -n 2 "$T/qclip.err")"
+fi
+kill "$QV" 2>/dev/null; wait "$QV" 2>/dev/null || true
+
 # ---- the control socket: QEMU's picture, floe's own display refused ----
 for i in 1 2 3; do
     ctl "vm-screendump $T/ctl.png" >/dev/null || fail "vm-screendump refused"
