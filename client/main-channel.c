@@ -184,20 +184,9 @@ static int main_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body
         set_mm_time(ch->client, mm);
         return 0;
     }
-    case SPICE_MSG_MAIN_AGENT_TOKEN: {
-        struct spice_agent_token t;
-        struct floe_rbuf r;
-        floe_rbuf_init(&r, body, len);
-        spice_agent_token_get(&r, &t);
-        if (r.bad)
-            return -EBADMSG;
-        fcli_agent_tokens(ch->client, t.num_tokens, 0);
-        return 0;
-    }
-    case SPICE_MSG_MAIN_AGENT_CONNECTED:
-        fcli_agent_connected(ch->client, 1);
-        return 0;
+    case SPICE_MSG_MAIN_AGENT_TOKEN:
     case SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS: {
+        /* (the same body: the tokens) */
         struct spice_agent_token t;
         struct floe_rbuf r;
 
@@ -205,10 +194,14 @@ static int main_message(struct fcli_chan *ch, uint16_t type, const uint8_t *body
         spice_agent_token_get(&r, &t);
         if (r.bad)
             return -EBADMSG;
-        fcli_agent_connected(ch->client, 1);
-        fcli_agent_tokens(ch->client, t.num_tokens, 1);
+        if (type == SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS)
+            fcli_agent_connected(ch->client, 1);
+        fcli_agent_tokens(ch->client, t.num_tokens, type == SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS);
         return 0;
     }
+    case SPICE_MSG_MAIN_AGENT_CONNECTED:
+        fcli_agent_connected(ch->client, 1);
+        return 0;
     case SPICE_MSG_MAIN_AGENT_DISCONNECTED:
         fcli_agent_connected(ch->client, 0);
         return 0;

@@ -203,6 +203,26 @@ build_guest() {
     GUEST_APPEND="console=tty0 console=ttyS0 vga=0x318 quiet"
 }
 
+# The X clipboard (xclip; DISPLAY set). put_x_clipboard TEXT: an xclip in
+# the background holds TEXT as the clipboard until the next call or until
+# another client takes it; x_clipboard_reads TEXT: xclip -o reads TEXT
+# within 15 s (X_CLIPBOARD keeps the last it read).
+put_x_clipboard() {
+    # (an xclip that lost the selection has gone already)
+    if [ -n "${XCLIP:-}" ]; then kill "$XCLIP" 2>/dev/null || true; fi
+    printf '%s' "$1" | xclip -quiet -selection clipboard >"$T/xclip.log" 2>&1 &
+    XCLIP=$!; PIDS+=($XCLIP)
+}
+x_clipboard_reads() {
+    local i
+    for i in $(seq 1 30); do
+        X_CLIPBOARD=$(timeout 5 xclip -o -selection clipboard 2>/dev/null || true)
+        [ "$X_CLIPBOARD" = "$1" ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
 # The guest's shell on its serial port, a socket $SER whose log is
 # $T/serial.log (QEMU: -chardev socket,...,path=$SER,server=on,wait=off,
 # logfile=$T/serial.log -serial chardev:ID). guest_run COMMAND types a line

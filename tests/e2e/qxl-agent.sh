@@ -15,44 +15,10 @@
 # host's main loop (qxl_host aborts otherwise).
 . "$(dirname "$0")/../lib.sh"
 
-HOST=$TESTBIN/qxl_host
-VIEWER=$BIN/floe-viewer
-FLOE_LIB=$BIN/../lib/libspice-server.so.1
-REF_LIB=/usr/lib/x86_64-linux-gnu/libspice-server.so.1
+. "$(dirname "$0")/../qxl-host-lib.sh"
 for f in "$HOST" "$VIEWER" "$FLOE_LIB" "$REF_LIB"; do
     [ -e "$f" ] || { fail "$f is missing"; finish; }
 done
-
-# (the ASan runtime first, and libjpeg, as in qxl-diff.sh)
-PRELOAD=
-if ldd "$FLOE_LIB" | grep -q libasan; then
-    PRELOAD="$(ldd "$FLOE_LIB" | awk '/libasan/ { print $3 }') $(ldd "$FLOE_LIB" |
-        awk '/libjpeg\.so/ { print $3 }')"
-fi
-
-# start_host NAME LIB [options]: qxl_host on a free port; HOST_PID, HOST_PORT
-start_host() {
-    local name=$1 lib=$2 try asan=${ASAN_OPTIONS:-}
-    shift 2
-    [ "$lib" = "$REF_LIB" ] && asan=detect_leaks=0
-    for try in 1 2 3; do
-        HOST_PORT=$(free_port)
-        LD_PRELOAD=$PRELOAD ASAN_OPTIONS=$asan \
-            "$HOST" "$lib" "$HOST_PORT" scroll "$@" >"$T/$name.out" 2>"$T/$name.err" &
-        HOST_PID=$!; PIDS+=("$HOST_PID")
-        wait_for 60 grep -q '^listening' "$T/$name.out" && kill -0 "$HOST_PID" 2>/dev/null && return
-        echo "  $name: qxl_host did not start (try $try): $(tail -n 1 "$T/$name.err")"
-        kill "$HOST_PID" 2>/dev/null || true
-    done
-    fail "$name: qxl_host did not start"
-    return 1
-}
-
-stop_host() {
-    kill -TERM "$HOST_PID" 2>/dev/null || true
-    if wait "$HOST_PID"; then pass "$1: qxl_host exited cleanly"
-    else fail "$1: qxl_host exited with an error:"; tail -n 20 "$T/$1.err"; fi
-}
 
 # got_from_viewer NAME TEXT: the agent printed TEXT as the client's clipboard
 got_from_viewer() { grep -qxF "agent clipboard ${#2}: $2" "$T/$1.out"; }
@@ -111,7 +77,7 @@ AGENT_TEXT="agent-$RANDOM-$(printf 'abcdefghij%.0s' $(seq 1 300))-end"
 
 # run_clipboard LIB PATH: two viewers one after the other, then a monitors config
 run_clipboard() {
-    start_host "$1" "$2" --agent "$AGENT_TEXT" || return 0
+    start_host "$1" "$2" scroll --agent "$AGENT_TEXT" || return 0
     clipboard_both_ways "$1" 1
     clipboard_both_ways "$1" 2
     if grep -q '^agent: the library says the client side is connected' "$T/$1.out"; then
@@ -125,7 +91,7 @@ run_clipboard() {
 
 # run_monitors_agent LIB PATH: a device whose guest takes no monitor configs
 run_monitors_agent() {
-    start_host "$1-noqxl" "$2" --agent "$AGENT_TEXT" --no-client-monitors || return 0
+    start_host "$1-noqxl" "$2" scroll --agent "$AGENT_TEXT" --no-client-monitors || return 0
     monitors "$1-noqxl" agent
     stop_host "$1-noqxl"
 }

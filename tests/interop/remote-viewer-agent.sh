@@ -22,12 +22,7 @@ ctl_has stats 'agent=1' && pass "the demo's agent is attached" || fail "no agent
 wait_for 20 ctl_has stats 'agent_from_guest=[1-9]' && pass "the demo's agent spoke to remote-viewer" ||
     fail "the demo's agent said nothing to the client: $(ctl stats | head -n 1)"
 
-# X -> demo: xclip holds the selection in the foreground until it is killed
-put_x_clipboard() {
-    [ -n "${XCLIP:-}" ] && kill "$XCLIP" 2>/dev/null
-    printf '%s' "$1" | xclip -quiet -selection clipboard >"$T/xclip.log" 2>&1 &
-    XCLIP=$!; PIDS+=($XCLIP)
-}
+# X -> demo: xclip holds the selection until it is killed
 word="from-X-$RANDOM"
 put_x_clipboard "$word"
 if wait_for 30 ctl_has_text typed "$word"; then
@@ -47,23 +42,12 @@ fi
 # demo -> X: the demo grabs, remote-viewer offers it, xclip -o asks for it
 text="from-demo-$RANDOM"
 ctl "clip-set $text" >/dev/null || fail "clip-set failed"
-got=""
-for i in $(seq 1 30); do
-    got=$(timeout 5 xclip -o -selection clipboard 2>/dev/null || true)
-    [ "$got" = "$text" ] && break
-    sleep 0.5
-done
-[ "$got" = "$text" ] && pass "the demo's clipboard reached the X clipboard" ||
-    fail "xclip -o read '$got', not '$text'"
+x_clipboard_reads "$text" && pass "the demo's clipboard reached the X clipboard" ||
+    fail "xclip -o read '$X_CLIPBOARD', not '$text'"
 big="big-$(printf '0123456789%.0s' $(seq 1 250))-$RANDOM"
 ctl "clip-set $big" >/dev/null || fail "clip-set failed"
-for i in $(seq 1 30); do
-    got=$(timeout 5 xclip -o -selection clipboard 2>/dev/null || true)
-    [ "$got" = "$big" ] && break
-    sleep 0.5
-done
-[ "$got" = "$big" ] && pass "a clipboard of ${#big} bytes from the demo reached X whole" ||
-    fail "xclip -o read ${#got} bytes, not the ${#big} the demo offered"
+x_clipboard_reads "$big" && pass "a clipboard of ${#big} bytes from the demo reached X whole" ||
+    fail "xclip -o read ${#X_CLIPBOARD} bytes, not the ${#big} the demo offered"
 ctl_has stats 'agent_dropped=0' && pass "nothing was dropped" || fail "dropped: $(ctl stats | head -n 1)"
 stop_server
 finish
