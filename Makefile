@@ -76,9 +76,19 @@ ALL_PC_LIBS := $(call pc_libs,$(PKGS_VMHOST) $(PKGS_SERVER) $(PKGS_DEMO) $(PKGS_
 # floe-agent, the guest agent: its core (no I/O) is an archive of its own,
 # which the unit tests and the fuzz target drive without a guest
 AGENT_PROG_SRC := guest-agent/main.c guest-agent/drm.c guest-agent/mouse.c
+# With libX11, libXfixes and libXrandr (their -dev packages) floe-agent has
+# an X session backend (guest-agent/x11/); without them, and in the test
+# guest's static build (tests/guest/build.sh), it is left out.
+PKGS_AGENT_X11 := x11 xfixes xrandr
+AGENT_X11 := $(shell pkg-config --exists $(PKGS_AGENT_X11) 2>/dev/null && echo 1)
+ifeq ($(AGENT_X11),1)
+AGENT_X11_SRC := $(wildcard guest-agent/x11/*.c)
+AGENT_PROG_SRC += $(AGENT_X11_SRC)
+endif
 AGENT_SRC  := $(filter-out $(AGENT_PROG_SRC),$(wildcard guest-agent/*.c))
 AGENT_CORE := $(LIB)/internal/libfloe-agent.a
 AGENT_TESTS := $(TST)/test_agent_core $(TST)/test_agent_clipboard $(TST)/test_agent_xfer
+AGENT_TOOLS := $(TST)/agent_x11_peer
 DRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
 PROGRAMS := $(BIN)/floe-server $(BIN)/floe-viewer $(BIN)/floe-agent
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -185,10 +195,13 @@ $(BIN)/floe-server: $(call objs,$(FSERVER_SRC)) $(LIB_VMHOST) $(LIB_DEMO) $(LIB_
 
 $(AGENT_CORE): $(call objs,$(AGENT_SRC))
 $(OBJ)/guest-agent/drm.o: CFLAGS += $(DRM_CFLAGS)
+ifeq ($(AGENT_X11),1)
+$(call objs,guest-agent/main.c $(AGENT_X11_SRC)): CFLAGS += -DFLOE_AGENT_X11 $(call pc_cflags,$(PKGS_AGENT_X11))
+endif
 $(BIN)/floe-agent: $(call objs,$(AGENT_PROG_SRC)) $(AGENT_CORE) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 0 ] && echo "  LD      $@" || true
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(if $(AGENT_X11),$(call pc_libs,$(PKGS_AGENT_X11)))
 
 $(BIN)/floe-viewer: $(call objs,$(VIEWER_SRC)) $(LIB_CLIENT) $(BASE_LIBS)
 	@mkdir -p $(dir $@)
@@ -208,7 +221,7 @@ WHITEBOX := $(TST)/test_qmp $(TST)/test_rfb $(TST)/qmp_tool $(TST)/vnc_snap $(TS
 # given (floe's or the reference): they load the library at run time and
 # link none of floe's, only the host helpers under tests/host/
 DLOPEN_TOOLS := $(TST)/qxl_host $(TST)/qxl_replay
-$(filter-out $(WHITEBOX) $(DLOPEN_TOOLS) $(AGENT_TESTS),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
+$(filter-out $(WHITEBOX) $(DLOPEN_TOOLS) $(AGENT_TESTS) $(AGENT_TOOLS),$(UNIT_BIN) $(TOOL_BIN)): $(LIBS_ALL)
 $(filter $(WHITEBOX),$(UNIT_BIN) $(TOOL_BIN)): $(LIB_QEMU_INTERNAL) $(call INTERNAL,$(LIBS_ALL))
 $(TST)/%: $(OBJ)/tests/unit/%.o
 	@mkdir -p $(dir $@)
@@ -223,6 +236,10 @@ $(TST)/%: $(OBJ)/tests/e2e/%.o
 $(AGENT_TESTS): $(TST)/%: $(OBJ)/tests/unit/%.o $(AGENT_CORE) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_TEST))
+# agent_x11_peer plays the client to a floe-agent over a pty: the protocol only
+$(AGENT_TOOLS): $(TST)/%: $(OBJ)/tests/e2e/%.o $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 # (qxl_host's scenarios beyond its own file live in tests/e2e/qxl_host/)
 HOST_OBJ := $(call objs,$(wildcard tests/host/*.c))

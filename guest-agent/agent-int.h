@@ -20,9 +20,11 @@ struct agent_rx {
 };
 
 struct agent_clip {
-    int guest_owns;      /* the guest's copy below is the selection */
-    uint32_t guest_type;
-    uint8_t *guest_data;
+    int guest_owns;      /* the guest holds the selection, with these types */
+    uint32_t guest_types[AGENT_CLIP_TYPES];
+    unsigned n_guest_types;
+    int guest_lazy;      /* offered: the owner has the data (clip_request_fn) */
+    uint8_t *guest_data; /* else the guest's copy, of guest_types[0] */
     size_t guest_len;
     int client_owns;     /* the client grabbed, with these types */
     uint32_t client_types[AGENT_CLIP_TYPES];

@@ -81,6 +81,8 @@ void floe_agent_free(struct floe_agent *a)
 {
     if (!a)
         return;
+    a->ops.clip_grab_fn = NULL;   /* the owner may be gone already */
+    a->ops.clip_fn = NULL;
     agent_forget(a);
     free(a->xfer_dir);
     free(a);

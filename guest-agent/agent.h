@@ -32,6 +32,13 @@ struct floe_agent_ops {
      * during the call) or NULL when the client had nothing to give */
     void (*clip_fn)(void *ctx, unsigned selection, uint32_t type, const uint8_t *data,
                     size_t len);
+    /* the client holds `selection` with these types (valid during the call),
+     * or n == 0: it holds it no more (a RELEASE, a new grab by the guest, a
+     * client that left). For an owner that mirrors the selection (X11). */
+    void (*clip_grab_fn)(void *ctx, unsigned selection, const uint32_t *types, unsigned n);
+    /* the client asks for what floe_agent_clip_offer offered, as `type`: the
+     * owner answers with floe_agent_clip_reply, now or later */
+    void (*clip_request_fn)(void *ctx, unsigned selection, uint32_t type);
     /* the server's MOUSE_STATE (client mouse mode) */
     void (*mouse_fn)(void *ctx, uint32_t x, uint32_t y, uint32_t buttons, uint8_t display);
     /* one line saying what went wrong (bad input, a refused request) */
@@ -72,5 +79,21 @@ int floe_agent_clip_set(struct floe_agent *a, unsigned selection, uint32_t type,
  * -ENODATA when nobody holds the selection or it has no such type. */
 int floe_agent_clip_get(struct floe_agent *a, unsigned selection, uint32_t type,
                         const uint8_t **data, size_t *len);
+
+/* The guest copies, with the data kept by the owner (an X11 selection):
+ * the core grabs the selection for these types (at most 8; types other
+ * than text and PNG are dropped) and asks clip_request_fn on the client's
+ * REQUEST. Kept while no client can take it, and offered when one comes.
+ * 0, -EINVAL (selection, or no type left), or a write error. */
+int floe_agent_clip_offer(struct floe_agent *a, unsigned selection, const uint32_t *types,
+                          unsigned n);
+/* The answer to clip_request_fn: `data` (copied into the message) or NULL
+ * when there is none. 0, -EFBIG (over the client's limit: the client gets
+ * an empty answer), -ENOTCONN (no client), or a write error. */
+int floe_agent_clip_reply(struct floe_agent *a, unsigned selection, uint32_t type,
+                          const uint8_t *data, size_t len);
+/* The guest's selection is gone (its owner left): a RELEASE to the client
+ * when the guest held it. 0 or a write error. */
+int floe_agent_clip_release(struct floe_agent *a, unsigned selection);
 
 #endif

@@ -1,8 +1,10 @@
 /* floe-agent: the guest agent daemon (the agent port, the clipboard socket,
- * the display through DRM) and its clipboard commands, `clip get|set`. */
+ * the display through DRM, or an X session's selections and RandR) and its
+ * clipboard commands, `clip get|set`. */
 #include "guest-agent/agent.h"
 #include "guest-agent/drm.h"
 #include "guest-agent/mouse.h"
+#include "guest-agent/x11.h"
 #include "protocol/spice/enums.h"
 
 #include <errno.h>
@@ -26,7 +28,7 @@
 
 static const char usage[] =
     "usage: floe-agent [--port PATH] [--socket PATH] [--xfer-dir DIR] [--no-file-transfer]\n"
-    "                  [--card PATH]                      run the agent\n"
+    "                  [--card PATH] [--x11 DISPLAY | --no-x11]  run the agent\n"
     "       floe-agent clip get|set [--selection clipboard|primary] [--type text|png]\n"
     "                  [--socket PATH] [--timeout SECONDS]  stdout / stdin\n"
     "       floe-agent kms [--card PATH]                    print the display's modes\n";
@@ -45,6 +47,7 @@ struct daemon {
     struct floe_agent *agent;
     struct agent_drm *drm;
     struct agent_mouse *mouse;
+    struct agent_x11 *x11;   /* an X session: its selections, its RandR */
     int mouse_failed;   /* said once */
     const char *port_path;
     int port;
@@ -90,13 +93,14 @@ static void log_line(void *ctx, const char *line)
 static int monitors(void *ctx, const struct floe_agent_monitor *m, uint32_t n, uint32_t flags)
 {
     struct daemon *d = ctx;
-    int rc = agent_drm_apply(d->drm, m, n);
+    int rc = d->x11 ? agent_x11_monitors(d->x11, m, n) : agent_drm_apply(d->drm, m, n);
 
     (void)flags;   /* positions do not matter to outputs shown alone */
     if (rc == 0 && n)
         agent_mouse_set_size(d->mouse, m[0].width, m[0].height);
-    fprintf(stderr, "floe-agent: monitors config: %u monitor(s), the first %ux%u: %s\n", n,
-            n ? m[0].width : 0, n ? m[0].height : 0, rc < 0 ? strerror(-rc) : "set");
+    fprintf(stderr, "floe-agent: monitors config: %u monitor(s), the first %ux%u: %s%s\n", n,
+            n ? m[0].width : 0, n ? m[0].height : 0, rc < 0 ? strerror(-rc) : "set",
+            d->x11 ? " (RandR)" : "");
     return rc;
 }
 
@@ -139,11 +143,33 @@ static void clip_answer(void *ctx, unsigned sel, uint32_t type, const uint8_t *d
 {
     struct daemon *d = ctx;
 
+    if (d->x11)
+        agent_x11_client_data(d->x11, sel, type, data, len);
+
     for (int i = 0; i < MAX_CONNS; i++) {
         struct conn *c = &d->conns[i];
         if (c->fd >= 0 && c->waiting && c->sel == sel && c->type == type)
             conn_answer(c, data, len, data ? NULL : "the client gave no data");
     }
+}
+
+static void clip_grab(void *ctx, unsigned sel, const uint32_t *types, unsigned n)
+{
+    struct daemon *d = ctx;
+
+    if (d->x11)
+        agent_x11_client_grab(d->x11, sel, types, n);
+}
+
+/* only an X session makes offers (floe_agent_clip_offer) */
+static void clip_request(void *ctx, unsigned sel, uint32_t type)
+{
+    struct daemon *d = ctx;
+
+    if (d->x11)
+        agent_x11_client_request(d->x11, sel, type);
+    else
+        floe_agent_clip_reply(d->agent, sel, type, NULL, 0);
 }
 
 static const char *clip_error(int rc)
@@ -316,13 +342,31 @@ static void port_read(struct daemon *d)
     d->peer_seen = caps != NULL;
 }
 
-static int run_daemon(const char *port, const char *sock, const char *xfer, const char *card)
+/* An X session's display: `--x11 DISPLAY` (which must open), else $DISPLAY
+ * when set (the agent goes on without it when it does not open). */
+static int x11_open(struct daemon *d, const char *x11)
+{
+    const char *env = getenv("DISPLAY");
+
+    if (!x11 && (!env || !*env))
+        return 0;
+    d->x11 = agent_x11_new(x11 ? x11 : env, d->agent);
+    if (!d->x11 && x11)
+        return -1;
+    if (!d->x11)
+        fprintf(stderr, "floe-agent: going on without X: the agent keeps the clipboard\n");
+    return 0;
+}
+
+static int run_daemon(const char *port, const char *sock, const char *xfer, const char *card,
+                      const char *x11)
 {
     static struct daemon d;
     struct floe_agent_ops ops = { .write_fn = port_write, .monitors_fn = monitors,
-                                  .clip_fn = clip_answer, .mouse_fn = mouse,
+                                  .clip_fn = clip_answer, .clip_grab_fn = clip_grab,
+                                  .clip_request_fn = clip_request, .mouse_fn = mouse,
                                   .log_fn = log_line };
-    struct pollfd pfd[MAX_CONNS + 2];
+    struct pollfd pfd[MAX_CONNS + 3];
 
     signal(SIGPIPE, SIG_IGN);
     d.port_path = port;
@@ -330,7 +374,7 @@ static int run_daemon(const char *port, const char *sock, const char *xfer, cons
     for (int i = 0; i < MAX_CONNS; i++)
         d.conns[i].fd = -1;
     if (!(d.agent = floe_agent_new(&ops, &d, xfer)) || !(d.drm = agent_drm_new(card)) ||
-        !(d.mouse = agent_mouse_new()))
+        !(d.mouse = agent_mouse_new()) || x11_open(&d, x11) < 0)
         return 1;
     d.listen_fd = listen_unix(sock);
     fprintf(stderr, "floe-agent: clipboard commands on %s, files into %s\n", sock,
@@ -340,11 +384,14 @@ static int run_daemon(const char *port, const char *sock, const char *xfer, cons
             port_open(&d);
         if (d.port >= 0 && !d.host_up)
             host_check(&d);
+        if (d.x11)
+            agent_x11_dispatch(d.x11);
         int n = 0, watch_port = d.port >= 0 && d.host_up;
         pfd[n++] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
         pfd[n++] = (struct pollfd){ .fd = watch_port ? d.port : -1, .events = POLLIN };
         for (int i = 0; i < MAX_CONNS; i++)
             pfd[n++] = (struct pollfd){ .fd = d.conns[i].fd, .events = POLLIN };
+        pfd[n++] = (struct pollfd){ .fd = d.x11 ? agent_x11_fd(d.x11) : -1, .events = POLLIN };
         /* without a host side, look again each second */
         if (poll(pfd, (nfds_t)n, watch_port ? -1 : 1000) < 0 && errno != EINTR)
             return 1;
@@ -438,6 +485,7 @@ static int bad_arg(const char *what)
 int main(int argc, char **argv)
 {
     const char *port = DEF_PORT, *sock = DEF_SOCKET, *xfer = DEF_XFER, *card = DEF_CARD;
+    const char *x11 = NULL;
     const char *cmd = NULL, *verb = NULL;
     unsigned sel = VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD;
     uint32_t type = VD_AGENT_CLIPBOARD_UTF8_TEXT;
@@ -453,6 +501,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--socket") && v) sock = v;
         else if (!strcmp(a, "--xfer-dir") && v) xfer = v;
         else if (!strcmp(a, "--card") && v) card = v;
+        else if (!strcmp(a, "--x11") && v) x11 = v;
         else if (!strcmp(a, "--timeout") && v && atoi(v) > 0) timeout = atoi(v);
         else if (!strcmp(a, "--selection") && v && (!strcmp(v, "clipboard") || !strcmp(v, "primary")))
             sel = !strcmp(v, "primary");
@@ -461,6 +510,7 @@ int main(int argc, char **argv)
         else {
             takes = 0;
             if (!strcmp(a, "--no-file-transfer")) xfer = NULL;
+            else if (!strcmp(a, "--no-x11")) unsetenv("DISPLAY"), x11 = NULL;
             else if (!cmd && (!strcmp(a, "clip") || !strcmp(a, "kms"))) cmd = a;
             else if (cmd && !strcmp(cmd, "clip") && !verb && (!strcmp(a, "get") || !strcmp(a, "set")))
                 verb = a;
@@ -477,5 +527,5 @@ int main(int argc, char **argv)
     }
     if (cmd)
         return verb ? run_clip(verb, sel, type, sock, timeout) : bad_arg("clip needs get or set");
-    return run_daemon(port, sock, xfer, card);
+    return run_daemon(port, sock, xfer, card, x11);
 }

@@ -6,7 +6,7 @@ set -eu
 BUILD_PKGS="build-essential pkg-config libuv1-dev libpixman-1-dev libssl-dev libfreetype-dev
 fonts-dejavu-core libpng-dev zlib1g-dev libsdl2-dev libcmocka-dev liblz4-dev
 libturbojpeg0-dev libjpeg62-turbo-dev libjson-c-dev libspice-server-dev libspice-protocol-dev libvpx-dev
-libdrm-dev"
+libdrm-dev libx11-dev libxfixes-dev libxrandr-dev"
 TEST_PKGS="qemu-system-x86 qemu-utils xvfb openbox virt-viewer spice-client-gtk imagemagick socat
 python3 procps clang libclang-rt-14-dev tshark xdotool xclip gnome-backgrounds desktop-base x11-apps xterm
 gnuplot-nox faketime cpio gstreamer1.0-plugins-good"

@@ -48,6 +48,7 @@ e2e/first-picture-overflow.sh 44
 e2e/render-policy.sh 43
 e2e/viewer-agent.sh 45
 e2e/vm-agent-guest.sh 80
+e2e/agent-x11.sh 10
 e2e/video-vp8.sh 40
 e2e/vm-monitors.sh 36
 e2e/slow-link.sh 34

@@ -27,6 +27,12 @@ struct rig {
     uint32_t clip_type;
     uint8_t *clip_data;      /* NULL: the client had nothing */
     size_t clip_len;
+    int grab_calls;          /* clip_grab_fn: the client's hold, as the owner sees it */
+    unsigned grab_sel, grab_n;
+    uint32_t grab_types[8];
+    int req_calls;           /* clip_request_fn: the client asks for an offer */
+    unsigned req_sel;
+    uint32_t req_type;
     int mouse_calls;
     uint32_t mouse_x, mouse_y, mouse_buttons;
     char log[512];
@@ -73,6 +79,26 @@ static void rig_clip(void *ctx, unsigned sel, uint32_t type, const uint8_t *data
     }
 }
 
+static void rig_clip_grab(void *ctx, unsigned sel, const uint32_t *types, unsigned n)
+{
+    struct rig *r = ctx;
+
+    r->grab_calls++;
+    r->grab_sel = sel;
+    r->grab_n = n;
+    if (n)
+        memcpy(r->grab_types, types, (n < 8 ? n : 8) * sizeof(*types));
+}
+
+static void rig_clip_request(void *ctx, unsigned sel, uint32_t type)
+{
+    struct rig *r = ctx;
+
+    r->req_calls++;
+    r->req_sel = sel;
+    r->req_type = type;
+}
+
 static void rig_mouse(void *ctx, uint32_t x, uint32_t y, uint32_t buttons, uint8_t display)
 {
     struct rig *r = ctx;
@@ -96,6 +122,8 @@ static struct rig *rig_new(const char *xfer_dir)
 {
     static const struct floe_agent_ops ops = { .write_fn = rig_write, .monitors_fn = rig_monitors,
                                                .clip_fn = rig_clip, .mouse_fn = rig_mouse,
+                                               .clip_grab_fn = rig_clip_grab,
+                                               .clip_request_fn = rig_clip_request,
                                                .log_fn = rig_log };
     struct rig *r = calloc(1, sizeof(*r));
 

@@ -220,6 +220,82 @@ static void test_regrab_for_new_client(void **state)
     rig_free(r);
 }
 
+/* an owner that keeps the data (X11): the offer's types in the GRAB, the
+ * client's REQUEST handed to clip_request_fn and answered later, the
+ * limit kept, a RELEASE when the owner lets go; the client's grabs and
+ * releases reach clip_grab_fn */
+static void test_offer_on_demand(void **state)
+{
+    static const uint32_t types[] = { VD_AGENT_CLIPBOARD_UTF8_TEXT, 77,
+                                      VD_AGENT_CLIPBOARD_IMAGE_PNG };
+    struct rig *r = rig_new(NULL);
+    uint8_t data[BIG], *b;
+    struct floe_rbuf rb;
+    struct floe_wbuf w;
+    const uint8_t *p;
+    size_t len;
+
+    fill(data, sizeof(data));
+    assert_int_equal(floe_agent_clip_offer(r->a, 1, types, 3), 0);   /* kept: no client yet */
+    assert_int_equal(floe_agent_clip_offer(r->a, 0, types + 1, 1), -EINVAL);
+    rig_client_caps(r, rig_full_caps, RIG_FULL_CAPS);
+    rig_expect(r, VD_AGENT_CLIPBOARD_GRAB, &b, &rb);
+    assert_int_equal(take_selection(&rb), 1);
+    assert_int_equal(floe_rbuf_left(&rb), 8);
+    assert_int_equal(floe_get_u32(&rb), VD_AGENT_CLIPBOARD_UTF8_TEXT);
+    assert_int_equal(floe_get_u32(&rb), VD_AGENT_CLIPBOARD_IMAGE_PNG);
+    free(b);
+    assert_int_equal(floe_agent_clip_get(r->a, 1, VD_AGENT_CLIPBOARD_UTF8_TEXT, &p, &len), -ENODATA);
+    client_clip_msg(r, VD_AGENT_CLIPBOARD_REQUEST, 1, VD_AGENT_CLIPBOARD_IMAGE_PNG, NULL, 0);
+    assert_int_equal(r->req_calls, 1);
+    assert_int_equal(r->req_sel, 1);
+    assert_int_equal(r->req_type, VD_AGENT_CLIPBOARD_IMAGE_PNG);
+    rig_expect_nothing(r);
+    assert_int_equal(floe_agent_clip_reply(r->a, 1, VD_AGENT_CLIPBOARD_IMAGE_PNG, data, BIG), 0);
+    rig_expect(r, VD_AGENT_CLIPBOARD, &b, &rb);
+    assert_int_equal(take_selection(&rb), 1);
+    assert_int_equal(floe_get_u32(&rb), VD_AGENT_CLIPBOARD_IMAGE_PNG);
+    assert_int_equal(floe_rbuf_left(&rb), BIG);
+    assert_memory_equal(rb.p + rb.pos, data, BIG);
+    free(b);
+    /* over the client's limit: an empty answer */
+    floe_wbuf_init(&w, 0);
+    spice_vd_agent_max_clipboard_put(&w, &(struct spice_vd_agent_max_clipboard){ 100 });
+    rig_send_w(r, VD_AGENT_MAX_CLIPBOARD, &w);
+    assert_int_equal(floe_agent_clip_reply(r->a, 1, VD_AGENT_CLIPBOARD_UTF8_TEXT, data, 101), -EFBIG);
+    rig_expect(r, VD_AGENT_CLIPBOARD, &b, &rb);
+    take_selection(&rb);
+    assert_int_equal(floe_get_u32(&rb), VD_AGENT_CLIPBOARD_NONE);
+    free(b);
+    /* a type not offered is answered by the core, empty */
+    client_clip_msg(r, VD_AGENT_CLIPBOARD_REQUEST, 1, VD_AGENT_CLIPBOARD_IMAGE_JPG, NULL, 0);
+    assert_int_equal(r->req_calls, 1);
+    rig_expect(r, VD_AGENT_CLIPBOARD, &b, &rb);
+    free(b);
+    assert_int_equal(floe_agent_clip_release(r->a, 1), 0);
+    rig_expect(r, VD_AGENT_CLIPBOARD_RELEASE, &b, &rb);
+    assert_int_equal(take_selection(&rb), 1);
+    free(b);
+    assert_int_equal(floe_agent_clip_release(r->a, 1), 0);   /* nothing held: nothing sent */
+    rig_expect_nothing(r);
+    /* the client's hold, as its owner sees it */
+    client_clip_msg(r, VD_AGENT_CLIPBOARD_GRAB, 0, VD_AGENT_CLIPBOARD_UTF8_TEXT, NULL, 0);
+    assert_int_equal(r->grab_calls, 1);
+    assert_int_equal(r->grab_sel, 0);
+    assert_int_equal(r->grab_n, 1);
+    assert_int_equal(r->grab_types[0], VD_AGENT_CLIPBOARD_UTF8_TEXT);
+    client_clip_msg(r, VD_AGENT_CLIPBOARD_RELEASE, 0, 0, NULL, 0);
+    assert_int_equal(r->grab_calls, 2);
+    assert_int_equal(r->grab_n, 0);
+    client_clip_msg(r, VD_AGENT_CLIPBOARD_GRAB, 0, VD_AGENT_CLIPBOARD_UTF8_TEXT, NULL, 0);
+    assert_int_equal(floe_agent_clip_offer(r->a, 0, types, 1), 0);   /* the guest takes it back */
+    assert_int_equal(r->grab_calls, 4);
+    assert_int_equal(r->grab_n, 0);
+    rig_expect(r, VD_AGENT_CLIPBOARD_GRAB, &b, &rb);
+    free(b);
+    rig_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_without_selections),
         cmocka_unit_test(test_max_clipboard),
         cmocka_unit_test(test_regrab_for_new_client),
+        cmocka_unit_test(test_offer_on_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
