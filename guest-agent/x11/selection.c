@@ -14,6 +14,25 @@
 /* the most taken from an X client when the client set no limit */
 #define X11_MAX_READ (FLOE_AGENT_MAX_MESSAGE - 64)
 
+static Bool x11_is_time(Display *dpy, XEvent *ev, XPointer arg)
+{
+    struct agent_x11 *x = (struct agent_x11 *)arg;
+
+    (void)dpy;
+    return ev->type == PropertyNotify && ev->xproperty.window == x->win &&
+           ev->xproperty.atom == x->a_time_prop;
+}
+
+/* The X server's time now: a property change's stamp. */
+static Time x11_server_time(struct agent_x11 *x)
+{
+    XEvent ev;
+
+    XChangeProperty(x->dpy, x->win, x->a_time_prop, XA_INTEGER, 8, PropModeAppend, NULL, 0);
+    XIfEvent(x->dpy, &ev, x11_is_time, (XPointer)x);
+    return ev.xproperty.time;
+}
+
 static int x11_sel_index(struct agent_x11 *x, Atom atom)
 {
     for (int i = 0; i < X11_SELECTIONS; i++)

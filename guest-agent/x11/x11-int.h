@@ -55,9 +55,6 @@ struct agent_x11 {
         a_png, a_atom_pair, a_time_prop;
 };
 
-/* a server timestamp (a zero-length property change on our window) */
-Time x11_server_time(struct agent_x11 *x);
-
 /* selection.c */
 void x11_sel_init(struct agent_x11 *x);
 void x11_sel_free(struct agent_x11 *x);

@@ -108,24 +108,6 @@ int agent_x11_fd(const struct agent_x11 *x)
     return ConnectionNumber(x->dpy);
 }
 
-static Bool x11_is_time(Display *dpy, XEvent *ev, XPointer arg)
-{
-    struct agent_x11 *x = (struct agent_x11 *)arg;
-
-    (void)dpy;
-    return ev->type == PropertyNotify && ev->xproperty.window == x->win &&
-           ev->xproperty.atom == x->a_time_prop;
-}
-
-Time x11_server_time(struct agent_x11 *x)
-{
-    XEvent ev;
-
-    XChangeProperty(x->dpy, x->win, x->a_time_prop, XA_INTEGER, 8, PropModeAppend, NULL, 0);
-    XIfEvent(x->dpy, &ev, x11_is_time, (XPointer)x);
-    return ev.xproperty.time;
-}
-
 void agent_x11_dispatch(struct agent_x11 *x)
 {
     XEvent ev;
