@@ -43,11 +43,10 @@ e2e/compression.sh 61
 interop/qemu-viewer.sh 55
 interop/qemu-codecs.sh 53
 interop/qemu-mouse-modes.sh 46
-e2e/vm-guest.sh 46
+e2e/vm-guest.sh 66
 e2e/first-picture-overflow.sh 44
 e2e/render-policy.sh 43
 e2e/viewer-agent.sh 45
-e2e/vm-agent-guest.sh 80
 e2e/agent-x11.sh 10
 e2e/video-vp8.sh 40
 e2e/vm-monitors.sh 36
